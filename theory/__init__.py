@@ -1,0 +1,34 @@
+"""interplay.theory: the interactive training process, answered exactly with sympy.
+
+Describe the process once as an :class:`Ecosystem`; build its update maps; analyse them.
+"""
+
+from .analysis import (
+    NoUniqueFixedPoint,
+    eigenvalues,
+    fixed_point,
+    jacobian,
+    spectral_radius,
+    stability_condition,
+    to_latex,
+)
+from .maps import SymbolicMap, moment_map, population_map, t_symbol
+from .spec import Ecosystem, Gaussian, GaussianSource, SpecError
+
+__all__ = [
+    "Ecosystem",
+    "Gaussian",
+    "GaussianSource",
+    "NoUniqueFixedPoint",
+    "SpecError",
+    "SymbolicMap",
+    "eigenvalues",
+    "fixed_point",
+    "jacobian",
+    "moment_map",
+    "population_map",
+    "spectral_radius",
+    "stability_condition",
+    "t_symbol",
+    "to_latex",
+]

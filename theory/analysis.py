@@ -1,0 +1,108 @@
+"""Fixed points, Jacobians, spectra and stability of a :class:`~theory.maps.SymbolicMap`.
+
+A fixed point x* = F(x*) is solved block by block in the map's block order (each block's update depends only
+on itself and earlier blocks), by a linear solve where the block's equations are linear in its unknowns. The
+fixed point is linearly stable iff the spectral radius of the Jacobian dF/dx at x* is below one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy
+
+from .maps import SymbolicMap, t_symbol
+
+
+class NoUniqueFixedPoint(ValueError):
+    """The map has no fixed point, or a continuum of them (e.g. alpha = 1: any consensus is fixed)."""
+
+
+def _assumptions(fmap: SymbolicMap):
+    """The spec's symbolic fractions lie in [0, 1]: used to simplify conditions."""
+    eco = fmap.ecosystem
+    fractions = [v for value in (eco.alpha, eco.beta) for v in (value if isinstance(value, tuple) else (value,))]
+    symbols = set().union(*(sympy.sympify(v).free_symbols for v in fractions))
+    return sympy.And(*[sympy.Q.nonnegative(s) for s in symbols] + [sympy.Q.real(s) for s in symbols])
+
+
+def _require_autonomous(fmap: SymbolicMap):
+    if t_symbol in fmap.parameters:
+        raise NoUniqueFixedPoint(
+            f"the {fmap.name} map depends on the round t (accumulate regime): it has no fixed point; iterate it instead"
+        )
+
+
+def fixed_point(fmap: SymbolicMap) -> dict[sympy.Symbol, sympy.Expr]:
+    """The unique fixed point {state symbol: value}; raises :class:`NoUniqueFixedPoint` otherwise."""
+    _require_autonomous(fmap)
+    solution: dict[sympy.Symbol, sympy.Expr] = {}
+    for name, indices in fmap.blocks:
+        unknowns = [fmap.state[i] for i in indices]
+        equations = [sympy.expand(fmap.update[i].xreplace(solution) - fmap.state[i]) for i in indices]
+        linear = all(sympy.Poly(e, *unknowns).total_degree() <= 1 for e in equations)
+        found = sympy.linsolve(equations, unknowns) if linear else sympy.solve(equations, unknowns, set=True)[1]
+        found = list(found)
+        if len(found) != 1:
+            raise NoUniqueFixedPoint(f"block {name!r} of the {fmap.name} map has {len(found)} fixed points")
+        values = found[0]
+        if any(v.free_symbols & set(unknowns) for v in values):
+            raise NoUniqueFixedPoint(
+                f"block {name!r} of the {fmap.name} map has a continuum of fixed points (a unit multiplier)"
+            )
+        solution.update({u: sympy.simplify(v) for u, v in zip(unknowns, values)})
+    return solution
+
+
+def jacobian(fmap: SymbolicMap, at: dict | None = None) -> sympy.Matrix:
+    """dF/dx, evaluated at the point ``at`` ({state symbol: value}) when given."""
+    J = sympy.Matrix(fmap.update).jacobian(sympy.Matrix(fmap.state))
+    return J if at is None else J.xreplace(at)
+
+
+def _diagonal_blocks(fmap: SymbolicMap, J: sympy.Matrix) -> list[sympy.Matrix]:
+    """The diagonal blocks of J when J is block lower-triangular in the map's block order, else [J]."""
+    blocks = [list(indices) for _, indices in fmap.blocks if indices]
+    for a, rows in enumerate(blocks):
+        later = [i for cols in blocks[a + 1 :] for i in cols]
+        if later and not J.extract(rows, later).is_zero_matrix:
+            return [J]
+    return [J.extract(rows, rows) for rows in blocks]
+
+
+def eigenvalues(fmap: SymbolicMap, at: dict | None = None) -> dict[sympy.Expr, int]:
+    """Eigenvalues of the Jacobian (at the fixed point by default) with their multiplicities."""
+    at = fixed_point(fmap) if at is None else at
+    J = jacobian(fmap, at)
+    result: dict[sympy.Expr, int] = {}
+    for block in _diagonal_blocks(fmap, J):
+        if all(x.is_number for x in block):
+            values = np.linalg.eigvals(np.asarray(block.evalf(), dtype=complex))
+            for v in values:
+                key = sympy.nsimplify(complex(np.round(v, 12)), rational=False)
+                result[key] = result.get(key, 0) + 1
+        else:
+            for value, count in block.eigenvals(multiple=False).items():
+                value = sympy.simplify(value)
+                result[value] = result.get(value, 0) + count
+    return result
+
+
+def spectral_radius(fmap: SymbolicMap, at: dict | None = None) -> sympy.Expr:
+    """max |lambda| over the Jacobian's eigenvalues; a number for numeric specs, else an expression."""
+    assumptions = _assumptions(fmap)
+    moduli = {sympy.refine(sympy.Abs(v), assumptions) for v in eigenvalues(fmap, at)}
+    return sympy.Max(*moduli)
+
+
+def stability_condition(fmap: SymbolicMap, at: dict | None = None) -> sympy.Basic:
+    """The condition for the fixed point to be linearly stable: every |lambda| < 1 (True/False if numeric)."""
+    assumptions = _assumptions(fmap)
+    moduli = {sympy.refine(sympy.Abs(v), assumptions) for v in eigenvalues(fmap, at)}
+    return sympy.simplify(sympy.And(*[m < 1 for m in moduli]))
+
+
+def to_latex(value) -> str:
+    """LaTeX of an expression, a matrix, a condition or a {symbol: value} dict (one line per entry)."""
+    if isinstance(value, dict):
+        return " \\\\\n".join(f"{sympy.latex(k)} &= {sympy.latex(v)}" for k, v in value.items())
+    return sympy.latex(value)

@@ -1,0 +1,64 @@
+"""The few array operations the update maps are written against.
+
+Every map in `theory` is one Python function over matrices that uses only ``+``, ``-``, ``*`` by scalars,
+``@``, ``.T``, slicing and the operations of an *ops* object. Called with :data:`SYMPY` it returns exact
+sympy expressions (the theory); `numerics` calls the same function with its jax ops (the compiled map). So
+the two answers come from one definition of the map.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+
+class SympyOps:
+    """Exact matrices: sympy ``Matrix`` objects, scalars are sympy expressions."""
+
+    @staticmethod
+    def asarray(value):
+        return sympy.Matrix(value)
+
+    @staticmethod
+    def zeros(rows, cols):
+        return sympy.zeros(rows, cols)
+
+    @staticmethod
+    def eye(size):
+        return sympy.eye(size)
+
+    @staticmethod
+    def kron(a, b):
+        return sympy.kronecker_product(a, b)
+
+    @staticmethod
+    def hstack(blocks):
+        return sympy.Matrix.hstack(*blocks)
+
+    @staticmethod
+    def vstack(blocks):
+        return sympy.Matrix.vstack(*blocks)
+
+    @staticmethod
+    def block_diag(blocks):
+        return sympy.diag(*blocks)
+
+    @staticmethod
+    def sample_size(weights, n):
+        """Samples each source of weight w contributes to a training set of size n: max(1, round(w n)).
+
+        ``n = None`` is the population limit (infinitely many samples). With a symbolic w or n the size is
+        w n exactly (no rounding).
+        """
+
+        def size(weight):
+            if n is None:
+                return sympy.oo
+            exact = sympy.sympify(weight) * n
+            if exact.is_number:
+                return sympy.Integer(max(1, int(sympy.floor(exact + sympy.Rational(1, 2)))))
+            return exact
+
+        return sympy.Matrix(weights).applyfunc(size)
+
+
+SYMPY = SympyOps()

@@ -1,0 +1,334 @@
+"""The ecosystem: one immutable, validated description of an interactive training process.
+
+K models share one public real source (the paper's D*) and each holds a private real source (D~_k). At the
+initial fit (t = 0) model k trains on weight beta of its private data and 1 - beta of the public data. At each
+update t >= 1 its training mix has the weights (Vu, Reeves & Wenger, arXiv 2505.21677, section 2)
+
+    private (1 - alpha_t) beta_t,   public (1 - alpha_t)(1 - beta_t),   model j's outputs alpha_t W[k, j],
+
+where W is a row-stochastic K x K mixing matrix (the paper's equal shares are W = J / K; W = I is the
+classic single-model self-consuming loop). Numbers may be sympy symbols, so that `theory` answers in closed
+form; `numerics` needs them numeric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import sympy
+
+Estimator = Literal["mle", "unbiased"]
+Regime = Literal["reuse", "fresh", "accumulate"]
+ESTIMATORS = ("mle", "unbiased")
+REGIMES = ("reuse", "fresh", "accumulate")
+
+
+class SpecError(ValueError):
+    """An ecosystem parameter is invalid; the message names the parameter."""
+
+    def __init__(self, parameter: str, problem: str):
+        self.parameter = parameter
+        super().__init__(f"{parameter}: {problem}")
+
+
+def _exact(value, parameter: str):
+    """A sympy number or expression; floats become exact rationals (0.5 -> 1/2)."""
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise SpecError(parameter, f"expected a number or a sympy expression, got {value!r}")
+    if not np.isfinite(value):
+        raise SpecError(parameter, f"must be finite, got {value}")
+    if isinstance(value, (float, np.floating)):
+        return sympy.nsimplify(float(value), rational=True)
+    return sympy.Integer(int(value))
+
+
+def _matrix(value, parameter: str) -> sympy.ImmutableMatrix:
+    if isinstance(value, sympy.MatrixBase):
+        rows = value.tolist()
+    else:
+        array = np.asarray(value, dtype=object)
+        if array.ndim == 1:
+            array = array.reshape(-1, 1)
+        if array.ndim != 2:
+            raise SpecError(parameter, f"expected a vector or a matrix, got an array of shape {array.shape}")
+        rows = array.tolist()
+    return sympy.ImmutableMatrix([[_exact(x, parameter) for x in row] for row in rows])
+
+
+def _fraction(value, parameter: str):
+    """A number in [0, 1], or a sympy expression (assumed to lie in [0, 1])."""
+    value = _exact(value, parameter)
+    if value.is_number and not (0 <= value <= 1):
+        raise SpecError(parameter, f"must lie in [0, 1], got {float(value):g}")
+    return value
+
+
+def _is_numeric(matrix: sympy.MatrixBase) -> bool:
+    return all(x.is_number for x in matrix)
+
+
+@dataclass(frozen=True)
+class Gaussian:
+    """The family of d-dimensional Gaussians N(m, S), fitted by weighted maximum likelihood."""
+
+    dim: int
+
+    def __post_init__(self):
+        if isinstance(self.dim, bool) or not isinstance(self.dim, (int, np.integer)) or self.dim < 1:
+            raise SpecError("family.dim", f"must be an integer >= 1, got {self.dim!r}")
+
+
+@dataclass(frozen=True)
+class GaussianSource:
+    """A real data source N(mean, cov).
+
+    ``size`` is the number of samples of its dataset under the ``reuse`` regime (drawn once, reused every
+    round); by default it is the source's share of the initial fit's n samples. ``None`` means infinite.
+    """
+
+    mean: sympy.ImmutableMatrix
+    cov: sympy.ImmutableMatrix
+    size: int | None = None
+    name: str = "source"
+
+    def __post_init__(self):
+        mean = _matrix(self.mean, f"{self.name}.mean")
+        cov = _matrix(self.cov, f"{self.name}.cov")
+        if mean.shape[1] != 1:
+            raise SpecError(f"{self.name}.mean", f"must be a vector, got shape {mean.shape}")
+        d = mean.shape[0]
+        if cov.shape != (d, d):
+            raise SpecError(f"{self.name}.cov", f"must be {d} x {d} to match the mean, got shape {cov.shape}")
+        if cov != cov.T:
+            raise SpecError(f"{self.name}.cov", "must be symmetric")
+        if _is_numeric(cov):
+            eigenvalues = np.linalg.eigvalsh(np.asarray(cov.evalf(), dtype=float))
+            if eigenvalues.min() <= 1e-12 * max(1.0, abs(eigenvalues).max()):
+                raise SpecError(
+                    f"{self.name}.cov", f"must be positive definite, smallest eigenvalue {eigenvalues.min():g}"
+                )
+        if self.size is not None and (
+            isinstance(self.size, bool) or not isinstance(self.size, (int, np.integer)) or self.size < 1
+        ):
+            raise SpecError(f"{self.name}.size", f"must be an integer >= 1 or None, got {self.size!r}")
+        object.__setattr__(self, "mean", mean)
+        object.__setattr__(self, "cov", cov)
+
+    @property
+    def dim(self) -> int:
+        return self.mean.shape[0]
+
+
+def _schedule(value, parameter: str):
+    """A constant fraction, or a schedule: a tuple with one fraction per update round 1..T."""
+    if isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, str):
+        if len(value) == 0:
+            raise SpecError(parameter, "a schedule needs at least one round")
+        return tuple(_fraction(v, f"{parameter}[{i}]") for i, v in enumerate(value))
+    return _fraction(value, parameter)
+
+
+@dataclass(frozen=True)
+class Ecosystem:
+    """K models retraining on real data and on each other's outputs.
+
+    Parameters
+    ----------
+    family: the distribution family the models fit (here :class:`Gaussian`).
+    public: the public real source shared by every model (D*).
+    private: one private real source per model (D~_k); K = len(private).
+    alpha: synthetic fraction of each update, in [0, 1]; a constant or a schedule (alpha_1, ..., alpha_T).
+    beta: private share of the real part, in [0, 1]; a constant or a schedule (beta_1, ..., beta_T), whose
+        first entry also sets the initial fit.
+    mixing: row-stochastic K x K matrix W; model k takes share W[k, j] of its synthetic data from model j.
+        ``None`` is the paper's equal split W = J / K.
+    n: training-set size per model per update, or ``None`` for the population (infinite-sample) limit.
+    estimator: ``"mle"`` (divide by n) or ``"unbiased"`` (divide by n - 1; reliability weights in general).
+    regime: real data ``"reuse"`` (drawn once, reused every round, as in the paper's theory), ``"fresh"``
+        (new real samples every round) or ``"accumulate"`` (every round's data kept, refit on the union).
+
+    Example
+    -------
+    >>> eco = Ecosystem.gaussian(means=[[0], [2]], public_mean=[1], alpha=0.5, beta=0.5, n=100)
+    >>> eco.K, eco.dim, eco.alpha_at(1)
+    (2, 1, 1/2)
+    """
+
+    family: Gaussian
+    public: GaussianSource
+    private: tuple[GaussianSource, ...]
+    alpha: object = sympy.Rational(1, 2)
+    beta: object = sympy.Rational(1, 2)
+    mixing: object = None
+    n: int | None = None
+    estimator: Estimator = "mle"
+    regime: Regime = "reuse"
+    schedule_length: int | None = field(init=False, default=None)
+
+    def __post_init__(self):
+        if not isinstance(self.family, Gaussian):
+            raise SpecError("family", f"expected a Gaussian family, got {self.family!r}")
+        if not isinstance(self.public, GaussianSource):
+            raise SpecError("public", "expected a GaussianSource")
+        private = tuple(self.private) if isinstance(self.private, Sequence) else None
+        if not private:
+            raise SpecError("private", "needs one source per model, K >= 1 (got none)")
+        for k, source in enumerate(private):
+            if not isinstance(source, GaussianSource):
+                raise SpecError(f"private[{k}]", "expected a GaussianSource")
+        for name, source in [("public", self.public)] + [(f"private[{k}]", s) for k, s in enumerate(private)]:
+            if source.dim != self.family.dim:
+                raise SpecError(f"{name}.mean", f"has dimension {source.dim}, the family has {self.family.dim}")
+        object.__setattr__(self, "private", private)
+
+        alpha = _schedule(self.alpha, "alpha")
+        beta = _schedule(self.beta, "beta")
+        lengths = [len(s) for s in (alpha, beta) if isinstance(s, tuple)]
+        if len(set(lengths)) > 1:
+            raise SpecError("beta", f"schedule has {len(beta)} rounds but alpha's has {len(alpha)}")
+        object.__setattr__(self, "alpha", alpha)
+        object.__setattr__(self, "beta", beta)
+        object.__setattr__(self, "schedule_length", lengths[0] if lengths else None)
+
+        K = len(private)
+        mixing = sympy.ImmutableMatrix(K, K, [sympy.Rational(1, K)] * K * K) if self.mixing is None else None
+        if mixing is None:
+            mixing = _matrix(self.mixing, "mixing")
+            if mixing.shape != (K, K):
+                raise SpecError("mixing", f"must be {K} x {K} for K = {K} models, got shape {mixing.shape}")
+            for (i, j), w in np.ndenumerate(np.asarray(mixing.tolist(), dtype=object)):
+                if w.is_number and w < 0:
+                    raise SpecError("mixing", f"entries must be >= 0, got {float(w):g} at [{i}, {j}]")
+            for i in range(K):
+                total = sympy.nsimplify(sum(mixing.row(i)))
+                if total.is_number and abs(float(total) - 1) > 1e-12:
+                    raise SpecError("mixing", f"must be row-stochastic, row {i} sums to {float(total):g}")
+        object.__setattr__(self, "mixing", mixing)
+
+        if self.n is not None and (isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer))):
+            raise SpecError("n", f"must be an integer or None (population limit), got {self.n!r}")
+        if self.n is not None and self.n < 1:
+            raise SpecError("n", f"must be >= 1, got {self.n}")
+        if self.estimator not in ESTIMATORS:
+            raise SpecError("estimator", f"must be one of {ESTIMATORS}, got {self.estimator!r}")
+        if self.regime not in REGIMES:
+            raise SpecError("regime", f"must be one of {REGIMES}, got {self.regime!r}")
+        if self.estimator == "unbiased" and self.n is not None and self.n < 2:
+            raise SpecError("n", f"the unbiased estimator needs n >= 2 samples, got n = {self.n}")
+
+    # -- convenience -------------------------------------------------------------------------------------
+    @classmethod
+    def gaussian(
+        cls,
+        means,
+        public_mean,
+        covs=None,
+        public_cov=None,
+        sizes=None,
+        public_size=None,
+        **options,
+    ) -> Ecosystem:
+        """Build a Gaussian ecosystem from the private means (one row per model) and the public mean.
+
+        Covariances default to the identity.
+        """
+        means = [np.atleast_1d(np.asarray(m, dtype=object)) for m in means]
+        d = len(np.atleast_1d(public_mean))
+        covs = [np.eye(d, dtype=int)] * len(means) if covs is None else list(covs)
+        sizes = [None] * len(means) if sizes is None else list(sizes)
+        if len(covs) != len(means) or len(sizes) != len(means):
+            raise SpecError("covs", f"expected {len(means)} covariances and sizes, one per model")
+        public = GaussianSource(
+            public_mean, np.eye(d, dtype=int) if public_cov is None else public_cov, public_size, "public"
+        )
+        private = tuple(GaussianSource(m, c, s, f"private[{k}]") for k, (m, c, s) in enumerate(zip(means, covs, sizes)))
+        return cls(Gaussian(d), public, private, **options)
+
+    @property
+    def K(self) -> int:
+        return len(self.private)
+
+    @property
+    def dim(self) -> int:
+        return self.family.dim
+
+    def _at(self, value, t: int, parameter: str):
+        if not isinstance(value, tuple):
+            return value
+        if not 1 <= max(t, 1) <= len(value):
+            raise SpecError(parameter, f"schedule covers rounds 1..{len(value)}, round {t} was asked for")
+        return value[max(t, 1) - 1]
+
+    def alpha_at(self, t: int):
+        """alpha_t for update round t >= 1 (the initial fit t = 0 has no synthetic data)."""
+        return sympy.Integer(0) if t == 0 else self._at(self.alpha, t, "alpha")
+
+    def beta_at(self, t: int):
+        """beta_t; the initial fit (t = 0) uses beta_1."""
+        return self._at(self.beta, t, "beta")
+
+    @property
+    def is_constant(self) -> bool:
+        """True when alpha and beta are the same in every round (so the update map is time-homogeneous)."""
+        return self.schedule_length is None
+
+    def check_rounds(self, rounds: int) -> None:
+        if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or rounds < 0:
+            raise SpecError("rounds", f"must be an integer >= 0, got {rounds!r}")
+        if self.schedule_length is not None and rounds > self.schedule_length:
+            raise SpecError(
+                "rounds", f"{rounds} rounds asked for but the alpha/beta schedule covers {self.schedule_length}"
+            )
+
+    @property
+    def symbols(self) -> set[sympy.Symbol]:
+        """The free symbols of the spec (empty when every value is a number)."""
+        values = [self.public.mean, self.public.cov, self.mixing]
+        values += [s.mean for s in self.private] + [s.cov for s in self.private]
+        values += [sympy.Matrix(v if isinstance(v, tuple) else (v,)) for v in (self.alpha, self.beta)]
+        return set().union(*(v.free_symbols for v in values))
+
+    @property
+    def is_numeric(self) -> bool:
+        return not self.symbols
+
+    def with_options(self, **changes) -> Ecosystem:
+        """A copy with some fields replaced (validated again)."""
+        fields = {
+            name: getattr(self, name)
+            for name in ("family", "public", "private", "alpha", "beta", "mixing", "n", "estimator", "regime")
+        }
+        fields.update(changes)
+        return Ecosystem(**fields)
+
+    def describe(self) -> dict:
+        """The spec as plain JSON-friendly data (numbers as floats, symbols as strings)."""
+
+        def plain(x):
+            if isinstance(x, sympy.MatrixBase):
+                return [[plain(v) for v in row] for row in x.tolist()]
+            if isinstance(x, tuple):
+                return [plain(v) for v in x]
+            x = sympy.sympify(x)
+            return float(x) if x.is_number else str(x)
+
+        def source(s):
+            return {"mean": plain(s.mean), "cov": plain(s.cov), "size": s.size}
+
+        return {
+            "family": {"name": "Gaussian", "dim": self.dim},
+            "K": self.K,
+            "public": source(self.public),
+            "private": [source(s) for s in self.private],
+            "alpha": plain(self.alpha),
+            "beta": plain(self.beta),
+            "mixing": plain(self.mixing),
+            "n": self.n,
+            "estimator": self.estimator,
+            "regime": self.regime,
+        }
