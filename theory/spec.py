@@ -239,6 +239,9 @@ class Ecosystem:
         """
         means = [np.atleast_1d(np.asarray(m, dtype=object)) for m in means]
         d = len(np.atleast_1d(public_mean))
+        for k, mean in enumerate(means):
+            if len(mean) != d:
+                raise SpecError(f"private[{k}].mean", f"has dimension {len(mean)}, the public mean has {d}")
         covs = [np.eye(d, dtype=int)] * len(means) if covs is None else list(covs)
         sizes = [None] * len(means) if sizes is None else list(sizes)
         if len(covs) != len(means) or len(sizes) != len(means):

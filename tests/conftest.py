@@ -1,0 +1,1 @@
+import numerics  # noqa: F401  (enables float64 in jax before any test builds an array)

@@ -1,0 +1,104 @@
+"""The ecosystem spec: every bad input gives a SpecError naming its parameter; good input is normalised."""
+
+import numpy as np
+import pytest
+import sympy
+
+from theory import Ecosystem, Gaussian, GaussianSource, SpecError
+from theory.rounds import plan_at
+
+
+def make(**changes):
+    options = dict(means=[[0.0], [1.0]], public_mean=[0.5], alpha=0.5, beta=0.5, n=10)
+    options.update(changes)
+    return Ecosystem.gaussian(**options)
+
+
+@pytest.mark.parametrize(
+    ("changes", "parameter"),
+    [
+        (dict(alpha=1.5), "alpha"),
+        (dict(alpha=-0.1), "alpha"),
+        (dict(beta=2), "beta"),
+        (dict(alpha=[0.5, 1.2]), "alpha[1]"),
+        (dict(alpha=[0.5, 0.5], beta=[0.5, 0.5, 0.5]), "beta"),
+        (dict(alpha=[]), "alpha"),
+        (dict(alpha="half"), "alpha"),
+        (dict(alpha=float("nan")), "alpha"),
+        (dict(mixing=[[0.5, 0.6], [0.5, 0.5]]), "mixing"),
+        (dict(mixing=[[1.5, -0.5], [0.5, 0.5]]), "mixing"),
+        (dict(mixing=[[1.0]]), "mixing"),
+        (dict(n=0), "n"),
+        (dict(n=2.5), "n"),
+        (dict(n=1, estimator="unbiased"), "n"),
+        (dict(estimator="bayes"), "estimator"),
+        (dict(regime="replace"), "regime"),
+        (dict(means=[]), "private"),
+        (dict(covs=[[[1.0]], [[-1.0]]]), "private[1].cov"),
+        (dict(covs=[[[1.0]], [[0.0]]]), "private[1].cov"),
+        (dict(public_cov=[[1.0, 0.0], [0.0, 1.0]]), "public.cov"),
+        (
+            dict(means=[[0.0, 0.0], [1.0, 1.0]], public_mean=[0.5, 0.5], covs=[[[1, 0.5], [0.4, 1]], np.eye(2)]),
+            "private[0].cov",
+        ),
+        (dict(means=[[0.0], [1.0, 2.0]]), "private[1].mean"),
+        (dict(sizes=[0, 5]), "private[0].size"),
+    ],
+)
+def test_bad_input_names_the_parameter(changes, parameter):
+    with pytest.raises(SpecError) as error:
+        make(**changes)
+    assert error.value.parameter == parameter
+    assert str(error.value).startswith(f"{parameter}: ")
+
+
+def test_bad_family_dimension():
+    with pytest.raises(SpecError, match="family.dim"):
+        Gaussian(0)
+
+
+def test_schedule_rounds_are_checked():
+    eco = make(alpha=[0.2, 0.4, 0.6])
+    assert eco.schedule_length == 3 and eco.alpha_at(3) == sympy.Rational(3, 5)
+    with pytest.raises(SpecError, match="rounds"):
+        eco.check_rounds(4)
+    with pytest.raises(SpecError, match="alpha"):
+        eco.alpha_at(4)
+
+
+def test_floats_become_exact_rationals_and_defaults():
+    eco = make(alpha=0.1)
+    assert eco.alpha == sympy.Rational(1, 10)
+    assert eco.mixing == sympy.ImmutableMatrix([[sympy.Rational(1, 2)] * 2] * 2)
+    assert eco.K == 2 and eco.dim == 1 and eco.is_numeric
+
+
+def test_symbolic_fractions_are_accepted():
+    a = sympy.Symbol("alpha", nonnegative=True)
+    eco = make(alpha=a, n=None)
+    assert eco.symbols == {a} and not eco.is_numeric
+
+
+def test_weights_and_sizes_of_a_round():
+    """Weights follow the paper: (1-a)b private, (1-a)(1-b) public, a W[k, j] synthetic; sizes round(w n)."""
+    eco = make(alpha=0.5, beta=0.25, n=40, mixing=[[0.75, 0.25], [0.5, 0.5]], regime="fresh")
+    plan = plan_at(eco, 1)
+    assert list(plan.w_private) == [sympy.Rational(1, 8)] * 2
+    assert list(plan.w_public) == [sympy.Rational(3, 8)] * 2
+    assert plan.w_synthetic == sympy.Matrix([[sympy.Rational(3, 8), sympy.Rational(1, 8)], [sympy.Rational(1, 4)] * 2])
+    assert list(plan.n_private) == [5, 5] and plan.n_public == 15
+    assert plan.n_synthetic == sympy.Matrix([[15, 5], [10, 10]])
+    initial = plan_at(eco, 0)
+    assert list(initial.w_private) == [sympy.Rational(1, 4)] * 2 and initial.w_synthetic.is_zero_matrix
+    reuse = plan_at(eco.with_options(regime="reuse"), 3)
+    assert list(reuse.n_private) == [10, 10] and reuse.n_public == 30  # the initial fit's shares, reused
+
+
+def test_with_options_validates_again():
+    with pytest.raises(SpecError, match="regime"):
+        make().with_options(regime="nope")
+
+
+def test_source_size_override():
+    source = GaussianSource([0.0], [[1.0]], size=7, name="x")
+    assert source.size == 7 and source.dim == 1

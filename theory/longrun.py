@@ -1,0 +1,108 @@
+"""Closed-form long-run quantities, from the fixed point of the population map and of the moment recursion.
+
+* :func:`limiting_fit` -- each model's limiting mean m_k* and covariance S_k*;
+* :func:`homogenisation` -- squared distances ||m_k* - m_l*||^2 between the models' limits, and at finite n the
+  expected squared distance E||m_k - m_l||^2 = ||E m_k - E m_l||^2 + tr(C_kk + C_ll - 2 C_kl) at stationarity;
+* :func:`cross_task_kl` -- KL(task_j || model_k) for every task j (the private sources, then the public one):
+  KL(N(mu, Sigma) || N(m, S)) = (tr(S^-1 Sigma) + (m - mu)^T S^-1 (m - mu) - d + log det S - log det Sigma) / 2;
+* :func:`cross_task_log_likelihood` -- E_{x ~ task j} log N(x; m_k, S_k), the expected log-likelihood.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from .analysis import fixed_point
+from .maps import moment_map, population_map
+from .spec import Ecosystem
+
+
+def limiting_fit(eco: Ecosystem) -> tuple[list[sympy.Matrix], list[sympy.Matrix]]:
+    """The population map's fixed point: ([m_1*, ..., m_K*], [S_1*, ..., S_K*])."""
+    fmap = population_map(eco)
+    point = fixed_point(fmap)
+    values = [point[s] for s in fmap.state]
+    K, d = eco.K, eco.dim
+    means = [sympy.Matrix(values[k * d : (k + 1) * d]) for k in range(K)]
+    free = d * (d + 1) // 2
+    covs = []
+    for k in range(K):
+        entries = iter(values[K * d + k * free : K * d + (k + 1) * free])
+        cov = sympy.zeros(d, d)
+        for i in range(d):
+            for j in range(i, d):
+                cov[i, j] = cov[j, i] = next(entries)
+        covs.append(cov)
+    return means, covs
+
+
+def _pairwise(values: list[sympy.Expr], distance) -> sympy.Matrix:
+    K = len(values)
+    return sympy.Matrix(K, K, lambda k, l: sympy.simplify(distance(values[k], values[l])))
+
+
+def homogenisation(eco: Ecosystem) -> sympy.Matrix:
+    """K x K matrix of ||m_k* - m_l*||^2 between the limiting means of the population map."""
+    means, _ = limiting_fit(eco)
+    return _pairwise(means, lambda a, b: ((a - b).T @ (a - b))[0, 0])
+
+
+def stationary_spread(eco: Ecosystem) -> sympy.Matrix:
+    """K x K matrix of E||m_k - m_l||^2 at the fixed point of the exact finite-n moment recursion."""
+    fmap = moment_map(eco)
+    point = fixed_point(fmap)
+    K, d = eco.K, eco.dim
+    mean = sympy.Matrix([point[sympy.Symbol(f"\\mu_{{{i + 1}}}", real=True)] for i in range(K * d)])
+
+    def cov(i, j):
+        i, j = min(i, j), max(i, j)
+        return point[sympy.Symbol(f"C_{{{i + 1}{j + 1}}}", real=True)]
+
+    def spread(k, l):
+        gap = sum((mean[k * d + i] - mean[l * d + i]) ** 2 for i in range(d))
+        trace = sum(
+            cov(k * d + i, k * d + i) + cov(l * d + i, l * d + i) - 2 * cov(k * d + i, l * d + i) for i in range(d)
+        )
+        return sympy.simplify(gap + trace)
+
+    return sympy.Matrix(K, K, spread)
+
+
+def _tasks(eco: Ecosystem):
+    return list(eco.private) + [eco.public]
+
+
+def cross_task_kl(eco: Ecosystem) -> sympy.Matrix:
+    """K x (K+1) matrix: entry [k, j] is KL(task j || model k*), tasks = private_1..K, public."""
+    means, covs = limiting_fit(eco)
+    d = eco.dim
+
+    def kl(task, m, S):
+        gap = m - task.mean
+        S_inv = S.inv()
+        value = (
+            (S_inv * task.cov).trace()
+            + (gap.T * S_inv * gap)[0, 0]
+            - d
+            + sympy.log(S.det())
+            - sympy.log(task.cov.det())
+        )
+        return sympy.simplify(value / 2)
+
+    tasks = _tasks(eco)
+    return sympy.Matrix(eco.K, len(tasks), lambda k, j: kl(tasks[j], means[k], covs[k]))
+
+
+def cross_task_log_likelihood(eco: Ecosystem) -> sympy.Matrix:
+    """K x (K+1) matrix: entry [k, j] is E_{x ~ task j} log N(x; m_k*, S_k*)."""
+    means, covs = limiting_fit(eco)
+    d = eco.dim
+
+    def loglik(task, m, S):
+        gap = m - task.mean
+        S_inv = S.inv()
+        quadratic = (S_inv * task.cov).trace() + (gap.T * S_inv * gap)[0, 0]
+        return sympy.simplify(-(d * sympy.log(2 * sympy.pi) + sympy.log(S.det()) + quadratic) / 2)
+
+    tasks = _tasks(eco)
+    return sympy.Matrix(eco.K, len(tasks), lambda k, j: loglik(tasks[j], means[k], covs[k]))
