@@ -23,6 +23,10 @@ class JaxOps:
         return jnp.asarray(_plain(value), dtype=jnp.float64)
 
     @staticmethod
+    def scalar(value):
+        return jnp.asarray(_plain(value), dtype=jnp.float64)
+
+    @staticmethod
     def zeros(rows, cols):
         return jnp.zeros((rows, cols))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sympy
 
 from .analysis import fixed_point
+from .gaussian import block
 from .maps import moment_map, population_map
 from .spec import Ecosystem
 
@@ -20,20 +21,9 @@ from .spec import Ecosystem
 def limiting_fit(eco: Ecosystem) -> tuple[list[sympy.Matrix], list[sympy.Matrix]]:
     """The population map's fixed point: ([m_1*, ..., m_K*], [S_1*, ..., S_K*])."""
     fmap = population_map(eco)
-    point = fixed_point(fmap)
-    values = [point[s] for s in fmap.state]
-    K, d = eco.K, eco.dim
-    means = [sympy.Matrix(values[k * d : (k + 1) * d]) for k in range(K)]
-    free = d * (d + 1) // 2
-    covs = []
-    for k in range(K):
-        entries = iter(values[K * d + k * free : K * d + (k + 1) * free])
-        cov = sympy.zeros(d, d)
-        for i in range(d):
-            for j in range(i, d):
-                cov[i, j] = cov[j, i] = next(entries)
-        covs.append(cov)
-    return means, covs
+    parts = fmap.unpack(fixed_point(fmap))
+    d = eco.dim
+    return [block(parts["mean"], k, d) for k in range(eco.K)], [block(parts["cov"], k, d) for k in range(eco.K)]
 
 
 def _pairwise(values: list[sympy.Expr], distance) -> sympy.Matrix:
@@ -50,22 +40,21 @@ def homogenisation(eco: Ecosystem) -> sympy.Matrix:
 def stationary_spread(eco: Ecosystem) -> sympy.Matrix:
     """K x K matrix of E||m_k - m_l||^2 at the fixed point of the exact finite-n moment recursion."""
     fmap = moment_map(eco)
-    point = fixed_point(fmap)
-    K, d = eco.K, eco.dim
-    mean = sympy.Matrix([point[sympy.Symbol(f"\\mu_{{{i + 1}}}", real=True)] for i in range(K * d)])
-
-    def cov(i, j):
-        i, j = min(i, j), max(i, j)
-        return point[sympy.Symbol(f"C_{{{i + 1}{j + 1}}}", real=True)]
+    parts = fmap.unpack(fixed_point(fmap))
+    mean, cov, d = parts["mean"], parts["cov"], eco.dim
 
     def spread(k, l):
-        gap = sum((mean[k * d + i] - mean[l * d + i]) ** 2 for i in range(d))
-        trace = sum(
-            cov(k * d + i, k * d + i) + cov(l * d + i, l * d + i) - 2 * cov(k * d + i, l * d + i) for i in range(d)
-        )
-        return sympy.simplify(gap + trace)
+        gap = block(mean, k, d) - block(mean, l, d)
+        rows_k, rows_l = slice(k * d, (k + 1) * d), slice(l * d, (l + 1) * d)
+        trace = (cov[rows_k, rows_k] + cov[rows_l, rows_l] - 2 * cov[rows_k, rows_l]).trace()
+        return sympy.simplify((gap.T @ gap)[0, 0] + trace)
 
-    return sympy.Matrix(K, K, spread)
+    return sympy.Matrix(eco.K, eco.K, spread)
+
+
+def _tidy(expression: sympy.Expr) -> sympy.Expr:
+    """Simplify a symbolic result; leave a number exact as it is (simplify can stall on logs of big rationals)."""
+    return expression if expression.is_number else sympy.simplify(expression)
 
 
 def _tasks(eco: Ecosystem):
@@ -87,7 +76,7 @@ def cross_task_kl(eco: Ecosystem) -> sympy.Matrix:
             + sympy.log(S.det())
             - sympy.log(task.cov.det())
         )
-        return sympy.simplify(value / 2)
+        return _tidy(value / 2)
 
     tasks = _tasks(eco)
     return sympy.Matrix(eco.K, len(tasks), lambda k, j: kl(tasks[j], means[k], covs[k]))
@@ -102,7 +91,7 @@ def cross_task_log_likelihood(eco: Ecosystem) -> sympy.Matrix:
         gap = m - task.mean
         S_inv = S.inv()
         quadratic = (S_inv * task.cov).trace() + (gap.T * S_inv * gap)[0, 0]
-        return sympy.simplify(-(d * sympy.log(2 * sympy.pi) + sympy.log(S.det()) + quadratic) / 2)
+        return _tidy(-(d * sympy.log(2 * sympy.pi) + sympy.log(S.det()) + quadratic) / 2)
 
     tasks = _tasks(eco)
     return sympy.Matrix(eco.K, len(tasks), lambda k, j: loglik(tasks[j], means[k], covs[k]))

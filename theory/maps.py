@@ -26,13 +26,19 @@ t_symbol = sympy.Symbol("t", integer=True, nonnegative=True)
 
 @dataclass(frozen=True)
 class SymbolicMap:
-    """x' = update(x): ``state`` and ``update`` are equally long tuples; ``blocks`` groups the state into
-    named parts, in an order where each part's update does not depend on the parts after it."""
+    """x' = update(x) over a flat state of named parts.
+
+    ``state`` and ``update`` are equally long tuples. ``parts`` names the matrices the state is cut from (e.g.
+    ``mean``, ``cov``), each as its matrix of state symbols (symmetric ones mirrored) and the positions of its
+    free entries, in state order. ``blocks`` groups the state indices in an order where each block's update
+    depends only on itself and earlier blocks.
+    """
 
     name: str
     state: tuple[sympy.Symbol, ...]
     update: tuple[sympy.Expr, ...]
     blocks: tuple[tuple[str, tuple[int, ...]], ...]
+    parts: tuple[tuple[str, sympy.ImmutableMatrix, tuple[tuple[int, int], ...]], ...]
     ecosystem: Ecosystem
 
     @property
@@ -43,6 +49,15 @@ class SymbolicMap:
         """Evaluate the map at a point (a sequence of numbers, one per state symbol)."""
         substitution = dict(zip(self.state, values))
         return [sympy.sympify(e).xreplace(substitution) for e in self.update]
+
+    def unpack(self, values) -> dict[str, sympy.Matrix]:
+        """The named matrices held by a state: ``values`` is a sequence in state order or {symbol: value}."""
+        substitution = values if isinstance(values, dict) else dict(zip(self.state, values, strict=True))
+        return {name: sympy.Matrix(symbols).xreplace(substitution) for name, symbols, _ in self.parts}
+
+    def pack(self, **matrices) -> list:
+        """The flat state (in state order) holding the named matrices (one per part)."""
+        return [matrices[name][i, j] for name, _, positions in self.parts for i, j in positions]
 
     def latex(self) -> str:
         """The map as a LaTeX ``aligned`` block, one line per state variable."""
@@ -74,21 +89,27 @@ def _all(rows: int, cols: int) -> list[tuple[int, int]]:
 
 
 class _Layout:
-    """The flat state: named blocks, each made of (matrix of symbols, positions of its free entries)."""
+    """The flat state: named blocks, each made of named parts (matrix of symbols, positions of free entries)."""
 
     def __init__(self):
-        self.symbols, self.readers, self.blocks = [], [], []
+        self.symbols, self.blocks, self.parts = [], [], []
 
-    def add(self, name, *parts):
+    def add(self, block_name, *parts):
+        """A block of the state made of parts (part name, matrix of symbols, free positions)."""
         start = len(self.symbols)
-        for matrix, positions in parts:
+        for name, matrix, positions in parts:
             self.symbols += [matrix[i, j] for i, j in positions]
-            self.readers.append(positions)
-        self.blocks.append((name, tuple(range(start, len(self.symbols)))))
+            self.parts.append((name, sympy.ImmutableMatrix(matrix), tuple(positions)))
+        self.blocks.append((block_name, tuple(range(start, len(self.symbols)))))
 
-    def read(self, *matrices) -> tuple:
-        """The entries of the updated matrices, in the order of the state (one matrix per part)."""
-        return tuple(sympy.expand(m[i, j]) for m, positions in zip(matrices, self.readers) for i, j in positions)
+    def constant(self, name, matrix):
+        """A part with no free entries (e.g. a cross-covariance that is zero in this regime)."""
+        self.parts.append((name, sympy.ImmutableMatrix(matrix), ()))
+
+    def build(self, name, ecosystem, updated) -> SymbolicMap:
+        """The map whose update of each part is ``updated[part name]``."""
+        update = tuple(sympy.expand(updated[part][i, j]) for part, _, positions in self.parts for i, j in positions)
+        return SymbolicMap(name, tuple(self.symbols), update, tuple(self.blocks), tuple(self.parts), ecosystem)
 
 
 def _plan_round(eco: Ecosystem, t) -> int:
@@ -109,11 +130,11 @@ def population_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
     mean = sympy.Matrix([sympy.Symbol(f"m_{{{k + 1}{i + 1}}}", real=True) for k in range(K) for i in range(d)])
     cov, cov_positions = _stacked_symmetric("S", K, d)
     layout = _Layout()
-    layout.add("mean", (mean, _all(K * d, 1)))
-    layout.add("cov", (cov, cov_positions))
+    layout.add("mean", ("mean", mean, _all(K * d, 1)))
+    layout.add("cov", ("cov", cov, cov_positions))
     plan = plan_at(eco, _plan_round(eco, t), population=True)
     new = gaussian.population_step(eco, Fit(mean, cov), plan, t)
-    return SymbolicMap("population", tuple(layout.symbols), layout.read(new.mean, new.cov), tuple(layout.blocks), eco)
+    return layout.build("population", eco, new._asdict())
 
 
 def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
@@ -124,15 +145,15 @@ def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
     cov, cov_positions = _symmetric("C", K * d)
     second, second_positions = _stacked_symmetric("V", K, d)
     layout = _Layout()
-    layout.add("mean", (mean, _all(K * d, 1)))
-    layout.add("nu", (nu, _all(K, 1)))
+    layout.add("mean", ("mean", mean, _all(K * d, 1)))
+    layout.add("nu", ("nu", nu, _all(K, 1)))
     if eco.regime == "reuse":
         cross = sympy.Matrix(K * d, (K + 1) * d, lambda i, j: sympy.Symbol(f"X_{{{i + 1},{j + 1}}}", real=True))
-        layout.add("cross", (cross, _all(K * d, (K + 1) * d)))
+        layout.add("cross", ("cross", cross, _all(K * d, (K + 1) * d)))
     else:
         cross = sympy.zeros(K * d, (K + 1) * d)
-    layout.add("dispersion", (cov, cov_positions), (second, second_positions))
+        layout.constant("cross", cross)
+    layout.add("dispersion", ("cov", cov, cov_positions), ("second", second, second_positions))
     plan = plan_at(eco, _plan_round(eco, t))
     new = gaussian.moment_step(eco, Moments(mean, cov, cross, second, nu), plan, t)
-    parts = [new.mean, new.nu] + ([new.cross] if eco.regime == "reuse" else []) + [new.cov, new.second]
-    return SymbolicMap("moments", tuple(layout.symbols), layout.read(*parts), tuple(layout.blocks), eco)
+    return layout.build("moments", eco, new._asdict())

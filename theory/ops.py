@@ -19,6 +19,10 @@ class SympyOps:
         return sympy.Matrix(value)
 
     @staticmethod
+    def scalar(value):
+        return sympy.sympify(value)
+
+    @staticmethod
     def zeros(rows, cols):
         return sympy.zeros(rows, cols)
 

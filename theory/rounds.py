@@ -39,6 +39,7 @@ def round_plan(eco: Ecosystem, alpha, beta, *, initial: bool, population: bool =
     K = eco.K
     ones = ops.asarray([[1]] * K)
     W = ops.asarray(eco.mixing)
+    alpha, beta = ops.scalar(alpha), ops.scalar(beta)
     if initial:
         alpha = 0 * alpha
     w_private = (1 - alpha) * beta * ones
