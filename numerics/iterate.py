@@ -32,6 +32,11 @@ def schedules(eco: Ecosystem, rounds: int) -> tuple[np.ndarray, np.ndarray]:
     return alphas, betas
 
 
+def require_gaussian(eco: Ecosystem) -> None:
+    if eco.family.name != "gaussian":
+        raise SpecError("family", f"this computation is for Gaussian ecosystems, not {eco.family.name}")
+
+
 def _initial_beta(eco: Ecosystem) -> float:
     return float(eco.beta_at(1))
 
@@ -113,6 +118,7 @@ class ExactTrajectory:
 
 def iterate_moments(eco: Ecosystem, rounds: int) -> ExactTrajectory:
     """The exact expected trajectory of the finite-n process (n = None gives the population map's values)."""
+    require_gaussian(eco)
     alphas, betas = schedules(eco, rounds)
     mean, cov, fitted = moment_recursion(eco)(jnp.asarray(alphas), jnp.asarray(betas))
     K, d = eco.K, eco.dim
@@ -128,6 +134,7 @@ def iterate_moments(eco: Ecosystem, rounds: int) -> ExactTrajectory:
 
 def iterate_population(eco: Ecosystem, rounds: int) -> ExactTrajectory:
     """The deterministic trajectory of the population (infinite-sample) map."""
+    require_gaussian(eco)
     alphas, betas = schedules(eco, rounds)
     mean, cov = population_recursion(eco)(jnp.asarray(alphas), jnp.asarray(betas))
     K, d = eco.K, eco.dim

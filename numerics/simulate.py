@@ -21,7 +21,7 @@ import sympy
 from theory.rounds import plan_at, round_plan
 from theory.spec import Ecosystem, SpecError
 
-from .iterate import schedules
+from .iterate import require_gaussian, schedules
 from .jax_ops import JAX
 
 
@@ -150,6 +150,7 @@ def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000) -> MonteC
     """
     if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
         raise SpecError("replicates", f"must be an integer >= 1, got {replicates!r}")
+    require_gaussian(eco)
     seed = None
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
         seed, key = int(key), jax.random.PRNGKey(int(key))

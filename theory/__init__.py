@@ -12,8 +12,9 @@ from .analysis import (
     stability_condition,
     to_latex,
 )
+from .gaussian import Gaussian, GaussianSource
 from .maps import SymbolicMap, moment_map, population_map, t_symbol
-from .spec import Ecosystem, Gaussian, GaussianSource, SpecError
+from .spec import Ecosystem, SpecError
 
 __all__ = [
     "Ecosystem",

@@ -27,11 +27,132 @@ numerics, from this one definition.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
+import numpy as np
+import sympy
+
 from .ops import SYMPY
-from .rounds import RoundPlan
-from .spec import Ecosystem
+from .rounds import RoundPlan, plan_at
+from .spec import Ecosystem, SpecError, is_numeric, matrix, plain
+from .symbolic import (
+    Layout,
+    SymbolicMap,
+    all_positions,
+    plan_round,
+    stacked_symmetric_symbols,
+    symmetric_symbols,
+    t_symbol,
+)
+
+
+@dataclass(frozen=True)
+class Gaussian:
+    """The family of d-dimensional Gaussians N(m, S), fitted by weighted maximum likelihood.
+
+    Estimators: ``"mle"`` (divide by n) and ``"unbiased"`` (divide by n - 1; reliability weights in general).
+    """
+
+    dim: int
+    name = "gaussian"
+    estimators = ("mle", "unbiased")
+
+    def __post_init__(self):
+        if isinstance(self.dim, bool) or not isinstance(self.dim, (int, np.integer)) or self.dim < 1:
+            raise SpecError("family.dim", f"must be an integer >= 1, got {self.dim!r}")
+
+    @property
+    def source_type(self):
+        return GaussianSource
+
+    def check(self, eco: Ecosystem) -> None:
+        for name, source in [("public", eco.public)] + [(f"private[{k}]", s) for k, s in enumerate(eco.private)]:
+            if source.dim != self.dim:
+                raise SpecError(f"{name}.mean", f"has dimension {source.dim}, the family has {self.dim}")
+        if eco.estimator == "unbiased" and eco.n is not None and eco.n < 2:
+            raise SpecError("n", f"the unbiased estimator needs n >= 2 samples, got n = {eco.n}")
+
+    def describe(self) -> dict:
+        return {"name": self.name, "dim": self.dim}
+
+    def population_map(self, eco: Ecosystem, t) -> SymbolicMap:
+        return population_map(eco, t)
+
+    def moment_map(self, eco: Ecosystem, t) -> SymbolicMap:
+        return moment_map(eco, t)
+
+
+@dataclass(frozen=True)
+class GaussianSource:
+    """A real data source N(mean, cov).
+
+    ``size`` is the number of samples of its dataset under the ``reuse`` regime (drawn once, reused every
+    round); by default it is the source's share of the initial fit's n samples. ``None`` means infinite.
+    """
+
+    mean: sympy.ImmutableMatrix
+    cov: sympy.ImmutableMatrix
+    size: int | None = None
+    name: str = "source"
+
+    def __post_init__(self):
+        mean = matrix(self.mean, f"{self.name}.mean")
+        cov = matrix(self.cov, f"{self.name}.cov")
+        if mean.shape[1] != 1:
+            raise SpecError(f"{self.name}.mean", f"must be a vector, got shape {mean.shape}")
+        d = mean.shape[0]
+        if cov.shape != (d, d):
+            raise SpecError(f"{self.name}.cov", f"must be {d} x {d} to match the mean, got shape {cov.shape}")
+        if cov != cov.T:
+            raise SpecError(f"{self.name}.cov", "must be symmetric")
+        if is_numeric(cov):
+            eigenvalues = np.linalg.eigvalsh(np.asarray(cov.evalf(), dtype=float))
+            if eigenvalues.min() <= 1e-12 * max(1.0, abs(eigenvalues).max()):
+                raise SpecError(
+                    f"{self.name}.cov", f"must be positive definite, smallest eigenvalue {eigenvalues.min():g}"
+                )
+        if self.size is not None and (
+            isinstance(self.size, bool) or not isinstance(self.size, (int, np.integer)) or self.size < 1
+        ):
+            raise SpecError(f"{self.name}.size", f"must be an integer >= 1 or None, got {self.size!r}")
+        object.__setattr__(self, "mean", mean)
+        object.__setattr__(self, "cov", cov)
+
+    @property
+    def dim(self) -> int:
+        return self.mean.shape[0]
+
+    def values(self) -> tuple[sympy.ImmutableMatrix, ...]:
+        """The source's parameters (for the spec's free symbols)."""
+        return (self.mean, self.cov)
+
+    def describe(self) -> dict:
+        return {"mean": plain(self.mean), "cov": plain(self.cov), "size": self.size}
+
+
+def gaussian_ecosystem(
+    means, public_mean, covs=None, public_cov=None, sizes=None, public_size=None, **options
+) -> Ecosystem:
+    """A Gaussian ecosystem from the private means (one row per model) and the public mean.
+
+    Covariances default to the identity; ``sizes`` are the reuse dataset sizes; ``options`` are the other
+    :class:`~theory.spec.Ecosystem` fields (alpha, beta, mixing, n, estimator, regime).
+    """
+    means = [np.atleast_1d(np.asarray(m, dtype=object)) for m in means]
+    d = len(np.atleast_1d(public_mean))
+    for k, mean in enumerate(means):
+        if len(mean) != d:
+            raise SpecError(f"private[{k}].mean", f"has dimension {len(mean)}, the public mean has {d}")
+    covs = [np.eye(d, dtype=int)] * len(means) if covs is None else list(covs)
+    sizes = [None] * len(means) if sizes is None else list(sizes)
+    if len(covs) != len(means) or len(sizes) != len(means):
+        raise SpecError("covs", f"expected {len(means)} covariances and sizes, one per model")
+    public = GaussianSource(
+        public_mean, np.eye(d, dtype=int) if public_cov is None else public_cov, public_size, "public"
+    )
+    private = tuple(GaussianSource(m, c, s, f"private[{k}]") for k, (m, c, s) in enumerate(zip(means, covs, sizes)))
+    return Ecosystem(Gaussian(d), public, private, **options)
 
 
 class Moments(NamedTuple):
@@ -183,3 +304,44 @@ def population_step(eco: Ecosystem, fit: Fit, plan: RoundPlan, t, ops=SYMPY) -> 
     """The population (infinite-sample) update map (m, S) -> (m', S'); ``plan`` must have infinite sizes."""
     moments = moment_step(eco, moments_of_fit(eco, fit, ops), plan, t, ops)
     return Fit(moments.mean, fitted_covariance(eco, moments, ops))
+
+
+# -- the maps as sympy expressions ---------------------------------------------------------------------------
+
+
+def population_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
+    """The population update map (m_k, S_k)_k -> (m_k', S_k')_k of update round t >= 1.
+
+    It depends on t only under ``accumulate`` or with a schedule.
+    """
+    K, d = eco.K, eco.dim
+    mean = sympy.Matrix([sympy.Symbol(f"m_{{{k + 1}{i + 1}}}", real=True) for k in range(K) for i in range(d)])
+    cov, cov_positions = stacked_symmetric_symbols("S", K, d)
+    layout = Layout()
+    layout.add("mean", ("mean", mean, all_positions(K * d, 1)))
+    layout.add("cov", ("cov", cov, cov_positions))
+    plan = plan_at(eco, plan_round(eco, t), population=True)
+    new = population_step(eco, Fit(mean, cov), plan, t)
+    return layout.build("population", eco, new._asdict())
+
+
+def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
+    """The exact finite-n moment recursion of update round t >= 1, over (E m, nu, Cov(m, b), Cov m, E V)."""
+    K, d = eco.K, eco.dim
+    mean = sympy.Matrix([sympy.Symbol(f"\\mu_{{{i + 1}}}", real=True) for i in range(K * d)])
+    nu = sympy.Matrix([sympy.Symbol(f"\\nu_{{{k + 1}}}", real=True) for k in range(K)])
+    cov, cov_positions = symmetric_symbols("C", K * d)
+    second, second_positions = stacked_symmetric_symbols("V", K, d)
+    layout = Layout()
+    layout.add("mean", ("mean", mean, all_positions(K * d, 1)))
+    layout.add("nu", ("nu", nu, all_positions(K, 1)))
+    if eco.regime == "reuse":
+        cross = sympy.Matrix(K * d, (K + 1) * d, lambda i, j: sympy.Symbol(f"X_{{{i + 1},{j + 1}}}", real=True))
+        layout.add("cross", ("cross", cross, all_positions(K * d, (K + 1) * d)))
+    else:
+        cross = sympy.zeros(K * d, (K + 1) * d)
+        layout.constant("cross", cross)
+    layout.add("dispersion", ("cov", cov, cov_positions), ("second", second, second_positions))
+    plan = plan_at(eco, plan_round(eco, t))
+    new = moment_step(eco, Moments(mean, cov, cross, second, nu), plan, t)
+    return layout.build("moments", eco, new._asdict())

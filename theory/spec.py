@@ -15,14 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 import sympy
 
-Estimator = Literal["mle", "unbiased"]
 Regime = Literal["reuse", "fresh", "accumulate"]
-ESTIMATORS = ("mle", "unbiased")
 REGIMES = ("reuse", "fresh", "accumulate")
 
 
@@ -34,7 +32,22 @@ class SpecError(ValueError):
         super().__init__(f"{parameter}: {problem}")
 
 
-def _exact(value, parameter: str):
+class Family(Protocol):
+    """What the ecosystem needs of a distribution family."""
+
+    name: str
+    source_type: type  # the class of its real sources; each source validates itself and has .name, .size
+    estimators: tuple[str, ...]  # the estimators it knows; the first is the default
+
+    def check(self, eco: Ecosystem) -> None:
+        """Raise SpecError for what is wrong with ``eco`` for this family (sources, n for the estimator)."""
+
+    def population_map(self, eco: Ecosystem, t): ...
+
+    def moment_map(self, eco: Ecosystem, t): ...
+
+
+def exact(value, parameter: str):
     """A sympy number or expression; floats become exact rationals (0.5 -> 1/2)."""
     if isinstance(value, sympy.Basic):
         return value
@@ -47,7 +60,7 @@ def _exact(value, parameter: str):
     return sympy.Integer(int(value))
 
 
-def _matrix(value, parameter: str) -> sympy.ImmutableMatrix:
+def matrix(value, parameter: str) -> sympy.ImmutableMatrix:
     if isinstance(value, sympy.MatrixBase):
         rows = value.tolist()
     else:
@@ -57,71 +70,19 @@ def _matrix(value, parameter: str) -> sympy.ImmutableMatrix:
         if array.ndim != 2:
             raise SpecError(parameter, f"expected a vector or a matrix, got an array of shape {array.shape}")
         rows = array.tolist()
-    return sympy.ImmutableMatrix([[_exact(x, parameter) for x in row] for row in rows])
+    return sympy.ImmutableMatrix([[exact(x, parameter) for x in row] for row in rows])
 
 
 def _fraction(value, parameter: str):
     """A number in [0, 1], or a sympy expression (assumed to lie in [0, 1])."""
-    value = _exact(value, parameter)
+    value = exact(value, parameter)
     if value.is_number and not (0 <= value <= 1):
         raise SpecError(parameter, f"must lie in [0, 1], got {float(value):g}")
     return value
 
 
-def _is_numeric(matrix: sympy.MatrixBase) -> bool:
+def is_numeric(matrix: sympy.MatrixBase) -> bool:
     return all(x.is_number for x in matrix)
-
-
-@dataclass(frozen=True)
-class Gaussian:
-    """The family of d-dimensional Gaussians N(m, S), fitted by weighted maximum likelihood."""
-
-    dim: int
-
-    def __post_init__(self):
-        if isinstance(self.dim, bool) or not isinstance(self.dim, (int, np.integer)) or self.dim < 1:
-            raise SpecError("family.dim", f"must be an integer >= 1, got {self.dim!r}")
-
-
-@dataclass(frozen=True)
-class GaussianSource:
-    """A real data source N(mean, cov).
-
-    ``size`` is the number of samples of its dataset under the ``reuse`` regime (drawn once, reused every
-    round); by default it is the source's share of the initial fit's n samples. ``None`` means infinite.
-    """
-
-    mean: sympy.ImmutableMatrix
-    cov: sympy.ImmutableMatrix
-    size: int | None = None
-    name: str = "source"
-
-    def __post_init__(self):
-        mean = _matrix(self.mean, f"{self.name}.mean")
-        cov = _matrix(self.cov, f"{self.name}.cov")
-        if mean.shape[1] != 1:
-            raise SpecError(f"{self.name}.mean", f"must be a vector, got shape {mean.shape}")
-        d = mean.shape[0]
-        if cov.shape != (d, d):
-            raise SpecError(f"{self.name}.cov", f"must be {d} x {d} to match the mean, got shape {cov.shape}")
-        if cov != cov.T:
-            raise SpecError(f"{self.name}.cov", "must be symmetric")
-        if _is_numeric(cov):
-            eigenvalues = np.linalg.eigvalsh(np.asarray(cov.evalf(), dtype=float))
-            if eigenvalues.min() <= 1e-12 * max(1.0, abs(eigenvalues).max()):
-                raise SpecError(
-                    f"{self.name}.cov", f"must be positive definite, smallest eigenvalue {eigenvalues.min():g}"
-                )
-        if self.size is not None and (
-            isinstance(self.size, bool) or not isinstance(self.size, (int, np.integer)) or self.size < 1
-        ):
-            raise SpecError(f"{self.name}.size", f"must be an integer >= 1 or None, got {self.size!r}")
-        object.__setattr__(self, "mean", mean)
-        object.__setattr__(self, "cov", cov)
-
-    @property
-    def dim(self) -> int:
-        return self.mean.shape[0]
 
 
 def _schedule(value, parameter: str):
@@ -139,8 +100,8 @@ class Ecosystem:
 
     Parameters
     ----------
-    family: the distribution family the models fit (here :class:`Gaussian`).
-    public: the public real source shared by every model (D*).
+    family: the distribution family the models fit (e.g. :class:`theory.gaussian.Gaussian`).
+    public: the public real source shared by every model (D*), of the family's source type.
     private: one private real source per model (D~_k); K = len(private).
     alpha: synthetic fraction of each update, in [0, 1]; a constant or a schedule (alpha_1, ..., alpha_T).
     beta: private share of the real part, in [0, 1]; a constant or a schedule (beta_1, ..., beta_T), whose
@@ -148,7 +109,7 @@ class Ecosystem:
     mixing: row-stochastic K x K matrix W; model k takes share W[k, j] of its synthetic data from model j.
         ``None`` is the paper's equal split W = J / K.
     n: training-set size per model per update, or ``None`` for the population (infinite-sample) limit.
-    estimator: ``"mle"`` (divide by n) or ``"unbiased"`` (divide by n - 1; reliability weights in general).
+    estimator: one of the family's estimators (default its first), e.g. Gaussian ``"mle"`` or ``"unbiased"``.
     regime: real data ``"reuse"`` (drawn once, reused every round, as in the paper's theory), ``"fresh"``
         (new real samples every round) or ``"accumulate"`` (every round's data kept, refit on the union).
 
@@ -159,31 +120,29 @@ class Ecosystem:
     (2, 1, 1/2)
     """
 
-    family: Gaussian
-    public: GaussianSource
-    private: tuple[GaussianSource, ...]
+    family: Family
+    public: object
+    private: tuple
     alpha: object = sympy.Rational(1, 2)
     beta: object = sympy.Rational(1, 2)
     mixing: object = None
     n: int | None = None
-    estimator: Estimator = "mle"
+    estimator: str | None = None
     regime: Regime = "reuse"
     schedule_length: int | None = field(init=False, default=None)
 
     def __post_init__(self):
-        if not isinstance(self.family, Gaussian):
-            raise SpecError("family", f"expected a Gaussian family, got {self.family!r}")
-        if not isinstance(self.public, GaussianSource):
-            raise SpecError("public", "expected a GaussianSource")
+        family = self.family
+        if not all(hasattr(family, a) for a in ("source_type", "estimators", "check", "population_map")):
+            raise SpecError("family", f"expected a distribution family (e.g. Gaussian(dim=1)), got {family!r}")
+        if not isinstance(self.public, family.source_type):
+            raise SpecError("public", f"expected a {family.source_type.__name__}")
         private = tuple(self.private) if isinstance(self.private, Sequence) else None
         if not private:
             raise SpecError("private", "needs one source per model, K >= 1 (got none)")
         for k, source in enumerate(private):
-            if not isinstance(source, GaussianSource):
-                raise SpecError(f"private[{k}]", "expected a GaussianSource")
-        for name, source in [("public", self.public)] + [(f"private[{k}]", s) for k, s in enumerate(private)]:
-            if source.dim != self.family.dim:
-                raise SpecError(f"{name}.mean", f"has dimension {source.dim}, the family has {self.family.dim}")
+            if not isinstance(source, family.source_type):
+                raise SpecError(f"private[{k}]", f"expected a {family.source_type.__name__}")
         object.__setattr__(self, "private", private)
 
         alpha = _schedule(self.alpha, "alpha")
@@ -198,7 +157,7 @@ class Ecosystem:
         K = len(private)
         mixing = sympy.ImmutableMatrix(K, K, [sympy.Rational(1, K)] * K * K) if self.mixing is None else None
         if mixing is None:
-            mixing = _matrix(self.mixing, "mixing")
+            mixing = matrix(self.mixing, "mixing")
             if mixing.shape != (K, K):
                 raise SpecError("mixing", f"must be {K} x {K} for K = {K} models, got shape {mixing.shape}")
             for (i, j), w in np.ndenumerate(np.asarray(mixing.tolist(), dtype=object)):
@@ -214,43 +173,22 @@ class Ecosystem:
             raise SpecError("n", f"must be an integer or None (population limit), got {self.n!r}")
         if self.n is not None and self.n < 1:
             raise SpecError("n", f"must be >= 1, got {self.n}")
-        if self.estimator not in ESTIMATORS:
-            raise SpecError("estimator", f"must be one of {ESTIMATORS}, got {self.estimator!r}")
+        estimator = family.estimators[0] if self.estimator is None else self.estimator
+        if estimator not in family.estimators:
+            raise SpecError("estimator", f"must be one of {family.estimators}, got {estimator!r}")
+        object.__setattr__(self, "estimator", estimator)
         if self.regime not in REGIMES:
             raise SpecError("regime", f"must be one of {REGIMES}, got {self.regime!r}")
-        if self.estimator == "unbiased" and self.n is not None and self.n < 2:
-            raise SpecError("n", f"the unbiased estimator needs n >= 2 samples, got n = {self.n}")
+        family.check(self)
 
     # -- convenience -------------------------------------------------------------------------------------
     @classmethod
-    def gaussian(
-        cls,
-        means,
-        public_mean,
-        covs=None,
-        public_cov=None,
-        sizes=None,
-        public_size=None,
-        **options,
-    ) -> Ecosystem:
-        """Build a Gaussian ecosystem from the private means (one row per model) and the public mean.
+    def gaussian(cls, means, public_mean, **options) -> Ecosystem:
+        """A Gaussian ecosystem from the private means (one row per model); see
+        :func:`theory.gaussian.gaussian_ecosystem` for the options."""
+        from .gaussian import gaussian_ecosystem
 
-        Covariances default to the identity.
-        """
-        means = [np.atleast_1d(np.asarray(m, dtype=object)) for m in means]
-        d = len(np.atleast_1d(public_mean))
-        for k, mean in enumerate(means):
-            if len(mean) != d:
-                raise SpecError(f"private[{k}].mean", f"has dimension {len(mean)}, the public mean has {d}")
-        covs = [np.eye(d, dtype=int)] * len(means) if covs is None else list(covs)
-        sizes = [None] * len(means) if sizes is None else list(sizes)
-        if len(covs) != len(means) or len(sizes) != len(means):
-            raise SpecError("covs", f"expected {len(means)} covariances and sizes, one per model")
-        public = GaussianSource(
-            public_mean, np.eye(d, dtype=int) if public_cov is None else public_cov, public_size, "public"
-        )
-        private = tuple(GaussianSource(m, c, s, f"private[{k}]") for k, (m, c, s) in enumerate(zip(means, covs, sizes)))
-        return cls(Gaussian(d), public, private, **options)
+        return gaussian_ecosystem(means, public_mean, **options)
 
     @property
     def K(self) -> int:
@@ -258,6 +196,7 @@ class Ecosystem:
 
     @property
     def dim(self) -> int:
+        """The dimension of the family (Gaussian dim, categories m, ...)."""
         return self.family.dim
 
     def _at(self, value, t: int, parameter: str):
@@ -291,8 +230,7 @@ class Ecosystem:
     @property
     def symbols(self) -> set[sympy.Symbol]:
         """The free symbols of the spec (empty when every value is a number)."""
-        values = [self.public.mean, self.public.cov, self.mixing]
-        values += [s.mean for s in self.private] + [s.cov for s in self.private]
+        values = [self.mixing] + [m for s in (self.public, *self.private) for m in s.values()]
         values += [sympy.Matrix(v if isinstance(v, tuple) else (v,)) for v in (self.alpha, self.beta)]
         return set().union(*(v.free_symbols for v in values))
 
@@ -311,23 +249,11 @@ class Ecosystem:
 
     def describe(self) -> dict:
         """The spec as plain JSON-friendly data (numbers as floats, symbols as strings)."""
-
-        def plain(x):
-            if isinstance(x, sympy.MatrixBase):
-                return [[plain(v) for v in row] for row in x.tolist()]
-            if isinstance(x, tuple):
-                return [plain(v) for v in x]
-            x = sympy.sympify(x)
-            return float(x) if x.is_number else str(x)
-
-        def source(s):
-            return {"mean": plain(s.mean), "cov": plain(s.cov), "size": s.size}
-
         return {
-            "family": {"name": "Gaussian", "dim": self.dim},
+            "family": self.family.describe(),
             "K": self.K,
-            "public": source(self.public),
-            "private": [source(s) for s in self.private],
+            "public": self.public.describe(),
+            "private": [s.describe() for s in self.private],
             "alpha": plain(self.alpha),
             "beta": plain(self.beta),
             "mixing": plain(self.mixing),
@@ -335,3 +261,13 @@ class Ecosystem:
             "estimator": self.estimator,
             "regime": self.regime,
         }
+
+
+def plain(x):
+    """JSON-friendly: sympy numbers as floats, symbols as strings, matrices and tuples as lists."""
+    if isinstance(x, sympy.MatrixBase):
+        return [[plain(v) for v in row] for row in x.tolist()]
+    if isinstance(x, tuple):
+        return [plain(v) for v in x]
+    x = sympy.sympify(x)
+    return float(x) if x.is_number else str(x)
