@@ -37,56 +37,77 @@ def require_gaussian(eco: Ecosystem) -> None:
         raise SpecError("family", f"this computation is for Gaussian ecosystems, not {eco.family.name}")
 
 
-def _initial_beta(eco: Ecosystem) -> float:
-    return float(eco.beta_at(1))
+def _population_start(eco: Ecosystem, plan0):
+    K, d = eco.K, eco.dim
+    empty = gaussian.Fit(jnp.zeros((K * d, 1)), jnp.zeros((K * d, d)))
+    return gaussian.population_step(eco, empty, plan0, 0.0, JAX)
 
 
-@functools.lru_cache(maxsize=64)
-def moment_recursion(eco: Ecosystem):
-    """A jitted f(alphas, betas) -> (E m, Cov m, E S) over rounds 0..T, shapes (T+1, Kd[, Kd]) and (T+1, Kd, d)."""
+def _change(old, new) -> jax.Array:
+    """Largest absolute change of any entry between two states (pytrees of arrays)."""
+    return jnp.max(jnp.stack([jnp.max(jnp.abs(a - b)) for a, b in zip(jax.tree.leaves(old), jax.tree.leaves(new))]))
 
-    def summary(moments):
-        return moments.mean[:, 0], moments.cov, gaussian.fitted_covariance(eco, moments, JAX)
 
-    def run(alphas, betas):
-        plan0 = round_plan(eco, alphas[0], _initial_beta(eco), initial=True, ops=JAX)
+def _run(eco: Ecosystem, population: bool, alphas, betas, n, tolerance, trajectory: bool, rounds: int):
+    """Round 0, then ``rounds`` update rounds of the exact recursion (or the population map).
+
+    ``alphas``, ``betas`` are schedules of length ``rounds`` or scalars (constant: no per-round arrays, so a
+    vmapped sweep's memory does not grow with the rounds). Returns (final state, first round whose largest
+    change is below ``tolerance`` or -1, per-round states if ``trajectory``). ``n`` and beta_1 are traced, so
+    sweeps can vmap over them.
+    """
+    n = None if eco.n is None else n
+    constant = jnp.ndim(alphas) == 0
+
+    def at(schedule, i):
+        return schedule if constant else schedule[i]
+
+    def plan(alpha, beta, initial):
+        return round_plan(
+            eco, alpha, beta, initial=initial, population=population, n=n, initial_beta=at(betas, 0), ops=JAX
+        )
+
+    plan0 = plan(at(alphas, 0), at(betas, 0), True)
+    if population:
+        start = _population_start(eco, plan0)
+
+        def step(state, p, t):
+            return gaussian.population_step(eco, state, p, t, JAX)
+    else:
         start = gaussian.moment_step(eco, gaussian.zero_moments(eco, JAX), plan0, 0.0, JAX)
 
-        def body(moments, inputs):
-            alpha, beta, t = inputs
-            plan = round_plan(eco, alpha, beta, initial=False, ops=JAX)
-            moments = gaussian.moment_step(eco, moments, plan, t, JAX)
-            return moments, summary(moments)
+        def step(state, p, t):
+            return gaussian.moment_step(eco, state, p, t, JAX)
 
-        ts = jnp.arange(1, alphas.shape[0] + 1, dtype=jnp.float64)
-        _, path = jax.lax.scan(body, start, (alphas, betas, ts))
-        first = summary(start)
-        return tuple(jnp.concatenate([f[None], p]) for f, p in zip(first, path))
+    def body(carry, i):
+        state, converged_at = carry
+        t = i + 1.0
+        new = step(state, plan(at(alphas, i), at(betas, i), False), t)
+        settled = (converged_at < 0) & (_change(state, new) < tolerance)
+        converged_at = jnp.where(settled, t, converged_at)
+        return (new, converged_at), (new if trajectory else None)
 
-    return jax.jit(run)
+    (final, converged_at), path = jax.lax.scan(body, (start, jnp.asarray(-1.0)), jnp.arange(rounds))
+    if trajectory:
+        path = jax.tree.map(lambda first, rest: jnp.concatenate([first[None], rest]), start, path)
+    return final, converged_at, path
 
 
 @functools.lru_cache(maxsize=64)
-def population_recursion(eco: Ecosystem):
-    """A jitted f(alphas, betas) -> (m, S) over rounds 0..T of the population map, shapes (T+1, Kd[, d])."""
+def recursion(eco: Ecosystem, rounds: int, population: bool = False, trajectory: bool = True):
+    """A jitted f(alphas, betas, n, tolerance) -> (final state, convergence round, per-round states or None).
 
-    def run(alphas, betas):
-        K, d = eco.K, eco.dim
-        plan0 = round_plan(eco, alphas[0], _initial_beta(eco), initial=True, population=True, ops=JAX)
-        empty = gaussian.Fit(jnp.zeros((K * d, 1)), jnp.zeros((K * d, d)))
-        start = gaussian.population_step(eco, empty, plan0, 0.0, JAX)
+    ``alphas``, ``betas``: schedules of length ``rounds`` or scalars. The state is
+    :class:`theory.gaussian.Moments` (exact recursion) or :class:`theory.gaussian.Fit` (``population``); with
+    ``trajectory=False`` memory does not grow with the number of rounds.
+    """
+    return jax.jit(functools.partial(_run, eco, population, trajectory=trajectory, rounds=rounds))
 
-        def body(fit, inputs):
-            alpha, beta, t = inputs
-            plan = round_plan(eco, alpha, beta, initial=False, population=True, ops=JAX)
-            fit = gaussian.population_step(eco, fit, plan, t, JAX)
-            return fit, (fit.mean[:, 0], fit.cov)
 
-        ts = jnp.arange(1, alphas.shape[0] + 1, dtype=jnp.float64)
-        _, (means, covs) = jax.lax.scan(body, start, (alphas, betas, ts))
-        return (jnp.concatenate([start.mean[:, 0][None], means]), jnp.concatenate([start.cov[None], covs]))
-
-    return jax.jit(run)
+def _spec_inputs(eco: Ecosystem, rounds: int):
+    alphas, betas = schedules(eco, rounds)
+    n = jnp.asarray(float(eco.n) if eco.n is not None else 0.0)
+    return jnp.asarray(alphas), jnp.asarray(betas), n, jnp.asarray(0.0)
 
 
 @dataclass(frozen=True)
@@ -119,30 +140,28 @@ class ExactTrajectory:
 def iterate_moments(eco: Ecosystem, rounds: int) -> ExactTrajectory:
     """The exact expected trajectory of the finite-n process (n = None gives the population map's values)."""
     require_gaussian(eco)
-    alphas, betas = schedules(eco, rounds)
-    mean, cov, fitted = moment_recursion(eco)(jnp.asarray(alphas), jnp.asarray(betas))
+    _, _, path = recursion(eco, rounds)(*_spec_inputs(eco, rounds))
     K, d = eco.K, eco.dim
     T = rounds + 1
     return ExactTrajectory(
         eco,
         "moments",
-        np.asarray(mean).reshape(T, K, d),
-        np.asarray(fitted).reshape(T, K, d, d),
-        np.asarray(cov).reshape(T, K, d, K, d),
+        np.asarray(path.mean).reshape(T, K, d),
+        np.asarray(jax.vmap(lambda m: gaussian.fitted_covariance(eco, m, JAX))(path)).reshape(T, K, d, d),
+        np.asarray(path.cov).reshape(T, K, d, K, d),
     )
 
 
 def iterate_population(eco: Ecosystem, rounds: int) -> ExactTrajectory:
     """The deterministic trajectory of the population (infinite-sample) map."""
     require_gaussian(eco)
-    alphas, betas = schedules(eco, rounds)
-    mean, cov = population_recursion(eco)(jnp.asarray(alphas), jnp.asarray(betas))
+    _, _, path = recursion(eco, rounds, population=True)(*_spec_inputs(eco, rounds))
     K, d = eco.K, eco.dim
     T = rounds + 1
     return ExactTrajectory(
         eco,
         "population",
-        np.asarray(mean).reshape(T, K, d),
-        np.asarray(cov).reshape(T, K, d, d),
+        np.asarray(path.mean).reshape(T, K, d),
+        np.asarray(path.cov).reshape(T, K, d, d),
         np.zeros((T, K, d, K, d)),
     )

@@ -31,10 +31,25 @@ class RoundPlan(NamedTuple):
     n_synthetic: object  # K x K
 
 
-def round_plan(eco: Ecosystem, alpha, beta, *, initial: bool, population: bool = False, ops=SYMPY) -> RoundPlan:
+FROM_SPEC = "from the spec"
+
+
+def round_plan(
+    eco: Ecosystem,
+    alpha,
+    beta,
+    *,
+    initial: bool,
+    population: bool = False,
+    n=FROM_SPEC,
+    initial_beta=FROM_SPEC,
+    ops=SYMPY,
+) -> RoundPlan:
     """The plan of one round for the given alpha_t, beta_t (scalars of the ops backend).
 
-    ``initial`` is the t = 0 fit (no synthetic data); ``population`` makes every sample infinite.
+    ``initial`` is the t = 0 fit (no synthetic data); ``population`` makes every sample infinite. ``n`` and
+    ``initial_beta`` (beta_1, which sizes the reused real datasets) default to the spec's; numerics passes
+    them as traced values to sweep over them.
     """
     K = eco.K
     ones = ops.asarray([[1]] * K)
@@ -45,10 +60,10 @@ def round_plan(eco: Ecosystem, alpha, beta, *, initial: bool, population: bool =
     w_private = (1 - alpha) * beta * ones
     w_public = (1 - alpha) * (1 - beta) * ones
     w_synthetic = alpha * W
-    n = None if population else eco.n
+    n = None if population else (eco.n if n is FROM_SPEC else n)
     n_synthetic = ops.sample_size(w_synthetic, n)
     if eco.regime == "reuse":
-        beta_1 = eco.beta_at(1)
+        beta_1 = eco.beta_at(1) if initial_beta is FROM_SPEC else initial_beta
         n_private = ops.asarray([[_dataset_size(s.size, beta_1, n, population, ops)] for s in eco.private])
         n_public = _dataset_size(eco.public.size, 1 - beta_1, n, population, ops)
     else:

@@ -1,0 +1,164 @@
+"""Sweeps: values equal the iterated recursion point by point; grids round-trip; chunks resume; shards agree."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import sympy
+
+import numerics
+import numerics.sweep as sweep_module
+from numerics.sweep import Grid, sweep
+from theory import SpecError, population_map, spectral_radius
+from theory.examples import two_model_gaussian
+
+ALPHAS = np.linspace(0, 1, 6)
+BETAS = np.array([0.0, 0.3, 1.0])
+
+
+def test_sweep_values_equal_the_iterated_recursion():
+    eco = two_model_gaussian(n=20, estimator="unbiased", regime="reuse")
+    grid = sweep(
+        eco, {"alpha": ALPHAS, "beta": BETAS}, ["spread", "task_error", "mean", "fitted_cov"], rounds=40, progress=False
+    )
+    assert grid.shape == (6, 3) and grid["task_error"].shape == (6, 3, 2, 3)
+    for i, a in enumerate(ALPHAS):
+        for j, b in enumerate(BETAS):
+            exact = numerics.iterate_moments(eco.with_options(alpha=a, beta=b), 40)
+            assert grid["spread"][i, j, 0, 1] == pytest.approx(exact.squared_distance(0, 1)[-1], rel=1e-12, abs=1e-14)
+            np.testing.assert_allclose(grid["mean"][i, j], exact.mean[-1], rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(grid["fitted_cov"][i, j], exact.fitted_cov[-1], rtol=1e-12)
+            task_mean = np.array([-1.0, 1.0, 0.0])
+            variance = exact.mean_cov[-1, 0, 0, 0, 0]
+            assert grid["task_error"][i, j, 0, 2] == pytest.approx(
+                (exact.mean[-1, 0, 0] - task_mean[2]) ** 2 + variance, rel=1e-12
+            )
+
+
+def test_sweep_over_n():
+    eco = two_model_gaussian(alpha=0.5, beta=0.5, n=10)
+    grid = sweep(eco, {"n": [5, 10, 40]}, ["spread"], rounds=30, progress=False)
+    for i, n in enumerate([5, 10, 40]):
+        exact = numerics.iterate_moments(eco.with_options(n=n), 30)
+        assert grid["spread"][i, 0, 1] == pytest.approx(exact.squared_distance(0, 1)[-1], rel=1e-12)
+
+
+def test_spectral_radius_and_convergence_time_of_the_population_map():
+    """Population map: the multipliers are alpha * eig(W) = {alpha, 0}, as theory derives; the largest change
+    falls below the tolerance at the round the iterated trajectory says."""
+    eco = two_model_gaussian(n=None)
+    grid = sweep(
+        eco,
+        {"alpha": [0.2, 0.5, 0.9]},
+        ["spectral_radius", "converged_at"],
+        rounds=400,
+        population=True,
+        tolerance=1e-10,
+        progress=False,
+    )
+    for i, a in enumerate([0.2, 0.5, 0.9]):
+        theory_rho = spectral_radius(population_map(eco.with_options(alpha=sympy.nsimplify(a))))
+        assert grid["spectral_radius"][i] == pytest.approx(float(theory_rho), abs=1e-12)
+        path = numerics.iterate_population(eco.with_options(alpha=a), 400)
+        change = np.maximum(
+            np.abs(np.diff(path.mean, axis=0)).max(axis=(1, 2)),
+            np.abs(np.diff(path.fitted_cov, axis=0)).max(axis=(1, 2, 3)),
+        )
+        assert grid["converged_at"][i] == 1 + np.argmax(change < 1e-10)
+
+
+def test_grid_saves_and_loads_without_loss(tmp_path):
+    grid = sweep(
+        two_model_gaussian(n=15), {"alpha": ALPHAS, "beta": BETAS}, ["spread", "mean"], rounds=10, progress=False
+    )
+    grid.save(tmp_path / "g.npz")
+    loaded = Grid.load(tmp_path / "g.npz")
+    assert [name for name, _ in loaded.axes] == ["alpha", "beta"]
+    np.testing.assert_array_equal(loaded.axis("alpha"), ALPHAS)
+    for q in ("spread", "mean"):
+        np.testing.assert_array_equal(loaded[q], grid[q])
+    assert loaded.spec == grid.spec and loaded.spec["n"] == 15 and loaded.settings["rounds"] == 10
+    assert [p.name for p in tmp_path.iterdir()] == ["g.npz"]  # no temporary left behind
+
+
+def test_interrupted_sweep_resumes_from_saved_chunks(tmp_path, monkeypatch):
+    eco = two_model_gaussian(n=15)
+    axes = {"alpha": ALPHAS, "beta": BETAS}  # 18 points, chunks of 4 -> 5 chunks
+    reference = sweep(eco, axes, ["spread"], rounds=10, chunk_size=4, progress=False)
+    real = sweep_module._evaluate_sharded
+    calls = []
+
+    def interrupted(*args):
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(sweep_module, "_evaluate_sharded", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        sweep(eco, axes, ["spread"], rounds=10, chunk_size=4, checkpoint=tmp_path, progress=False)
+    assert sorted(p.name for p in tmp_path.glob("chunk-*")) == ["chunk-000000.npz", "chunk-000001.npz"]
+
+    counted = []
+    monkeypatch.setattr(sweep_module, "_evaluate_sharded", lambda *args: counted.append(1) or real(*args))
+    resumed = sweep(eco, axes, ["spread"], rounds=10, chunk_size=4, checkpoint=tmp_path, progress=False)
+    assert len(counted) == 3  # only the three missing chunks are computed
+    np.testing.assert_array_equal(resumed["spread"], reference["spread"])
+
+    with pytest.raises(SpecError, match="checkpoint"):
+        sweep(eco, axes, ["spread"], rounds=11, chunk_size=4, checkpoint=tmp_path, progress=False)
+
+
+def test_sharded_sweep_equals_the_single_device_sweep(tmp_path):
+    """Four forced host devices (a fresh process: the flag must precede jax's start) give the same grid."""
+    eco = two_model_gaussian(n=15)
+    axes = {"alpha": np.linspace(0, 1, 7), "beta": np.linspace(0, 1, 5)}
+    single = sweep(eco, axes, ["spread", "task_error"], rounds=25, chunk_size=16, progress=False)
+    code = (
+        "import jax, numpy as np, numerics; from numerics.sweep import sweep; "
+        "from theory.examples import two_model_gaussian as g; assert len(jax.devices()) == 4; "
+        "r = sweep(g(n=15), {'alpha': np.linspace(0, 1, 7), 'beta': np.linspace(0, 1, 5)}, ['spread', 'task_error'], "
+        f"rounds=25, chunk_size=16, progress=False); r.save({str(tmp_path / 'sharded.npz')!r})"
+    )
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4")
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    sharded = Grid.load(tmp_path / "sharded.npz")
+    for q in ("spread", "task_error"):
+        np.testing.assert_allclose(sharded[q], single[q], rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("axes", "options", "parameter"),
+    [
+        ({"gamma": [0.1]}, {}, "axes"),
+        ({"alpha": [0.1], "beta": [0.1], "n": [5], "alpha2": [1]}, {}, "axes"),
+        ({"alpha": [0.5, 1.5]}, {}, "axes.alpha"),
+        ({"beta": []}, {}, "axes.beta"),
+        ({"n": [2.5]}, {}, "axes.n"),
+        ({"alpha": [0.5]}, {"quantities": ["nonsense"]}, "quantities"),
+        ({"alpha": [0.5]}, {"chunk_size": 0}, "chunk_size"),
+        ({"alpha": [0.5]}, {"rounds": 0}, "rounds"),
+    ],
+)
+def test_bad_sweeps_name_the_parameter(axes, options, parameter):
+    with pytest.raises(SpecError) as error:
+        sweep(two_model_gaussian(n=10), axes, **({"progress": False} | options))
+    assert error.value.parameter == parameter
+
+
+def test_cannot_sweep_n_in_the_population_limit_or_a_scheduled_alpha():
+    with pytest.raises(SpecError, match="axes.n"):
+        sweep(two_model_gaussian(n=None), {"n": [5]}, progress=False)
+    with pytest.raises(SpecError, match="axes.alpha"):
+        sweep(two_model_gaussian(alpha=[0.1, 0.2], n=10), {"alpha": [0.5]}, rounds=2, progress=False)
+
+
+def test_grid_metadata_is_plain_json(tmp_path):
+    grid = sweep(two_model_gaussian(n=10), {"beta": BETAS}, ["spread"], rounds=3, progress=False)
+    grid.save(tmp_path / "g.npz")
+    with np.load(tmp_path / "g.npz") as data:
+        meta = json.loads(bytes(data["meta"]).decode())
+    assert meta["axes"] == ["beta"] and meta["spec"]["family"] == {"name": "gaussian", "dim": 1}
