@@ -82,6 +82,9 @@ class Gaussian:
     def moment_map(self, eco: Ecosystem, t) -> SymbolicMap:
         return moment_map(eco, t)
 
+    def initial_state(self, fmap: SymbolicMap) -> list:
+        return initial_state(fmap)
+
 
 @dataclass(frozen=True)
 class GaussianSource:
@@ -345,3 +348,15 @@ def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
     plan = plan_at(eco, plan_round(eco, t))
     new = moment_step(eco, Moments(mean, cov, cross, second, nu), plan, t)
     return layout.build("moments", eco, new._asdict())
+
+
+def initial_state(fmap: SymbolicMap) -> list:
+    """The flat state of ``fmap`` after the initial fit (round 0), as expressions of the spec's values."""
+    eco = fmap.ecosystem
+    if fmap.name == "population":
+        K, d = eco.K, eco.dim
+        fit = population_step(
+            eco, Fit(sympy.zeros(K * d, 1), sympy.zeros(K * d, d)), plan_at(eco, 0, population=True), 0
+        )
+        return fmap.pack(**fit._asdict())
+    return fmap.pack(**moment_step(eco, zero_moments(eco), plan_at(eco, 0), 0)._asdict())

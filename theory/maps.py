@@ -12,7 +12,7 @@ from __future__ import annotations
 from .spec import Ecosystem
 from .symbolic import SymbolicMap, t_symbol
 
-__all__ = ["SymbolicMap", "moment_map", "population_map", "t_symbol"]
+__all__ = ["SymbolicMap", "initial_state", "moment_map", "population_map", "t_symbol"]
 
 
 def population_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
@@ -23,3 +23,8 @@ def population_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
 def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
     """The exact finite-n moment recursion of round t >= 1 of the ecosystem's family."""
     return eco.family.moment_map(eco, t)
+
+
+def initial_state(fmap: SymbolicMap) -> list:
+    """The flat state of ``fmap`` after the initial fit (round 0), as expressions of the spec's values."""
+    return fmap.ecosystem.family.initial_state(fmap)

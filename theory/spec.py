@@ -46,6 +46,9 @@ class Family(Protocol):
 
     def moment_map(self, eco: Ecosystem, t): ...
 
+    def initial_state(self, fmap) -> list:
+        """The flat state of a map of this family after the initial fit (round 0)."""
+
 
 def exact(value, parameter: str):
     """A sympy number or expression; floats become exact rationals (0.5 -> 1/2)."""

@@ -1,0 +1,140 @@
+"""Sensitivities: derivatives of trajectories and fixed points with respect to any symbol of the spec.
+
+Leave the parameters of interest symbolic in the spec (alpha, beta, a mean, a variance, ...), build its map
+(:func:`theory.population_map` or :func:`theory.moment_map`) and give the symbols' values:
+
+* :func:`trajectory_sensitivity` -- d x_t / d theta for t = 0..T, forward-mode autodiff through the ``lax.scan``;
+* :func:`fixed_point_sensitivity` -- d x* / d theta at x* = F(x*, theta) by the implicit function theorem,
+  d x*/d theta = (I - dF/dx)^{-1} dF/d theta, through ``jax.lax.custom_root``: no differentiation through the
+  thousands of iterations that find x*, and :func:`solve_fixed_point` stays differentiable inside any jax code.
+
+In the finite-n moment map a symbolic alpha or beta makes the sample sizes w n continuous (no rounding): its
+derivatives are those of that relaxation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import sympy
+
+from theory import SpecError, SymbolicMap, t_symbol
+from theory.maps import initial_state
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """A state and its derivative with respect to ``parameters`` (at ``values``).
+
+    Trajectories: state (T+1, n), derivative (T+1, n, p); fixed points: state (n,), derivative (n, p). Entries
+    follow ``fmap.state``; ``part`` extracts a named part (e.g. ``"mean"``) as matrices.
+    """
+
+    fmap: SymbolicMap
+    parameters: tuple[sympy.Symbol, ...]
+    values: np.ndarray
+    state: np.ndarray
+    derivative: np.ndarray
+
+    def part(self, name: str, of: str = "state") -> np.ndarray:
+        """The named part of the state (``of="state"``) or of d/d(parameter j) (``of="derivative"``)."""
+        array = self.state if of == "state" else self.derivative
+        names = [part for part, _, _ in self.fmap.parts]
+        if name not in names:
+            raise SpecError("part", f"unknown part {name!r}; the map has {names}")
+        start = sum(len(positions) for part, _, positions in self.fmap.parts[: names.index(name)])
+        size = len(self.fmap.parts[names.index(name)][2])
+        return array[..., start : start + size, :] if of == "derivative" else array[..., start : start + size]
+
+
+def compile_parametric(fmap: SymbolicMap):
+    """(F(x, theta, t), x_0(theta), parameters): the map and its initial state as jax functions of the
+    parameter vector theta (the map's free symbols other than t, sorted by name)."""
+    parameters = tuple(sorted(fmap.parameters - {t_symbol}, key=str))
+    arguments = list(fmap.state) + list(parameters) + [t_symbol]
+    update = sympy.lambdify(arguments, list(fmap.update), modules="jax", cse=True)
+    start = sympy.lambdify(list(parameters), [sympy.sympify(e) for e in initial_state(fmap)], modules="jax", cse=True)
+
+    def step(x, theta, t):
+        return jnp.stack([jnp.asarray(e, dtype=jnp.float64) for e in update(*x, *theta, t)])
+
+    def initial(theta):
+        return jnp.stack([jnp.asarray(e, dtype=jnp.float64) for e in start(*theta)])
+
+    return step, initial, parameters
+
+
+def _values(parameters, values: dict) -> jnp.ndarray:
+    by_name = {str(k): v for k, v in values.items()}
+    missing = [str(p) for p in parameters if str(p) not in by_name]
+    if missing:
+        raise SpecError("values", f"give a value for every free symbol of the map; missing {missing}")
+    extra = sorted(set(by_name) - {str(p) for p in parameters})
+    if extra:
+        raise SpecError("values", f"{extra} are not free symbols of the map")
+    return jnp.asarray([float(by_name[str(p)]) for p in parameters], dtype=jnp.float64)
+
+
+def trajectory_sensitivity(fmap: SymbolicMap, values: dict, rounds: int) -> Sensitivity:
+    """x_t and d x_t / d theta for t = 0..rounds, by forward-mode autodiff through the scan."""
+    step, initial, parameters = compile_parametric(fmap)
+    theta = _values(parameters, values)
+
+    def trajectory(theta):
+        def body(x, t):
+            new = step(x, theta, t)
+            return new, new
+
+        start = initial(theta)
+        _, path = jax.lax.scan(body, start, jnp.arange(1.0, rounds + 1))
+        return jnp.concatenate([start[None], path])
+
+    path, derivative = jax.jit(lambda th: (trajectory(th), jax.jacfwd(trajectory)(th)))(theta)
+    return Sensitivity(fmap, parameters, np.asarray(theta), np.asarray(path), np.asarray(derivative))
+
+
+def solve_fixed_point(step: Callable, x0, theta, *, tolerance: float = 1e-13, max_rounds: int = 200_000) -> jax.Array:
+    """x* = step(x*, theta, 1) by iteration from x0, differentiable in theta by the implicit function theorem."""
+
+    def residual(x):
+        return step(x, theta, 1.0) - x
+
+    def iterate(residual_fn, x):
+        def keep_going(carry):
+            x, change, count = carry
+            return (change > tolerance) & (count < max_rounds)
+
+        def advance(carry):
+            x, _, count = carry
+            new = x + residual_fn(x)
+            return new, jnp.max(jnp.abs(new - x)), count + 1
+
+        x, _, _ = jax.lax.while_loop(keep_going, advance, (x, jnp.asarray(jnp.inf), 0))
+        return x
+
+    def tangent_solve(linearised, b):
+        jacobian = jax.jacfwd(linearised)(jnp.zeros_like(b))  # = dF/dx - I at x*
+        return jnp.linalg.solve(jacobian, b)
+
+    return jax.lax.custom_root(residual, x0, iterate, tangent_solve)
+
+
+def fixed_point_sensitivity(fmap: SymbolicMap, values: dict, *, tolerance: float = 1e-13) -> Sensitivity:
+    """x* and d x* / d theta by the implicit function theorem (the map must be autonomous and contracting)."""
+    if t_symbol in fmap.parameters:
+        raise SpecError("fmap", "the map depends on the round t (accumulate regime): it has no fixed point")
+    step, initial, parameters = compile_parametric(fmap)
+    theta = _values(parameters, values)
+
+    def point(theta):
+        return solve_fixed_point(step, initial(theta), theta, tolerance=tolerance)
+
+    x, derivative = jax.jit(lambda th: (point(th), jax.jacfwd(point)(th)))(theta)
+    change = np.max(np.abs(np.asarray(step(x, theta, 1.0)) - np.asarray(x)))
+    if not np.isfinite(change) or change > 1e3 * tolerance * max(1.0, np.abs(np.asarray(x)).max()):
+        raise SpecError("values", f"the iteration did not converge to a fixed point (last change {change:.3g})")
+    return Sensitivity(fmap, parameters, np.asarray(theta), np.asarray(x), np.asarray(derivative))

@@ -1,0 +1,103 @@
+"""Sensitivities: implicit (fixed point) and unrolled (through the scan) derivatives agree with each other,
+with central finite differences, and with the derivative of the symbolic closed form."""
+
+import numpy as np
+import pytest
+import sympy
+
+import numerics
+from numerics.sensitivity import fixed_point_sensitivity, trajectory_sensitivity
+from theory import Ecosystem, SpecError, fixed_point, moment_map, population_map
+
+alpha, beta, mu = sympy.symbols("alpha beta mu_1", real=True)
+POINT = {"alpha": 0.6, "beta": 0.3, "mu_1": -1.0}
+
+
+def population_eco(**options):
+    return Ecosystem.gaussian(
+        means=[[mu], [1]], public_mean=[0], covs=[[[1]], [[2]]], alpha=alpha, beta=beta, **options
+    )
+
+
+def at(point: dict) -> dict:
+    return {sympy.Symbol(k, real=True): sympy.nsimplify(v) for k, v in point.items()}
+
+
+def central_difference(function, point: dict, name: str, h: float = 1e-6) -> np.ndarray:
+    up, down = dict(point), dict(point)
+    up[name] += h
+    down[name] -= h
+    return (function(up) - function(down)) / (2 * h)
+
+
+def test_population_fixed_point_derivatives_four_ways():
+    fmap = population_map(population_eco())
+    implicit = fixed_point_sensitivity(fmap, POINT)
+    assert [str(p) for p in implicit.parameters] == ["alpha", "beta", "mu_1"]
+    closed_form = fixed_point(fmap)
+    symbolic = np.array(
+        [[float(sympy.diff(closed_form[s], p).xreplace(at(POINT))) for p in implicit.parameters] for s in fmap.state]
+    )
+    np.testing.assert_allclose(implicit.derivative, symbolic, atol=1e-10)
+    np.testing.assert_allclose(
+        implicit.state, [float(closed_form[s].xreplace(at(POINT))) for s in fmap.state], atol=1e-12
+    )
+    unrolled = trajectory_sensitivity(fmap, POINT, 300)  # multiplier 0.6: 0.6^300 is far below round-off
+    np.testing.assert_allclose(unrolled.derivative[-1], implicit.derivative, atol=1e-10)
+    for j, name in enumerate(["alpha", "beta", "mu_1"]):
+        numeric = central_difference(lambda p: fixed_point_sensitivity(fmap, p).state, POINT, name)
+        np.testing.assert_allclose(implicit.derivative[:, j], numeric, atol=1e-7)
+
+
+def test_finite_n_moment_fixed_point_derivatives():
+    """The exact moment recursion at n = 20 (sizes w n continuous in alpha): implicit vs unrolled vs closed form."""
+    eco = Ecosystem.gaussian(
+        means=[[-1], [1]], public_mean=[0], alpha=alpha, beta=beta, n=20, estimator="unbiased", regime="fresh"
+    )
+    fmap = moment_map(eco)
+    point = {"alpha": 0.5, "beta": 0.5}
+    implicit = fixed_point_sensitivity(fmap, point)
+    unrolled = trajectory_sensitivity(fmap, point, 400)
+    np.testing.assert_allclose(unrolled.derivative[-1], implicit.derivative, atol=1e-9)
+    closed_form = fixed_point(fmap)
+    cov = [s for s in fmap.state if str(s) == "C_{12}"][0]
+    index = fmap.state.index(cov)
+    for j, p in enumerate(implicit.parameters):
+        exact = float(sympy.diff(closed_form[cov], p).xreplace(at(point)))
+        assert implicit.derivative[index, j] == pytest.approx(exact, rel=1e-9)
+    numeric = central_difference(lambda p: fixed_point_sensitivity(fmap, p).state, point, "beta")
+    np.testing.assert_allclose(implicit.derivative[:, 1], numeric, atol=1e-6)
+
+
+def test_trajectory_derivative_matches_finite_differences_and_the_iterated_map():
+    eco = population_eco(regime="accumulate")
+    fmap = population_map(eco)  # depends on t: the scan feeds the round
+    sens = trajectory_sensitivity(fmap, POINT, 25)
+    numeric = numerics.iterate_population(
+        Ecosystem.gaussian(
+            means=[[-1.0], [1]], public_mean=[0], covs=[[[1]], [[2]]], alpha=0.6, beta=0.3, regime="accumulate"
+        ),
+        25,
+    )
+    np.testing.assert_allclose(sens.part("mean"), numeric.mean[:, :, 0], atol=1e-12)
+    for j, name in enumerate(["alpha", "beta", "mu_1"]):
+        difference = central_difference(lambda p: trajectory_sensitivity(fmap, p, 25).state, POINT, name)
+        np.testing.assert_allclose(sens.derivative[:, :, j], difference, atol=1e-7)
+    assert sens.part("mean", of="derivative").shape == (26, 2, 3)
+
+
+def test_bad_sensitivity_requests():
+    fmap = population_map(population_eco())
+    with pytest.raises(SpecError, match="missing"):
+        fixed_point_sensitivity(fmap, {"alpha": 0.5, "beta": 0.5})
+    with pytest.raises(SpecError, match="not free symbols"):
+        fixed_point_sensitivity(fmap, POINT | {"gamma": 1.0})
+    with pytest.raises(SpecError, match="accumulate"):
+        fixed_point_sensitivity(population_map(population_eco(regime="accumulate")), POINT)
+    moments = moment_map(
+        Ecosystem.gaussian(means=[[0.0]], public_mean=[0], alpha=alpha, beta=0.5, mixing=[[1]], n=10, regime="fresh")
+    )
+    with pytest.raises(SpecError, match="did not converge"):
+        fixed_point_sensitivity(moments, {"alpha": 1.0})  # alpha = 1: Var(m) grows without bound
+    with pytest.raises(SpecError, match="part"):
+        fixed_point_sensitivity(fmap, POINT).part("nope")
