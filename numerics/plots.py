@@ -38,3 +38,38 @@ def theory_vs_monte_carlo(exact: ExactTrajectory, mc: MonteCarlo, title: str = "
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
+
+
+def phase_diagram(grid, quantity: str, select=None, boundary=None, ax=None, label: str | None = None):
+    """Heatmap of ``grid[quantity]`` over its two axes, with a theory boundary drawn on top.
+
+    ``select`` reduces the per-point value to a scalar (e.g. ``lambda v: v[..., 0, 1]`` for the spread between
+    models 1 and 2). ``boundary`` is a sympy relation in symbols named like the axes (e.g. the result of
+    ``theory.stability_condition``: ``alpha < 1``); the curve where its two sides are equal is drawn.
+    """
+    import sympy
+
+    (x_name, x), (y_name, y) = grid.axes
+    values = grid[quantity] if select is None else select(grid[quantity])
+    if values.shape != (len(x), len(y)):
+        raise ValueError(f"select must reduce {quantity} to shape {(len(x), len(y))}, got {values.shape}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.2, 4.2), constrained_layout=True)
+    mesh = ax.pcolormesh(x, y, values.T, shading="nearest", cmap="viridis")
+    ax.figure.colorbar(mesh, ax=ax, label=label or quantity)
+    if boundary is not None:
+        relations = boundary.args if isinstance(boundary, sympy.And) else (boundary,)
+        fine_x, fine_y = np.meshgrid(np.linspace(x.min(), x.max(), 401), np.linspace(y.min(), y.max(), 401))
+        symbols = {s.name: s for s in boundary.free_symbols}
+        for relation in relations:
+            gap = sympy.lambdify(
+                [symbols.get(x_name, sympy.Symbol(x_name)), symbols.get(y_name, sympy.Symbol(y_name))],
+                relation.lhs - relation.rhs,
+            )
+            level = np.broadcast_to(np.asarray(gap(fine_x, fine_y), dtype=float), fine_x.shape)
+            if level.min() <= 0 <= level.max():
+                ax.contour(fine_x, fine_y, level, levels=[0], colors="white", linewidths=1.5, linestyles="--")
+        ax.plot([], [], "w--", label=f"stability boundary: {boundary}")
+        ax.legend(loc="upper left", fontsize=7, facecolor="0.3", labelcolor="white")
+    ax.set(xlabel=x_name, ylabel=y_name)
+    return ax.figure

@@ -162,3 +162,26 @@ def test_grid_metadata_is_plain_json(tmp_path):
     with np.load(tmp_path / "g.npz") as data:
         meta = json.loads(bytes(data["meta"]).decode())
     assert meta["axes"] == ["beta"] and meta["spec"]["family"] == {"name": "gaussian", "dim": 1}
+
+
+def test_phase_diagram_draws_the_grid_and_the_theory_boundary():
+    import matplotlib
+
+    from numerics.plots import phase_diagram
+
+    grid = sweep(
+        two_model_gaussian(n=None),
+        {"alpha": np.linspace(0, 1, 11), "beta": np.linspace(0, 1, 6)},
+        ["spread"],
+        rounds=50,
+        progress=False,
+    )
+    a, b = sympy.symbols("alpha beta", nonnegative=True)
+    figure = phase_diagram(grid, "spread", select=lambda v: v[..., 0, 1], boundary=sympy.And(a + b / 2 < 1, a < 2))
+    ax = figure.axes[0]
+    mesh = [c for c in ax.collections if isinstance(c, matplotlib.collections.QuadMesh)][0]
+    np.testing.assert_allclose(np.asarray(mesh.get_array()).reshape(6, 11), grid["spread"][..., 0, 1].T)
+    vertices = np.concatenate([p.vertices for c in ax.collections[1:] for p in c.get_paths()])
+    np.testing.assert_allclose(vertices[:, 0] + vertices[:, 1] / 2, 1, atol=1e-3)  # only a + b/2 = 1 is in view
+    with pytest.raises(ValueError, match="select"):
+        phase_diagram(grid, "spread")
