@@ -73,3 +73,25 @@ def phase_diagram(grid, quantity: str, select=None, boundary=None, ax=None, labe
         ax.legend(loc="upper left", fontsize=7, facecolor="0.3", labelcolor="white")
     ax.set(xlabel=x_name, ylabel=y_name)
     return ax.figure
+
+
+def bifurcation_diagram(branch, coordinate: int = 0, ax=None, label: str | None = None):
+    """State coordinate ``coordinate`` along a continued branch: solid where stable, dashed where unstable,
+    bifurcations marked and named."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 3.8), constrained_layout=True)
+    x, y, stable = branch.values, branch.states[:, coordinate], branch.stable
+    for flag, style in ((True, "-"), (False, "--")):
+        ax.plot(x, np.where(stable == flag, y, np.nan), style, color="C0", label="stable" if flag else "unstable")
+    for event in branch.bifurcations:
+        ax.plot(event.parameter, event.state[coordinate], "o", color="C3")
+        ax.annotate(
+            event.kind,
+            (event.parameter, event.state[coordinate]),
+            textcoords="offset points",
+            xytext=(4, 6),
+            fontsize=7,
+        )
+    ax.set(xlabel=str(branch.parameter), ylabel=label or str(branch.fmap.state[coordinate]))
+    ax.legend(fontsize=7)
+    return ax.figure

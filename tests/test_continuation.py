@@ -1,0 +1,56 @@
+"""Continuation of fixed points: the branch solves the map, stability follows the multipliers, and crossings of
+the unit circle are found where the closed form puts them."""
+
+import numpy as np
+import pytest
+import sympy
+
+from numerics.continuation import continue_fixed_points
+from numerics.plots import bifurcation_diagram
+from theory import Ecosystem, SpecError, fixed_point, population_map
+
+alpha = sympy.Symbol("alpha", real=True)
+
+
+def swap_map():
+    """Two Gaussian models that train only on each other's outputs (W = [[0, 1], [1, 0]]): multipliers
+    +-alpha (each twice: means and variances), so at alpha = 1 one pair crosses +1 and one crosses -1, while
+    the fixed point m* = (I + alpha W)^-1-type closed form stays smooth through it."""
+    eco = Ecosystem.gaussian(means=[[-1], [1]], public_mean=[0], alpha=alpha, beta=0.5, mixing=[[0, 1], [1, 0]])
+    return population_map(eco)
+
+
+def test_branch_follows_the_closed_form_and_finds_both_crossings_at_alpha_one():
+    fmap = swap_map()
+    branch = continue_fixed_points(
+        fmap, "alpha", {"alpha": 0.2}, [0.0, 0.0, 1.0, 1.0], step=0.05, points=100, bounds=(0, 1.5)
+    )
+    assert branch.values[0] == pytest.approx(0.2) and 1.4 < branch.values[-1] <= 1.5
+    closed_form = fixed_point(fmap)
+    for value, state in zip(branch.values[::5], branch.states[::5]):
+        expected = [float(closed_form[s].subs(alpha, value)) for s in fmap.state]
+        np.testing.assert_allclose(state, expected, atol=1e-9)
+    np.testing.assert_array_equal(branch.stable, branch.values < 1)
+    kinds = sorted(b.kind for b in branch.bifurcations)
+    assert kinds == ["branch point", "period doubling"]
+    for event in branch.bifurcations:
+        assert event.parameter == pytest.approx(1.0, abs=1e-8)
+        np.testing.assert_allclose(sorted(np.abs(event.multipliers)), [1, 1, 1, 1], atol=1e-7)
+
+
+def test_bifurcation_diagram_marks_the_events():
+    branch = continue_fixed_points(
+        swap_map(), "alpha", {"alpha": 0.5}, [0.0, 0.0, 1.0, 1.0], step=0.1, points=20, bounds=(0, 1.4)
+    )
+    figure = bifurcation_diagram(branch, coordinate=2)
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.texts] == [b.kind for b in branch.bifurcations]
+    solid = ax.lines[0].get_ydata()
+    assert np.isnan(np.asarray(solid, dtype=float)[branch.values > 1]).all()
+
+
+def test_bad_continuation_requests():
+    with pytest.raises(SpecError, match="parameter"):
+        continue_fixed_points(swap_map(), "beta", {"alpha": 0.2}, [0, 0, 1, 1])
+    with pytest.raises(SpecError, match="missing"):
+        continue_fixed_points(swap_map(), "alpha", {}, [0, 0, 1, 1])
