@@ -1,8 +1,12 @@
 """The ``interplay`` command line.
 
-``interplay demo`` derives the fixed point and stability condition of the default two-model Gaussian
-ecosystem (alpha and beta left symbolic), prints them as text and LaTeX, and draws the exact moment trajectories
-over their Monte Carlo bands for one numeric setting. A user error prints one line and exits with status 2.
+* ``interplay demo`` derives the fixed point and stability condition of the default two-model Gaussian
+  ecosystem (alpha and beta left symbolic), prints them as text and LaTeX, and draws the exact moment
+  trajectories over their Monte Carlo bands for one numeric setting.
+* ``interplay derive CONFIG`` / ``simulate CONFIG`` / ``sweep CONFIG``: the same for an ecosystem described in a
+  TOML file (:mod:`numerics.config`), each writing a report folder that appears whole or not at all.
+
+A user error (bad arguments, a config error, an invalid spec) prints one line and exits with status 2.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ import sympy
 from theory import NoUniqueFixedPoint, SpecError, fixed_point, population_map, stability_condition, to_latex
 from theory.examples import two_model_gaussian
 from theory.longrun import homogenisation
+
+from .config import ConfigError
+from .report import Report
 
 
 class UserError(Exception):
@@ -124,14 +131,56 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--estimator", choices=["mle", "unbiased"], default="mle")
     run.add_argument("--regime", choices=["reuse", "fresh", "accumulate"], default="reuse")
     run.set_defaults(handler=demo)
+    for name, handler, summary in (
+        ("derive", _derive, "fixed points, stability, long-run closed forms of a config's ecosystem (sympy)"),
+        ("simulate", _simulate, "exact moment trajectories and Monte Carlo of a config's ecosystem"),
+        ("sweep", _sweep, "a long-run quantity over a grid of parameters ([sweep] table of the config)"),
+    ):
+        command = commands.add_parser(name, help=summary)
+        command.add_argument("config", help="a TOML file (see examples/)")
+        command.add_argument("--out", help="report folder (default: [output] folder, else interplay-NAME)")
+        command.add_argument("--quiet", action="store_true", help="no progress output")
+        command.set_defaults(handler=handler)
     return parser
+
+
+def _job(args, name):
+    from . import config as config_module
+
+    config = config_module.load(args.config)
+    folder = args.out or config.jobs["output"]["folder"] or f"interplay-{name}"
+    return config, Report(Path(folder), config)
+
+
+def _derive(args) -> None:
+    from .jobs import derive
+
+    config, report = _job(args, "derive")
+    derive(config, report, progress=not args.quiet)
+    print(f"wrote {report.folder}")
+
+
+def _simulate(args) -> None:
+    from .jobs import simulate
+
+    config, report = _job(args, "simulate")
+    simulate(config, report, progress=not args.quiet)
+    print(f"wrote {report.folder}")
+
+
+def _sweep(args) -> None:
+    from .jobs import sweep
+
+    config, report = _job(args, "sweep")
+    sweep(config, report, progress=not args.quiet)
+    print(f"wrote {report.folder}")
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         args.handler(args)
-    except (UserError, SpecError, NoUniqueFixedPoint) as error:
+    except (UserError, SpecError, NoUniqueFixedPoint, ConfigError) as error:
         print(f"interplay: error: {error}", file=sys.stderr)
         return 2
     return 0

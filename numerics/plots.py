@@ -55,8 +55,11 @@ def phase_diagram(grid, quantity: str, select=None, boundary=None, ax=None, labe
         raise ValueError(f"select must reduce {quantity} to shape {(len(x), len(y))}, got {values.shape}")
     if ax is None:
         _, ax = plt.subplots(figsize=(5.2, 4.2), constrained_layout=True)
-    mesh = ax.pcolormesh(x, y, values.T, shading="nearest", cmap="viridis")
-    ax.figure.colorbar(mesh, ax=ax, label=label or quantity)
+    finite = values[np.isfinite(values)]
+    top = np.quantile(finite, 0.95) if finite.size else None
+    clipped = finite.size and top < finite.max()  # a few huge values (e.g. alpha = 1) would hide the rest
+    mesh = ax.pcolormesh(x, y, values.T, shading="nearest", cmap="viridis", vmax=top if clipped else None)
+    ax.figure.colorbar(mesh, ax=ax, label=label or quantity, extend="max" if clipped else "neither")
     if boundary is not None:
         relations = boundary.args if isinstance(boundary, sympy.And) else (boundary,)
         fine_x, fine_y = np.meshgrid(np.linspace(x.min(), x.max(), 401), np.linspace(y.min(), y.max(), 401))

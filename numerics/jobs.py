@@ -1,0 +1,192 @@
+"""The jobs behind ``interplay derive|simulate|sweep CONFIG``: each fills a :class:`~numerics.report.Report`.
+
+Every report holds ``result.json`` with the spec, the job's settings, the seed where there is one and the
+package versions, next to the job's own files.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy
+
+from theory import (
+    NoUniqueFixedPoint,
+    fixed_point,
+    moment_map,
+    population_map,
+    spectral_radius,
+    stability_condition,
+    to_latex,
+)
+from theory.longrun import cross_task_kl, homogenisation, limiting_fit, stationary_spread
+from theory.spec import plain
+
+from .report import versions
+
+
+def _say(progress: bool, text: str) -> None:
+    if progress:
+        print(text, flush=True)
+
+
+def _header(config, job: str) -> dict:
+    return {
+        "job": job,
+        "config": str(config.path),
+        "spec": config.ecosystem.describe(),
+        "versions": versions(),
+    }
+
+
+def derive(config, report, progress: bool = True) -> dict:
+    """Population fixed point, its multipliers and stability condition, long-run closed forms; with a finite
+    n also the fixed point of the exact moment recursion (stationary homogenisation)."""
+    eco = config.ecosystem
+    result = _header(config, "derive")
+    text, latex = [], []
+    _say(progress, "[1/2] population map: fixed point, multipliers, stability ...")
+    fmap = population_map(eco)
+    try:
+        point = fixed_point(fmap)
+    except NoUniqueFixedPoint as reason:
+        point = None
+        result["population"] = {"fixed_point": None, "reason": str(reason)}
+        text.append(f"Population map: no unique fixed point ({reason}).")
+    if point is not None:
+        condition = stability_condition(fmap, point)
+        radius = spectral_radius(fmap, point)
+        means, covs = limiting_fit(eco)
+        result["population"] = {
+            "fixed_point": {str(k): plain(v) for k, v in point.items()},
+            "spectral_radius": plain(radius),
+            "stability_condition": str(condition),
+            "limiting_means": [plain(m) for m in means],
+            "limiting_covariances": [plain(c) for c in covs],
+            "homogenisation": plain(homogenisation(eco)),
+            "cross_task_kl": plain(cross_task_kl(eco)),
+        }
+        text.append("Population map fixed point:")
+        text += [f"  {k} = {v}" for k, v in point.items()]
+        text.append(f"Spectral radius: {radius}")
+        text.append(f"Stability condition: {condition}")
+        text.append(f"Homogenisation ||m_k* - m_l*||^2: {homogenisation(eco).tolist()}")
+        text.append(f"Cross-task KL(task j || model k*) [k, j]: {cross_task_kl(eco).tolist()}")
+        latex += [
+            r"\text{fixed point: } \begin{aligned}" + to_latex(point) + r"\end{aligned}",
+            r"\rho = " + sympy.latex(radius),
+            r"\text{stable iff } " + to_latex(condition),
+        ]
+    if eco.n is not None:
+        _say(progress, "[2/2] exact moment recursion at finite n: fixed point ...")
+        try:
+            moments = fixed_point(moment_map(eco))
+            spread = stationary_spread(eco)
+            result["moments"] = {
+                "fixed_point": {str(k): plain(v) for k, v in moments.items()},
+                "stationary_spread": plain(spread),
+            }
+            text.append(f"Stationary E||m_k - m_l||^2 at n = {eco.n}: {spread.tolist()}")
+            latex.append(r"E\|m_k - m_l\|^2_{\infty} = " + sympy.latex(spread))
+        except NoUniqueFixedPoint as reason:
+            result["moments"] = {"fixed_point": None, "reason": str(reason)}
+            text.append(f"Exact moment recursion: no unique fixed point ({reason}).")
+    with report:
+        report.write_text("derivation.txt", "\n".join(text) + "\n")
+        report.write_text("derivation.tex", "\n\n".join(latex) + "\n")
+        report.write_json("result.json", result)
+    return result
+
+
+def simulate(config, report, progress: bool = True) -> dict:
+    """Exact moment trajectories and the Monte Carlo of the sampling process, compared round by round."""
+    from . import iterate_moments
+    from . import simulate as run_monte_carlo
+    from .plots import theory_vs_monte_carlo
+
+    eco, settings = config.ecosystem, config.jobs["simulate"]
+    rounds, replicates, seed = settings["rounds"], settings["replicates"], settings["seed"]
+    _say(progress, f"[1/2] exact moment recursion, {rounds} rounds ...")
+    exact = iterate_moments(eco, rounds)
+    _say(progress, f"[2/2] Monte Carlo, {replicates} replicates, seed {seed} ...")
+    mc = run_monte_carlo(eco, rounds, seed, replicates)
+    mean = mc.means.mean(0)
+    se = mc.means.std(0, ddof=1) / np.sqrt(replicates)
+    result = _header(config, "simulate") | {"settings": settings, "seed": seed, "key": list(mc.key)}
+    result["final_round"] = {
+        "exact_mean": plain(sympy.Matrix(exact.mean[-1])),
+        "monte_carlo_mean": plain(sympy.Matrix(mean[-1])),
+        "monte_carlo_standard_error": plain(sympy.Matrix(se[-1])),
+        "max_abs_z_over_rounds": float(np.max(np.abs(mean - exact.mean) / np.where(se > 0, se, np.inf))),
+    }
+    with report:
+        np.savez(
+            report.path("trajectories.npz"),
+            exact_mean=exact.mean,
+            exact_fitted_cov=exact.fitted_cov,
+            exact_mean_cov=exact.mean_cov,
+            monte_carlo_means=mc.means,
+            monte_carlo_covs=mc.covs,
+        )
+        report.save_figure("trajectories.png", theory_vs_monte_carlo(exact, mc, f"{config.path.name}: seed {seed}"))
+        report.write_json("result.json", result)
+    return result
+
+
+def _scalar_view(grid, quantity: str):
+    """A per-point scalar for the figure: models 1-2 for pairwise quantities, model 1 task 1 for tables."""
+    value = grid[quantity]
+    extra = value.ndim - len(grid.axes)
+    if quantity == "spread" and extra == 2:
+        return value[..., 0, 1], f"{quantity} between models 1 and 2"
+    return value[(...,) + (0,) * extra], quantity + (" [first entry]" if extra else "")
+
+
+def _stability_boundary(eco, axes: list[str]):
+    """The population map's stability condition with the swept fractions symbolic, when it is a relation."""
+    if not set(axes) <= {"alpha", "beta"}:
+        return None
+    symbols = {name: sympy.Symbol(name, nonnegative=True) for name in axes}
+    try:
+        condition = stability_condition(population_map(eco.with_options(n=None, **symbols)))
+    except NoUniqueFixedPoint:
+        return None
+    return condition if isinstance(condition, sympy.Rel | sympy.And) else None
+
+
+def sweep(config, report, progress: bool = True) -> dict:
+    """A sweep over the [sweep] axes; a phase diagram when there are two axes."""
+    from .plots import phase_diagram
+    from .sweep import sweep as run_sweep
+
+    eco, settings = config.ecosystem, config.jobs["sweep"]
+    if not settings["axes"]:
+        from .config import ConfigError
+
+        raise ConfigError("sweep.axes: missing (name = [values] or {start, stop, num})")
+    _say(progress, f"sweeping {', '.join(settings['axes'])} ...")
+    grid = run_sweep(
+        eco,
+        settings["axes"],
+        settings["quantities"],
+        rounds=settings["rounds"],
+        population=settings["population"],
+        chunk_size=settings["chunk_size"],
+        progress=progress,
+    )
+    result = _header(config, "sweep") | {
+        "settings": {k: v for k, v in settings.items() if k != "axes"},
+        "axes": {name: values.tolist() for name, values in grid.axes},
+        "values": {q: v.tolist() for q, v in grid.values.items()},
+    }
+    with report:
+        grid.save(report.path("grid.npz"))
+        if len(grid.axes) == 2:
+            view, label = _scalar_view(grid, settings["quantities"][0])
+            boundary = _stability_boundary(eco, [name for name, _ in grid.axes])
+            result["stability_boundary"] = None if boundary is None else str(boundary)
+            figure = phase_diagram(
+                grid, settings["quantities"][0], select=lambda _: view, boundary=boundary, label=label
+            )
+            report.save_figure("phase_diagram.png", figure)
+        report.write_json("result.json", result)
+    return result

@@ -1,0 +1,144 @@
+"""TOML configs and the derive / simulate / sweep commands: outputs equal what the library returns for the same
+spec and seed, the same seed gives byte-identical JSON, config errors are one line naming the key, and a
+failed job leaves nothing half-written."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import numerics
+from numerics.cli import main
+from numerics.config import load
+from numerics.report import Report
+from theory import fixed_point, population_map
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SMALL = """
+[simulate]
+rounds = 5
+replicates = 300
+seed = 4
+
+[sweep]
+rounds = 40
+quantities = ["spread", "task_error"]
+axes.alpha = [0.0, 0.5, 1.0]
+axes.beta = [0.2, 0.8]
+"""
+
+
+def small_config(tmp_path, example="gaussian.toml", extra=SMALL, drop=("[simulate]", "[sweep]")):
+    """The example with its job tables replaced by small ones (fast)."""
+    text = (EXAMPLES / example).read_text()
+    for table in drop:
+        if table in text:
+            start = text.index(table)
+            end = text.find("\n[", start + 1)
+            text = text[:start] + (text[end + 1 :] if end != -1 else "")
+    path = tmp_path / example
+    path.write_text(text + extra)
+    return path
+
+
+def test_every_example_config_loads():
+    for path in sorted(EXAMPLES.glob("*.toml")):
+        config = load(path)
+        assert config.ecosystem.K >= 1
+
+
+def test_derive_writes_what_the_library_derives(tmp_path):
+    config_path = small_config(tmp_path)
+    assert main(["derive", str(config_path), "--out", str(tmp_path / "d"), "--quiet"]) == 0
+    result = json.loads((tmp_path / "d" / "result.json").read_text())
+    eco = load(config_path).ecosystem
+    expected = fixed_point(population_map(eco))
+    assert result["population"]["fixed_point"] == {str(k): float(v) for k, v in expected.items()}
+    assert result["population"]["stability_condition"] == "True" and result["spec"]["n"] == 50
+    assert {p.name for p in (tmp_path / "d").iterdir()} == {"derivation.txt", "derivation.tex", "result.json"}
+
+
+def test_simulate_writes_the_library_numbers_and_is_reproducible(tmp_path):
+    config_path = small_config(tmp_path)
+    for folder in ("a", "b"):
+        assert main(["simulate", str(config_path), "--out", str(tmp_path / folder), "--quiet"]) == 0
+    a, b = (tmp_path / "a" / "result.json").read_bytes(), (tmp_path / "b" / "result.json").read_bytes()
+    assert a == b  # same seed: byte-identical JSON
+    result = json.loads(a)
+    eco = load(config_path).ecosystem
+    exact = numerics.iterate_moments(eco, 5)
+    mc = numerics.simulate(eco, 5, 4, 300)
+    assert result["seed"] == 4 and result["key"] == list(mc.key)
+    np.testing.assert_array_equal(np.array(result["final_round"]["exact_mean"]), exact.mean[-1])
+    np.testing.assert_array_equal(np.array(result["final_round"]["monte_carlo_mean"]), mc.means.mean(0)[-1])
+    with np.load(tmp_path / "a" / "trajectories.npz") as data:
+        np.testing.assert_array_equal(data["monte_carlo_means"], mc.means)
+    assert (tmp_path / "a" / "trajectories.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_sweep_writes_the_grid_and_the_phase_diagram(tmp_path):
+    config_path = small_config(tmp_path)
+    assert main(["sweep", str(config_path), "--out", str(tmp_path / "s"), "--quiet"]) == 0
+    result = json.loads((tmp_path / "s" / "result.json").read_text())
+    eco = load(config_path).ecosystem
+    grid = numerics.sweep.sweep(
+        eco, {"alpha": [0.0, 0.5, 1.0], "beta": [0.2, 0.8]}, ["spread", "task_error"], rounds=40, progress=False
+    )
+    np.testing.assert_array_equal(np.array(result["values"]["spread"]), grid["spread"])
+    assert result["stability_boundary"] == "alpha < 1"
+    assert {p.name for p in (tmp_path / "s").iterdir()} == {"grid.npz", "phase_diagram.png", "result.json"}
+
+
+@pytest.mark.parametrize(
+    ("replace", "key"),
+    [
+        (("alpha = 0.5", "alfa = 0.5"), "ecosystem.alfa: unknown key"),
+        (("alpha = 0.5", "alpha = 1.5"), "ecosystem.alpha: must lie in [0, 1]"),
+        (("n = 50", 'n = "fifty"'), "ecosystem.n: must be an integer"),
+        (("mean = [0.0]", "mena = [0.0]"), "public.mena: unknown key"),
+        (("cov = [[2.0]]", "cov = [[-2.0]]"), "public.cov: must be positive definite"),
+        (('name = "gaussian"', 'name = "poisson"'), "family.name: unknown family"),
+        (("rounds = 5", "rounds = 2.5"), "simulate.rounds: expected an integer"),
+        (("replicates = 300", "replicates = 0"), "simulate.replicates: must be >= 1"),
+        (("seed = 4", "seed = 4\ncolour = 1"), "simulate.colour: unknown key"),
+        (("axes.beta = [0.2, 0.8]", "axes.beta = [0.2, 1.8]"), "axes.beta: values must lie in [0, 1]"),
+        (("axes.beta = [0.2, 0.8]", 'axes.beta = "all"'), "sweep.axes.beta: give a list of numbers"),
+        (('estimator = "unbiased"', 'estimator = "bayes"'), "ecosystem.estimator: must be one of"),
+        (("[public]", "[publik]"), "publik: unknown table"),
+    ],
+)
+def test_config_errors_are_one_line_naming_the_key(tmp_path, capsys, replace, key):
+    path = small_config(tmp_path)
+    text = path.read_text()
+    assert replace[0] in text
+    path.write_text(text.replace(replace[0], replace[1], 1))
+    command = "sweep" if "axes" in replace[0] else "simulate"
+    assert main([command, str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and key in lines[0], lines
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_file_and_invalid_toml(tmp_path, capsys):
+    assert main(["derive", str(tmp_path / "none.toml")]) == 2
+    (tmp_path / "bad.toml").write_text("[family\n")
+    assert main(["derive", str(tmp_path / "bad.toml")]) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 2 and "no such file" in errors[0] and "not valid TOML" in errors[1]
+
+
+def test_a_failed_job_leaves_no_folder_and_keeps_the_old_one(tmp_path, monkeypatch):
+    config_path = small_config(tmp_path)
+    out = tmp_path / "out"
+    assert main(["derive", str(config_path), "--out", str(out), "--quiet"]) == 0
+    before = (out / "result.json").read_bytes()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")  # after derivation.txt and .tex were written to the staging folder
+
+    monkeypatch.setattr(Report, "write_json", broken)
+    with pytest.raises(RuntimeError):
+        main(["derive", str(config_path), "--out", str(out), "--quiet"])
+    assert (out / "result.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gaussian.toml", "out"]  # no staging folder left
