@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 import numerics  # noqa: F401  (float64)
-from numerics.sweep import sweep
+from numerics.sweeps import sweep
 from theory.examples import two_model_gaussian
 
 N = 50
@@ -55,7 +55,7 @@ def numpy_spread(alpha: float, beta: float, rounds: int, n: int = N) -> float:
 def peak_memory(grid: int, rounds: int) -> float:
     """Peak resident memory (MiB) of a fresh process running one sweep (ru_maxrss)."""
     code = (
-        "import resource, numpy as np, numerics; from numerics.sweep import sweep; "
+        "import resource, numpy as np, numerics; from numerics.sweeps import sweep; "
         "from theory.examples import two_model_gaussian as g; "
         f"sweep(g(n={N}), {{'alpha': np.linspace(0,1,{grid}), 'beta': np.linspace(0,1,{grid})}}, ['spread'], "
         f"rounds={rounds}, progress=False); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"

@@ -1,10 +1,31 @@
-"""interplay.numerics: the theory's maps compiled with jax (float64), iterated, and simulated."""
+"""interplay.numerics: the theory's maps compiled with jax (float64), iterated, simulated, swept, differentiated.
+
+One verb per problem: ``iterate_moments`` / ``iterate_population`` (exact trajectories), ``simulate`` (Monte
+Carlo of the sampling process), ``sweep`` (a grid of parameters), ``trajectory_sensitivity`` /
+``fixed_point_sensitivity`` (derivatives), ``continue_fixed_points`` (branches and bifurcations).
+"""
 
 import jax
 
 jax.config.update("jax_enable_x64", True)
 
+from .continuation import Branch, continue_fixed_points  # noqa: E402
 from .iterate import ExactTrajectory, iterate_moments, iterate_population  # noqa: E402
+from .sensitivity import Sensitivity, fixed_point_sensitivity, trajectory_sensitivity  # noqa: E402
 from .simulate import MonteCarlo, simulate  # noqa: E402
+from .sweeps import Grid, sweep  # noqa: E402
 
-__all__ = ["ExactTrajectory", "MonteCarlo", "iterate_moments", "iterate_population", "simulate"]
+__all__ = [
+    "Branch",
+    "ExactTrajectory",
+    "Grid",
+    "MonteCarlo",
+    "Sensitivity",
+    "continue_fixed_points",
+    "fixed_point_sensitivity",
+    "iterate_moments",
+    "iterate_population",
+    "simulate",
+    "sweep",
+    "trajectory_sensitivity",
+]

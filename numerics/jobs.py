@@ -156,7 +156,7 @@ def _stability_boundary(eco, axes: list[str]):
 def sweep(config, report, progress: bool = True) -> dict:
     """A sweep over the [sweep] axes; a phase diagram when there are two axes."""
     from .plots import phase_diagram
-    from .sweep import sweep as run_sweep
+    from .sweeps import sweep as run_sweep
 
     eco, settings = config.ecosystem, config.jobs["sweep"]
     if not settings["axes"]:

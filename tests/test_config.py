@@ -82,7 +82,7 @@ def test_sweep_writes_the_grid_and_the_phase_diagram(tmp_path):
     assert main(["sweep", str(config_path), "--out", str(tmp_path / "s"), "--quiet"]) == 0
     result = json.loads((tmp_path / "s" / "result.json").read_text())
     eco = load(config_path).ecosystem
-    grid = numerics.sweep.sweep(
+    grid = numerics.sweep(
         eco, {"alpha": [0.0, 0.5, 1.0], "beta": [0.2, 0.8]}, ["spread", "task_error"], rounds=40, progress=False
     )
     np.testing.assert_array_equal(np.array(result["values"]["spread"]), grid["spread"])

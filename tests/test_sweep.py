@@ -10,8 +10,8 @@ import pytest
 import sympy
 
 import numerics
-import numerics.sweep as sweep_module
-from numerics.sweep import Grid, sweep
+import numerics.sweeps as sweep_module
+from numerics.sweeps import Grid, sweep
 from theory import SpecError, population_map, spectral_radius
 from theory.examples import two_model_gaussian
 
@@ -118,7 +118,7 @@ def test_sharded_sweep_equals_the_single_device_sweep(tmp_path):
     axes = {"alpha": np.linspace(0, 1, 7), "beta": np.linspace(0, 1, 5)}
     single = sweep(eco, axes, ["spread", "task_error"], rounds=25, chunk_size=16, progress=False)
     code = (
-        "import jax, numpy as np, numerics; from numerics.sweep import sweep; "
+        "import jax, numpy as np, numerics; from numerics.sweeps import sweep; "
         "from theory.examples import two_model_gaussian as g; assert len(jax.devices()) == 4; "
         "r = sweep(g(n=15), {'alpha': np.linspace(0, 1, 7), 'beta': np.linspace(0, 1, 5)}, ['spread', 'task_error'], "
         f"rounds=25, chunk_size=16, progress=False); r.save({str(tmp_path / 'sharded.npz')!r})"
