@@ -61,29 +61,11 @@ def _tasks(eco: Ecosystem):
     return list(eco.private) + [eco.public]
 
 
-def cross_task_kl(eco: Ecosystem) -> sympy.Matrix:
-    """K x (K+1) matrix: entry [k, j] is KL(task j || model k*), tasks = private_1..K, public."""
-    means, covs = limiting_fit(eco)
-    d = eco.dim
-
-    def kl(task, m, S):
-        gap = m - task.mean
-        S_inv = S.inv()
-        value = (
-            (S_inv * task.cov).trace()
-            + (gap.T * S_inv * gap)[0, 0]
-            - d
-            + sympy.log(S.det())
-            - sympy.log(task.cov.det())
-        )
-        return _tidy(value / 2)
-
-    tasks = _tasks(eco)
-    return sympy.Matrix(eco.K, len(tasks), lambda k, j: kl(tasks[j], means[k], covs[k]))
-
-
 def cross_task_log_likelihood(eco: Ecosystem) -> sympy.Matrix:
-    """K x (K+1) matrix: entry [k, j] is E_{x ~ task j} log N(x; m_k*, S_k*)."""
+    """K x (K+1) matrix: entry [k, j] is E_{x ~ task j} log N(x; m_k*, S_k*), tasks = private_1..K, public.
+
+    = -(d log 2 pi + log det S + tr(S^-1 Sigma_j) + (m - mu_j)^T S^-1 (m - mu_j)) / 2.
+    """
     means, covs = limiting_fit(eco)
     d = eco.dim
 
@@ -91,7 +73,16 @@ def cross_task_log_likelihood(eco: Ecosystem) -> sympy.Matrix:
         gap = m - task.mean
         S_inv = S.inv()
         quadratic = (S_inv * task.cov).trace() + (gap.T * S_inv * gap)[0, 0]
-        return _tidy(-(d * sympy.log(2 * sympy.pi) + sympy.log(S.det()) + quadratic) / 2)
+        return -(d * sympy.log(2 * sympy.pi) + sympy.log(S.det()) + quadratic) / 2
 
     tasks = _tasks(eco)
-    return sympy.Matrix(eco.K, len(tasks), lambda k, j: loglik(tasks[j], means[k], covs[k]))
+    return sympy.Matrix(eco.K, len(tasks), lambda k, j: _tidy(sympy.expand(loglik(tasks[j], means[k], covs[k]))))
+
+
+def cross_task_kl(eco: Ecosystem) -> sympy.Matrix:
+    """K x (K+1) matrix: entry [k, j] is KL(task j || model k*) = -E_{task j} log q_k - H(task j), with the
+    task's entropy H = (d (1 + log 2 pi) + log det Sigma_j) / 2."""
+    loglik = cross_task_log_likelihood(eco)
+    d = eco.dim
+    entropy = [(d * (1 + sympy.log(2 * sympy.pi)) + sympy.log(task.cov.det())) / 2 for task in _tasks(eco)]
+    return sympy.Matrix(eco.K, len(entropy), lambda k, j: _tidy(sympy.expand(-loglik[k, j] - entropy[j])))
