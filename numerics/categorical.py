@@ -232,20 +232,15 @@ class CategoricalMonteCarlo:
 
 @functools.lru_cache(maxsize=64)
 def _simulator(eco: Ecosystem):
+    """A jitted, replicate-vmapped f(keys, alphas, betas) -> probs (R, T+1, K, m).
+
+    Rounds 0..T run in one ``lax.scan`` (round 0 is the plan with alpha = 0, identical to the initial fit's) and
+    every round makes one batched multinomial draw: the K private, the public and the K x K synthetic samples.
+    Under ``reuse`` the real frequencies of round 0 are carried and reused.
+    """
     K, m = eco.K, eco.dim
-    private_q = JAX.asarray([[float(x) for x in s.probs] for s in eco.private])
-    public_q = JAX.asarray([float(x) for x in eco.public.probs])
+    real_q = JAX.asarray([[float(x) for x in s.probs] for s in (*eco.private, eco.public)])
     tau = float(eco.family.temperature)
-
-    def frequencies(key, sizes, probs):
-        """Multinomial counts / N for draws of sizes (...,) from probs (..., m)."""
-        return jax.random.multinomial(key, sizes, probs) / sizes[..., None]
-
-    def draw_real(key, plan):
-        k_private, k_public = jax.random.split(key)
-        private = frequencies(k_private, plan.n_private[:, 0], private_q)
-        public = frequencies(k_public, plan.n_public, public_q)
-        return private, public
 
     def sampling(probs):  # pi(p) per model, (K, m)
         if tau == 1:
@@ -253,40 +248,36 @@ def _simulator(eco: Ecosystem):
         powered = probs ** (1 / tau)
         return powered / powered.sum(-1, keepdims=True)
 
-    def one_round(union, key, plan, t, fixed_real):
-        """union: (K, m) training frequencies F of round t - 1; returns F of round t."""
-        k_real, k_synthetic = jax.random.split(key)
-        private, public = fixed_real if eco.regime == "reuse" else draw_real(k_real, plan)
-        probs = fit(union, t - 1)
-        sources = jnp.broadcast_to(sampling(probs)[None], (K, K, m))  # [consumer k, producer j]
-        synthetic = frequencies(k_synthetic, plan.n_synthetic, jnp.clip(sources, 0.0, 1.0))
-        batch = (
-            plan.w_private[:, 0:1] * private
-            + plan.w_public[:, 0:1] * public[None]
-            + jnp.einsum("kj,kji->ki", plan.w_synthetic, synthetic)
-        )
-        return (t * union + batch) / (t + 1) if eco.regime == "accumulate" else batch
-
     def fit(union, t):
         s = categorical.smoothing_factor(eco, t, ops=JAX)
         return s * union + (1 - s) / m
 
+    def one_round(state, inputs):
+        """state: training frequencies F of round t - 1 and the real frequencies; returns those of round t."""
+        union, real = state
+        key, alpha, beta, t = inputs
+        plan = round_plan(eco, alpha, beta, initial=False, ops=JAX)
+        synthetic_q = jnp.broadcast_to(sampling(fit(union, t - 1))[None], (K, K, m)).reshape(K * K, m)
+        probs = jnp.concatenate([real_q, jnp.clip(synthetic_q, 0.0, 1.0)])
+        sizes = jnp.concatenate([plan.n_private[:, 0], plan.n_public[None], plan.n_synthetic.reshape(K * K)])
+        frequencies = jax.random.multinomial(key, sizes, probs) / sizes[:, None]
+        drawn, synthetic = frequencies[: K + 1], frequencies[K + 1 :].reshape(K, K, m)
+        real = jnp.where(t == 0, drawn, real) if eco.regime == "reuse" else drawn
+        batch = (
+            plan.w_private[:, 0:1] * real[:K]
+            + plan.w_public[:, 0:1] * real[K][None]
+            + jnp.einsum("kj,kji->ki", plan.w_synthetic, synthetic)
+        )
+        union = (t * union + batch) / (t + 1) if eco.regime == "accumulate" else batch
+        return (union, real), fit(union, t)
+
     def simulate_one(key, alphas, betas):
-        k_data, k_start, k_rounds = jax.random.split(key, 3)
-        plan0 = _initial_plan(eco, alphas)
-        fixed_real = draw_real(k_data, plan0) if eco.regime == "reuse" else None
-        start = one_round(jnp.full((K, m), 1.0 / m), k_start, plan0, 0.0, fixed_real)
-
-        def body(union, inputs):
-            key, alpha, beta, t = inputs
-            plan = round_plan(eco, alpha, beta, initial=False, ops=JAX)
-            union = one_round(union, key, plan, t, fixed_real)
-            return union, fit(union, t)
-
         T = alphas.shape[0]
-        keys = jax.random.split(k_rounds, T)
-        _, path = jax.lax.scan(body, start, (keys, alphas, betas, jnp.arange(1.0, T + 1)))
-        return jnp.concatenate([fit(start, 0.0)[None], path])
+        alphas = jnp.concatenate([jnp.zeros(1), alphas])  # round 0: no synthetic data
+        betas = jnp.concatenate([jnp.full(1, float(eco.beta_at(1))), betas])
+        start = (jnp.full((K, m), 1.0 / m), jnp.zeros((K + 1, m)))
+        inputs = (jax.random.split(key, T + 1), alphas, betas, jnp.arange(T + 1, dtype=jnp.float64))
+        return jax.lax.scan(one_round, start, inputs)[1]
 
     return jax.jit(jax.vmap(simulate_one, in_axes=(0, None, None)))
 

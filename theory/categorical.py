@@ -37,6 +37,7 @@ from typing import NamedTuple
 import numpy as np
 import sympy
 
+from .analysis import fixed_point
 from .gaussian import _coefficients as coefficients
 from .ops import SYMPY
 from .rounds import RoundPlan, plan_at
@@ -357,3 +358,20 @@ def expected_squared_distance(mean_p, cov_p, k: int, l: int, m: int):
     """E||p_k - p_l||^2 = ||E p_k - E p_l||^2 + tr(C_kk + C_ll - 2 C_kl)."""
     pairs = [(k * m + i, l * m + i) for i in range(m)]
     return sum((mean_p[a] - mean_p[b]) ** 2 + cov_p[a, a] + cov_p[b, b] - 2 * cov_p[a, b] for a, b in pairs)
+
+
+def moment_trajectory(eco: Ecosystem, rounds: int) -> list[tuple[sympy.Matrix, sympy.Matrix]]:
+    """Exact (E p, Cov p) after rounds 0..rounds, by the sympy moment step (symbols allowed; tau = 1)."""
+    eco.check_rounds(rounds)
+    moments = initial_moments(eco)
+    trajectory = [fitted_moments(eco, moments, 0)]
+    for t in range(1, rounds + 1):
+        moments = Moments(*(sympy.expand(x) for x in moment_step(eco, moments, plan_at(eco, t), t)))
+        trajectory.append(fitted_moments(eco, moments, t))
+    return trajectory
+
+
+def limiting_probs(eco: Ecosystem) -> sympy.Matrix:
+    """The population map's fixed point as a K x m matrix (tau = 1 has it in closed form for alpha < 1)."""
+    fmap = population_map(eco)
+    return fmap.unpack(fixed_point(fmap))["probs"]

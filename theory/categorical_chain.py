@@ -215,12 +215,13 @@ def _fit_law(eco, law, t) -> dict:
 
 def probability(law: dict, event) -> sympy.Rational:
     """P(event) under a law of fits; ``event(fit)`` gets the K x m tuple of probabilities."""
-    return sum((p for fit, p in law.items() if event(fit)), sympy.Integer(0))
+    return expectation(law, lambda fit: int(bool(event(fit))))
 
 
-def expectation(law: dict, function) -> sympy.Expr:
-    """E[function(fit)] under a law of fits."""
-    return sum((p * sympy.nsimplify(function(fit)) for fit, p in law.items()), sympy.Integer(0))
+def expectation(law: dict, function) -> sympy.Rational:
+    """E[function(fit)] under a law of fits (``function`` of rationals returning a rational)."""
+    total = sum((Fraction(int(p.p), int(p.q)) * function(fit) for fit, p in law.items()), Fraction(0))
+    return sympy.Rational(total.numerator, total.denominator)
 
 
 # -- the time-homogeneous chain ------------------------------------------------------------------------------
