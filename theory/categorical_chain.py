@@ -193,6 +193,9 @@ def distributions(eco: Ecosystem, rounds: int) -> list[dict[Fit, sympy.Rational]
     """The exact law of the fits {p (K x m rational tuple): probability} after each round 0..rounds."""
     _check(eco)
     eco.check_rounds(rounds)
+    if _homogeneous(eco):
+        chain = exact_chain(eco)
+        return [chain.law(t) for t in range(rounds + 1)]
     law, reuse = _initial_law(eco, range(1, rounds + 1))
     laws = [_fit_law(eco, law, 0)]
     for t in range(1, rounds + 1):
@@ -317,6 +320,20 @@ class ExactChain:
             times[i] = solution.to_Matrix()[a, 0]
         return times
 
+    def law(self, t: int) -> dict[Fit, sympy.Rational]:
+        """The exact law of the fits {fit: probability} after round t (t = 0: the initial fit)."""
+        weights = dict(self.initial)
+        for _ in range(t):
+            new = defaultdict(Fraction)
+            for i, p in weights.items():
+                for j, q in self.transition[i].items():
+                    new[j] += p * q
+            weights = new
+        result = defaultdict(Fraction)
+        for i, p in weights.items():
+            result[self.fits[i]] += p
+        return {fit: sympy.Rational(p.numerator, p.denominator) for fit, p in result.items()}
+
     def initial_vector(self) -> sympy.Matrix:
         v = sympy.zeros(1, self.size)
         for i, p in self.initial.items():
@@ -340,10 +357,14 @@ class ExactChain:
         return {i: solution.to_Matrix()[a, 0] for a, i in enumerate(members)}
 
 
+def _homogeneous(eco: Ecosystem) -> bool:
+    return eco.regime != "accumulate" and eco.is_constant
+
+
 def exact_chain(eco: Ecosystem) -> ExactChain:
     """The time-homogeneous chain of a ``reuse`` or ``fresh`` ecosystem with constant alpha and beta."""
     _check(eco)
-    if eco.regime == "accumulate" or not eco.is_constant:
+    if not _homogeneous(eco):
         raise SpecError(
             "regime",
             "the exact chain is time-homogeneous only for reuse/fresh with constant alpha, beta; "
