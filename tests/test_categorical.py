@@ -1,8 +1,6 @@
 """Categorical family: spec validation, maps, fixed points, Jacobians, and the moment recursion against the exact
 Markov chain (two independent derivations, compared in exact rational arithmetic)."""
 
-import doctest
-
 import jax
 import numpy as np
 import pytest
@@ -282,9 +280,3 @@ def test_population_limit_distance_closed_form():
     assert sympy.simplify(limit.row(0) - limit.row(1) - (1 - a) * b * (q1 - q2)) == sympy.zeros(1, 3)
     tv = nc.iterate_population(pair(alpha=0.6, beta=0.5), 200).total_variation(0, 1)[-1]
     assert tv == pytest.approx(0.4 * 0.5 * 0.5, abs=1e-12)
-
-
-def test_module_example_runs():
-    """The module docstring of numerics.categorical (collapse, rescue, two vocabularies) holds."""
-    result = doctest.testmod(nc, verbose=False)
-    assert result.attempted >= 8 and result.failed == 0
