@@ -1,0 +1,296 @@
+"""Categorical ecosystems in numbers: the theory's maps iterated with ``lax.scan``, and Monte Carlo by counts.
+
+* :func:`iterate_moments` -- the exact moment recursion (:func:`theory.categorical.moment_step`, tau = 1);
+* :func:`iterate_population` -- the population map (:func:`theory.categorical.population_step`, any tau);
+* :func:`simulate` -- the sampling process itself: every source contributes multinomial counts
+  (``jax.random.multinomial``, sequential binomials, so the cost does not grow with n), every model refits
+  its (smoothed) frequencies; replicates are ``vmap``-ped and the PRNG key is explicit.
+
+Example: collapse, rescue by fresh data, and two vocabularies teaching each other while converging
+
+>>> from theory.categorical import categorical_ecosystem
+>>> import numerics.categorical as nc
+>>> alone = categorical_ecosystem([[0.5, 0.3, 0.2]], [0.5, 0.3, 0.2], alpha=1, beta=1, n=20, regime="fresh")
+>>> mc = nc.simulate(alone, rounds=100, key=0, replicates=500)
+>>> bool(mc.support_size()[:, -1].mean() < 1.5)  # collapse: categories lost for good
+True
+>>> rescued = alone.with_options(alpha=0.5)  # half fresh real data every round
+>>> bool(nc.iterate_moments(rescued, 100).diversity()[-1, 0] > 0.55)  # stationary, non-degenerate
+True
+>>> pair = categorical_ecosystem([[0.5, 0.5, 0.0], [0.0, 0.5, 0.5]], [0.0, 1.0, 0.0], alpha=0.5, beta=0.8, n=40)
+>>> exact = nc.iterate_moments(pair, 30)  # model 2 never saw category 1; model 1 never saw category 3
+>>> bool(exact.mean[-1, 1, 0] > 0.05), bool(exact.squared_distance(0, 1)[-1] < exact.squared_distance(0, 1)[0])
+(True, True)
+>>> float(nc.simulate(pair, 30, key=1, replicates=500).holds(1, 0)[-1]) > 0.9  # P(model 2 has category 1)
+True
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from theory import categorical
+from theory.rounds import round_plan
+from theory.spec import Ecosystem, SpecError
+
+from .iterate import schedules
+from .jax_ops import JAX
+from .simulate import _static_sizes
+
+
+def require_categorical(eco: Ecosystem) -> None:
+    if eco.family.name != "categorical":
+        raise SpecError("family", f"this computation is for categorical ecosystems, not {eco.family.name}")
+
+
+def _alphas_betas(eco: Ecosystem, rounds: int):
+    require_categorical(eco)
+    alphas, betas = schedules(eco, rounds)
+    return jnp.asarray(alphas), jnp.asarray(betas)
+
+
+def _scan_rounds(eco: Ecosystem, step, start, summary, alphas, betas, population: bool):
+    """Run ``state = step(state, plan_t, t)`` for t = 1..T; returns summary(state) stacked over rounds 0..T."""
+
+    def body(state, inputs):
+        alpha, beta, t = inputs
+        plan = round_plan(eco, alpha, beta, initial=False, population=population, ops=JAX)
+        state = step(state, plan, t)
+        return state, summary(state, t)
+
+    ts = jnp.arange(1, alphas.shape[0] + 1, dtype=jnp.float64)
+    _, path = jax.lax.scan(body, start, (alphas, betas, ts))
+    first = summary(start, 0.0)
+    return jax.tree_util.tree_map(lambda f, p: jnp.concatenate([f[None], p]), first, path)
+
+
+def _initial_plan(eco: Ecosystem, alphas, population: bool = False):
+    return round_plan(eco, alphas[0], float(eco.beta_at(1)), initial=True, population=population, ops=JAX)
+
+
+@functools.lru_cache(maxsize=64)
+def moment_recursion(eco: Ecosystem):
+    """A jitted f(alphas, betas) -> (E p, Cov p) over rounds 0..T, shapes (T+1, Km) and (T+1, Km, Km)."""
+
+    def summary(moments, t):
+        mean, cov = categorical.fitted_moments(eco, moments, t, ops=JAX)
+        return mean[:, 0], cov
+
+    def run(alphas, betas):
+        start = categorical.moment_step(eco, categorical.zero_moments(eco, JAX), _initial_plan(eco, alphas), 0.0, JAX)
+
+        def step(moments, plan, t):
+            return categorical.moment_step(eco, moments, plan, t, JAX)
+
+        return _scan_rounds(eco, step, start, summary, alphas, betas, population=False)
+
+    return jax.jit(run)
+
+
+@functools.lru_cache(maxsize=64)
+def population_recursion(eco: Ecosystem):
+    """A jitted f(alphas, betas) -> p over rounds 0..T of the population map, shape (T+1, Km)."""
+
+    def run(alphas, betas):
+        size = eco.K * eco.dim
+        plan0 = _initial_plan(eco, alphas, population=True)
+        start = categorical.population_step(eco, jnp.full((size, 1), 1.0 / eco.dim), plan0, 0.0, JAX)
+
+        def step(probs, plan, t):
+            return categorical.population_step(eco, probs, plan, t, JAX)
+
+        return _scan_rounds(eco, step, start, lambda p, t: p[:, 0], alphas, betas, population=True)
+
+    return jax.jit(run)
+
+
+@dataclass(frozen=True)
+class CategoricalTrajectory:
+    """Exact values over rounds t = 0..T.
+
+    mean: (T+1, K, m) E[p_k] (population: p_k itself);  cov: (T+1, K, m, K, m) Cov(p_ki, p_lj) (zero in the
+    population limit).
+    """
+
+    ecosystem: Ecosystem
+    kind: str
+    mean: np.ndarray
+    cov: np.ndarray
+
+    @property
+    def rounds(self) -> int:
+        return self.mean.shape[0] - 1
+
+    def _flat(self):
+        T1, K, m = self.mean.shape
+        return self.mean.reshape(T1, K * m), self.cov.reshape(T1, K * m, K * m), m
+
+    def diversity(self) -> np.ndarray:
+        """(T+1, K): E[1 - sum_i p_ki^2] (:func:`theory.categorical.expected_diversity`)."""
+        mean, cov, m = self._flat()
+        K = self.mean.shape[1]
+        return np.array([[categorical.expected_diversity(mu, c, k, m) for k in range(K)] for mu, c in zip(mean, cov)])
+
+    def squared_distance(self, k: int, l: int) -> np.ndarray:
+        """(T+1,): E||p_k - p_l||^2 (:func:`theory.categorical.expected_squared_distance`)."""
+        mean, cov, m = self._flat()
+        return np.array([categorical.expected_squared_distance(mu, c, k, l, m) for mu, c in zip(mean, cov)])
+
+    def total_variation(self, k: int, l: int) -> np.ndarray:
+        """TV(p_k, p_l) per round: exact for the population map only (the distance of the expectations)."""
+        return total_variation(self.mean[:, k], self.mean[:, l])
+
+    def jensen_shannon(self, k: int, l: int) -> np.ndarray:
+        """JS(p_k, p_l) per round: exact for the population map only (the divergence of the expectations)."""
+        return jensen_shannon(self.mean[:, k], self.mean[:, l])
+
+
+def iterate_moments(eco: Ecosystem, rounds: int) -> CategoricalTrajectory:
+    """The exact E p and Cov p of the finite-n process over rounds 0..T (tau = 1)."""
+    alphas, betas = _alphas_betas(eco, rounds)
+    categorical.require_closed_moments(eco)
+    mean, cov = moment_recursion(eco)(alphas, betas)
+    T1, K, m = rounds + 1, eco.K, eco.dim
+    return CategoricalTrajectory(
+        eco, "moments", np.asarray(mean).reshape(T1, K, m), np.asarray(cov).reshape(T1, K, m, K, m)
+    )
+
+
+def iterate_population(eco: Ecosystem, rounds: int) -> CategoricalTrajectory:
+    """The deterministic trajectory of the population map (any temperature)."""
+    alphas, betas = _alphas_betas(eco, rounds)
+    probs = np.asarray(population_recursion(eco)(alphas, betas))
+    T1, K, m = rounds + 1, eco.K, eco.dim
+    return CategoricalTrajectory(eco, "population", probs.reshape(T1, K, m), np.zeros((T1, K, m, K, m)))
+
+
+# -- distances -----------------------------------------------------------------------------------------------
+
+
+def total_variation(p, q) -> np.ndarray:
+    """TV(p, q) = sum_i |p_i - q_i| / 2 over the last axis."""
+    return 0.5 * np.abs(np.asarray(p) - np.asarray(q)).sum(-1)
+
+
+def jensen_shannon(p, q) -> np.ndarray:
+    """JS(p, q) = (KL(p || r) + KL(q || r)) / 2, r = (p + q)/2, in nats (0 log 0 = 0), over the last axis."""
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    r = (p + q) / 2
+
+    def kl(a):
+        safe = np.where(a > 0, a, 1.0)
+        return np.where(a > 0, a * np.log(safe / np.where(r > 0, r, 1.0)), 0.0).sum(-1)
+
+    return (kl(p) + kl(q)) / 2
+
+
+# -- Monte Carlo ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoricalMonteCarlo:
+    """Simulated fits over rounds t = 0..T: probs (R, T+1, K, m), with the spec and the key that made them."""
+
+    ecosystem: Ecosystem
+    seed: int | None
+    key: tuple[int, ...]
+    probs: np.ndarray
+
+    @property
+    def replicates(self) -> int:
+        return self.probs.shape[0]
+
+    @property
+    def rounds(self) -> int:
+        return self.probs.shape[1] - 1
+
+    def holds(self, k: int, category: int) -> np.ndarray:
+        """(T+1,): the fraction of replicates in which model k gives the category positive mass."""
+        return (self.probs[:, :, k, category] > 0).mean(0)
+
+    def support_size(self) -> np.ndarray:
+        """(R, T+1, K): the number of categories each model holds."""
+        return (self.probs > 0).sum(-1)
+
+    def diversity(self) -> np.ndarray:
+        """(R, T+1, K): 1 - sum_i p_ki^2 per replicate."""
+        return 1 - (self.probs**2).sum(-1)
+
+    def total_variation(self, k: int, l: int) -> np.ndarray:
+        """(R, T+1)."""
+        return total_variation(self.probs[:, :, k], self.probs[:, :, l])
+
+    def jensen_shannon(self, k: int, l: int) -> np.ndarray:
+        """(R, T+1)."""
+        return jensen_shannon(self.probs[:, :, k], self.probs[:, :, l])
+
+
+@functools.lru_cache(maxsize=64)
+def _simulator(eco: Ecosystem):
+    """A jitted, replicate-vmapped f(keys, alphas, betas) -> probs (R, T+1, K, m).
+
+    Rounds 0..T run in one ``lax.scan`` (round 0 is the plan with alpha = 0, identical to the initial fit's) and
+    every round makes one batched multinomial draw: the K private, the public and the K x K synthetic samples.
+    Under ``reuse`` the real frequencies of round 0 are carried and reused.
+    """
+    K, m = eco.K, eco.dim
+    real_q = JAX.asarray([[float(x) for x in s.probs] for s in (*eco.private, eco.public)])
+    tau = float(eco.family.temperature)
+
+    def sampling(probs):  # pi(p) per model, (K, m)
+        if tau == 1:
+            return probs
+        powered = probs ** (1 / tau)
+        return powered / powered.sum(-1, keepdims=True)
+
+    def fit(union, t):
+        s = categorical.smoothing_factor(eco, t, ops=JAX)
+        return s * union + (1 - s) / m
+
+    def one_round(state, inputs):
+        """state: training frequencies F of round t - 1 and the real frequencies; returns those of round t."""
+        union, real = state
+        key, alpha, beta, t = inputs
+        plan = round_plan(eco, alpha, beta, initial=False, ops=JAX)
+        synthetic_q = jnp.broadcast_to(sampling(fit(union, t - 1))[None], (K, K, m)).reshape(K * K, m)
+        probs = jnp.concatenate([real_q, jnp.clip(synthetic_q, 0.0, 1.0)])
+        sizes = jnp.concatenate([plan.n_private[:, 0], plan.n_public[None], plan.n_synthetic.reshape(K * K)])
+        frequencies = jax.random.multinomial(key, sizes, probs) / sizes[:, None]
+        drawn, synthetic = frequencies[: K + 1], frequencies[K + 1 :].reshape(K, K, m)
+        real = jnp.where(t == 0, drawn, real) if eco.regime == "reuse" else drawn
+        batch = (
+            plan.w_private[:, 0:1] * real[:K]
+            + plan.w_public[:, 0:1] * real[K][None]
+            + jnp.einsum("kj,kji->ki", plan.w_synthetic, synthetic)
+        )
+        union = (t * union + batch) / (t + 1) if eco.regime == "accumulate" else batch
+        return (union, real), fit(union, t)
+
+    def simulate_one(key, alphas, betas):
+        T = alphas.shape[0]
+        alphas = jnp.concatenate([jnp.zeros(1), alphas])  # round 0: no synthetic data
+        betas = jnp.concatenate([jnp.full(1, float(eco.beta_at(1))), betas])
+        start = (jnp.full((K, m), 1.0 / m), jnp.zeros((K + 1, m)))
+        inputs = (jax.random.split(key, T + 1), alphas, betas, jnp.arange(T + 1, dtype=jnp.float64))
+        return jax.lax.scan(one_round, start, inputs)[1]
+
+    return jax.jit(jax.vmap(simulate_one, in_axes=(0, None, None)))
+
+
+def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000) -> CategoricalMonteCarlo:
+    """Simulate ``replicates`` independent runs for ``rounds`` update rounds (``key``: PRNG key or int seed)."""
+    if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
+        raise SpecError("replicates", f"must be an integer >= 1, got {replicates!r}")
+    alphas, betas = _alphas_betas(eco, rounds)
+    _static_sizes(eco, rounds)  # raises for the population limit
+    seed = None
+    if isinstance(key, int | np.integer) and not isinstance(key, bool):
+        seed, key = int(key), jax.random.PRNGKey(int(key))
+    probs = _simulator(eco)(jax.random.split(key, replicates), alphas, betas)
+    key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
+    return CategoricalMonteCarlo(eco, seed, key_data, np.asarray(probs))

@@ -1,0 +1,107 @@
+"""Monte Carlo of categorical ecosystems (multinomial counts) against the exact moment recursion and the exact chain.
+
+Tolerance: 4 standard errors of a Monte Carlo mean of R iid replicates (SE = sample std / sqrt(R)), per quantity
+and round. A 4-SE excursion of a near-normal mean has probability ~6e-5; the ~1,500 comparisons below give a
+false failure with probability ~0.1 at a given seed, and the seeds are fixed. Proportions (fixation, holding a
+category) use SE = sqrt(p (1 - p) / R) with the exact p, which is the standard error of the proportion itself.
+"""
+
+import numpy as np
+import pytest
+from sympy import Rational as R
+
+import numerics.categorical as nc
+from theory import fixed_point, moment_map
+from theory.categorical import categorical_ecosystem, expected_diversity
+from theory.categorical_chain import exact_chain
+
+REPLICATES = 3000
+ROUNDS = 6
+Z = 4.0
+
+SETTINGS = {
+    "K2-reuse-W-smoothing": dict(alpha=0.6, beta=0.5, n=12, mixing=[[0.7, 0.3], [0.2, 0.8]], smoothing=1),
+    "K3-fresh-a1-equal": dict(alpha=1, beta=0.5, n=10, regime="fresh"),
+    "K1-accumulate-smoothing": dict(alpha=0.5, beta=1, n=8, regime="accumulate", smoothing=0.5),
+    "K2-fresh-schedule": dict(alpha=[0.2, 0.9, 0.5, 1, 0, 0.5], beta=[1, 0.5, 0, 0.5, 1, 0.25], n=9, regime="fresh"),
+}
+PROBS = [[0.5, 0.3, 0.2, 0.0], [0.1, 0.1, 0.4, 0.4], [0.0, 0.0, 0.5, 0.5]]
+
+
+def assert_mean_agrees(samples, exact, what):
+    mean = samples.mean(0)
+    se = samples.std(0, ddof=1) / np.sqrt(samples.shape[0])
+    gap = np.abs(mean - exact)
+    deterministic = se < 1e-12  # constant across replicates (up to float64 round-off)
+    assert np.all(gap[deterministic] < 1e-12), f"{what}: deterministic entries differ"
+    z = gap[~deterministic] / se[~deterministic]
+    assert z.size == 0 or z.max() < Z, f"{what}: max |z| = {z.max():.2f}"
+
+
+@pytest.mark.parametrize("name", list(SETTINGS))
+def test_monte_carlo_matches_exact_moments(name):
+    """E p and Cov p (every pair of models and categories) at every round, and E||p_1 - p_2||^2."""
+    options = SETTINGS[name]
+    K = {"K1": 1, "K2": 2, "K3": 3}[name[:2]]
+    eco = categorical_ecosystem(PROBS[:K], [0.25] * 4, **options)
+    exact = nc.iterate_moments(eco, ROUNDS)
+    mc = nc.simulate(eco, ROUNDS, key=sum(map(ord, name)), replicates=REPLICATES)
+    assert mc.probs.shape == (REPLICATES, ROUNDS + 1, K, 4)
+    np.testing.assert_allclose(mc.probs.sum(-1), 1, atol=1e-12)
+    for t in range(ROUNDS + 1):
+        p = mc.probs[:, t].reshape(REPLICATES, K * 4)
+        assert_mean_agrees(p, exact.mean[t].ravel(), f"E p at t={t}")
+        centred = p - exact.mean[t].ravel()
+        assert_mean_agrees(centred[:, :, None] * centred[:, None, :], exact.cov[t].reshape(K * 4, K * 4), f"Cov t={t}")
+    if K > 1:
+        distance = ((mc.probs[:, :, 0] - mc.probs[:, :, 1]) ** 2).sum(-1)
+        assert_mean_agrees(distance, exact.squared_distance(0, 1), "E||p_1 - p_2||^2")
+
+
+def test_collapse_matches_exact_absorption_probabilities_and_times():
+    """alpha = 1, one model, n = 4, m = 3: the share of replicates fixed on each category and the mean number of
+    rounds until a point mass agree with the exact chain's absorption probabilities and expected times; supports
+    never grow (absorbing faces)."""
+    eco = categorical_ecosystem([[0.5, 0.3, 0.2]], [0.5, 0.3, 0.2], alpha=1, beta=1, n=4, regime="fresh")
+    chain = exact_chain(eco)
+    classes, A = chain.absorption_probabilities()
+    fixation = chain.initial_vector() * A
+    mean_time = float((chain.initial_vector() * chain.absorption_times())[0])
+    mc = nc.simulate(eco, 80, key=11, replicates=4000)
+    support = mc.support_size()[:, :, 0]
+    assert np.all(np.diff(support, axis=1) <= 0)
+    assert np.all(support[:, -1] == 1)  # all absorbed by round 80 (P(not) < 1e-9 here)
+    for c, (state,) in enumerate(classes):
+        category = chain.fits[state][0].index(1)
+        p = float(fixation[c])
+        share = (mc.probs[:, -1, 0, category] == 1).mean()
+        assert abs(share - p) < Z * np.sqrt(p * (1 - p) / 4000), (category, share, p)
+    times = np.argmax(support == 1, axis=1)  # first round with a point mass (rounds after the initial fit)
+    assert abs(times.mean() - mean_time) < Z * times.std(ddof=1) / np.sqrt(4000)
+
+
+def test_fresh_data_stationary_state_matches_theory():
+    """alpha < 1 with fresh real data: after 40 rounds the simulated diversity and mean agree with the fixed point of
+    the exact moment recursion (the predicted non-degenerate stationary state), and no category is lost for good (the
+    exact chain is irreducible: tests/test_categorical.py)."""
+    eco = categorical_ecosystem([[0.5, 0.3, 0.2]], [0.5, 0.3, 0.2], alpha=0.5, beta=1, n=10, regime="fresh")
+    fmap = moment_map(eco)
+    parts = fmap.unpack(fixed_point(fmap))
+    stationary = float(expected_diversity(parts["mean"], parts["cov"], 0, 3))
+    assert stationary > 0.5
+    mc = nc.simulate(eco, 40, key=5, replicates=3000)
+    assert_mean_agrees(mc.diversity()[:, -1, 0], stationary, "stationary diversity")
+    assert_mean_agrees(mc.probs[:, -1, 0], np.array(parts["mean"].evalf(), dtype=float).ravel(), "stationary mean")
+    # categories are lost only for a while: in rounds 31..40 almost every replicate holds all three at some round
+    assert (mc.support_size()[:, 31:, 0].max(1) == 3).mean() > 0.99
+
+
+def test_results_carry_spec_and_seed():
+    eco = categorical_ecosystem([[R(1, 2), R(1, 2)]], [R(1, 2), R(1, 2)], alpha=0.5, beta=1, n=6, regime="fresh")
+    mc = nc.simulate(eco, 3, key=7, replicates=5)
+    again = nc.simulate(eco, 3, key=7, replicates=5)
+    assert mc.seed == 7 and mc.ecosystem is eco and len(mc.key) == 2 and mc.probs.dtype == np.float64
+    np.testing.assert_array_equal(mc.probs, again.probs)
+    assert not np.array_equal(mc.probs, nc.simulate(eco, 3, key=8, replicates=5).probs)
+    # counts, not tokens: every fit is a multiple of 1/n (alpha = 1/2 -> 3 real + 3 synthetic of weight 1/2 each)
+    np.testing.assert_allclose(mc.probs * 6, np.round(mc.probs * 6), atol=1e-12)
