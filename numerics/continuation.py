@@ -70,6 +70,7 @@ def continue_fixed_points(
     start,
     *,
     step: float = 0.01,
+    direction: int = 1,
     points: int = 200,
     bounds: tuple[float, float] = (-np.inf, np.inf),
     tolerance: float = 1e-11,
@@ -78,9 +79,11 @@ def continue_fixed_points(
     """Follow the fixed point through ``start`` (a state near a fixed point at ``values[parameter]``).
 
     ``values`` gives every free symbol of the map; ``parameter`` (a symbol name) is the one continued, from
-    ``values[parameter]`` in the direction of increasing parameter, for ``points`` steps of arclength ``step``
-    or until it leaves ``bounds``.
+    ``values[parameter]`` towards larger (``direction=1``) or smaller (``-1``) values, for ``points`` steps of
+    arclength ``step`` or until it leaves ``bounds``.
     """
+    if direction not in (1, -1):
+        raise SpecError("direction", f"must be 1 or -1, got {direction!r}")
     if t_symbol in fmap.parameters:
         raise SpecError("fmap", "the map depends on the round t (accumulate regime): it has no fixed points")
     F, _, parameters = compile_parametric(fmap)
@@ -119,7 +122,7 @@ def continue_fixed_points(
 
     z = np.concatenate([np.asarray(start, dtype=float), [theta0[index]]])
     z = correct(z, np.eye(n + 1)[n])  # fix the parameter, solve for x
-    tangent = tangent_at(z, np.eye(n + 1)[n])
+    tangent = tangent_at(z, direction * np.eye(n + 1)[n])
     zs, mus = [z], [multipliers(z)]
     for _ in range(points):
         new = correct(z + step * tangent, tangent)

@@ -54,3 +54,33 @@ def test_bad_continuation_requests():
         continue_fixed_points(swap_map(), "beta", {"alpha": 0.2}, [0, 0, 1, 1])
     with pytest.raises(SpecError, match="missing"):
         continue_fixed_points(swap_map(), "alpha", {}, [0, 0, 1, 1])
+
+
+def test_categorical_temperature_pitchfork_at_tau_equal_alpha():
+    """One categorical model (m = 2) trained on symmetric real data and a share alpha of its own outputs drawn at
+    temperature tau: p' = (1 - alpha)/2 + alpha pi_tau(p). The symmetric fixed point p = 1/2 has multiplier
+    alpha / tau (pi_tau'(1/2) = 1/tau), so it loses stability at tau = alpha in a pitchfork: a branch point at
+    +1 with no turn in tau. Checked against the closed form and against brute-force iteration on both sides."""
+    from theory.categorical import categorical_ecosystem
+
+    tau = sympy.Symbol("tau", positive=True)
+    alpha_value = 0.6
+    eco = categorical_ecosystem([[0.5, 0.5]], [0.5, 0.5], alpha=alpha_value, beta=1, mixing=[[1]], temperature=tau)
+    fmap = population_map(eco)
+    branch = continue_fixed_points(
+        fmap, "tau", {"tau": 1.2}, [0.5], step=0.02, direction=-1, points=60, bounds=(0.3, 2)
+    )
+    assert branch.values[-1] < 0.32 and np.allclose(branch.states, 0.5, atol=1e-10)  # symmetric branch throughout
+    np.testing.assert_allclose(branch.multipliers[:, 0].real, alpha_value / branch.values, atol=1e-9)
+    np.testing.assert_array_equal(branch.stable, branch.values > alpha_value)
+    (event,) = branch.bifurcations
+    assert event.kind == "branch point" and event.parameter == pytest.approx(alpha_value, abs=1e-8)
+
+    def iterate(tau_value, p, rounds=4000):
+        for _ in range(rounds):
+            powered = np.array([p, 1 - p]) ** (1 / tau_value)
+            p = (1 - alpha_value) / 2 + alpha_value * powered[0] / powered.sum()
+        return p
+
+    assert iterate(0.65, 0.51) == pytest.approx(0.5, abs=1e-9)  # above tau = alpha: back to the symmetric point
+    assert abs(iterate(0.55, 0.51) - 0.5) > 0.05  # below: pushed to an asymmetric fixed point

@@ -12,19 +12,24 @@ from .analysis import (
     stability_condition,
     to_latex,
 )
-from .gaussian import Gaussian, GaussianSource
+from .categorical import Categorical, CategoricalSource, categorical_ecosystem
+from .gaussian import Gaussian, GaussianSource, gaussian_ecosystem
 from .maps import SymbolicMap, moment_map, population_map, t_symbol
 from .spec import Ecosystem, SpecError
 
 __all__ = [
+    "Categorical",
+    "CategoricalSource",
     "Ecosystem",
     "Gaussian",
     "GaussianSource",
     "NoUniqueFixedPoint",
     "SpecError",
     "SymbolicMap",
+    "categorical_ecosystem",
     "eigenvalues",
     "fixed_point",
+    "gaussian_ecosystem",
     "jacobian",
     "moment_map",
     "population_map",

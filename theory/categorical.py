@@ -38,16 +38,16 @@ import numpy as np
 import sympy
 
 from .analysis import fixed_point
-from .gaussian import _coefficients as coefficients
 from .ops import SYMPY
-from .rounds import RoundPlan, plan_at
+from .rounds import RoundPlan, mixing_coefficients, plan_at
 from .spec import Ecosystem, SpecError, exact, is_numeric, matrix, plain
 from .symbolic import Layout, SymbolicMap, all_positions, plan_round, symmetric_symbols, t_symbol
 
 
 def _positive_number(value, parameter: str, *, allow_zero: bool):
+    """A number > 0 (>= 0 with ``allow_zero``), or a sympy expression, taken to be positive (for theory)."""
     if isinstance(value, sympy.Basic) and not value.is_number:
-        raise SpecError(parameter, f"must be a number, got the expression {value}")
+        return value
     value = exact(value, parameter)
     if value < 0 or (value == 0 and not allow_zero):
         raise SpecError(parameter, f"must be {'>= 0' if allow_zero else '> 0'}, got {float(value):g}")
@@ -60,7 +60,8 @@ class Categorical:
 
     ``temperature`` tau > 0: synthetic data are drawn from p^(1/tau) renormalised (tau < 1 sharpens, tau > 1
     flattens). ``smoothing`` lambda >= 0: the Lidstone pseudo-count added to every category (lambda = 0 is the
-    maximum-likelihood fit, the empirical frequencies; lambda = 1 is Laplace's rule).
+    maximum-likelihood fit, the empirical frequencies; lambda = 1 is Laplace's rule). Either may be a sympy
+    symbol for the theory (e.g. to continue fixed points in tau); numerics needs numbers.
     """
 
     m: int
@@ -88,6 +89,10 @@ class Categorical:
             if source.m != self.m:
                 raise SpecError(f"{name}.probs", f"has {source.m} categories, the family has m = {self.m}")
 
+    def values(self) -> tuple[sympy.Matrix, ...]:
+        """The family's own parameters (for the spec's free symbols)."""
+        return (sympy.Matrix([self.temperature, self.smoothing]),)
+
     def describe(self) -> dict:
         return {
             "name": self.name,
@@ -101,6 +106,9 @@ class Categorical:
 
     def moment_map(self, eco: Ecosystem, t) -> SymbolicMap:
         return moment_map(eco, t)
+
+    def initial_state(self, fmap: SymbolicMap) -> list:
+        return initial_state(fmap)
 
 
 @dataclass(frozen=True)
@@ -247,7 +255,7 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
     initial fit. ``moments`` are those of round t - 1."""
     require_closed_moments(eco)
     K, m = eco.K, eco.dim
-    R, G = coefficients(eco, plan, ops)
+    R, G = mixing_coefficients(eco, plan, ops)
     mean_q, sigma_b = real_sources(eco, plan, ops)
     s_prev = smoothing_factor(eco, t - 1, ops=ops)
     mean_p, cov_p = fitted_moments(eco, moments, t - 1, ops=ops)
@@ -285,7 +293,7 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
 
 def population_step(eco: Ecosystem, probs, plan: RoundPlan, t, ops=SYMPY):
     """The population (infinite-sample) map p -> p' (stacked Km x 1, any tau); ``plan`` has infinite sizes."""
-    R, G = coefficients(eco, plan, ops)
+    R, G = mixing_coefficients(eco, plan, ops)
     mean_q = ops.vstack([ops.asarray(s.probs) for s in list(eco.private) + [eco.public]])
     batch = R @ mean_q + G @ sampling_probs(eco, probs, ops)
     if eco.regime == "accumulate":
@@ -340,6 +348,16 @@ def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
 def initial_moments(eco: Ecosystem, ops=SYMPY) -> Moments:
     """The exact moments of the initial fit (round 0)."""
     return moment_step(eco, zero_moments(eco, ops), plan_at(eco, 0, ops=ops), 0, ops)
+
+
+def initial_state(fmap: SymbolicMap) -> list:
+    """The flat state of ``fmap`` after the initial fit (round 0), as expressions of the spec's values."""
+    eco = fmap.ecosystem
+    K, m = eco.K, eco.dim
+    if fmap.name == "population":
+        start = population_step(eco, sympy.zeros(K * m, 1), plan_at(eco, 0, population=True), 0)
+        return fmap.pack(probs=start.reshape(K, m))
+    return fmap.pack(**initial_moments(eco)._asdict())
 
 
 # -- diversity and distances from the exact moments ---------------------------------------------------------

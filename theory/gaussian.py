@@ -34,7 +34,7 @@ import numpy as np
 import sympy
 
 from .ops import SYMPY
-from .rounds import RoundPlan, plan_at
+from .rounds import RoundPlan, mixing_coefficients, plan_at
 from .spec import Ecosystem, SpecError, is_numeric, matrix, plain
 from .symbolic import (
     Layout,
@@ -194,14 +194,6 @@ def real_sources(eco: Ecosystem, ops=SYMPY):
     return mean_b, [ops.asarray(s.cov) for s in sources]
 
 
-def _coefficients(eco: Ecosystem, plan: RoundPlan, ops):
-    d = eco.dim
-    eye = ops.eye(d)
-    R = ops.hstack([ops.block_diag([plan.w_private[k, 0] * eye for k in range(eco.K)]), ops.kron(plan.w_public, eye)])
-    G = ops.kron(plan.w_synthetic, eye)
-    return R, G
-
-
 def _real_noise(eco: Ecosystem, plan: RoundPlan, covariances, ops):
     sizes = [plan.n_private[k, 0] for k in range(eco.K)] + [plan.n_public]
     return ops.block_diag([c / size for c, size in zip(covariances, sizes)])
@@ -241,7 +233,7 @@ def zero_moments(eco: Ecosystem, ops=SYMPY) -> Moments:
 def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY) -> Moments:
     """Exact moments after round t (t = 0 with the initial plan and :func:`zero_moments` is the initial fit)."""
     K, d = eco.K, eco.dim
-    R, G = _coefficients(eco, plan, ops)
+    R, G = mixing_coefficients(eco, plan, ops)
     mean_b, covariances = real_sources(eco, ops)
     sigma_b = _real_noise(eco, plan, covariances, ops)
     fitted = fitted_covariance(eco, moments, ops)

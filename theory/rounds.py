@@ -72,6 +72,18 @@ def round_plan(
     return RoundPlan(w_private, w_public, w_synthetic, n_private, n_public, n_synthetic)
 
 
+def mixing_coefficients(eco: Ecosystem, plan: RoundPlan, ops=SYMPY):
+    """The linear maps of one round on stacked per-model parameter vectors of length d = eco.dim:
+
+    theta' = R b + G theta,  R = [diag(w_private) (x) I_d | w_public (x) I_d],  G = w_synthetic (x) I_d,
+
+    with b = (real estimate of private_1; ...; private_K; public). Returns (R, G).
+    """
+    eye = ops.eye(eco.dim)
+    R = ops.hstack([ops.block_diag([plan.w_private[k, 0] * eye for k in range(eco.K)]), ops.kron(plan.w_public, eye)])
+    return R, ops.kron(plan.w_synthetic, eye)
+
+
 def _dataset_size(size, initial_share, n, population, ops):
     if population:
         return ops.sample_size(ops.asarray([[initial_share]]), None)[0, 0]

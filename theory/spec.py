@@ -234,6 +234,7 @@ class Ecosystem:
     def symbols(self) -> set[sympy.Symbol]:
         """The free symbols of the spec (empty when every value is a number)."""
         values = [self.mixing] + [m for s in (self.public, *self.private) for m in s.values()]
+        values += list(self.family.values()) if hasattr(self.family, "values") else []
         values += [sympy.Matrix(v if isinstance(v, tuple) else (v,)) for v in (self.alpha, self.beta)]
         return set().union(*(v.free_symbols for v in values))
 
