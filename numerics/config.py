@@ -2,9 +2,11 @@
 
 A config has the tables (see ``examples/*.toml``, one per family)::
 
-    [family]          name = "gaussian" and the family's own fields (e.g. dim; inferred when omitted)
+    [family]          name = "gaussian" | "categorical" and the family's own fields (gaussian: dim;
+                      categorical: m, temperature, smoothing; dim and m are inferred when omitted)
     [ecosystem]       alpha, beta, mixing, n, estimator, regime (the Ecosystem fields; all optional)
-    [public]          the public source: the family's source fields (gaussian: mean, cov, size)
+    [public]          the public source: the family's source fields (gaussian: mean, cov, size;
+                      categorical: probs, size)
     [[private]]       one table per model, the same fields
     [simulate]        rounds, replicates, seed
     [sweep]           rounds, quantities, population, chunk_size, and [sweep.axes]: name = [values] or
@@ -24,14 +26,14 @@ from pathlib import Path
 import numpy as np
 import sympy
 
-from theory import Ecosystem, Gaussian, GaussianSource, SpecError
+from theory import Categorical, CategoricalSource, Ecosystem, Gaussian, GaussianSource, SpecError
 
 
 class ConfigError(ValueError):
     """A problem with a config file; the message starts with the key it concerns."""
 
 
-FAMILIES = {"gaussian": (Gaussian, GaussianSource)}
+FAMILIES = {"gaussian": (Gaussian, GaussianSource), "categorical": (Categorical, CategoricalSource)}
 ECOSYSTEM_KEYS = ("alpha", "beta", "mixing", "n", "estimator", "regime")
 JOBS = {
     "simulate": {"rounds": (int, 30), "replicates": (int, 2000), "seed": (int, 0)},
@@ -130,6 +132,8 @@ def _ecosystem(raw: dict) -> Ecosystem:
     private = [_source(source_cls, t, f"private[{k}]") for k, t in enumerate(raw["private"])]
     if name == "gaussian" and "dim" not in family_table:
         family_table["dim"] = public.dim
+    if name == "categorical" and "m" not in family_table:
+        family_table["m"] = public.m
     family = _build(family_cls, family_table, "family")
     options = dict(raw.get("ecosystem", {}))
     for key in options:

@@ -11,6 +11,7 @@ import sympy
 
 from theory import (
     NoUniqueFixedPoint,
+    SpecError,
     fixed_point,
     moment_map,
     population_map,
@@ -38,10 +39,63 @@ def _header(config, job: str) -> dict:
     }
 
 
+def _gaussian_longrun(eco, fmap, point) -> tuple[dict, list[str]]:
+    means, covs = limiting_fit(eco)
+    spread, kl = homogenisation(eco), cross_task_kl(eco)
+    values = {
+        "limiting_means": [plain(m) for m in means],
+        "limiting_covariances": [plain(c) for c in covs],
+        "homogenisation": plain(spread),
+        "cross_task_kl": plain(kl),
+    }
+    lines = [
+        f"Homogenisation ||m_k* - m_l*||^2: {spread.tolist()}",
+        f"Cross-task KL(task j || model k*) [k, j]: {kl.tolist()}",
+    ]
+    return values, lines
+
+
+def _categorical_longrun(eco, fmap, point) -> tuple[dict, list[str]]:
+    """Limiting distributions, total variation between them, and KL(task j || model k*) (inf where a model
+    gives zero mass to a category the task has)."""
+    probs = fmap.unpack(point)["probs"]
+    K, m = eco.K, eco.dim
+    tv = sympy.Matrix(K, K, lambda k, l: sum(abs(probs[k, i] - probs[l, i]) for i in range(m)) / 2)
+    tasks = [s.probs for s in (*eco.private, eco.public)]
+
+    def kl(q, p):
+        terms = [0 if q[i] == 0 else (sympy.oo if p[i] == 0 else q[i] * sympy.log(q[i] / p[i])) for i in range(m)]
+        return sympy.nsimplify(sum(terms)) if all(t.is_number for t in map(sympy.sympify, terms)) else sum(terms)
+
+    kl_table = sympy.Matrix(K, len(tasks), lambda k, j: kl(tasks[j], probs.row(k)))
+    values = {"limiting_probs": plain(probs), "total_variation": plain(tv), "cross_task_kl": plain(kl_table)}
+    lines = [f"Limiting distributions (rows: models): {probs.tolist()}", f"Total variation between them: {tv.tolist()}"]
+    return values, lines
+
+
+def _gaussian_spread(eco):
+    return stationary_spread(eco)
+
+
+def _categorical_spread(eco):
+    from theory.categorical import expected_squared_distance
+
+    fmap = moment_map(eco)
+    parts = fmap.unpack(fixed_point(fmap))
+    return sympy.Matrix(
+        eco.K, eco.K, lambda k, l: sympy.simplify(expected_squared_distance(parts["mean"], parts["cov"], k, l, eco.dim))
+    )
+
+
+LONGRUN = {"gaussian": _gaussian_longrun, "categorical": _categorical_longrun}
+SPREAD = {"gaussian": _gaussian_spread, "categorical": _categorical_spread}
+
+
 def derive(config, report, progress: bool = True) -> dict:
     """Population fixed point, its multipliers and stability condition, long-run closed forms; with a finite
-    n also the fixed point of the exact moment recursion (stationary homogenisation)."""
+    n (and a closed moment recursion) also the stationary E||theta_k - theta_l||^2 of the exact recursion."""
     eco = config.ecosystem
+    family = eco.family.name
     result = _header(config, "derive")
     text, latex = [], []
     _say(progress, "[1/2] population map: fixed point, multipliers, stability ...")
@@ -55,22 +109,15 @@ def derive(config, report, progress: bool = True) -> dict:
     if point is not None:
         condition = stability_condition(fmap, point)
         radius = spectral_radius(fmap, point)
-        means, covs = limiting_fit(eco)
+        values, lines = LONGRUN[family](eco, fmap, point)
         result["population"] = {
             "fixed_point": {str(k): plain(v) for k, v in point.items()},
             "spectral_radius": plain(radius),
             "stability_condition": str(condition),
-            "limiting_means": [plain(m) for m in means],
-            "limiting_covariances": [plain(c) for c in covs],
-            "homogenisation": plain(homogenisation(eco)),
-            "cross_task_kl": plain(cross_task_kl(eco)),
-        }
+        } | values
         text.append("Population map fixed point:")
         text += [f"  {k} = {v}" for k, v in point.items()]
-        text.append(f"Spectral radius: {radius}")
-        text.append(f"Stability condition: {condition}")
-        text.append(f"Homogenisation ||m_k* - m_l*||^2: {homogenisation(eco).tolist()}")
-        text.append(f"Cross-task KL(task j || model k*) [k, j]: {cross_task_kl(eco).tolist()}")
+        text += [f"Spectral radius: {radius}", f"Stability condition: {condition}"] + lines
         latex += [
             r"\text{fixed point: } \begin{aligned}" + to_latex(point) + r"\end{aligned}",
             r"\rho = " + sympy.latex(radius),
@@ -79,17 +126,13 @@ def derive(config, report, progress: bool = True) -> dict:
     if eco.n is not None:
         _say(progress, "[2/2] exact moment recursion at finite n: fixed point ...")
         try:
-            moments = fixed_point(moment_map(eco))
-            spread = stationary_spread(eco)
-            result["moments"] = {
-                "fixed_point": {str(k): plain(v) for k, v in moments.items()},
-                "stationary_spread": plain(spread),
-            }
-            text.append(f"Stationary E||m_k - m_l||^2 at n = {eco.n}: {spread.tolist()}")
-            latex.append(r"E\|m_k - m_l\|^2_{\infty} = " + sympy.latex(spread))
-        except NoUniqueFixedPoint as reason:
-            result["moments"] = {"fixed_point": None, "reason": str(reason)}
-            text.append(f"Exact moment recursion: no unique fixed point ({reason}).")
+            spread = SPREAD[family](eco)
+            result["moments"] = {"stationary_spread": plain(spread)}
+            text.append(f"Stationary E||theta_k - theta_l||^2 at n = {eco.n}: {spread.tolist()}")
+            latex.append(r"E\|\theta_k - \theta_l\|^2_{\infty} = " + sympy.latex(spread))
+        except (NoUniqueFixedPoint, SpecError) as reason:
+            result["moments"] = {"stationary_spread": None, "reason": str(reason)}
+            text.append(f"Exact moment recursion: no stationary spread ({reason}).")
     with report:
         report.write_text("derivation.txt", "\n".join(text) + "\n")
         report.write_text("derivation.tex", "\n\n".join(latex) + "\n")
@@ -98,20 +141,38 @@ def derive(config, report, progress: bool = True) -> dict:
 
 
 def simulate(config, report, progress: bool = True) -> dict:
-    """Exact moment trajectories and the Monte Carlo of the sampling process, compared round by round."""
-    from . import iterate_moments
-    from . import simulate as run_monte_carlo
-    from .plots import theory_vs_monte_carlo
+    """Exact trajectories (the moment recursion; the population map where it does not close) and the Monte
+    Carlo of the sampling process, compared round by round."""
+    from . import categorical, iterate_moments
+    from . import simulate as gaussian_monte_carlo
+    from .plots import categorical_theory_vs_monte_carlo, theory_vs_monte_carlo
 
     eco, settings = config.ecosystem, config.jobs["simulate"]
     rounds, replicates, seed = settings["rounds"], settings["replicates"], settings["seed"]
-    _say(progress, f"[1/2] exact moment recursion, {rounds} rounds ...")
-    exact = iterate_moments(eco, rounds)
-    _say(progress, f"[2/2] Monte Carlo, {replicates} replicates, seed {seed} ...")
-    mc = run_monte_carlo(eco, rounds, seed, replicates)
-    mean = mc.means.mean(0)
-    se = mc.means.std(0, ddof=1) / np.sqrt(replicates)
+    _say(progress, f"[1/2] exact trajectories, {rounds} rounds ...")
+    if eco.family.name == "categorical":
+        closed = eco.family.temperature == 1
+        exact = (categorical.iterate_moments if closed else categorical.iterate_population)(eco, rounds)
+        _say(progress, f"[2/2] Monte Carlo, {replicates} replicates, seed {seed} ...")
+        mc = categorical.simulate(eco, rounds, seed, replicates)
+        draws, figure = mc.probs, categorical_theory_vs_monte_carlo(exact, mc, title=f"{config.path.name}: seed {seed}")
+        arrays = {"exact_mean": exact.mean, "exact_cov": exact.cov, "monte_carlo_probs": mc.probs}
+    else:
+        exact = iterate_moments(eco, rounds)
+        _say(progress, f"[2/2] Monte Carlo, {replicates} replicates, seed {seed} ...")
+        mc = gaussian_monte_carlo(eco, rounds, seed, replicates)
+        draws, figure = mc.means, theory_vs_monte_carlo(exact, mc, f"{config.path.name}: seed {seed}")
+        arrays = {
+            "exact_mean": exact.mean,
+            "exact_fitted_cov": exact.fitted_cov,
+            "exact_mean_cov": exact.mean_cov,
+            "monte_carlo_means": mc.means,
+            "monte_carlo_covs": mc.covs,
+        }
+    mean = draws.mean(0)
+    se = draws.std(0, ddof=1) / np.sqrt(replicates)
     result = _header(config, "simulate") | {"settings": settings, "seed": seed, "key": list(mc.key)}
+    result["exact_kind"] = exact.kind
     result["final_round"] = {
         "exact_mean": plain(sympy.Matrix(exact.mean[-1])),
         "monte_carlo_mean": plain(sympy.Matrix(mean[-1])),
@@ -119,15 +180,8 @@ def simulate(config, report, progress: bool = True) -> dict:
         "max_abs_z_over_rounds": float(np.max(np.abs(mean - exact.mean) / np.where(se > 0, se, np.inf))),
     }
     with report:
-        np.savez(
-            report.path("trajectories.npz"),
-            exact_mean=exact.mean,
-            exact_fitted_cov=exact.fitted_cov,
-            exact_mean_cov=exact.mean_cov,
-            monte_carlo_means=mc.means,
-            monte_carlo_covs=mc.covs,
-        )
-        report.save_figure("trajectories.png", theory_vs_monte_carlo(exact, mc, f"{config.path.name}: seed {seed}"))
+        np.savez(report.path("trajectories.npz"), **arrays)
+        report.save_figure("trajectories.png", figure)
         report.write_json("result.json", result)
     return result
 

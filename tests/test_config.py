@@ -142,3 +142,33 @@ def test_a_failed_job_leaves_no_folder_and_keeps_the_old_one(tmp_path, monkeypat
         main(["derive", str(config_path), "--out", str(out), "--quiet"])
     assert (out / "result.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gaussian.toml", "out"]  # no staging folder left
+
+
+def test_categorical_derive_and_simulate_write_the_library_numbers(tmp_path):
+    from numerics import categorical
+
+    config_path = small_config(
+        tmp_path, "categorical.toml", extra="\n[simulate]\nrounds = 6\nreplicates = 300\nseed = 2\n"
+    )
+    eco = load(config_path).ecosystem
+    assert main(["derive", str(config_path), "--out", str(tmp_path / "d"), "--quiet"]) == 0
+    derived = json.loads((tmp_path / "d" / "result.json").read_text())
+    fmap = population_map(eco)
+    probs = np.array(fmap.unpack(fixed_point(fmap))["probs"], dtype=float)
+    np.testing.assert_array_equal(np.array(derived["population"]["limiting_probs"]), probs)
+    assert derived["population"]["total_variation"][0][1] == pytest.approx(0.5 * np.abs(probs[0] - probs[1]).sum())
+    assert probs[1, 0] > 0  # model 2 learns the concept its own data never showed
+
+    assert main(["simulate", str(config_path), "--out", str(tmp_path / "s"), "--quiet"]) == 0
+    simulated = json.loads((tmp_path / "s" / "result.json").read_text())
+    exact = categorical.iterate_moments(eco, 6)
+    mc = categorical.simulate(eco, 6, 2, 300)
+    np.testing.assert_array_equal(np.array(simulated["final_round"]["exact_mean"]), exact.mean[-1])
+    np.testing.assert_array_equal(np.array(simulated["final_round"]["monte_carlo_mean"]), mc.probs.mean(0)[-1])
+    assert simulated["exact_kind"] == "moments" and simulated["spec"]["family"]["name"] == "categorical"
+
+
+def test_sweep_of_a_categorical_config_is_a_one_line_error(tmp_path, capsys):
+    config_path = small_config(tmp_path, "categorical.toml", extra="\n[sweep]\naxes.alpha = [0.1, 0.2]\n")
+    assert main(["sweep", str(config_path), "--out", str(tmp_path / "s"), "--quiet"]) == 2
+    assert "family: this computation is for Gaussian ecosystems" in capsys.readouterr().err
