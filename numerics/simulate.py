@@ -18,7 +18,9 @@ exact for the same reason. Replicates are ``vmap``-ped; the PRNG key is explicit
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -30,7 +32,7 @@ from theory.spec import Ecosystem, SpecError
 
 from .iterate import require_gaussian, schedules
 from .jax_ops import JAX
-from .sufficient import gaussian_statistics
+from .sufficient import standard_draws, statistics_from_draws
 
 METHODS = ("sufficient", "raw")
 
@@ -87,50 +89,74 @@ def _weighted_moments(samples, size):
     return kept.sum(0) / size, kept.T @ kept / size
 
 
-def _raw_sampler(max_sizes: dict[str, int]):
-    """Statistics from raw samples: each source draws the largest N of its kind and keeps its first N rows."""
+class _Sampler(NamedTuple):
+    """How a round's sources are drawn: ``noise(key, sizes)`` makes the randomness of a block of rounds
+    (sizes: (B, M), the flattened per-replicate sample sizes of the M sources of each round), and
+    ``statistics(noise_t, sources)`` turns one round's share into each source's (xbar, second)."""
 
-    def draw(key, sources):
-        statistics = []
+    noise: Callable
+    statistics: Callable
+
+
+def _raw_sampler(max_sizes: dict[str, int]) -> _Sampler:
+    """Raw samples: one key per round; each source draws the largest N of its kind and keeps its first N."""
+
+    def statistics(key, sources):
+        result = []
         for source_key, (kind, mean, root, size) in zip(jax.random.split(key, len(sources)), sources):
             z = jax.random.normal(source_key, mean.shape[:-1] + (max_sizes[kind], mean.shape[-1]))
             samples = mean[..., None, :] + jnp.einsum("...ab,...nb->...na", root, z)
             moments = _weighted_moments
             for _ in range(mean.ndim - 1):
                 moments = jax.vmap(moments)
-            statistics.append(moments(samples, size))
-        return statistics
+            result.append(moments(samples, size))
+        return result
 
-    return draw
+    return _Sampler(lambda key, sizes: jax.random.split(key, sizes.shape[0]), statistics)
 
 
-def _sufficient_sampler(key, sources):
-    """Statistics drawn from their exact law, every source of the round in one fused call."""
-    d = sources[0][1].shape[-1]
-    batches = [mean.shape[:-1] for _, mean, _, _ in sources]
-    xbar, second = gaussian_statistics(
-        key,
-        jnp.concatenate([mean.reshape(-1, d) for _, mean, _, _ in sources]),
-        jnp.concatenate([root.reshape(-1, d, d) for _, _, root, _ in sources]),
-        jnp.concatenate([size.reshape(-1) for _, _, _, size in sources]),
-    )
-    ends = np.cumsum([int(np.prod(batch)) for batch in batches])
-    return [
-        (x.reshape(batch + (d,)), s.reshape(batch + (d, d)))
-        for x, s, batch in zip(jnp.split(xbar, ends[:-1]), jnp.split(second, ends[:-1]), batches)
-    ]
+def _sufficient_sampler(d: int) -> _Sampler:
+    """Exact sufficient statistics; the standard variates of a whole block of rounds are drawn at once (they
+    depend on the sample sizes only), so each round is arithmetic on them."""
+
+    def statistics(noise, sources):
+        batches = [mean.shape[:-1] for _, mean, _, _ in sources]
+        xbar, second = statistics_from_draws(
+            jnp.concatenate([mean.reshape(-1, d) for _, mean, _, _ in sources]),
+            jnp.concatenate([root.reshape(-1, d, d) for _, _, root, _ in sources]),
+            _flat_sizes(sources),
+            *noise,
+        )
+        ends = np.cumsum([int(np.prod(batch)) for batch in batches])[:-1]
+        return [
+            (x.reshape(batch + (d,)), s.reshape(batch + (d, d)))
+            for x, s, batch in zip(jnp.split(xbar, ends), jnp.split(second, ends), batches)
+        ]
+
+    return _Sampler(lambda key, sizes: standard_draws(key, sizes, d), statistics)
+
+
+def _flat_sizes(sources):
+    return jnp.concatenate([size.reshape(-1) for _, _, _, size in sources])
+
+
+def _block_length(rounds: int, longest: int = 16) -> int:
+    """Rounds per block of pre-drawn randomness: at most ``longest``, splitting rounds into near-equal blocks."""
+    blocks = -(-rounds // longest)
+    return -(-rounds // blocks)
 
 
 @functools.lru_cache(maxsize=64)
 def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[str, int], ...]):
     """A jitted f(key, alphas, betas) -> (means, covs) of all replicates; every array leads with the replicate."""
-    draw = _raw_sampler(dict(sizes)) if method == "raw" else _sufficient_sampler
     K, d, R = eco.K, eco.dim, replicates
+    sampler = _raw_sampler(dict(sizes)) if method == "raw" else _sufficient_sampler(d)
     real_means = jnp.array([[float(x) for x in s.mean] for s in eco.private])
     real_roots = jnp.stack([jnp.linalg.cholesky(JAX.asarray(s.cov)) for s in eco.private])
     public_mean = jnp.array([float(x) for x in eco.public.mean])
     public_root = jnp.linalg.cholesky(JAX.asarray(eco.public.cov))
     unbiased = eco.estimator == "unbiased"
+    reuse = eco.regime == "reuse"
 
     def real_sources(plan):
         """The real sources (kind, mean, root, N) of a round, one per replicate."""
@@ -149,19 +175,21 @@ def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[
             ),
         ]
 
-    def one_round(state, key, plan, t, fixed_real):
-        means, covs, union_second, union_nu = state
-        synthetic = (  # [replicate, consumer k, producer j]
+    def round_sources(plan, means, covs):
+        """The sources drawn in a round: the real ones (unless reused), the synthetic [r, consumer k, producer j]."""
+        synthetic = (
             "synthetic",
             jnp.broadcast_to(means[:, None], (R, K, K, d)),
             jnp.broadcast_to(_symmetric_root(covs)[:, None], (R, K, K, d, d)),
             jnp.broadcast_to(plan.n_synthetic, (R, K, K)),
         )
-        if eco.regime == "reuse":
-            ((syn_xbar, syn_second),) = draw(key, [synthetic])
-            (xbar, second), (pub_xbar, pub_second) = fixed_real
-        else:
-            (xbar, second), (pub_xbar, pub_second), (syn_xbar, syn_second) = draw(key, real_sources(plan) + [synthetic])
+        return ([] if reuse else real_sources(plan)) + [synthetic]
+
+    def one_round(state, noise, plan, t, fixed_real):
+        means, covs, union_second, union_nu = state
+        drawn = sampler.statistics(noise, round_sources(plan, means, covs))
+        (xbar, second), (pub_xbar, pub_second) = fixed_real if reuse else drawn[:2]
+        syn_xbar, syn_second = drawn[-1]
         wp, wq, ws = plan.w_private[:, 0], plan.w_public[:, 0], plan.w_synthetic
         batch_mean = wp[:, None] * xbar + wq[:, None] * pub_xbar[:, None] + jnp.einsum("kj,rkja->rka", ws, syn_xbar)
         batch_second = (
@@ -181,26 +209,47 @@ def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[
         return (new_means, new_covs, union_second, union_nu)
 
     def run(key, alphas, betas):
-        """Rounds 0..T in one scan; round 0 is the initial fit, i.e. alpha = 0 from the zero state."""
+        """Rounds 0..T (round 0 is the initial fit: alpha = 0 from the zero state) in blocks of B rounds; each
+        block draws its randomness at once, then scans its rounds."""
         k_data, k_rounds = jax.random.split(key)
         initial_beta = float(eco.beta_at(1))
-        if eco.regime == "reuse":
-            fixed_real = draw(k_data, real_sources(round_plan(eco, 0.0, initial_beta, initial=True, ops=JAX)))
-        else:
-            fixed_real = None
-
-        def body(state, inputs):
-            key, alpha, beta, t = inputs
-            plan = round_plan(eco, alpha, beta, initial=False, ops=JAX)  # alpha = 0 at t = 0: the initial plan
-            state = one_round(state, key, plan, t, fixed_real)
-            return state, state[:2]
-
-        alphas = jnp.concatenate([jnp.zeros(1), alphas])
-        betas = jnp.concatenate([jnp.full(1, initial_beta), betas])
-        rounds = jnp.arange(alphas.shape[0], dtype=jnp.float64)
         zero = (jnp.zeros((R, K, d)), jnp.zeros((R, K, d, d)), jnp.zeros((R, K, d, d)), jnp.zeros(K))
-        keys = jax.random.split(k_rounds, alphas.shape[0])
-        _, (means, covs) = jax.lax.scan(body, zero, (keys, alphas, betas, rounds))
+        fixed_real = None
+        if reuse:
+            sources = real_sources(round_plan(eco, 0.0, initial_beta, initial=True, ops=JAX))
+            noise = sampler.noise(k_data, _flat_sizes(sources)[None])
+            fixed_real = sampler.statistics(jax.tree.map(lambda x: x[0], noise), sources)
+
+        def plan_of(alpha, beta):
+            return round_plan(eco, alpha, beta, initial=False, ops=JAX)  # alpha = 0 at t = 0: the initial plan
+
+        def one_block(state, inputs):
+            key, alphas, betas, ts = inputs
+            sizes = jax.vmap(lambda a, b: _flat_sizes(round_sources(plan_of(a, b), *zero[:2])))(alphas, betas)
+
+            def body(state, inputs):
+                noise, alpha, beta, t = inputs
+                state = one_round(state, noise, plan_of(alpha, beta), t, fixed_real)
+                return state, state[:2]
+
+            return jax.lax.scan(body, state, (sampler.noise(key, sizes), alphas, betas, ts))
+
+        rounds = alphas.shape[0] + 1
+        B = _block_length(rounds)
+        blocks = -(-rounds // B)
+        padding = blocks * B - rounds  # extra rounds at the end, computed and dropped
+
+        def blocked(x, fill):
+            return jnp.concatenate([x, jnp.full(padding, fill)]).reshape(blocks, B)
+
+        inputs = (
+            jax.random.split(k_rounds, blocks),
+            blocked(jnp.concatenate([jnp.zeros(1), alphas]), 0.0),
+            blocked(jnp.concatenate([jnp.full(1, initial_beta), betas]), initial_beta),
+            jnp.arange(blocks * B, dtype=jnp.float64).reshape(blocks, B),
+        )
+        _, (means, covs) = jax.lax.scan(one_block, zero, inputs)
+        means, covs = (x.reshape((blocks * B,) + x.shape[2:])[:rounds] for x in (means, covs))
         return jnp.swapaxes(means, 0, 1), jnp.swapaxes(covs, 0, 1)
 
     return jax.jit(run)

@@ -29,9 +29,10 @@ def standard_gamma(key, shape):
     Marsaglia & Tsang (2000): for a >= 1 with c = a - 1/3, x ~ N(0, 1), v = (1 + x / sqrt(9c))^3 and
     u ~ U(0, 1), accept c v when v > 0 and log u < x^2 / 2 + c - c v + c log v (acceptance >= 95%); each
     element keeps its first accepted candidate. For a < 1, Gamma(a) = Gamma(a + 1) U^(1/a). The first pass
-    proposes for every element; later passes only for the (few) rejected ones, gathered into a buffer of a
-    sixteenth of the size, so the cost is about one candidate per element. A candidate's (x, u) come from two
-    uniforms (x = sqrt(2) erfinv(2 u' - 1), as in ``jax.random.normal``).
+    proposes for every element; the (few) rejected ones are then gathered into a buffer of a sixteenth of the
+    size and proposed for alone until all accept (again, should more than a sixteenth be rejected), so the
+    cost is about one candidate per element. A candidate's (x, u) come from two uniforms (x = sqrt(2)
+    erfinv(2 u' - 1), as in ``jax.random.normal``); the boost's uniforms are drawn only when some a < 1.
     """
     shape = jnp.asarray(shape, dtype=jnp.float64)
     a = shape.ravel()
@@ -49,20 +50,29 @@ def standard_gamma(key, shape):
         accepted = positive & (jnp.log(uniforms[1]) < 0.5 * x**2 + c - c * v + c * log_v)
         return accepted, jnp.where(accepted, c * v, 0.0)
 
-    def retry(state):
+    def resolve(state):
+        """Gather (up to ``buffer``) rejected elements once, and propose for them alone until all accept."""
         passes, value, done = state
-        (waiting,) = jnp.nonzero(~done, size=buffer, fill_value=size)  # index ``size`` is dropped below
-        accepted, proposal = propose(
-            jax.random.fold_in(key, passes), c.at[waiting].get(mode="clip"), scale.at[waiting].get(mode="clip")
-        )
-        value = value.at[waiting].set(proposal, mode="drop")
-        return passes + 1, value, done.at[waiting].set(accepted, mode="drop")
+        (waiting,) = jnp.nonzero(~done, size=buffer, fill_value=size)  # index ``size``: padding, dropped
+        c_waiting, scale_waiting = c.at[waiting].get(mode="clip"), scale.at[waiting].get(mode="clip")
+
+        def another_pass(inner):
+            passes, value, done = inner
+            accepted, proposal = propose(jax.random.fold_in(key, passes), c_waiting, scale_waiting)
+            return passes + 1, jnp.where(done, value, proposal), done | accepted
+
+        start = (passes, jnp.zeros(buffer), waiting == size)
+        passes, found, _ = jax.lax.while_loop(lambda inner: ~jnp.all(inner[2]), another_pass, start)
+        return passes, value.at[waiting].set(found, mode="drop"), done.at[waiting].set(True, mode="drop")
 
     buffer = min(size, size // 16 + 16)
     done, value = propose(jax.random.fold_in(key, 1), c, scale)
-    _, value, _ = jax.lax.while_loop(lambda state: ~jnp.all(state[2]), retry, (jnp.uint32(2), value, done))
-    boost = jnp.exp(jnp.log(jax.random.uniform(jax.random.fold_in(key, 0), a.shape)) / a)
-    return jnp.where(boosted, value * boost, value).reshape(shape.shape)
+    _, value, _ = jax.lax.while_loop(lambda state: ~jnp.all(state[2]), resolve, (jnp.uint32(2), value, done))
+
+    def boost(value):
+        return jnp.where(boosted, value * jax.random.uniform(jax.random.fold_in(key, 0), a.shape) ** (1 / a), value)
+
+    return jax.lax.cond(jnp.any(boosted), boost, lambda value: value, value).reshape(shape.shape)
 
 
 def chi_square(key, dof):
@@ -72,23 +82,39 @@ def chi_square(key, dof):
     return jnp.where(positive, 2 * standard_gamma(key, jnp.where(positive, dof / 2, 1.0)), 0.0)
 
 
+def standard_draws(key, size, d: int):
+    """The standard variates behind the statistics of N = ``size`` samples (any shape) in dimension d.
+
+    Returns (normals (..., d + d(d-1)/2), chi2 (..., d)): d normals for the mean, one per strictly lower
+    Bartlett entry, and B_jj^2 ~ chi^2(N - 1 - j) (0 where N - 1 - j <= 0). They do not depend on the
+    distribution sampled, so a simulation can draw them ahead of the rounds that use them.
+    """
+    size = jnp.asarray(size, dtype=jnp.float64)
+    key_normal, key_chi = jax.random.split(key)
+    normals = jax.random.normal(key_normal, size.shape + (d + d * (d - 1) // 2,))
+    return normals, chi_square(key_chi, (size - 1)[..., None] - jnp.arange(d))
+
+
+def statistics_from_draws(mean, root, size, normals, chi2):
+    """(xbar, (1/N) sum x x^T) from :func:`standard_draws`: xbar = mean + root z / sqrt(N) and scatter
+    (root B)(root B)^T, B the Bartlett factor (module docstring). mean (..., d), root (..., d, d), size (...)."""
+    d = mean.shape[-1]
+    size = jnp.broadcast_to(jnp.asarray(size, dtype=jnp.float64), mean.shape[:-1])
+    xbar = mean + jnp.einsum("...ab,...b->...a", root, normals[..., :d]) / jnp.sqrt(size)[..., None]
+    bartlett = jnp.sqrt(chi2)[..., None, :] * jnp.eye(d)
+    if d > 1:
+        rows, cols = jnp.tril_indices(d, -1)
+        column_used = (size - 1)[..., None] - cols > 0  # column j of B is zero once j >= N - 1
+        bartlett = bartlett.at[..., rows, cols].set(normals[..., d:] * column_used)
+    spread = root @ bartlett  # spread spread^T ~ Wishart(N - 1, root root^T), independent of xbar
+    second = spread @ jnp.swapaxes(spread, -1, -2) / size[..., None, None] + xbar[..., :, None] * xbar[..., None, :]
+    return xbar, second
+
+
 def gaussian_statistics(key, mean, root, size):
     """(xbar, (1/N) sum x x^T) of N iid samples of N(mean, root root^T), drawn exactly in O(d^2) work.
 
     mean (..., d), root (..., d, d), size (...) (a float array; N >= 1). Same law as the raw sample's.
-    xbar = mean + root z / sqrt(N); scatter = (root B)(root B)^T with B the Bartlett factor of N - 1 degrees
-    of freedom (module docstring); all normals (z and B's off-diagonal) come from one draw.
     """
     size = jnp.broadcast_to(jnp.asarray(size, dtype=jnp.float64), mean.shape[:-1])
-    d = mean.shape[-1]
-    rows, cols = jnp.tril_indices(d, -1)
-    key_normal, key_chi = jax.random.split(key)
-    normals = jax.random.normal(key_normal, mean.shape[:-1] + (d + rows.size,))
-    xbar = mean + jnp.einsum("...ab,...b->...a", root, normals[..., :d]) / jnp.sqrt(size)[..., None]
-    column_dof = (size - 1)[..., None] - jnp.arange(d)  # B_jj^2 ~ chi^2(N - 1 - j); column j is 0 if that <= 0
-    bartlett = jnp.sqrt(chi_square(key_chi, column_dof))[..., None, :] * jnp.eye(d)
-    if d > 1:
-        bartlett = bartlett.at[..., rows, cols].set(normals[..., d:] * (column_dof[..., cols] > 0))
-    spread = root @ bartlett  # spread spread^T ~ Wishart(N - 1, root root^T), independent of xbar
-    second = spread @ jnp.swapaxes(spread, -1, -2) / size[..., None, None] + xbar[..., :, None] * xbar[..., None, :]
-    return xbar, second
+    return statistics_from_draws(mean, root, size, *standard_draws(key, size, mean.shape[-1]))
