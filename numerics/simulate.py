@@ -4,15 +4,16 @@ Each round each model assembles its training set: its private and the public rea
 ``reuse``, anew each round under ``fresh`` and ``accumulate``; the public sample is shared by all models) and
 its own draws from every model's current fit N(m_j, S_j), in the sizes of :mod:`theory.rounds`; then it refits
 with the weighted estimator of :mod:`theory.gaussian`. The fit sees each source only through its sample mean
-and second moment (1/N) sum x x^T, so a source is drawn by a *statistics sampler* (key, mean, root, N) ->
-(xbar, second):
+and second moment (1/N) sum x x^T, so each source of a round is reduced to (xbar, second) by a sampler:
 
 * ``method="raw"`` draws the N samples themselves (the reference; memory and time grow with n);
 * ``method="sufficient"`` (default) draws xbar and the scatter from their exact joint law
-  (:mod:`numerics.sufficient`), so cost and memory do not depend on n. Both give the same distribution.
+  (:mod:`numerics.sufficient`), so cost and memory do not depend on n. Its standard variates depend on the
+  sample sizes only, so they are drawn ahead for blocks of up to 16 rounds, and a round is arithmetic on
+  them. Both methods give the same distribution (tests/test_sufficient_statistics.py).
 
 Under ``accumulate`` the refit on the union of all batches is computed from running weighted sums, which is
-exact for the same reason. Replicates are ``vmap``-ped; the PRNG key is explicit.
+exact for the same reason. Every array leads with the replicate axis; the PRNG key is explicit.
 """
 
 from __future__ import annotations

@@ -9,17 +9,17 @@ Two levels.
    small n (so sources of 1, 2 or 3 samples and singular Wisharts occur), d = 1 and 2, both estimators, all
    three regimes, and a collapsing loop (alpha = 1, n = 2) whose fitted covariances turn singular. At rounds
    0, 1 and T the fitted mean and variance (and the d = 2 covariance entry) of the first and the last model
-   are compared three ways: a two-sample KS test at level 0.01 / m (Bonferroni over the m tests, so a false
-   failure has probability <= 0.01 at any seed; the seeds are fixed), and two-sample z-tests of the mean and
-   of the variance of the quantity at |z| < 4 (the team's 4-SE rule; SE of a sample variance from the sample
-   fourth central moment, sqrt((m4 - s^4) / R)).
+   are compared three ways: a two-sample KS test at level 0.01 / m (Bonferroni over the m = 66 tests, so a
+   false failure has probability <= 0.01 at any seed; the seeds are fixed), and two-sample z-tests of the
+   mean and of the variance of the quantity at |z| < 4 (the team's 4-SE rule, 2 x 66 tests: a false failure
+   has probability ~0.008; SE of a sample variance from the fourth central moment, sqrt((m4 - s^4) / R)).
 
 Power, with R = 20,000 replicates per method (computed by simulation from normal and chi^2(1) draws, the
-shapes of fitted means and of small-n fitted variances; 100 trials each at the Bonferroni level 1e-4):
-the KS test detects a location shift of 0.07 SD with probability 0.98, a 10% change of the SD of a normal
-quantity with 0.99 and a 10% rescaling of a chi^2(1) quantity with 0.88. The z-test of means detects
-|Delta E| >= (4 + 1.645) sqrt(2 / R) SD = 0.056 SD with probability 0.95; the variance z-test a relative
-variance change of 5.645 sqrt(2 (kurtosis - 1) / R): 8% for a normal quantity.
+shapes of fitted means and of small-n fitted variances; 100 trials each at level 1e-4, below the Bonferroni
+level 1.5e-4, so conservatively): the KS test detects a location shift of 0.07 SD with probability 0.98, a
+10% change of the SD of a normal quantity with 0.99 and a 10% rescaling of a chi^2(1) quantity with 0.88.
+The z-test of means detects |Delta E| >= (4 + 1.645) sqrt(2 / R) SD = 0.056 SD with probability 0.95; the
+variance z-test a relative variance change of 5.645 sqrt(2 (kurtosis - 1) / R): 8% for a normal quantity.
 """
 
 import jax
