@@ -1,17 +1,27 @@
-"""Monte Carlo of the actual finite-sample process, from raw samples.
+"""Monte Carlo of the actual finite-sample process: from raw samples, or from their exact sufficient statistics.
 
 Each round each model assembles its training set: its private and the public real samples (drawn once under
 ``reuse``, anew each round under ``fresh`` and ``accumulate``; the public sample is shared by all models) and
 its own draws from every model's current fit N(m_j, S_j), in the sizes of :mod:`theory.rounds`; then it refits
-with the weighted estimator of :mod:`theory.gaussian`. Under ``accumulate`` the refit on the union of all
-batches is computed from running weighted sums, which is exact: the Gaussian fit depends on the data only
-through the weighted mean and second moment. Replicates are ``vmap``-ped; the PRNG key is explicit.
+with the weighted estimator of :mod:`theory.gaussian`. The fit sees each source only through its sample mean
+and second moment (1/N) sum x x^T, so each source of a round is reduced to (xbar, second) by a sampler:
+
+* ``method="raw"`` draws the N samples themselves (the reference; memory and time grow with n);
+* ``method="sufficient"`` (default) draws xbar and the scatter from their exact joint law
+  (:mod:`numerics.sufficient`), so cost and memory do not depend on n. Its standard variates depend on the
+  sample sizes only, so they are drawn ahead for blocks of up to 16 rounds, and a round is arithmetic on
+  them. Both methods give the same distribution (tests/test_sufficient_statistics.py).
+
+Under ``accumulate`` the refit on the union of all batches is computed from running weighted sums, which is
+exact for the same reason. Every array leads with the replicate axis; the PRNG key is explicit.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -23,18 +33,22 @@ from theory.spec import Ecosystem, SpecError
 
 from .iterate import require_gaussian, schedules
 from .jax_ops import JAX
+from .sufficient import standard_draws, statistics_from_draws
+
+METHODS = ("sufficient", "raw")
 
 
 @dataclass(frozen=True)
 class MonteCarlo:
     """Simulated fitted parameters over rounds t = 0..T, with what made them.
 
-    means: (R, T+1, K, d); covs: (R, T+1, K, d, d); R replicates.
+    means: (R, T+1, K, d); covs: (R, T+1, K, d, d); R replicates; method: ``"sufficient"`` or ``"raw"``.
     """
 
     ecosystem: Ecosystem
     seed: int | None
     key: tuple[int, ...]
+    method: str
     means: np.ndarray
     covs: np.ndarray
 
@@ -62,9 +76,11 @@ def _static_sizes(eco: Ecosystem, rounds: int) -> dict[str, int]:
 
 
 def _symmetric_root(cov):
-    """A symmetric square root of a PSD matrix (negative round-off eigenvalues clipped to zero)."""
+    """Symmetric square roots of PSD matrices (..., d, d) (negative round-off eigenvalues clipped to zero)."""
+    if cov.shape[-1] == 1:
+        return jnp.sqrt(jnp.clip(cov, 0.0))
     values, vectors = jnp.linalg.eigh(cov)
-    return (vectors * jnp.sqrt(jnp.clip(values, 0.0))) @ vectors.T
+    return (vectors * jnp.sqrt(jnp.clip(values, 0.0))[..., None, :]) @ jnp.swapaxes(vectors, -1, -2)
 
 
 def _weighted_moments(samples, size):
@@ -74,42 +90,113 @@ def _weighted_moments(samples, size):
     return kept.sum(0) / size, kept.T @ kept / size
 
 
+class _Sampler(NamedTuple):
+    """How a round's sources are drawn: ``noise(key, sizes)`` makes the randomness of a block of rounds
+    (sizes: (B, M), the flattened per-replicate sample sizes of the M sources of each round), and
+    ``statistics(noise_t, sources)`` turns one round's share into each source's (xbar, second)."""
+
+    noise: Callable
+    statistics: Callable
+
+
+def _raw_sampler(max_sizes: dict[str, int]) -> _Sampler:
+    """Raw samples: one key per round; each source draws the largest N of its kind and keeps its first N."""
+
+    def statistics(key, sources):
+        result = []
+        for source_key, (kind, mean, root, size) in zip(jax.random.split(key, len(sources)), sources):
+            z = jax.random.normal(source_key, mean.shape[:-1] + (max_sizes[kind], mean.shape[-1]))
+            samples = mean[..., None, :] + jnp.einsum("...ab,...nb->...na", root, z)
+            moments = _weighted_moments
+            for _ in range(mean.ndim - 1):
+                moments = jax.vmap(moments)
+            result.append(moments(samples, size))
+        return result
+
+    return _Sampler(lambda key, sizes: jax.random.split(key, sizes.shape[0]), statistics)
+
+
+def _sufficient_sampler(d: int) -> _Sampler:
+    """Exact sufficient statistics; the standard variates of a whole block of rounds are drawn at once (they
+    depend on the sample sizes only), so each round is arithmetic on them."""
+
+    def statistics(noise, sources):
+        batches = [mean.shape[:-1] for _, mean, _, _ in sources]
+        xbar, second = statistics_from_draws(
+            jnp.concatenate([mean.reshape(-1, d) for _, mean, _, _ in sources]),
+            jnp.concatenate([root.reshape(-1, d, d) for _, _, root, _ in sources]),
+            _flat_sizes(sources),
+            *noise,
+        )
+        ends = np.cumsum([int(np.prod(batch)) for batch in batches])[:-1]
+        return [
+            (x.reshape(batch + (d,)), s.reshape(batch + (d, d)))
+            for x, s, batch in zip(jnp.split(xbar, ends), jnp.split(second, ends), batches)
+        ]
+
+    return _Sampler(lambda key, sizes: standard_draws(key, sizes, d), statistics)
+
+
+def _flat_sizes(sources):
+    return jnp.concatenate([size.reshape(-1) for _, _, _, size in sources])
+
+
+def _block_length(rounds: int, longest: int = 16) -> int:
+    """Rounds per block of pre-drawn randomness: at most ``longest``, splitting rounds into near-equal blocks."""
+    blocks = -(-rounds // longest)
+    return -(-rounds // blocks)
+
+
 @functools.lru_cache(maxsize=64)
-def _simulator(eco: Ecosystem, sizes: tuple[tuple[str, int], ...]):
-    sizes = dict(sizes)
-    K, d = eco.K, eco.dim
+def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[str, int], ...]):
+    """A jitted f(key, alphas, betas) -> (means, covs) of all replicates; every array leads with the replicate."""
+    K, d, R = eco.K, eco.dim, replicates
+    sampler = _raw_sampler(dict(sizes)) if method == "raw" else _sufficient_sampler(d)
     real_means = jnp.array([[float(x) for x in s.mean] for s in eco.private])
     real_roots = jnp.stack([jnp.linalg.cholesky(JAX.asarray(s.cov)) for s in eco.private])
     public_mean = jnp.array([float(x) for x in eco.public.mean])
     public_root = jnp.linalg.cholesky(JAX.asarray(eco.public.cov))
     unbiased = eco.estimator == "unbiased"
+    reuse = eco.regime == "reuse"
 
-    def draw_real(key, plan):
-        k_private, k_public = jax.random.split(key)
-        z = jax.random.normal(k_private, (K, sizes["private"], d))
-        private = real_means[:, None, :] + jnp.einsum("kij,knj->kni", real_roots, z)
-        public = public_mean + jax.random.normal(k_public, (sizes["public"], d)) @ public_root.T
-        xbar, second = jax.vmap(_weighted_moments)(private, plan.n_private[:, 0])
-        pub_xbar, pub_second = _weighted_moments(public, plan.n_public)
-        return xbar, second, pub_xbar, pub_second
+    def real_sources(plan):
+        """The real sources (kind, mean, root, N) of a round, one per replicate."""
+        return [
+            (
+                "private",
+                jnp.broadcast_to(real_means, (R, K, d)),
+                jnp.broadcast_to(real_roots, (R, K, d, d)),
+                jnp.broadcast_to(plan.n_private[:, 0], (R, K)),
+            ),
+            (
+                "public",
+                jnp.broadcast_to(public_mean, (R, d)),
+                jnp.broadcast_to(public_root, (R, d, d)),
+                jnp.broadcast_to(plan.n_public, (R,)),
+            ),
+        ]
 
-    def draw_synthetic(key, plan, means, covs):
-        roots = jax.vmap(_symmetric_root)(covs)
-        z = jax.random.normal(key, (K, K, sizes["synthetic"], d))  # [consumer k, producer j, sample]
-        samples = means[None, :, None, :] + jnp.einsum("jab,kjnb->kjna", roots, z)
-        moments = jax.vmap(jax.vmap(_weighted_moments))
-        return moments(samples, plan.n_synthetic)
+    def round_sources(plan, means, covs):
+        """The sources drawn in a round: the real ones (unless reused), the synthetic [r, consumer k, producer j]."""
+        synthetic = (
+            "synthetic",
+            jnp.broadcast_to(means[:, None], (R, K, K, d)),
+            jnp.broadcast_to(_symmetric_root(covs)[:, None], (R, K, K, d, d)),
+            jnp.broadcast_to(plan.n_synthetic, (R, K, K)),
+        )
+        return ([] if reuse else real_sources(plan)) + [synthetic]
 
-    def one_round(state, key, plan, t, fixed_real):
+    def one_round(state, noise, plan, t, fixed_real):
         means, covs, union_second, union_nu = state
-        k_real, k_synthetic = jax.random.split(key)
-        real = fixed_real if eco.regime == "reuse" else draw_real(k_real, plan)
-        xbar, second, pub_xbar, pub_second = real
-        syn_xbar, syn_second = draw_synthetic(k_synthetic, plan, means, covs)
+        drawn = sampler.statistics(noise, round_sources(plan, means, covs))
+        (xbar, second), (pub_xbar, pub_second) = fixed_real if reuse else drawn[:2]
+        syn_xbar, syn_second = drawn[-1]
         wp, wq, ws = plan.w_private[:, 0], plan.w_public[:, 0], plan.w_synthetic
-        batch_mean = wp[:, None] * xbar + wq[:, None] * pub_xbar + jnp.einsum("kj,kja->ka", ws, syn_xbar)
+        batch_mean = wp[:, None] * xbar + wq[:, None] * pub_xbar[:, None] + jnp.einsum("kj,rkja->rka", ws, syn_xbar)
         batch_second = (
-            wp[:, None, None] * second + wq[:, None, None] * pub_second + jnp.einsum("kj,kjab->kab", ws, syn_second)
+            wp[:, None, None] * second
+            + wq[:, None, None] * pub_second[:, None]
+            + jnp.einsum("kj,rkjab->rkab", ws, syn_second)
         )
         batch_nu = wp**2 / plan.n_private[:, 0] + wq**2 / plan.n_public + jnp.sum(ws**2 / plan.n_synthetic, 1)
         if eco.regime == "accumulate":
@@ -119,43 +206,89 @@ def _simulator(eco: Ecosystem, sizes: tuple[tuple[str, int], ...]):
         else:
             new_means, union_second, union_nu = batch_mean, batch_second, batch_nu
         factor = 1 / (1 - union_nu) if unbiased else jnp.ones(K)
-        new_covs = factor[:, None, None] * (union_second - jnp.einsum("ka,kb->kab", new_means, new_means))
+        new_covs = factor[:, None, None] * (union_second - jnp.einsum("rka,rkb->rkab", new_means, new_means))
         return (new_means, new_covs, union_second, union_nu)
 
-    def simulate_one(key, alphas, betas):
-        k_data, k_start, k_rounds = jax.random.split(key, 3)
-        plan0 = round_plan(eco, alphas[0], float(eco.beta_at(1)), initial=True, ops=JAX)
-        fixed_real = draw_real(k_data, plan0) if eco.regime == "reuse" else None
-        zero = (jnp.zeros((K, d)), jnp.zeros((K, d, d)), jnp.zeros((K, d, d)), jnp.zeros(K))
-        start = one_round(zero, k_start, plan0, 0.0, fixed_real)
+    def run(key, alphas, betas):
+        """Rounds 0..T (round 0 is the initial fit: alpha = 0 from the zero state) in blocks of B rounds; each
+        block draws its randomness at once, then scans its rounds."""
+        k_data, k_rounds = jax.random.split(key)
+        initial_beta = float(eco.beta_at(1))
+        zero = (jnp.zeros((R, K, d)), jnp.zeros((R, K, d, d)), jnp.zeros((R, K, d, d)), jnp.zeros(K))
+        fixed_real = None
+        if reuse:
+            sources = real_sources(round_plan(eco, 0.0, initial_beta, initial=True, ops=JAX))
+            noise = sampler.noise(k_data, _flat_sizes(sources)[None])
+            fixed_real = sampler.statistics(jax.tree.map(lambda x: x[0], noise), sources)
 
-        def body(state, inputs):
-            key, alpha, beta, t = inputs
-            plan = round_plan(eco, alpha, beta, initial=False, ops=JAX)
-            state = one_round(state, key, plan, t, fixed_real)
-            return state, state[:2]
+        def plan_of(alpha, beta):
+            return round_plan(eco, alpha, beta, initial=False, ops=JAX)  # alpha = 0 at t = 0: the initial plan
 
-        T = alphas.shape[0]
-        keys = jax.random.split(k_rounds, T)
-        _, (means, covs) = jax.lax.scan(body, start, (keys, alphas, betas, jnp.arange(1.0, T + 1)))
-        return jnp.concatenate([start[0][None], means]), jnp.concatenate([start[1][None], covs])
+        def one_block(state, inputs):
+            key, alphas, betas, ts = inputs
+            sizes = jax.vmap(lambda a, b: _flat_sizes(round_sources(plan_of(a, b), *zero[:2])))(alphas, betas)
 
-    return jax.jit(jax.vmap(simulate_one, in_axes=(0, None, None)))
+            def body(state, inputs):
+                noise, alpha, beta, t = inputs
+                state = one_round(state, noise, plan_of(alpha, beta), t, fixed_real)
+                return state, state[:2]
+
+            return jax.lax.scan(body, state, (sampler.noise(key, sizes), alphas, betas, ts))
+
+        rounds = alphas.shape[0] + 1
+        B = _block_length(rounds)
+        blocks = -(-rounds // B)
+        padding = blocks * B - rounds  # extra rounds at the end, computed and dropped
+
+        def blocked(x, fill):
+            return jnp.concatenate([x, jnp.full(padding, fill)]).reshape(blocks, B)
+
+        inputs = (
+            jax.random.split(k_rounds, blocks),
+            blocked(jnp.concatenate([jnp.zeros(1), alphas]), 0.0),
+            blocked(jnp.concatenate([jnp.full(1, initial_beta), betas]), initial_beta),
+            jnp.arange(blocks * B, dtype=jnp.float64).reshape(blocks, B),
+        )
+        _, (means, covs) = jax.lax.scan(one_block, zero, inputs)
+        means, covs = (x.reshape((blocks * B,) + x.shape[2:])[:rounds] for x in (means, covs))
+        return jnp.swapaxes(means, 0, 1), jnp.swapaxes(covs, 0, 1)
+
+    return jax.jit(run)
 
 
-def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000) -> MonteCarlo:
-    """Simulate ``replicates`` independent runs of the process for ``rounds`` update rounds.
-
-    ``key`` is a jax PRNG key or an integer seed; the result carries it with the spec.
-    """
+def _compiled_inputs(eco: Ecosystem, rounds: int, replicates: int, method: str):
+    """The jitted simulator for this spec and its schedule arguments (validating every input)."""
+    if method not in METHODS:
+        raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
         raise SpecError("replicates", f"must be an integer >= 1, got {replicates!r}")
     require_gaussian(eco)
+    alphas, betas = schedules(eco, rounds)
+    sizes = _static_sizes(eco, rounds)  # also rejects the population limit
+    run = _simulator(eco, method, int(replicates), tuple(sorted(sizes.items())) if method == "raw" else ())
+    return run, jnp.asarray(alphas), jnp.asarray(betas)
+
+
+def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: str = "sufficient") -> MonteCarlo:
+    """Simulate ``replicates`` independent runs of the process for ``rounds`` update rounds.
+
+    ``key`` is a jax PRNG key or an integer seed; the result carries it with the spec. ``method`` is
+    ``"sufficient"`` (default: each source's mean and scatter drawn from their exact law, cost and memory
+    independent of n) or ``"raw"`` (the n samples themselves; the reference). Both simulate the same process
+    exactly; for one seed they give different draws.
+    """
+    run, alphas, betas = _compiled_inputs(eco, rounds, replicates, method)
     seed = None
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
         seed, key = int(key), jax.random.PRNGKey(int(key))
-    alphas, betas = schedules(eco, rounds)
-    run = _simulator(eco, tuple(sorted(_static_sizes(eco, rounds).items())))
-    means, covs = run(jax.random.split(key, replicates), jnp.asarray(alphas), jnp.asarray(betas))
+    means, covs = run(key, alphas, betas)
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
-    return MonteCarlo(eco, seed, key_data, np.asarray(means), np.asarray(covs))
+    return MonteCarlo(eco, seed, key_data, method, np.asarray(means), np.asarray(covs))
+
+
+def simulation_memory(eco: Ecosystem, rounds: int, replicates: int = 1000, method: str = "sufficient") -> int:
+    """Bytes of every buffer of the compiled simulation (XLA's memory analysis: temporaries, output, inputs),
+    without running it. With ``"sufficient"`` it does not depend on n."""
+    run, alphas, betas = _compiled_inputs(eco, rounds, replicates, method)
+    analysis = run.lower(jax.random.PRNGKey(0), alphas, betas).compile().memory_analysis()
+    return analysis.temp_size_in_bytes + analysis.output_size_in_bytes + analysis.argument_size_in_bytes

@@ -2,8 +2,9 @@
 
 Tolerance: 4 standard errors of the Monte Carlo mean (SE = sample std / sqrt(R)), per quantity and round. With
 R = 4000 replicates each statistic is a mean of 4000 iid terms, close to normal; a 4-SE excursion has
-probability ~6e-5, so over the ~2,000 comparisons below a false failure has probability ~0.1 at any one seed,
-and the seed is fixed. Compared: E[m_k] (each coordinate), E[S_k] (each entry) and Cov(m) (every pair of
+probability ~6e-5, so over the ~2,000 comparisons per method below a false failure has probability ~0.1 at any
+one seed, and the seed is fixed. Both simulation methods are checked: the raw samples (the reference) and the
+sufficient statistics (the default). Compared: E[m_k] (each coordinate), E[S_k] (each entry) and Cov(m) (every pair of
 coordinates of every pair of models, the products centred at the exact mean).
 """
 
@@ -66,13 +67,14 @@ def assert_mean_agrees(samples, exact, what):
     assert z.size == 0 or z.max() < Z, f"{what}: max |z| = {z.max():.2f}"
 
 
+@pytest.mark.parametrize("method", ["sufficient", "raw"])
 @pytest.mark.parametrize("name", list(SETTINGS))
-def test_monte_carlo_matches_exact_recursion(name):
+def test_monte_carlo_matches_exact_recursion(name, method):
     K, d, options = SETTINGS[name]
     eco = ecosystem(K, d, **options)
     exact = numerics.iterate_moments(eco, ROUNDS)
-    mc = numerics.simulate(eco, ROUNDS, key=sum(map(ord, name)), replicates=REPLICATES)
-    assert mc.means.shape == (REPLICATES, ROUNDS + 1, K, d)
+    mc = numerics.simulate(eco, ROUNDS, key=sum(map(ord, name)), replicates=REPLICATES, method=method)
+    assert mc.method == method and mc.means.shape == (REPLICATES, ROUNDS + 1, K, d)
     for t in range(ROUNDS + 1):
         means = mc.means[:, t].reshape(REPLICATES, K * d)
         assert_mean_agrees(means, exact.mean[t].ravel(), f"E m at t={t}")
