@@ -151,7 +151,7 @@ def measure(method, n, replicates, rounds, repeats):
         raise ValueError(method)
     memory = {}
     if method in ("raw", "sufficient"):
-        from numerics.simulate import simulation_memory
+        from numerics.monte_carlo import simulation_memory
 
         memory["xla_buffers_mib"] = simulation_memory(eco, rounds, replicates, method) / 2**20
     run(0)  # warm-up: compilation

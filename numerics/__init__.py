@@ -9,14 +9,18 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
+from .categorical import CategoricalMonteCarlo, CategoricalTrajectory  # noqa: E402
 from .continuation import Branch, continue_fixed_points  # noqa: E402
-from .iterate import ExactTrajectory, iterate_moments, iterate_population  # noqa: E402
+from .families import iterate_moments, iterate_population, simulate  # noqa: E402
+from .iterate import ExactTrajectory  # noqa: E402
+from .monte_carlo import MonteCarlo, simulation_memory  # noqa: E402
 from .sensitivity import Sensitivity, fixed_point_sensitivity, trajectory_sensitivity  # noqa: E402
-from .simulate import MonteCarlo, simulate  # noqa: E402
 from .sweeps import Grid, sweep  # noqa: E402
 
 __all__ = [
     "Branch",
+    "CategoricalMonteCarlo",
+    "CategoricalTrajectory",
     "ExactTrajectory",
     "Grid",
     "MonteCarlo",
@@ -26,6 +30,7 @@ __all__ = [
     "iterate_moments",
     "iterate_population",
     "simulate",
+    "simulation_memory",
     "sweep",
     "trajectory_sensitivity",
 ]

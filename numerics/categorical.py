@@ -40,7 +40,7 @@ from theory.spec import Ecosystem, SpecError
 
 from .iterate import schedules
 from .jax_ops import JAX
-from .simulate import _static_sizes
+from .monte_carlo import static_sizes
 
 
 def require_categorical(eco: Ecosystem) -> None:
@@ -287,7 +287,7 @@ def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000) -> Catego
     if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
         raise SpecError("replicates", f"must be an integer >= 1, got {replicates!r}")
     alphas, betas = _alphas_betas(eco, rounds)
-    _static_sizes(eco, rounds)  # raises for the population limit
+    static_sizes(eco, rounds)  # raises for the population limit
     seed = None
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
         seed, key = int(key), jax.random.PRNGKey(int(key))

@@ -143,8 +143,8 @@ def derive(config, report, progress: bool = True) -> dict:
 def simulate(config, report, progress: bool = True) -> dict:
     """Exact trajectories (the moment recursion; the population map where it does not close) and the Monte
     Carlo of the sampling process, compared round by round."""
-    from . import categorical, iterate_moments
-    from . import simulate as gaussian_monte_carlo
+    from .families import iterate_moments, iterate_population
+    from .families import simulate as monte_carlo
     from .plots import categorical_theory_vs_monte_carlo, theory_vs_monte_carlo
 
     eco, settings = config.ecosystem, config.jobs["simulate"]
@@ -152,15 +152,15 @@ def simulate(config, report, progress: bool = True) -> dict:
     _say(progress, f"[1/2] exact trajectories, {rounds} rounds ...")
     if eco.family.name == "categorical":
         closed = eco.family.temperature == 1
-        exact = (categorical.iterate_moments if closed else categorical.iterate_population)(eco, rounds)
+        exact = (iterate_moments if closed else iterate_population)(eco, rounds)
         _say(progress, f"[2/2] Monte Carlo, {replicates} replicates, seed {seed} ...")
-        mc = categorical.simulate(eco, rounds, seed, replicates)
+        mc = monte_carlo(eco, rounds, seed, replicates)
         draws, figure = mc.probs, categorical_theory_vs_monte_carlo(exact, mc, title=f"{config.path.name}: seed {seed}")
         arrays = {"exact_mean": exact.mean, "exact_cov": exact.cov, "monte_carlo_probs": mc.probs}
     else:
         exact = iterate_moments(eco, rounds)
         _say(progress, f"[2/2] Monte Carlo, {replicates} replicates, seed {seed} ...")
-        mc = gaussian_monte_carlo(eco, rounds, seed, replicates)
+        mc = monte_carlo(eco, rounds, seed, replicates)
         draws, figure = mc.means, theory_vs_monte_carlo(exact, mc, f"{config.path.name}: seed {seed}")
         arrays = {
             "exact_mean": exact.mean,

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .iterate import ExactTrajectory  # noqa: E402
-from .simulate import MonteCarlo  # noqa: E402
+from .monte_carlo import MonteCarlo  # noqa: E402
 
 
 def _band(ax, t, samples, color, label):

@@ -29,7 +29,7 @@ import pytest
 import scipy.stats
 
 import numerics
-from numerics.simulate import simulation_memory
+from numerics.monte_carlo import simulation_memory
 from numerics.sufficient import chi_square, gaussian_statistics, standard_gamma
 from theory import Ecosystem, SpecError
 

@@ -61,7 +61,7 @@ class MonteCarlo:
         return self.means.shape[1] - 1
 
 
-def _static_sizes(eco: Ecosystem, rounds: int) -> dict[str, int]:
+def static_sizes(eco: Ecosystem, rounds: int) -> dict[str, int]:
     """The largest sample size of each kind over the rounds (array shapes must be static)."""
     ts = range(rounds + 1) if not eco.is_constant else range(min(rounds, 1) + 1)
     plans = [plan_at(eco, t) for t in ts]
@@ -264,7 +264,7 @@ def _compiled_inputs(eco: Ecosystem, rounds: int, replicates: int, method: str):
         raise SpecError("replicates", f"must be an integer >= 1, got {replicates!r}")
     require_gaussian(eco)
     alphas, betas = schedules(eco, rounds)
-    sizes = _static_sizes(eco, rounds)  # also rejects the population limit
+    sizes = static_sizes(eco, rounds)  # also rejects the population limit
     run = _simulator(eco, method, int(replicates), tuple(sorted(sizes.items())) if method == "raw" else ())
     return run, jnp.asarray(alphas), jnp.asarray(betas)
 
