@@ -141,14 +141,15 @@ class Design:
     def describe(self) -> dict:
         return {"gram": plain(self.gram), "size": self.size, "from_data": self.data is not None}
 
-    def rows(self) -> np.ndarray:
-        """A data matrix with this design: the data when given, else sqrt(size) Lambda^{1/2} V^T (d rows; the
-        fit depends on a design only through X^T X and X^T y ~ N(X^T X theta, sigma^2 X^T X), so any X with the
-        same Gram gives the same law of the fit)."""
+    def rows(self, size: int | None = None) -> np.ndarray:
+        """A data matrix with this design and ``size`` (default its own) samples: the data when given, else
+        sqrt(size) Lambda^{1/2} V^T, d rows. The fit depends on a design only through X^T X and
+        X^T y ~ N(X^T X theta, sigma^2 X^T X), so any X with the same Gram and size gives the same law of the fit."""
         if self.data is not None:
             return np.asarray(self.data, dtype=float)
+        size = self.size if size is None else size
         values, vectors = np.linalg.eigh(np.asarray(self.gram.evalf(), dtype=float))
-        return np.sqrt(self.size * np.clip(values, 0.0, None))[:, None] * vectors.T
+        return np.sqrt(size * np.clip(values, 0.0, None))[:, None] * vectors.T
 
 
 def _as_design(value, name: str, size=None) -> Design:
