@@ -262,7 +262,9 @@ def linear_ecosystem(
         raise SpecError("private_sizes", f"expected {len(private)} sizes, one per model, got {len(sizes)}")
     designs = tuple(_as_design(p, f"private[{k}]", s) for k, (p, s) in enumerate(zip(private, sizes)))
     if synthetic is not None and not isinstance(synthetic, Design):
-        many = isinstance(synthetic, (list, tuple)) and np.asarray(synthetic[0], dtype=object).ndim == 2
+        many = isinstance(synthetic, (list, tuple)) and (
+            isinstance(synthetic[0], Design) or np.asarray(synthetic[0], dtype=object).ndim == 2
+        )
         synthetic = (
             tuple(_as_design(s, f"synthetic[{j}]") for j, s in enumerate(synthetic))
             if many
