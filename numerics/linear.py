@@ -111,7 +111,7 @@ def moment_recursion(eco: Ecosystem):
         return moments.M, moments.C, mean[:, 0], cov
 
     def run(alphas, betas, data):
-        plan0 = _plan(eco, alphas[0], float(eco.beta_at(1)), True)
+        plan0 = _plan(eco, 0.0, float(eco.beta_at(1)), True)
         start = linear.moment_step(eco, data, linear.zero_moments(eco, JAX_LINEAR), plan0, JAX_LINEAR)
 
         def body(moments, inputs):
@@ -212,7 +212,7 @@ def _simulator(eco: Ecosystem):
         fixed_real = real_data(k_data)
         d = theta.shape[0]
         zero = (jnp.zeros((K, d)), jnp.zeros((K, d, d)), jnp.zeros((K, d)))
-        start = one_round(zero, k_start, _plan(eco, alphas[0], float(eco.beta_at(1)), True), fixed_real)
+        start = one_round(zero, k_start, _plan(eco, 0.0, float(eco.beta_at(1)), True), fixed_real)
 
         def body(state, inputs):
             key, alpha, beta = inputs
