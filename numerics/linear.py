@@ -7,6 +7,7 @@
   union of all batches under ``accumulate``); replicates ``vmap``-ped, the PRNG key explicit;
 * :func:`long_run_linear` -- the limit law: M = (I - Q)^-1 P and C from the discrete Lyapunov equation
   C = Q C Q^T + N D N^T (+ P Sigma_b P^T unless reuse), solved by ``scipy.linalg.solve_discrete_lyapunov``;
+* :func:`iterate_linear_over_designs` -- the same recursion ``vmap``-ped over a batch of designs;
 * :func:`relative_efficiency_grid` -- the long-run relative efficiency over an (alpha, beta) grid.
 """
 
@@ -138,6 +139,51 @@ def iterate_linear(eco: Ecosystem, rounds: int) -> LinearTrajectory:
     return LinearTrajectory(
         eco, np.asarray(M), np.asarray(C), np.asarray(mean).reshape(T, K, d), np.asarray(cov).reshape(T, K, d, K, d)
     )
+
+
+def _check_grams(grams, shape, parameter):
+    grams = np.asarray(grams, dtype=float)
+    if grams.shape != shape:
+        raise SpecError(parameter, f"expected Grams of shape {shape}, got {grams.shape}")
+    if not np.all(np.isfinite(grams)) or not np.allclose(grams, np.swapaxes(grams, -1, -2), atol=1e-12):
+        raise SpecError(parameter, "Grams must be finite and symmetric")
+    smallest = np.linalg.eigvalsh(grams).min(initial=0.0)
+    if smallest < -1e-10 * max(1.0, np.abs(grams).max()):
+        raise SpecError(parameter, f"Grams must be positive semi-definite, smallest eigenvalue {smallest:g}")
+    return jnp.asarray(grams)
+
+
+def iterate_linear_over_designs(eco: Ecosystem, rounds: int, private, public, synthetic):
+    """The exact (E theta_t, Cov theta_t) for a batch of B designs sharing the spec's sizes, weights and theta*.
+
+    private: (B, K, d, d), public: (B, d, d), synthetic: (B, K, d, d) normalised Grams (e.g. of random designs:
+    averaging over them gives expectations over random designs). Returns mean (B, T+1, K, d) and cov
+    (B, T+1, K, d, K, d), from the one compiled recursion ``vmap``-ped over the designs.
+    """
+    require_linear(eco)
+    K, d = eco.K, eco.dim
+    B = np.shape(public)[0] if np.ndim(public) == 3 else 0
+    private = _check_grams(private, (B, K, d, d), "private")
+    public = _check_grams(public, (B, d, d), "public")
+    synthetic = _check_grams(synthetic, (B, K, d, d), "synthetic")
+    base = jax_data(eco)
+    data = base._replace(
+        real_grams=[private[:, k] for k in range(K)] + [public],
+        synthetic_grams=[synthetic[:, j] for j in range(K)],
+    )
+    axes = base._replace(
+        real_grams=[0] * (K + 1),
+        real_sizes=[None] * (K + 1),
+        synthetic_grams=[0] * K,
+        theta=None,
+        noise_var=None,
+        synthetic_scale=None,
+    )
+    alphas, betas = schedules(eco, rounds)
+    run = jax.vmap(moment_recursion(eco), in_axes=(None, None, axes))
+    _, _, mean, cov = run(jnp.asarray(alphas), jnp.asarray(betas), data)
+    T = rounds + 1
+    return np.asarray(mean).reshape(B, T, K, d), np.asarray(cov).reshape(B, T, K, d, K, d)
 
 
 # -- Monte Carlo of the sampling process -----------------------------------------------------------------------
