@@ -362,17 +362,15 @@ def relative_efficiency_grid(eco: Ecosystem, alphas, betas) -> dict[str, np.ndar
     """
     require_linear(eco)
     alphas, betas = np.asarray(alphas, dtype=float), np.asarray(betas, dtype=float)
-    f = jax.vmap(jax.vmap(stationary_dynamics(eco), (None, 0, None)), (0, None, None))
-    parts = [np.asarray(x) for x in f(jnp.asarray(alphas), jnp.asarray(betas), jax_data(eco))]
+    f, data = stationary_dynamics(eco), jax_data(eco)
     ideal = ideal_error(eco)
     per_model = np.zeros((alphas.size, betas.size, eco.K))
     radius = np.zeros((alphas.size, betas.size))
-    for i in range(alphas.size):
-        for j in range(betas.size):
-            Q = parts[1][i, j]
-            radius[i, j] = np.max(np.abs(np.linalg.eigvals(Q)))
+    for i, a in enumerate(alphas):
+        for j, b in enumerate(betas):
+            parts = [np.asarray(x) for x in f(a, b, data)]
+            radius[i, j] = np.max(np.abs(np.linalg.eigvals(parts[1])))
             if radius[i, j] < 1 - 1e-12:
-                limit = _long_run(eco, *(p[i, j] for p in parts))
-                per_model[i, j] = ideal / limit.task_error()
+                per_model[i, j] = ideal / _long_run(eco, *parts).task_error()
     overall = np.where(per_model.min(-1) > 0, ideal / np.mean(ideal / np.where(per_model > 0, per_model, 1), -1), 0)
     return {"alphas": alphas, "betas": betas, "per_model": per_model, "overall": overall, "radius": radius}
