@@ -13,6 +13,7 @@ from .categorical import CategoricalMonteCarlo, CategoricalTrajectory  # noqa: E
 from .continuation import Branch, continue_fixed_points  # noqa: E402
 from .families import iterate_moments, iterate_population, simulate  # noqa: E402
 from .iterate import ExactTrajectory  # noqa: E402
+from .linear import LinearMonteCarlo, LinearTrajectory  # noqa: E402
 from .monte_carlo import MonteCarlo, simulation_memory  # noqa: E402
 from .sensitivity import Sensitivity, fixed_point_sensitivity, trajectory_sensitivity  # noqa: E402
 from .sweeps import Grid, sweep  # noqa: E402
@@ -23,6 +24,8 @@ __all__ = [
     "CategoricalTrajectory",
     "ExactTrajectory",
     "Grid",
+    "LinearMonteCarlo",
+    "LinearTrajectory",
     "MonteCarlo",
     "Sensitivity",
     "continue_fixed_points",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from theory.spec import Ecosystem, SpecError
 
-from . import categorical, iterate, monte_carlo
+from . import categorical, iterate, linear, monte_carlo
 
 IMPLEMENTATIONS = {
     "gaussian": {
@@ -18,6 +18,8 @@ IMPLEMENTATIONS = {
         "iterate_population": categorical.iterate_population,
         "simulate": categorical.simulate,
     },
+    # its population map is the mean dynamics of the moment recursion (LinearTrajectory.mean)
+    "linear-gaussian": {"iterate_moments": linear.iterate_linear, "simulate": linear.simulate_linear},
 }
 
 
@@ -26,6 +28,8 @@ def implementation(eco: Ecosystem, verb: str):
     name = getattr(eco.family, "name", None)
     if name not in IMPLEMENTATIONS:
         raise SpecError("family", f"numerics has no implementation for the family {name!r}")
+    if verb not in IMPLEMENTATIONS[name]:
+        raise SpecError("family", f"{verb} is not available for {name} ecosystems")
     return IMPLEMENTATIONS[name][verb]
 
 

@@ -14,15 +14,18 @@ from .analysis import (
 )
 from .categorical import Categorical, CategoricalSource, categorical_ecosystem
 from .gaussian import Gaussian, GaussianSource, gaussian_ecosystem
+from .linear import Design, LinearGaussian, linear_ecosystem
 from .maps import SymbolicMap, moment_map, population_map, t_symbol
 from .spec import Ecosystem, SpecError
 
 __all__ = [
     "Categorical",
     "CategoricalSource",
+    "Design",
     "Ecosystem",
     "Gaussian",
     "GaussianSource",
+    "LinearGaussian",
     "NoUniqueFixedPoint",
     "SpecError",
     "SymbolicMap",
@@ -31,6 +34,7 @@ __all__ = [
     "fixed_point",
     "gaussian_ecosystem",
     "jacobian",
+    "linear_ecosystem",
     "moment_map",
     "population_map",
     "spectral_radius",

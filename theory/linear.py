@@ -245,6 +245,9 @@ class LinearGaussian:
     def moment_map(self, eco: Ecosystem, t) -> SymbolicMap:
         return moment_map(eco, t)
 
+    def initial_state(self, fmap: SymbolicMap) -> list:
+        return initial_state(fmap)
+
 
 def linear_ecosystem(
     theta, private, public, *, synthetic=None, noise_var=1, private_sizes=None, public_size=None, **options
@@ -449,3 +452,14 @@ def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
     plan = plan_at(eco, plan_round(eco, t), population=True, ops=SYMPY_LINEAR)
     new = moment_step(eco, linear_data(eco), LinearMoments(M, C, normal), plan)
     return layout.build("moments", eco, new._asdict())
+
+
+def initial_state(fmap: SymbolicMap) -> list:
+    """The flat state of ``fmap`` after the initial fit (round 0): theta_0 = P_0 E b, or (M_0, C_0)."""
+    eco = fmap.ecosystem
+    K, d = eco.K, eco.dim
+    plan = plan_at(eco, 0, population=True, ops=SYMPY_LINEAR)
+    if fmap.name == "population":
+        theta, normal = population_step(eco, linear_data(eco), sympy.zeros(K * d, 1), sympy.zeros(K * d, d), plan)
+        return fmap.pack(theta=theta, normal=normal)
+    return fmap.pack(**moment_step(eco, linear_data(eco), zero_moments(eco), plan)._asdict())
