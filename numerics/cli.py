@@ -1,5 +1,7 @@
 """The ``interplay`` command line.
 
+* ``interplay reproduce`` (the main job) reproduces the paper's two-model setting: closed forms, the exact
+  recursions and the Monte Carlo, the (alpha, beta) planes, in a report folder (``index.md``, ``result.json``).
 * ``interplay demo`` derives the fixed point and stability condition of the default two-model Gaussian
   ecosystem (alpha and beta left symbolic), prints them as text and LaTeX, and draws the exact moment
   trajectories over their Monte Carlo bands for one numeric setting.
@@ -131,6 +133,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--estimator", choices=["mle", "unbiased"], default="mle")
     run.add_argument("--regime", choices=["reuse", "fresh", "accumulate"], default="reuse")
     run.set_defaults(handler=demo)
+    reproduce = commands.add_parser(
+        "reproduce", help="the paper's two-model setting: closed forms, experiments, report"
+    )
+    reproduce.add_argument("--out", default="interplay-report", help="report folder (default interplay-report)")
+    reproduce.add_argument("--seed", type=int, default=0, help="PRNG seed (default 0)")
+    reproduce.add_argument("--replicates", type=_positive_int, default=1000, help="Monte Carlo replicates (1000)")
+    reproduce.add_argument("--rounds", type=_positive_int, default=15, help="update rounds (default 15)")
+    reproduce.add_argument("--grid", type=_positive_int, default=21, help="points per axis of the planes (21)")
+    reproduce.add_argument("--quiet", action="store_true", help="no progress output")
+    reproduce.set_defaults(handler=_reproduce)
     for name, handler, summary in (
         ("derive", _derive, "fixed points, stability, long-run closed forms of a config's ecosystem (sympy)"),
         ("simulate", _simulate, "exact moment trajectories and Monte Carlo of a config's ecosystem"),
@@ -150,6 +162,20 @@ def _job(args, name):
     config = config_module.load(args.config)
     folder = args.out or config.jobs["output"]["folder"] or f"interplay-{name}"
     return config, Report(Path(folder), config)
+
+
+def _reproduce(args) -> None:
+    from .reproduce import reproduce
+
+    reproduce(
+        Path(args.out),
+        seed=args.seed,
+        replicates=args.replicates,
+        rounds=args.rounds,
+        grid=args.grid,
+        progress=not args.quiet,
+    )
+    print(f"wrote {args.out}: index.md (the report), result.json (every number), figures")
 
 
 def _derive(args) -> None:

@@ -354,23 +354,34 @@ def ideal_error(eco: Ecosystem) -> float:
     return float(eco.family.noise_var) * float(np.trace(np.linalg.pinv(pooled, rcond=PINV_RTOL, hermitian=True)))
 
 
+def long_run_grid(eco: Ecosystem, alphas, betas) -> tuple[np.ndarray, list[list[LongRun | None]]]:
+    """rho(Q) (A, B) and the limit law at every (alpha, beta) of the grid (None where rho(Q) >= 1), compiled once."""
+    require_linear(eco)
+    f, data = stationary_dynamics(eco), jax_data(eco)
+    radius = np.zeros((len(alphas), len(betas)))
+    laws: list[list[LongRun | None]] = []
+    for i, a in enumerate(alphas):
+        laws.append([])
+        for j, b in enumerate(betas):
+            parts = [np.asarray(x) for x in f(a, b, data)]
+            radius[i, j] = np.max(np.abs(np.linalg.eigvals(parts[1])))
+            laws[i].append(_long_run(eco, *parts) if radius[i, j] < 1 - 1e-12 else None)
+    return radius, laws
+
+
 def relative_efficiency_grid(eco: Ecosystem, alphas, betas) -> dict[str, np.ndarray]:
     """Long-run relative efficiency RE = MSE_ideal / lim E||theta_k - theta*||^2 over an (alpha, beta) grid.
 
     Returns ``per_model`` (A, B, K), ``overall`` (A, B) = MSE_ideal / mean_k MSE_k, ``radius`` (A, B) = rho(Q);
     RE is 0 where rho(Q) >= 1 (no limit: the error grows without bound).
     """
-    require_linear(eco)
     alphas, betas = np.asarray(alphas, dtype=float), np.asarray(betas, dtype=float)
-    f, data = stationary_dynamics(eco), jax_data(eco)
     ideal = ideal_error(eco)
+    radius, laws = long_run_grid(eco, alphas, betas)
     per_model = np.zeros((alphas.size, betas.size, eco.K))
-    radius = np.zeros((alphas.size, betas.size))
-    for i, a in enumerate(alphas):
-        for j, b in enumerate(betas):
-            parts = [np.asarray(x) for x in f(a, b, data)]
-            radius[i, j] = np.max(np.abs(np.linalg.eigvals(parts[1])))
-            if radius[i, j] < 1 - 1e-12:
-                per_model[i, j] = ideal / _long_run(eco, *parts).task_error()
+    for i in range(alphas.size):
+        for j in range(betas.size):
+            if laws[i][j] is not None:
+                per_model[i, j] = ideal / laws[i][j].task_error()
     overall = np.where(per_model.min(-1) > 0, ideal / np.mean(ideal / np.where(per_model > 0, per_model, 1), -1), 0)
     return {"alphas": alphas, "betas": betas, "per_model": per_model, "overall": overall, "radius": radius}

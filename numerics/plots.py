@@ -69,10 +69,12 @@ def phase_diagram(grid, quantity: str, select=None, boundary=None, ax=None, labe
                 [symbols.get(x_name, sympy.Symbol(x_name)), symbols.get(y_name, sympy.Symbol(y_name))],
                 relation.lhs - relation.rhs,
             )
-            level = np.broadcast_to(np.asarray(gap(fine_x, fine_y), dtype=float), fine_x.shape)
-            if level.min() <= 0 <= level.max():
+            with np.errstate(divide="ignore", invalid="ignore"):  # a condition may be singular at a corner
+                level = np.broadcast_to(np.asarray(gap(fine_x, fine_y), dtype=float), fine_x.shape)
+            level = np.where(np.isfinite(level), level, np.nan)
+            if np.nanmin(level) <= 0 <= np.nanmax(level):
                 ax.contour(fine_x, fine_y, level, levels=[0], colors="white", linewidths=1.5, linestyles="--")
-        ax.plot([], [], "w--", label=f"stability boundary: {boundary}")
+        ax.plot([], [], "w--", label="stability boundary (theory)")
         ax.legend(loc="upper left", fontsize=7, facecolor="0.3", labelcolor="white")
     ax.set(xlabel=x_name, ylabel=y_name)
     return ax.figure
