@@ -2,11 +2,12 @@
 
 A config has the tables (see ``examples/*.toml``, one per family)::
 
-    [family]          name = "gaussian" | "categorical" and the family's own fields (gaussian: dim;
-                      categorical: m, temperature, smoothing; dim and m are inferred when omitted)
+    [family]          name = "gaussian" | "categorical" | "linear-gaussian" and the family's own fields
+                      (gaussian: dim; categorical: m, temperature, smoothing; linear-gaussian: theta,
+                      noise_var, synthetic = a design table or a list of them; dim and m are inferred)
     [ecosystem]       alpha, beta, mixing, n, estimator, regime (the Ecosystem fields; all optional)
     [public]          the public source: the family's source fields (gaussian: mean, cov, size;
-                      categorical: probs, size)
+                      categorical: probs, size; linear-gaussian designs: gram, size)
     [[private]]       one table per model, the same fields
     [simulate]        rounds, replicates, seed
     [sweep]           rounds, quantities, population, chunk_size, and [sweep.axes]: name = [values] or
@@ -26,14 +27,27 @@ from pathlib import Path
 import numpy as np
 import sympy
 
-from theory import Categorical, CategoricalSource, Ecosystem, Gaussian, GaussianSource, SpecError
+from theory import (
+    Categorical,
+    CategoricalSource,
+    Design,
+    Ecosystem,
+    Gaussian,
+    GaussianSource,
+    LinearGaussian,
+    SpecError,
+)
 
 
 class ConfigError(ValueError):
     """A problem with a config file; the message starts with the key it concerns."""
 
 
-FAMILIES = {"gaussian": (Gaussian, GaussianSource), "categorical": (Categorical, CategoricalSource)}
+FAMILIES = {
+    "gaussian": (Gaussian, GaussianSource),
+    "categorical": (Categorical, CategoricalSource),
+    "linear-gaussian": (LinearGaussian, Design),
+}
 ECOSYSTEM_KEYS = ("alpha", "beta", "mixing", "n", "estimator", "regime")
 JOBS = {
     "simulate": {"rounds": (int, 30), "replicates": (int, 2000), "seed": (int, 0)},
@@ -134,6 +148,11 @@ def _ecosystem(raw: dict) -> Ecosystem:
         family_table["dim"] = public.dim
     if name == "categorical" and "m" not in family_table:
         family_table["m"] = public.m
+    if name == "linear-gaussian" and "synthetic" in family_table:
+        synthetic = family_table["synthetic"]
+        tables = synthetic if isinstance(synthetic, list) else [synthetic]
+        designs = [_source(Design, t, f"family.synthetic[{j}]") for j, t in enumerate(tables)]
+        family_table["synthetic"] = designs if isinstance(synthetic, list) else designs[0]
     family = _build(family_cls, family_table, "family")
     options = dict(raw.get("ecosystem", {}))
     for key in options:

@@ -87,8 +87,44 @@ def _categorical_spread(eco):
     )
 
 
-LONGRUN = {"gaussian": _gaussian_longrun, "categorical": _categorical_longrun}
-SPREAD = {"gaussian": _gaussian_spread, "categorical": _categorical_spread}
+def _linear_longrun(eco, fmap, point) -> tuple[dict, list[str]]:
+    """The limit of the mean dynamics, the coverage condition, bias, error and relative efficiency."""
+    from theory import linear_longrun
+
+    values = {"limiting_means": plain(fmap.unpack(point)["theta"]), "converges": linear_longrun.converges(eco)}
+    lines = [f"rho(Q) < 1 (the recursion converges): {values['converges']}"]
+    uncovered = linear_longrun.uncovered_directions(eco)
+    values["uncovered_directions"] = [plain(v) for v in uncovered]
+    lines.append(f"Directions no model's weighted real data cover: {[list(v) for v in uncovered] or 'none'}")
+    if values["converges"] and eco.n is not None:
+        error, efficiency = linear_longrun.long_run_error(eco), linear_longrun.relative_efficiency(eco)
+        values |= {
+            "long_run_bias": plain(linear_longrun.long_run_bias(eco)),
+            "long_run_error": plain(sympy.Matrix(error)),
+            "relative_efficiency": plain(sympy.Matrix(efficiency)),
+        }
+        lines += [f"Long-run E||theta_k - theta*||^2: {error}", f"Relative efficiency: {efficiency}"]
+    return values, lines
+
+
+def _linear_spread(eco):
+    from theory import linear_longrun
+
+    mean, cov = linear_longrun.long_run_moments(eco)
+    d = eco.dim
+
+    def spread(k, l):
+        rows_k, rows_l = slice(k * d, (k + 1) * d), slice(l * d, (l + 1) * d)
+        gap = mean[rows_k, :] - mean[rows_l, :]
+        return sympy.simplify(
+            (gap.T @ gap)[0, 0] + (cov[rows_k, rows_k] + cov[rows_l, rows_l] - 2 * cov[rows_k, rows_l]).trace()
+        )
+
+    return sympy.Matrix(eco.K, eco.K, spread)
+
+
+LONGRUN = {"gaussian": _gaussian_longrun, "categorical": _categorical_longrun, "linear-gaussian": _linear_longrun}
+SPREAD = {"gaussian": _gaussian_spread, "categorical": _categorical_spread, "linear-gaussian": _linear_spread}
 
 
 def derive(config, report, progress: bool = True) -> dict:
@@ -145,12 +181,18 @@ def simulate(config, report, progress: bool = True) -> dict:
     Carlo of the sampling process, compared round by round."""
     from .families import iterate_moments, iterate_population
     from .families import simulate as monte_carlo
-    from .plots import categorical_theory_vs_monte_carlo, theory_vs_monte_carlo
+    from .plots import categorical_theory_vs_monte_carlo, linear_theory_vs_monte_carlo, theory_vs_monte_carlo
 
     eco, settings = config.ecosystem, config.jobs["simulate"]
     rounds, replicates, seed = settings["rounds"], settings["replicates"], settings["seed"]
     _say(progress, f"[1/2] exact trajectories, {rounds} rounds ...")
-    if eco.family.name == "categorical":
+    if eco.family.name == "linear-gaussian":
+        exact = iterate_moments(eco, rounds)
+        _say(progress, f"[2/2] Monte Carlo, {replicates} replicates, seed {seed} ...")
+        mc = monte_carlo(eco, rounds, seed, replicates)
+        draws, figure = mc.thetas, linear_theory_vs_monte_carlo(exact, mc, f"{config.path.name}: seed {seed}")
+        arrays = {"exact_mean": exact.mean, "exact_cov": exact.cov, "monte_carlo_thetas": mc.thetas}
+    elif eco.family.name == "categorical":
         closed = eco.family.temperature == 1
         exact = (iterate_moments if closed else iterate_population)(eco, rounds)
         _say(progress, f"[2/2] Monte Carlo, {replicates} replicates, seed {seed} ...")
@@ -172,7 +214,7 @@ def simulate(config, report, progress: bool = True) -> dict:
     mean = draws.mean(0)
     se = draws.std(0, ddof=1) / np.sqrt(replicates)
     result = _header(config, "simulate") | {"settings": settings, "seed": seed, "key": list(mc.key)}
-    result["exact_kind"] = exact.kind
+    result["exact_kind"] = getattr(exact, "kind", "moments")
     result["final_round"] = {
         "exact_mean": plain(sympy.Matrix(exact.mean[-1])),
         "monte_carlo_mean": plain(sympy.Matrix(mean[-1])),

@@ -172,3 +172,26 @@ def test_sweep_of_a_categorical_config_is_a_one_line_error(tmp_path, capsys):
     config_path = small_config(tmp_path, "categorical.toml", extra="\n[sweep]\naxes.alpha = [0.1, 0.2]\n")
     assert main(["sweep", str(config_path), "--out", str(tmp_path / "s"), "--quiet"]) == 2
     assert "family: this computation is for Gaussian ecosystems" in capsys.readouterr().err
+
+
+def test_linear_derive_and_simulate_write_the_library_numbers(tmp_path, capsys):
+    from theory import linear_longrun
+
+    config_path = small_config(tmp_path, "linear.toml", extra="\n[simulate]\nrounds = 4\nreplicates = 300\nseed = 5\n")
+    eco = load(config_path).ecosystem
+    assert main(["derive", str(config_path), "--out", str(tmp_path / "d"), "--quiet"]) == 0
+    derived = json.loads((tmp_path / "d" / "result.json").read_text())
+    assert derived["population"]["converges"] is True and derived["population"]["uncovered_directions"] == []
+    expected = [float(e) for e in linear_longrun.long_run_error(eco)]
+    assert [row[0] for row in derived["population"]["long_run_error"]] == expected
+
+    assert main(["simulate", str(config_path), "--out", str(tmp_path / "s"), "--quiet"]) == 0
+    simulated = json.loads((tmp_path / "s" / "result.json").read_text())
+    exact, mc = numerics.iterate_moments(eco, 4), numerics.simulate(eco, 4, 5, 300)
+    np.testing.assert_array_equal(np.array(simulated["final_round"]["exact_mean"]), exact.mean[-1])
+    np.testing.assert_array_equal(np.array(simulated["final_round"]["monte_carlo_mean"]), mc.thetas.mean(0)[-1])
+
+    text = config_path.read_text().replace("size = 10", "size = 0", 1)
+    config_path.write_text(text)
+    assert main(["derive", str(config_path), "--out", str(tmp_path / "e"), "--quiet"]) == 2
+    assert "public.size: must be an integer >= 1" in capsys.readouterr().err
