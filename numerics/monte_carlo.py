@@ -213,16 +213,17 @@ def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[
         """Rounds 0..T (round 0 is the initial fit: alpha = 0 from the zero state) in blocks of B rounds; each
         block draws its randomness at once, then scans its rounds."""
         k_data, k_rounds = jax.random.split(key)
-        initial_beta = float(eco.beta_at(1))
+        initial_beta = betas[0]  # beta_1: the initial fit's and (under reuse) the real datasets' shares
         zero = (jnp.zeros((R, K, d)), jnp.zeros((R, K, d, d)), jnp.zeros((R, K, d, d)), jnp.zeros(K))
         fixed_real = None
         if reuse:
-            sources = real_sources(round_plan(eco, 0.0, initial_beta, initial=True, ops=JAX))
+            sources = real_sources(round_plan(eco, 0.0, initial_beta, initial=True, initial_beta=initial_beta, ops=JAX))
             noise = sampler.noise(k_data, _flat_sizes(sources)[None])
             fixed_real = sampler.statistics(jax.tree.map(lambda x: x[0], noise), sources)
 
         def plan_of(alpha, beta):
-            return round_plan(eco, alpha, beta, initial=False, ops=JAX)  # alpha = 0 at t = 0: the initial plan
+            # alpha = 0 at t = 0: the initial plan
+            return round_plan(eco, alpha, beta, initial=False, initial_beta=initial_beta, ops=JAX)
 
         def one_block(state, inputs):
             key, alphas, betas, ts = inputs
@@ -256,7 +257,7 @@ def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[
     return jax.jit(run)
 
 
-def _compiled_inputs(eco: Ecosystem, rounds: int, replicates: int, method: str):
+def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: str):
     """The jitted simulator for this spec and its schedule arguments (validating every input)."""
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
@@ -277,7 +278,7 @@ def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: s
     independent of n) or ``"raw"`` (the n samples themselves; the reference). Both simulate the same process
     exactly; for one seed they give different draws.
     """
-    run, alphas, betas = _compiled_inputs(eco, rounds, replicates, method)
+    run, alphas, betas = compiled_simulation(eco, rounds, replicates, method)
     seed = None
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
         seed, key = int(key), jax.random.PRNGKey(int(key))
@@ -289,6 +290,6 @@ def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: s
 def simulation_memory(eco: Ecosystem, rounds: int, replicates: int = 1000, method: str = "sufficient") -> int:
     """Bytes of every buffer of the compiled simulation (XLA's memory analysis: temporaries, output, inputs),
     without running it. With ``"sufficient"`` it does not depend on n."""
-    run, alphas, betas = _compiled_inputs(eco, rounds, replicates, method)
+    run, alphas, betas = compiled_simulation(eco, rounds, replicates, method)
     analysis = run.lower(jax.random.PRNGKey(0), alphas, betas).compile().memory_analysis()
     return analysis.temp_size_in_bytes + analysis.output_size_in_bytes + analysis.argument_size_in_bytes

@@ -19,7 +19,15 @@ name                shape             value
 ``task_error``      (K, K+1)          E||m_k - mu_j||^2 to each task's mean (private tasks, then public)
 ``spectral_radius`` ()                max |eigenvalue| of the iterated map's Jacobian at the final state
 ``converged_at``    ()                first round whose largest change is below ``tolerance`` (-1: never)
+``mc_mean``         (K, d)            Monte Carlo mean of the fitted means m_k at the final round
+``mc_fitted_cov``   (K, d, d)         Monte Carlo mean of the fitted covariances S_k
+``mc_spread``       (K, K)            Monte Carlo mean of ||m_k - m_l||^2
 ==================  ================  ==============================================================
+
+Each Monte Carlo quantity comes with its standard error (``mc_spread_se``, ...): ``replicates`` runs of the
+sampling process (the sufficient-statistic path of :mod:`numerics.monte_carlo`) from the same ``key`` at every
+grid point (common random numbers, so differences across the grid are not sampling noise); they sweep alpha
+and beta, and the grid's settings record the replicates and the seed.
 """
 
 from __future__ import annotations
@@ -46,8 +54,11 @@ from theory.spec import Ecosystem, SpecError
 
 from .iterate import recursion, require_gaussian
 from .jax_ops import JAX
+from .monte_carlo import compiled_simulation
 
 SWEPT = ("alpha", "beta", "n")
+MONTE_CARLO = ("mc_mean", "mc_fitted_cov", "mc_spread")
+MEMORY_PER_CHUNK = 2**28  # bytes of Monte Carlo trajectories held per chunk
 
 
 def _block_diagonal(matrix, K, d):
@@ -210,10 +221,41 @@ def _point_function(eco: Ecosystem, names: tuple[str, ...], rounds: int, populat
     return at
 
 
+def _monte_carlo_function(eco: Ecosystem, names, rounds: int, replicates: int, seed: int):
+    """f(swept values) -> {mc quantity: value, mc quantity_se: its standard error} at the final round."""
+    run, _, _ = compiled_simulation(eco, rounds, replicates, "sufficient")
+    key = jax.random.PRNGKey(seed)
+    defaults = {"alpha": float(eco.alpha_at(1)) if eco.is_constant else 0.0, "beta": float(eco.beta_at(1))}
+
+    def at(swept, quantities):
+        values = defaults | {name: swept[i] for i, name in enumerate(names)}
+        means, covs = run(key, jnp.full(rounds, values["alpha"]), jnp.full(rounds, values["beta"]))
+        final = means[:, -1]
+        samples = {
+            "mc_mean": final,
+            "mc_fitted_cov": covs[:, -1],
+            "mc_spread": ((final[:, :, None] - final[:, None]) ** 2).sum(-1),
+        }
+        out = {}
+        for q in quantities:
+            out[q] = samples[q].mean(0)
+            out[f"{q}_se"] = samples[q].std(0, ddof=1) / jnp.sqrt(replicates)
+        return out
+
+    return at
+
+
 @functools.lru_cache(maxsize=32)
-def _compiled(eco: Ecosystem, names, rounds, population, tolerance, quantities):
+def _compiled(eco: Ecosystem, names, rounds, population, tolerance, quantities, replicates, seed):
+    exact = [q for q in quantities if q not in MONTE_CARLO]
+    simulated = [q for q in quantities if q in MONTE_CARLO]
     at = _point_function(eco, names, rounds, population, tolerance)
-    return jax.jit(jax.vmap(lambda swept: at(swept, quantities)))
+    mc = _monte_carlo_function(eco, names, rounds, replicates, seed) if simulated else None
+
+    def point(swept):
+        return at(swept, exact) | (mc(swept, simulated) if simulated else {})
+
+    return jax.jit(jax.vmap(point))
 
 
 def sweep(
@@ -227,6 +269,8 @@ def sweep(
     chunk_size: int = 4096,
     checkpoint=None,
     progress: bool = True,
+    replicates: int = 1000,
+    seed: int = 0,
 ) -> Grid:
     """Evaluate ``quantities`` after ``rounds`` rounds at every point of the grid ``axes`` (see module doc)."""
     require_gaussian(eco)
@@ -234,7 +278,7 @@ def sweep(
     if rounds < 1:
         raise SpecError("rounds", "a sweep needs at least one update round")
     quantities = tuple([quantities] if isinstance(quantities, str) else quantities)
-    known = set(_quantities(eco, population)) | {"spectral_radius", "converged_at"}
+    known = set(_quantities(eco, population)) | {"spectral_radius", "converged_at"} | set(MONTE_CARLO)
     for q in quantities:
         if q not in known:
             raise SpecError("quantities", f"unknown quantity {q!r}; known: {sorted(known)}")
@@ -242,10 +286,25 @@ def sweep(
         raise SpecError("chunk_size", f"must be an integer >= 1, got {chunk_size!r}")
     checked = _check_axes(eco, axes)
     names = tuple(name for name, _ in checked)
+    simulated = [q for q in quantities if q in MONTE_CARLO]
+    if simulated:
+        if population or eco.n is None:
+            raise SpecError("quantities", f"{simulated} need a finite n (Monte Carlo), not the population limit")
+        if "n" in names:
+            raise SpecError("axes.n", "Monte Carlo quantities sweep alpha and beta only")
+        if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 2:
+            raise SpecError("replicates", f"must be an integer >= 2, got {replicates!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise SpecError("seed", f"must be an integer, got {seed!r}")
+        K, d = eco.K, eco.dim
+        per_point = replicates * (rounds + 1) * K * (d + d * d) * 8 * 3
+        chunk_size = max(1, min(chunk_size, MEMORY_PER_CHUNK // per_point))
     shape = tuple(len(v) for _, v in checked)
     points = np.array(list(itertools.product(*(v for _, v in checked))), dtype=np.float64).reshape(-1, len(names))
     settings = {"rounds": rounds, "population": population, "tolerance": tolerance, "chunk_size": chunk_size}
-    compiled = _compiled(eco, names, rounds, population, tolerance, quantities)
+    if simulated:
+        settings |= {"replicates": replicates, "seed": seed, "method": "sufficient"}
+    compiled = _compiled(eco, names, rounds, population, tolerance, quantities, replicates if simulated else 0, seed)
     devices = jax.devices()
     store = _Checkpoint(checkpoint, eco, checked, quantities, settings) if checkpoint is not None else None
     results: list[dict] = []
@@ -258,7 +317,8 @@ def sweep(
             if store:
                 store.save(index, saved)
         results.append(saved)
-    values = {q: np.concatenate([r[q] for r in results]).reshape(shape + results[0][q].shape[1:]) for q in quantities}
+    names_out = list(results[0])
+    values = {q: np.concatenate([r[q] for r in results]).reshape(shape + results[0][q].shape[1:]) for q in names_out}
     return Grid(tuple(checked), values, eco.describe(), settings)
 
 

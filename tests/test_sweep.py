@@ -185,3 +185,33 @@ def test_phase_diagram_draws_the_grid_and_the_theory_boundary():
     np.testing.assert_allclose(vertices[:, 0] + vertices[:, 1] / 2, 1, atol=1e-3)  # only a + b/2 = 1 is in view
     with pytest.raises(ValueError, match="select"):
         phase_diagram(grid, "spread")
+
+
+def test_monte_carlo_quantities_over_a_grid():
+    """mc_* values at a point equal numerics.simulate with the same seed (common random numbers), and agree with
+    the exact sweep within 4 standard errors at every point (SE from the replicates; 2 x 3 x 3 comparisons)."""
+    eco = two_model_gaussian(n=20, estimator="unbiased", regime="fresh")
+    axes = {"alpha": [0.2, 0.8], "beta": [0.0, 0.5, 1.0]}
+    grid = sweep(
+        eco, axes, ["mc_spread", "mc_mean", "spread", "mean"], rounds=12, replicates=3000, seed=9, progress=False
+    )
+    assert grid.settings["replicates"] == 3000 and grid.settings["seed"] == 9
+    mc = numerics.simulate(eco.with_options(alpha=0.8, beta=0.5), 12, key=9, replicates=3000)
+    final = mc.means[:, -1]
+    np.testing.assert_allclose(grid["mc_mean"][1, 1], final.mean(0), rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(
+        grid["mc_spread"][1, 1, 0, 1], ((final[:, 0] - final[:, 1]) ** 2).sum(-1).mean(), rtol=1e-10
+    )
+    for q in ("spread", "mean"):
+        gap = np.abs(grid[f"mc_{q}"] - grid[q])
+        se = grid[f"mc_{q}_se"]
+        assert np.all((gap < 4 * se) | ((se == 0) & (gap < 1e-12))), f"{q}: {np.max(gap / np.where(se > 0, se, 1))}"
+
+
+def test_monte_carlo_sweeps_reject_what_they_cannot_do():
+    with pytest.raises(SpecError, match="quantities"):
+        sweep(two_model_gaussian(n=None), {"alpha": [0.5]}, ["mc_spread"], progress=False)
+    with pytest.raises(SpecError, match="axes.n"):
+        sweep(two_model_gaussian(n=10), {"n": [5, 10]}, ["mc_spread"], progress=False)
+    with pytest.raises(SpecError, match="replicates"):
+        sweep(two_model_gaussian(n=10), {"alpha": [0.5]}, ["mc_spread"], replicates=1, progress=False)
