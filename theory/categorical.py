@@ -85,7 +85,7 @@ class Categorical:
         return CategoricalSource
 
     def check(self, eco: Ecosystem) -> None:
-        for name, source in [("public", eco.public)] + [(f"private[{k}]", s) for k, s in enumerate(eco.private)]:
+        for name, source in eco.named_sources():
             if source.m != self.m:
                 raise SpecError(f"{name}.probs", f"has {source.m} categories, the family has m = {self.m}")
 
@@ -100,15 +100,6 @@ class Categorical:
             "temperature": plain(self.temperature),
             "smoothing": plain(self.smoothing),
         }
-
-    def population_map(self, eco: Ecosystem, t) -> SymbolicMap:
-        return population_map(eco, t)
-
-    def moment_map(self, eco: Ecosystem, t) -> SymbolicMap:
-        return moment_map(eco, t)
-
-    def initial_state(self, fmap: SymbolicMap) -> list:
-        return initial_state(fmap)
 
 
 @dataclass(frozen=True)

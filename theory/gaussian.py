@@ -67,7 +67,7 @@ class Gaussian:
         return GaussianSource
 
     def check(self, eco: Ecosystem) -> None:
-        for name, source in [("public", eco.public)] + [(f"private[{k}]", s) for k, s in enumerate(eco.private)]:
+        for name, source in eco.named_sources():
             if source.dim != self.dim:
                 raise SpecError(f"{name}.mean", f"has dimension {source.dim}, the family has {self.dim}")
         if eco.estimator == "unbiased" and eco.n is not None and eco.n < 2:
@@ -75,15 +75,6 @@ class Gaussian:
 
     def describe(self) -> dict:
         return {"name": self.name, "dim": self.dim}
-
-    def population_map(self, eco: Ecosystem, t) -> SymbolicMap:
-        return population_map(eco, t)
-
-    def moment_map(self, eco: Ecosystem, t) -> SymbolicMap:
-        return moment_map(eco, t)
-
-    def initial_state(self, fmap: SymbolicMap) -> list:
-        return initial_state(fmap)
 
 
 @dataclass(frozen=True)

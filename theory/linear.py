@@ -210,7 +210,7 @@ class LinearGaussian:
         return Design
 
     def check(self, eco: Ecosystem) -> None:
-        for name, source in [("public", eco.public)] + [(f"private[{k}]", s) for k, s in enumerate(eco.private)]:
+        for name, source in eco.named_sources():
             if source.dim != self.dim:
                 raise SpecError(f"{name}.gram", f"has dimension {source.dim}, theta has {self.dim}")
             if source.size is None:
@@ -238,15 +238,6 @@ class LinearGaussian:
             "noise_var": plain(self.noise_var),
             "synthetic": [s.describe() for s in self.synthetic],
         }
-
-    def population_map(self, eco: Ecosystem, t) -> SymbolicMap:
-        return population_map(eco, t)
-
-    def moment_map(self, eco: Ecosystem, t) -> SymbolicMap:
-        return moment_map(eco, t)
-
-    def initial_state(self, fmap: SymbolicMap) -> list:
-        return initial_state(fmap)
 
 
 def linear_ecosystem(

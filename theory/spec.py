@@ -42,12 +42,8 @@ class Family(Protocol):
     def check(self, eco: Ecosystem) -> None:
         """Raise SpecError for what is wrong with ``eco`` for this family (sources, n for the estimator)."""
 
-    def population_map(self, eco: Ecosystem, t): ...
-
-    def moment_map(self, eco: Ecosystem, t): ...
-
-    def initial_state(self, fmap) -> list:
-        """The flat state of a map of this family after the initial fit (round 0)."""
+    # Its update maps are built by its module (population_map, moment_map, initial_state), which
+    # theory.maps.FAMILY_MODULES names.
 
 
 def exact(value, parameter: str):
@@ -136,7 +132,7 @@ class Ecosystem:
 
     def __post_init__(self):
         family = self.family
-        if not all(hasattr(family, a) for a in ("source_type", "estimators", "check", "population_map")):
+        if not all(hasattr(family, a) for a in ("name", "source_type", "estimators", "check")):
             raise SpecError("family", f"expected a distribution family (e.g. Gaussian(dim=1)), got {family!r}")
         if not isinstance(self.public, family.source_type):
             raise SpecError("public", f"expected a {family.source_type.__name__}")
@@ -192,6 +188,10 @@ class Ecosystem:
         from .gaussian import gaussian_ecosystem
 
         return gaussian_ecosystem(means, public_mean, **options)
+
+    def named_sources(self) -> list[tuple[str, object]]:
+        """[("public", source), ("private[0]", source), ...]: every real source with its parameter name."""
+        return [("public", self.public)] + [(f"private[{k}]", s) for k, s in enumerate(self.private)]
 
     @property
     def K(self) -> int:
