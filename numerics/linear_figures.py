@@ -12,15 +12,12 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from theory.linear import Design, linear_ecosystem
 
-from theory.linear import Design, linear_ecosystem  # noqa: E402
-
-from .linear import iterate_linear, relative_efficiency_grid, simulate_linear  # noqa: E402
+from .linear import iterate_linear, relative_efficiency_grid, simulate_linear
 
 
 def _block_gram(d, coordinates):

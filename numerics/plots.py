@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from .iterate import ExactTrajectory  # noqa: E402
-from .monte_carlo import MonteCarlo  # noqa: E402
+from .iterate import ExactTrajectory
+from .monte_carlo import MonteCarlo
 
 
 def _band(ax, t, samples, color, label):
