@@ -1,6 +1,7 @@
 """Monte Carlo speed and memory: a plain numpy reference vs the raw-sample and the sufficient-statistic paths.
 
-Run from the repository root: ``python benchmarks/monte_carlo.py`` (add ``--quick`` for a smoke run).
+Run from the repository root: ``python benchmarks/monte_carlo.py`` (add ``--quick`` for a smoke run, ``--family
+gaussian`` or ``--family categorical`` for one part).
 
 Workload: K = 2 Gaussian models, d = 1, alpha = beta = 1/2, ``fresh`` real data (every source is drawn anew in
 every round: the most sampling per round), MLE, 2,000 replicates, 100 update rounds (101 fits), for
@@ -18,11 +19,24 @@ draw the random numbers the sufficient path consumes (one normal per coordinate 
 off-diagonal Bartlett entry, two uniforms per Marsaglia-Tsang candidate; no boost uniforms, as every chi^2
 here has >= 2 degrees of freedom), drawn at once for the whole run; "floor-jax-gamma" draws jax.random.gamma
 variates instead of the uniforms, for comparison.
+
+Categorical part: m = 1,000 categories, K = 2, private Dirichlet(1/2) and public Dirichlet(1) distributions
+(fixed seed), alpha = beta = 1/2, fresh, tau = 1, no smoothing; full workload 2,000 replicates x 100 rounds.
+Methods: "numpy-tokens" materialises every token (inverse CDF by searchsorted, counted by bincount),
+"numpy-multinomial" draws the counts with numpy's Generator.multinomial (both vectorised over replicates),
+"ours" is numerics.categorical.simulate (multinomial counts) and "floor" the same jax.random.multinomial calls
+alone (one per replicate and round on the K + 1 + K^2 sources, vmapped and scanned the same way). The jax
+paths would take ~20 min per full run on a 2-core machine, so they are timed on 200 replicates x 4 rounds
+(median of 3 after a warm-up) and extrapolated linearly to the full workload; the numpy references are probed
+once on the same workload (10 replicates at n = 10^6) and run in full (no warm-up: nothing to compile) where
+the extrapolation is under 60 s. The check compares model 1's mean diversity
+1 - sum p^2 at the last round with an exact K x K recursion (``categorical_exact_diversity``).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -98,6 +112,187 @@ def draws_per_round():
     return sources * (D + D * (D - 1) // 2), sources * D
 
 
+# -- the categorical family ----------------------------------------------------------------------------------
+
+CAT_M, CAT_SEED = 1_000, 7
+CAT_REPLICATES, CAT_ROUNDS = 2_000, 100
+CAT_MEASURED = (200, 4)  # replicates, rounds of the timed runs (numerics.categorical.simulate takes ~20 min for the
+#                          full workload here), extrapolated linearly in replicates x (rounds + 1)
+CAT_METHODS = ("cat-numpy-tokens", "cat-numpy-multinomial", "cat-ours", "cat-floor")
+
+
+@functools.lru_cache(maxsize=1)
+def categorical_sources():
+    """K private and one public distribution over CAT_M categories: Dirichlet(1/2) and Dirichlet(1) draws from a
+    fixed seed, as exact rationals on a 1e-6 grid summing to one (float entries would go through
+    sympy.nsimplify, ~30 s for 3,000 of them). Returns (private, public) sympy column vectors."""
+    import numpy as np
+    import sympy
+
+    rng = np.random.default_rng(CAT_SEED)
+    scale = 10**6
+
+    def rational(p):
+        counts = np.floor(p * scale).astype(np.int64)
+        counts[np.argsort(counts - p * scale)[: scale - counts.sum()]] += 1  # largest remainders round up
+        return sympy.ImmutableMatrix([sympy.Rational(int(c), scale) for c in counts])
+
+    private = tuple(rational(rng.dirichlet(np.full(CAT_M, 0.5))) for _ in range(K))
+    return private, rational(rng.dirichlet(np.full(CAT_M, 1.0)))
+
+
+def categorical_arrays():
+    """(private (K, m), public (m,)) as float arrays."""
+    import numpy as np
+
+    private, public = categorical_sources()
+    return np.array([[float(x) for x in q] for q in private]), np.array([float(x) for x in public])
+
+
+def categorical_ecosystem_at(n):
+    from theory.categorical import categorical_ecosystem
+
+    private, public = categorical_sources()
+    return categorical_ecosystem(private, public, alpha=ALPHA, beta=BETA, n=n, regime="fresh")
+
+
+@functools.lru_cache(maxsize=8)
+def categorical_plans(n):
+    """[(weights, sizes) of round 0, (weights, sizes) of rounds >= 1], weights = (private, public, synthetic)
+    and sizes = (N_private, N_public, N_synthetic), from the theory's own round plans."""
+    from theory.rounds import plan_at
+
+    eco = categorical_ecosystem_at(n)
+    plans = []
+    for t in (0, 1):
+        p = plan_at(eco, t)
+        weights = (float(p.w_private[0]), float(p.w_public[0]), float(p.w_synthetic[0, 0]))
+        plans.append((weights, (int(p.n_private[0]), int(p.n_public), int(p.n_synthetic[0, 0]))))
+    return plans
+
+
+def _frequencies(rng, q, size, replicates, how):
+    """Empirical frequencies (replicates, m) of ``size`` draws from q: q (m,) shared or (replicates, m) per row.
+
+    ``tokens`` materialises every token (inverse CDF: searchsorted of uniforms in the cumulative probabilities)
+    and counts them (one bincount); ``multinomial`` draws the counts with numpy's Generator.multinomial."""
+    import numpy as np
+
+    m = q.shape[-1]
+    if how == "multinomial":
+        counts = rng.multinomial(size, q, size=replicates) if q.ndim == 1 else rng.multinomial(size, q)
+        return counts / size
+    rows = np.arange(replicates)[:, None]
+    u = rng.random((replicates, size))
+    if q.ndim == 1:  # one CDF for all rows; side="right" never returns a zero-probability category
+        cdf = np.cumsum(q)
+        cdf[-1] = 1.0
+        flat = np.searchsorted(cdf, u, side="right") + rows * m
+    else:  # one CDF per row: row r lives in [2r, 2r + 1] of one sorted array, so one searchsorted serves all
+        cdf = np.cumsum(q, 1)
+        cdf[:, -1] = 1.0
+        cdf += 2.0 * rows
+        flat = np.searchsorted(cdf.ravel(), (u + 2.0 * rows).ravel(), side="left")  # (exact to ~1e-12)
+    return np.bincount(flat.ravel(), minlength=replicates * m).reshape(replicates, m) / size
+
+
+def numpy_categorical(n, rounds, replicates, seed, how):
+    """The categorical process (fresh, tau = 1, no smoothing) in plain numpy, vectorised over replicates; returns
+    the fits (R, T+1, K, m) like numerics.categorical.simulate. ``how``: "tokens" or "multinomial"."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    private, public = categorical_arrays()
+    plans = categorical_plans(n)
+    fits = np.empty((replicates, rounds + 1, K, CAT_M))
+    for t in range(rounds + 1):
+        (w_private, w_public, w_synthetic), (n_private, n_public, n_synthetic) = plans[min(t, 1)]
+        batch = w_public * _frequencies(rng, public, n_public, replicates, how)[:, None]
+        batch = batch + w_private * np.stack(
+            [_frequencies(rng, private[k], n_private, replicates, how) for k in range(K)], 1
+        )
+        if t > 0:  # round 0 has no synthetic data (weight zero)
+            for k in range(K):
+                for j in range(K):
+                    batch[:, k] += w_synthetic * _frequencies(rng, fits[:, t - 1, j], n_synthetic, replicates, how)
+        fits[:, t] = batch
+    return fits
+
+
+def categorical_exact_diversity(n, rounds):
+    """E[1 - sum_i p_ki^2] per model at round ``rounds`` (fresh, tau = 1, no smoothing), by a K x K recursion on
+    E[p_j . p_l] (numerics.categorical.iterate_moments carries the full Km x Km covariance: ~7 min at m = 1,000).
+    Given the fits p, p_k' = w_p a_k + w_b b + w_s sum_j c_kj with independent frequencies a_k ~ Mult(N_p, q_k)/N_p,
+    the shared public b ~ Mult(N_b, q_b)/N_b and c_kj ~ Mult(N_s, p_j)/N_s, and E[x . x] = |E x|^2 + (1 - |E x|^2)/N
+    for one frequency vector."""
+    import numpy as np
+
+    private, public = categorical_arrays()
+    mean, inner = None, None  # E p_j (K, m); E[p_j . p_l] (K, K)
+    for t in range(rounds + 1):
+        (wp, wb, ws), (n_p, n_b, n_s) = categorical_plans(n)[min(t, 1)]
+        real = wp * private + wb * public  # (K, m): the real part of every model's conditional mean
+        new_inner = real @ real.T + wb**2 * (1 - public @ public) / n_b
+        new_inner += np.diag(wp**2 * (1 - (private**2).sum(1)) / n_p)
+        new_mean = real.copy()
+        if t > 0:
+            synthetic_mean = ws * mean.sum(0)  # E of ws sum_j p_j
+            cross = real @ synthetic_mean
+            new_inner += cross[:, None] + cross[None, :] + ws**2 * inner.sum()
+            new_inner += np.eye(K) * ws**2 * (1 - np.diag(inner)).sum() / n_s
+            new_mean += synthetic_mean
+        mean, inner = new_mean, new_inner
+    return 1 - np.diag(inner)
+
+
+def categorical_floor(rounds, replicates, n):
+    """A jitted f(seed) drawing just the multinomial counts numerics.categorical.simulate consumes: per replicate and
+    round one jax.random.multinomial call on the K + 1 + K^2 sources with the same sizes, vmapped over replicates
+    and scanned over rounds as there. The synthetic rows are drawn from fixed fits of the same n (one replicate's
+    round-0 fits: as sparse as the fits the simulation samples from, which sets how long the binomial loops run)."""
+    import jax
+    import numpy as np
+
+    private, public = categorical_arrays()
+    fits = numpy_categorical(n, 0, 1, CAT_SEED, "multinomial")[0, 0]  # (K, m)
+    probs = np.concatenate([private, public[None], np.tile(fits, (K, 1))])  # synthetic row (k, j): fit j
+    sizes = []
+    for t in range(rounds + 1):
+        _, (n_private, n_public, n_synthetic) = categorical_plans(n)[min(t, 1)]
+        sizes.append([n_private] * K + [n_public] + [n_synthetic] * K * K)
+    sizes = np.array(sizes, dtype=float)
+
+    def one(key, probs, sizes):
+        def body(carry, inputs):
+            round_key, round_sizes = inputs
+            return carry, jax.random.multinomial(round_key, round_sizes, probs).sum(0)  # the sum keeps it live
+
+        return jax.lax.scan(body, None, (jax.random.split(key, rounds + 1), sizes))[1]
+
+    draw = jax.jit(jax.vmap(one, in_axes=(0, None, None)))
+
+    def run(seed):
+        keys = jax.random.split(jax.random.PRNGKey(seed), replicates)
+        return (jax.block_until_ready(draw(keys, probs, sizes)),)
+
+    return run
+
+
+def categorical_simulation_memory(eco, rounds, replicates):
+    """Bytes of every buffer of numerics.categorical.simulate's compiled program (compiled, not run). The library
+    has no public helper for this (the Gaussian's numerics.monte_carlo.simulation_memory), so this uses its
+    private jitted simulator."""
+    import jax
+    import numpy as np
+
+    from numerics import categorical as nc
+
+    alphas, betas = nc._alphas_betas(eco, rounds)
+    keys = jax.ShapeDtypeStruct((replicates, 2), np.uint32)
+    analysis = nc._simulator(eco).lower(keys, alphas, betas).compile().memory_analysis()
+    return analysis.temp_size_in_bytes + analysis.output_size_in_bytes + analysis.argument_size_in_bytes
+
+
 # -- one measurement, in its own process --------------------------------------------------------------------
 
 
@@ -117,6 +312,8 @@ def measure(method, n, replicates, rounds, repeats):
 
     import numerics  # float64
 
+    if method in CAT_METHODS:
+        return measure_categorical(method, n, replicates, rounds, repeats)
     if method == "numpy":
 
         def run(seed):
@@ -179,6 +376,58 @@ def measure(method, n, replicates, rounds, repeats):
     }
 
 
+def measure_categorical(method, n, replicates, rounds, repeats):
+    """As measure(), for the categorical family; the summary is model 1's diversity 1 - sum_i p_i^2 at the last
+    round (mean over replicates, standard error)."""
+    import numpy as np
+
+    memory = {}
+    if method in ("cat-numpy-tokens", "cat-numpy-multinomial"):
+        how = method.removeprefix("cat-numpy-")
+
+        def run(seed):
+            return (numpy_categorical(n, rounds, replicates, seed, how),)
+
+    elif method == "cat-ours":
+        from numerics import categorical as nc
+
+        eco = categorical_ecosystem_at(n)
+
+        def run(seed):
+            return (nc.simulate(eco, rounds, key=seed, replicates=replicates).probs,)  # numpy already
+
+        memory["xla_buffers_mib"] = categorical_simulation_memory(eco, rounds, replicates) / 2**20
+        memory["xla_buffers_full_mib"] = categorical_simulation_memory(eco, CAT_ROUNDS, CAT_REPLICATES) / 2**20
+    elif method == "cat-floor":
+        run = categorical_floor(rounds, replicates, n)
+    else:
+        raise ValueError(method)
+    if method in ("cat-ours", "cat-floor"):
+        run(0)  # warm-up: compilation (numpy has none, and its full runs are long)
+    _reset_peak()
+    baseline = _rss_kib("VmRSS")
+    times = []
+    summary = None
+    seeds = {"cat-numpy-tokens": 1000, "cat-numpy-multinomial": 2000, "cat-ours": 3000}.get(method, 4000)
+    for i in range(repeats):
+        start = time.perf_counter()
+        result = tuple(np.asarray(x) for x in run(seeds + i))
+        times.append(time.perf_counter() - start)
+        if method != "cat-floor" and summary is None:
+            diversity = 1 - (result[0][:, -1, 0] ** 2).sum(-1)
+            summary = (float(diversity.mean()), float(diversity.std() / np.sqrt(len(diversity))), rounds)
+        del result
+    peak = _rss_kib("VmHWM")
+    return {
+        "seconds": statistics.median(times),
+        "repeats": repeats,
+        "workload": (replicates, rounds),
+        "peak_mib": (peak - baseline) / 1024,
+        "final_diversity": summary,
+        **memory,
+    }
+
+
 def in_subprocess(method, n, replicates, rounds, repeats):
     command = [sys.executable, __file__, "--measure", method, str(n), str(replicates), str(rounds), str(repeats)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
@@ -217,16 +466,8 @@ def fmt_memory(result):
     return text
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--measure", nargs=5, help=argparse.SUPPRESS)
-    parser.add_argument("--quick", action="store_true", help="200 replicates, 10 rounds, n up to 10,000")
-    args = parser.parse_args()
-    if args.measure:
-        method, n, replicates, rounds, repeats = args.measure
-        print(json.dumps(measure(method, int(n), int(replicates), int(rounds), int(repeats))))
-        return
-    replicates, rounds, sizes = (200, 10, SIZES[:3]) if args.quick else (2000, 100, SIZES)
+def gaussian_main(quick):
+    replicates, rounds, sizes = (200, 10, SIZES[:3]) if quick else (2000, 100, SIZES)
     print(f"Monte Carlo benchmark: K = {K} Gaussian, d = {D}, fresh, {replicates} replicates, {rounds} rounds")
     print(f"machine: {os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.2f}")
     results = {}
@@ -278,8 +519,97 @@ def main():
             summary = results[n][method].get("final_variance")
             cells.append(f"{method} {summary[0]:.4f} +- {summary[1]:.4f}" if summary else f"{method} -")
         print(f"  n = {n:>9,}: exact {exact:.4f}; " + "; ".join(cells))
-    print("\nCategorical family (m = 1,000 categories): TODO -- the family is being built elsewhere; its rows")
-    print("  (numpy reference, raw, sufficient = multinomial counts, floor, peak memory) belong here.")
+
+
+def categorical_timed_or_skipped(method, n, replicates, rounds, measured):
+    """The numpy references: a probe (the measured workload, fewer replicates where n is large) extrapolated to
+    the full workload; the full run when that is under LIMIT_S, else the probe (marked skipped)."""
+    probe_replicates = min(measured[0], max(10, int(2e6 // n)))
+    probe = in_subprocess(method, n, probe_replicates, measured[1], 1)
+    estimate = probe["seconds"] * (replicates / probe_replicates) * ((rounds + 1) / (measured[1] + 1))
+    if estimate > LIMIT_S:
+        return {**probe, "skipped": True, "full_seconds": estimate}
+    full = in_subprocess(method, n, replicates, rounds, 3 if estimate < 10 else 1)
+    return {**full, "full_seconds": full["seconds"], "probe_result": probe}
+
+
+def categorical_main(quick):
+    replicates, rounds, sizes = (100, 4, SIZES[:3]) if quick else (CAT_REPLICATES, CAT_ROUNDS, SIZES)
+    measured = (20, 2) if quick else CAT_MEASURED
+    scale = (replicates / measured[0]) * ((rounds + 1) / (measured[1] + 1))
+    print(
+        f"Categorical Monte Carlo: m = {CAT_M:,} categories, K = {K}, alpha = beta = {ALPHA}, fresh, tau = 1; full "
+        f"workload {replicates} replicates x {rounds} rounds; jax timed at {measured[0]} x {measured[1]} (x{scale:.0f})"
+    )
+    print(f"machine: {os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.2f}")
+    start = time.perf_counter()
+    results = {}
+    for n in sizes:
+        row = results[n] = {}
+        for method in ("cat-numpy-tokens", "cat-numpy-multinomial"):
+            row[method] = categorical_timed_or_skipped(method, n, replicates, rounds, measured)
+        for method in ("cat-ours", "cat-floor"):
+            row[method] = in_subprocess(method, n, *measured, 3)
+            row[method]["full_seconds"] = row[method]["seconds"] * scale
+        print(f"\nn = {n:,}")
+        for method in CAT_METHODS:
+            r = row[method]
+            (rr, tt), full = r["workload"], r["full_seconds"]
+            if method in ("cat-ours", "cat-floor") or r.get("skipped"):
+                text = f"{r['seconds']:7.3f} s at {rr} x {tt} -> full ~{full:,.0f} s est."
+            else:
+                text = f"{r['seconds']:7.3f} s full run (median of {r['repeats']})"
+            memory = f"{r['peak_mib']:.0f} MiB peak RSS at {rr} x {tt}"
+            if "xla_buffers_mib" in r:
+                memory += f"; XLA buffers {r['xla_buffers_mib']:.1f} MiB, full {r['xla_buffers_full_mib']:,.0f} MiB"
+            print(f"  {method.removeprefix('cat-'):18s} {text:46s} {memory}")
+    took = time.perf_counter() - start
+    print(f"\nload average after {os.getloadavg()[0]:.2f}; the categorical section took {took:.0f} s")
+
+    smallest, largest = sizes[0], sizes[-1]
+    print("\nHEADLINE (full-workload times; 'est.' = extrapolated)")
+    for n in sizes:
+        row = results[n]
+        ours = row["cat-ours"]["full_seconds"]
+        cells = []
+        for method in ("cat-numpy-tokens", "cat-numpy-multinomial"):
+            mark = " (est.)" if row[method].get("skipped") else ""
+            ratio = row[method]["full_seconds"] / ours
+            cells.append(f"{method.removeprefix('cat-')}{mark} / ours (est.) = {ratio:.3f}")
+        print(f"  n = {n:>9,}: " + "; ".join(cells) + "  (> 1: ours faster)")
+    growth = results[largest]["cat-ours"]["seconds"] / results[smallest]["cat-ours"]["seconds"]
+    verdict = "MET" if growth <= 1.5 else "MISSED"
+    print(f"  ours time n = {largest:,} / n = {smallest:,}: {growth:.2f} (target <= 1.5: {verdict})")
+    for n in sizes:
+        floor = results[n]["cat-ours"]["seconds"] / results[n]["cat-floor"]["seconds"]
+        verdict = "MET" if floor <= 3 else "MISSED"
+        print(f"  n = {n:>9,}: ours / multinomial floor = {floor:.2f} (target <= 3: {verdict})")
+    print("\nCheck: mean over replicates of model 1's diversity 1 - sum p^2 at the last round (+- SE) vs exact")
+    for n in sizes:
+        cells = []
+        for method in ("cat-numpy-tokens", "cat-numpy-multinomial", "cat-ours"):
+            mean, se, at = results[n][method]["final_diversity"]
+            exact = categorical_exact_diversity(n, at)[0]
+            cells.append(f"{method.removeprefix('cat-')} {mean:.6f} +- {se:.1e} (exact {exact:.6f}, round {at})")
+        print(f"  n = {n:>9,}: " + "; ".join(cells))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--measure", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="fewer replicates and rounds, n up to 10,000")
+    parser.add_argument("--family", choices=("all", "gaussian", "categorical"), default="all")
+    args = parser.parse_args()
+    if args.measure:
+        method, n, replicates, rounds, repeats = args.measure
+        print(json.dumps(measure(method, int(n), int(replicates), int(rounds), int(repeats))))
+        return
+    if args.family in ("all", "gaussian"):
+        gaussian_main(args.quick)
+    if args.family == "all":
+        print()
+    if args.family in ("all", "categorical"):
+        categorical_main(args.quick)
 
 
 if __name__ == "__main__":
