@@ -59,7 +59,7 @@ def _scan_rounds(eco: Ecosystem, step, start, summary, alphas, betas, population
 
     def body(state, inputs):
         alpha, beta, t = inputs
-        plan = round_plan(eco, alpha, beta, initial=False, population=population, ops=JAX)
+        plan = round_plan(eco, alpha, beta, initial=False, population=population, initial_beta=betas[0], ops=JAX)
         state = step(state, plan, t)
         return state, summary(state, t)
 
@@ -69,8 +69,9 @@ def _scan_rounds(eco: Ecosystem, step, start, summary, alphas, betas, population
     return jax.tree_util.tree_map(lambda f, p: jnp.concatenate([f[None], p]), first, path)
 
 
-def _initial_plan(eco: Ecosystem, alphas, population: bool = False):
-    return round_plan(eco, alphas[0], float(eco.beta_at(1)), initial=True, population=population, ops=JAX)
+def _initial_plan(eco: Ecosystem, alphas, betas, population: bool = False):
+    """Round 0's plan; beta_1 = betas[0] (not the spec's), so the recursions can be vmapped over beta."""
+    return round_plan(eco, alphas[0], betas[0], initial=True, population=population, initial_beta=betas[0], ops=JAX)
 
 
 @functools.lru_cache(maxsize=64)
@@ -82,7 +83,9 @@ def moment_recursion(eco: Ecosystem):
         return mean[:, 0], cov
 
     def run(alphas, betas):
-        start = categorical.moment_step(eco, categorical.zero_moments(eco, JAX), _initial_plan(eco, alphas), 0.0, JAX)
+        start = categorical.moment_step(
+            eco, categorical.zero_moments(eco, JAX), _initial_plan(eco, alphas, betas), 0.0, JAX
+        )
 
         def step(moments, plan, t):
             return categorical.moment_step(eco, moments, plan, t, JAX)
@@ -98,7 +101,7 @@ def population_recursion(eco: Ecosystem):
 
     def run(alphas, betas):
         size = eco.K * eco.dim
-        plan0 = _initial_plan(eco, alphas, population=True)
+        plan0 = _initial_plan(eco, alphas, betas, population=True)
         start = categorical.population_step(eco, jnp.full((size, 1), 1.0 / eco.dim), plan0, 0.0, JAX)
 
         def step(probs, plan, t):

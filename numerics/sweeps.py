@@ -24,6 +24,12 @@ name                shape             value
 ``mc_spread``       (K, K)            Monte Carlo mean of ||m_k - m_l||^2
 ==================  ================  ==============================================================
 
+Categorical ecosystems (exact moment recursion; the population map where tau != 1 or with ``population``):
+``mean`` (K, m) E p_k, ``diversity`` (K,) E[1 - sum_i p_ki^2], ``spread`` (K, K) E||p_k - p_l||^2, over alpha
+and beta. Linear-Gaussian ecosystems (the exact limit laws; ``rounds`` is not used): ``spread`` (K, K),
+``error`` (K,) lim E||theta_k - theta*||^2 and ``spectral_radius`` () of Q, over alpha and beta (NaN where
+rho(Q) >= 1: no limit).
+
 Each Monte Carlo quantity comes with its standard error (``mc_spread_se``, ...): ``replicates`` runs of the
 sampling process (the sufficient-statistic path of :mod:`numerics.monte_carlo`) from the same ``key`` at every
 grid point (common random numbers, so differences across the grid are not sampling noise); they sweep alpha
@@ -52,11 +58,15 @@ from theory import gaussian
 from theory.rounds import round_plan
 from theory.spec import Ecosystem, SpecError
 
-from .iterate import recursion, require_gaussian
+from . import categorical as categorical_numerics
+from .iterate import recursion
 from .jax_ops import JAX
+from .linear import long_run_grid
 from .monte_carlo import compiled_simulation
 
 SWEPT = ("alpha", "beta", "n")
+CATEGORICAL = ("mean", "diversity", "spread")
+LINEAR = ("spread", "error", "spectral_radius")
 MONTE_CARLO = ("mc_mean", "mc_fitted_cov", "mc_spread")
 MEMORY_PER_CHUNK = 2**28  # bytes of Monte Carlo trajectories held per chunk
 
@@ -258,6 +268,61 @@ def _compiled(eco: Ecosystem, names, rounds, population, tolerance, quantities, 
     return jax.jit(jax.vmap(point))
 
 
+@functools.lru_cache(maxsize=32)
+def _categorical_compiled(eco: Ecosystem, names, rounds: int, population: bool, quantities):
+    """vmapped f(swept (alpha, beta) values) -> {quantity: value} after ``rounds`` rounds (see module doc)."""
+    exact = not population and eco.n is not None and eco.family.temperature == 1
+    run = (categorical_numerics.moment_recursion if exact else categorical_numerics.population_recursion)(eco)
+    K, m = eco.K, eco.dim
+    defaults = {"alpha": float(eco.alpha_at(1)), "beta": float(eco.beta_at(1))}
+
+    def point(swept):
+        values = defaults | {name: swept[i] for i, name in enumerate(names)}
+        out = run(jnp.full(rounds, values["alpha"]), jnp.full(rounds, values["beta"]))
+        mean, cov = (out[0][-1], out[1][-1]) if exact else (out[-1], jnp.zeros((K * m, K * m)))
+        probs, blocks = mean.reshape(K, m), cov.reshape(K, m, K, m)
+        variance = jnp.einsum("kiki->ki", blocks)
+        total, cross = variance.sum(-1), jnp.einsum("kili->kl", blocks)
+        table = {
+            "mean": probs,
+            "diversity": 1 - (variance + probs**2).sum(-1),
+            "spread": ((probs[:, None] - probs[None]) ** 2).sum(-1) + total[:, None] + total[None] - 2 * cross,
+        }
+        return {q: table[q] for q in quantities}
+
+    return jax.jit(jax.vmap(point))
+
+
+def _linear_values(eco: Ecosystem, checked, quantities) -> dict[str, np.ndarray]:
+    """The exact limit laws at every grid point (one compiled map, a loop over the points)."""
+    axes = dict(checked)
+    alphas = axes.get("alpha", np.array([float(eco.alpha_at(1))]))
+    betas = axes.get("beta", np.array([float(eco.beta_at(1))]))
+    radius, laws = long_run_grid(eco, alphas, betas)
+    K = eco.K
+    table = {"spectral_radius": radius, "spread": np.full(radius.shape + (K, K), np.nan)}
+    table["error"] = np.full(radius.shape + (K,), np.nan)
+    for i in range(len(alphas)):
+        for j in range(len(betas)):
+            law = laws[i][j]
+            if law is not None:
+                table["error"][i, j] = law.task_error()
+                table["spread"][i, j] = [[law.squared_distance(k, l) for l in range(K)] for k in range(K)]
+    order = [name for name, _ in checked]
+    shape = tuple(len(v) for _, v in checked)
+    values = {}
+    for q in quantities:
+        value = table[q]  # axes (alpha, beta) first; drop the unswept one, transpose to the sweep's axis order
+        if "alpha" not in order:
+            value = value[0]
+        elif "beta" not in order:
+            value = value[:, 0]
+        elif order == ["beta", "alpha"]:
+            value = np.swapaxes(value, 0, 1)
+        values[q] = value.reshape(shape + value.shape[len(shape) :])
+    return values
+
+
 def sweep(
     eco: Ecosystem,
     axes: dict,
@@ -273,12 +338,19 @@ def sweep(
     seed: int = 0,
 ) -> Grid:
     """Evaluate ``quantities`` after ``rounds`` rounds at every point of the grid ``axes`` (see module doc)."""
-    require_gaussian(eco)
+    family = eco.family.name
     eco.check_rounds(rounds)
     if rounds < 1:
         raise SpecError("rounds", "a sweep needs at least one update round")
     quantities = tuple([quantities] if isinstance(quantities, str) else quantities)
-    known = set(_quantities(eco, population)) | {"spectral_radius", "converged_at"} | set(MONTE_CARLO)
+    known = {
+        "gaussian": lambda: set(_quantities(eco, population)) | {"spectral_radius", "converged_at"} | set(MONTE_CARLO),
+        "categorical": lambda: set(CATEGORICAL),
+        "linear-gaussian": lambda: set(LINEAR),
+    }
+    if family not in known:
+        raise SpecError("family", f"sweeps are not available for {family} ecosystems")
+    known = known[family]()
     for q in quantities:
         if q not in known:
             raise SpecError("quantities", f"unknown quantity {q!r}; known: {sorted(known)}")
@@ -286,6 +358,11 @@ def sweep(
         raise SpecError("chunk_size", f"must be an integer >= 1, got {chunk_size!r}")
     checked = _check_axes(eco, axes)
     names = tuple(name for name, _ in checked)
+    if family != "gaussian" and "n" in names:
+        raise SpecError("axes.n", f"{family} sweeps run over alpha and beta")
+    if family == "linear-gaussian":
+        values = _linear_values(eco, checked, quantities)
+        return Grid(tuple(checked), values, eco.describe(), {"limit": True})
     simulated = [q for q in quantities if q in MONTE_CARLO]
     if simulated:
         if population or eco.n is None:
@@ -304,7 +381,12 @@ def sweep(
     settings = {"rounds": rounds, "population": population, "tolerance": tolerance, "chunk_size": chunk_size}
     if simulated:
         settings |= {"replicates": replicates, "seed": seed, "method": "sufficient"}
-    compiled = _compiled(eco, names, rounds, population, tolerance, quantities, replicates if simulated else 0, seed)
+    if family == "categorical":
+        compiled = _categorical_compiled(eco, names, rounds, population, quantities)
+    else:
+        compiled = _compiled(
+            eco, names, rounds, population, tolerance, quantities, replicates if simulated else 0, seed
+        )
     devices = jax.devices()
     store = _Checkpoint(checkpoint, eco, checked, quantities, settings) if checkpoint is not None else None
     results: list[dict] = []
