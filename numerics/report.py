@@ -60,4 +60,8 @@ class Report:
         self.path(name).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     def save_figure(self, name: str, figure) -> None:
+        """Save and close the figure (a long job would otherwise keep every figure open)."""
+        import matplotlib.pyplot as plt
+
         figure.savefig(self.path(name), dpi=120)
+        plt.close(figure)
