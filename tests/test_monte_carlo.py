@@ -10,13 +10,13 @@ coordinates of every pair of models, the products centred at the exact mean).
 
 import numpy as np
 import pytest
+from monte_carlo_checks import assert_mean_agrees
 
 import numerics
 from theory import Ecosystem
 
 REPLICATES = 4000
 ROUNDS = 6
-Z = 4.0
 
 W3 = [[0.6, 0.4, 0.0], [0.0, 0.5, 0.5], [0.3, 0.0, 0.7]]
 
@@ -54,17 +54,6 @@ SETTINGS = {
         dict(alpha=1, beta=0.5, n=14, estimator="unbiased", regime="accumulate"),
     ),
 }
-
-
-def assert_mean_agrees(samples, exact, what):
-    """samples: (R, ...) Monte Carlo draws of a quantity whose exact expectation is ``exact``."""
-    mean = samples.mean(0)
-    se = samples.std(0, ddof=1) / np.sqrt(samples.shape[0])
-    gap = np.abs(mean - exact)
-    deterministic = se == 0
-    assert np.all(gap[deterministic] < 1e-12), f"{what}: deterministic entries differ"
-    z = gap[~deterministic] / se[~deterministic]
-    assert z.size == 0 or z.max() < Z, f"{what}: max |z| = {z.max():.2f}"
 
 
 @pytest.mark.parametrize("method", ["sufficient", "raw"])
