@@ -2,8 +2,8 @@
 
 * :func:`iterate_moments` -- the exact moment recursion (:func:`theory.categorical.moment_step`, tau = 1);
 * :func:`iterate_population` -- the population map (:func:`theory.categorical.population_step`, any tau);
-* :func:`simulate` -- the sampling process itself: every source contributes multinomial counts
-  (``jax.random.multinomial``, sequential binomials, so the cost does not grow with n), every model refits
+* :func:`simulate` -- the sampling process itself: every source contributes Multinomial(N, p) counts, drawn by
+  the cheaper exact route for N (tokens, or the counts directly, :mod:`numerics.counts`), every model refits
   its (smoothed) frequencies; replicates are ``vmap``-ped and the PRNG key is explicit.
 
 Example: collapse, rescue by fresh data, and two vocabularies teaching each other while converging
@@ -38,6 +38,7 @@ from theory import categorical
 from theory.rounds import round_plan
 from theory.spec import Ecosystem, SpecError
 
+from . import counts
 from .iterate import schedules
 from .jax_ops import JAX
 from .monte_carlo import static_sizes
@@ -197,51 +198,65 @@ def jensen_shannon(p, q) -> np.ndarray:
 
 @dataclass(frozen=True)
 class CategoricalMonteCarlo:
-    """Simulated fits over rounds t = 0..T: probs (R, T+1, K, m), with the spec and the key that made them."""
+    """Simulated fits: probs (R, T+1, K, m) over rounds t = 0..T, or (R, 1, K, m) holding round T alone when
+    simulated with ``trajectory=False``; with the spec, the method and the key that made them."""
 
     ecosystem: Ecosystem
     seed: int | None
     key: tuple[int, ...]
+    method: str
+    rounds: int
     probs: np.ndarray
 
     @property
     def replicates(self) -> int:
         return self.probs.shape[0]
 
-    @property
-    def rounds(self) -> int:
-        return self.probs.shape[1] - 1
-
     def holds(self, k: int, category: int) -> np.ndarray:
-        """(T+1,): the fraction of replicates in which model k gives the category positive mass."""
+        """(rounds kept,): the fraction of replicates in which model k gives the category positive mass."""
         return (self.probs[:, :, k, category] > 0).mean(0)
 
     def support_size(self) -> np.ndarray:
-        """(R, T+1, K): the number of categories each model holds."""
+        """(R, rounds kept, K): the number of categories each model holds."""
         return (self.probs > 0).sum(-1)
 
     def diversity(self) -> np.ndarray:
-        """(R, T+1, K): 1 - sum_i p_ki^2 per replicate."""
+        """(R, rounds kept, K): 1 - sum_i p_ki^2 per replicate."""
         return 1 - (self.probs**2).sum(-1)
 
     def total_variation(self, k: int, l: int) -> np.ndarray:
-        """(R, T+1)."""
+        """(R, rounds kept)."""
         return total_variation(self.probs[:, :, k], self.probs[:, :, l])
 
     def jensen_shannon(self, k: int, l: int) -> np.ndarray:
-        """(R, T+1)."""
+        """(R, rounds kept)."""
         return jensen_shannon(self.probs[:, :, k], self.probs[:, :, l])
 
 
-@functools.lru_cache(maxsize=64)
-def _simulator(eco: Ecosystem):
-    """A jitted, replicate-vmapped f(keys, alphas, betas) -> probs (R, T+1, K, m).
+METHODS = ("sufficient", "raw", "multinomial")
 
-    Rounds 0..T run in one ``lax.scan`` (round 0 is the plan with alpha = 0, identical to the initial fit's) and
-    every round makes one batched multinomial draw: the K private, the public and the K x K synthetic samples.
-    Under ``reuse`` the real frequencies of round 0 are carried and reused.
+
+def _routes(method: str, capacities: dict[str, int], m: int) -> dict[str, str]:
+    """How each kind of source (private, public, synthetic) has its counts drawn (:mod:`numerics.counts`)."""
+    if method == "raw":
+        return {kind: "tokens" for kind in capacities}
+    if method == "multinomial":
+        return {kind: "multinomial" for kind in capacities}
+    return {kind: counts.cheaper_route(size, m) for kind, size in capacities.items()}
+
+
+@functools.lru_cache(maxsize=64)
+def _simulator(eco: Ecosystem, method: str, capacities: tuple[tuple[str, int], ...], trajectory: bool):
+    """A jitted, replicate-vmapped f(keys (R, 2), alphas (T,), betas (T,)) -> probs (R, T+1 or 1, K, m).
+
+    Round 0 fits the real samples alone; rounds 1..T run in one ``lax.scan``, each drawing the counts of every
+    source of the round (:func:`numerics.counts.draw_counts`, by the route ``method`` gives each kind of source
+    for its largest size ``capacities``): the K x K synthetic samples, and the K private and the public sample
+    unless the regime reuses round 0's. beta_1 = betas[0] sizes the reused data, as in the moment recursion.
     """
     K, m = eco.K, eco.dim
+    capacities = dict(capacities)
+    routes = _routes(method, capacities, m)
     real_q = JAX.asarray([[float(x) for x in s.probs] for s in (*eco.private, eco.public)])
     tau = float(eco.family.temperature)
 
@@ -255,45 +270,79 @@ def _simulator(eco: Ecosystem):
         s = categorical.smoothing_factor(eco, t, ops=JAX)
         return s * union + (1 - s) / m
 
-    def one_round(state, inputs):
-        """state: training frequencies F of round t - 1 and the real frequencies; returns those of round t."""
-        union, real = state
-        key, alpha, beta, t = inputs
-        plan = round_plan(eco, alpha, beta, initial=False, ops=JAX)
-        synthetic_q = jnp.broadcast_to(sampling(fit(union, t - 1))[None], (K, K, m)).reshape(K * K, m)
-        probs = jnp.concatenate([real_q, jnp.clip(synthetic_q, 0.0, 1.0)])
-        sizes = jnp.concatenate([plan.n_private[:, 0], plan.n_public[None], plan.n_synthetic.reshape(K * K)])
-        frequencies = jax.random.multinomial(key, sizes, probs) / sizes[:, None]
-        drawn, synthetic = frequencies[: K + 1], frequencies[K + 1 :].reshape(K, K, m)
-        real = jnp.where(t == 0, drawn, real) if eco.regime == "reuse" else drawn
-        batch = (
+    def frequencies(key, probs, sizes, kind):
+        return counts.draw_counts(key, probs, sizes, capacities[kind], routes[kind]) / sizes[:, None]
+
+    def real_frequencies(key, plan):
+        k_private, k_public = jax.random.split(key)
+        private = frequencies(k_private, real_q[:K], plan.n_private[:, 0], "private")
+        return jnp.concatenate([private, frequencies(k_public, real_q[K:], plan.n_public[None], "public")])
+
+    def training_set(plan, real, synthetic):
+        return (
             plan.w_private[:, 0:1] * real[:K]
             + plan.w_public[:, 0:1] * real[K][None]
             + jnp.einsum("kj,kji->ki", plan.w_synthetic, synthetic)
         )
-        union = (t * union + batch) / (t + 1) if eco.regime == "accumulate" else batch
-        return (union, real), fit(union, t)
 
     def simulate_one(key, alphas, betas):
+        beta_1 = betas[0]
+        k_start, k_rounds = jax.random.split(key)
+        plan_0 = round_plan(eco, 0.0, beta_1, initial=True, initial_beta=beta_1, ops=JAX)
+        real_0 = real_frequencies(k_start, plan_0)
+        union_0 = training_set(plan_0, real_0, jnp.zeros((K, K, m)))
+
+        def one_round(state, inputs):
+            """state: the training frequencies of round t - 1 and the real ones; returns those of round t."""
+            union, real = state
+            key, alpha, beta, t = inputs
+            plan = round_plan(eco, alpha, beta, initial=False, initial_beta=beta_1, ops=JAX)
+            k_real, k_synthetic = jax.random.split(key)
+            if eco.regime != "reuse":
+                real = real_frequencies(k_real, plan)
+            sampled = jnp.clip(sampling(fit(union, t - 1)), 0.0, 1.0)  # row j: what model j generates from
+            rows = jnp.broadcast_to(sampled[None], (K, K, m)).reshape(K * K, m)
+            synthetic = frequencies(k_synthetic, rows, plan.n_synthetic.reshape(K * K), "synthetic")
+            batch = training_set(plan, real, synthetic.reshape(K, K, m))
+            union = (t * union + batch) / (t + 1) if eco.regime == "accumulate" else batch
+            return (union, real), (fit(union, t) if trajectory else None)
+
         T = alphas.shape[0]
-        alphas = jnp.concatenate([jnp.zeros(1), alphas])  # round 0: no synthetic data
-        betas = jnp.concatenate([jnp.full(1, float(eco.beta_at(1))), betas])
-        start = (jnp.full((K, m), 1.0 / m), jnp.zeros((K + 1, m)))
-        inputs = (jax.random.split(key, T + 1), alphas, betas, jnp.arange(T + 1, dtype=jnp.float64))
-        return jax.lax.scan(one_round, start, inputs)[1]
+        inputs = (jax.random.split(k_rounds, T), alphas, betas, jnp.arange(1, T + 1, dtype=jnp.float64))
+        (union, _), path = jax.lax.scan(one_round, (union_0, real_0), inputs)
+        if trajectory:
+            return jnp.concatenate([fit(union_0, 0.0)[None], path])
+        return fit(union, float(T))[None]
 
     return jax.jit(jax.vmap(simulate_one, in_axes=(0, None, None)))
 
 
-def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000) -> CategoricalMonteCarlo:
-    """Simulate ``replicates`` independent runs for ``rounds`` update rounds (``key``: PRNG key or int seed)."""
+def compiled_simulation(eco: Ecosystem, rounds: int, method: str = "sufficient", trajectory: bool = True):
+    """(f, alphas, betas): the jitted f(keys, alphas, betas) -> probs of :func:`simulate` and the spec's
+    schedules; alphas and betas may be replaced by other constant-length arrays (sweeps vmap over them)."""
+    if method not in METHODS:
+        raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
+    alphas, betas = _alphas_betas(eco, rounds)
+    capacities = static_sizes(eco, rounds)  # raises for the population limit
+    return _simulator(eco, method, tuple(sorted(capacities.items())), bool(trajectory)), alphas, betas
+
+
+def simulate(
+    eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: str = "sufficient", trajectory: bool = True
+) -> CategoricalMonteCarlo:
+    """Simulate ``replicates`` independent runs for ``rounds`` update rounds (``key``: PRNG key or int seed).
+
+    ``method``: ``"sufficient"`` (default) draws every sample's counts by the cheaper exact route for its size
+    (tokens while N <= m, the multinomial beyond: the cost stops growing with n); ``"raw"`` materialises every
+    token (the reference); ``"multinomial"`` always draws the counts directly. All three have the same law.
+    ``trajectory=False`` keeps only the final round's fits (memory R K m instead of R (T+1) K m).
+    """
     if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
         raise SpecError("replicates", f"must be an integer >= 1, got {replicates!r}")
-    alphas, betas = _alphas_betas(eco, rounds)
-    static_sizes(eco, rounds)  # raises for the population limit
+    run, alphas, betas = compiled_simulation(eco, rounds, method, trajectory)
     seed = None
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
         seed, key = int(key), jax.random.PRNGKey(int(key))
-    probs = _simulator(eco)(jax.random.split(key, replicates), alphas, betas)
+    probs = run(jax.random.split(key, replicates), alphas, betas)
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
-    return CategoricalMonteCarlo(eco, seed, key_data, np.asarray(probs))
+    return CategoricalMonteCarlo(eco, seed, key_data, method, rounds, np.asarray(probs))

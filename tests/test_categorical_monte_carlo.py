@@ -29,14 +29,16 @@ CONSTANT = 1e-12  # SE of an entry constant across replicates (float64 round-off
 PROBS = [[0.5, 0.3, 0.2, 0.0], [0.1, 0.1, 0.4, 0.4], [0.0, 0.0, 0.5, 0.5]]
 
 
+@pytest.mark.parametrize("method", ["sufficient", "raw"])
 @pytest.mark.parametrize("name", list(SETTINGS))
-def test_monte_carlo_matches_exact_moments(name):
-    """E p and Cov p (every pair of models and categories) at every round, and E||p_1 - p_2||^2."""
+def test_monte_carlo_matches_exact_moments(name, method):
+    """E p and Cov p (every pair of models and categories) at every round, and E||p_1 - p_2||^2, for the
+    default path (here m = 4, so it draws tokens for some sources and counts for others) and the raw tokens."""
     options = SETTINGS[name]
     K = {"K1": 1, "K2": 2, "K3": 3}[name[:2]]
     eco = categorical_ecosystem(PROBS[:K], [0.25] * 4, **options)
     exact = nc.iterate_moments(eco, ROUNDS)
-    mc = nc.simulate(eco, ROUNDS, key=sum(map(ord, name)), replicates=REPLICATES)
+    mc = nc.simulate(eco, ROUNDS, key=sum(map(ord, name + method)), replicates=REPLICATES, method=method)
     assert mc.probs.shape == (REPLICATES, ROUNDS + 1, K, 4)
     np.testing.assert_allclose(mc.probs.sum(-1), 1, atol=1e-12)
     for t in range(ROUNDS + 1):

@@ -1,0 +1,79 @@
+"""Counts of categorical samples: N draws from p, reported as how often each of the m categories came up.
+
+Two exact routes to the same law, Multinomial(N, p):
+
+* **tokens**: N uniforms located in the cumulative probabilities (inverse CDF, ``searchsorted``) and counted;
+  cost O(N log m), it materialises the sample itself (the reference; the categorical "raw" path);
+* **multinomial**: the counts drawn directly (``jax.random.multinomial``); cost O(m) whatever N is.
+
+:func:`draw_counts` takes a batch of sources (rows of probabilities, traced sizes, a static capacity >= every
+size) and a route; :func:`cheaper_route` picks the cheaper one for a capacity. A category of probability zero
+never receives a count on either route: the cumulative sums are formed so that adding a zero changes nothing
+(:func:`cumulative`), and a uniform that rounds onto the top of the last interval is put in the last category
+of positive probability.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+ROUTES = ("tokens", "multinomial")
+TOKENS_PER_CATEGORY = 1.0  # tokens are cheaper while N <= this x m (benchmarks/monte_carlo.py measures it)
+TOKEN_BLOCK = 512  # tokens located and counted per step, so memory stays O(block) whatever N is
+_CUMULATIVE_BLOCK = 32
+
+
+def cheaper_route(capacity: int, m: int) -> str:
+    """The route with the smaller cost for samples of up to ``capacity`` tokens over ``m`` categories."""
+    return "tokens" if capacity <= TOKENS_PER_CATEGORY * m else "multinomial"
+
+
+def cumulative(probs):
+    """c_i = p_1 + ... + p_i along the last axis, with c_i = c_(i-1) exactly where p_i = 0.
+
+    Sequential additions inside blocks of 32 categories, then sequential block offsets (a tree-shaped scan, as
+    ``jnp.cumsum`` uses, can round c_i above c_(i-1) for p_i = 0 and so give an absent category mass).
+    """
+    m, b = probs.shape[-1], _CUMULATIVE_BLOCK
+    blocks = -(-m // b)
+    x = jnp.pad(probs, [(0, 0)] * (probs.ndim - 1) + [(0, blocks * b - m)]).reshape(probs.shape[:-1] + (blocks, b))
+    within = [x[..., 0]]
+    for i in range(1, b):
+        within.append(within[-1] + x[..., i])
+    within = jnp.stack(within, -1)
+    offsets = [jnp.zeros(within.shape[:-2])]
+    for j in range(1, blocks):
+        offsets.append(offsets[-1] + within[..., j - 1, -1])
+    total = jnp.stack(offsets, -1)[..., None] + within
+    return total.reshape(probs.shape[:-1] + (blocks * b,))[..., :m]
+
+
+def token_counts(key, probs, sizes, capacity: int):
+    """Counts of ``sizes[s]`` tokens drawn from row s of ``probs`` (S, m) by inverse CDF; ``capacity`` (static)
+    bounds the sizes. Tokens are handled in blocks of :data:`TOKEN_BLOCK`."""
+    S, m = probs.shape
+    cdf = cumulative(probs)
+    top = cdf[:, -1:]
+    last_positive = m - 1 - jnp.argmax(probs[:, ::-1] > 0, axis=-1)
+    block = min(capacity, TOKEN_BLOCK)
+    steps = -(-capacity // block)
+    rows = jnp.broadcast_to(jnp.arange(S)[:, None], (S, block))
+    locate = jax.vmap(lambda c, x: jnp.searchsorted(c, x, side="right"))
+
+    def add_block(i, counts):
+        u = jax.random.uniform(jax.random.fold_in(key, i), (S, block)) * top
+        index = jnp.minimum(locate(cdf, u), last_positive[:, None])
+        kept = (i * block + jnp.arange(block))[None] < sizes[:, None]
+        return counts.at[rows, index].add(kept.astype(counts.dtype))
+
+    return jax.lax.fori_loop(0, steps, add_block, jnp.zeros((S, m)))
+
+
+def draw_counts(key, probs, sizes, capacity: int, route: str):
+    """Multinomial(sizes[s], probs[s]) counts for every row s, by the given route (see the module doc)."""
+    if route == "tokens":
+        return token_counts(key, probs, sizes, capacity)
+    if route == "multinomial":
+        return jax.random.multinomial(key, sizes, probs)
+    raise ValueError(f"route must be one of {ROUTES}, got {route!r}")
