@@ -196,6 +196,7 @@ class LinearMonteCarlo:
     ecosystem: Ecosystem
     seed: int | None
     key: tuple[int, ...]
+    method: str
     thetas: np.ndarray
 
     @property
@@ -210,15 +211,36 @@ class LinearMonteCarlo:
         return np.einsum("...i,ij,...j->...", gap, S, gap)
 
 
+METHODS = ("sufficient", "raw")
+EMBEDDING_SEED = 0  # fixes the orthonormal embedding of a Gram-only design's raw rows
+
+
+def design_rows(design, size: int, method: str) -> np.ndarray:
+    """The rows whose labels the simulation draws, for a design of ``size`` samples.
+
+    The fit sees a design only through X^T X = size S and X^T y ~ N(X^T X theta, sigma^2 X^T X). ``"sufficient"``:
+    the d root rows R (R^T R = size S), so a round draws d labels per source whatever the size. ``"raw"``: all
+    ``size`` rows -- the data when the spec holds them, else Q R with Q (size x d) orthonormal columns (Q^T Q = I,
+    from a QR factorisation with a fixed seed), which has the same Gram.
+    """
+    if method == "sufficient":
+        return design.root_rows(size)
+    if design.data is not None:
+        return design.rows()
+    root = design.root_rows(size)
+    gaussian = np.random.default_rng(EMBEDDING_SEED).standard_normal((size, root.shape[0]))
+    return np.linalg.qr(gaussian)[0] @ root
+
+
 @functools.lru_cache(maxsize=64)
-def _simulator(eco: Ecosystem):
+def _simulator(eco: Ecosystem, method: str = "sufficient"):
     K = eco.K
     family = eco.family
     theta = jnp.asarray(np.asarray(family.theta.evalf(), dtype=float).ravel())
     sigma = float(np.sqrt(float(family.noise_var)))
-    real_X = [jnp.asarray(s.rows()) for s in (*eco.private, eco.public)]
+    real_X = [jnp.asarray(design_rows(s, s.size, method)) for s in (*eco.private, eco.public)]
     real_n = [float(s.size) for s in (*eco.private, eco.public)]
-    synthetic_X = [jnp.asarray(s.rows(eco.n)) for s in family.synthetic_designs(K)]
+    synthetic_X = [jnp.asarray(design_rows(s, eco.n, method)) for s in family.synthetic_designs(K)]
     m = float(eco.n)
 
     def real_data(key):
@@ -272,12 +294,18 @@ def _simulator(eco: Ecosystem):
     return jax.jit(jax.vmap(simulate_one, in_axes=(0, None, None)))
 
 
-def simulate_linear(eco: Ecosystem, rounds: int, key, replicates: int = 1000) -> LinearMonteCarlo:
+def simulate_linear(
+    eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: str = "sufficient"
+) -> LinearMonteCarlo:
     """Simulate ``replicates`` independent runs of the process (designs fixed, labels random).
 
-    ``key`` is a jax PRNG key or an integer seed; the result carries it with the spec.
+    ``key`` is a jax PRNG key or an integer seed; the result carries it with the spec. ``method``:
+    ``"sufficient"`` (default) draws d labels per source on root rows of its design, so the cost does not grow
+    with the sample sizes; ``"raw"`` draws a label for every sample (the reference). Same law (:func:`design_rows`).
     """
     require_linear(eco)
+    if method not in METHODS:
+        raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
         raise SpecError("replicates", f"must be an integer >= 1, got {replicates!r}")
     if eco.n is None:
@@ -286,9 +314,9 @@ def simulate_linear(eco: Ecosystem, rounds: int, key, replicates: int = 1000) ->
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
         seed, key = int(key), jax.random.PRNGKey(int(key))
     alphas, betas = schedules(eco, rounds)
-    thetas = _simulator(eco)(jax.random.split(key, replicates), jnp.asarray(alphas), jnp.asarray(betas))
+    thetas = _simulator(eco, method)(jax.random.split(key, replicates), jnp.asarray(alphas), jnp.asarray(betas))
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
-    return LinearMonteCarlo(eco, seed, key_data, np.asarray(thetas))
+    return LinearMonteCarlo(eco, seed, key_data, method, np.asarray(thetas))
 
 
 # -- the limit -------------------------------------------------------------------------------------------------

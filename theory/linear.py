@@ -147,6 +147,11 @@ class Design:
         X^T y ~ N(X^T X theta, sigma^2 X^T X), so any X with the same Gram and size gives the same law of the fit."""
         if self.data is not None:
             return np.asarray(self.data, dtype=float)
+        return self.root_rows(size)
+
+    def root_rows(self, size: int | None = None) -> np.ndarray:
+        """d rows R = sqrt(size) Lambda^{1/2} V^T with R^T R = size S (S = V Lambda V^T): the smallest data matrix
+        with this design and ``size`` (default its own)."""
         size = self.size if size is None else size
         values, vectors = np.linalg.eigh(np.asarray(self.gram.evalf(), dtype=float))
         return np.sqrt(size * np.clip(values, 0.0, None))[:, None] * vectors.T
