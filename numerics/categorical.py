@@ -270,13 +270,16 @@ def _simulator(eco: Ecosystem, method: str, capacities: tuple[tuple[str, int], .
         s = categorical.smoothing_factor(eco, t, ops=JAX)
         return s * union + (1 - s) / m
 
-    def frequencies(key, probs, sizes, kind):
-        return counts.draw_counts(key, probs, sizes, capacities[kind], routes[kind]) / sizes[:, None]
+    real_sources = {kind: counts.prepare(real_q, routes[kind]) for kind in ("private", "public")}
+
+    def frequencies(key, distributions, rows, sizes, kind):
+        return counts.draw_counts(key, distributions, jnp.asarray(rows), sizes, capacities[kind]) / sizes[:, None]
 
     def real_frequencies(key, plan):
         k_private, k_public = jax.random.split(key)
-        private = frequencies(k_private, real_q[:K], plan.n_private[:, 0], "private")
-        return jnp.concatenate([private, frequencies(k_public, real_q[K:], plan.n_public[None], "public")])
+        private = frequencies(k_private, real_sources["private"], list(range(K)), plan.n_private[:, 0], "private")
+        public = frequencies(k_public, real_sources["public"], [K], plan.n_public[None], "public")
+        return jnp.concatenate([private, public])
 
     def training_set(plan, real, synthetic):
         return (
@@ -301,8 +304,9 @@ def _simulator(eco: Ecosystem, method: str, capacities: tuple[tuple[str, int], .
             if eco.regime != "reuse":
                 real = real_frequencies(k_real, plan)
             sampled = jnp.clip(sampling(fit(union, t - 1)), 0.0, 1.0)  # row j: what model j generates from
-            rows = jnp.broadcast_to(sampled[None], (K, K, m)).reshape(K * K, m)
-            synthetic = frequencies(k_synthetic, rows, plan.n_synthetic.reshape(K * K), "synthetic")
+            models = counts.prepare(sampled, routes["synthetic"])
+            sizes = plan.n_synthetic.reshape(K * K)  # sample (k, j): model j's data for model k
+            synthetic = frequencies(k_synthetic, models, [j for _ in range(K) for j in range(K)], sizes, "synthetic")
             batch = training_set(plan, real, synthetic.reshape(K, K, m))
             union = (t * union + batch) / (t + 1) if eco.regime == "accumulate" else batch
             return (union, real), (fit(union, t) if trajectory else None)

@@ -6,14 +6,17 @@ Two exact routes to the same law, Multinomial(N, p):
   cost O(N log m), it materialises the sample itself (the reference; the categorical "raw" path);
 * **multinomial**: the counts drawn directly (``jax.random.multinomial``); cost O(m) whatever N is.
 
-:func:`draw_counts` takes a batch of sources (rows of probabilities, traced sizes, a static capacity >= every
-size) and a route; :func:`cheaper_route` picks the cheaper one for a capacity. A category of probability zero
+:func:`prepare` readies rows of probabilities for a route (the cumulative sums, once per distribution);
+:func:`draw_counts` then draws a batch of samples from them (a row per sample, traced sizes, a static capacity
+>= every size); :func:`cheaper_route` picks the cheaper route for a capacity. A category of probability zero
 never receives a count on either route: the cumulative sums are formed so that adding a zero changes nothing
 (:func:`cumulative`), and a uniform that rounds onto the top of the last interval is put in the last category
 of positive probability.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -49,13 +52,29 @@ def cumulative(probs):
     return total.reshape(probs.shape[:-1] + (blocks * b,))[..., :m]
 
 
-def token_counts(key, probs, sizes, capacity: int):
-    """Counts of ``sizes[s]`` tokens drawn from row s of ``probs`` (S, m) by inverse CDF; ``capacity`` (static)
+class Distributions(NamedTuple):
+    """Rows of probabilities (D, m) and, for the token route, their cumulative sums and last positive category."""
+
+    probs: jax.Array
+    cdf: jax.Array | None
+    last_positive: jax.Array | None
+
+
+def prepare(probs, route: str) -> Distributions:
+    """What ``route`` needs to sample from the rows of ``probs``; prepare once, draw many samples."""
+    if route not in ROUTES:
+        raise ValueError(f"route must be one of {ROUTES}, got {route!r}")
+    if route == "multinomial":
+        return Distributions(probs, None, None)
+    last_positive = probs.shape[-1] - 1 - jnp.argmax(probs[:, ::-1] > 0, axis=-1)
+    return Distributions(probs, cumulative(probs), last_positive)
+
+
+def token_counts(key, cdf, last_positive, sizes, capacity: int):
+    """Counts of ``sizes[s]`` tokens located by inverse CDF in row s of ``cdf`` (S, m); ``capacity`` (static)
     bounds the sizes. Tokens are handled in blocks of :data:`TOKEN_BLOCK`."""
-    S, m = probs.shape
-    cdf = cumulative(probs)
+    S, m = cdf.shape
     top = cdf[:, -1:]
-    last_positive = m - 1 - jnp.argmax(probs[:, ::-1] > 0, axis=-1)
     block = min(capacity, TOKEN_BLOCK)
     steps = -(-capacity // block)
     rows = jnp.broadcast_to(jnp.arange(S)[:, None], (S, block))
@@ -70,10 +89,9 @@ def token_counts(key, probs, sizes, capacity: int):
     return jax.lax.fori_loop(0, steps, add_block, jnp.zeros((S, m)))
 
 
-def draw_counts(key, probs, sizes, capacity: int, route: str):
-    """Multinomial(sizes[s], probs[s]) counts for every row s, by the given route (see the module doc)."""
-    if route == "tokens":
-        return token_counts(key, probs, sizes, capacity)
-    if route == "multinomial":
-        return jax.random.multinomial(key, sizes, probs)
-    raise ValueError(f"route must be one of {ROUTES}, got {route!r}")
+def draw_counts(key, distributions: Distributions, rows, sizes, capacity: int):
+    """Multinomial(sizes[s], p_rows[s]) counts for every sample s, by the route the distributions were prepared
+    for; ``rows`` (S,) picks each sample's distribution."""
+    if distributions.cdf is None:
+        return jax.random.multinomial(key, sizes, distributions.probs[rows])
+    return token_counts(key, distributions.cdf[rows], distributions.last_positive[rows], sizes, capacity)

@@ -22,7 +22,8 @@ P_VALUE = 1e-4
 
 def draw(route, probs, sizes, capacity, replicates, seed):
     keys = jax.random.split(jax.random.PRNGKey(seed), replicates)
-    f = jax.jit(jax.vmap(lambda k: counts.draw_counts(k, probs, sizes, capacity, route)))
+    distributions, rows = counts.prepare(probs, route), jax.numpy.arange(probs.shape[0])
+    f = jax.jit(jax.vmap(lambda k: counts.draw_counts(k, distributions, rows, sizes, capacity)))
     return np.asarray(f(keys))
 
 
