@@ -64,12 +64,13 @@ sufficient-statistic path of :mod:`numerics.monte_carlo`; categorical and linear
 which fix beta_1 at compile time, so there beta is an outer loop too. They cannot sweep n; the grid's settings
 record the replicates, the seed and the method.
 
-A ``K`` axis needs exchangeable models: every private source the same, W the equal split J/K (or the identity),
-and (linear) one common synthetic design; the K-model ecosystem has the same public source and K copies of the
-private one. Per-model shapes would change with K, so on a K axis each quantity is reported by exchangeability
-for model 1: ``mean``, ``fitted_cov``, ``diversity``, ``error``, ``mc_support`` (and their ``mc_``) -> model 1's
-value; ``spread`` / ``mc_spread`` -> the scalar E||x_1 - x_2||^2 (K >= 2); ``task_error`` -> (2,): model 1's
-error on its own private task (every private task is the same) and on the public one; scalars as they are.
+A ``K`` axis needs exchangeable models: every private source the same, W the equal split J/K or the identity
+(extended as J/K or I_K; a one-model spec extends as J/K), and (linear) one common synthetic design; the
+K-model ecosystem has the same public source and K copies of the private one. Per-model shapes would change
+with K, so on a K axis each quantity is reported by exchangeability for model 1: ``mean``, ``fitted_cov``,
+``diversity``, ``error`` and ``mc_support`` (and their ``mc_`` versions) -> model 1's value; ``spread`` /
+``mc_spread`` -> the scalar E||x_1 - x_2||^2 (K >= 2); ``task_error`` -> (2,): model 1's error on its own
+private task (every private task is the same) and on the public one; scalars as they are.
 ``mean_cov`` has no such reduction and is refused.
 """
 
@@ -516,7 +517,7 @@ def _chunk_size(eco: Ecosystem, rounds: int, replicates: int, chunk_size: int) -
 
 @dataclass(frozen=True)
 class _Slice:
-    """One value of each outer-loop axis: its ecosystem, its compiled point function and its chunks."""
+    """One value of each outer-loop axis: its ecosystem, its compiled point function and its chunks' starts."""
 
     index: int
     outer: dict
@@ -524,6 +525,35 @@ class _Slice:
     compiled: object
     chunk_size: int
     starts: range
+
+
+def _check_monte_carlo(eco: Ecosystem, names, simulated, population: bool, replicates, seed) -> None:
+    if population or eco.n is None:
+        raise SpecError("quantities", f"{list(simulated)} need a finite n (Monte Carlo), not the population limit")
+    if "n" in names:
+        raise SpecError("axes.n", "Monte Carlo quantities cannot sweep n")
+    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 2:
+        raise SpecError("replicates", f"must be an integer >= 2, got {replicates!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise SpecError("seed", f"must be an integer, got {seed!r}")
+
+
+def _settings(eco: Ecosystem, simulated, quantities, exact_population: bool, **given) -> dict:
+    """What made the grid, as plain JSON: the options that matter for its family and quantities."""
+    family = eco.family.name
+    if family == "linear-gaussian":  # the exact quantities are limits: no rounds, no chunks
+        settings = {"limit": len(simulated) < len(quantities)}
+        if simulated:
+            settings |= {"rounds": given["rounds"], "chunk_size": given["chunk_size"]}
+    else:
+        settings = {k: given[k] for k in ("rounds", "population", "tolerance", "chunk_size")}
+    if family == "categorical":
+        closed = not exact_population and eco.n is not None and eco.family.temperature == 1
+        settings["exact"] = "moment recursion" if closed else "population map"
+    if simulated:
+        method = "sufficient" if family == "gaussian" else f"numerics.{family.split('-')[0]}.simulate"
+        settings |= {"replicates": given["replicates"], "seed": given["seed"], "method": method}
+    return settings
 
 
 def sweep(
@@ -562,83 +592,66 @@ def sweep(
         _check_k_axis(eco, quantities, dict(checked)["K"])
     simulated = tuple(q for q in quantities if q in MONTE_CARLO[family])
     if simulated:
-        if population or eco.n is None:
-            raise SpecError("quantities", f"{list(simulated)} need a finite n (Monte Carlo), not the population limit")
-        if "n" in names:
-            raise SpecError("axes.n", "Monte Carlo quantities cannot sweep n")
-        if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 2:
-            raise SpecError("replicates", f"must be an integer >= 2, got {replicates!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise SpecError("seed", f"must be an integer, got {seed!r}")
+        _check_monte_carlo(eco, names, simulated, population, replicates, seed)
     # The categorical and linear simulators fix beta_1 (the initial fit, the reused datasets' sizes) when they
     # are compiled, so with Monte Carlo quantities beta is an outer loop there too.
     beta_outer = bool(simulated) and family != "gaussian"
     is_outer = {name: name in STRUCTURAL or (name == "beta" and beta_outer) for name in names}
     outer_axes = [(name, v) for name, v in checked if is_outer[name]]
     inner_axes = [(name, v) for name, v in checked if not is_outer[name]]
-    inner = tuple(name for name, _ in inner_axes)
-    compiled_quantities = simulated if family == "linear-gaussian" else quantities
     # On a temperature axis the exact quantities are the population map at every tau (see the module doc).
     exact_population = population or (family == "categorical" and "temperature" in names)
+    settings = _settings(
+        eco, simulated, quantities, exact_population, rounds=rounds, population=population, tolerance=tolerance,
+        chunk_size=chunk_size, replicates=replicates, seed=seed,
+    )  # fmt: skip
 
-    settings = {"chunk_size": chunk_size}
-    if family == "linear-gaussian":
-        settings = {"limit": len(simulated) < len(quantities)} | (settings | {"rounds": rounds} if simulated else {})
-    else:
-        settings = {"rounds": rounds, "population": population, "tolerance": tolerance} | settings
-    if family == "categorical":
-        closed = not exact_population and eco.n is not None and eco.family.temperature == 1
-        settings["exact"] = "moment recursion" if closed else "population map"
-    if simulated:
-        method = "sufficient" if family == "gaussian" else f"numerics.{family.split('-')[0]}.simulate"
-        settings |= {"replicates": replicates, "seed": seed, "method": method}
-
+    inner = tuple(name for name, _ in inner_axes)
     inner_shape = tuple(len(v) for _, v in inner_axes)
-    inner_points = itertools.product(*(v for _, v in inner_axes))
-    points = np.array(list(inner_points), dtype=np.float64).reshape(int(np.prod(inner_shape)), len(inner))
+    points = np.array(list(itertools.product(*(v for _, v in inner_axes))), dtype=np.float64)
+    points = points.reshape(int(np.prod(inner_shape)), len(inner))
+    compiled_quantities = simulated if family == "linear-gaussian" else quantities  # linear limits: below
     slices = []
     for index, combination in enumerate(itertools.product(*(v for _, v in outer_axes))):
         outer = {name: value for (name, _), value in zip(outer_axes, combination)}
         eco_s = _ecosystem_at(eco, outer)
         size = _chunk_size(eco_s, rounds, replicates, chunk_size) if simulated else chunk_size
-        compiled = None
+        compiled, starts = None, range(0)
         if compiled_quantities:
-            compiled = _compiled(
-                eco_s,
-                inner,
-                rounds,
-                exact_population,
-                tolerance,
-                compiled_quantities,
-                replicates if simulated else 0,
-                seed,
-            )
-        starts = range(0, len(points), size) if compiled_quantities else range(0)
+            mc = (replicates, seed) if simulated else (0, 0)
+            compiled = _compiled(eco_s, inner, rounds, exact_population, tolerance, compiled_quantities, *mc)
+            starts = range(0, len(points), size)
         slices.append(_Slice(index, outer, eco_s, compiled, size, starts))
 
-    devices = jax.devices()
     store = _Checkpoint(checkpoint, eco, checked, quantities, settings) if checkpoint is not None else None
-    chunks = [(s, start) for s in slices for start in s.starts]
+    computed = _run_chunks(slices, points, store, bool(outer_axes), progress)
+    per_slice = []
+    for s in slices:
+        values = {q: v.reshape(inner_shape + v.shape[1:]) for q, v in computed[s.index].items()}
+        if family == "linear-gaussian" and len(simulated) < len(quantities):
+            values |= _linear_values(s.eco, inner_axes, [q for q in quantities if q not in simulated])
+        per_slice.append(_on_k_axis(values, len(inner_shape)) if "K" in names else values)
+    return Grid(tuple(checked), _assemble(per_slice, outer_axes, inner_axes, names), eco.describe(), settings)
+
+
+def _run_chunks(slices: list[_Slice], points: np.ndarray, store, tagged: bool, progress: bool) -> dict:
+    """Every slice's chunks under one progress bar, loaded from the checkpoint where saved; returns, per slice,
+    {quantity: values over the points}. Chunk files are named by slice (when ``tagged``) and index."""
+    devices = jax.devices()
     computed: dict[int, list] = {s.index: [] for s in slices}
+    chunks = [(s, start) for s in slices for start in s.starts]
     for s, start in tqdm(chunks, desc="sweep", unit="chunk", disable=not progress):
-        tag = (s.index if outer_axes else None, start // s.chunk_size)
+        tag = (s.index if tagged else None, start // s.chunk_size)
         saved = store.load(tag, s.outer) if store else None
         if saved is None:
             saved = _evaluate_sharded(s.compiled, points[start : start + s.chunk_size], devices)
             if store:
                 store.save(tag, s.outer, saved)
         computed[s.index].append(saved)
-
-    per_slice = []
-    for s in slices:
-        parts = computed[s.index]
-        values = {q: np.concatenate([p[q] for p in parts]) for q in parts[0]} if parts else {}
-        values = {q: v.reshape(inner_shape + v.shape[1:]) for q, v in values.items()}
-        if family == "linear-gaussian" and len(simulated) < len(quantities):
-            exact = [q for q in quantities if q not in simulated]
-            values |= _linear_values(s.eco, inner_axes, exact)
-        per_slice.append(_on_k_axis(values, len(inner_shape)) if "K" in names else values)
-    return Grid(tuple(checked), _assemble(per_slice, outer_axes, inner_axes, names), eco.describe(), settings)
+    return {
+        i: {q: np.concatenate([p[q] for p in parts]) for q in parts[0]} if parts else {}
+        for i, parts in computed.items()
+    }
 
 
 def _assemble(per_slice: list[dict], outer_axes, inner_axes, names) -> dict[str, np.ndarray]:
