@@ -10,8 +10,9 @@ A config has the tables (see ``examples/*.toml``, one per family)::
                       categorical: probs, size; linear-gaussian designs: gram, size)
     [[private]]       one table per model, the same fields
     [simulate]        rounds, replicates, seed
-    [sweep]           rounds, quantities, population, chunk_size, and [sweep.axes]: name = [values] or
-                      {start, stop, num}
+    [sweep]           rounds, quantities, population, chunk_size, replicates and seed (for the mc_*
+                      quantities), and [sweep.axes]: name = [values] or {start, stop, num}, name one of
+                      alpha, beta, n, K, temperature (see :mod:`numerics.sweeps`)
     [output]          folder
 
 A string where a fraction is expected ("alpha") makes it a symbol (for ``derive``). Every problem -- an
@@ -56,6 +57,8 @@ JOBS = {
         "quantities": (list, ["spread"]),
         "population": (bool, False),
         "chunk_size": (int, 4096),
+        "replicates": (int, 1000),
+        "seed": (int, 0),
         "axes": (dict, None),
     },
     "output": {"folder": (str, None)},

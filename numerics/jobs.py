@@ -232,7 +232,7 @@ def _scalar_view(grid, quantity: str):
     """A per-point scalar for the figure: models 1-2 for pairwise quantities, model 1 task 1 for tables."""
     value = grid[quantity]
     extra = value.ndim - len(grid.axes)
-    if quantity == "spread" and extra == 2:
+    if quantity in ("spread", "mc_spread") and extra == 2:
         return value[..., 0, 1], f"{quantity} between models 1 and 2"
     return value[(...,) + (0,) * extra], quantity + (" [first entry]" if extra else "")
 
@@ -267,6 +267,8 @@ def sweep(config, report, progress: bool = True) -> dict:
         rounds=settings["rounds"],
         population=settings["population"],
         chunk_size=settings["chunk_size"],
+        replicates=settings["replicates"],
+        seed=settings["seed"],
         progress=progress,
     )
     result = _header(config, "sweep") | {

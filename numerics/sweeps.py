@@ -6,8 +6,12 @@ settings that made it; ``Grid.save`` / ``Grid.load`` round-trip it losslessly. T
 with a progress bar; with ``checkpoint=folder`` each finished chunk is saved, and a rerun resumes from them.
 When several devices are visible each chunk is sharded across them (``jax.sharding``); the result is the same.
 
-Swept parameters: ``alpha``, ``beta`` (constant over rounds) and ``n`` (training-set size). Quantities, computed
-from the final state (E[.] under the exact recursion, the values themselves under ``population=True``):
+Swept parameters: ``alpha``, ``beta`` (constant over rounds), ``n`` (training-set size, Gaussian), ``K`` (number
+of models) and ``temperature`` (categorical sampling temperature tau). alpha, beta and n are inputs of one
+compiled function, vmapped over the grid. K and tau change array shapes or the compiled program, so they are an
+outer Python loop: for each value the modified ecosystem is built and its own compiled sweep runs over the other
+axes; the results are stacked in the order the axes were given. Quantities, computed from the final state (E[.]
+under the exact recursion, the values themselves under ``population=True``):
 
 ==================  ================  ==============================================================
 name                shape             value
@@ -24,20 +28,55 @@ name                shape             value
 ``mc_spread``       (K, K)            Monte Carlo mean of ||m_k - m_l||^2
 ==================  ================  ==============================================================
 
-Categorical ecosystems (exact moment recursion; the population map where tau != 1 or with ``population``):
-``mean`` (K, m) E p_k, ``diversity`` (K,) E[1 - sum_i p_ki^2], ``spread`` (K, K) E||p_k - p_l||^2, over alpha
-and beta. Linear-Gaussian ecosystems (the exact limit laws; ``rounds`` is not used): ``spread`` (K, K),
-``error`` (K,) lim E||theta_k - theta*||^2 and ``spectral_radius`` () of Q, over alpha and beta (NaN where
-rho(Q) >= 1: no limit).
+Categorical ecosystems (p_k: model k's probabilities over m categories):
 
-Each Monte Carlo quantity comes with its standard error (``mc_spread_se``, ...): ``replicates`` runs of the
-sampling process (the sufficient-statistic path of :mod:`numerics.monte_carlo`) from the same ``key`` at every
-grid point (common random numbers, so differences across the grid are not sampling noise); they sweep alpha
-and beta, and the grid's settings record the replicates and the seed.
+==================  ================  ==============================================================
+``mean``            (K, m)            E p_k (exact moment recursion; see below for the population map)
+``diversity``       (K,)              E[1 - sum_i p_ki^2]
+``spread``          (K, K)            E||p_k - p_l||^2
+``mc_mean``         (K, m)            Monte Carlo mean of p_k at the final round
+``mc_diversity``    (K,)              Monte Carlo mean of 1 - sum_i p_ki^2
+``mc_spread``       (K, K)            Monte Carlo mean of ||p_k - p_l||^2
+``mc_support``      (K,)              Monte Carlo mean of #{i: p_ki > 0}, categories model k still holds
+==================  ================  ==============================================================
+
+The exact quantities use the moment recursion when it closes (tau = 1, finite n, not ``population``) and the
+population map otherwise; ``Grid.settings["exact"]`` says which. On a ``temperature`` axis they are the
+population map at every tau (tau = 1 included, so the axis never changes its meaning mid-way); the Monte Carlo
+quantities run the actual sampling at each tau.
+
+Linear-Gaussian ecosystems (theta_k: model k's fitted parameter, theta* the truth):
+
+==================  ================  ==============================================================
+``spread``          (K, K)            lim E||theta_k - theta_l||^2 (the exact limit law; NaN where
+                                      rho(Q) >= 1: no limit; ``rounds`` is not used)
+``error``           (K,)              lim E||theta_k - theta*||^2 (likewise)
+``spectral_radius`` ()                rho(Q)
+``mc_error``        (K,)              Monte Carlo mean of ||theta_k - theta*||^2 after ``rounds`` rounds
+``mc_spread``       (K, K)            Monte Carlo mean of ||theta_k - theta_l||^2 after ``rounds`` rounds
+==================  ================  ==============================================================
+
+Each Monte Carlo quantity comes with its standard error (``mc_spread_se``, ...), std / sqrt(R) over the
+``replicates`` R runs of the sampling process, all from the one ``seed`` at every grid point (common random
+numbers, so differences across the grid are not sampling noise): the same keys as ``simulate(eco at the point,
+rounds, key=seed, replicates=R)`` of the family, so a point's value equals that run's. Gaussian: the
+sufficient-statistic path of :mod:`numerics.monte_carlo`; categorical and linear: their families' simulators,
+which fix beta_1 at compile time, so there beta is an outer loop too. They cannot sweep n; the grid's settings
+record the replicates, the seed and the method.
+
+A ``K`` axis needs exchangeable models: every private source the same, W the equal split J/K or the identity
+(extended as J/K or I_K; a one-model spec extends as J/K), and (linear) one common synthetic design; the
+K-model ecosystem has the same public source and K copies of the private one. Per-model shapes would change
+with K, so on a K axis each quantity is reported by exchangeability for model 1: ``mean``, ``fitted_cov``,
+``diversity``, ``error`` and ``mc_support`` (and their ``mc_`` versions) -> model 1's value; ``spread`` /
+``mc_spread`` -> the scalar E||x_1 - x_2||^2 (K >= 2); ``task_error`` -> (2,): model 1's error on its own
+private task (every private task is the same) and on the public one; scalars as they are.
+``mean_cov`` has no such reduction and is refused.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import itertools
@@ -50,6 +89,7 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
+import sympy
 from jax.flatten_util import ravel_pytree
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from tqdm import tqdm
@@ -59,15 +99,37 @@ from theory.rounds import round_plan
 from theory.spec import Ecosystem, SpecError
 
 from . import categorical as categorical_numerics
+from . import linear as linear_numerics
 from .iterate import recursion
 from .jax_ops import JAX
 from .linear import long_run_grid
 from .monte_carlo import compiled_simulation
 
-SWEPT = ("alpha", "beta", "n")
-CATEGORICAL = ("mean", "diversity", "spread")
-LINEAR = ("spread", "error", "spectral_radius")
-MONTE_CARLO = ("mc_mean", "mc_fitted_cov", "mc_spread")
+SWEPT = ("alpha", "beta", "n", "K", "temperature")
+STRUCTURAL = ("K", "temperature")  # change array shapes or the compiled program: an outer loop, not a vmapped axis
+EXACT = {
+    "gaussian": ("mean", "fitted_cov", "mean_cov", "spread", "task_error", "spectral_radius", "converged_at"),
+    "categorical": ("mean", "diversity", "spread"),
+    "linear-gaussian": ("spread", "error", "spectral_radius"),
+}
+MONTE_CARLO = {
+    "gaussian": ("mc_mean", "mc_fitted_cov", "mc_spread"),
+    "categorical": ("mc_mean", "mc_diversity", "mc_spread", "mc_support"),
+    "linear-gaussian": ("mc_error", "mc_spread"),
+}
+# On a K axis: the index into a point's value that keeps model 1's entry (models 1 and 2 for pairwise ones).
+ON_K_AXIS = {
+    "mean": (0,),
+    "fitted_cov": (0,),
+    "diversity": (0,),
+    "support": (0,),
+    "error": (0,),
+    "spread": (0, 1),
+    "task_error": (0, [0, -1]),
+    "spectral_radius": (),
+    "converged_at": (),
+}
+PAIRWISE = ("spread", "mc_spread")
 MEMORY_PER_CHUNK = 2**28  # bytes of Monte Carlo trajectories held per chunk
 
 
@@ -187,11 +249,10 @@ def _check_axes(eco: Ecosystem, axes: dict) -> list[tuple[str, np.ndarray]]:
         values = np.asarray(values, dtype=np.float64).ravel()
         if values.size == 0 or not np.all(np.isfinite(values)):
             raise SpecError(f"axes.{name}", "needs one or more finite values")
-        if name in ("alpha", "beta"):
-            if not eco.is_constant:
-                raise SpecError(f"axes.{name}", "the spec has an alpha/beta schedule; sweep a constant spec")
-            if values.min() < 0 or values.max() > 1:
-                raise SpecError(f"axes.{name}", "values must lie in [0, 1]")
+        if not eco.is_constant:
+            raise SpecError(f"axes.{name}", "the spec has an alpha/beta schedule; sweep a constant spec")
+        if name in ("alpha", "beta") and (values.min() < 0 or values.max() > 1):
+            raise SpecError(f"axes.{name}", "values must lie in [0, 1]")
         if name == "n":
             if eco.n is None:
                 raise SpecError("axes.n", "the spec is the population limit (n = None); give it a finite n")
@@ -199,19 +260,87 @@ def _check_axes(eco: Ecosystem, axes: dict) -> list[tuple[str, np.ndarray]]:
                 raise SpecError("axes.n", "values must be whole numbers >= 1")
             if eco.estimator == "unbiased" and values.min() < 2:
                 raise SpecError("axes.n", "the unbiased estimator needs n >= 2")
+        if name == "K":
+            if values.min() < 1 or np.any(values != np.round(values)):
+                raise SpecError("axes.K", "values must be whole numbers >= 1 (numbers of models)")
+            values = values.astype(np.int64)
+        if name == "temperature":
+            if eco.family.name != "categorical":
+                raise SpecError(
+                    "axes.temperature", f"only categorical models sample at a temperature, not {eco.family.name}"
+                )
+            if values.min() <= 0:
+                raise SpecError("axes.temperature", "values must be > 0")
         checked.append((name, values))
     return checked
+
+
+def _without_name(source) -> dict:
+    return {f.name: getattr(source, f.name) for f in dataclasses.fields(source) if f.name != "name"}
+
+
+def _mixing_rule(eco: Ecosystem) -> str:
+    """How W extends to K models: ``"equal"`` (J / K) or ``"self"`` (I, every model on its own outputs)."""
+    K = eco.K
+    if eco.mixing == sympy.ImmutableMatrix(K, K, [sympy.Rational(1, K)] * K * K):
+        return "equal"
+    if K >= 2 and eco.mixing == sympy.eye(K):
+        return "self"
+    raise SpecError("axes.K", "a K axis needs exchangeable models: mixing must be the equal split J/K or the identity")
+
+
+def _check_k_axis(eco: Ecosystem, quantities, values: np.ndarray) -> None:
+    """K models are only defined from a spec whose models are exchangeable (see the module doc)."""
+    first = _without_name(eco.private[0])
+    if any(_without_name(s) != first for s in eco.private[1:]):
+        raise SpecError("axes.K", "a K axis needs exchangeable models: every private source must be the same")
+    _mixing_rule(eco)
+    synthetic = getattr(eco.family, "synthetic", None)
+    if synthetic and any(_without_name(s) != _without_name(synthetic[0]) for s in synthetic[1:]):
+        raise SpecError("axes.K", "a K axis needs exchangeable models: give one common synthetic design")
+    for q in quantities:
+        if q.removeprefix("mc_") not in ON_K_AXIS:
+            raise SpecError("quantities", f"{q!r} has no per-model reduction on a K axis; see numerics.sweeps")
+    pairwise = [q for q in quantities if q in PAIRWISE]
+    if pairwise and values.min() < 2:
+        raise SpecError("axes.K", f"{pairwise} compare models 1 and 2: K values must be >= 2")
+
+
+def _with_models(eco: Ecosystem, K: int) -> Ecosystem:
+    """The same ecosystem with K exchangeable models: the public source, K copies of the private one, W extended."""
+    private = tuple(dataclasses.replace(eco.private[0], name=f"private[{k}]") for k in range(K))
+    mixing = None if _mixing_rule(eco) == "equal" else np.eye(K, dtype=int)
+    family = eco.family
+    if getattr(family, "synthetic", None):
+        family = dataclasses.replace(family, synthetic=family.synthetic[0])
+    return eco.with_options(private=private, mixing=mixing, family=family)
+
+
+def _ecosystem_at(eco: Ecosystem, outer: dict) -> Ecosystem:
+    """The spec at one value of each outer-loop axis (K, temperature; beta where the simulator fixes beta_1)."""
+    if "K" in outer:
+        eco = _with_models(eco, int(outer["K"]))
+    if "temperature" in outer:
+        eco = eco.with_options(family=dataclasses.replace(eco.family, temperature=float(outer["temperature"])))
+    if "beta" in outer:
+        eco = eco.with_options(beta=float(outer["beta"]))
+    return eco
+
+
+def _defaults(eco: Ecosystem) -> dict:
+    """The spec's alpha, beta and n: the values of the parameters a grid does not sweep."""
+    return {
+        "alpha": float(eco.alpha_at(1)) if eco.is_constant else 0.0,
+        "beta": float(eco.beta_at(1)),
+        "n": float(eco.n) if eco.n is not None else 0.0,
+    }
 
 
 def _point_function(eco: Ecosystem, names: tuple[str, ...], rounds: int, population: bool, tolerance: float):
     """f(swept values (len(names),)) -> {quantity: value} at one grid point; the other parameters are the spec's."""
     run = recursion(eco, rounds, population=population, trajectory=False)
     table = _quantities(eco, population)
-    defaults = {
-        "alpha": float(eco.alpha_at(1)) if eco.is_constant else 0.0,
-        "beta": float(eco.beta_at(1)),
-        "n": float(eco.n) if eco.n is not None else 0.0,
-    }
+    defaults = _defaults(eco)
 
     def at(swept, quantities):
         values = defaults | {name: swept[i] for i, name in enumerate(names)}
@@ -231,52 +360,14 @@ def _point_function(eco: Ecosystem, names: tuple[str, ...], rounds: int, populat
     return at
 
 
-def _monte_carlo_function(eco: Ecosystem, names, rounds: int, replicates: int, seed: int):
-    """f(swept values) -> {mc quantity: value, mc quantity_se: its standard error} at the final round."""
-    run, _, _ = compiled_simulation(eco, rounds, replicates, "sufficient")
-    key = jax.random.PRNGKey(seed)
-    defaults = {"alpha": float(eco.alpha_at(1)) if eco.is_constant else 0.0, "beta": float(eco.beta_at(1))}
-
-    def at(swept, quantities):
-        values = defaults | {name: swept[i] for i, name in enumerate(names)}
-        means, covs = run(key, jnp.full(rounds, values["alpha"]), jnp.full(rounds, values["beta"]))
-        final = means[:, -1]
-        samples = {
-            "mc_mean": final,
-            "mc_fitted_cov": covs[:, -1],
-            "mc_spread": ((final[:, :, None] - final[:, None]) ** 2).sum(-1),
-        }
-        out = {}
-        for q in quantities:
-            out[q] = samples[q].mean(0)
-            out[f"{q}_se"] = samples[q].std(0, ddof=1) / jnp.sqrt(replicates)
-        return out
-
-    return at
-
-
-@functools.lru_cache(maxsize=32)
-def _compiled(eco: Ecosystem, names, rounds, population, tolerance, quantities, replicates, seed):
-    exact = [q for q in quantities if q not in MONTE_CARLO]
-    simulated = [q for q in quantities if q in MONTE_CARLO]
-    at = _point_function(eco, names, rounds, population, tolerance)
-    mc = _monte_carlo_function(eco, names, rounds, replicates, seed) if simulated else None
-
-    def point(swept):
-        return at(swept, exact) | (mc(swept, simulated) if simulated else {})
-
-    return jax.jit(jax.vmap(point))
-
-
-@functools.lru_cache(maxsize=32)
-def _categorical_compiled(eco: Ecosystem, names, rounds: int, population: bool, quantities):
-    """vmapped f(swept (alpha, beta) values) -> {quantity: value} after ``rounds`` rounds (see module doc)."""
+def _categorical_point_function(eco: Ecosystem, names, rounds: int, population: bool, tolerance: float):
+    """The exact moment recursion (tau = 1, finite n) or else the population map, after ``rounds`` rounds."""
     exact = not population and eco.n is not None and eco.family.temperature == 1
     run = (categorical_numerics.moment_recursion if exact else categorical_numerics.population_recursion)(eco)
     K, m = eco.K, eco.dim
-    defaults = {"alpha": float(eco.alpha_at(1)), "beta": float(eco.beta_at(1))}
+    defaults = _defaults(eco)
 
-    def point(swept):
+    def at(swept, quantities):
         values = defaults | {name: swept[i] for i, name in enumerate(names)}
         out = run(jnp.full(rounds, values["alpha"]), jnp.full(rounds, values["beta"]))
         mean, cov = (out[0][-1], out[1][-1]) if exact else (out[-1], jnp.zeros((K * m, K * m)))
@@ -289,6 +380,96 @@ def _categorical_compiled(eco: Ecosystem, names, rounds: int, population: bool, 
             "spread": ((probs[:, None] - probs[None]) ** 2).sum(-1) + total[:, None] + total[None] - 2 * cross,
         }
         return {q: table[q] for q in quantities}
+
+    return at
+
+
+def _pairwise_squared_distance(x):
+    """(R, K, ...) -> (R, K, K): ||x_k - x_l||^2 per replicate."""
+    gap = x[:, :, None] - x[:, None]
+    return (gap**2).reshape(gap.shape[:3] + (-1,)).sum(-1)
+
+
+def _family_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
+    """g(alphas (T,), betas (T,)) -> {mc quantity: per-replicate values (R, ...)} at the final round.
+
+    The one place the sweeps call the families' simulators: the Gaussian ``compiled_simulation`` (sufficient
+    statistics, one key), and the jitted f(keys (R, 2), alphas, betas) of ``numerics.categorical._simulator`` /
+    ``numerics.linear._simulator`` with the keys ``simulate(eco, rounds, key=seed, replicates=R)`` splits.
+    """
+    family = eco.family.name
+    key = jax.random.PRNGKey(seed)
+    if family == "gaussian":
+        run, _, _ = compiled_simulation(eco, rounds, replicates, "sufficient")
+
+        def gaussian_samples(alphas, betas):
+            means, covs = run(key, alphas, betas)
+            return {
+                "mc_mean": means[:, -1],
+                "mc_fitted_cov": covs[:, -1],
+                "mc_spread": _pairwise_squared_distance(means[:, -1]),
+            }
+
+        return gaussian_samples
+    keys = jax.random.split(key, replicates)
+    if family == "categorical":
+        simulator = categorical_numerics._simulator(eco)
+
+        def categorical_samples(alphas, betas):
+            probs = simulator(keys, alphas, betas)[:, -1]  # (R, K, m)
+            return {
+                "mc_mean": probs,
+                "mc_diversity": 1 - (probs**2).sum(-1),
+                "mc_spread": _pairwise_squared_distance(probs),
+                "mc_support": (probs > 0).sum(-1).astype(jnp.float64),
+            }
+
+        return categorical_samples
+    simulator = linear_numerics._simulator(eco)
+    theta = jnp.asarray(np.asarray(eco.family.theta.evalf(), dtype=float).ravel())
+
+    def linear_samples(alphas, betas):
+        thetas = simulator(keys, alphas, betas)[:, -1]  # (R, K, d)
+        return {"mc_error": ((thetas - theta) ** 2).sum(-1), "mc_spread": _pairwise_squared_distance(thetas)}
+
+    return linear_samples
+
+
+def _replicate_summary(samples: dict, replicates: int) -> dict:
+    """{q: the mean over the replicates (axis 0), q_se: its standard error std / sqrt(R) (ddof = 1)}."""
+    out = {}
+    for q, x in samples.items():
+        out[q] = x.mean(0)
+        out[f"{q}_se"] = x.std(0, ddof=1) / jnp.sqrt(replicates)
+    return out
+
+
+def _monte_carlo_function(eco: Ecosystem, names, rounds: int, replicates: int, seed: int):
+    """f(swept values, quantities) -> {mc quantity: mean, mc quantity_se: standard error} at the final round."""
+    sampler = _family_sampler(eco, rounds, replicates, seed)
+    defaults = _defaults(eco)
+
+    def at(swept, quantities):
+        values = defaults | {name: swept[i] for i, name in enumerate(names)}
+        samples = sampler(jnp.full(rounds, values["alpha"]), jnp.full(rounds, values["beta"]))
+        return _replicate_summary({q: samples[q] for q in quantities}, replicates)
+
+    return at
+
+
+EXACT_POINT = {"gaussian": _point_function, "categorical": _categorical_point_function}
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(eco: Ecosystem, names, rounds, population, tolerance, quantities, replicates, seed):
+    """jit(vmap(f)): f(swept values) -> {quantity: value} at one grid point, exact and Monte Carlo together."""
+    simulated = [q for q in quantities if q in MONTE_CARLO[eco.family.name]]
+    exact = [q for q in quantities if q not in simulated]
+    at = EXACT_POINT[eco.family.name](eco, names, rounds, population, tolerance) if exact else None
+    mc = _monte_carlo_function(eco, names, rounds, replicates, seed) if simulated else None
+
+    def point(swept):
+        return (at(swept, exact) if exact else {}) | (mc(swept, simulated) if simulated else {})
 
     return jax.jit(jax.vmap(point))
 
@@ -309,18 +490,70 @@ def _linear_values(eco: Ecosystem, checked, quantities) -> dict[str, np.ndarray]
                 table["error"][i, j] = law.task_error()
                 table["spread"][i, j] = [[law.squared_distance(k, l) for l in range(K)] for k in range(K)]
     order = [name for name, _ in checked]
-    shape = tuple(len(v) for _, v in checked)
     values = {}
-    for q in quantities:
-        value = table[q]  # axes (alpha, beta) first; drop the unswept one, transpose to the sweep's axis order
-        if "alpha" not in order:
-            value = value[0]
-        elif "beta" not in order:
-            value = value[:, 0]
-        elif order == ["beta", "alpha"]:
-            value = np.swapaxes(value, 0, 1)
-        values[q] = value.reshape(shape + value.shape[len(shape) :])
+    for q in quantities:  # axes (alpha, beta) first: drop the unswept ones, then the sweep's axis order
+        value = table[q][tuple(slice(None) if name in order else 0 for name in ("alpha", "beta"))]
+        values[q] = np.swapaxes(value, 0, 1) if order == ["beta", "alpha"] else value
     return values
+
+
+def _on_k_axis(values: dict, lead: int) -> dict:
+    """Model 1's value (models 1 and 2 for pairwise ones) of each quantity; ``lead`` grid axes come first."""
+    out = {}
+    for q, value in values.items():
+        index = ON_K_AXIS[q.removeprefix("mc_").removesuffix("_se")]
+        flat = value.reshape((-1,) + value.shape[lead:])[(slice(None),) + index]
+        out[q] = flat.reshape(value.shape[:lead] + flat.shape[1:])
+    return out
+
+
+def _chunk_size(eco: Ecosystem, rounds: int, replicates: int, chunk_size: int) -> int:
+    """At most ``chunk_size`` points, and few enough that a chunk's Monte Carlo trajectories fit the budget."""
+    K, d = eco.K, eco.dim
+    per_round = {"gaussian": K * (d + d * d), "categorical": K * d, "linear-gaussian": K * d}[eco.family.name]
+    per_point = replicates * (rounds + 1) * per_round * 8 * 3
+    return max(1, min(chunk_size, MEMORY_PER_CHUNK // per_point))
+
+
+@dataclass(frozen=True)
+class _Slice:
+    """One value of each outer-loop axis: its ecosystem, its compiled point function and its chunks' starts."""
+
+    index: int
+    outer: dict
+    eco: Ecosystem
+    compiled: object
+    chunk_size: int
+    starts: range
+
+
+def _check_monte_carlo(eco: Ecosystem, names, simulated, population: bool, replicates, seed) -> None:
+    if population or eco.n is None:
+        raise SpecError("quantities", f"{list(simulated)} need a finite n (Monte Carlo), not the population limit")
+    if "n" in names:
+        raise SpecError("axes.n", "Monte Carlo quantities cannot sweep n")
+    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 2:
+        raise SpecError("replicates", f"must be an integer >= 2, got {replicates!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise SpecError("seed", f"must be an integer, got {seed!r}")
+
+
+def _settings(eco: Ecosystem, simulated, quantities, exact_population: bool, **given) -> dict:
+    """What made the grid, as plain JSON: the options that matter for its family and quantities."""
+    family = eco.family.name
+    if family == "linear-gaussian":  # the exact quantities are limits: no rounds, no chunks
+        settings = {"limit": len(simulated) < len(quantities)}
+        if simulated:
+            settings |= {"rounds": given["rounds"], "chunk_size": given["chunk_size"]}
+    else:
+        settings = {k: given[k] for k in ("rounds", "population", "tolerance", "chunk_size")}
+    if family == "categorical":
+        closed = not exact_population and eco.n is not None and eco.family.temperature == 1
+        settings["exact"] = "moment recursion" if closed else "population map"
+    if simulated:
+        method = "sufficient" if family == "gaussian" else f"numerics.{family.split('-')[0]}.simulate"
+        settings |= {"replicates": given["replicates"], "seed": given["seed"], "method": method}
+    return settings
 
 
 def sweep(
@@ -343,14 +576,9 @@ def sweep(
     if rounds < 1:
         raise SpecError("rounds", "a sweep needs at least one update round")
     quantities = tuple([quantities] if isinstance(quantities, str) else quantities)
-    known = {
-        "gaussian": lambda: set(_quantities(eco, population)) | {"spectral_radius", "converged_at"} | set(MONTE_CARLO),
-        "categorical": lambda: set(CATEGORICAL),
-        "linear-gaussian": lambda: set(LINEAR),
-    }
-    if family not in known:
+    if family not in EXACT:
         raise SpecError("family", f"sweeps are not available for {family} ecosystems")
-    known = known[family]()
+    known = EXACT[family] + MONTE_CARLO[family]
     for q in quantities:
         if q not in known:
             raise SpecError("quantities", f"unknown quantity {q!r}; known: {sorted(known)}")
@@ -359,49 +587,84 @@ def sweep(
     checked = _check_axes(eco, axes)
     names = tuple(name for name, _ in checked)
     if family != "gaussian" and "n" in names:
-        raise SpecError("axes.n", f"{family} sweeps run over alpha and beta")
-    if family == "linear-gaussian":
-        values = _linear_values(eco, checked, quantities)
-        return Grid(tuple(checked), values, eco.describe(), {"limit": True})
-    simulated = [q for q in quantities if q in MONTE_CARLO]
+        raise SpecError("axes.n", f"{family} sweeps run over alpha, beta, K and (categorical) temperature")
+    if "K" in names:
+        _check_k_axis(eco, quantities, dict(checked)["K"])
+    simulated = tuple(q for q in quantities if q in MONTE_CARLO[family])
     if simulated:
-        if population or eco.n is None:
-            raise SpecError("quantities", f"{simulated} need a finite n (Monte Carlo), not the population limit")
-        if "n" in names:
-            raise SpecError("axes.n", "Monte Carlo quantities sweep alpha and beta only")
-        if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 2:
-            raise SpecError("replicates", f"must be an integer >= 2, got {replicates!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise SpecError("seed", f"must be an integer, got {seed!r}")
-        K, d = eco.K, eco.dim
-        per_point = replicates * (rounds + 1) * K * (d + d * d) * 8 * 3
-        chunk_size = max(1, min(chunk_size, MEMORY_PER_CHUNK // per_point))
-    shape = tuple(len(v) for _, v in checked)
-    points = np.array(list(itertools.product(*(v for _, v in checked))), dtype=np.float64).reshape(-1, len(names))
-    settings = {"rounds": rounds, "population": population, "tolerance": tolerance, "chunk_size": chunk_size}
-    if simulated:
-        settings |= {"replicates": replicates, "seed": seed, "method": "sufficient"}
-    if family == "categorical":
-        compiled = _categorical_compiled(eco, names, rounds, population, quantities)
-    else:
-        compiled = _compiled(
-            eco, names, rounds, population, tolerance, quantities, replicates if simulated else 0, seed
-        )
-    devices = jax.devices()
+        _check_monte_carlo(eco, names, simulated, population, replicates, seed)
+    # The categorical and linear simulators fix beta_1 (the initial fit, the reused datasets' sizes) when they
+    # are compiled, so with Monte Carlo quantities beta is an outer loop there too.
+    beta_outer = bool(simulated) and family != "gaussian"
+    is_outer = {name: name in STRUCTURAL or (name == "beta" and beta_outer) for name in names}
+    outer_axes = [(name, v) for name, v in checked if is_outer[name]]
+    inner_axes = [(name, v) for name, v in checked if not is_outer[name]]
+    # On a temperature axis the exact quantities are the population map at every tau (see the module doc).
+    exact_population = population or (family == "categorical" and "temperature" in names)
+    settings = _settings(
+        eco, simulated, quantities, exact_population, rounds=rounds, population=population, tolerance=tolerance,
+        chunk_size=chunk_size, replicates=replicates, seed=seed,
+    )  # fmt: skip
+
+    inner = tuple(name for name, _ in inner_axes)
+    inner_shape = tuple(len(v) for _, v in inner_axes)
+    points = np.array(list(itertools.product(*(v for _, v in inner_axes))), dtype=np.float64)
+    points = points.reshape(int(np.prod(inner_shape)), len(inner))
+    compiled_quantities = simulated if family == "linear-gaussian" else quantities  # linear limits: below
+    slices = []
+    for index, combination in enumerate(itertools.product(*(v for _, v in outer_axes))):
+        outer = {name: value for (name, _), value in zip(outer_axes, combination)}
+        eco_s = _ecosystem_at(eco, outer)
+        size = _chunk_size(eco_s, rounds, replicates, chunk_size) if simulated else chunk_size
+        compiled, starts = None, range(0)
+        if compiled_quantities:
+            mc = (replicates, seed) if simulated else (0, 0)
+            compiled = _compiled(eco_s, inner, rounds, exact_population, tolerance, compiled_quantities, *mc)
+            starts = range(0, len(points), size)
+        slices.append(_Slice(index, outer, eco_s, compiled, size, starts))
+
     store = _Checkpoint(checkpoint, eco, checked, quantities, settings) if checkpoint is not None else None
-    results: list[dict] = []
-    starts = range(0, len(points), chunk_size)
-    for index, start in enumerate(tqdm(starts, desc="sweep", unit="chunk", disable=not progress)):
-        saved = store.load(index) if store else None
+    computed = _run_chunks(slices, points, store, bool(outer_axes), progress)
+    per_slice = []
+    for s in slices:
+        values = {q: v.reshape(inner_shape + v.shape[1:]) for q, v in computed[s.index].items()}
+        if family == "linear-gaussian" and len(simulated) < len(quantities):
+            values |= _linear_values(s.eco, inner_axes, [q for q in quantities if q not in simulated])
+        per_slice.append(_on_k_axis(values, len(inner_shape)) if "K" in names else values)
+    return Grid(tuple(checked), _assemble(per_slice, outer_axes, inner_axes, names), eco.describe(), settings)
+
+
+def _run_chunks(slices: list[_Slice], points: np.ndarray, store, tagged: bool, progress: bool) -> dict:
+    """Every slice's chunks under one progress bar, loaded from the checkpoint where saved; returns, per slice,
+    {quantity: values over the points}. Chunk files are named by slice (when ``tagged``) and index."""
+    devices = jax.devices()
+    computed: dict[int, list] = {s.index: [] for s in slices}
+    chunks = [(s, start) for s in slices for start in s.starts]
+    for s, start in tqdm(chunks, desc="sweep", unit="chunk", disable=not progress):
+        tag = (s.index if tagged else None, start // s.chunk_size)
+        saved = store.load(tag, s.outer) if store else None
         if saved is None:
-            chunk = points[start : start + chunk_size]
-            saved = _evaluate_sharded(compiled, chunk, devices)
+            saved = _evaluate_sharded(s.compiled, points[start : start + s.chunk_size], devices)
             if store:
-                store.save(index, saved)
-        results.append(saved)
-    names_out = list(results[0])
-    values = {q: np.concatenate([r[q] for r in results]).reshape(shape + results[0][q].shape[1:]) for q in names_out}
-    return Grid(tuple(checked), values, eco.describe(), settings)
+                store.save(tag, s.outer, saved)
+        computed[s.index].append(saved)
+    return {
+        i: {q: np.concatenate([p[q] for p in parts]) for q in parts[0]} if parts else {}
+        for i, parts in computed.items()
+    }
+
+
+def _assemble(per_slice: list[dict], outer_axes, inner_axes, names) -> dict[str, np.ndarray]:
+    """Stack the slices (outer axes first, in product order), then put the axes in the sweep's order."""
+    outer_shape = tuple(len(v) for _, v in outer_axes)
+    order = [name for name, _ in outer_axes] + [name for name, _ in inner_axes]
+    permutation = [order.index(name) for name in names]
+    values = {}
+    for q in per_slice[0]:
+        stacked = np.stack([s[q] for s in per_slice]).reshape(outer_shape + per_slice[0][q].shape)
+        rest = list(range(len(names), stacked.ndim))
+        values[q] = np.transpose(stacked, permutation + rest)
+    return values
 
 
 def _evaluate_sharded(compiled, chunk: np.ndarray, devices) -> dict:
@@ -437,15 +700,22 @@ class _Checkpoint:
             self.folder.mkdir(parents=True, exist_ok=True)
             manifest.write_text(json.dumps({"digest": digest} | identity))
 
-    def _path(self, index: int) -> Path:
-        return self.folder / f"chunk-{index:06d}.npz"
+    def _path(self, tag) -> Path:
+        outer, index = tag
+        return self.folder / (f"chunk-{index:06d}.npz" if outer is None else f"chunk-{outer:04d}-{index:06d}.npz")
 
-    def load(self, index: int) -> dict | None:
-        path = self._path(index)
+    def load(self, tag, outer: dict) -> dict | None:
+        """The chunk's values, or None if it is not there yet; a chunk of another outer value is an error."""
+        path = self._path(tag)
         if not path.exists():
             return None
         with np.load(path) as data:
-            return {name: data[name] for name in data.files}
+            saved = {name: data[name] for name in data.files}
+        for name, value in outer.items():
+            if saved.pop(f"@{name}", None) != value:
+                raise SpecError("checkpoint", f"{path} was computed at another {name} than {value}")
+        return saved
 
-    def save(self, index: int, values: dict) -> None:
-        _atomic_savez(self._path(index), values)
+    def save(self, tag, outer: dict, values: dict) -> None:
+        """Write the chunk with the outer-loop values it was computed at (K, temperature...)."""
+        _atomic_savez(self._path(tag), values | {f"@{name}": np.asarray(v) for name, v in outer.items()})

@@ -104,6 +104,12 @@ def test_sweep_writes_the_grid_and_the_phase_diagram(tmp_path):
         (("seed = 4", "seed = 4\ncolour = 1"), "simulate.colour: unknown key"),
         (("axes.beta = [0.2, 0.8]", "axes.beta = [0.2, 1.8]"), "axes.beta: values must lie in [0, 1]"),
         (("axes.beta = [0.2, 0.8]", 'axes.beta = "all"'), "sweep.axes.beta: give a list of numbers"),
+        (("axes.beta = [0.2, 0.8]", "axes.K = [2, 3]"), "axes.K: a K axis needs exchangeable models"),
+        (("axes.beta = [0.2, 0.8]", "axes.temperature = [0.5]"), "axes.temperature: only categorical models"),
+        (
+            ('quantities = ["spread", "task_error"]', 'quantities = ["mc_spread"]\nreplicates = 1'),
+            "replicates: must be",
+        ),
         (('estimator = "unbiased"', 'estimator = "bayes"'), "ecosystem.estimator: must be one of"),
         (("[public]", "[publik]"), "publik: unknown table"),
     ],
@@ -113,7 +119,7 @@ def test_config_errors_are_one_line_naming_the_key(tmp_path, capsys, replace, ke
     text = path.read_text()
     assert replace[0] in text
     path.write_text(text.replace(replace[0], replace[1], 1))
-    command = "sweep" if "axes" in replace[0] else "simulate"
+    command = "sweep" if "axes" in replace[0] or "quantities" in replace[0] else "simulate"
     assert main([command, str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and key in lines[0], lines
@@ -205,6 +211,26 @@ def test_categorical_and_linear_sweeps_equal_the_library_at_each_point():
     assert grid["spread"][1, 0, 0, 1] == pytest.approx(law.squared_distance(0, 1), rel=1e-12)
     assert grid["spectral_radius"][1, 0] == pytest.approx(law.spectral_radius, rel=1e-12)
     assert np.isnan(grid["error"][:, 1]).all() and np.all(grid["spectral_radius"][:, 1] >= 1 - 1e-12)  # alpha = 1
+
+
+def test_sweep_config_with_a_temperature_axis_and_monte_carlo_equals_the_library(tmp_path):
+    extra = '\n[sweep]\nrounds = 5\nquantities = ["mc_diversity", "diversity"]\nreplicates = 200\nseed = 3\n'
+    path = small_config(tmp_path, "categorical.toml", extra=extra + "axes.temperature = [0.5, 2.0]\n")
+    assert main(["sweep", str(path), "--out", str(tmp_path / "s"), "--quiet"]) == 0
+    result = json.loads((tmp_path / "s" / "result.json").read_text())
+    grid = numerics.sweep(
+        load(path).ecosystem,
+        {"temperature": [0.5, 2.0]},
+        ["mc_diversity", "diversity"],
+        rounds=5,
+        replicates=200,
+        seed=3,
+        progress=False,
+    )
+    assert result["settings"]["replicates"] == 200 and result["axes"] == {"temperature": [0.5, 2.0]}
+    for q in ("mc_diversity", "mc_diversity_se", "diversity"):
+        np.testing.assert_array_equal(np.array(result["values"][q]), grid[q])
+    assert grid.settings["exact"] == "population map" and grid.settings["seed"] == 3
 
 
 def test_linear_derive_and_simulate_write_the_library_numbers(tmp_path, capsys):
