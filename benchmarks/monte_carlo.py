@@ -21,16 +21,16 @@ here has >= 2 degrees of freedom), drawn at once for the whole run; "floor-jax-g
 variates instead of the uniforms, for comparison.
 
 Categorical part: m = 1,000 categories, K = 2, private Dirichlet(1/2) and public Dirichlet(1) distributions
-(fixed seed), alpha = beta = 1/2, fresh, tau = 1, no smoothing; full workload 2,000 replicates x 100 rounds.
-Methods: "numpy-tokens" materialises every token (inverse CDF by searchsorted, counted by bincount),
-"numpy-multinomial" draws the counts with numpy's Generator.multinomial (both vectorised over replicates),
-"ours" is numerics.categorical.simulate (multinomial counts) and "floor" the same jax.random.multinomial calls
-alone (one per replicate and round on the K + 1 + K^2 sources, vmapped and scanned the same way). The jax
-paths would take ~20 min per full run on a 2-core machine, so they are timed on 200 replicates x 4 rounds
-(median of 3 after a warm-up) and extrapolated linearly to the full workload; the numpy references are probed
-once on the same workload (10 replicates at n = 10^6) and run in full (no warm-up: nothing to compile) where
-the extrapolation is under 60 s. The check compares model 1's mean diversity
-1 - sum p^2 at the last round with an exact K x K recursion (``categorical_exact_diversity``).
+(fixed seed), alpha = beta = 1/2, fresh, tau = 1, no smoothing; full workload 2,000 replicates x 100 rounds,
+every method keeping only the last round's fits. Methods: "numpy-tokens" materialises every token (inverse CDF by
+searchsorted, counted by bincount), "numpy-multinomial" draws the counts with numpy's Generator.multinomial
+(both vectorised over replicates); numerics.categorical.simulate with method "raw" (every token, in jax),
+"multinomial" (the counts directly: "counts") and "sufficient" (the default: per kind of source the cheaper
+exact route for its size: "ours"); "floor" draws just the random numbers ours consumes (the uniforms of its
+token routes, the multinomial calls of its count routes). Every method is first probed on 200 replicates x 4
+rounds (numpy: fewer replicates at large n) and run in full where the probe extrapolates (linearly in
+replicates x (rounds + 1)) to under 60 s; otherwise the extrapolation is printed. The check compares model 1's
+mean diversity 1 - sum p^2 at the last round with an exact K x K recursion (``categorical_exact_diversity``).
 """
 
 from __future__ import annotations
@@ -116,9 +116,9 @@ def draws_per_round():
 
 CAT_M, CAT_SEED = 1_000, 7
 CAT_REPLICATES, CAT_ROUNDS = 2_000, 100
-CAT_MEASURED = (200, 4)  # replicates, rounds of the timed runs (numerics.categorical.simulate takes ~20 min for the
-#                          full workload here), extrapolated linearly in replicates x (rounds + 1)
-CAT_METHODS = ("cat-numpy-tokens", "cat-numpy-multinomial", "cat-ours", "cat-floor")
+CAT_MEASURED = (200, 4)  # replicates, rounds of the probes, extrapolated linearly in replicates x (rounds + 1)
+JAX_CATEGORICAL = {"cat-ours": "sufficient", "cat-raw": "raw", "cat-counts": "multinomial"}  # simulate's method
+CAT_METHODS = ("cat-numpy-tokens", "cat-numpy-multinomial", "cat-raw", "cat-counts", "cat-ours", "cat-floor")
 
 
 @functools.lru_cache(maxsize=1)
@@ -198,13 +198,14 @@ def _frequencies(rng, q, size, replicates, how):
 
 def numpy_categorical(n, rounds, replicates, seed, how):
     """The categorical process (fresh, tau = 1, no smoothing) in plain numpy, vectorised over replicates; returns
-    the fits (R, T+1, K, m) like numerics.categorical.simulate. ``how``: "tokens" or "multinomial"."""
+    the last round's fits (R, 1, K, m), like numerics.categorical.simulate(..., trajectory=False). ``how``:
+    "tokens" or "multinomial"."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
     private, public = categorical_arrays()
     plans = categorical_plans(n)
-    fits = np.empty((replicates, rounds + 1, K, CAT_M))
+    fits = None
     for t in range(rounds + 1):
         (w_private, w_public, w_synthetic), (n_private, n_public, n_synthetic) = plans[min(t, 1)]
         batch = w_public * _frequencies(rng, public, n_public, replicates, how)[:, None]
@@ -214,9 +215,9 @@ def numpy_categorical(n, rounds, replicates, seed, how):
         if t > 0:  # round 0 has no synthetic data (weight zero)
             for k in range(K):
                 for j in range(K):
-                    batch[:, k] += w_synthetic * _frequencies(rng, fits[:, t - 1, j], n_synthetic, replicates, how)
-        fits[:, t] = batch
-    return fits
+                    batch[:, k] += w_synthetic * _frequencies(rng, fits[:, j], n_synthetic, replicates, how)
+        fits = batch
+    return fits[:, None]
 
 
 def categorical_exact_diversity(n, rounds):
@@ -246,50 +247,58 @@ def categorical_exact_diversity(n, rounds):
 
 
 def categorical_floor(rounds, replicates, n):
-    """A jitted f(seed) drawing just the multinomial counts numerics.categorical.simulate consumes: per replicate and
-    round one jax.random.multinomial call on the K + 1 + K^2 sources with the same sizes, vmapped over replicates
-    and scanned over rounds as there. The synthetic rows are drawn from fixed fits of the same n (one replicate's
-    round-0 fits: as sparse as the fits the simulation samples from, which sets how long the binomial loops run)."""
+    """A jitted f(seed) drawing just the random numbers numerics.categorical.simulate (method "sufficient")
+    consumes, vmapped over replicates and scanned over rounds as there: for a kind of source on the token route
+    its uniforms (rows x capacity), on the multinomial route the same multinomial call (counts are its output).
+    The synthetic rows' multinomials use fixed fits of the same n (one replicate's round-0 fits: as sparse as
+    the fits the simulation samples from)."""
     import jax
     import numpy as np
 
+    from numerics import counts
+    from numerics.monte_carlo import static_sizes
+
+    eco = categorical_ecosystem_at(n)
+    capacities = static_sizes(eco, rounds)
     private, public = categorical_arrays()
     fits = numpy_categorical(n, 0, 1, CAT_SEED, "multinomial")[0, 0]  # (K, m)
-    probs = np.concatenate([private, public[None], np.tile(fits, (K, 1))])  # synthetic row (k, j): fit j
-    sizes = []
-    for t in range(rounds + 1):
-        _, (n_private, n_public, n_synthetic) = categorical_plans(n)[min(t, 1)]
-        sizes.append([n_private] * K + [n_public] + [n_synthetic] * K * K)
-    sizes = np.array(sizes, dtype=float)
+    kinds = {  # kind: (rows of probabilities, size per row at rounds >= 1)
+        "private": (private, categorical_plans(n)[1][1][0]),
+        "public": (public[None], categorical_plans(n)[1][1][1]),
+        "synthetic": (np.tile(fits, (K, 1)), categorical_plans(n)[1][1][2]),
+    }
 
-    def one(key, probs, sizes):
-        def body(carry, inputs):
-            round_key, round_sizes = inputs
-            return carry, jax.random.multinomial(round_key, round_sizes, probs).sum(0)  # the sum keeps it live
+    def one_round(key):
+        drawn = []
+        for (kind, (probs, size)), k in zip(kinds.items(), jax.random.split(key, len(kinds))):
+            if counts.cheaper_route(capacities[kind], CAT_M) == "tokens":
+                drawn.append(jax.random.uniform(k, (len(probs), capacities[kind])).sum())
+            else:
+                drawn.append(jax.random.multinomial(k, np.full(len(probs), float(size)), probs).sum())
+        return sum(drawn)  # the sum keeps the draws live
 
-        return jax.lax.scan(body, None, (jax.random.split(key, rounds + 1), sizes))[1]
+    def one(key):
+        return jax.lax.scan(lambda c, k: (c, one_round(k)), None, jax.random.split(key, rounds + 1))[1]
 
-    draw = jax.jit(jax.vmap(one, in_axes=(0, None, None)))
+    draw = jax.jit(jax.vmap(one))
 
     def run(seed):
-        keys = jax.random.split(jax.random.PRNGKey(seed), replicates)
-        return (jax.block_until_ready(draw(keys, probs, sizes)),)
+        return (jax.block_until_ready(draw(jax.random.split(jax.random.PRNGKey(seed), replicates))),)
 
     return run
 
 
-def categorical_simulation_memory(eco, rounds, replicates):
-    """Bytes of every buffer of numerics.categorical.simulate's compiled program (compiled, not run). The library
-    has no public helper for this (the Gaussian's numerics.monte_carlo.simulation_memory), so this uses its
-    private jitted simulator."""
+def categorical_simulation_memory(eco, rounds, replicates, method):
+    """Bytes of every buffer of numerics.categorical.simulate's compiled program (final round only), from XLA's
+    static buffer analysis (compiled, not run)."""
     import jax
     import numpy as np
 
     from numerics import categorical as nc
 
-    alphas, betas = nc._alphas_betas(eco, rounds)
+    run, alphas, betas = nc.compiled_simulation(eco, rounds, method, trajectory=False)
     keys = jax.ShapeDtypeStruct((replicates, 2), np.uint32)
-    analysis = nc._simulator(eco).lower(keys, alphas, betas).compile().memory_analysis()
+    analysis = run.lower(keys, alphas, betas).compile().memory_analysis()
     return analysis.temp_size_in_bytes + analysis.output_size_in_bytes + analysis.argument_size_in_bytes
 
 
@@ -388,27 +397,31 @@ def measure_categorical(method, n, replicates, rounds, repeats):
         def run(seed):
             return (numpy_categorical(n, rounds, replicates, seed, how),)
 
-    elif method == "cat-ours":
+    elif method in JAX_CATEGORICAL:
+        import jax
+
         from numerics import categorical as nc
 
         eco = categorical_ecosystem_at(n)
+        library_method = JAX_CATEGORICAL[method]
+        simulation, alphas, betas = nc.compiled_simulation(eco, rounds, library_method, trajectory=False)
 
         def run(seed):
-            return (nc.simulate(eco, rounds, key=seed, replicates=replicates).probs,)  # numpy already
+            keys = jax.random.split(jax.random.PRNGKey(seed), replicates)
+            return (jax.block_until_ready(simulation(keys, alphas, betas)),)
 
-        memory["xla_buffers_mib"] = categorical_simulation_memory(eco, rounds, replicates) / 2**20
-        memory["xla_buffers_full_mib"] = categorical_simulation_memory(eco, CAT_ROUNDS, CAT_REPLICATES) / 2**20
+        memory["xla_buffers_mib"] = categorical_simulation_memory(eco, rounds, replicates, library_method) / 2**20
     elif method == "cat-floor":
         run = categorical_floor(rounds, replicates, n)
     else:
         raise ValueError(method)
-    if method in ("cat-ours", "cat-floor"):
+    if method in JAX_CATEGORICAL or method == "cat-floor":
         run(0)  # warm-up: compilation (numpy has none, and its full runs are long)
     _reset_peak()
     baseline = _rss_kib("VmRSS")
     times = []
     summary = None
-    seeds = {"cat-numpy-tokens": 1000, "cat-numpy-multinomial": 2000, "cat-ours": 3000}.get(method, 4000)
+    seeds = 1000 * (1 + CAT_METHODS.index(method))  # independent draws per method
     for i in range(repeats):
         start = time.perf_counter()
         result = tuple(np.asarray(x) for x in run(seeds + i))
@@ -522,10 +535,11 @@ def gaussian_main(quick):
 
 
 def categorical_timed_or_skipped(method, n, replicates, rounds, measured):
-    """The numpy references: a probe (the measured workload, fewer replicates where n is large) extrapolated to
-    the full workload; the full run when that is under LIMIT_S, else the probe (marked skipped)."""
-    probe_replicates = min(measured[0], max(10, int(2e6 // n)))
-    probe = in_subprocess(method, n, probe_replicates, measured[1], 1)
+    """A probe (the measured workload, fewer replicates for numpy at large n) extrapolated to the full workload;
+    the full run when that is under LIMIT_S, else the probe (marked skipped)."""
+    numpy = method.startswith("cat-numpy")
+    probe_replicates = min(measured[0], max(10, int(2e6 // n))) if numpy else measured[0]
+    probe = in_subprocess(method, n, probe_replicates, measured[1], 1 if numpy else 3)
     estimate = probe["seconds"] * (replicates / probe_replicates) * ((rounds + 1) / (measured[1] + 1))
     if estimate > LIMIT_S:
         return {**probe, "skipped": True, "full_seconds": estimate}
@@ -536,61 +550,72 @@ def categorical_timed_or_skipped(method, n, replicates, rounds, measured):
 def categorical_main(quick):
     replicates, rounds, sizes = (100, 4, SIZES[:3]) if quick else (CAT_REPLICATES, CAT_ROUNDS, SIZES)
     measured = (20, 2) if quick else CAT_MEASURED
-    scale = (replicates / measured[0]) * ((rounds + 1) / (measured[1] + 1))
     print(
         f"Categorical Monte Carlo: m = {CAT_M:,} categories, K = {K}, alpha = beta = {ALPHA}, fresh, tau = 1; full "
-        f"workload {replicates} replicates x {rounds} rounds; jax timed at {measured[0]} x {measured[1]} (x{scale:.0f})"
+        f"workload {replicates} replicates x {rounds} rounds (probes {measured[0]} x {measured[1]}, extrapolated)"
     )
     print(f"machine: {os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.2f}")
     start = time.perf_counter()
     results = {}
     for n in sizes:
-        row = results[n] = {}
-        for method in ("cat-numpy-tokens", "cat-numpy-multinomial"):
-            row[method] = categorical_timed_or_skipped(method, n, replicates, rounds, measured)
-        for method in ("cat-ours", "cat-floor"):
-            row[method] = in_subprocess(method, n, *measured, 3)
-            row[method]["full_seconds"] = row[method]["seconds"] * scale
+        row = results[n] = {
+            method: categorical_timed_or_skipped(method, n, replicates, rounds, measured) for method in CAT_METHODS
+        }
         print(f"\nn = {n:,}")
         for method in CAT_METHODS:
             r = row[method]
             (rr, tt), full = r["workload"], r["full_seconds"]
-            if method in ("cat-ours", "cat-floor") or r.get("skipped"):
+            if r.get("skipped"):
                 text = f"{r['seconds']:7.3f} s at {rr} x {tt} -> full ~{full:,.0f} s est."
             else:
                 text = f"{r['seconds']:7.3f} s full run (median of {r['repeats']})"
             memory = f"{r['peak_mib']:.0f} MiB peak RSS at {rr} x {tt}"
             if "xla_buffers_mib" in r:
-                memory += f"; XLA buffers {r['xla_buffers_mib']:.1f} MiB, full {r['xla_buffers_full_mib']:,.0f} MiB"
+                memory += f"; XLA buffers {r['xla_buffers_mib']:.1f} MiB"
             print(f"  {method.removeprefix('cat-'):18s} {text:46s} {memory}")
     took = time.perf_counter() - start
     print(f"\nload average after {os.getloadavg()[0]:.2f}; the categorical section took {took:.0f} s")
 
+    def seconds(n, method):
+        return results[n][method]["full_seconds"]
+
+    def mark(n, method):
+        return " est." if results[n][method].get("skipped") else ""
+
     smallest, largest = sizes[0], sizes[-1]
-    print("\nHEADLINE (full-workload times; 'est.' = extrapolated)")
+    print("\nHEADLINE (full-workload times; 'est.' = extrapolated from the probe)")
     for n in sizes:
-        row = results[n]
-        ours = row["cat-ours"]["full_seconds"]
-        cells = []
-        for method in ("cat-numpy-tokens", "cat-numpy-multinomial"):
-            mark = " (est.)" if row[method].get("skipped") else ""
-            ratio = row[method]["full_seconds"] / ours
-            cells.append(f"{method.removeprefix('cat-')}{mark} / ours (est.) = {ratio:.3f}")
+        cells = [
+            f"{reference.removeprefix('cat-')}{mark(n, reference)} / ours{mark(n, 'cat-ours')} = "
+            f"{seconds(n, reference) / seconds(n, 'cat-ours'):.1f}"
+            for reference in ("cat-numpy-tokens", "cat-numpy-multinomial", "cat-raw", "cat-counts")
+        ]
         print(f"  n = {n:>9,}: " + "; ".join(cells) + "  (> 1: ours faster)")
-    growth = results[largest]["cat-ours"]["seconds"] / results[smallest]["cat-ours"]["seconds"]
-    verdict = "MET" if growth <= 1.5 else "MISSED"
-    print(f"  ours time n = {largest:,} / n = {smallest:,}: {growth:.2f} (target <= 1.5: {verdict})")
+    for n, target in ((1_000, 20), (10_000, 200)):
+        if n in results:
+            ratio = min(seconds(n, "cat-numpy-tokens"), seconds(n, "cat-numpy-multinomial")) / seconds(n, "cat-ours")
+            verdict = "MET" if ratio >= target else "MISSED"
+            print(f"  target n = {n:,}: ours >= {target}x faster than the faster numpy: {ratio:.1f}x {verdict}")
+    for method in ("cat-ours", "cat-counts"):
+        growth = seconds(largest, method) / seconds(smallest, method)
+        verdict = "MET" if growth <= 1.5 else "MISSED"
+        worst = max(seconds(n, method) for n in sizes) / seconds(smallest, method)
+        print(
+            f"  {method.removeprefix('cat-')} time n = {largest:,} / n = {smallest:,}: {growth:.2f} (target <= 1.5: "
+            f"{verdict}); slowest n / n = {smallest:,}: {worst:.2f}"
+        )
     for n in sizes:
         floor = results[n]["cat-ours"]["seconds"] / results[n]["cat-floor"]["seconds"]
+        same = results[n]["cat-ours"]["workload"] == results[n]["cat-floor"]["workload"]
         verdict = "MET" if floor <= 3 else "MISSED"
-        print(f"  n = {n:>9,}: ours / multinomial floor = {floor:.2f} (target <= 3: {verdict})")
+        print(f"  n = {n:>9,}: ours / random-number floor = {floor:.2f} (target <= 3: {verdict}){'' if same else ' ?'}")
     print("\nCheck: mean over replicates of model 1's diversity 1 - sum p^2 at the last round (+- SE) vs exact")
     for n in sizes:
         cells = []
-        for method in ("cat-numpy-tokens", "cat-numpy-multinomial", "cat-ours"):
+        for method in CAT_METHODS[:-1]:
             mean, se, at = results[n][method]["final_diversity"]
             exact = categorical_exact_diversity(n, at)[0]
-            cells.append(f"{method.removeprefix('cat-')} {mean:.6f} +- {se:.1e} (exact {exact:.6f}, round {at})")
+            cells.append(f"{method.removeprefix('cat-')} z = {(mean - exact) / se:+.1f} (round {at})")
         print(f"  n = {n:>9,}: " + "; ".join(cells))
 
 

@@ -112,7 +112,7 @@ def moment_recursion(eco: Ecosystem):
         return moments.M, moments.C, mean[:, 0], cov
 
     def run(alphas, betas, data):
-        plan0 = _plan(eco, 0.0, float(eco.beta_at(1)), True)
+        plan0 = _plan(eco, 0.0, betas[0], True)  # beta_1 = betas[0], so sweeps can vmap over beta
         start = linear.moment_step(eco, data, linear.zero_moments(eco, JAX_LINEAR), plan0, JAX_LINEAR)
 
         def body(moments, inputs):
@@ -233,7 +233,7 @@ def design_rows(design, size: int, method: str) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=64)
-def _simulator(eco: Ecosystem, method: str = "sufficient"):
+def _simulator(eco: Ecosystem, method: str):
     K = eco.K
     family = eco.family
     theta = jnp.asarray(np.asarray(family.theta.evalf(), dtype=float).ravel())
@@ -280,7 +280,7 @@ def _simulator(eco: Ecosystem, method: str = "sufficient"):
         fixed_real = real_data(k_data)
         d = theta.shape[0]
         zero = (jnp.zeros((K, d)), jnp.zeros((K, d, d)), jnp.zeros((K, d)))
-        start = one_round(zero, k_start, _plan(eco, 0.0, float(eco.beta_at(1)), True), fixed_real)
+        start = one_round(zero, k_start, _plan(eco, 0.0, betas[0], True), fixed_real)
 
         def body(state, inputs):
             key, alpha, beta = inputs
@@ -294,6 +294,13 @@ def _simulator(eco: Ecosystem, method: str = "sufficient"):
     return jax.jit(jax.vmap(simulate_one, in_axes=(0, None, None)))
 
 
+def compiled_simulation(eco: Ecosystem, method: str = "sufficient"):
+    """The jitted f(keys (R, 2), alphas (T,), betas (T,)) -> thetas (R, T+1, K, d) of :func:`simulate_linear`."""
+    if method not in METHODS:
+        raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
+    return _simulator(eco, method)
+
+
 def simulate_linear(
     eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: str = "sufficient"
 ) -> LinearMonteCarlo:
@@ -304,8 +311,6 @@ def simulate_linear(
     with the sample sizes; ``"raw"`` draws a label for every sample (the reference). Same law (:func:`design_rows`).
     """
     require_linear(eco)
-    if method not in METHODS:
-        raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
         raise SpecError("replicates", f"must be an integer >= 1, got {replicates!r}")
     if eco.n is None:
@@ -314,7 +319,8 @@ def simulate_linear(
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
         seed, key = int(key), jax.random.PRNGKey(int(key))
     alphas, betas = schedules(eco, rounds)
-    thetas = _simulator(eco, method)(jax.random.split(key, replicates), jnp.asarray(alphas), jnp.asarray(betas))
+    run = compiled_simulation(eco, method)
+    thetas = run(jax.random.split(key, replicates), jnp.asarray(alphas), jnp.asarray(betas))
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
     return LinearMonteCarlo(eco, seed, key_data, method, np.asarray(thetas))
 

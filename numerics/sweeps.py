@@ -60,9 +60,8 @@ Each Monte Carlo quantity comes with its standard error (``mc_spread_se``, ...),
 ``replicates`` R runs of the sampling process, all from the one ``seed`` at every grid point (common random
 numbers, so differences across the grid are not sampling noise): the same keys as ``simulate(eco at the point,
 rounds, key=seed, replicates=R)`` of the family, so a point's value equals that run's. Gaussian: the
-sufficient-statistic path of :mod:`numerics.monte_carlo`; categorical and linear: their families' simulators,
-which fix beta_1 at compile time, so there beta is an outer loop too. They cannot sweep n; the grid's settings
-record the replicates, the seed and the method.
+sufficient-statistic path of every family's ``simulate`` (final round only). They cannot sweep n; the grid's
+settings record the replicates, the seed and the method.
 
 A ``K`` axis needs exchangeable models: every private source the same, W the equal split J/K or the identity
 (extended as J/K or I_K; a one-model spec extends as J/K), and (linear) one common synthetic design; the
@@ -317,13 +316,11 @@ def _with_models(eco: Ecosystem, K: int) -> Ecosystem:
 
 
 def _ecosystem_at(eco: Ecosystem, outer: dict) -> Ecosystem:
-    """The spec at one value of each outer-loop axis (K, temperature; beta where the simulator fixes beta_1)."""
+    """The spec at one value of each outer-loop axis (K, temperature)."""
     if "K" in outer:
         eco = _with_models(eco, int(outer["K"]))
     if "temperature" in outer:
         eco = eco.with_options(family=dataclasses.replace(eco.family, temperature=float(outer["temperature"])))
-    if "beta" in outer:
-        eco = eco.with_options(beta=float(outer["beta"]))
     return eco
 
 
@@ -393,9 +390,9 @@ def _pairwise_squared_distance(x):
 def _family_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
     """g(alphas (T,), betas (T,)) -> {mc quantity: per-replicate values (R, ...)} at the final round.
 
-    The one place the sweeps call the families' simulators: the Gaussian ``compiled_simulation`` (sufficient
-    statistics, one key), and the jitted f(keys (R, 2), alphas, betas) of ``numerics.categorical._simulator`` /
-    ``numerics.linear._simulator`` with the keys ``simulate(eco, rounds, key=seed, replicates=R)`` splits.
+    The one place the sweeps call the families' simulators: each family's ``compiled_simulation`` (the default,
+    sufficient method; the Gaussian one takes one key, the others the keys ``simulate(eco, rounds, key=seed,
+    replicates=R)`` splits).
     """
     family = eco.family.name
     key = jax.random.PRNGKey(seed)
@@ -413,7 +410,7 @@ def _family_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
         return gaussian_samples
     keys = jax.random.split(key, replicates)
     if family == "categorical":
-        simulator = categorical_numerics._simulator(eco)
+        simulator = categorical_numerics.compiled_simulation(eco, rounds, trajectory=False)[0]
 
         def categorical_samples(alphas, betas):
             probs = simulator(keys, alphas, betas)[:, -1]  # (R, K, m)
@@ -425,7 +422,7 @@ def _family_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
             }
 
         return categorical_samples
-    simulator = linear_numerics._simulator(eco)
+    simulator = linear_numerics.compiled_simulation(eco)
     theta = jnp.asarray(np.asarray(eco.family.theta.evalf(), dtype=float).ravel())
 
     def linear_samples(alphas, betas):
@@ -593,12 +590,8 @@ def sweep(
     simulated = tuple(q for q in quantities if q in MONTE_CARLO[family])
     if simulated:
         _check_monte_carlo(eco, names, simulated, population, replicates, seed)
-    # The categorical and linear simulators fix beta_1 (the initial fit, the reused datasets' sizes) when they
-    # are compiled, so with Monte Carlo quantities beta is an outer loop there too.
-    beta_outer = bool(simulated) and family != "gaussian"
-    is_outer = {name: name in STRUCTURAL or (name == "beta" and beta_outer) for name in names}
-    outer_axes = [(name, v) for name, v in checked if is_outer[name]]
-    inner_axes = [(name, v) for name, v in checked if not is_outer[name]]
+    outer_axes = [(name, v) for name, v in checked if name in STRUCTURAL]
+    inner_axes = [(name, v) for name, v in checked if name not in STRUCTURAL]
     # On a temperature axis the exact quantities are the population map at every tau (see the module doc).
     exact_population = population or (family == "categorical" and "temperature" in names)
     settings = _settings(
