@@ -243,6 +243,7 @@ def _key_words(key):
     return jax.random.bits(key, (2,), jnp.uint32)
 
 
+@jax.jit
 def binomial(key, n, p):
     """Binomial(n, p) counts as float64, broadcasting n and p; exact in distribution up to float64 arithmetic.
 
@@ -260,6 +261,7 @@ def binomial(key, n, p):
     return _sample(k1, k2, element, n, p)
 
 
+@jax.jit
 def multinomial(key, n, probs):
     """Multinomial(n, probs / probs.sum(-1)) counts as float64 with the shape of ``probs``.
 
@@ -268,22 +270,40 @@ def multinomial(key, n, probs):
     categories of weight 0 get exactly 0. Binary-tree split: log2(m) levels of one batched ``binomial`` each.
     """
     probs = jnp.maximum(jnp.asarray(probs, jnp.float64), 0.0)
-    batch, m = probs.shape[:-1], probs.shape[-1]
-    n = jnp.broadcast_to(jnp.asarray(n, jnp.float64), batch)
+    n = jnp.asarray(n, jnp.float64)
+    batch, m = jnp.broadcast_shapes(n.shape, probs.shape[:-1]), probs.shape[-1]
+    probs = jnp.broadcast_to(probs, (*batch, m))
+    n = jnp.broadcast_to(n, batch)
     levels = max(0, (m - 1).bit_length())
-    rows = math.prod(batch)
-    weights = jnp.pad(probs.reshape(rows, m), ((0, 0), (0, (1 << levels) - m)))
-    sums = [weights]  # sums[j]: (rows, 2^(levels - j)) subtree weights, bottom-up
+    rows, M = math.prod(batch), 1 << levels
+    # Heap layout: node i (1 <= i < 2M) has children 2i and 2i + 1; the leaves M..2M-1 are the categories.
+    sums = [jnp.pad(probs.reshape(rows, m), ((0, 0), (0, M - m)))]
     for _ in range(levels):
-        sums.append(sums[-1].reshape(rows, -1, 2).sum(-1))
-    counts = n.reshape(rows, 1)
-    keys = jax.random.split(key, max(levels, 1))
-    for level in range(levels):
-        children = sums[levels - level - 1].reshape(rows, -1, 2)
+        sums.insert(0, sums[0].reshape(rows, -1, 2).sum(-1))
+    weights = jnp.concatenate([jnp.zeros((rows, 1)), *sums], axis=1)  # (rows, 2M)
+    counts = jnp.zeros((rows, 2 * M)).at[:, 1].set(n.reshape(rows))
+
+    def split(level, counts, width):
+        """Level ``level``'s 2^level nodes split their counts: one batched binomial over ``width`` slots/row."""
+        first = jnp.left_shift(1, level)
+        parents = lax.dynamic_slice(counts, (0, first), (rows, width))
+        parents = jnp.where(jnp.arange(width) < first, parents, 0.0)  # slots past this level's nodes: nothing
+        children = lax.dynamic_slice(weights, (0, 2 * first), (rows, 2 * width)).reshape(rows, width, 2)
         left, total = children[..., 0], children.sum(-1)
         p_left = jnp.where(total > 0, left / jnp.where(total > 0, total, 1.0), 0.0)
-        drawn = binomial(keys[level], counts, p_left)
-        counts = jnp.stack([drawn, counts - drawn], axis=-1).reshape(rows, -1)
+        drawn = binomial(jax.random.fold_in(key, level), parents, p_left)
+        return lax.dynamic_update_slice(
+            counts, jnp.stack([drawn, parents - drawn], -1).reshape(rows, -1), (0, 2 * first)
+        )
+
+    # The top levels (at most M / 16 nodes) share one fixed-width loop body, so they compile once; the last
+    # (<= 4) levels, which hold nearly all the work, run at their exact widths.
+    looped = max(0, levels - 4)
+    width = 1 << max(looped - 1, 0)
+    counts = lax.fori_loop(0, looped, lambda level, c: split(level, c, width), counts)
+    for level in range(looped, levels):
+        counts = split(level, counts, 1 << level)
+    counts = counts[:, M:]
     counts = counts[:, :m].reshape(*batch, m)
     empty = (probs.sum(-1) <= 0) & (n > 0)
     return jnp.where(empty[..., None], jnp.nan, counts)
