@@ -36,7 +36,16 @@ Design (measured on a 2-core CPU, ``benchmarks/binomial.py``):
   count between its two halves with one Binomial(count, p_left / (p_left + p_right)): log2(m) sequential
   levels, each one flat batched ``binomial`` call (about m binomials per row in all, instead of m sequential
   calls). A subtree of probability 0 receives exactly 0 (p = 0 gives 0), its sibling exactly the whole count
-  (p = 1 gives n), and the counts sum to n exactly. Rows need not be normalised.
+  (p = 1 gives n), and the counts sum to n exactly. Rows need not be normalised. The top levels (<= m/16
+  nodes) run in one fixed-width ``fori_loop`` body so that XLA compiles the sampler ~4 times, not log2(m)
+  times (compile ~13 s instead of ~60 s at m = 1,000 on 2 cores).
+
+Measured (``benchmarks/binomial.py``, 1,400 rows x 1,000 categories, shared 2-core CPU): 2.3-3.5x faster than
+``jax.random.multinomial`` and 4-6x slower than numpy's ``Generator.multinomial``; a flat batch of 1.4 million
+binomials 4.1x faster than ``jax.random.binomial``. Alternatives measured and rejected: a full-batch first
+visit for both algorithms (no faster), all levels in one fixed-width loop (compiles in 5 s but ~2.5x slower:
+the per-level compaction then runs over m/2 slots per row), jax's threefry primitive with per-element keys
+(its CPU lowering is a rolled loop, ~20x slower than the unrolled hash here).
 """
 
 from __future__ import annotations
