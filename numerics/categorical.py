@@ -337,7 +337,7 @@ def simulate(
     """Simulate ``replicates`` independent runs for ``rounds`` update rounds (``key``: PRNG key or int seed).
 
     ``method``: ``"sufficient"`` (default) draws every sample's counts by the cheaper exact route for its size
-    (tokens while N <= m, the multinomial beyond: the cost stops growing with n); ``"raw"`` materialises every
+    (tokens while N <= 4 m, the multinomial beyond: the cost stops growing with n); ``"raw"`` materialises every
     token (the reference); ``"multinomial"`` always draws the counts directly. All three have the same law.
     ``trajectory=False`` keeps only the final round's fits (memory R K m instead of R (T+1) K m).
     """

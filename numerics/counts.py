@@ -4,7 +4,7 @@ Two exact routes to the same law, Multinomial(N, p):
 
 * **tokens**: N uniforms located in the cumulative probabilities (inverse CDF, ``searchsorted``) and counted;
   cost O(N log m), it materialises the sample itself (the reference; the categorical "raw" path);
-* **multinomial**: the counts drawn directly (``jax.random.multinomial``); cost O(m) whatever N is.
+* **multinomial**: the counts drawn directly (:func:`numerics.binomial.multinomial`); cost O(m) whatever N is.
 
 :func:`prepare` readies rows of probabilities for a route (the cumulative sums, once per distribution);
 :func:`draw_counts` then draws a batch of samples from them (a row per sample, traced sizes, a static capacity
@@ -21,8 +21,10 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from .binomial import multinomial
+
 ROUTES = ("tokens", "multinomial")
-TOKENS_PER_CATEGORY = 1.0  # tokens are cheaper while N <= this x m (benchmarks/monte_carlo.py measures it)
+TOKENS_PER_CATEGORY = 4.0  # tokens are cheaper while N <= this x m (measured at m = 1,000: benchmarks/README.md)
 TOKEN_BLOCK = 512  # tokens located and counted per step, so memory stays O(block) whatever N is
 _CUMULATIVE_BLOCK = 32
 
@@ -93,5 +95,5 @@ def draw_counts(key, distributions: Distributions, rows, sizes, capacity: int):
     """Multinomial(sizes[s], p_rows[s]) counts for every sample s, by the route the distributions were prepared
     for; ``rows`` (S,) picks each sample's distribution."""
     if distributions.cdf is None:
-        return jax.random.multinomial(key, sizes, distributions.probs[rows])
+        return multinomial(key, sizes, distributions.probs[rows])
     return token_counts(key, distributions.cdf[rows], distributions.last_positive[rows], sizes, capacity)

@@ -179,3 +179,15 @@ def test_multinomial_under_vmap_and_scan():
     out = jax.jit(jax.vmap(run))(keys[:3])
     assert out.shape == (3, 3, 2, 4)
     np.testing.assert_array_equal(np.asarray(out.sum(-1)), np.broadcast_to([20.0, 5000.0], (3, 3, 2)))
+
+
+def test_the_hash_is_jax_threefry_bit_for_bit():
+    """The samplers' random bits come from their own unrolled threefry-2x32; it must equal jax's primitive."""
+    from jax.extend.random import threefry2x32_p
+
+    import numerics.binomial as sampler
+
+    rng = np.random.default_rng(0)
+    words = [jnp.asarray(rng.integers(0, 2**32, 4096, dtype=np.uint64).astype(np.uint32)) for _ in range(4)]
+    for ours, theirs in zip(sampler._threefry2x32(*words), threefry2x32_p.bind(*words)):
+        np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs))

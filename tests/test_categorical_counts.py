@@ -75,9 +75,9 @@ def test_counts_of_several_blocks_sizes_below_capacity_and_point_masses(route):
     assert np.all(np.abs(samples.var(0, ddof=1) - var)[checked] < 4 * se_var[checked])
 
 
-def test_the_default_route_switches_from_tokens_to_counts_at_m_tokens():
-    assert counts.cheaper_route(1000, 1000) == "tokens"
-    assert counts.cheaper_route(1001, 1000) == "multinomial"
+def test_the_default_route_switches_from_tokens_to_counts_at_four_tokens_per_category():
+    assert counts.cheaper_route(4000, 1000) == "tokens"
+    assert counts.cheaper_route(4001, 1000) == "multinomial"
 
 
 def test_simulation_methods_agree_in_distribution():
