@@ -38,7 +38,7 @@ from theory import categorical
 from theory.rounds import round_plan
 from theory.spec import Ecosystem, SpecError
 
-from . import counts
+from . import categorical_tokens, counts
 from .iterate import schedules
 from .jax_ops import JAX
 from .monte_carlo import static_sizes
@@ -328,7 +328,10 @@ def compiled_simulation(eco: Ecosystem, rounds: int, method: str = "sufficient",
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     alphas, betas = _alphas_betas(eco, rounds)
     capacities = static_sizes(eco, rounds)  # raises for the population limit
-    return _simulator(eco, method, tuple(sorted(capacities.items())), bool(trajectory)), alphas, betas
+    sizes, trajectory = tuple(sorted(capacities.items())), bool(trajectory)
+    if method == "sufficient" and categorical_tokens.applies(eco, capacities):
+        return categorical_tokens.token_list_simulator(eco, sizes, trajectory), alphas, betas
+    return _simulator(eco, method, sizes, trajectory), alphas, betas
 
 
 def simulate(
@@ -336,9 +339,11 @@ def simulate(
 ) -> CategoricalMonteCarlo:
     """Simulate ``replicates`` independent runs for ``rounds`` update rounds (``key``: PRNG key or int seed).
 
-    ``method``: ``"sufficient"`` (default) draws every sample's counts by the cheaper exact route for its size
-    (tokens while N <= 4 m, the multinomial beyond: the cost stops growing with n); ``"raw"`` materialises every
-    token (the reference); ``"multinomial"`` always draws the counts directly. All three have the same law.
+    ``method``: ``"sufficient"`` (default) takes the cheapest exact route: token lists while samples have at most
+    1.5 m tokens, at tau = 1 under reuse or fresh (:mod:`numerics.categorical_tokens`: a token of a fit in O(1));
+    else tokens located by inverse CDF while samples have at most 4 m tokens, counts from a tree of binomials
+    beyond, so the cost stops growing with n. ``"raw"`` locates every token in the fits' cumulative probabilities
+    (the reference); ``"multinomial"`` always draws the counts directly. All three have the same law.
     ``trajectory=False`` keeps only the final round's fits (memory R K m instead of R (T+1) K m).
     """
     if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:

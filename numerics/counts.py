@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .binomial import multinomial
 
@@ -72,19 +73,57 @@ def prepare(probs, route: str) -> Distributions:
     return Distributions(probs, cumulative(probs), last_positive)
 
 
+def locate_tokens(key, cdf, last_positive, shape):
+    """Categories of uniform tokens by inverse CDF: (S,) + shape indices, row s drawn from row s of ``cdf``."""
+    S = cdf.shape[0]
+    u = jax.random.uniform(key, (S,) + tuple(shape)).reshape(S, -1) * cdf[:, -1:]
+    index = jax.vmap(lambda c, x: jnp.searchsorted(c, x, side="right"))(cdf, u)
+    return jnp.minimum(index, last_positive[:, None]).reshape((S,) + tuple(shape))
+
+
+def alias_tables(probs) -> tuple[np.ndarray, np.ndarray]:
+    """Walker's alias tables (Vose's construction) of the rows of ``probs`` (S, m), computed once in numpy.
+
+    Column i keeps itself with probability ``keep[s, i]`` and otherwise gives ``alias[s, i]``: a token is one
+    uniform u, column floor(u m), and its fraction compared with ``keep``. A category of probability zero has
+    keep 0 and is no other column's alias, so it is never drawn.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    S, m = probs.shape
+    keep, alias = np.zeros((S, m)), np.zeros((S, m), dtype=np.int64)
+    for s, row in enumerate(probs / probs.sum(-1, keepdims=True)):
+        scaled = row * m
+        small = [i for i in range(m) if scaled[i] < 1]
+        large = [i for i in range(m) if scaled[i] >= 1]
+        while small and large:
+            low, high = small.pop(), large.pop()
+            keep[s, low], alias[s, low] = scaled[low], high
+            scaled[high] += scaled[low] - 1
+            (small if scaled[high] < 1 else large).append(high)
+        for i in small + large:  # left over by rounding: they keep themselves, unless they have no mass at all
+            keep[s, i], alias[s, i] = (1.0, i) if row[i] > 0 else (0.0, int(np.argmax(row)))
+    return keep, alias
+
+
+def alias_tokens(key, keep, alias, shape):
+    """(S,) + shape tokens, row s drawn from the alias tables of row s (:func:`alias_tables`)."""
+    S, m = keep.shape
+    u = jax.random.uniform(key, (S,) + tuple(shape)).reshape(S, -1) * m
+    column = jnp.minimum(jnp.floor(u), m - 1).astype(jnp.int32)
+    stays = u - column < jnp.take_along_axis(keep, column, axis=1)
+    return jnp.where(stays, column, jnp.take_along_axis(alias, column, axis=1)).reshape((S,) + tuple(shape))
+
+
 def token_counts(key, cdf, last_positive, sizes, capacity: int):
     """Counts of ``sizes[s]`` tokens located by inverse CDF in row s of ``cdf`` (S, m); ``capacity`` (static)
     bounds the sizes. Tokens are handled in blocks of :data:`TOKEN_BLOCK`."""
     S, m = cdf.shape
-    top = cdf[:, -1:]
     block = min(capacity, TOKEN_BLOCK)
     steps = -(-capacity // block)
     rows = jnp.broadcast_to(jnp.arange(S)[:, None], (S, block))
-    locate = jax.vmap(lambda c, x: jnp.searchsorted(c, x, side="right"))
 
     def add_block(i, counts):
-        u = jax.random.uniform(jax.random.fold_in(key, i), (S, block)) * top
-        index = jnp.minimum(locate(cdf, u), last_positive[:, None])
+        index = locate_tokens(jax.random.fold_in(key, i), cdf, last_positive, (block,))
         kept = (i * block + jnp.arange(block))[None] < sizes[:, None]
         return counts.at[rows, index].add(kept.astype(counts.dtype))
 

@@ -5,11 +5,11 @@ import numpy as np
 Z = 4.0  # standard errors allowed per comparison
 
 
-def assert_mean_agrees(samples, exact, what, *, constant_below=0.0, constant_gap=1e-12):
+def assert_mean_agrees(samples, exact, what, *, constant_below=0.0, constant_gap=1e-12, z_limit=Z):
     """samples: (R, ...) Monte Carlo draws of a quantity whose exact expectation is ``exact``.
 
     Entries whose standard error is at most ``constant_below`` are constant across replicates (up to
-    round-off); they must equal the exact value within ``constant_gap``. The others must lie within Z SE.
+    round-off); they must equal the exact value within ``constant_gap``. The others must lie within ``z_limit`` SE.
     """
     mean = samples.mean(0)
     se = samples.std(0, ddof=1) / np.sqrt(samples.shape[0])
@@ -17,4 +17,4 @@ def assert_mean_agrees(samples, exact, what, *, constant_below=0.0, constant_gap
     constant = se <= constant_below
     assert np.all(gap[constant] < constant_gap), f"{what}: deterministic entries differ"
     z = gap[~constant] / se[~constant]
-    assert z.size == 0 or z.max() < Z, f"{what}: max |z| = {z.max():.2f}"
+    assert z.size == 0 or z.max() < z_limit, f"{what}: max |z| = {z.max():.2f}"

@@ -104,3 +104,24 @@ def test_unknown_method_is_a_spec_error():
     eco = categorical_ecosystem([[0.5, 0.5]], [0.5, 0.5], alpha=0.5, beta=1, n=10)
     with pytest.raises(Exception, match="method"):
         nc.simulate(eco, 2, key=0, method="tokens")
+
+
+def test_alias_tables_draw_the_exact_distribution_and_never_an_absent_category():
+    """Walker's alias tables of rows with zeros (ends and middle), a point mass and a uniform: the implied law
+    keep/m + (mass aliased in)/m equals p to rounding, and 200,000 tokens pass a chi-square test against p."""
+    probs = np.array([[0.0, 0.5, 0.0, 0.3, 0.2, 0.0], [0.0, 0.0, 1.0, 0.0, 0.0, 0.0], [1 / 6] * 6])
+    keep, alias = counts.alias_tables(probs)
+    m = probs.shape[1]
+    for row in range(3):
+        implied = keep[row] / m + np.bincount(alias[row], weights=(1 - keep[row]) / m, minlength=m)
+        np.testing.assert_allclose(implied, probs[row], atol=1e-15)
+        assert np.all(keep[row][probs[row] == 0] == 0) and np.all(probs[row][alias[row]] > 0)
+    tokens = np.asarray(
+        counts.alias_tokens(jax.random.PRNGKey(2), jax.numpy.asarray(keep), jax.numpy.asarray(alias), (200000,))
+    )
+    for row in range(3):
+        observed = np.bincount(tokens[row], minlength=m)
+        assert np.all(observed[probs[row] == 0] == 0)
+        positive = probs[row] > 0
+        if positive.sum() > 1:
+            assert scipy.stats.chisquare(observed[positive], probs[row][positive] * 200000).pvalue > P_VALUE
