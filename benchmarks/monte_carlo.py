@@ -24,10 +24,11 @@ Categorical part: m = 1,000 categories, K = 2, private Dirichlet(1/2) and public
 (fixed seed), alpha = beta = 1/2, fresh, tau = 1, no smoothing; full workload 2,000 replicates x 100 rounds,
 every method keeping only the last round's fits. Methods: "numpy-tokens" materialises every token (inverse CDF by
 searchsorted, counted by bincount), "numpy-multinomial" draws the counts with numpy's Generator.multinomial
-(both vectorised over replicates); numerics.categorical.simulate with method "raw" (every token, in jax),
-"multinomial" (the counts directly: "counts") and "sufficient" (the default: per kind of source the cheaper
-exact route for its size: "ours"); "floor" draws just the random numbers ours consumes (the uniforms of its
-token routes, the multinomial calls of its count routes). Every method is first probed on 200 replicates x 4
+(both vectorised over replicates); numerics.categorical.simulate with method "raw" (every token located in
+the fits' cumulative probabilities, in jax), "multinomial" (counts from numerics.binomial's tree of binomials:
+"counts") and "sufficient" (the default: token lists while samples have <= 1.5 m tokens, else the cheaper of
+located tokens and counts: "ours"); "floor" draws just the random numbers ours consumes (a uniform per token on
+its token routes, the multinomial itself on its count routes). Every method is first probed on 200 replicates x 4
 rounds (numpy: fewer replicates at large n) and run in full where the probe extrapolates (linearly in
 replicates x (rounds + 1)) to under 60 s; otherwise the extrapolation is printed. The check compares model 1's
 mean diversity 1 - sum p^2 at the last round with an exact K x K recursion (``categorical_exact_diversity``).
@@ -248,33 +249,36 @@ def categorical_exact_diversity(n, rounds):
 
 def categorical_floor(rounds, replicates, n):
     """A jitted f(seed) drawing just the random numbers numerics.categorical.simulate (method "sufficient")
-    consumes, vmapped over replicates and scanned over rounds as there: for a kind of source on the token route
-    its uniforms (rows x capacity), on the multinomial route the same multinomial call (counts are its output).
-    The synthetic rows' multinomials use fixed fits of the same n (one replicate's round-0 fits: as sparse as
-    the fits the simulation samples from)."""
+    consumes, vmapped over replicates and scanned over rounds as there: one uniform per token on the token-list
+    and located-token routes (samples of up to ``capacity`` tokens), the multinomial (numerics.binomial) itself
+    on the count route (counts are its output). The synthetic rows' multinomials use fixed fits of the same n
+    (one replicate's round-0 fits: as sparse as the fits the simulation samples from)."""
     import jax
     import numpy as np
 
-    from numerics import counts
+    from numerics import categorical_tokens, counts
+    from numerics.binomial import multinomial
     from numerics.monte_carlo import static_sizes
 
     eco = categorical_ecosystem_at(n)
     capacities = static_sizes(eco, rounds)
+    lists = categorical_tokens.applies(eco, capacities)
     private, public = categorical_arrays()
     fits = numpy_categorical(n, 0, 1, CAT_SEED, "multinomial")[0, 0]  # (K, m)
+    sizes = categorical_plans(n)[1][1]
     kinds = {  # kind: (rows of probabilities, size per row at rounds >= 1)
-        "private": (private, categorical_plans(n)[1][1][0]),
-        "public": (public[None], categorical_plans(n)[1][1][1]),
-        "synthetic": (np.tile(fits, (K, 1)), categorical_plans(n)[1][1][2]),
+        "private": (private, sizes[0]),
+        "public": (public[None], sizes[1]),
+        "synthetic": (np.tile(fits, (K, 1)), sizes[2]),
     }
 
     def one_round(key):
         drawn = []
         for (kind, (probs, size)), k in zip(kinds.items(), jax.random.split(key, len(kinds))):
-            if counts.cheaper_route(capacities[kind], CAT_M) == "tokens":
+            if lists or counts.cheaper_route(capacities[kind], CAT_M) == "tokens":
                 drawn.append(jax.random.uniform(k, (len(probs), capacities[kind])).sum())
             else:
-                drawn.append(jax.random.multinomial(k, np.full(len(probs), float(size)), probs).sum())
+                drawn.append(multinomial(k, np.full(len(probs), float(size)), probs).sum())
         return sum(drawn)  # the sum keeps the draws live
 
     def one(key):
