@@ -39,7 +39,7 @@ from theory.rounds import round_plan
 from theory.spec import Ecosystem, SpecError
 
 from . import categorical_tokens, counts
-from .iterate import schedules
+from .iterate import initial_beta, schedules
 from .jax_ops import JAX
 from .monte_carlo import static_sizes
 
@@ -60,7 +60,8 @@ def _scan_rounds(eco: Ecosystem, step, start, summary, alphas, betas, population
 
     def body(state, inputs):
         alpha, beta, t = inputs
-        plan = round_plan(eco, alpha, beta, initial=False, population=population, initial_beta=betas[0], ops=JAX)
+        beta_1 = initial_beta(eco, betas)
+        plan = round_plan(eco, alpha, beta, initial=False, population=population, initial_beta=beta_1, ops=JAX)
         state = step(state, plan, t)
         return state, summary(state, t)
 
@@ -72,7 +73,8 @@ def _scan_rounds(eco: Ecosystem, step, start, summary, alphas, betas, population
 
 def _initial_plan(eco: Ecosystem, alphas, betas, population: bool = False):
     """Round 0's plan; beta_1 = betas[0] (not the spec's), so the recursions can be vmapped over beta."""
-    return round_plan(eco, alphas[0], betas[0], initial=True, population=population, initial_beta=betas[0], ops=JAX)
+    beta_1 = initial_beta(eco, betas)
+    return round_plan(eco, 0.0, beta_1, initial=True, population=population, initial_beta=beta_1, ops=JAX)
 
 
 @functools.lru_cache(maxsize=64)
@@ -289,7 +291,7 @@ def _simulator(eco: Ecosystem, method: str, capacities: tuple[tuple[str, int], .
         )
 
     def simulate_one(key, alphas, betas):
-        beta_1 = betas[0]
+        beta_1 = initial_beta(eco, betas)
         k_start, k_rounds = jax.random.split(key)
         plan_0 = round_plan(eco, 0.0, beta_1, initial=True, initial_beta=beta_1, ops=JAX)
         real_0 = real_frequencies(k_start, plan_0)
@@ -321,13 +323,27 @@ def _simulator(eco: Ecosystem, method: str, capacities: tuple[tuple[str, int], .
     return jax.jit(jax.vmap(simulate_one, in_axes=(0, None, None)))
 
 
-def compiled_simulation(eco: Ecosystem, rounds: int, method: str = "sufficient", trajectory: bool = True):
+def _size_bounds(eco: Ecosystem) -> dict[str, int]:
+    """Sample sizes no alpha, beta in [0, 1] can exceed: n, or a reused dataset's own size."""
+    n = int(eco.n)
+    reused = eco.regime == "reuse"
+    private = max((s.size if reused and s.size is not None else n) for s in eco.private)
+    public = eco.public.size if reused and eco.public.size is not None else n
+    return {"private": private, "public": public, "synthetic": n}
+
+
+def compiled_simulation(
+    eco: Ecosystem, rounds: int, method: str = "sufficient", trajectory: bool = True, any_schedule: bool = False
+):
     """(f, alphas, betas): the jitted f(keys, alphas, betas) -> probs of :func:`simulate` and the spec's
-    schedules; alphas and betas may be replaced by other constant-length arrays (sweeps vmap over them)."""
+    schedules. Its arrays hold the largest samples of the spec's schedules; with ``any_schedule`` they hold any
+    alpha, beta in [0, 1], so alphas and betas may be replaced by others of the same length (sweeps vmap)."""
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     alphas, betas = _alphas_betas(eco, rounds)
     capacities = static_sizes(eco, rounds)  # raises for the population limit
+    if any_schedule:
+        capacities = _size_bounds(eco)
     sizes, trajectory = tuple(sorted(capacities.items())), bool(trajectory)
     if method == "sufficient" and categorical_tokens.applies(eco, capacities):
         return categorical_tokens.token_list_simulator(eco, sizes, trajectory), alphas, betas

@@ -24,6 +24,7 @@ from theory.rounds import round_plan
 from theory.spec import Ecosystem
 
 from . import counts
+from .iterate import initial_beta
 from .jax_ops import JAX
 
 LISTS_PER_CATEGORY = 1.5  # token lists while every sample has <= this x m tokens; measured at m = 1,000, 2,000
@@ -106,7 +107,7 @@ def token_list_simulator(eco: Ecosystem, capacities: tuple[tuple[str, int], ...]
         return jnp.where(component == K + 2, position, token)
 
     def simulate_one(key, alphas, betas):
-        beta_1 = betas[0]
+        beta_1 = initial_beta(eco, betas)
         k_start, k_rounds = jax.random.split(key)
         plan_0 = round_plan(eco, 0.0, beta_1, initial=True, initial_beta=beta_1, ops=JAX)
         private, public = real_tokens(k_start)

@@ -32,6 +32,12 @@ def schedules(eco: Ecosystem, rounds: int) -> tuple[np.ndarray, np.ndarray]:
     return alphas, betas
 
 
+def initial_beta(eco: Ecosystem, betas):
+    """beta_1, which weighs the initial fit and sizes reused real data: betas[0] (so sweeps can vmap over beta),
+    the spec's own when there are no update rounds."""
+    return betas[0] if betas.shape[0] else float(eco.beta_at(1))
+
+
 def require_gaussian(eco: Ecosystem) -> None:
     if eco.family.name != "gaussian":
         raise SpecError("family", f"this computation is for Gaussian ecosystems, not {eco.family.name}")

@@ -26,7 +26,7 @@ from theory.analysis import NoUniqueFixedPoint
 from theory.rounds import round_plan
 from theory.spec import Ecosystem, SpecError
 
-from .iterate import schedules
+from .iterate import initial_beta, schedules
 from .jax_ops import JaxOps
 
 PINV_RTOL = 1e-10  # singular values below this fraction of the largest count as zero (rank-deficient designs)
@@ -112,7 +112,7 @@ def moment_recursion(eco: Ecosystem):
         return moments.M, moments.C, mean[:, 0], cov
 
     def run(alphas, betas, data):
-        plan0 = _plan(eco, 0.0, betas[0], True)  # beta_1 = betas[0], so sweeps can vmap over beta
+        plan0 = _plan(eco, 0.0, initial_beta(eco, betas), True)  # beta_1 = betas[0]: sweeps vmap over beta
         start = linear.moment_step(eco, data, linear.zero_moments(eco, JAX_LINEAR), plan0, JAX_LINEAR)
 
         def body(moments, inputs):
@@ -280,7 +280,7 @@ def _simulator(eco: Ecosystem, method: str):
         fixed_real = real_data(k_data)
         d = theta.shape[0]
         zero = (jnp.zeros((K, d)), jnp.zeros((K, d, d)), jnp.zeros((K, d)))
-        start = one_round(zero, k_start, _plan(eco, 0.0, betas[0], True), fixed_real)
+        start = one_round(zero, k_start, _plan(eco, 0.0, initial_beta(eco, betas), True), fixed_real)
 
         def body(state, inputs):
             key, alpha, beta = inputs

@@ -59,8 +59,10 @@ Linear-Gaussian ecosystems (theta_k: model k's fitted parameter, theta* the trut
 Each Monte Carlo quantity comes with its standard error (``mc_spread_se``, ...), std / sqrt(R) over the
 ``replicates`` R runs of the sampling process, all from the one ``seed`` at every grid point (common random
 numbers, so differences across the grid are not sampling noise): the same keys as ``simulate(eco at the point,
-rounds, key=seed, replicates=R)`` of the family, so a point's value equals that run's. Gaussian: the
-sufficient-statistic path of every family's ``simulate`` (final round only). They cannot sweep n; the grid's
+rounds, key=seed, replicates=R)`` of the family, so a point's value equals that run's (categorical: its arrays
+are sized for any alpha and beta, ``compiled_simulation(..., any_schedule=True)``: the same law, the same draws
+only where the spec's own samples are the largest). Every family runs the default
+(sufficient) method of its ``simulate``, final round only. They cannot sweep n; the grid's
 settings record the replicates, the seed and the method.
 
 A ``K`` axis needs exchangeable models: every private source the same, W the equal split J/K or the identity
@@ -410,7 +412,7 @@ def _family_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
         return gaussian_samples
     keys = jax.random.split(key, replicates)
     if family == "categorical":
-        simulator = categorical_numerics.compiled_simulation(eco, rounds, trajectory=False)[0]
+        simulator = categorical_numerics.compiled_simulation(eco, rounds, trajectory=False, any_schedule=True)[0]
 
         def categorical_samples(alphas, betas):
             probs = simulator(keys, alphas, betas)[:, -1]  # (R, K, m)

@@ -3,8 +3,12 @@ the families' simulate with the same seed, within 4 standard errors of the exact
 (equal to the ecosystem built by hand at each value), their checkpoints and their saved grids."""
 
 import dataclasses
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import jax
 import numpy as np
 import pytest
 
@@ -35,6 +39,13 @@ def exchangeable_gaussian(K, **options):
     )
 
 
+def sweep_simulation(eco, rounds, seed, replicates):
+    """The final fits (R, K, m) of the categorical simulation a sweep runs: simulate's keys, arrays sized for any
+    alpha and beta (so the same law as ``nc.simulate``, not the same draws where the spec's sizes are smaller)."""
+    run, alphas, betas = nc.compiled_simulation(eco, rounds, trajectory=False, any_schedule=True)
+    return np.asarray(run(jax.random.split(jax.random.PRNGKey(seed), replicates), alphas, betas))[:, -1]
+
+
 def pitchfork(alpha=0.6):
     """One categorical model (m = 2) on nearly symmetric real data and a share alpha of its own outputs."""
     return categorical_ecosystem([[0.501, 0.499]], [0.5, 0.5], alpha=alpha, beta=1, mixing=[[1]], n=30)
@@ -55,7 +66,7 @@ def test_categorical_monte_carlo_sweep_is_simulate_with_the_same_seed():
         grid.settings["replicates"] == R and grid.settings["seed"] == 7 and grid.settings["exact"] == "moment recursion"
     )
     at = eco.with_options(alpha=0.8, beta=0.5)
-    probs = nc.simulate(at, 5, key=7, replicates=R).probs[:, -1]
+    probs = sweep_simulation(at, 5, seed=7, replicates=R)
     draws = {
         "mc_mean": probs,
         "mc_diversity": 1 - (probs**2).sum(-1),
@@ -130,7 +141,7 @@ def test_k_axis_of_categorical_monte_carlo_equals_simulate_on_k_models_built_by_
     eco = categorical_ecosystem([[0.5, 0.3, 0.2]] * 2, [0.2, 0.3, 0.5], alpha=0.6, beta=0.5, n=15)
     grid = sweep(eco, {"K": [3]}, ["mc_spread", "mc_support"], rounds=4, replicates=300, seed=2, progress=False)
     three = categorical_ecosystem([[0.5, 0.3, 0.2]] * 3, [0.2, 0.3, 0.5], alpha=0.6, beta=0.5, n=15)
-    probs = nc.simulate(three, 4, key=2, replicates=300).probs[:, -1]
+    probs = sweep_simulation(three, 4, seed=2, replicates=300)
     assert grid["mc_spread"][0] == pytest.approx(((probs[:, 0] - probs[:, 1]) ** 2).sum(-1).mean(), rel=1e-12)
     assert grid["mc_support"][0] == pytest.approx((probs[:, 0] > 0).sum(-1).mean(), rel=1e-12)
 
@@ -254,3 +265,22 @@ def test_interrupted_structural_sweep_resumes_and_checks_each_chunks_k(tmp_path,
     (tmp_path / "chunk-0001-000000.npz").write_bytes((tmp_path / "chunk-0000-000000.npz").read_bytes())
     with pytest.raises(SpecError, match="checkpoint"):
         sweep(eco, axes, ["spread"], checkpoint=tmp_path, **options)
+
+
+def test_sharded_structural_and_monte_carlo_sweep_equals_the_single_device_sweep(tmp_path):
+    """K x alpha with an exact and a Monte Carlo quantity, chunks of 3 over four forced host devices (a fresh
+    process: the flag must precede jax's start): the same grid as on one device."""
+    axes, quantities = {"K": [2, 3], "alpha": [0.2, 0.5, 0.8, 1.0]}, ["spread", "mc_spread"]
+    options = dict(rounds=4, replicates=50, seed=3, chunk_size=3, progress=False)
+    single = sweep(exchangeable_gaussian(2), axes, quantities, **options)
+    code = (
+        "import jax; from numerics.sweeps import sweep; from theory.spec import Ecosystem; "
+        "assert len(jax.devices()) == 4; "
+        "eco = Ecosystem.gaussian(means=[[-1]] * 2, public_mean=[0], covs=[[[1]]] * 2, public_cov=[[2]], n=20); "
+        f"sweep(eco, {axes!r}, {quantities!r}, **{options!r}).save({str(tmp_path / 'sharded.npz')!r})"
+    )
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4")
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    sharded = Grid.load(tmp_path / "sharded.npz")
+    for q in ("spread", "mc_spread", "mc_spread_se"):
+        np.testing.assert_allclose(sharded[q], single[q], rtol=1e-12, atol=1e-14)
