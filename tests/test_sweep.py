@@ -1,13 +1,11 @@
 """Sweeps: values equal the iterated recursion point by point; grids round-trip; chunks resume; shards agree."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import sympy
+from host_devices import run_on_four_host_devices
 
 import numerics
 import numerics.sweeps as sweep_module
@@ -117,14 +115,11 @@ def test_sharded_sweep_equals_the_single_device_sweep(tmp_path):
     eco = two_model_gaussian(n=15)
     axes = {"alpha": np.linspace(0, 1, 7), "beta": np.linspace(0, 1, 5)}
     single = sweep(eco, axes, ["spread", "task_error"], rounds=25, chunk_size=16, progress=False)
-    code = (
-        "import jax, numpy as np, numerics; from numerics.sweeps import sweep; "
-        "from theory.examples import two_model_gaussian as g; assert len(jax.devices()) == 4; "
+    run_on_four_host_devices(
+        "import numpy as np; from numerics.sweeps import sweep; from theory.examples import two_model_gaussian as g; "
         "r = sweep(g(n=15), {'alpha': np.linspace(0, 1, 7), 'beta': np.linspace(0, 1, 5)}, ['spread', 'task_error'], "
         f"rounds=25, chunk_size=16, progress=False); r.save({str(tmp_path / 'sharded.npz')!r})"
     )
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4")
-    subprocess.run([sys.executable, "-c", code], check=True, env=env)
     sharded = Grid.load(tmp_path / "sharded.npz")
     for q in ("spread", "task_error"):
         np.testing.assert_allclose(sharded[q], single[q], rtol=1e-13, atol=1e-15)

@@ -3,14 +3,12 @@ the families' simulate with the same seed, within 4 standard errors of the exact
 (equal to the ecosystem built by hand at each value), their checkpoints and their saved grids."""
 
 import dataclasses
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import jax
 import numpy as np
 import pytest
+from host_devices import run_on_four_host_devices
 
 import numerics
 import numerics.categorical as nc
@@ -273,14 +271,11 @@ def test_sharded_structural_and_monte_carlo_sweep_equals_the_single_device_sweep
     axes, quantities = {"K": [2, 3], "alpha": [0.2, 0.5, 0.8, 1.0]}, ["spread", "mc_spread"]
     options = dict(rounds=4, replicates=50, seed=3, chunk_size=3, progress=False)
     single = sweep(exchangeable_gaussian(2), axes, quantities, **options)
-    code = (
-        "import jax; from numerics.sweeps import sweep; from theory.spec import Ecosystem; "
-        "assert len(jax.devices()) == 4; "
+    run_on_four_host_devices(
+        "from numerics.sweeps import sweep; from theory.spec import Ecosystem; "
         "eco = Ecosystem.gaussian(means=[[-1]] * 2, public_mean=[0], covs=[[[1]]] * 2, public_cov=[[2]], n=20); "
         f"sweep(eco, {axes!r}, {quantities!r}, **{options!r}).save({str(tmp_path / 'sharded.npz')!r})"
     )
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4")
-    subprocess.run([sys.executable, "-c", code], check=True, env=env)
     sharded = Grid.load(tmp_path / "sharded.npz")
     for q in ("spread", "mc_spread", "mc_spread_se"):
         np.testing.assert_allclose(sharded[q], single[q], rtol=1e-12, atol=1e-14)
