@@ -272,7 +272,8 @@ def _simulator(eco: Ecosystem, method: str, capacities: tuple[tuple[str, int], .
         s = categorical.smoothing_factor(eco, t, ops=JAX)
         return s * union + (1 - s) / m
 
-    real_sources = {kind: counts.prepare(real_q, routes[kind]) for kind in ("private", "public")}
+    prepared = {route: counts.prepare(real_q, route) for route in {routes["private"], routes["public"]}}
+    real_sources = {kind: prepared[routes[kind]] for kind in ("private", "public")}
 
     def frequencies(key, distributions, rows, sizes, kind):
         return counts.draw_counts(key, distributions, jnp.asarray(rows), sizes, capacities[kind]) / sizes[:, None]

@@ -18,6 +18,7 @@ import functools
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from theory import categorical
 from theory.rounds import round_plan
@@ -61,7 +62,10 @@ def token_list_simulator(eco: Ecosystem, capacities: tuple[tuple[str, int], ...]
     keep, alias = (
         jnp.asarray(x) for x in counts.alias_tables([[float(x) for x in s.probs] for s in (*eco.private, eco.public)])
     )
-    starts = jnp.asarray([0, cp] + [cp + cq + j * cs for j in range(K)])  # each component's offset in a model's list
+    lengths = [cp, cq] + [cs] * K  # a model's list holds its components one after the other
+    starts = jnp.asarray(np.cumsum([0] + lengths[:-1]))
+    owner = np.repeat(np.arange(K + 2), lengths)  # the component of each position of a list
+    rank = np.arange(sum(lengths)) - np.repeat(np.cumsum([0] + lengths[:-1]), lengths)  # its place in the component
 
     def real_tokens(key):
         k_private, k_public = jax.random.split(key)
@@ -74,10 +78,8 @@ def token_list_simulator(eco: Ecosystem, capacities: tuple[tuple[str, int], ...]
 
     def fits(lists, weights, sizes, t):
         """p_k = s_t (sum_c w_kc / N_kc x the counts of component c's first N_kc tokens) + (1 - s_t) / m."""
-        position = jnp.arange(lists.shape[1])
-        component = jnp.searchsorted(starts, position, side="right") - 1
-        kept = position - starts[component] < sizes[:, component]
-        mass = jnp.where(kept, weights[:, component] / sizes[:, component], 0.0)
+        kept = rank < sizes[:, owner]
+        mass = jnp.where(kept, weights[:, owner] / sizes[:, owner], 0.0)
         union = jnp.zeros((K, m)).at[jnp.arange(K)[:, None], lists].add(mass)
         s = categorical.smoothing_factor(eco, t, ops=JAX)
         return s * union + (1 - s) / m

@@ -31,7 +31,7 @@ import sympy
 from theory.rounds import plan_at, round_plan
 from theory.spec import Ecosystem, SpecError
 
-from .iterate import require_gaussian, schedules
+from .iterate import initial_beta, require_gaussian, schedules
 from .jax_ops import JAX
 from .sufficient import standard_draws, statistics_from_draws
 
@@ -213,17 +213,17 @@ def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[
         """Rounds 0..T (round 0 is the initial fit: alpha = 0 from the zero state) in blocks of B rounds; each
         block draws its randomness at once, then scans its rounds."""
         k_data, k_rounds = jax.random.split(key)
-        initial_beta = betas[0]  # beta_1: the initial fit's and (under reuse) the real datasets' shares
+        beta_1 = initial_beta(eco, betas)  # the initial fit's and (under reuse) the real datasets' shares
         zero = (jnp.zeros((R, K, d)), jnp.zeros((R, K, d, d)), jnp.zeros((R, K, d, d)), jnp.zeros(K))
         fixed_real = None
         if reuse:
-            sources = real_sources(round_plan(eco, 0.0, initial_beta, initial=True, initial_beta=initial_beta, ops=JAX))
+            sources = real_sources(round_plan(eco, 0.0, beta_1, initial=True, initial_beta=beta_1, ops=JAX))
             noise = sampler.noise(k_data, _flat_sizes(sources)[None])
             fixed_real = sampler.statistics(jax.tree.map(lambda x: x[0], noise), sources)
 
         def plan_of(alpha, beta):
             # alpha = 0 at t = 0: the initial plan
-            return round_plan(eco, alpha, beta, initial=False, initial_beta=initial_beta, ops=JAX)
+            return round_plan(eco, alpha, beta, initial=False, initial_beta=beta_1, ops=JAX)
 
         def one_block(state, inputs):
             key, alphas, betas, ts = inputs
@@ -247,7 +247,7 @@ def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[
         inputs = (
             jax.random.split(k_rounds, blocks),
             blocked(jnp.concatenate([jnp.zeros(1), alphas]), 0.0),
-            blocked(jnp.concatenate([jnp.full(1, initial_beta), betas]), initial_beta),
+            blocked(jnp.concatenate([jnp.full(1, beta_1), betas]), beta_1),
             jnp.arange(blocks * B, dtype=jnp.float64).reshape(blocks, B),
         )
         _, (means, covs) = jax.lax.scan(one_block, zero, inputs)
