@@ -2,7 +2,8 @@
 
 One verb per problem: ``iterate_moments`` / ``iterate_population`` (exact trajectories), ``simulate`` (Monte
 Carlo of the sampling process), ``sweep`` (a grid of parameters), ``trajectory_sensitivity`` /
-``fixed_point_sensitivity`` (derivatives), ``continue_fixed_points`` (branches and bifurcations).
+``fixed_point_sensitivity`` (derivatives), ``continue_fixed_points`` (branches and bifurcations);
+``clear_compiled`` releases the compiled functions kept for reuse.
 """
 
 import jax
@@ -10,6 +11,7 @@ import jax
 jax.config.update("jax_enable_x64", True)
 
 from .categorical import CategoricalMonteCarlo, CategoricalTrajectory  # noqa: E402
+from .compiled_cache import clear_compiled  # noqa: E402
 from .continuation import Branch, continue_fixed_points  # noqa: E402
 from .families import iterate_moments, iterate_population, simulate  # noqa: E402
 from .iterate import ExactTrajectory  # noqa: E402
@@ -28,6 +30,7 @@ __all__ = [
     "LinearTrajectory",
     "MonteCarlo",
     "Sensitivity",
+    "clear_compiled",
     "continue_fixed_points",
     "fixed_point_sensitivity",
     "iterate_moments",

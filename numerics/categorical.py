@@ -27,7 +27,6 @@ True
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import jax
@@ -39,6 +38,7 @@ from theory.rounds import round_plan
 from theory.spec import Ecosystem, SpecError
 
 from . import categorical_tokens, counts
+from .compiled_cache import compiled_cache
 from .iterate import initial_beta, schedules
 from .jax_ops import JAX
 from .monte_carlo import static_sizes
@@ -77,7 +77,7 @@ def _initial_plan(eco: Ecosystem, alphas, betas, population: bool = False):
     return round_plan(eco, 0.0, beta_1, initial=True, population=population, initial_beta=beta_1, ops=JAX)
 
 
-@functools.lru_cache(maxsize=64)
+@compiled_cache
 def moment_recursion(eco: Ecosystem):
     """A jitted f(alphas, betas) -> (E p, Cov p) over rounds 0..T, shapes (T+1, Km) and (T+1, Km, Km)."""
 
@@ -98,7 +98,7 @@ def moment_recursion(eco: Ecosystem):
     return jax.jit(run)
 
 
-@functools.lru_cache(maxsize=64)
+@compiled_cache
 def population_recursion(eco: Ecosystem):
     """A jitted f(alphas, betas) -> p over rounds 0..T of the population map, shape (T+1, Km)."""
 
@@ -247,7 +247,7 @@ def _routes(method: str, capacities: dict[str, int], m: int) -> dict[str, str]:
     return {kind: counts.cheaper_route(size, m) for kind, size in capacities.items()}
 
 
-@functools.lru_cache(maxsize=64)
+@compiled_cache
 def _simulator(eco: Ecosystem, method: str, capacities: tuple[tuple[str, int], ...], trajectory: bool):
     """A jitted, replicate-vmapped f(keys (R, 2), alphas (T,), betas (T,)) -> probs (R, T+1 or 1, K, m).
 

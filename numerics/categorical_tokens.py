@@ -25,6 +25,7 @@ from theory.rounds import round_plan
 from theory.spec import Ecosystem
 
 from . import counts
+from .compiled_cache import compiled_cache
 from .iterate import initial_beta
 from .jax_ops import JAX
 
@@ -52,7 +53,7 @@ def _uniform_index(u, size):
     return jnp.minimum(jnp.floor(u * size), size - 1).astype(jnp.int32)
 
 
-@functools.lru_cache(maxsize=64)
+@compiled_cache
 def token_list_simulator(eco: Ecosystem, capacities: tuple[tuple[str, int], ...], trajectory: bool):
     """A jitted, replicate-vmapped f(keys (R, 2), alphas (T,), betas (T,)) -> probs (R, T+1 or 1, K, m), with the
     law of ``numerics.categorical``'s simulator (see the module doc); ``capacities`` bound the sample sizes."""

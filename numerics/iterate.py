@@ -19,6 +19,7 @@ from theory import gaussian
 from theory.rounds import round_plan
 from theory.spec import Ecosystem, SpecError
 
+from .compiled_cache import compiled_cache
 from .jax_ops import JAX
 
 
@@ -99,7 +100,7 @@ def _run(eco: Ecosystem, population: bool, alphas, betas, n, tolerance, trajecto
     return final, converged_at, path
 
 
-@functools.lru_cache(maxsize=64)
+@compiled_cache
 def recursion(eco: Ecosystem, rounds: int, population: bool = False, trajectory: bool = True):
     """A jitted f(alphas, betas, n, tolerance) -> (final state, convergence round, per-round states or None).
 

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import jax
@@ -26,6 +25,7 @@ from theory.analysis import NoUniqueFixedPoint
 from theory.rounds import round_plan
 from theory.spec import Ecosystem, SpecError
 
+from .compiled_cache import compiled_cache
 from .iterate import initial_beta, schedules
 from .jax_ops import JaxOps
 
@@ -99,7 +99,7 @@ def _squared_distance(mean, cov, k, l):
     return np.sum(gap**2, axis=-1) + np.trace(spread, axis1=-2, axis2=-1)
 
 
-@functools.lru_cache(maxsize=64)
+@compiled_cache
 def moment_recursion(eco: Ecosystem):
     """A jitted f(alphas, betas, data) -> (M_t, C_t, E theta_t, Cov theta_t) over rounds 0..T.
 
@@ -232,7 +232,7 @@ def design_rows(design, size: int, method: str) -> np.ndarray:
     return np.linalg.qr(gaussian)[0] @ root
 
 
-@functools.lru_cache(maxsize=64)
+@compiled_cache
 def _simulator(eco: Ecosystem, method: str):
     K = eco.K
     family = eco.family
@@ -328,7 +328,7 @@ def simulate_linear(
 # -- the limit -------------------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=64)
+@compiled_cache
 def stationary_dynamics(eco: Ecosystem):
     """A jitted f(alpha, beta, data) -> (P, Q, N, D, E b, Sigma_b) of an update round with constant alpha, beta."""
 

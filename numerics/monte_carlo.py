@@ -18,7 +18,6 @@ exact for the same reason. Every array leads with the replicate axis; the PRNG k
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -31,6 +30,7 @@ import sympy
 from theory.rounds import plan_at, round_plan
 from theory.spec import Ecosystem, SpecError
 
+from .compiled_cache import compiled_cache
 from .iterate import initial_beta, require_gaussian, schedules
 from .jax_ops import JAX
 from .sufficient import standard_draws, statistics_from_draws
@@ -147,7 +147,7 @@ def _block_length(rounds: int, longest: int = 16) -> int:
     return -(-rounds // blocks)
 
 
-@functools.lru_cache(maxsize=64)
+@compiled_cache
 def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[str, int], ...]):
     """A jitted f(key, alphas, betas) -> (means, covs) of all replicates; every array leads with the replicate."""
     K, d, R = eco.K, eco.dim, replicates

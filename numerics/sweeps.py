@@ -101,6 +101,7 @@ from theory.spec import Ecosystem, SpecError
 
 from . import categorical as categorical_numerics
 from . import linear as linear_numerics
+from .compiled_cache import compiled_cache
 from .iterate import recursion
 from .jax_ops import JAX
 from .linear import long_run_grid
@@ -459,7 +460,7 @@ def _monte_carlo_function(eco: Ecosystem, names, rounds: int, replicates: int, s
 EXACT_POINT = {"gaussian": _point_function, "categorical": _categorical_point_function}
 
 
-@functools.lru_cache(maxsize=32)
+@compiled_cache
 def _compiled(eco: Ecosystem, names, rounds, population, tolerance, quantities, replicates, seed):
     """jit(vmap(f)): f(swept values) -> {quantity: value} at one grid point, exact and Monte Carlo together."""
     simulated = [q for q in quantities if q in MONTE_CARLO[eco.family.name]]
@@ -516,12 +517,14 @@ def _chunk_size(eco: Ecosystem, rounds: int, replicates: int, chunk_size: int) -
 
 @dataclass(frozen=True)
 class _Slice:
-    """One value of each outer-loop axis: its ecosystem, its compiled point function and its chunks' starts."""
+    """One value of each outer-loop axis: its ecosystem, what builds its compiled point function and its chunks'
+    starts. The function is built (or found in the shared cache) when the slice's chunks run, so a long
+    structural axis never holds all its executables at once (see :mod:`numerics.compiled_cache`)."""
 
     index: int
     outer: dict
     eco: Ecosystem
-    compiled: object
+    compile: object
     chunk_size: int
     starts: range
 
@@ -611,12 +614,14 @@ def sweep(
         outer = {name: value for (name, _), value in zip(outer_axes, combination)}
         eco_s = _ecosystem_at(eco, outer)
         size = _chunk_size(eco_s, rounds, replicates, chunk_size) if simulated else chunk_size
-        compiled, starts = None, range(0)
+        build, starts = None, range(0)
         if compiled_quantities:
             mc = (replicates, seed) if simulated else (0, 0)
-            compiled = _compiled(eco_s, inner, rounds, exact_population, tolerance, compiled_quantities, *mc)
+            build = functools.partial(
+                _compiled, eco_s, inner, rounds, exact_population, tolerance, compiled_quantities, *mc
+            )
             starts = range(0, len(points), size)
-        slices.append(_Slice(index, outer, eco_s, compiled, size, starts))
+        slices.append(_Slice(index, outer, eco_s, build, size, starts))
 
     store = _Checkpoint(checkpoint, eco, checked, quantities, settings) if checkpoint is not None else None
     computed = _run_chunks(slices, points, store, bool(outer_axes), progress)
@@ -639,7 +644,7 @@ def _run_chunks(slices: list[_Slice], points: np.ndarray, store, tagged: bool, p
         tag = (s.index if tagged else None, start // s.chunk_size)
         saved = store.load(tag, s.outer) if store else None
         if saved is None:
-            saved = _evaluate_sharded(s.compiled, points[start : start + s.chunk_size], devices)
+            saved = _evaluate_sharded(s.compile(), points[start : start + s.chunk_size], devices)
             if store:
                 store.save(tag, s.outer, saved)
         computed[s.index].append(saved)
