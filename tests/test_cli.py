@@ -17,7 +17,12 @@ def test_demo_writes_the_figure_and_the_derivation(tmp_path, capsys):
     assert (out / "trajectories.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "\\alpha < 1" in (out / "derivation.tex").read_text()
     assert "4*beta**2*(alpha - 1)**2" in (out / "derivation.txt").read_text()
-    assert sorted(p.name for p in out.iterdir()) == ["derivation.tex", "derivation.txt", "trajectories.png"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".interplay-report",
+        "derivation.tex",
+        "derivation.txt",
+        "trajectories.png",
+    ]
 
 
 @pytest.mark.parametrize(
