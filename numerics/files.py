@@ -15,6 +15,11 @@ from pathlib import Path
 PARTIAL = ".interplay-partial-"  # in the name of a file being written (a kill may leave one behind)
 
 
+def partial_prefix(name: str) -> str:
+    """How the names of the partial files of a file called ``name`` begin."""
+    return f".{name}{PARTIAL}"
+
+
 def fresh_path(folder: Path, stem: str) -> Path:
     """``folder / (stem + 8 random hex digits)``, a name nothing has yet."""
     while True:
@@ -28,7 +33,7 @@ def write_atomically(path, write: Callable) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        partial = fresh_path(path.parent, f".{path.name}{PARTIAL}")
+        partial = fresh_path(path.parent, partial_prefix(path.name))
         try:
             handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             break

@@ -23,8 +23,8 @@ Protocol, for PATH = P/N (every step renames within P, so each is atomic):
 4. Release: delete the lock file while holding the lock (a run that locked the deleted file notices and
    retries) and unlock.
 5. Recover (in step 1, under the lock): a kill between the two renames of step 3 leaves no PATH and an old
-   folder; it is renamed back to PATH. Every other old or staging folder of N (so named, and holding a marker
-   or nothing) is deleted.
+   folder; it is renamed back to PATH. Every other old or staging folder of N (so named, and holding a marker,
+   or nothing but a marker being written) is deleted.
 
 So at every instant PATH holds the earlier report or the new one, or (between the two renames of step 3)
 nothing, with the earlier report beside it for step 5 to restore.
@@ -43,7 +43,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from .files import fresh_path, write_atomically
+from .files import fresh_path, partial_prefix, write_atomically
 
 MARKER = ".interplay-report"
 TOOL = "interplay"
@@ -92,10 +92,12 @@ def _delete_report_folder(folder: Path) -> None:
 
 
 def _is_leftover(path: Path) -> bool:
-    """A staging or old folder an interrupted run left: a real folder holding a marker, or nothing."""
+    """A staging or old folder an interrupted run left: a real folder holding a marker, or nothing but perhaps a
+    marker being written."""
     if path.is_symlink() or not path.is_dir():
         return False
-    return (path / MARKER).exists() or not any(path.iterdir())
+    names = os.listdir(path)
+    return MARKER in names or all(name.startswith(partial_prefix(MARKER)) for name in names)
 
 
 class Report:
