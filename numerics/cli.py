@@ -13,8 +13,9 @@ or (with ``--force``) an earlier report of this tool; nothing else there is ever
 ``sweep --checkpoint DIR`` saves each finished chunk in DIR, and the same command run again resumes.
 
 A user error (bad arguments, a config error, an invalid spec, an ``--out`` it may not use) prints one line and
-exits with status 2. Ctrl-C (or SIGTERM) stops a run at once, even inside a long computation: one line says
-what was saved and how to resume, and the exit status is 130 (143).
+exits with status 2; a read or write the system refuses (a full disk...), one line and status 1. Ctrl-C (or
+SIGTERM) stops a run at once, even inside a long computation: one line says what was saved and how to resume,
+and the exit status is 130 (143).
 """
 
 from __future__ import annotations
@@ -294,6 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interplay: interrupted: nothing written", file=sys.stderr)
         return 130
+    except OSError as error:  # the system refused a read or a write (disk full, permissions...)
+        print(f"interplay: error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -143,7 +143,7 @@ class Report:
 
     def _reserve(self) -> None:
         if self.folder.name in ("", ".", ".."):
-            raise self._error(f"{str(self.folder)!r} is not a new folder name; give one, e.g. --out results")
+            raise self._error(f"{str(self.folder)!r} is not a new folder's name; give one")
         parent = self._target.parent
         here = Path.cwd().resolve()
         real = parent.resolve() / self._target.name
@@ -154,8 +154,10 @@ class Report:
             self._lock = self._take_lock(parent / self._name("lock"))
             self._recover(parent)
             self._check_target()
-        except BaseException:
+        except BaseException as error:
             self._release()
+            if isinstance(error, OSError):
+                raise self._error(f"cannot use {self.folder}: {error}") from None
             raise
 
     def _make_parents(self, parent: Path) -> None:

@@ -3,7 +3,8 @@
 ``sweep(eco, {"alpha": a, "beta": b}, ["spread"], rounds=1000)`` runs the exact recursion (or the population map)
 at every grid point and returns a :class:`Grid`: axis names and values, one array per quantity, the spec and the
 settings that made it; ``Grid.save`` / ``Grid.load`` round-trip it losslessly. The grid is evaluated in chunks
-with a progress bar; with ``checkpoint=folder`` each finished chunk is saved, and a rerun resumes from them.
+with a progress bar; with ``checkpoint=folder`` each finished chunk is saved, and a rerun resumes from them (the
+folder must be new, empty or a checkpoint of the same sweep; nothing in it is ever deleted).
 When several devices are visible each chunk is sharded across them (``jax.sharding``); the result is the same.
 
 Swept parameters: ``alpha``, ``beta`` (constant over rounds), ``n`` (training-set size, Gaussian), ``K`` (number

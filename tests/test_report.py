@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from numerics import cli
 from numerics.cli import main
 from numerics.report import MARKER, OutputError, Report, read_marker
 from numerics.sweeps import Grid
@@ -88,12 +89,12 @@ def _under_a_file(base: Path) -> str:
         (_plain_file, "is a file"),
         (_symlink, "symbolic link"),
         (_report_with_a_user_file, "did not write (my-notes.md)"),
-        (lambda base: ".", "not a new folder name"),
-        (lambda base: "..", "not a new folder name"),
-        (lambda base: "work/..", "not a new folder name"),
+        (lambda base: ".", "is not a new folder's name"),
+        (lambda base: "..", "is not a new folder's name"),
+        (lambda base: "work/..", "is not a new folder's name"),
         (lambda base: str(base / "work"), "the working folder or one of its parents"),
         (lambda base: str(base), "the working folder or one of its parents"),
-        (lambda base: "../..", "not a new folder name"),
+        (lambda base: "../..", "is not a new folder's name"),
         (_under_a_file, "notes.txt is not a folder"),
     ],
 )
@@ -322,3 +323,18 @@ def test_report_folders_and_saved_grids_follow_the_umask(tmp_path, mask, folder,
         assert mode(tmp_path / "new" / "report" / name) == file, name
     assert mode(tmp_path / "grid.npz") == file
     np.testing.assert_array_equal(Grid.load(tmp_path / "grid.npz")["spread"], [1.0, 2.0])
+
+
+def test_a_full_disk_is_one_line_and_keeps_the_earlier_report(tmp_path, monkeypatch, capsys):
+    target = tmp_path / "report"
+    write_report(target, "old")
+
+    def job_on_a_full_disk(args, config, report):
+        with report:
+            report.write_text("value.txt", "new")
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli, "demo", job_on_a_full_disk)
+    assert main(["demo", "--out", str(target), "--force"]) == 1
+    assert one_error_line(capsys) == "interplay: error: [Errno 28] No space left on device"
+    assert value_at(target) == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["report"]
