@@ -272,7 +272,7 @@ def _run(args, config, report: Report, argv: list[str]) -> int:
             os._exit(status)
         return status
     finally:
-        if main_thread:
+        if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     if failure and isinstance(failure[0], KeyboardInterrupt):
         print(f"interplay: {_interrupted(args, argv, report)}", file=sys.stderr, flush=True)
