@@ -8,16 +8,24 @@
 * ``interplay derive CONFIG`` / ``simulate CONFIG`` / ``sweep CONFIG``: the same for an ecosystem described in a
   TOML file (:mod:`numerics.config`), each writing a report folder that appears whole or not at all.
 
-A user error (bad arguments, a config error, an invalid spec) prints one line and exits with status 2.
+Every command writes its report folder through :class:`numerics.report.Report`: ``--out`` must name a new folder
+or (with ``--force``) an earlier report of this tool; nothing else there is ever replaced or deleted.
+``sweep --checkpoint DIR`` saves each finished chunk in DIR, and the same command run again resumes.
+
+A user error (bad arguments, a config error, an invalid spec, an ``--out`` it may not use) prints one line and
+exits with status 2; a read or write the system refuses (a full disk...), one line and status 1. Ctrl-C (or
+SIGTERM) stops a run at once, even inside a long computation: one line says what was saved and how to resume,
+and the exit status is 130 (143).
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import os
+import shlex
+import signal
 import sys
-import tempfile
+import threading
 from pathlib import Path
 
 import sympy
@@ -27,7 +35,7 @@ from theory.examples import two_model_gaussian
 from theory.longrun import homogenisation
 
 from .config import ConfigError
-from .report import Report
+from .report import OutputError, Report
 
 
 class UserError(Exception):
@@ -39,17 +47,8 @@ class _Parser(argparse.ArgumentParser):
         raise UserError(message)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder and rename, so a file appears whole or not at all."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C (exit status 143 instead of 130)."""
 
 
 def _derivation_text() -> tuple[str, str]:
@@ -72,11 +71,10 @@ def _derivation_text() -> tuple[str, str]:
     return "\n".join(lines), "\n\n".join(latex)
 
 
-def demo(args) -> None:
+def demo(args, config, report) -> None:
     import numerics
     from numerics.plots import theory_vs_monte_carlo
 
-    out = Path(args.out)
     eco = two_model_gaussian(alpha=args.alpha, beta=args.beta, n=args.n, estimator=args.estimator, regime=args.regime)
     print("[1/3] deriving the fixed point and stability condition (sympy) ...", flush=True)
     text, latex = _derivation_text()
@@ -93,13 +91,11 @@ def demo(args) -> None:
         f"two-model Gaussian ecosystem: alpha={args.alpha}, beta={args.beta}, n={args.n}, "
         f"{args.estimator}, {args.regime}; seed {args.seed}, {args.replicates} replicates"
     )
-    figure = theory_vs_monte_carlo(exact, mc, title)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=120)
-    _write_atomic(out / "trajectories.png", buffer.getvalue())
-    _write_atomic(out / "derivation.tex", (latex + "\n").encode())
-    _write_atomic(out / "derivation.txt", (text + "\n").encode())
-    print(f"wrote {out / 'trajectories.png'}, {out / 'derivation.tex'}, {out / 'derivation.txt'}")
+    with report:
+        report.save_figure("trajectories.png", theory_vs_monte_carlo(exact, mc, title))
+        report.write_text("derivation.tex", latex + "\n")
+        report.write_text("derivation.txt", text + "\n")
+    print(f"wrote {report.folder}: trajectories.png, derivation.tex, derivation.txt")
 
 
 def _fraction(text: str) -> float:
@@ -119,11 +115,23 @@ def _positive_int(text: str) -> int:
     return value
 
 
+FORCE_HELP = (
+    "replace an earlier report at --out (a folder this tool wrote, holding only its own files); without it an "
+    "existing report is refused, and nothing else at --out is ever replaced or deleted"
+)
+
+
+def _output_options(command, default: str | None) -> None:
+    where = f"default {default}" if default else "default: the config's [output] folder, else interplay-COMMAND"
+    command.add_argument("--out", default=default, help=f"report folder, new or an earlier report ({where})")
+    command.add_argument("--force", action="store_true", help=FORCE_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="interplay", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = commands.add_parser("demo", help="derive and simulate the default two-model Gaussian ecosystem")
-    run.add_argument("--out", default="interplay-demo", help="folder for the figure and the derivation")
+    _output_options(run, "interplay-demo")
     run.add_argument("--alpha", type=_fraction, default=0.5, help="synthetic fraction per update (default 0.5)")
     run.add_argument("--beta", type=_fraction, default=0.5, help="private share of the real data (default 0.5)")
     run.add_argument("--n", type=_positive_int, default=50, help="training-set size per update (default 50)")
@@ -136,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce = commands.add_parser(
         "reproduce", help="the paper's two-model setting: closed forms, experiments, report"
     )
-    reproduce.add_argument("--out", default="interplay-report", help="report folder (default interplay-report)")
+    _output_options(reproduce, "interplay-report")
     reproduce.add_argument("--seed", type=int, default=0, help="PRNG seed (default 0)")
     reproduce.add_argument("--replicates", type=_positive_int, default=1000, help="Monte Carlo replicates (1000)")
     reproduce.add_argument("--rounds", type=_positive_int, default=15, help="update rounds (default 15)")
@@ -150,66 +158,146 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         command = commands.add_parser(name, help=summary)
         command.add_argument("config", help="a TOML file (see examples/)")
-        command.add_argument("--out", help="report folder (default: [output] folder, else interplay-NAME)")
+        _output_options(command, None)
         command.add_argument("--quiet", action="store_true", help="no progress output")
         command.set_defaults(handler=handler)
+    commands.choices["sweep"].add_argument(
+        "--checkpoint",
+        metavar="DIR",
+        help="save each finished chunk in DIR; rerunning the same command resumes from them (DIR: new, empty or "
+        "a checkpoint of this sweep; never deleted)",
+    )
     return parser
 
 
-def _job(args, name):
-    from . import config as config_module
-
-    config = config_module.load(args.config)
-    folder = args.out or config.jobs["output"]["folder"] or f"interplay-{name}"
-    return config, Report(Path(folder), config)
-
-
-def _reproduce(args) -> None:
+def _reproduce(args, config, report) -> None:
     from .reproduce import reproduce
 
     reproduce(
-        Path(args.out),
-        seed=args.seed,
-        replicates=args.replicates,
-        rounds=args.rounds,
-        grid=args.grid,
-        progress=not args.quiet,
+        report, seed=args.seed, replicates=args.replicates, rounds=args.rounds, grid=args.grid, progress=not args.quiet
     )
-    print(f"wrote {args.out}: index.md (the report), result.json (every number), figures")
+    print(f"wrote {report.folder}: index.md (the report), result.json (every number), figures")
 
 
-def _derive(args) -> None:
+def _derive(args, config, report) -> None:
     from .jobs import derive
 
-    config, report = _job(args, "derive")
     derive(config, report, progress=not args.quiet)
     print(f"wrote {report.folder}")
 
 
-def _simulate(args) -> None:
+def _simulate(args, config, report) -> None:
     from .jobs import simulate
 
-    config, report = _job(args, "simulate")
     simulate(config, report, progress=not args.quiet)
     print(f"wrote {report.folder}")
 
 
-def _sweep(args) -> None:
+def _sweep(args, config, report) -> None:
     from .jobs import sweep
+    from .sweeps import saved_chunks
 
-    config, report = _job(args, "sweep")
-    sweep(config, report, progress=not args.quiet)
+    if args.checkpoint and Path(args.checkpoint).is_dir() and not args.quiet:
+        print(f"resuming from {args.checkpoint}: {saved_chunks(args.checkpoint)} chunks saved there", flush=True)
+    sweep(config, report, progress=not args.quiet, checkpoint=args.checkpoint)
     print(f"wrote {report.folder}")
 
 
+def _report(args, argv: list[str]) -> tuple[object, Report]:
+    """The config (None for demo and reproduce) and the report folder the command writes."""
+    config = None
+    if hasattr(args, "config"):
+        from .config import load
+
+        config = load(args.config)
+    folder = args.out or config.jobs["output"]["folder"] or f"interplay-{args.command}"
+    report = Report(folder, force=args.force, command=shlex.join(["interplay", *argv]), option="--out")
+    checkpoint = getattr(args, "checkpoint", None)
+    if checkpoint:
+        inner, outer = Path(os.path.abspath(checkpoint)), Path(os.path.abspath(folder))
+        if inner == outer or outer in inner.parents:
+            raise UserError("--checkpoint: must lie outside --out (a new report replaces that folder)")
+    return config, report
+
+
+def _interrupted(args, argv: list[str], report: Report) -> str:
+    """One line: what an interrupted run saved, and how to resume."""
+    if report.installed:
+        return f"interrupted after writing {report.folder}"
+    line = f"interrupted: nothing written to {report.folder}"
+    if args.command != "sweep":
+        return line
+    if not args.checkpoint:
+        return line + "; give --checkpoint DIR to keep finished chunks"
+    from .sweeps import read_manifest, saved_chunks
+
+    manifest = read_manifest(args.checkpoint) or {}
+    total = f" of {manifest['chunks']}" if "chunks" in manifest else ""
+    saved = f"{saved_chunks(args.checkpoint)}{total} chunks saved in {args.checkpoint}"
+    return f"interrupted: {saved}; resume with: {shlex.join(['interplay', *argv])}"
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated
+
+
+def _run(args, config, report: Report, argv: list[str]) -> int:
+    """Run the command in a worker thread while this (main) thread waits for it, so that Ctrl-C or SIGTERM stop
+    the run at once even while the worker waits on a long compiled computation: the staging folder is deleted,
+    the target released, one line says what was saved, and the process exits (130, or 143 for SIGTERM)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # figures are only saved, and drawn in the worker thread
+    failure: list[BaseException] = []
+
+    def work():
+        try:
+            args.handler(args, config, report)
+        except BaseException as error:
+            failure.append(error)
+
+    worker = threading.Thread(target=work, name="interplay-job", daemon=True)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt as interruption:
+        status = 143 if isinstance(interruption, _Terminated) else 130
+        report.abandon()
+        print(f"interplay: {_interrupted(args, argv, report)}", file=sys.stderr, flush=True)
+        if worker.is_alive():  # still inside a computation: leave without waiting for it
+            sys.stdout.flush()
+            os._exit(status)
+        return status
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    if failure and isinstance(failure[0], KeyboardInterrupt):
+        print(f"interplay: {_interrupted(args, argv, report)}", file=sys.stderr, flush=True)
+        return 130
+    if failure:
+        raise failure[0]
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = build_parser().parse_args(argv)
-        args.handler(args)
-    except (UserError, SpecError, NoUniqueFixedPoint, ConfigError) as error:
+        config, report = _report(args, argv)
+        with report.reserved():
+            return _run(args, config, report, argv)
+    except (UserError, SpecError, NoUniqueFixedPoint, ConfigError, OutputError) as error:
         print(f"interplay: error: {error}", file=sys.stderr)
         return 2
-    return 0
+    except KeyboardInterrupt:
+        print("interplay: interrupted: nothing written", file=sys.stderr)
+        return 130
+    except OSError as error:  # the system refused a read or a write (disk full, permissions...)
+        print(f"interplay: error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -249,8 +249,9 @@ def _stability_boundary(eco, axes: list[str]):
     return condition if isinstance(condition, sympy.Rel | sympy.And) else None
 
 
-def sweep(config, report, progress: bool = True) -> dict:
-    """A sweep over the [sweep] axes; a phase diagram when there are two axes."""
+def sweep(config, report, progress: bool = True, checkpoint=None) -> dict:
+    """A sweep over the [sweep] axes; a phase diagram when there are two axes. With a ``checkpoint`` folder
+    each finished chunk is saved there and a rerun resumes (:func:`numerics.sweeps.sweep`)."""
     from .plots import phase_diagram
     from .sweeps import sweep as run_sweep
 
@@ -269,6 +270,7 @@ def sweep(config, report, progress: bool = True) -> dict:
         chunk_size=settings["chunk_size"],
         replicates=settings["replicates"],
         seed=settings["seed"],
+        checkpoint=checkpoint,
         progress=progress,
     )
     result = _header(config, "sweep") | {

@@ -82,9 +82,18 @@ def _table(rows: list[list], header: list[str]) -> str:
     return "\n".join(lines)
 
 
-def reproduce(folder, *, seed: int = 0, replicates: int = 1000, rounds: int = 15, grid: int = 21, progress=True):
-    """Write the report (see the module doc) into ``folder``; returns the JSON data."""
-    report = Report(folder)
+def reproduce(
+    folder, *, seed: int = 0, replicates: int = 1000, rounds: int = 15, grid: int = 21, progress=True, force=False
+):
+    """Write the report (see the module doc) into ``folder`` (a path, or a :class:`~numerics.report.Report`),
+    held from the start so that a folder it may not replace is refused before any work (``force``: may replace
+    an earlier report); returns the JSON data."""
+    report = folder if isinstance(folder, Report) else Report(folder, force=force)
+    with report.reserved():
+        return _reproduce(report, seed, replicates, rounds, grid, progress)
+
+
+def _reproduce(report, seed: int, replicates: int, rounds: int, grid: int, progress: bool) -> dict:
     _say(progress, "[1/5] closed forms (sympy): fixed point, stability, unbiasedness, proportional case ...")
     forms = closed_forms()
     _say(progress, f"[2/5] two-task experiment: exact recursion and Monte Carlo ({replicates} replicates) ...")

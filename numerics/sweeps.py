@@ -3,7 +3,8 @@
 ``sweep(eco, {"alpha": a, "beta": b}, ["spread"], rounds=1000)`` runs the exact recursion (or the population map)
 at every grid point and returns a :class:`Grid`: axis names and values, one array per quantity, the spec and the
 settings that made it; ``Grid.save`` / ``Grid.load`` round-trip it losslessly. The grid is evaluated in chunks
-with a progress bar; with ``checkpoint=folder`` each finished chunk is saved, and a rerun resumes from them.
+with a progress bar; with ``checkpoint=folder`` each finished chunk is saved, and a rerun resumes from them (the
+folder must be new, empty or a checkpoint of the same sweep; nothing in it is ever deleted).
 When several devices are visible each chunk is sharded across them (``jax.sharding``); the result is the same.
 
 Swept parameters: ``alpha``, ``beta`` (constant over rounds), ``n`` (training-set size, Gaussian), ``K`` (number
@@ -82,8 +83,6 @@ import functools
 import hashlib
 import itertools
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,6 +101,7 @@ from theory.spec import Ecosystem, SpecError
 from . import categorical as categorical_numerics
 from . import linear as linear_numerics
 from .compiled_cache import compiled_cache
+from .files import PARTIAL, write_atomically
 from .iterate import recursion
 from .jax_ops import JAX
 from .linear import long_run_grid
@@ -218,7 +218,7 @@ class Grid:
         arrays = {f"axis:{name}": values for name, values in self.axes}
         arrays |= {f"value:{name}": values for name, values in self.values.items()}
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-        _atomic_savez(Path(path), arrays)
+        _savez(Path(path), arrays)
 
     @classmethod
     def load(cls, path) -> Grid:
@@ -229,16 +229,9 @@ class Grid:
         return cls(axes, values, meta["spec"], meta["settings"])
 
 
-def _atomic_savez(path: Path, arrays: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npz")
-    os.close(handle)
-    try:
-        np.savez(temporary, **arrays)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def _savez(path: Path, arrays: dict) -> None:
+    """``np.savez`` into a file that appears atomically, with the user's umask (mode 0644 under umask 022)."""
+    write_atomically(path, lambda stream: np.savez(stream, **arrays))
 
 
 def _check_axes(eco: Ecosystem, axes: dict) -> list[tuple[str, np.ndarray]]:
@@ -623,7 +616,8 @@ def sweep(
             starts = range(0, len(points), size)
         slices.append(_Slice(index, outer, eco_s, build, size, starts))
 
-    store = _Checkpoint(checkpoint, eco, checked, quantities, settings) if checkpoint is not None else None
+    chunks = sum(len(s.starts) for s in slices)
+    store = _Checkpoint(checkpoint, eco, checked, quantities, settings, chunks) if checkpoint is not None else None
     computed = _run_chunks(slices, points, store, bool(outer_axes), progress)
     per_slice = []
     for s in slices:
@@ -681,9 +675,11 @@ def _evaluate_sharded(compiled, chunk: np.ndarray, devices) -> dict:
 
 
 class _Checkpoint:
-    """A folder of finished chunks and a manifest naming the sweep they belong to."""
+    """A folder of finished chunks and ``manifest.json`` naming the sweep they belong to (and how many chunks it
+    has). The manifest marks the folder as a checkpoint: a folder without one is used only if it is empty. Nothing
+    in it is ever deleted but the partial chunk files a kill left behind."""
 
-    def __init__(self, folder, eco, checked, quantities, settings):
+    def __init__(self, folder, eco, checked, quantities, settings, chunks: int):
         self.folder = Path(folder)
         identity = {
             "spec": eco.describe(),
@@ -693,12 +689,27 @@ class _Checkpoint:
         }
         digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
         manifest = self.folder / "manifest.json"
+        if self.folder.exists() and not self.folder.is_dir():
+            raise SpecError("checkpoint", f"{self.folder} is a file, not a folder")
         if manifest.exists():
-            if json.loads(manifest.read_text()).get("digest") != digest:
+            saved = read_manifest(self.folder)
+            if saved is None:
+                raise SpecError("checkpoint", f"{self.folder} is not a sweep checkpoint (unreadable manifest.json)")
+            if saved["digest"] != digest:
                 raise SpecError("checkpoint", f"{self.folder} holds the chunks of a different sweep")
-        else:
+            for partial in self.folder.glob(f".chunk-*{PARTIAL}*"):
+                partial.unlink(missing_ok=True)
+            return
+        if self.folder.is_dir() and any(self.folder.iterdir()):
+            raise SpecError(
+                "checkpoint", f"{self.folder} holds other files and no manifest.json; give a new or empty folder"
+            )
+        try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            manifest.write_text(json.dumps({"digest": digest} | identity))
+        except OSError as error:
+            raise SpecError("checkpoint", f"cannot create {self.folder}: {error.strerror}") from None
+        text = json.dumps({"tool": "interplay sweep checkpoint", "digest": digest, "chunks": chunks} | identity)
+        write_atomically(manifest, lambda stream: stream.write(text.encode()))
 
     def _path(self, tag) -> Path:
         outer, index = tag
@@ -718,4 +729,18 @@ class _Checkpoint:
 
     def save(self, tag, outer: dict, values: dict) -> None:
         """Write the chunk with the outer-loop values it was computed at (K, temperature...)."""
-        _atomic_savez(self._path(tag), values | {f"@{name}": np.asarray(v) for name, v in outer.items()})
+        _savez(self._path(tag), values | {f"@{name}": np.asarray(v) for name, v in outer.items()})
+
+
+def read_manifest(folder) -> dict | None:
+    """The manifest of a sweep checkpoint folder (``digest``, ``chunks``: how many the sweep has...), else None."""
+    try:
+        manifest = json.loads((Path(folder) / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and "digest" in manifest else None
+
+
+def saved_chunks(folder) -> int:
+    """How many finished chunks a checkpoint folder holds."""
+    return len(list(Path(folder).glob("chunk-*.npz")))

@@ -1,11 +1,19 @@
 """The command line: the demo writes what it promises; a user error is one line and a non-zero exit."""
 
+import json
+import os
+import shlex
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from numerics.cli import main
+from numerics.config import load
 
 
 def test_demo_writes_the_figure_and_the_derivation(tmp_path, capsys):
@@ -17,7 +25,12 @@ def test_demo_writes_the_figure_and_the_derivation(tmp_path, capsys):
     assert (out / "trajectories.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "\\alpha < 1" in (out / "derivation.tex").read_text()
     assert "4*beta**2*(alpha - 1)**2" in (out / "derivation.txt").read_text()
-    assert sorted(p.name for p in out.iterdir()) == ["derivation.tex", "derivation.txt", "trajectories.png"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".interplay-report",
+        "derivation.tex",
+        "derivation.txt",
+        "trajectories.png",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -46,3 +59,147 @@ def test_console_script_entry_point():
         [sys.executable, "-m", "numerics.cli", "demo", "--alpha", "2"], capture_output=True, text=True
     )
     assert result.returncode == 2 and result.stderr.count("\n") == 1
+
+
+SWEEP_CONFIG = """
+[family]
+name = "gaussian"
+
+[ecosystem]
+alpha = 0.5
+beta = 0.5
+n = 20
+
+[public]
+mean = [0.0]
+cov = [[2.0]]
+
+[[private]]
+mean = [-1.0]
+cov = [[1.0]]
+
+[[private]]
+mean = [1.0]
+cov = [[1.0]]
+
+[sweep]
+rounds = 5
+quantities = ["spread"]
+chunk_size = 2
+axes.alpha = [0.0, 0.5, 1.0]
+axes.beta = [0.2, 0.8]
+"""  # 6 points in chunks of 2: 3 chunks
+
+
+def _sweep_setup(tmp_path):
+    config = tmp_path / "sweep.toml"
+    config.write_text(SWEEP_CONFIG)
+    out, checkpoint = tmp_path / "out", tmp_path / "chunks"
+    return (
+        config,
+        out,
+        checkpoint,
+        ["sweep", str(config), "--out", str(out), "--checkpoint", str(checkpoint), "--quiet"],
+    )
+
+
+def test_sweep_checkpoint_resumes_and_ctrl_c_says_what_was_saved(tmp_path, monkeypatch, capsys):
+    import numerics
+    from numerics import sweeps
+
+    config, out, checkpoint, argv = _sweep_setup(tmp_path)
+    real, computed = sweeps._evaluate_sharded, []
+
+    def interrupted_in_the_second_chunk(*args):
+        if len(computed) == 1:
+            raise KeyboardInterrupt
+        computed.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(sweeps, "_evaluate_sharded", interrupted_in_the_second_chunk)
+    previous = os.umask(0o022)
+    try:
+        assert main(argv) == 130
+    finally:
+        os.umask(previous)
+    resume = shlex.join(["interplay", *argv])
+    assert (
+        capsys.readouterr().err
+        == f"interplay: interrupted: 1 of 3 chunks saved in {checkpoint}; resume with: {resume}\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chunks", "sweep.toml"]  # no report, staging or lock
+    assert sorted(p.name for p in checkpoint.iterdir()) == ["chunk-000000.npz", "manifest.json"]
+    modes = [path.stat().st_mode & 0o777 for path in (checkpoint, checkpoint / "chunk-000000.npz")]
+    assert modes == [0o755, 0o644]
+
+    computed.clear()
+    monkeypatch.setattr(sweeps, "_evaluate_sharded", lambda *args: computed.append(1) or real(*args))
+    assert main(argv) == 0
+    assert len(computed) == 2  # only the two missing chunks
+    spread = np.array(json.loads((out / "result.json").read_text())["values"]["spread"])
+    monkeypatch.setattr(sweeps, "_evaluate_sharded", real)
+    axes = {"alpha": [0.0, 0.5, 1.0], "beta": [0.2, 0.8]}
+    expected = numerics.sweep(load(config).ecosystem, axes, ["spread"], rounds=5, progress=False)
+    np.testing.assert_array_equal(spread, expected["spread"])
+    monkeypatch.setattr(sweeps, "_evaluate_sharded", lambda *args: computed.append(1) or real(*args))
+    assert main([*argv, "--force"]) == 0 and len(computed) == 2  # everything loaded from the checkpoint
+
+
+def test_a_checkpoint_folder_is_never_a_user_folder_nor_inside_out(tmp_path, capsys):
+    config, out, checkpoint, argv = _sweep_setup(tmp_path)
+    checkpoint.mkdir()
+    (checkpoint / "results.csv").write_text("mine")
+    assert main(argv) == 2
+    line = capsys.readouterr().err.strip()
+    assert "\n" not in line and line.startswith("interplay: error: checkpoint: ") and "no manifest.json" in line
+    assert [p.name for p in checkpoint.iterdir()] == ["results.csv"] and not out.exists()
+    assert main([*argv[:-3], "--checkpoint", str(out / "chunks"), "--quiet"]) == 2
+    assert (
+        capsys.readouterr().err
+        == "interplay: error: --checkpoint: must lie outside --out (a new report replaces that folder)\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chunks", "sweep.toml"]
+
+
+BLOCKED_SWEEP = """
+import signal, sys, threading
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in an interactive shell
+from numerics import sweeps
+from numerics.cli import main
+real, calls = sweeps._evaluate_sharded, []
+def second_chunk_never_ends(*args):
+    if calls:
+        threading.Event().wait()  # like a long compiled computation: the calling thread is blocked
+    calls.append(1)
+    return real(*args)
+sweeps._evaluate_sharded = second_chunk_never_ends
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize(("signal_number", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_sigterm_stops_a_blocked_computation(tmp_path, signal_number, status):
+    config, out, checkpoint, argv = _sweep_setup(tmp_path)
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    process = subprocess.Popen(
+        [sys.executable, "-c", BLOCKED_SWEEP, *argv],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not (checkpoint / "chunk-000000.npz").exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal_number)
+        _, err = process.communicate(timeout=120)  # it never ends by itself: only the signal stops it
+    finally:
+        process.kill()
+    assert process.returncode == status, err
+    assert (
+        err.count("\n") == 1 and "interrupted: 1 of 3 chunks saved in" in err and "resume with: interplay sweep" in err
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chunks", "sweep.toml"]  # no report, staging or lock

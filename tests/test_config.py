@@ -11,7 +11,7 @@ import pytest
 import numerics
 from numerics.cli import main
 from numerics.config import load
-from numerics.report import Report
+from numerics.report import MARKER, Report
 from theory import fixed_point, population_map
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -56,7 +56,7 @@ def test_derive_writes_what_the_library_derives(tmp_path):
     expected = fixed_point(population_map(eco))
     assert result["population"]["fixed_point"] == {str(k): float(v) for k, v in expected.items()}
     assert result["population"]["stability_condition"] == "True" and result["spec"]["n"] == 50
-    assert {p.name for p in (tmp_path / "d").iterdir()} == {"derivation.txt", "derivation.tex", "result.json"}
+    assert {p.name for p in (tmp_path / "d").iterdir()} == {MARKER, "derivation.txt", "derivation.tex", "result.json"}
 
 
 def test_simulate_writes_the_library_numbers_and_is_reproducible(tmp_path):
@@ -87,7 +87,7 @@ def test_sweep_writes_the_grid_and_the_phase_diagram(tmp_path):
     )
     np.testing.assert_array_equal(np.array(result["values"]["spread"]), grid["spread"])
     assert result["stability_boundary"] == "alpha < 1"
-    assert {p.name for p in (tmp_path / "s").iterdir()} == {"grid.npz", "phase_diagram.png", "result.json"}
+    assert {p.name for p in (tmp_path / "s").iterdir()} == {MARKER, "grid.npz", "phase_diagram.png", "result.json"}
 
 
 @pytest.mark.parametrize(
@@ -145,7 +145,7 @@ def test_a_failed_job_leaves_no_folder_and_keeps_the_old_one(tmp_path, monkeypat
 
     monkeypatch.setattr(Report, "write_json", broken)
     with pytest.raises(RuntimeError):
-        main(["derive", str(config_path), "--out", str(out), "--quiet"])
+        main(["derive", str(config_path), "--out", str(out), "--quiet", "--force"])
     assert (out / "result.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gaussian.toml", "out"]  # no staging folder left
 

@@ -7,10 +7,12 @@ import numpy as np
 
 from numerics.cli import main
 from numerics.linear_figures import two_task_experiment
+from numerics.report import MARKER
 from numerics.reproduce import SETTINGS, two_task_plane
 
 ARGS = ["--rounds", "4", "--replicates", "200", "--grid", "5", "--seed", "3", "--quiet"]
 FILES = {
+    MARKER,
     "index.md",
     "result.json",
     "derivation.tex",
