@@ -103,6 +103,7 @@ from . import categorical as categorical_numerics
 from . import linear as linear_numerics
 from .iterate import recursion
 from .jax_ops import JAX
+from .keys import prng_key
 from .linear import long_run_grid
 from .monte_carlo import compiled_simulation
 
@@ -535,6 +536,7 @@ def _check_monte_carlo(eco: Ecosystem, names, simulated, population: bool, repli
         raise SpecError("replicates", f"must be an integer >= 2, got {replicates!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise SpecError("seed", f"must be an integer, got {seed!r}")
+    prng_key(seed, "seed")  # within the seeds jax takes
 
 
 def _settings(eco: Ecosystem, simulated, quantities, exact_population: bool, **given) -> dict:
