@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import jax.scipy.linalg
 import sympy
@@ -65,8 +66,8 @@ class JaxOps:
         result is already the uniform law on the argmax for any gap between two float64 logarithms."""
         positive = rows > 0
         logs = jnp.where(positive, jnp.log(jnp.where(positive, rows, 1.0)), -jnp.inf)
-        gaps = logs - logs.max(-1, keepdims=True)
-        weights = jnp.exp(jnp.where(gaps == 0, 0.0, jnp.minimum(exponent, 1e300) * gaps))
+        gaps = logs - jax.lax.stop_gradient(logs.max(-1, keepdims=True))  # a common shift: no gradient (ties)
+        weights = jnp.exp(jnp.minimum(exponent, 1e300) * gaps)
         return weights / weights.sum(-1, keepdims=True)
 
 

@@ -248,7 +248,10 @@ def _check_axes(eco: Ecosystem, axes: dict) -> list[tuple[str, np.ndarray]]:
     for name, values in axes.items():
         if name not in SWEPT:
             raise SpecError("axes", f"cannot sweep {name!r}; sweepable: {SWEPT}")
-        values = np.asarray(values, dtype=np.float64).ravel()
+        try:
+            values = np.asarray(values, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            raise SpecError(f"axes.{name}", f"needs numbers, got {values!r}") from None
         if values.size == 0 or not np.all(np.isfinite(values)):
             raise SpecError(f"axes.{name}", "needs one or more finite values")
         if not eco.is_constant:

@@ -310,8 +310,8 @@ def require_small_powers(eco: Ecosystem) -> None:
     if terms > MAX_EXPANDED_TERMS:
         raise SpecError(
             "family.temperature",
-            f"the symbolic population map at tau = {float(tau):.6g} would expand p^(1/tau) into {terms:.3g} terms "
-            f"(at most {MAX_EXPANDED_TERMS}, e.g. tau >= 1/16 for m = 4); numerics iterates it at any tau > 0",
+            f"the symbolic population map at tau = {float(tau):.6g} would expand p^(1/tau) into more than "
+            f"{MAX_EXPANDED_TERMS} terms (the bound: e.g. tau >= 1/16 for m = 4); numerics iterates it at any tau > 0",
         )
 
 
