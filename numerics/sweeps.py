@@ -247,7 +247,7 @@ def _check_axes(eco: Ecosystem, axes: dict) -> list[tuple[str, np.ndarray]]:
     checked = []
     for name, values in axes.items():
         if name not in SWEPT:
-            raise SpecError("axes", f"cannot sweep {name!r}; sweepable: {SWEPT}")
+            raise SpecError(f"axes.{name}", f"cannot sweep {name!r}; sweepable: {SWEPT}")
         try:
             values = np.asarray(values, dtype=np.float64).ravel()
         except (TypeError, ValueError):
