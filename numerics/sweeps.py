@@ -594,6 +594,8 @@ def sweep(
         raise SpecError("axes.n", f"{family} sweeps run over alpha, beta, K and (categorical) temperature")
     if "K" in names:
         _check_k_axis(eco, quantities, dict(checked)["K"])
+    elif eco.K < 2 and any(q in PAIRWISE for q in quantities):
+        raise SpecError("quantities", f"{[q for q in quantities if q in PAIRWISE]} compare models 1 and 2: K = 1")
     simulated = tuple(q for q in quantities if q in MONTE_CARLO[family])
     if simulated:
         _check_monte_carlo(eco, names, simulated, population, replicates, seed)

@@ -309,6 +309,12 @@ def edited(tmp_path, example, *replacements, extra=SMALL):
             "sweep.replicates: must be",
         ),
         ("gaussian.toml", [("n = 50", "n = 1")], "derive", "ecosystem.n: the unbiased estimator needs n >= 2"),
+        (
+            "gaussian.toml",
+            [("[[private]]\nmean = [1.0]\ncov = [[1.0]]\n", ""), ("quantities = [", 'quantities = ["mean", ')],
+            "sweep",
+            "sweep.quantities: ['spread'] compare models 1 and 2",
+        ),
     ],
 )
 def test_errors_that_were_tracebacks_are_one_line_naming_the_full_key(

@@ -68,7 +68,7 @@ def to_toml(config: dict) -> str:
 
 # -- valid configs -----------------------------------------------------------------------------------------------
 
-FRACTIONS = st.sampled_from([0.0, 0.25, 0.5, 0.9, 1.0])
+FRACTIONS = st.sampled_from([0.5, 0.0, 0.25, 0.9, 1.0])
 SWEPT = st.lists(st.sampled_from([0.0, 0.2, 0.5, 0.9]), min_size=1, max_size=3, unique=True)
 
 
@@ -79,7 +79,7 @@ def _diagonal(values):
 @st.composite
 def valid_configs(draw, family=None):
     family = family or draw(st.sampled_from(FAMILIES))
-    K = draw(st.integers(1, 2))
+    K = draw(st.sampled_from([2, 1]))  # the first value is the one hypothesis tries first
     d = draw(st.integers(1, 2))
     ecosystem = {"alpha": draw(FRACTIONS), "beta": draw(FRACTIONS), "regime": draw(st.sampled_from(["reuse", "fresh"]))}
     numbers = st.sampled_from([-1.0, 0.0, 0.5, 2.0])
@@ -122,7 +122,8 @@ def valid_configs(draw, family=None):
             "private": [{"gram": draw(grams), "size": draw(st.sampled_from([5, 10]))} for _ in range(K)],
         }
     axes = {name: draw(SWEPT) for name in draw(st.sampled_from([["alpha"], ["beta"], ["alpha", "beta"]]))}
-    quantities = draw(st.lists(st.sampled_from(QUANTITIES[family]), min_size=1, max_size=2, unique=True))
+    names = QUANTITIES[family] if K > 1 else [q for q in QUANTITIES[family] if q != "spread"]  # spread: K >= 2
+    quantities = draw(st.lists(st.sampled_from(names), min_size=1, max_size=2, unique=True))
     return config | {
         "ecosystem": ecosystem,
         "simulate": {"rounds": draw(st.integers(1, 3)), "replicates": draw(st.integers(2, 8)), "seed": 1},
