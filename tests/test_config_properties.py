@@ -261,7 +261,7 @@ def test_valid_configs_run_and_write_strict_json(family, command, capsys):
     check()
 
 
-@settings(SETTINGS, max_examples=80)
+@settings(SETTINGS, max_examples=200)
 @given(invalid_configs())
 def test_invalid_configs_are_one_line_naming_the_key(capsys, case):
     config, command, key = case
