@@ -15,8 +15,11 @@ A config has the tables (see ``examples/*.toml``, one per family)::
                       alpha, beta, n, K, temperature (see :mod:`numerics.sweeps`)
     [output]          folder
 
-A string where a fraction is expected ("alpha") makes it a symbol (for ``derive``). Every problem -- an
-unknown key, a missing one, a wrong type, a value out of range -- raises :class:`ConfigError` naming the key.
+A string where a fraction is expected ("alpha") makes it a symbol: ``derive`` answers in closed form in it,
+``simulate`` and ``sweep`` refuse it (they need numbers). Integers are 64-bit, as TOML's. Every problem -- an
+unknown key, a missing one, a wrong type, a value out of range -- raises :class:`ConfigError` naming the key as
+written in the file (``ecosystem.alpha``, ``family.temperature``, ``sweep.axes.beta``), also for the errors
+the library raises while a job runs (:func:`keys_as_written`).
 """
 
 from __future__ import annotations

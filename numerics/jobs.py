@@ -196,7 +196,12 @@ def _numerical_population(eco, result: dict, text: list, latex: list) -> None:
     from .fixed_points import categorical_fixed_points
 
     tau = float(eco.family.temperature)
-    points = categorical_fixed_points(eco)
+    try:
+        points = categorical_fixed_points(eco)
+    except NoUniqueFixedPoint as reason:
+        result["population"] = {"fixed_point": None, "reason": str(reason)}
+        text.append(f"Population map: no unique fixed point ({reason}).")
+        return
     note = (
         f"no closed form at temperature tau = {tau:g}: sympy cannot solve F(p) = p with p^(1/tau); these fixed "
         "points were found numerically (numerics.fixed_points: the compiled map iterated from several starts, "

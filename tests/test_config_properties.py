@@ -81,7 +81,11 @@ def valid_configs(draw, family=None):
     family = family or draw(st.sampled_from(FAMILIES))
     K = draw(st.sampled_from([2, 1]))  # the first value is the one hypothesis tries first
     d = draw(st.integers(1, 2))
-    ecosystem = {"alpha": draw(FRACTIONS), "beta": draw(FRACTIONS), "regime": draw(st.sampled_from(["reuse", "fresh"]))}
+    ecosystem = {
+        "alpha": draw(FRACTIONS),
+        "beta": draw(FRACTIONS),
+        "regime": draw(st.sampled_from(["reuse", "fresh", "accumulate"])),
+    }
     numbers = st.sampled_from([-1.0, 0.0, 0.5, 2.0])
     if family == "gaussian":
         ecosystem |= {"n": draw(st.sampled_from([5, 20])), "estimator": draw(st.sampled_from(["mle", "unbiased"]))}
