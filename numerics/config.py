@@ -78,7 +78,7 @@ class Config:
     jobs: dict
     path: Path
 
-    def require_numbers(self, job: str) -> None:
+    def require_numbers(self, job: str, note: str = "symbols are for derive") -> None:
         """simulate and sweep compute with numbers: a symbol (a string in the file) is refused by its key."""
         for key in ("alpha", "beta"):
             value = getattr(self.ecosystem, key)
@@ -86,7 +86,7 @@ class Config:
             if symbols:
                 raise ConfigError(
                     f"ecosystem.{key}: {job} needs numbers, got the symbol {', '.join(sorted(map(str, symbols)))} "
-                    "(symbols are for derive)"
+                    f"({note})"
                 )
 
 

@@ -250,6 +250,8 @@ def derive(config, report, progress: bool = True) -> dict:
     E||theta_k - theta_l||^2 of the exact recursion."""
     eco = config.ecosystem
     _require_constant(eco)
+    if not _closed_form(eco):
+        config.require_numbers("derive at a temperature other than 1", "no closed form: fixed points are numerical")
     family = eco.family.name
     result = _header(config, "derive")
     text, latex = [], []

@@ -297,6 +297,12 @@ def edited(tmp_path, example, *replacements, extra=SMALL):
         ("gaussian.toml", [("alpha = 0.5", 'alpha = "a"')], "simulate", "ecosystem.alpha: simulate needs numbers"),
         ("linear.toml", [("alpha = 0.5", 'alpha = "a"')], "sweep", "ecosystem.alpha: sweep needs numbers"),
         ("gaussian.toml", [("alpha = 0.5", "alpha = [0.5, 0.3]")], "derive", "ecosystem.alpha: a schedule"),
+        (
+            "categorical.toml",
+            [("temperature = 1 ", "temperature = 2 "), ("beta = 0.8", 'beta = "b"')],
+            "derive",
+            "ecosystem.beta: derive at a temperature other than 1 needs numbers",
+        ),
         ("gaussian.toml", [("beta = 0.5", "beta = [0.5, 0.3]")], "derive", "ecosystem.beta: a schedule"),
         # library names written in full: axes.beta -> sweep.axes.beta, temperature -> family.temperature, ...
         ("gaussian.toml", [("axes.beta = [0.2, 0.8]", "axes.beta = [0.2, 1.8]")], "sweep", "sweep.axes.beta: values"),
