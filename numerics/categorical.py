@@ -41,6 +41,7 @@ from . import categorical_tokens, counts
 from .compiled_cache import compiled_cache
 from .iterate import initial_beta, schedules
 from .jax_ops import JAX
+from .keys import prng_key
 from .monte_carlo import static_sizes
 
 
@@ -263,10 +264,7 @@ def _simulator(eco: Ecosystem, method: str, capacities: tuple[tuple[str, int], .
     tau = float(eco.family.temperature)
 
     def sampling(probs):  # pi(p) per model, (K, m)
-        if tau == 1:
-            return probs
-        powered = probs ** (1 / tau)
-        return powered / powered.sum(-1, keepdims=True)
+        return probs if tau == 1 else JAX.tempered(probs, 1 / tau)
 
     def fit(union, t):
         s = categorical.smoothing_factor(eco, t, ops=JAX)
@@ -366,9 +364,7 @@ def simulate(
     if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
         raise SpecError("replicates", f"must be an integer >= 1, got {replicates!r}")
     run, alphas, betas = compiled_simulation(eco, rounds, method, trajectory)
-    seed = None
-    if isinstance(key, int | np.integer) and not isinstance(key, bool):
-        seed, key = int(key), jax.random.PRNGKey(int(key))
+    seed, key = prng_key(key)
     probs = run(jax.random.split(key, replicates), alphas, betas)
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
     return CategoricalMonteCarlo(eco, seed, key_data, method, rounds, np.asarray(probs))

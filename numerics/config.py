@@ -15,12 +15,16 @@ A config has the tables (see ``examples/*.toml``, one per family)::
                       alpha, beta, n, K, temperature (see :mod:`numerics.sweeps`)
     [output]          folder
 
-A string where a fraction is expected ("alpha") makes it a symbol (for ``derive``). Every problem -- an
-unknown key, a missing one, a wrong type, a value out of range -- raises :class:`ConfigError` naming the key.
+A string where a fraction is expected ("alpha") makes it a symbol: ``derive`` answers in closed form in it,
+``simulate`` and ``sweep`` refuse it (they need numbers). Integers are 64-bit, as TOML's. Every problem -- an
+unknown key, a missing one, a wrong type, a value out of range -- raises :class:`ConfigError` naming the key as
+written in the file (``ecosystem.alpha``, ``family.temperature``, ``sweep.axes.beta``), also for the errors
+the library raises while a job runs (:func:`keys_as_written`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import tomllib
 from pathlib import Path
@@ -74,6 +78,17 @@ class Config:
     jobs: dict
     path: Path
 
+    def require_numbers(self, job: str, note: str = "symbols are for derive") -> None:
+        """simulate and sweep compute with numbers: a symbol (a string in the file) is refused by its key."""
+        for key in ("alpha", "beta"):
+            value = getattr(self.ecosystem, key)
+            symbols = sympy.Matrix(value if isinstance(value, tuple) else (value,)).free_symbols
+            if symbols:
+                raise ConfigError(
+                    f"ecosystem.{key}: {job} needs numbers, got the symbol {', '.join(sorted(map(str, symbols)))} "
+                    f"({note})"
+                )
+
 
 def _fraction_or_symbol(value, key):
     if isinstance(value, str):
@@ -91,10 +106,15 @@ def _fields(cls) -> dict[str, dataclasses.Field]:
     return {f.name: f for f in dataclasses.fields(cls) if f.init}
 
 
+def _table(value, key: str) -> dict:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key}: expected a table, got {type(value).__name__}")
+    return value
+
+
 def _build(cls, table, key: str, **extra):
     """cls(**table) with unknown and missing keys reported by name."""
-    if not isinstance(table, dict):
-        raise ConfigError(f"{key}: expected a table, got {type(table).__name__}")
+    _table(table, key)
     fields = _fields(cls)
     for name in table:
         if name not in fields or name in extra:
@@ -119,26 +139,63 @@ def load(path) -> Config:
     """Parse and validate a config file."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text())
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a config file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file (not UTF-8), so not a TOML config") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror})") from None
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
     for name in raw:
         if name not in TOP_LEVEL:
             raise ConfigError(f"{name}: unknown table (known: {', '.join(TOP_LEVEL)})")
-    try:
+    with keys_as_written():
         return Config(_ecosystem(raw), _jobs(raw), path)
+
+
+FAMILY_KEYS = ("name", "dim", "m", "temperature", "smoothing", "theta", "noise_var", "synthetic")
+SETTING_ALIASES = {"key": "seed"}  # the library's name of a setting -> the config's
+
+
+def key_as_written(parameter: str, job: str | None = None) -> str:
+    """The dotted key of the config file that a library parameter name (of a :class:`SpecError`) stands for:
+    ``alpha`` -> ``ecosystem.alpha``, ``temperature`` -> ``family.temperature``, ``axes.beta`` ->
+    ``sweep.axes.beta``, ``replicates`` -> ``JOB.replicates``; names already written in full pass unchanged."""
+    head = parameter.split(".")[0].split("[")[0]
+    if head in TOP_LEVEL:
+        return parameter
+    if head in ECOSYSTEM_KEYS:
+        return f"ecosystem.{parameter}"
+    if head in FAMILY_KEYS:
+        return f"family.{parameter}"
+    if head == "axes":
+        return f"sweep.{parameter}"
+    if job in JOBS and SETTING_ALIASES.get(head, head) in JOBS[job]:
+        return f"{job}.{SETTING_ALIASES.get(head, head)}{parameter[len(head) :]}"
+    return parameter
+
+
+@contextlib.contextmanager
+def keys_as_written(job: str | None = None):
+    """Turn a :class:`SpecError` raised inside into a :class:`ConfigError` naming the key as written in the
+    config file (see :func:`key_as_written`)."""
+    try:
+        yield
     except SpecError as error:
-        key = error.parameter if error.parameter.split("[")[0] in ("public", "private") else None
-        key = key or (f"ecosystem.{error.parameter}" if error.parameter in ECOSYSTEM_KEYS else error.parameter)
-        raise ConfigError(f"{key}: {str(error).split(': ', 1)[1]}") from None
+        problem = str(error).removeprefix(f"{error.parameter}: ")
+        raise ConfigError(f"{key_as_written(error.parameter, job)}: {problem}") from None
 
 
 def _ecosystem(raw: dict) -> Ecosystem:
-    family_table = dict(raw.get("family", {"name": "gaussian"}))
+    family_table = dict(_table(raw.get("family", {"name": "gaussian"}), "family"))
     name = family_table.pop("name", "gaussian")
-    if name not in FAMILIES:
+    if not isinstance(name, str) or name not in FAMILIES:
         raise ConfigError(f"family.name: unknown family {name!r} (known: {', '.join(FAMILIES)})")
     family_cls, source_cls = FAMILIES[name]
     if "public" not in raw:
@@ -157,7 +214,7 @@ def _ecosystem(raw: dict) -> Ecosystem:
         designs = [_source(Design, t, f"family.synthetic[{j}]") for j, t in enumerate(tables)]
         family_table["synthetic"] = designs if isinstance(synthetic, list) else designs[0]
     family = _build(family_cls, family_table, "family")
-    options = dict(raw.get("ecosystem", {}))
+    options = dict(_table(raw.get("ecosystem", {}), "ecosystem"))
     for key in options:
         if key not in ECOSYSTEM_KEYS:
             raise ConfigError(f"ecosystem.{key}: unknown key (known: {', '.join(ECOSYSTEM_KEYS)})")
@@ -170,9 +227,7 @@ def _ecosystem(raw: dict) -> Ecosystem:
 def _jobs(raw: dict) -> dict:
     jobs = {}
     for job, schema in JOBS.items():
-        table = raw.get(job, {})
-        if not isinstance(table, dict):
-            raise ConfigError(f"{job}: expected a table")
+        table = _table(raw.get(job, {}), job)
         settings = {}
         for key, value in table.items():
             if key not in schema:
@@ -180,8 +235,12 @@ def _jobs(raw: dict) -> dict:
             kind = schema[key][0]
             if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
                 raise ConfigError(f"{job}.{key}: expected an integer, got {value!r}")
+            if kind is int and not -(2**63) <= value < 2**63:
+                raise ConfigError(f"{job}.{key}: must be a 64-bit integer, in [-2^63, 2^63), got {value}")
             if kind is not int and not isinstance(value, kind):
                 raise ConfigError(f"{job}.{key}: expected a {kind.__name__}, got {value!r}")
+            if kind is list and (not value or not all(isinstance(v, str) for v in value)):
+                raise ConfigError(f"{job}.{key}: give a list of one or more names, got {value!r}")
             settings[key] = value
         for key, (kind, default) in schema.items():
             settings.setdefault(key, default)
@@ -196,7 +255,7 @@ def _axes(table) -> dict | None:
     if table is None:
         return None
     axes = {}
-    for name, value in table.items():
+    for name, value in _table(table, "sweep.axes").items():
         key = f"sweep.axes.{name}"
         if isinstance(value, dict):
             unknown = set(value) - {"start", "stop", "num"}
@@ -204,9 +263,16 @@ def _axes(table) -> dict | None:
                 raise ConfigError(f"{key}: give a list of values or {{start, stop, num}}")
             if isinstance(value["num"], bool) or not isinstance(value["num"], int) or value["num"] < 1:
                 raise ConfigError(f"{key}.num: expected an integer >= 1")
+            for end in ("start", "stop"):
+                if not _is_number(value[end]):
+                    raise ConfigError(f"{key}.{end}: expected a number, got {value[end]!r}")
             axes[name] = np.linspace(value["start"], value["stop"], value["num"])
-        elif isinstance(value, list) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+        elif isinstance(value, list) and all(_is_number(v) for v in value):
             axes[name] = np.asarray(value, dtype=float)
         else:
             raise ConfigError(f"{key}: give a list of numbers or {{start, stop, num}}")
     return axes
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

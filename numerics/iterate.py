@@ -69,12 +69,12 @@ def _run(eco: Ecosystem, population: bool, alphas, betas, n, tolerance, trajecto
     def at(schedule, i):
         return schedule if constant else schedule[i]
 
-    def plan(alpha, beta, initial):
-        return round_plan(
-            eco, alpha, beta, initial=initial, population=population, n=n, initial_beta=at(betas, 0), ops=JAX
-        )
+    beta_1 = betas if constant else initial_beta(eco, betas)
 
-    plan0 = plan(at(alphas, 0), at(betas, 0), True)
+    def plan(alpha, beta, initial):
+        return round_plan(eco, alpha, beta, initial=initial, population=population, n=n, initial_beta=beta_1, ops=JAX)
+
+    plan0 = plan(0.0, beta_1, True)  # round 0 has no synthetic data: its alpha is 0 whatever the schedule
     if population:
         start = _population_start(eco, plan0)
 
@@ -85,6 +85,9 @@ def _run(eco: Ecosystem, population: bool, alphas, betas, n, tolerance, trajecto
 
         def step(state, p, t):
             return gaussian.moment_step(eco, state, p, t, JAX)
+
+    if rounds == 0:  # the round-0 fit alone (a zero-length scan would still index the empty schedules)
+        return start, jnp.asarray(-1.0), (jax.tree.map(lambda x: x[None], start) if trajectory else None)
 
     def body(carry, i):
         state, converged_at = carry

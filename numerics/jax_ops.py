@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import jax.scipy.linalg
 import sympy
@@ -57,6 +58,17 @@ class JaxOps:
         if n is None:
             return jnp.full(weights.shape, jnp.inf)
         return jnp.maximum(1.0, jnp.floor(weights * n + 0.5))
+
+    @staticmethod
+    def tempered(rows, exponent):
+        """p_i^e / sum_j p_j^e along the last axis, as exp(e (log p_i - max_j log p_j)) renormalised: finite for
+        every e > 0, 0 where p_i = 0, with finite gradients. e is capped at 1e300, beyond which (tau < 1e-300) the
+        result is already the uniform law on the argmax for any gap between two float64 logarithms."""
+        positive = rows > 0
+        logs = jnp.where(positive, jnp.log(jnp.where(positive, rows, 1.0)), -jnp.inf)
+        gaps = logs - jax.lax.stop_gradient(logs.max(-1, keepdims=True))  # a common shift: no gradient (ties)
+        weights = jnp.exp(jnp.minimum(exponent, 1e300) * gaps)
+        return weights / weights.sum(-1, keepdims=True)
 
 
 JAX = JaxOps()

@@ -6,6 +6,8 @@ package versions, next to the job's own files.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import sympy
 
@@ -22,7 +24,19 @@ from theory import (
 from theory.longrun import cross_task_kl, homogenisation, limiting_fit, stationary_spread
 from theory.spec import plain
 
+from .config import ConfigError, keys_as_written
 from .report import versions
+
+
+def _job(run):
+    """A job whose SpecErrors name the config key as written in the file (``ecosystem.alpha``, not ``alpha``)."""
+
+    @functools.wraps(run)
+    def job(config, report, progress: bool = True) -> dict:
+        with keys_as_written(run.__name__):
+            return run(config, report, progress)
+
+    return job
 
 
 def _say(progress: bool, text: str) -> None:
@@ -91,19 +105,26 @@ def _linear_longrun(eco, fmap, point) -> tuple[dict, list[str]]:
     """The limit of the mean dynamics, the coverage condition, bias, error and relative efficiency."""
     from theory import linear_longrun
 
-    values = {"limiting_means": plain(fmap.unpack(point)["theta"]), "converges": linear_longrun.converges(eco)}
-    lines = [f"rho(Q) < 1 (the recursion converges): {values['converges']}"]
+    # with symbolic alpha or beta, rho(Q) < 1 is a condition on them; the closed forms below hold where it does
+    converges = linear_longrun.converges(eco) if eco.is_numeric else stability_condition(fmap, point)
+    converges = bool(converges) if converges in (sympy.true, sympy.false) else converges
+    values = {
+        "limiting_means": plain(fmap.unpack(point)["theta"]),
+        "converges": converges if isinstance(converges, bool) else str(converges),
+    }
+    lines = [f"rho(Q) < 1 (the recursion converges): {converges}"]
     uncovered = linear_longrun.uncovered_directions(eco)
     values["uncovered_directions"] = [plain(v) for v in uncovered]
     lines.append(f"Directions no model's weighted real data cover: {[list(v) for v in uncovered] or 'none'}")
-    if values["converges"] and eco.n is not None:
+    if converges is not False and eco.n is not None:
         error, efficiency = linear_longrun.long_run_error(eco), linear_longrun.relative_efficiency(eco)
         values |= {
             "long_run_bias": plain(linear_longrun.long_run_bias(eco)),
             "long_run_error": plain(sympy.Matrix(error)),
             "relative_efficiency": plain(sympy.Matrix(efficiency)),
         }
-        lines += [f"Long-run E||theta_k - theta*||^2: {error}", f"Relative efficiency: {efficiency}"]
+        where = "" if converges is True else f" (where {converges})"
+        lines += [f"Long-run E||theta_k - theta*||^2{where}: {error}", f"Relative efficiency{where}: {efficiency}"]
     return values, lines
 
 
@@ -127,38 +148,115 @@ LONGRUN = {"gaussian": _gaussian_longrun, "categorical": _categorical_longrun, "
 SPREAD = {"gaussian": _gaussian_spread, "categorical": _categorical_spread, "linear-gaussian": _linear_spread}
 
 
-def derive(config, report, progress: bool = True) -> dict:
-    """Population fixed point, its multipliers and stability condition, long-run closed forms; with a finite
-    n (and a closed moment recursion) also the stationary E||theta_k - theta_l||^2 of the exact recursion."""
-    eco = config.ecosystem
-    family = eco.family.name
-    result = _header(config, "derive")
-    text, latex = [], []
-    _say(progress, "[1/2] population map: fixed point, multipliers, stability ...")
+def _closed_form(eco) -> bool:
+    """Whether sympy solves the population map's fixed point: every family but categorical at tau != 1."""
+    return not (eco.family.name == "categorical" and eco.family.temperature != 1)
+
+
+def _require_constant(eco) -> None:
+    for key in ("alpha", "beta"):
+        if isinstance(getattr(eco, key), tuple):
+            raise ConfigError(
+                f"ecosystem.{key}: a schedule (one value per round, rounds 1..{eco.schedule_length}) has no fixed "
+                "point and no long run: derive needs a constant alpha and beta (simulate follows a schedule)"
+            )
+
+
+def _closed_population(eco, result: dict, text: list, latex: list) -> None:
+    """The population map's fixed point, multipliers and stability condition in closed form (sympy)."""
     fmap = population_map(eco)
     try:
         point = fixed_point(fmap)
     except NoUniqueFixedPoint as reason:
-        point = None
         result["population"] = {"fixed_point": None, "reason": str(reason)}
         text.append(f"Population map: no unique fixed point ({reason}).")
-    if point is not None:
-        condition = stability_condition(fmap, point)
-        radius = spectral_radius(fmap, point)
-        values, lines = LONGRUN[family](eco, fmap, point)
-        result["population"] = {
-            "fixed_point": {str(k): plain(v) for k, v in point.items()},
-            "spectral_radius": plain(radius),
-            "stability_condition": str(condition),
-        } | values
-        text.append("Population map fixed point:")
-        text += [f"  {k} = {v}" for k, v in point.items()]
-        text += [f"Spectral radius: {radius}", f"Stability condition: {condition}"] + lines
-        latex += [
-            r"\text{fixed point: } \begin{aligned}" + to_latex(point) + r"\end{aligned}",
-            r"\rho = " + sympy.latex(radius),
-            r"\text{stable iff } " + to_latex(condition),
-        ]
+        return
+    condition = stability_condition(fmap, point)
+    radius = spectral_radius(fmap, point)
+    values, lines = LONGRUN[eco.family.name](eco, fmap, point)
+    result["population"] = {
+        "closed_form": True,
+        "fixed_point": {str(k): plain(v) for k, v in point.items()},
+        "spectral_radius": plain(radius),
+        "stability_condition": str(condition),
+    } | values
+    text.append("Population map fixed point:")
+    text += [f"  {k} = {v}" for k, v in point.items()]
+    text += [f"Spectral radius: {radius}", f"Stability condition: {condition}"] + lines
+    latex += [
+        r"\text{fixed point: } \begin{aligned}" + to_latex(point) + r"\end{aligned}",
+        r"\rho = " + sympy.latex(radius),
+        r"\text{stable iff } " + to_latex(condition),
+    ]
+
+
+def _numerical_population(eco, result: dict, text: list, latex: list) -> None:
+    """Categorical fixed points at tau != 1, where no closed form exists: found numerically, each with its
+    multipliers; the limiting distributions are those of the point the process's round-0 fit iterates to."""
+    from .fixed_points import categorical_fixed_points
+
+    tau = float(eco.family.temperature)
+    try:
+        points = categorical_fixed_points(eco)
+    except NoUniqueFixedPoint as reason:
+        result["population"] = {"fixed_point": None, "reason": str(reason)}
+        text.append(f"Population map: no unique fixed point ({reason}).")
+        return
+    note = (
+        f"no closed form at temperature tau = {tau:g}: sympy cannot solve F(p) = p with p^(1/tau); these fixed "
+        "points were found numerically (numerics.fixed_points: the compiled map iterated from several starts, "
+        "polished by Newton's method) and their multipliers are eigenvalues of its jax Jacobian"
+    )
+    result["population"] = {
+        "closed_form": False,
+        "note": note,
+        "fixed_points": [
+            {
+                "probs": p.probs.tolist(),
+                "multipliers_real": p.multipliers.real.tolist(),
+                "multipliers_imag": p.multipliers.imag.tolist(),
+                "spectral_radius": p.spectral_radius,
+                "stable": p.spectral_radius < 1,
+                "reached_from_round_0": p.reached,
+            }
+            for p in points
+        ],
+    }
+    text.append(f"Population map: {note}.")
+    latex.append(r"\text{population map: no closed form at } \tau = " + sympy.latex(eco.family.temperature))
+    for p in points:
+        kind = "stable" if p.spectral_radius < 1 else "unstable"
+        reached = ", reached from the round-0 fit" if p.reached else ""
+        text.append(f"  fixed point {p.probs.tolist()}: spectral radius {p.spectral_radius:.6g} ({kind}{reached})")
+    reached = [p for p in points if p.reached]
+    if reached:
+        probs = reached[0].probs
+        tv = 0.5 * np.abs(probs[:, None, :] - probs[None, :, :]).sum(-1)
+        result["population"] |= {
+            "limiting_probs": probs.tolist(),
+            "total_variation": tv.tolist(),
+            "spectral_radius": reached[0].spectral_radius,
+            "stability_condition": str(reached[0].spectral_radius < 1),
+        }
+        text.append(f"Total variation between the limiting distributions: {tv.tolist()}")
+    else:
+        text.append("  the round-0 fit iterates to none of them (no convergence within the iterations)")
+
+
+@_job
+def derive(config, report, progress: bool = True) -> dict:
+    """Population fixed point, its multipliers and stability condition, long-run closed forms (numerical fixed
+    points where no closed form exists); with a finite n (and a closed moment recursion) also the stationary
+    E||theta_k - theta_l||^2 of the exact recursion."""
+    eco = config.ecosystem
+    _require_constant(eco)
+    if not _closed_form(eco):
+        config.require_numbers("derive at a temperature other than 1", "no closed form: fixed points are numerical")
+    family = eco.family.name
+    result = _header(config, "derive")
+    text, latex = [], []
+    _say(progress, "[1/2] population map: fixed point, multipliers, stability ...")
+    (_closed_population if _closed_form(eco) else _numerical_population)(eco, result, text, latex)
     if eco.n is not None:
         _say(progress, "[2/2] exact moment recursion at finite n: fixed point ...")
         try:
@@ -176,6 +274,7 @@ def derive(config, report, progress: bool = True) -> dict:
     return result
 
 
+@_job
 def simulate(config, report, progress: bool = True) -> dict:
     """Exact trajectories (the moment recursion; the population map where it does not close) and the Monte
     Carlo of the sampling process, compared round by round."""
@@ -183,6 +282,7 @@ def simulate(config, report, progress: bool = True) -> dict:
     from .families import simulate as monte_carlo
     from .plots import categorical_theory_vs_monte_carlo, linear_theory_vs_monte_carlo, theory_vs_monte_carlo
 
+    config.require_numbers("simulate")
     eco, settings = config.ecosystem, config.jobs["simulate"]
     rounds, replicates, seed = settings["rounds"], settings["replicates"], settings["seed"]
     _say(progress, f"[1/2] exact trajectories, {rounds} rounds ...")
@@ -239,7 +339,7 @@ def _scalar_view(grid, quantity: str):
 
 def _stability_boundary(eco, axes: list[str]):
     """The population map's stability condition with the swept fractions symbolic, when it is a relation."""
-    if not set(axes) <= {"alpha", "beta"}:
+    if not set(axes) <= {"alpha", "beta"} or not _closed_form(eco):
         return None
     symbols = {name: sympy.Symbol(name, nonnegative=True) for name in axes}
     try:
@@ -249,16 +349,21 @@ def _stability_boundary(eco, axes: list[str]):
     return condition if isinstance(condition, sympy.Rel | sympy.And) else None
 
 
+<<<<<<< HEAD
 def sweep(config, report, progress: bool = True, checkpoint=None) -> dict:
     """A sweep over the [sweep] axes; a phase diagram when there are two axes. With a ``checkpoint`` folder
     each finished chunk is saved there and a rerun resumes (:func:`numerics.sweeps.sweep`)."""
+=======
+@_job
+def sweep(config, report, progress: bool = True) -> dict:
+    """A sweep over the [sweep] axes; a phase diagram when there are two axes."""
+>>>>>>> errors
     from .plots import phase_diagram
     from .sweeps import sweep as run_sweep
 
+    config.require_numbers("sweep")
     eco, settings = config.ecosystem, config.jobs["sweep"]
     if not settings["axes"]:
-        from .config import ConfigError
-
         raise ConfigError("sweep.axes: missing (name = [values] or {start, stop, num})")
     _say(progress, f"sweeping {', '.join(settings['axes'])} ...")
     grid = run_sweep(

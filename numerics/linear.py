@@ -28,6 +28,7 @@ from theory.spec import Ecosystem, SpecError
 from .compiled_cache import compiled_cache
 from .iterate import initial_beta, schedules
 from .jax_ops import JaxOps
+from .keys import prng_key
 
 PINV_RTOL = 1e-10  # singular values below this fraction of the largest count as zero (rank-deficient designs)
 
@@ -315,9 +316,7 @@ def simulate_linear(
         raise SpecError("replicates", f"must be an integer >= 1, got {replicates!r}")
     if eco.n is None:
         raise SpecError("n", "Monte Carlo needs a finite synthetic sample size; n = None is the population limit")
-    seed = None
-    if isinstance(key, int | np.integer) and not isinstance(key, bool):
-        seed, key = int(key), jax.random.PRNGKey(int(key))
+    seed, key = prng_key(key)
     alphas, betas = schedules(eco, rounds)
     run = compiled_simulation(eco, method)
     thetas = run(jax.random.split(key, replicates), jnp.asarray(alphas), jnp.asarray(betas))

@@ -33,6 +33,7 @@ from theory.spec import Ecosystem, SpecError
 from .compiled_cache import compiled_cache
 from .iterate import initial_beta, require_gaussian, schedules
 from .jax_ops import JAX
+from .keys import prng_key
 from .sufficient import standard_draws, statistics_from_draws
 
 METHODS = ("sufficient", "raw")
@@ -279,9 +280,7 @@ def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: s
     exactly; for one seed they give different draws.
     """
     run, alphas, betas = compiled_simulation(eco, rounds, replicates, method)
-    seed = None
-    if isinstance(key, int | np.integer) and not isinstance(key, bool):
-        seed, key = int(key), jax.random.PRNGKey(int(key))
+    seed, key = prng_key(key)
     means, covs = run(key, alphas, betas)
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
     return MonteCarlo(eco, seed, key_data, method, np.asarray(means), np.asarray(covs))

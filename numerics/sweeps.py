@@ -104,6 +104,7 @@ from .compiled_cache import compiled_cache
 from .files import PARTIAL, write_atomically
 from .iterate import recursion
 from .jax_ops import JAX
+from .keys import prng_key
 from .linear import long_run_grid
 from .monte_carlo import compiled_simulation
 
@@ -240,8 +241,11 @@ def _check_axes(eco: Ecosystem, axes: dict) -> list[tuple[str, np.ndarray]]:
     checked = []
     for name, values in axes.items():
         if name not in SWEPT:
-            raise SpecError("axes", f"cannot sweep {name!r}; sweepable: {SWEPT}")
-        values = np.asarray(values, dtype=np.float64).ravel()
+            raise SpecError(f"axes.{name}", f"cannot sweep {name!r}; sweepable: {SWEPT}")
+        try:
+            values = np.asarray(values, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            raise SpecError(f"axes.{name}", f"needs numbers, got {values!r}") from None
         if values.size == 0 or not np.all(np.isfinite(values)):
             raise SpecError(f"axes.{name}", "needs one or more finite values")
         if not eco.is_constant:
@@ -531,6 +535,7 @@ def _check_monte_carlo(eco: Ecosystem, names, simulated, population: bool, repli
         raise SpecError("replicates", f"must be an integer >= 2, got {replicates!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise SpecError("seed", f"must be an integer, got {seed!r}")
+    prng_key(seed, "seed")  # within the seeds jax takes
 
 
 def _settings(eco: Ecosystem, simulated, quantities, exact_population: bool, **given) -> dict:
@@ -585,6 +590,8 @@ def sweep(
         raise SpecError("axes.n", f"{family} sweeps run over alpha, beta, K and (categorical) temperature")
     if "K" in names:
         _check_k_axis(eco, quantities, dict(checked)["K"])
+    elif eco.K < 2 and any(q in PAIRWISE for q in quantities):
+        raise SpecError("quantities", f"{[q for q in quantities if q in PAIRWISE]} compare models 1 and 2: K = 1")
     simulated = tuple(q for q in quantities if q in MONTE_CARLO[family])
     if simulated:
         _check_monte_carlo(eco, names, simulated, population, replicates, seed)

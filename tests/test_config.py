@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sympy
 
 import numerics
 from numerics.cli import main
@@ -254,3 +255,157 @@ def test_linear_derive_and_simulate_write_the_library_numbers(tmp_path, capsys):
     config_path.write_text(text)
     assert main(["derive", str(config_path), "--out", str(tmp_path / "e"), "--quiet"]) == 2
     assert "public.size: must be an integer >= 1" in capsys.readouterr().err
+
+
+# -- errors that were tracebacks (issue 11): one line naming the key as written, or an answer ----------------
+
+
+def run_cli(capsys, *argv):
+    """(exit status, stderr lines) of the command line run in this process."""
+    status = main([*map(str, argv), "--quiet"])
+    return status, capsys.readouterr().err.strip().splitlines()
+
+
+def edited(tmp_path, example, *replacements, extra=SMALL):
+    path = small_config(tmp_path, example, extra=extra)
+    text = path.read_text()
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("example", "replacements", "command", "line"),
+    [
+        ("gaussian.toml", [('quantities = ["spread", "task_error"]', "quantities = []")], "sweep", "sweep.quantities:"),
+        (
+            "gaussian.toml",
+            [("axes.alpha = [0.0, 0.5, 1.0]", 'axes.alpha = { start = "a", stop = 1.0, num = 3 }')],
+            "sweep",
+            "sweep.axes.alpha.start: expected a number",
+        ),
+        (
+            "gaussian.toml",
+            [("axes.alpha = [0.0, 0.5, 1.0]", 'axes.alpha = { start = 0.0, stop = "1", num = 3 }')],
+            "sweep",
+            "sweep.axes.alpha.stop: expected a number",
+        ),
+        ("gaussian.toml", [("seed = 4", "seed = 100000000000000000000")], "simulate", "simulate.seed: must be a 64"),
+        ("gaussian.toml", [("alpha = 0.5", 'alpha = "a"')], "sweep", "ecosystem.alpha: sweep needs numbers"),
+        ("gaussian.toml", [("alpha = 0.5", 'alpha = "a"')], "simulate", "ecosystem.alpha: simulate needs numbers"),
+        ("linear.toml", [("alpha = 0.5", 'alpha = "a"')], "sweep", "ecosystem.alpha: sweep needs numbers"),
+        ("gaussian.toml", [("alpha = 0.5", "alpha = [0.5, 0.3]")], "derive", "ecosystem.alpha: a schedule"),
+        (
+            "categorical.toml",
+            [("temperature = 1 ", "temperature = 2 "), ("beta = 0.8", 'beta = "b"')],
+            "derive",
+            "ecosystem.beta: derive at a temperature other than 1 needs numbers",
+        ),
+        ("gaussian.toml", [("beta = 0.5", "beta = [0.5, 0.3]")], "derive", "ecosystem.beta: a schedule"),
+        # library names written in full: axes.beta -> sweep.axes.beta, temperature -> family.temperature, ...
+        ("gaussian.toml", [("axes.beta = [0.2, 0.8]", "axes.beta = [0.2, 1.8]")], "sweep", "sweep.axes.beta: values"),
+        ("categorical.toml", [("temperature = 1 ", "temperature = 0 ")], "derive", "family.temperature: must be > 0"),
+        ("categorical.toml", [("smoothing = 0 ", "smoothing = -1 ")], "derive", "family.smoothing: must be >= 0"),
+        (
+            "gaussian.toml",
+            [('quantities = ["spread", "task_error"]', 'quantities = ["mc_spread"]\nreplicates = 1')],
+            "sweep",
+            "sweep.replicates: must be",
+        ),
+        ("gaussian.toml", [("n = 50", "n = 1")], "derive", "ecosystem.n: the unbiased estimator needs n >= 2"),
+        (
+            "gaussian.toml",
+            [("[[private]]\nmean = [1.0]\ncov = [[1.0]]\n", ""), ("quantities = [", 'quantities = ["mean", ')],
+            "sweep",
+            "sweep.quantities: ['spread'] compare models 1 and 2",
+        ),
+    ],
+)
+def test_errors_that_were_tracebacks_are_one_line_naming_the_full_key(
+    tmp_path, capsys, example, replacements, command, line
+):
+    path = edited(tmp_path, example, *replacements)
+    status, errors = run_cli(capsys, command, path, "--out", tmp_path / "out")
+    assert status == 2 and len(errors) == 1 and errors[0].startswith(f"interplay: error: {line}"), errors
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_or_a_binary_file_as_config_is_one_line(tmp_path, capsys):
+    (tmp_path / "folder.toml").mkdir()
+    (tmp_path / "binary.toml").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00")
+    for name, problem in (("folder.toml", "is a folder"), ("binary.toml", "not a text file")):
+        status, errors = run_cli(capsys, "derive", tmp_path / name, "--out", tmp_path / "out")
+        assert status == 2 and len(errors) == 1, errors
+        assert errors[0].startswith(f"interplay: error: {tmp_path / name}: {problem}")
+
+
+def test_categorical_derive_at_a_temperature_answers_with_numerical_fixed_points(tmp_path, capsys):
+    """tau = 2 has no closed form: derive reports the fixed point the round-0 fit iterates to (equal to the
+    iterated population map) and its spectral radius, which is the iteration's contraction rate."""
+    path = edited(tmp_path, "categorical.toml", ("temperature = 1 ", "temperature = 2 "), extra="")
+    status, errors = run_cli(capsys, "derive", path, "--out", tmp_path / "d")
+    assert status == 0 and errors == []
+    population = json.loads((tmp_path / "d" / "result.json").read_text())["population"]
+    assert population["closed_form"] is False and "no closed form at temperature tau = 2" in population["note"]
+    assert "no closed form" in (tmp_path / "d" / "derivation.txt").read_text()
+    (reached,) = [p for p in population["fixed_points"] if p["reached_from_round_0"]]
+    eco = load(path).ecosystem
+    path_of_iterates = numerics.iterate_population(eco, 400).mean
+    limit = np.asarray(reached["probs"])
+    np.testing.assert_allclose(path_of_iterates[-1], limit, atol=1e-12)
+    np.testing.assert_allclose(population["limiting_probs"], limit, atol=0)
+    # the iterates approach it at the rate of its slowest mode that the (symmetric) start excites: a multiplier
+    gaps = np.abs(path_of_iterates - limit).max(axis=(1, 2))
+    rate = gaps[12] / gaps[11]  # gaps ~1e-7, far above rounding
+    moduli = np.abs(np.array(reached["multipliers_real"]) + 1j * np.array(reached["multipliers_imag"]))
+    assert np.min(np.abs(moduli - rate)) < 1e-5 * rate and rate <= reached["spectral_radius"] < 1
+    assert reached["stable"] is True
+    assert population["total_variation"][0][1] == pytest.approx(0.5 * np.abs(limit[0] - limit[1]).sum(), abs=1e-15)
+
+
+def test_categorical_derive_at_a_vanishing_temperature_is_the_argmax_limit(tmp_path, capsys):
+    """tau = 1e-300 (sympy would expand p^(1e300)): synthetic data are the argmax of each model (here a tie of
+    categories 2 and 3), so the reached fixed point is exactly (1 - alpha) real + alpha * (0, 1/2, 1/2, 0)."""
+    path = edited(tmp_path, "categorical.toml", ("temperature = 1 ", "temperature = 1e-300 "), extra="")
+    status, errors = run_cli(capsys, "derive", path, "--out", tmp_path / "d")
+    assert status == 0 and errors == []
+    population = json.loads((tmp_path / "d" / "result.json").read_text())["population"]
+    expected = [[0.16, 0.42, 0.42, 0.0], [0.0, 0.42, 0.42, 0.16]]
+    np.testing.assert_allclose(population["limiting_probs"], expected, atol=1e-15)
+
+
+def test_categorical_sweep_at_a_temperature_has_no_symbolic_boundary(tmp_path, capsys):
+    extra = "\n[sweep]\nrounds = 5\naxes.alpha = [0.2, 0.6]\naxes.beta = [0.3, 0.9]\n"
+    path = edited(tmp_path, "categorical.toml", ("temperature = 1 ", "temperature = 2 "), extra=extra)
+    status, errors = run_cli(capsys, "sweep", path, "--out", tmp_path / "s")
+    assert status == 0 and errors == []
+    result = json.loads((tmp_path / "s" / "result.json").read_text())
+    assert result["stability_boundary"] is None
+    grid = numerics.sweep(load(path).ecosystem, {"alpha": [0.2, 0.6], "beta": [0.3, 0.9]}, rounds=5, progress=False)
+    np.testing.assert_array_equal(np.array(result["values"]["spread"]), grid["spread"])
+
+
+def test_linear_derive_with_a_symbolic_alpha_gives_the_closed_forms_in_it(tmp_path, capsys):
+    """alpha = "a": every closed form is an expression in a; at a = 1/2 each equals the numeric derive's."""
+    numeric = small_config(tmp_path, "linear.toml", extra="")
+    (tmp_path / "symbolic").mkdir()
+    symbolic = edited(tmp_path / "symbolic", "linear.toml", ("alpha = 0.5", 'alpha = "a"'), extra="")
+    results = {}
+    for name, path in (("numeric", numeric), ("symbolic", symbolic)):
+        status, errors = run_cli(capsys, "derive", path, "--out", tmp_path / f"{name}-derived")
+        assert status == 0 and errors == []
+        results[name] = json.loads((tmp_path / f"{name}-derived" / "result.json").read_text())
+    a = sympy.Symbol("a", nonnegative=True)
+    population = results["symbolic"]["population"]
+    assert sympy.sympify(population["converges"], locals={"a": a}) == (a * (a + 3) / (2 * (a + 1)) < 1)
+    for key in ("long_run_error", "relative_efficiency"):
+        at_half = [
+            [float(sympy.sympify(v, locals={"a": a}).subs(a, sympy.Rational(1, 2))) for v in row]
+            for row in population[key]
+        ]
+        np.testing.assert_allclose(at_half, results["numeric"]["population"][key], rtol=1e-12)
+    spread = results["symbolic"]["moments"]["stationary_spread"][0][1]
+    at_half = float(sympy.sympify(spread, locals={"a": a}).subs(a, sympy.Rational(1, 2)))
+    assert at_half == pytest.approx(results["numeric"]["moments"]["stationary_spread"][0][1], rel=1e-12)

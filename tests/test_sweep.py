@@ -128,7 +128,7 @@ def test_sharded_sweep_equals_the_single_device_sweep(tmp_path):
 @pytest.mark.parametrize(
     ("axes", "options", "parameter"),
     [
-        ({"gamma": [0.1]}, {}, "axes"),
+        ({"gamma": [0.1]}, {}, "axes.gamma"),
         ({"alpha": [0.1], "beta": [0.1], "n": [5], "alpha2": [1]}, {}, "axes"),
         ({"alpha": [0.5, 1.5]}, {}, "axes.alpha"),
         ({"beta": []}, {}, "axes.beta"),

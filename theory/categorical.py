@@ -31,6 +31,7 @@ Every step is written against an ops object (:mod:`theory.ops`): sympy gives the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -73,8 +74,10 @@ class Categorical:
     def __post_init__(self):
         if isinstance(self.m, bool) or not isinstance(self.m, (int, np.integer)) or self.m < 2:
             raise SpecError("family.m", f"must be an integer >= 2 (number of categories), got {self.m!r}")
-        object.__setattr__(self, "temperature", _positive_number(self.temperature, "temperature", allow_zero=False))
-        object.__setattr__(self, "smoothing", _positive_number(self.smoothing, "smoothing", allow_zero=True))
+        object.__setattr__(
+            self, "temperature", _positive_number(self.temperature, "family.temperature", allow_zero=False)
+        )
+        object.__setattr__(self, "smoothing", _positive_number(self.smoothing, "family.smoothing", allow_zero=True))
 
     @property
     def dim(self) -> int:
@@ -196,20 +199,11 @@ def fitted_moments(eco: Ecosystem, moments: Moments, t, population: bool = False
 
 def sampling_probs(eco: Ecosystem, probs, ops=SYMPY):
     """pi(p) = p^(1/tau) / sum p^(1/tau), per model (probs stacked Km x 1)."""
-    tau, m = eco.family.temperature, eco.dim
+    tau, K, m = eco.family.temperature, eco.K, eco.dim
     if tau == 1:
         return probs
-    exponent = 1 / tau
-    if isinstance(probs, sympy.MatrixBase):
-        powered = probs.applyfunc(lambda x: x**exponent)
-    else:  # an array of the numeric backend
-        powered = probs ** float(exponent)
-    blocks = []
-    for k in range(eco.K):
-        block = powered[k * m : (k + 1) * m, :]
-        total = sum((block[i, 0] for i in range(1, m)), block[0, 0])
-        blocks.append(block / total)
-    return ops.vstack(blocks)
+    exponent = 1 / tau if isinstance(probs, sympy.MatrixBase) else float(1 / tau)
+    return ops.tempered(probs.reshape(K, m), exponent).reshape(K * m, 1)
 
 
 def _multinomial_cov(probs, ops):
@@ -235,7 +229,7 @@ def zero_moments(eco: Ecosystem, ops=SYMPY) -> Moments:
 def require_closed_moments(eco: Ecosystem) -> None:
     if eco.family.temperature != 1:
         raise SpecError(
-            "temperature",
+            "family.temperature",
             f"the moment recursion closes only for tau = 1 (got tau = {eco.family.temperature}): E[p^(1/tau)] is "
             "not a function of the moments; use the population map, the exact chain or Monte Carlo",
         )
@@ -302,11 +296,32 @@ def probability_symbols(K: int, m: int) -> tuple[sympy.Matrix, list[tuple[int, i
     return sympy.Matrix.hstack(free, last), all_positions(K, m - 1)
 
 
+MAX_EXPANDED_TERMS = 1000
+
+
+def require_small_powers(eco: Ecosystem) -> None:
+    """The sympy population map expands p^(1/tau) for the last category, p = 1 - p_1 - ... - p_{m-1}: with
+    e = floor(1/tau) that is C(e + m - 1, m - 1) terms (1/tau = 100, m = 4: 176,851; 1/tau = 1e300: never ends),
+    so it is built only while that count is at most ``MAX_EXPANDED_TERMS``; numerics iterates the map at any tau."""
+    tau = eco.family.temperature
+    if not (isinstance(tau, sympy.Basic) and tau.is_number) or tau >= 1:
+        return
+    terms = math.comb(int(sympy.floor(1 / tau)) + eco.dim - 1, eco.dim - 1)
+    if terms > MAX_EXPANDED_TERMS:
+        raise SpecError(
+            "family.temperature",
+            f"the symbolic population map at tau = {float(tau):.6g} would expand p^(1/tau) into more than "
+            f"{MAX_EXPANDED_TERMS} terms (the bound: e.g. tau >= 1/16 for m = 4); numerics iterates it at any tau > 0",
+        )
+
+
 def population_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
     """The population map of round t >= 1 over the free coordinates p_{k1..k,m-1} of each model's simplex.
 
-    The part ``probs`` is the K x m matrix (last column 1 - sum of the others). Exact for every tau.
+    The part ``probs`` is the K x m matrix (last column 1 - sum of the others). Exact for every tau (within
+    :func:`require_small_powers`).
     """
+    require_small_powers(eco)
     K, m = eco.K, eco.dim
     probs, positions = probability_symbols(K, m)
     layout = Layout()

@@ -59,7 +59,7 @@ def _check(eco: Ecosystem) -> None:
     power = 1 / eco.family.temperature
     if not (power.is_integer and power >= 1):
         raise SpecError(
-            "temperature", f"the exact chain needs 1/tau a positive integer (rational pi), got tau = {1 / power}"
+            "family.temperature", f"the exact chain needs 1/tau a positive integer (rational pi), got tau = {1 / power}"
         )
 
 

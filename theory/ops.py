@@ -64,5 +64,11 @@ class SympyOps:
 
         return sympy.Matrix(weights).applyfunc(size)
 
+    @staticmethod
+    def tempered(rows, exponent):
+        """Each row p of probabilities raised to the power e and renormalised: p_i^e / sum_j p_j^e."""
+        powered = sympy.Matrix(rows).applyfunc(lambda x: x**exponent)
+        return sympy.Matrix.vstack(*[powered.row(k) / sum(powered.row(k)) for k in range(powered.rows)])
+
 
 SYMPY = SympyOps()
