@@ -349,15 +349,10 @@ def _stability_boundary(eco, axes: list[str]):
     return condition if isinstance(condition, sympy.Rel | sympy.And) else None
 
 
-<<<<<<< HEAD
+@_job
 def sweep(config, report, progress: bool = True, checkpoint=None) -> dict:
     """A sweep over the [sweep] axes; a phase diagram when there are two axes. With a ``checkpoint`` folder
     each finished chunk is saved there and a rerun resumes (:func:`numerics.sweeps.sweep`)."""
-=======
-@_job
-def sweep(config, report, progress: bool = True) -> dict:
-    """A sweep over the [sweep] axes; a phase diagram when there are two axes."""
->>>>>>> errors
     from .plots import phase_diagram
     from .sweeps import sweep as run_sweep
 
