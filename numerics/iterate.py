@@ -101,16 +101,21 @@ def _run(eco: Ecosystem, population: bool, alphas, betas, n, tolerance, trajecto
     return final, converged_at, path
 
 
-@functools.lru_cache(maxsize=64)
 def recursion(eco: Ecosystem, rounds: int, population: bool = False, trajectory: bool = True):
     """A jitted f(alphas, betas, n, tolerance) -> (final state, convergence round, per-round states or None).
 
     ``alphas``, ``betas``: schedules of length ``rounds`` or scalars. The state is
     :class:`theory.gaussian.Moments` (exact recursion) or :class:`theory.gaussian.Fit` (``population``) of
-    :func:`theory.gaussian.centred` ``(eco)``: its means are measured from :func:`theory.gaussian.origin`. With
-    ``trajectory=False`` memory does not grow with the number of rounds.
+    :func:`theory.gaussian.centred` ``(eco)``: its means are measured from :func:`theory.gaussian.origin`, and specs
+    that differ by a common shift of their means share one compiled function. With ``trajectory=False`` memory
+    does not grow with the number of rounds.
     """
-    return jax.jit(functools.partial(_run, gaussian.centred(eco), population, trajectory=trajectory, rounds=rounds))
+    return _centred_recursion(gaussian.centred(eco), rounds, population, trajectory)
+
+
+@functools.lru_cache(maxsize=64)
+def _centred_recursion(eco: Ecosystem, rounds: int, population: bool, trajectory: bool):
+    return jax.jit(functools.partial(_run, eco, population, trajectory=trajectory, rounds=rounds))
 
 
 def _spec_inputs(eco: Ecosystem, rounds: int):

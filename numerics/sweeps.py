@@ -406,11 +406,12 @@ def _family_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
     key = jax.random.PRNGKey(seed)
     if family == "gaussian":
         run, _, _ = compiled_simulation(eco, rounds, replicates, "sufficient")
+        origin = JAX.asarray(gaussian.origin(eco))[:, 0]
 
         def gaussian_samples(alphas, betas):
-            means, covs = run(key, alphas, betas)
+            means, covs = run(key, alphas, betas)  # means from the origin
             return {
-                "mc_mean": means[:, -1],
+                "mc_mean": means[:, -1] + origin,
                 "mc_fitted_cov": covs[:, -1],
                 "mc_spread": _pairwise_squared_distance(means[:, -1]),
             }

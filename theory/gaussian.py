@@ -253,68 +253,59 @@ def zero_moments(eco: Ecosystem, ops=SYMPY) -> Moments:
     )
 
 
-class _Piece(NamedTuple):
-    """A part of a model's training set: its weight, expected mean, expected scatter about its own mean (divided
-    by its size), and what its sample mean is: real sample mean b_s (``real = s``) or a model's fitted mean
-    m_j (``model = j``) plus independent noise of covariance ``noise`` (the synthetic draws' sampling error)."""
+def _expected_scatter(weights, means, scatters, selection, cov_z, ops):
+    """E U of a fit on pieces p (module docstring): sum_p w_p [E scatter_p + (mu_p - mu)(mu_p - mu)^T
+    + Cov(xbar_p - m)], with mu = sum_p w_p mu_p and m = sum_p w_p xbar_p.
 
-    weight: object
-    mean: object
-    scatter: object
-    real: int | None = None
-    model: int | None = None
-    noise: object = None
-
-
-def _piece_covariance(p: _Piece, q: _Piece, same: bool, moments: Moments, sigma_b, d: int):
-    """Cov(xbar_p, xbar_q) from Sigma_b, Cov(m), Cov(m, b) and (for a piece with itself) its noise."""
-
-    def rows(i):
-        return slice(i * d, (i + 1) * d)
-
-    if p.real is not None and q.real is not None:
-        return sigma_b[rows(p.real), rows(q.real)]
-    if p.real is not None:
-        return moments.cross[rows(q.model), rows(p.real)].T
-    if q.real is not None:
-        return moments.cross[rows(p.model), rows(q.real)]
-    cov = moments.cov[rows(p.model), rows(q.model)]
-    return cov + p.noise if same else cov
-
-
-def _expected_scatter(pieces: list[_Piece], moments: Moments, sigma_b, d: int, ops):
-    """E U of a fit on ``pieces`` (module docstring): sum_p w_p [E scatter_p + (mu_p - mu)(mu_p - mu)^T] plus the
-    spread of the pieces' sample means about the fit, sum_{p,q} (w_p delta_pq - w_p w_q) Cov(xbar_p, xbar_q)."""
-    mean = sum((p.weight * p.mean for p in pieces), ops.zeros(d, 1))
+    weights: P x 1; means: stacked Pd x 1; scatters: [E scatter_p / N_p] (d x d each); the pieces' sample means
+    are xbar = selection z (selection: Pd x Zd), Cov(z) = cov_z. xbar_p - m = row block p of
+    ((I - 1 w^T) (x) I) xbar: its covariance is formed from these coefficients, which are exactly zero for a
+    piece that is the whole training set.
+    """
+    P, d = len(scatters), scatters[0].shape[0]
+    deviation = ops.kron(ops.eye(P) - ops.asarray([[1]] * P) @ weights.T, ops.eye(d))
+    gaps, spreads = deviation @ means, deviation @ selection
     total = ops.zeros(d, d)
-    for i, p in enumerate(pieces):
-        gap = p.mean - mean
-        total = total + p.weight * (p.scatter + gap @ gap.T)
-        for j, q in enumerate(pieces):
-            coefficient = p.weight * ((1 if i == j else 0) - q.weight)
-            total = total + coefficient * _piece_covariance(p, q, i == j, moments, sigma_b, d)
+    for p in range(P):
+        gap, spread = gaps[p * d : (p + 1) * d, :], spreads[p * d : (p + 1) * d, :]
+        total = total + weights[p, 0] * (scatters[p] + gap @ gap.T + spread @ cov_z @ spread.T)
     return total
 
 
-def _batch_pieces(eco: Ecosystem, moments: Moments, plan: RoundPlan, fitted, ops, k: int) -> list[_Piece]:
-    """Model k's sources in one round: its private sample, the public one, its draws from every model."""
+def _model_scatters(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, sigma_b, fitted, ops):
+    """E U_k' of every model (stacked Kd x d): its pieces are its private and the public sample and its draws
+    from every model; under ``accumulate`` also the union of the earlier batches (weight t / (t + 1), the
+    batch's pieces 1 / (t + 1)). z = (b, m, eps_k): real sample means, fitted means, model k's synthetic noise."""
     K, d = eco.K, eco.dim
     mean_b, covariances = real_sources(eco, ops)
     sizes = _real_sizes(eco, plan)
-    real = [(k, plan.w_private[k, 0]), (K, plan.w_public[k, 0])]
-    pieces = [_Piece(w, block(mean_b, s, d), (1 - 1 / sizes[s]) * covariances[s], real=s) for s, w in real]
-    for j in range(K):
-        size, fitted_j = plan.n_synthetic[k, j], block(fitted, j, d)
-        pieces.append(
-            _Piece(
-                plan.w_synthetic[k, j],
-                block(moments.mean, j, d),
-                (1 - 1 / size) * fitted_j,
-                model=j,
-                noise=fitted_j / size,
-            )
-        )
-    return pieces
+    accumulate = eco.regime == "accumulate"
+    joint = ops.vstack([ops.hstack([sigma_b, moments.cross.T]), ops.hstack([moments.cross, moments.cov])])
+    blocks = []
+    for k in range(K):
+        noise = [block(fitted, j, d) / plan.n_synthetic[k, j] for j in range(K)]
+        cov_z = ops.block_diag([joint, *noise])
+        size = 3 * K + 1  # blocks of z: b_1..b_K, b_public, m_1..m_K, eps_k1..eps_kK
+        rows = [_indicator([k], size), _indicator([K], size)]  # the private and the public sample: b_k, b_public
+        rows += [_indicator([K + 1 + j, 2 * K + 1 + j], size) for j in range(K)]  # draws from j: m_j + eps_kj
+        weights = [plan.w_private[k, 0], plan.w_public[k, 0]] + [plan.w_synthetic[k, j] for j in range(K)]
+        means = [block(mean_b, k, d), block(mean_b, K, d)] + [block(moments.mean, j, d) for j in range(K)]
+        scatters = [(1 - 1 / sizes[s]) * covariances[s] for s in (k, K)]
+        scatters += [(1 - 1 / plan.n_synthetic[k, j]) * block(fitted, j, d) for j in range(K)]
+        if accumulate:
+            rows = [_indicator([K + 1 + k], size)] + rows  # the union's mean: m_k
+            weights = [t / (t + 1)] + [w / (t + 1) for w in weights]
+            means = [block(moments.mean, k, d)] + means
+            scatters = [block(moments.scatter, k, d)] + scatters
+        selection = ops.kron(ops.asarray(rows), ops.eye(d))
+        weights = ops.vstack([ops.asarray([[1]]) * w for w in weights])
+        blocks.append(_expected_scatter(weights, ops.vstack(means), scatters, selection, cov_z, ops))
+    return ops.vstack(blocks)
+
+
+def _indicator(positions: list[int], size: int) -> list[int]:
+    """A 0/1 row of length ``size`` with ones at ``positions``."""
+    return [1 if j in positions else 0 for j in range(size)]
 
 
 def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY) -> Moments:
@@ -346,21 +337,15 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
     )
     batch_mean = R @ mean_b + G @ moments.mean
     real_cov = R @ sigma_b @ R.T
-    pieces = [_batch_pieces(eco, moments, plan, fitted, ops, k) for k in range(K)]
+    scatter = _model_scatters(eco, moments, plan, t, sigma_b, fitted, ops)
 
-    if eco.regime == "accumulate":  # the union of the earlier batches is one more piece, of weight t / (t + 1)
-        old, new = t / (t + 1), 1 / (t + 1)
-        pieces = [
-            [_Piece(old, block(moments.mean, k, d), block(moments.scatter, k, d), model=k, noise=ops.zeros(d, d))]
-            + [p._replace(weight=new * p.weight) for p in pieces[k]]
-            for k in range(K)
-        ]
+    if eco.regime == "accumulate":
         H = (t * ops.eye(K * d) + G) / (t + 1)
         return Moments(
             mean=(t * moments.mean + batch_mean) / (t + 1),
             cov=H @ moments.cov @ H.T + (real_cov + noise) / (t + 1) ** 2,
             cross=moments.cross,
-            scatter=ops.vstack([_expected_scatter(p, moments, sigma_b, d, ops) for p in pieces]),
+            scatter=scatter,
             nu=(t**2 * moments.nu + batch_nu) / (t + 1) ** 2,
         )
     cov = real_cov + G @ moments.cov @ G.T + noise
@@ -368,7 +353,6 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
     if eco.regime == "reuse":
         cov = cov + R @ moments.cross.T @ G.T + G @ moments.cross @ R.T
         cross = R @ sigma_b + G @ moments.cross
-    scatter = ops.vstack([_expected_scatter(p, moments, sigma_b, d, ops) for p in pieces])
     return Moments(mean=batch_mean, cov=cov, cross=cross, scatter=scatter, nu=batch_nu)
 
 

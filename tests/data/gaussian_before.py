@@ -5,7 +5,9 @@ recorded, with the code before that change (commit 00dfae1), the exact trajector
 and a few symbolic results, which ``tests/test_gaussian_shift.py`` compares with today's. Generated with
 
     git worktree add /tmp/before 00dfae1
-    cd /tmp/before && PYTHONPATH=$PWD python <this repository>/tests/data/gaussian_before.py <this repository>/tests/data
+    cd /tmp/before && PYTHONPATH=$PWD python $REPO/tests/data/gaussian_before.py $REPO/tests/data
+
+with REPO this repository's root.
 
 It uses only what both versions have: ``numerics.iterate_moments`` / ``iterate_population`` (``mean``,
 ``fitted_cov``, ``mean_cov``) and the theory's long-run results.
@@ -35,16 +37,18 @@ def ecosystem(K, d, **options):
 
 
 def settings() -> dict:
-    """name -> (K, d, options): every regime and estimator at K = 2, d = 1 and K = 3, d = 2, and a schedule."""
+    """name -> (K, d, options): every regime and estimator at K = 2, d = 1, every regime at K = 3, d = 2, and
+    schedules."""
     out = {}
-    for regime in ("reuse", "fresh", "accumulate"):
+    for regime, K3_estimator in (("reuse", "mle"), ("fresh", "unbiased"), ("accumulate", "mle")):
         for estimator in ("mle", "unbiased"):
-            out[f"K2-d1-{estimator}-{regime}"] = (2, 1, dict(alpha=0.6, beta=0.3, n=20, estimator=estimator, regime=regime))
-            out[f"K3-d2-{estimator}-{regime}"] = (
-                3,
-                2,
-                dict(alpha=0.7, beta=0.4, n=30, mixing=W3, estimator=estimator, regime=regime),
-            )
+            options = dict(alpha=0.6, beta=0.3, n=20, estimator=estimator, regime=regime)
+            out[f"K2-d1-{estimator}-{regime}"] = (2, 1, options)
+        out[f"K3-d2-{K3_estimator}-{regime}"] = (
+            3,
+            2,
+            dict(alpha=0.7, beta=0.4, n=30, mixing=W3, estimator=K3_estimator, regime=regime),
+        )
     alphas = (0.2, 0.5, 0.9, 1.0, 0.4, 0.6, 0.3, 0.8)
     betas = (0.5, 0.5, 0.2, 0.7, 0.5, 0.1, 0.9, 0.5)
     for regime in ("reuse", "accumulate"):
@@ -54,6 +58,17 @@ def settings() -> dict:
             dict(alpha=alphas, beta=betas, n=25, estimator="unbiased", regime=regime),
         )
     return out
+
+
+def issue_ecosystem(shift=0):
+    """Issue 11's case: private means shift - 1 and shift + 1, public mean shift, alpha = beta = 1/2, n = 50,
+    unbiased (at shift 0 the raw-moment recursion is accurate)."""
+    from theory import Ecosystem
+
+    half = sympy.Rational(1, 2)
+    return Ecosystem.gaussian(
+        means=[[shift - 1], [shift + 1]], public_mean=[shift], alpha=half, beta=half, n=50, estimator="unbiased"
+    )
 
 
 def symbolic_results() -> dict:
@@ -108,6 +123,9 @@ def main(folder: str) -> None:
             trajectory = run(eco, ROUNDS)
             for field in ("mean", "fitted_cov", "mean_cov"):
                 arrays[f"{name}/{kind}/{field}"] = getattr(trajectory, field)
+    issue = issue_ecosystem()
+    arrays["issue/moments/fitted_cov"] = numerics.iterate_moments(issue, 5).fitted_cov
+    arrays["issue/population/fitted_cov"] = numerics.iterate_population(issue, 5).fitted_cov
     np.savez(Path(folder) / "gaussian_before.npz", **arrays)
     (Path(folder) / "gaussian_before_symbolic.json").write_text(json.dumps(symbolic_results(), indent=1) + "\n")
 
