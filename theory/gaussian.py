@@ -26,18 +26,18 @@ E U' involves only covariances and differences of means, never raw second moment
 made of *pieces* p with weights w_p (summing to one), means xbar_p and scatters about them: the real samples
 (xbar_p = b_s, E A_s / N_s = (1 - 1/N_s) Sigma_s), the synthetic samples of each model j (xbar_p = m_j + eps_kj,
 E[A / N | S_j] = (1 - 1/N) S_j), and under ``accumulate`` the union of the earlier batches (weight t/(t+1),
-xbar_p = the previous m_k, scatter U_k; the batch's pieces are weighted 1/(t+1)). With xbar_p - m_k' =
-sum_q (delta_pq - w_q) xbar_q,
+xbar_p = the previous m_k, scatter U_k; the batch's pieces are weighted 1/(t+1)). Then
 
-    E U_k' = sum_p w_p E[scatter_p / N_p] + sum_p w_p (mu_p - mu_k')(mu_p - mu_k')^T
-             + sum_{p,q} (w_p delta_pq - w_p w_q) P_pq,
+    E U_k' = sum_p w_p [E scatter_p / N_p + (mu_p - mu_k')(mu_p - mu_k')^T + Cov(xbar_p - m_k')],
 
-where mu_p = E xbar_p, mu_k' = sum_p w_p mu_p and P_pq = Cov(xbar_p, xbar_q) (the last sum is
-sum_p w_p Cov(xbar_p - m_k'), the spread of the pieces' means about the fit, as sum_p w_p = 1). P is built
-from Sigma_b, Cov(m), Cov(m, b) and the synthetic noise; a piece that is the whole training set has weight 1
-and contributes exactly nothing to the last two sums (no cancellation as the fit collapses). Expanded, this is
-the raw-moment form E V_k' - Cov(m_k') - mu_k' mu_k'^T, which loses everything to rounding when the means are
-large against the spreads. The population map over (m, S) is the same recursion with every N_s infinite.
+with mu_p = E xbar_p and mu_k' = sum_p w_p mu_p (as E[(xbar_p - m_k')(xbar_p - m_k')^T] = Cov + mean mean^T).
+The pieces' sample means are xbar = A z, A a 0/1 selection, for z = (b, m, eps_k) with Cov(z) = [[Sigma_b,
+X^T, 0], [X, Cov m, 0], [0, 0, blockdiag_j(E S_j / N_kj)]], so xbar_p - m_k' = L_p A z with L_p =
+(e_p - w)^T (x) I and Cov(xbar_p - m_k') = L_p A Cov(z) A^T L_p^T: the coefficients are formed first, and are
+exactly zero for a piece that is the whole training set (no cancellation as a fit collapses). Since
+sum_p w_p = 1 this equals the raw-moment form E V_k' - Cov(m_k') - mu_k' mu_k'^T (V the weighted second
+moment), which loses everything to rounding once the means are large against the spreads. The population map
+over (m, S) is the same recursion with every N_s infinite.
 
 The numerics run these maps in *centred coordinates* (:func:`centred`): every mean measured from the public
 mean, computed exactly before any rounding, so a common shift of all means changes nothing but the origin.
