@@ -3,7 +3,9 @@
 ``iterate_moments`` runs the exact finite-n moment recursion (:func:`theory.gaussian.moment_step`),
 ``iterate_population`` the infinite-sample map (:func:`theory.gaussian.population_step`), both evaluated with
 jax ops from the one definition in `theory`. The compiled functions take the alpha and beta schedules as
-arrays, so they can be ``vmap``-ped over parameter values and differentiated.
+arrays, so they can be ``vmap``-ped over parameter values and differentiated. They run in centred coordinates
+(:func:`theory.gaussian.centred`: means measured from the public mean), so a common shift of all means changes
+nothing but the origin added back to the means.
 """
 
 from __future__ import annotations
@@ -103,14 +105,20 @@ def _run(eco: Ecosystem, population: bool, alphas, betas, n, tolerance, trajecto
     return final, converged_at, path
 
 
-@compiled_cache
 def recursion(eco: Ecosystem, rounds: int, population: bool = False, trajectory: bool = True):
     """A jitted f(alphas, betas, n, tolerance) -> (final state, convergence round, per-round states or None).
 
     ``alphas``, ``betas``: schedules of length ``rounds`` or scalars. The state is
-    :class:`theory.gaussian.Moments` (exact recursion) or :class:`theory.gaussian.Fit` (``population``); with
-    ``trajectory=False`` memory does not grow with the number of rounds.
+    :class:`theory.gaussian.Moments` (exact recursion) or :class:`theory.gaussian.Fit` (``population``) of
+    :func:`theory.gaussian.centred` ``(eco)``: its means are measured from :func:`theory.gaussian.origin`, and specs
+    that differ by a common shift of their means share one compiled function. With ``trajectory=False`` memory
+    does not grow with the number of rounds.
     """
+    return _centred_recursion(gaussian.centred(eco), rounds, population, trajectory)
+
+
+@compiled_cache
+def _centred_recursion(eco: Ecosystem, rounds: int, population: bool, trajectory: bool):
     return jax.jit(functools.partial(_run, eco, population, trajectory=trajectory, rounds=rounds))
 
 
@@ -124,16 +132,23 @@ def _spec_inputs(eco: Ecosystem, rounds: int):
 class ExactTrajectory:
     """Exact values over rounds t = 0..T.
 
-    mean:       (T+1, K, d)        E[m_k] (population: m_k itself)
-    fitted_cov: (T+1, K, d, d)     E[S_k] (population: S_k itself)
-    mean_cov:   (T+1, K, d, K, d)  Cov(m_k, m_l); zero in the population limit
+    centred_mean: (T+1, K, d)        E[m_k] - origin (population: m_k - origin), computed without the origin
+    fitted_cov:   (T+1, K, d, d)     E[S_k] (population: S_k itself)
+    mean_cov:     (T+1, K, d, K, d)  Cov(m_k, m_l); zero in the population limit
+    origin:       (d,)               the public mean (:func:`theory.gaussian.origin`)
     """
 
     ecosystem: Ecosystem
     kind: str
-    mean: np.ndarray
+    centred_mean: np.ndarray
     fitted_cov: np.ndarray
     mean_cov: np.ndarray
+    origin: np.ndarray
+
+    @property
+    def mean(self) -> np.ndarray:
+        """E[m_k] (T+1, K, d) (population: m_k itself)."""
+        return self.centred_mean + self.origin
 
     @property
     def rounds(self) -> int:
@@ -141,7 +156,7 @@ class ExactTrajectory:
 
     def squared_distance(self, k: int, l: int) -> np.ndarray:
         """E||m_k - m_l||^2 per round: ||E m_k - E m_l||^2 + tr(Cov m_k + Cov m_l - 2 Cov(m_k, m_l))."""
-        gap = self.mean[:, k] - self.mean[:, l]
+        gap = self.centred_mean[:, k] - self.centred_mean[:, l]
         c = self.mean_cov
         spread = np.trace(c[:, k, :, k] + c[:, l, :, l] - 2 * c[:, k, :, l], axis1=1, axis2=2)
         return np.sum(gap**2, axis=1) + spread
@@ -159,6 +174,7 @@ def iterate_moments(eco: Ecosystem, rounds: int) -> ExactTrajectory:
         np.asarray(path.mean).reshape(T, K, d),
         np.asarray(jax.vmap(lambda m: gaussian.fitted_covariance(eco, m, JAX))(path)).reshape(T, K, d, d),
         np.asarray(path.cov).reshape(T, K, d, K, d),
+        _origin(eco),
     )
 
 
@@ -174,4 +190,9 @@ def iterate_population(eco: Ecosystem, rounds: int) -> ExactTrajectory:
         np.asarray(path.mean).reshape(T, K, d),
         np.asarray(path.cov).reshape(T, K, d, d),
         np.zeros((T, K, d, K, d)),
+        _origin(eco),
     )
+
+
+def _origin(eco: Ecosystem) -> np.ndarray:
+    return np.array(gaussian.origin(eco), dtype=float).ravel()

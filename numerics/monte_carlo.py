@@ -4,7 +4,8 @@ Each round each model assembles its training set: its private and the public rea
 ``reuse``, anew each round under ``fresh`` and ``accumulate``; the public sample is shared by all models) and
 its own draws from every model's current fit N(m_j, S_j), in the sizes of :mod:`theory.rounds`; then it refits
 with the weighted estimator of :mod:`theory.gaussian`. The fit sees each source only through its sample mean
-and second moment (1/N) sum x x^T, so each source of a round is reduced to (xbar, second) by a sampler:
+xbar and its scatter about it per sample, A / N = (1/N) sum (x - xbar)(x - xbar)^T, so each source of a round is
+reduced to (xbar, A / N) by a sampler:
 
 * ``method="raw"`` draws the N samples themselves (the reference; memory and time grow with n);
 * ``method="sufficient"`` (default) draws xbar and the scatter from their exact joint law
@@ -12,8 +13,16 @@ and second moment (1/N) sum x x^T, so each source of a round is reduced to (xbar
   sample sizes only, so they are drawn ahead for blocks of up to 16 rounds, and a round is arithmetic on
   them. Both methods give the same distribution (tests/test_sufficient_statistics.py).
 
-Under ``accumulate`` the refit on the union of all batches is computed from running weighted sums, which is
-exact for the same reason. Every array leads with the replicate axis; the PRNG key is explicit.
+Every fitted covariance is positive semi-definite by construction: S = c sum_s w_s [A_s / N_s + (xbar_s - m)
+(xbar_s - m)^T], a sum of positive semi-definite terms (never a raw second moment minus m m^T, which rounding
+makes indefinite once S is small against m m^T, as when a fit collapses). Under ``accumulate`` the union of the
+batches 0..t is merged with the batch t+1 by the parallel-axis rule: with weights a = t/(t+1) and b = 1/(t+1),
+U' = a U + b U_batch + a b (m - m_batch)(m - m_batch)^T. Synthetic samples are drawn as m_j + M z with M the
+symmetric root of S_j from its eigendecomposition, eigenvalues clipped at 0: S_j is positive semi-definite but
+may be singular (a collapsed fit), where a Cholesky factor does not exist; the clipping removes only round-off.
+The simulation runs in centred coordinates (:func:`theory.gaussian.centred`, the public mean as origin, added
+back to the means at the end), so a common shift of all means changes the fits by rounding of the origin only.
+Every array leads with the replicate axis; the PRNG key is explicit.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 import sympy
 
+from theory import gaussian
 from theory.rounds import plan_at, round_plan
 from theory.spec import Ecosystem, SpecError
 
@@ -77,24 +87,27 @@ def static_sizes(eco: Ecosystem, rounds: int) -> dict[str, int]:
 
 
 def _symmetric_root(cov):
-    """Symmetric square roots of PSD matrices (..., d, d) (negative round-off eigenvalues clipped to zero)."""
+    """Symmetric square roots of PSD, possibly singular, matrices (..., d, d) (round-off eigenvalues below zero
+    clipped to zero)."""
     if cov.shape[-1] == 1:
         return jnp.sqrt(jnp.clip(cov, 0.0))
     values, vectors = jnp.linalg.eigh(cov)
     return (vectors * jnp.sqrt(jnp.clip(values, 0.0))[..., None, :]) @ jnp.swapaxes(vectors, -1, -2)
 
 
-def _weighted_moments(samples, size):
-    """Mean and (1/N) sum x x^T of the first ``size`` rows of ``samples`` (N_max, d)."""
+def _sample_statistics(samples, size):
+    """Mean xbar and scatter per sample (1/N) sum (x - xbar)(x - xbar)^T of the first N = ``size`` rows of
+    ``samples`` (N_max, d)."""
     mask = (jnp.arange(samples.shape[0]) < size)[:, None]
-    kept = samples * mask
-    return kept.sum(0) / size, kept.T @ kept / size
+    mean = (samples * mask).sum(0) / size
+    centred = (samples - mean) * mask
+    return mean, centred.T @ centred / size
 
 
 class _Sampler(NamedTuple):
     """How a round's sources are drawn: ``noise(key, sizes)`` makes the randomness of a block of rounds
     (sizes: (B, M), the flattened per-replicate sample sizes of the M sources of each round), and
-    ``statistics(noise_t, sources)`` turns one round's share into each source's (xbar, second)."""
+    ``statistics(noise_t, sources)`` turns one round's share into each source's (xbar, scatter / N)."""
 
     noise: Callable
     statistics: Callable
@@ -108,7 +121,7 @@ def _raw_sampler(max_sizes: dict[str, int]) -> _Sampler:
         for source_key, (kind, mean, root, size) in zip(jax.random.split(key, len(sources)), sources):
             z = jax.random.normal(source_key, mean.shape[:-1] + (max_sizes[kind], mean.shape[-1]))
             samples = mean[..., None, :] + jnp.einsum("...ab,...nb->...na", root, z)
-            moments = _weighted_moments
+            moments = _sample_statistics
             for _ in range(mean.ndim - 1):
                 moments = jax.vmap(moments)
             result.append(moments(samples, size))
@@ -123,7 +136,7 @@ def _sufficient_sampler(d: int) -> _Sampler:
 
     def statistics(noise, sources):
         batches = [mean.shape[:-1] for _, mean, _, _ in sources]
-        xbar, second = statistics_from_draws(
+        xbar, within = statistics_from_draws(
             jnp.concatenate([mean.reshape(-1, d) for _, mean, _, _ in sources]),
             jnp.concatenate([root.reshape(-1, d, d) for _, _, root, _ in sources]),
             _flat_sizes(sources),
@@ -132,10 +145,15 @@ def _sufficient_sampler(d: int) -> _Sampler:
         ends = np.cumsum([int(np.prod(batch)) for batch in batches])[:-1]
         return [
             (x.reshape(batch + (d,)), s.reshape(batch + (d, d)))
-            for x, s, batch in zip(jnp.split(xbar, ends), jnp.split(second, ends), batches)
+            for x, s, batch in zip(jnp.split(xbar, ends), jnp.split(within, ends), batches)
         ]
 
     return _Sampler(lambda key, sizes: standard_draws(key, sizes, d), statistics)
+
+
+def _outer(v):
+    """v v^T for vectors (..., d)."""
+    return v[..., :, None] * v[..., None, :]
 
 
 def _flat_sizes(sources):
@@ -188,27 +206,29 @@ def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[
         return ([] if reuse else real_sources(plan)) + [synthetic]
 
     def one_round(state, noise, plan, t, fixed_real):
-        means, covs, union_second, union_nu = state
+        """The refit of every model: m = sum_s w_s xbar_s, U = sum_s w_s [A_s / N_s + (xbar_s - m)(xbar_s - m)^T]
+        (merged into the union by the parallel-axis rule under ``accumulate``), S = c U."""
+        means, covs, union_scatter, union_nu = state
         drawn = sampler.statistics(noise, round_sources(plan, means, covs))
-        (xbar, second), (pub_xbar, pub_second) = fixed_real if reuse else drawn[:2]
-        syn_xbar, syn_second = drawn[-1]
+        (xbar, within), (pub_xbar, pub_within) = fixed_real if reuse else drawn[:2]
+        syn_xbar, syn_within = drawn[-1]
         wp, wq, ws = plan.w_private[:, 0], plan.w_public[:, 0], plan.w_synthetic
         batch_mean = wp[:, None] * xbar + wq[:, None] * pub_xbar[:, None] + jnp.einsum("kj,rkja->rka", ws, syn_xbar)
-        batch_second = (
-            wp[:, None, None] * second
-            + wq[:, None, None] * pub_second[:, None]
-            + jnp.einsum("kj,rkjab->rkab", ws, syn_second)
+        batch_scatter = (
+            wp[:, None, None] * (within + _outer(xbar - batch_mean))
+            + wq[:, None, None] * (pub_within[:, None] + _outer(pub_xbar[:, None] - batch_mean))
+            + jnp.einsum("kj,rkjab->rkab", ws, syn_within + _outer(syn_xbar - batch_mean[:, :, None]))
         )
         batch_nu = wp**2 / plan.n_private[:, 0] + wq**2 / plan.n_public + jnp.sum(ws**2 / plan.n_synthetic, 1)
         if eco.regime == "accumulate":
+            old, new = t / (t + 1), 1 / (t + 1)
             new_means = (t * means + batch_mean) / (t + 1)
-            union_second = (t * union_second + batch_second) / (t + 1)
+            union_scatter = old * union_scatter + new * batch_scatter + old * new * _outer(means - batch_mean)
             union_nu = (t**2 * union_nu + batch_nu) / (t + 1) ** 2
         else:
-            new_means, union_second, union_nu = batch_mean, batch_second, batch_nu
+            new_means, union_scatter, union_nu = batch_mean, batch_scatter, batch_nu
         factor = 1 / (1 - union_nu) if unbiased else jnp.ones(K)
-        new_covs = factor[:, None, None] * (union_second - jnp.einsum("rka,rkb->rkab", new_means, new_means))
-        return (new_means, new_covs, union_second, union_nu)
+        return (new_means, factor[:, None, None] * union_scatter, union_scatter, union_nu)
 
     def run(key, alphas, betas):
         """Rounds 0..T (round 0 is the initial fit: alpha = 0 from the zero state) in blocks of B rounds; each
@@ -259,7 +279,9 @@ def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[
 
 
 def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: str):
-    """The jitted simulator for this spec and its schedule arguments (validating every input)."""
+    """The jitted simulator for this spec and its schedule arguments (validating every input). It simulates
+    :func:`theory.gaussian.centred` ``(eco)``: its means are measured from :func:`theory.gaussian.origin`, so
+    specs that differ by a common shift of their means share one compiled program."""
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
@@ -267,7 +289,8 @@ def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: st
     require_gaussian(eco)
     alphas, betas = schedules(eco, rounds)
     sizes = static_sizes(eco, rounds)  # also rejects the population limit
-    run = _simulator(eco, method, int(replicates), tuple(sorted(sizes.items())) if method == "raw" else ())
+    sizes = tuple(sorted(sizes.items())) if method == "raw" else ()
+    run = _simulator(gaussian.centred(eco), method, int(replicates), sizes)
     return run, jnp.asarray(alphas), jnp.asarray(betas)
 
 
@@ -282,6 +305,7 @@ def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: s
     run, alphas, betas = compiled_simulation(eco, rounds, replicates, method)
     seed, key = prng_key(key)
     means, covs = run(key, alphas, betas)
+    means = np.asarray(means) + np.array(gaussian.origin(eco), dtype=float).ravel()
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
     return MonteCarlo(eco, seed, key_data, method, np.asarray(means), np.asarray(covs))
 

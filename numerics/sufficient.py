@@ -4,7 +4,8 @@ For N iid draws x_i ~ N(mu, Sigma) the sample mean and the scatter are independe
 
     xbar = (1/N) sum x_i ~ N(mu, Sigma / N),    A = sum (x_i - xbar)(x_i - xbar)^T ~ Wishart_d(N - 1, Sigma),
 
-and the fit needs only xbar and the second moment (1/N) sum x_i x_i^T = A / N + xbar xbar^T. The Wishart is
+and the fit needs only xbar and the scatter per sample A / N (positive semi-definite by construction, and
+centred: it does not depend on mu, so no raw second moment is ever formed). The Wishart is
 drawn by the Bartlett decomposition: with any root M (M M^T = Sigma; a symmetric one when Sigma is singular)
 and nu = N - 1 degrees of freedom, A = M B B^T M^T, where B is lower triangular with independent entries
 
@@ -96,7 +97,7 @@ def standard_draws(key, size, d: int):
 
 
 def statistics_from_draws(mean, root, size, normals, chi2):
-    """(xbar, (1/N) sum x x^T) from :func:`standard_draws`: xbar = mean + root z / sqrt(N) and scatter
+    """(xbar, A / N) from :func:`standard_draws`: xbar = mean + root z / sqrt(N) and the scatter A =
     (root B)(root B)^T, B the Bartlett factor (module docstring). mean (..., d), root (..., d, d), size (...)."""
     d = mean.shape[-1]
     size = jnp.broadcast_to(jnp.asarray(size, dtype=jnp.float64), mean.shape[:-1])
@@ -107,12 +108,12 @@ def statistics_from_draws(mean, root, size, normals, chi2):
         column_used = (size - 1)[..., None] - cols > 0  # column j of B is zero once j >= N - 1
         bartlett = bartlett.at[..., rows, cols].set(normals[..., d:] * column_used)
     spread = root @ bartlett  # spread spread^T ~ Wishart(N - 1, root root^T), independent of xbar
-    second = spread @ jnp.swapaxes(spread, -1, -2) / size[..., None, None] + xbar[..., :, None] * xbar[..., None, :]
-    return xbar, second
+    return xbar, spread @ jnp.swapaxes(spread, -1, -2) / size[..., None, None]
 
 
 def gaussian_statistics(key, mean, root, size):
-    """(xbar, (1/N) sum x x^T) of N iid samples of N(mean, root root^T), drawn exactly in O(d^2) work.
+    """(xbar, A / N) of N iid samples of N(mean, root root^T) (A: the scatter about xbar), drawn exactly in
+    O(d^2) work.
 
     mean (..., d), root (..., d, d), size (...) (a float array; N >= 1). Same law as the raw sample's.
     """

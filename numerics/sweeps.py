@@ -141,7 +141,11 @@ def _block_diagonal(matrix, K, d):
 
 
 def _quantities(eco: Ecosystem, population: bool):
+    """The exact quantities of a final state of :func:`numerics.iterate.recursion` (centred coordinates: means
+    measured from the public mean; ``mean`` adds it back)."""
     K, d = eco.K, eco.dim
+    origin = JAX.asarray(gaussian.origin(eco))[:, 0]
+    eco = gaussian.centred(eco)
     tasks = jnp.stack([JAX.asarray(s.mean)[:, 0] for s in (*eco.private, eco.public)])
 
     def parts(state):
@@ -164,7 +168,7 @@ def _quantities(eco: Ecosystem, population: bool):
         return ((means[:, None] - tasks[None]) ** 2).sum(-1) + variance[:, None]
 
     return {
-        "mean": lambda state: parts(state)[0],
+        "mean": lambda state: parts(state)[0] + origin,
         "fitted_cov": lambda state: parts(state)[1],
         "mean_cov": lambda state: parts(state)[2],
         "spread": spread,
@@ -173,7 +177,9 @@ def _quantities(eco: Ecosystem, population: bool):
 
 
 def _spectral_radius(eco: Ecosystem, population: bool, state, alpha, beta, n, beta_1):
-    """max |lambda| of d(step)/d(state) at ``state`` for constant alpha, beta (round t = 1's map)."""
+    """max |lambda| of d(step)/d(state) at ``state`` (centred coordinates) for constant alpha, beta (round t = 1's
+    map)."""
+    eco = gaussian.centred(eco)
     flat, unravel = ravel_pytree(state)
     plan = round_plan(
         eco,
@@ -398,11 +404,12 @@ def _family_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
     key = jax.random.PRNGKey(seed)
     if family == "gaussian":
         run, _, _ = compiled_simulation(eco, rounds, replicates, "sufficient")
+        origin = JAX.asarray(gaussian.origin(eco))[:, 0]
 
         def gaussian_samples(alphas, betas):
-            means, covs = run(key, alphas, betas)
+            means, covs = run(key, alphas, betas)  # means from the origin
             return {
-                "mc_mean": means[:, -1],
+                "mc_mean": means[:, -1] + origin,
                 "mc_fitted_cov": covs[:, -1],
                 "mc_spread": _pairwise_squared_distance(means[:, -1]),
             }
