@@ -50,13 +50,5 @@ class JaxOps:
     def block_diag(blocks):
         return jax.scipy.linalg.block_diag(*blocks)
 
-    @staticmethod
-    def sample_size(weights, n):
-        """max(1, round(w n)) elementwise (half rounds up, as in theory); infinite when n is None."""
-        weights = jnp.asarray(weights)
-        if n is None:
-            return jnp.full(weights.shape, jnp.inf)
-        return jnp.maximum(1.0, jnp.floor(weights * n + 0.5))
-
 
 JAX = JaxOps()

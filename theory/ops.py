@@ -46,23 +46,5 @@ class SympyOps:
     def block_diag(blocks):
         return sympy.diag(*blocks)
 
-    @staticmethod
-    def sample_size(weights, n):
-        """Samples each source of weight w contributes to a training set of size n: max(1, round(w n)).
-
-        ``n = None`` is the population limit (infinitely many samples). With a symbolic w or n the size is
-        w n exactly (no rounding).
-        """
-
-        def size(weight):
-            if n is None:
-                return sympy.oo
-            exact = sympy.sympify(weight) * n
-            if exact.is_number:
-                return sympy.Integer(max(1, int(sympy.floor(exact + sympy.Rational(1, 2)))))
-            return exact
-
-        return sympy.Matrix(weights).applyfunc(size)
-
 
 SYMPY = SympyOps()
