@@ -15,8 +15,10 @@ A config has the tables (see ``examples/*.toml``, one per family)::
                       alpha, beta, n, K, temperature (see :mod:`numerics.sweeps`)
     [output]          folder
 
-A string where a fraction is expected ("alpha") makes it a symbol (for ``derive``). Every problem -- an
-unknown key, a missing one, a wrong type, a value out of range -- raises :class:`ConfigError` naming the key.
+A string where a fraction is expected ("alpha") makes it a symbol (for ``derive``); a string such as "1/3" is that
+exact number (anywhere a number is expected: floats are taken at their exact decimal value, so 1/3 needs it).
+Every problem -- an unknown key, a missing one, a wrong type, a value out of range -- raises
+:class:`ConfigError` naming the key.
 """
 
 from __future__ import annotations
@@ -76,10 +78,8 @@ class Config:
 
 
 def _fraction_or_symbol(value, key):
-    if isinstance(value, str):
-        if not value.isidentifier():
-            raise ConfigError(f"{key}: a symbol name must be an identifier, got {value!r}")
-        return sympy.Symbol(value, nonnegative=True)
+    if isinstance(value, str):  # a symbol name, else an exact number such as "1/3" (checked by the spec)
+        return sympy.Symbol(value, nonnegative=True) if value.isidentifier() else value
     if isinstance(value, list):
         return [_fraction_or_symbol(v, f"{key}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, bool) or not isinstance(value, int | float):

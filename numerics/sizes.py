@@ -29,8 +29,8 @@ class Sizes(NamedTuple):
 
 
 def _arrays(sizes: RoundSizes) -> RoundSizes:
-    """sympy integers (or oo) -> float64 arrays: n_private (K, 1), n_public (), n_synthetic (K, K)."""
-    return RoundSizes(*(np.asarray(np.asarray(x).tolist(), dtype=np.float64) for x in sizes))
+    """Python ints (or sympy.oo) -> float64 arrays: n_private (K, 1), n_public (), n_synthetic (K, K)."""
+    return RoundSizes(*(np.asarray(x, dtype=np.float64) for x in sizes))
 
 
 def _stack(rounds: list[RoundSizes]) -> RoundSizes:

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sympy
 
 import numerics
 from numerics.cli import main
-from numerics.config import load
+from numerics.config import ConfigError, load
 from numerics.report import Report
 from theory import fixed_point, population_map
 
@@ -254,3 +255,22 @@ def test_linear_derive_and_simulate_write_the_library_numbers(tmp_path, capsys):
     config_path.write_text(text)
     assert main(["derive", str(config_path), "--out", str(tmp_path / "e"), "--quiet"]) == 2
     assert "public.size: must be an integer >= 1" in capsys.readouterr().err
+
+
+def test_fractions_as_strings_are_exact_and_float_thirds_are_refused(tmp_path):
+    """Floats are taken at their exact value, so three 0.3333333333333333 do not sum to 1; "1/3" is exact."""
+    text = (EXAMPLES / "categorical.toml").read_text().replace("alpha = 0.5", 'alpha = "1/3"')
+    path = tmp_path / "thirds.toml"
+    path.write_text(text.replace("probs = [0.0, 0.5, 0.5, 0.0]", 'probs = ["1/3", "1/3", "1/3", 0]'))
+    eco = load(path).ecosystem
+    assert eco.alpha == sympy.Rational(1, 3) and list(eco.public.probs) == [sympy.Rational(1, 3)] * 3 + [0]
+    path.write_text(
+        text.replace(
+            "probs = [0.0, 0.5, 0.5, 0.0]", "probs = [0.3333333333333333, 0.3333333333333333, 0.3333333333333333, 0]"
+        )
+    )
+    with pytest.raises(ConfigError, match=r'^public.probs: must sum to 1, sums to 9999999999999999/.*"1/3"'):
+        load(path)
+    path.write_text(text.replace('alpha = "1/3"', 'alpha = "1/3 + x"'))
+    with pytest.raises(ConfigError, match="^ecosystem.alpha: expected a number or a fraction"):
+        load(path)

@@ -16,6 +16,8 @@ sample of a round is shared by all models.
 
 from __future__ import annotations
 
+import functools
+from fractions import Fraction
 from typing import NamedTuple
 
 import sympy
@@ -47,14 +49,23 @@ FROM_SPEC = "from the spec"
 
 
 def sample_size(weight, n):
-    """max(1, round(w n)) with a half rounding up, in exact arithmetic; sympy.oo when n is None (the population
-    limit); w n itself when w or n is a symbol."""
+    """max(1, round(w n)) with a half rounding up, in exact arithmetic (an int for rational w and n); sympy.oo
+    when n is None (the population limit); w n itself when w or n is a symbol."""
     if n is None:
         return sympy.oo
-    size = sympy.sympify(weight) * n
+    if isinstance(weight, Fraction | int) and isinstance(n, Fraction | int):  # floor(w n + 1/2) in integers
+        top, bottom = weight.numerator * n.numerator, weight.denominator * n.denominator
+        return max(1, (2 * top + bottom) // (2 * bottom))
+    size = sympy.sympify(weight * n)
     if not size.is_number:
         return size
-    return sympy.Integer(max(1, int(sympy.floor(size + sympy.Rational(1, 2)))))
+    return max(1, int(sympy.floor(size + sympy.Rational(1, 2))))
+
+
+def _number(value, parameter: str):
+    """The exact value (:func:`theory.spec.exact`) as a Fraction when rational (fast exact arithmetic)."""
+    value = exact(value, parameter)
+    return Fraction(int(value.p), int(value.q)) if value.is_Rational else value
 
 
 def sample_sizes(
@@ -62,32 +73,38 @@ def sample_sizes(
 ) -> RoundSizes:
     """The sample sizes of one round for alpha_t, beta_t: the one computation of them (see the module doc).
 
-    Floats are taken at their exact value (:func:`theory.spec.exact`), so a sweep's grid value 0.7 gives the
-    sizes of the spec alpha = 0.7. ``initial`` is the t = 0 fit (no synthetic data); ``population`` makes every
-    sample infinite. ``n`` and ``initial_beta`` (beta_1, which sizes the reused real datasets) default to the
-    spec's.
+    Returns plain Python: n_private as K rows [N], n_public, n_synthetic as K rows of K: ints for numbers
+    (sympy.oo in the population limit, expressions w n for symbols). Floats are taken at their exact value
+    (:func:`theory.spec.exact`), so a sweep's grid value 0.7 gives the sizes of the spec's alpha = 0.7.
+    ``initial`` is the t = 0 fit (no synthetic data); ``population`` makes every sample infinite. ``n`` and
+    ``initial_beta`` (beta_1, which sizes the reused real datasets) default to the spec's.
     """
     K = eco.K
     if population or eco.n is None:
-        infinite = sympy.Matrix(K, K, [sympy.oo] * K * K)
-        return RoundSizes(infinite[:, 0], sympy.oo, infinite)
-    n = exact(eco.n if n is FROM_SPEC else n, "n")
-    alpha = sympy.Integer(0) if initial else exact(alpha, "alpha")
-    beta = exact(beta, "beta")
-    n_synthetic = (alpha * eco.mixing).applyfunc(lambda w: sample_size(w, n))
+        return RoundSizes([[sympy.oo]] * K, sympy.oo, [[sympy.oo] * K] * K)
+    n = _number(eco.n if n is FROM_SPEC else n, "n")
+    alpha = 0 if initial else _number(alpha, "alpha")
+    beta = _number(beta, "beta")
+    n_synthetic = _synthetic_sizes(eco.mixing, alpha, n)
     if eco.regime == "reuse":
-        beta_1 = exact(eco.beta_at(1) if initial_beta is FROM_SPEC else initial_beta, "beta")
-        n_private = sympy.Matrix([[_dataset_size(s.size, beta_1, n)] for s in eco.private])
+        beta_1 = _number(eco.beta_at(1) if initial_beta is FROM_SPEC else initial_beta, "beta")
+        n_private = [[_dataset_size(s.size, beta_1, n)] for s in eco.private]
         n_public = _dataset_size(eco.public.size, 1 - beta_1, n)
     else:
-        n_private = sympy.Matrix([[sample_size((1 - alpha) * beta, n)]] * K)
+        n_private = [[sample_size((1 - alpha) * beta, n)]] * K
         n_public = sample_size((1 - alpha) * (1 - beta), n)
-    return RoundSizes(n_private, n_public, sympy.Matrix(n_synthetic))
+    return RoundSizes(n_private, n_public, n_synthetic)
+
+
+@functools.lru_cache(maxsize=4096)
+def _synthetic_sizes(mixing: sympy.ImmutableMatrix, alpha, n) -> tuple[tuple, ...]:
+    """K rows of K: the sizes of the synthetic samples alpha W[k, j] n (cached: a sweep's points share them)."""
+    return tuple(tuple(sample_size(alpha * _number(w, "mixing"), n) for w in row) for row in mixing.tolist())
 
 
 def _dataset_size(size, initial_share, n):
     """A reused dataset: its own ``size``, else its share of the initial fit's n samples."""
-    return sympy.Integer(size) if size is not None else sample_size(initial_share, n)
+    return int(size) if size is not None else sample_size(initial_share, n)
 
 
 def round_plan(
@@ -104,10 +121,8 @@ def round_plan(
     ones = ops.asarray([[1]] * K)
     W = ops.asarray(eco.mixing)
     if sizes is None:
-        exact_sizes = sample_sizes(eco, alpha, beta, initial=initial, population=population)
-        sizes = RoundSizes(
-            ops.asarray(exact_sizes.n_private), ops.scalar(exact_sizes.n_public), ops.asarray(exact_sizes.n_synthetic)
-        )
+        private, public, synthetic = sample_sizes(eco, alpha, beta, initial=initial, population=population)
+        sizes = RoundSizes(ops.asarray(private), ops.scalar(public), ops.asarray(synthetic))
     alpha, beta = ops.scalar(alpha), ops.scalar(beta)
     if initial:
         alpha = 0 * alpha
