@@ -8,9 +8,11 @@ When several devices are visible each chunk is sharded across them (``jax.shardi
 
 Swept parameters: ``alpha``, ``beta`` (constant over rounds), ``n`` (training-set size, Gaussian), ``K`` (number
 of models) and ``temperature`` (categorical sampling temperature tau). alpha, beta and n are inputs of one
-compiled function, vmapped over the grid. K and tau change array shapes or the compiled program, so they are an
-outer Python loop: for each value the modified ecosystem is built and its own compiled sweep runs over the other
-axes; the results are stacked in the order the axes were given. Quantities, computed from the final state (E[.]
+compiled function, vmapped over the grid: alpha and beta themselves, and every point's sample sizes, computed
+exactly on the host from its values (:mod:`numerics.sizes`; a grid value 0.7 is the spec's 0.7). K and tau
+change array shapes or the compiled program, so they are an outer Python loop: for each value the modified
+ecosystem is built and its own compiled sweep runs over the other axes; the results are stacked in the order the
+axes were given. Quantities, computed from the final state (E[.]
 under the exact recursion, the values themselves under ``population=True``):
 
 ==================  ================  ==============================================================
