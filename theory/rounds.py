@@ -62,8 +62,10 @@ def sample_size(weight, n):
     return max(1, int(sympy.floor(size + sympy.Rational(1, 2))))
 
 
+@functools.lru_cache(maxsize=4096)
 def _number(value, parameter: str):
-    """The exact value (:func:`theory.spec.exact`) as a Fraction when rational (fast exact arithmetic)."""
+    """The exact value (:func:`theory.spec.exact`) as a Fraction when rational (fast exact arithmetic; cached: a
+    sweep's points share their axes' values)."""
     value = exact(value, parameter)
     return Fraction(int(value.p), int(value.q)) if value.is_Rational else value
 
