@@ -51,9 +51,12 @@ def plan_sizes(eco, t):
 
 def test_a_half_rounds_up_exactly():
     eco = half_case()
-    assert sample_sizes(eco, eco.alpha_at(1), 1, initial=False).n_synthetic == sympy.Matrix([[32, 4], [4, 32]])
+    assert sample_sizes(eco, eco.alpha_at(1), 1, initial=False).n_synthetic == ((32, 4), (4, 32))  # 31.5 and 3.5
     assert sample_sizes(eco, 0.7, 1, initial=False) == sample_sizes(eco, R(7, 10), 1, initial=False)  # float: exact
-    assert sample_sizes(eco, R(1, 100), 1, initial=False).n_synthetic[0, 1] == 1  # 0.05 samples: at least one
+    assert sample_sizes(eco, R(1, 100), 1, initial=False).n_synthetic[0][1] == 1  # 0.05 samples: at least one
+    assert sample_sizes(eco, R(1, 100), 1, initial=False).n_synthetic[0][0] == 1  # 0.45: rounds down, then 1
+    assert sample_sizes(eco, R(1, 50), 1, initial=False).n_synthetic[0][0] == 1  # 0.9 rounds to 1
+    assert sample_sizes(eco, R(1, 18), 1, initial=False).n_synthetic[0][0] == 3  # 2.5 rounds up
 
 
 def test_theory_and_exact_recursion_agree_at_a_half_sample():
