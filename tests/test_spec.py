@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import sympy
 
-from theory import Ecosystem, Gaussian, GaussianSource, SpecError, fixed_point, population_map
+from theory import Ecosystem, Gaussian, GaussianSource, SpecError, fixed_point, population_map, spectral_radius
 from theory.categorical import categorical_ecosystem
 from theory.rounds import plan_at
 from theory.spec import exact
@@ -83,6 +83,7 @@ def test_a_float_keeps_its_exact_value():
     fmap = population_map(eco)
     point = fmap.unpack(fixed_point(fmap))
     assert point["mean"][0] != point["mean"][1]  # alpha < 1: the models stay apart, each near its own data
+    assert float(spectral_radius(fmap)) == pytest.approx(0.99999999, rel=1e-12)  # not snapped to 1 either
 
 
 @pytest.mark.parametrize(
