@@ -300,9 +300,9 @@ def categorical_simulation_memory(eco, rounds, replicates, method):
 
     from numerics import categorical as nc
 
-    run, alphas, betas = nc.compiled_simulation(eco, rounds, method, trajectory=False)
+    run, alphas, betas, sizes = nc.compiled_simulation(eco, rounds, method, trajectory=False)
     keys = jax.ShapeDtypeStruct((replicates, 2), np.uint32)
-    analysis = run.lower(keys, alphas, betas).compile().memory_analysis()
+    analysis = run.lower(keys, alphas, betas, sizes).compile().memory_analysis()
     return analysis.temp_size_in_bytes + analysis.output_size_in_bytes + analysis.argument_size_in_bytes
 
 
@@ -408,11 +408,11 @@ def measure_categorical(method, n, replicates, rounds, repeats):
 
         eco = categorical_ecosystem_at(n)
         library_method = JAX_CATEGORICAL[method]
-        simulation, alphas, betas = nc.compiled_simulation(eco, rounds, library_method, trajectory=False)
+        simulation, alphas, betas, sizes = nc.compiled_simulation(eco, rounds, library_method, trajectory=False)
 
         def run(seed):
             keys = jax.random.split(jax.random.PRNGKey(seed), replicates)
-            return (jax.block_until_ready(simulation(keys, alphas, betas)),)
+            return (jax.block_until_ready(simulation(keys, alphas, betas, sizes)),)
 
         memory["xla_buffers_mib"] = categorical_simulation_memory(eco, rounds, replicates, library_method) / 2**20
     elif method == "cat-floor":

@@ -43,6 +43,7 @@ from .iterate import initial_beta, schedules
 from .jax_ops import JAX
 from .keys import prng_key
 from .monte_carlo import static_sizes
+from .sizes import device, spec_sizes
 
 
 def require_categorical(eco: Ecosystem) -> None:
@@ -56,45 +57,50 @@ def _alphas_betas(eco: Ecosystem, rounds: int):
     return jnp.asarray(alphas), jnp.asarray(betas)
 
 
-def _scan_rounds(eco: Ecosystem, step, start, summary, alphas, betas, population: bool):
-    """Run ``state = step(state, plan_t, t)`` for t = 1..T; returns summary(state) stacked over rounds 0..T."""
+def _scan_rounds(eco: Ecosystem, step, start, summary, alphas, betas, sizes):
+    """Run ``state = step(state, plan_t, t)`` for t = 1..T; returns summary(state) stacked over rounds 0..T.
+
+    ``sizes``: the update rounds' :class:`theory.rounds.RoundSizes` (leading axis T), or None for the
+    population map (infinite samples)."""
 
     def body(state, inputs):
-        alpha, beta, t = inputs
-        beta_1 = initial_beta(eco, betas)
-        plan = round_plan(eco, alpha, beta, initial=False, population=population, initial_beta=beta_1, ops=JAX)
+        alpha, beta, t, round_sizes = inputs
+        plan = round_plan(eco, alpha, beta, initial=False, population=sizes is None, sizes=round_sizes, ops=JAX)
         state = step(state, plan, t)
         return state, summary(state, t)
 
     ts = jnp.arange(1, alphas.shape[0] + 1, dtype=jnp.float64)
-    _, path = jax.lax.scan(body, start, (alphas, betas, ts))
+    _, path = jax.lax.scan(body, start, (alphas, betas, ts, sizes))
     first = summary(start, 0.0)
     return jax.tree_util.tree_map(lambda f, p: jnp.concatenate([f[None], p]), first, path)
 
 
-def _initial_plan(eco: Ecosystem, alphas, betas, population: bool = False):
-    """Round 0's plan; beta_1 = betas[0] (not the spec's), so the recursions can be vmapped over beta."""
+def _initial_plan(eco: Ecosystem, betas, initial_sizes):
+    """Round 0's plan; beta_1 = betas[0] (not the spec's), so the recursions can be vmapped over beta.
+    ``initial_sizes``: round 0's sizes, or None for the population map."""
     beta_1 = initial_beta(eco, betas)
-    return round_plan(eco, 0.0, beta_1, initial=True, population=population, initial_beta=beta_1, ops=JAX)
+    population = initial_sizes is None
+    return round_plan(eco, 0.0, beta_1, initial=True, population=population, sizes=initial_sizes, ops=JAX)
 
 
 @compiled_cache
 def moment_recursion(eco: Ecosystem):
-    """A jitted f(alphas, betas) -> (E p, Cov p) over rounds 0..T, shapes (T+1, Km) and (T+1, Km, Km)."""
+    """A jitted f(alphas, betas, sizes) -> (E p, Cov p) over rounds 0..T, shapes (T+1, Km) and (T+1, Km, Km);
+    ``sizes``: the :class:`numerics.sizes.Sizes` of alphas, betas."""
 
     def summary(moments, t):
         mean, cov = categorical.fitted_moments(eco, moments, t, ops=JAX)
         return mean[:, 0], cov
 
-    def run(alphas, betas):
+    def run(alphas, betas, sizes):
         start = categorical.moment_step(
-            eco, categorical.zero_moments(eco, JAX), _initial_plan(eco, alphas, betas), 0.0, JAX
+            eco, categorical.zero_moments(eco, JAX), _initial_plan(eco, betas, sizes.initial), 0.0, JAX
         )
 
         def step(moments, plan, t):
             return categorical.moment_step(eco, moments, plan, t, JAX)
 
-        return _scan_rounds(eco, step, start, summary, alphas, betas, population=False)
+        return _scan_rounds(eco, step, start, summary, alphas, betas, sizes.rounds)
 
     return jax.jit(run)
 
@@ -105,13 +111,13 @@ def population_recursion(eco: Ecosystem):
 
     def run(alphas, betas):
         size = eco.K * eco.dim
-        plan0 = _initial_plan(eco, alphas, betas, population=True)
+        plan0 = _initial_plan(eco, betas, None)
         start = categorical.population_step(eco, jnp.full((size, 1), 1.0 / eco.dim), plan0, 0.0, JAX)
 
         def step(probs, plan, t):
             return categorical.population_step(eco, probs, plan, t, JAX)
 
-        return _scan_rounds(eco, step, start, lambda p, t: p[:, 0], alphas, betas, population=True)
+        return _scan_rounds(eco, step, start, lambda p, t: p[:, 0], alphas, betas, None)
 
     return jax.jit(run)
 
@@ -161,7 +167,7 @@ def iterate_moments(eco: Ecosystem, rounds: int) -> CategoricalTrajectory:
     """The exact E p and Cov p of the finite-n process over rounds 0..T (tau = 1)."""
     alphas, betas = _alphas_betas(eco, rounds)
     categorical.require_closed_moments(eco)
-    mean, cov = moment_recursion(eco)(alphas, betas)
+    mean, cov = moment_recursion(eco)(alphas, betas, device(spec_sizes(eco, rounds)))
     T1, K, m = rounds + 1, eco.K, eco.dim
     return CategoricalTrajectory(
         eco, "moments", np.asarray(mean).reshape(T1, K, m), np.asarray(cov).reshape(T1, K, m, K, m)
@@ -250,12 +256,12 @@ def _routes(method: str, capacities: dict[str, int], m: int) -> dict[str, str]:
 
 @compiled_cache
 def _simulator(eco: Ecosystem, method: str, capacities: tuple[tuple[str, int], ...], trajectory: bool):
-    """A jitted, replicate-vmapped f(keys (R, 2), alphas (T,), betas (T,)) -> probs (R, T+1 or 1, K, m).
+    """A jitted, replicate-vmapped f(keys (R, 2), alphas (T,), betas (T,), sizes) -> probs (R, T+1 or 1, K, m).
 
     Round 0 fits the real samples alone; rounds 1..T run in one ``lax.scan``, each drawing the counts of every
     source of the round (:func:`numerics.counts.draw_counts`, by the route ``method`` gives each kind of source
     for its largest size ``capacities``): the K x K synthetic samples, and the K private and the public sample
-    unless the regime reuses round 0's. beta_1 = betas[0] sizes the reused data, as in the moment recursion.
+    unless the regime reuses round 0's, in the :class:`numerics.sizes.Sizes` ``sizes`` of alphas and betas.
     """
     K, m = eco.K, eco.dim
     capacities = dict(capacities)
@@ -289,18 +295,18 @@ def _simulator(eco: Ecosystem, method: str, capacities: tuple[tuple[str, int], .
             + jnp.einsum("kj,kji->ki", plan.w_synthetic, synthetic)
         )
 
-    def simulate_one(key, alphas, betas):
+    def simulate_one(key, alphas, betas, sizes):
         beta_1 = initial_beta(eco, betas)
         k_start, k_rounds = jax.random.split(key)
-        plan_0 = round_plan(eco, 0.0, beta_1, initial=True, initial_beta=beta_1, ops=JAX)
+        plan_0 = round_plan(eco, 0.0, beta_1, initial=True, sizes=sizes.initial, ops=JAX)
         real_0 = real_frequencies(k_start, plan_0)
         union_0 = training_set(plan_0, real_0, jnp.zeros((K, K, m)))
 
         def one_round(state, inputs):
             """state: the training frequencies of round t - 1 and the real ones; returns those of round t."""
             union, real = state
-            key, alpha, beta, t = inputs
-            plan = round_plan(eco, alpha, beta, initial=False, initial_beta=beta_1, ops=JAX)
+            key, alpha, beta, t, round_sizes = inputs
+            plan = round_plan(eco, alpha, beta, initial=False, sizes=round_sizes, ops=JAX)
             k_real, k_synthetic = jax.random.split(key)
             if eco.regime != "reuse":
                 real = real_frequencies(k_real, plan)
@@ -313,13 +319,14 @@ def _simulator(eco: Ecosystem, method: str, capacities: tuple[tuple[str, int], .
             return (union, real), (fit(union, t) if trajectory else None)
 
         T = alphas.shape[0]
-        inputs = (jax.random.split(k_rounds, T), alphas, betas, jnp.arange(1, T + 1, dtype=jnp.float64))
+        ts = jnp.arange(1, T + 1, dtype=jnp.float64)
+        inputs = (jax.random.split(k_rounds, T), alphas, betas, ts, sizes.rounds)
         (union, _), path = jax.lax.scan(one_round, (union_0, real_0), inputs)
         if trajectory:
             return jnp.concatenate([fit(union_0, 0.0)[None], path])
         return fit(union, float(T))[None]
 
-    return jax.jit(jax.vmap(simulate_one, in_axes=(0, None, None)))
+    return jax.jit(jax.vmap(simulate_one, in_axes=(0, None, None, None)))
 
 
 def _size_bounds(eco: Ecosystem) -> dict[str, int]:
@@ -334,19 +341,21 @@ def _size_bounds(eco: Ecosystem) -> dict[str, int]:
 def compiled_simulation(
     eco: Ecosystem, rounds: int, method: str = "sufficient", trajectory: bool = True, any_schedule: bool = False
 ):
-    """(f, alphas, betas): the jitted f(keys, alphas, betas) -> probs of :func:`simulate` and the spec's
-    schedules. Its arrays hold the largest samples of the spec's schedules; with ``any_schedule`` they hold any
-    alpha, beta in [0, 1], so alphas and betas may be replaced by others of the same length (sweeps vmap)."""
+    """(f, alphas, betas, sizes): the jitted f(keys, alphas, betas, sizes) -> probs of :func:`simulate` and the
+    spec's schedules and their sample sizes (:mod:`numerics.sizes`). Its arrays hold the largest samples of the
+    spec's schedules; with ``any_schedule`` they hold any alpha, beta in [0, 1], so alphas, betas and sizes may be
+    replaced by others of the same length (sweeps vmap)."""
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     alphas, betas = _alphas_betas(eco, rounds)
-    capacities = static_sizes(eco, rounds)  # raises for the population limit
+    sizes = spec_sizes(eco, rounds)
+    capacities = static_sizes(eco, rounds, sizes)  # raises for the population limit
     if any_schedule:
         capacities = _size_bounds(eco)
-    sizes, trajectory = tuple(sorted(capacities.items())), bool(trajectory)
+    bounds, trajectory = tuple(sorted(capacities.items())), bool(trajectory)
     if method == "sufficient" and categorical_tokens.applies(eco, capacities):
-        return categorical_tokens.token_list_simulator(eco, sizes, trajectory), alphas, betas
-    return _simulator(eco, method, sizes, trajectory), alphas, betas
+        return categorical_tokens.token_list_simulator(eco, bounds, trajectory), alphas, betas, device(sizes)
+    return _simulator(eco, method, bounds, trajectory), alphas, betas, device(sizes)
 
 
 def simulate(
@@ -363,8 +372,8 @@ def simulate(
     """
     if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
         raise SpecError("replicates", f"must be an integer >= 1, got {replicates!r}")
-    run, alphas, betas = compiled_simulation(eco, rounds, method, trajectory)
+    run, alphas, betas, sizes = compiled_simulation(eco, rounds, method, trajectory)
     seed, key = prng_key(key)
-    probs = run(jax.random.split(key, replicates), alphas, betas)
+    probs = run(jax.random.split(key, replicates), alphas, betas, sizes)
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
     return CategoricalMonteCarlo(eco, seed, key_data, method, rounds, np.asarray(probs))

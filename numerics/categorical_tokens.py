@@ -55,8 +55,9 @@ def _uniform_index(u, size):
 
 @compiled_cache
 def token_list_simulator(eco: Ecosystem, capacities: tuple[tuple[str, int], ...], trajectory: bool):
-    """A jitted, replicate-vmapped f(keys (R, 2), alphas (T,), betas (T,)) -> probs (R, T+1 or 1, K, m), with the
-    law of ``numerics.categorical``'s simulator (see the module doc); ``capacities`` bound the sample sizes."""
+    """A jitted, replicate-vmapped f(keys (R, 2), alphas (T,), betas (T,), sizes) -> probs (R, T+1 or 1, K, m), with
+    the law of ``numerics.categorical``'s simulator (see the module doc); ``capacities`` bound the sample sizes
+    ``sizes`` (:class:`numerics.sizes.Sizes`)."""
     K, m = eco.K, eco.dim
     sizes_max = dict(capacities)
     cp, cq, cs = sizes_max["private"], sizes_max["public"], sizes_max["synthetic"]
@@ -109,10 +110,10 @@ def token_list_simulator(eco: Ecosystem, capacities: tuple[tuple[str, int], ...]
         token = lists[model, starts[jnp.minimum(component, K + 1).astype(jnp.int32)] + position]
         return jnp.where(component == K + 2, position, token)
 
-    def simulate_one(key, alphas, betas):
+    def simulate_one(key, alphas, betas, sizes):
         beta_1 = initial_beta(eco, betas)
         k_start, k_rounds = jax.random.split(key)
-        plan_0 = round_plan(eco, 0.0, beta_1, initial=True, initial_beta=beta_1, ops=JAX)
+        plan_0 = round_plan(eco, 0.0, beta_1, initial=True, sizes=sizes.initial, ops=JAX)
         private, public = real_tokens(k_start)
         lists_0 = token_lists(private, public, jnp.zeros((K, K, cs), jnp.int32))
         table_0 = _components(plan_0, K)
@@ -120,8 +121,8 @@ def token_list_simulator(eco: Ecosystem, capacities: tuple[tuple[str, int], ...]
         def one_round(state, inputs):
             """state: round t - 1's real tokens, every model's token list and components; returns round t's."""
             (private, public), lists, (weights, sizes) = state
-            key, alpha, beta, t = inputs
-            plan = round_plan(eco, alpha, beta, initial=False, initial_beta=beta_1, ops=JAX)
+            key, alpha, beta, t, round_sizes = inputs
+            plan = round_plan(eco, alpha, beta, initial=False, sizes=round_sizes, ops=JAX)
             k_real, k_synthetic = jax.random.split(key)
             synthetic = synthetic_tokens(k_synthetic, lists, weights, sizes, t - 1)
             if eco.regime != "reuse":
@@ -130,10 +131,11 @@ def token_list_simulator(eco: Ecosystem, capacities: tuple[tuple[str, int], ...]
             return ((private, public), lists, table), (fits(lists, *table, t) if trajectory else None)
 
         T = alphas.shape[0]
-        inputs = (jax.random.split(k_rounds, T), alphas, betas, jnp.arange(1, T + 1, dtype=jnp.float64))
+        ts = jnp.arange(1, T + 1, dtype=jnp.float64)
+        inputs = (jax.random.split(k_rounds, T), alphas, betas, ts, sizes.rounds)
         (_, lists, table), path = jax.lax.scan(one_round, ((private, public), lists_0, table_0), inputs)
         if trajectory:
             return jnp.concatenate([fits(lists_0, *table_0, 0.0)[None], path])
         return fits(lists, *table, float(T))[None]
 
-    return jax.jit(jax.vmap(simulate_one, in_axes=(0, None, None)))
+    return jax.jit(jax.vmap(simulate_one, in_axes=(0, None, None, None)))

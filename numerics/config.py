@@ -15,8 +15,9 @@ A config has the tables (see ``examples/*.toml``, one per family)::
                       alpha, beta, n, K, temperature (see :mod:`numerics.sweeps`)
     [output]          folder
 
-A string where a fraction is expected ("alpha") makes it a symbol: ``derive`` answers in closed form in it,
-``simulate`` and ``sweep`` refuse it (they need numbers). Integers are 64-bit, as TOML's. Every problem -- an
+A string where a fraction is expected ("alpha") makes it a symbol when it is a name, else that exact number
+("1/3": floats are taken at their exact decimal value, so 1/3 needs it). ``derive`` answers in closed form in a
+symbol, ``simulate`` and ``sweep`` refuse it (they need numbers). Integers are 64-bit, as TOML's. Every problem -- an
 unknown key, a missing one, a wrong type, a value out of range -- raises :class:`ConfigError` naming the key as
 written in the file (``ecosystem.alpha``, ``family.temperature``, ``sweep.axes.beta``), also for the errors
 the library raises while a job runs (:func:`keys_as_written`).
@@ -91,10 +92,8 @@ class Config:
 
 
 def _fraction_or_symbol(value, key):
-    if isinstance(value, str):
-        if not value.isidentifier():
-            raise ConfigError(f"{key}: a symbol name must be an identifier, got {value!r}")
-        return sympy.Symbol(value, nonnegative=True)
+    if isinstance(value, str):  # a symbol name, else an exact number such as "1/3" (checked by the spec)
+        return sympy.Symbol(value, nonnegative=True) if value.isidentifier() else value
     if isinstance(value, list):
         return [_fraction_or_symbol(v, f"{key}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, bool) or not isinstance(value, int | float):

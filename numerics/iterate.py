@@ -2,8 +2,9 @@
 
 ``iterate_moments`` runs the exact finite-n moment recursion (:func:`theory.gaussian.moment_step`),
 ``iterate_population`` the infinite-sample map (:func:`theory.gaussian.population_step`), both evaluated with
-jax ops from the one definition in `theory`. The compiled functions take the alpha and beta schedules as
-arrays, so they can be ``vmap``-ped over parameter values and differentiated. They run in centred coordinates
+jax ops from the one definition in `theory`. The compiled functions take the alpha and beta schedules and the
+rounds' sample sizes (:mod:`numerics.sizes`, computed exactly on the host) as arrays, so they can be
+``vmap``-ped over parameter values and differentiated. They run in centred coordinates
 (:func:`theory.gaussian.centred`: means measured from the public mean), so a common shift of all means changes
 nothing but the origin added back to the means.
 """
@@ -23,6 +24,7 @@ from theory.spec import Ecosystem, SpecError
 
 from .compiled_cache import compiled_cache
 from .jax_ops import JAX
+from .sizes import device, spec_sizes
 
 
 def schedules(eco: Ecosystem, rounds: int) -> tuple[np.ndarray, np.ndarray]:
@@ -57,26 +59,27 @@ def _change(old, new) -> jax.Array:
     return jnp.max(jnp.stack([jnp.max(jnp.abs(a - b)) for a, b in zip(jax.tree.leaves(old), jax.tree.leaves(new))]))
 
 
-def _run(eco: Ecosystem, population: bool, alphas, betas, n, tolerance, trajectory: bool, rounds: int):
+def _run(eco: Ecosystem, population: bool, alphas, betas, sizes, tolerance, trajectory: bool, rounds: int):
     """Round 0, then ``rounds`` update rounds of the exact recursion (or the population map).
 
-    ``alphas``, ``betas`` are schedules of length ``rounds`` or scalars (constant: no per-round arrays, so a
-    vmapped sweep's memory does not grow with the rounds). Returns (final state, first round whose largest
-    change is below ``tolerance`` or -1, per-round states if ``trajectory``). ``n`` and beta_1 are traced, so
-    sweeps can vmap over them.
+    ``alphas``, ``betas`` are schedules of length ``rounds`` or scalars, and ``sizes`` a
+    :class:`numerics.sizes.Sizes` with or without the round axis to match (constant: no per-round arrays, so a
+    vmapped sweep's memory does not grow with the rounds; the population map has infinite samples and ignores
+    ``sizes``). Returns (final state, first round whose largest change is below ``tolerance`` or -1, per-round
+    states if ``trajectory``). All are traced, so sweeps can vmap over them.
     """
-    n = None if eco.n is None else n
     constant = jnp.ndim(alphas) == 0
 
     def at(schedule, i):
-        return schedule if constant else schedule[i]
+        return schedule if constant else jax.tree.map(lambda x: x[i], schedule)
+
+    def plan(alpha, beta, initial, round_sizes):
+        return round_plan(
+            eco, alpha, beta, initial=initial, population=population, sizes=None if population else round_sizes, ops=JAX
+        )
 
     beta_1 = betas if constant else initial_beta(eco, betas)
-
-    def plan(alpha, beta, initial):
-        return round_plan(eco, alpha, beta, initial=initial, population=population, n=n, initial_beta=beta_1, ops=JAX)
-
-    plan0 = plan(0.0, beta_1, True)  # round 0 has no synthetic data: its alpha is 0 whatever the schedule
+    plan0 = plan(0.0, beta_1, True, sizes.initial)  # round 0 has no synthetic data: alpha 0 whatever the schedule
     if population:
         start = _population_start(eco, plan0)
 
@@ -94,7 +97,7 @@ def _run(eco: Ecosystem, population: bool, alphas, betas, n, tolerance, trajecto
     def body(carry, i):
         state, converged_at = carry
         t = i + 1.0
-        new = step(state, plan(at(alphas, i), at(betas, i), False), t)
+        new = step(state, plan(at(alphas, i), at(betas, i), False, at(sizes.rounds, i)), t)
         settled = (converged_at < 0) & (_change(state, new) < tolerance)
         converged_at = jnp.where(settled, t, converged_at)
         return (new, converged_at), (new if trajectory else None)
@@ -106,13 +109,13 @@ def _run(eco: Ecosystem, population: bool, alphas, betas, n, tolerance, trajecto
 
 
 def recursion(eco: Ecosystem, rounds: int, population: bool = False, trajectory: bool = True):
-    """A jitted f(alphas, betas, n, tolerance) -> (final state, convergence round, per-round states or None).
+    """A jitted f(alphas, betas, sizes, tolerance) -> (final state, convergence round, per-round states or None).
 
-    ``alphas``, ``betas``: schedules of length ``rounds`` or scalars. The state is
-    :class:`theory.gaussian.Moments` (exact recursion) or :class:`theory.gaussian.Fit` (``population``) of
-    :func:`theory.gaussian.centred` ``(eco)``: its means are measured from :func:`theory.gaussian.origin`, and specs
-    that differ by a common shift of their means share one compiled function. With ``trajectory=False`` memory
-    does not grow with the number of rounds.
+    ``alphas``, ``betas``: schedules of length ``rounds`` or scalars; ``sizes``: their
+    :class:`numerics.sizes.Sizes`. The state is :class:`theory.gaussian.Moments` (exact recursion) or
+    :class:`theory.gaussian.Fit` (``population``) of :func:`theory.gaussian.centred` ``(eco)``: its means are
+    measured from :func:`theory.gaussian.origin`, and specs that differ by a common shift of their means share one
+    compiled function. With ``trajectory=False`` memory does not grow with the number of rounds.
     """
     return _centred_recursion(gaussian.centred(eco), rounds, population, trajectory)
 
@@ -124,8 +127,7 @@ def _centred_recursion(eco: Ecosystem, rounds: int, population: bool, trajectory
 
 def _spec_inputs(eco: Ecosystem, rounds: int):
     alphas, betas = schedules(eco, rounds)
-    n = jnp.asarray(float(eco.n) if eco.n is not None else 0.0)
-    return jnp.asarray(alphas), jnp.asarray(betas), n, jnp.asarray(0.0)
+    return jnp.asarray(alphas), jnp.asarray(betas), device(spec_sizes(eco, rounds)), jnp.asarray(0.0)
 
 
 @dataclass(frozen=True)

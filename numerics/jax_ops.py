@@ -52,14 +52,6 @@ class JaxOps:
         return jax.scipy.linalg.block_diag(*blocks)
 
     @staticmethod
-    def sample_size(weights, n):
-        """max(1, round(w n)) elementwise (half rounds up, as in theory); infinite when n is None."""
-        weights = jnp.asarray(weights)
-        if n is None:
-            return jnp.full(weights.shape, jnp.inf)
-        return jnp.maximum(1.0, jnp.floor(weights * n + 0.5))
-
-    @staticmethod
     def tempered(rows, exponent):
         """p_i^e / sum_j p_j^e along the last axis, as exp(e (log p_i - max_j log p_j)) renormalised: finite for
         every e > 0, 0 where p_i = 0, with finite gradients. e is capped at 1e300, beyond which (tau < 1e-300) the

@@ -32,9 +32,9 @@ def _job(run):
     """A job whose SpecErrors name the config key as written in the file (``ecosystem.alpha``, not ``alpha``)."""
 
     @functools.wraps(run)
-    def job(config, report, progress: bool = True) -> dict:
+    def job(config, report, progress: bool = True, **options) -> dict:
         with keys_as_written(run.__name__):
-            return run(config, report, progress)
+            return run(config, report, progress, **options)
 
     return job
 

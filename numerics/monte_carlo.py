@@ -34,16 +34,16 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-import sympy
 
 from theory import gaussian
-from theory.rounds import plan_at, round_plan
+from theory.rounds import round_plan
 from theory.spec import Ecosystem, SpecError
 
 from .compiled_cache import compiled_cache
 from .iterate import initial_beta, require_gaussian, schedules
 from .jax_ops import JAX
 from .keys import prng_key
+from .sizes import Sizes, device, largest, spec_sizes
 from .sufficient import standard_draws, statistics_from_draws
 
 METHODS = ("sufficient", "raw")
@@ -72,18 +72,12 @@ class MonteCarlo:
         return self.means.shape[1] - 1
 
 
-def static_sizes(eco: Ecosystem, rounds: int) -> dict[str, int]:
-    """The largest sample size of each kind over the rounds (array shapes must be static)."""
-    ts = range(rounds + 1) if not eco.is_constant else range(min(rounds, 1) + 1)
-    plans = [plan_at(eco, t) for t in ts]
-    sizes = {
-        "synthetic": max(max(p.n_synthetic) for p in plans),
-        "private": max(max(p.n_private) for p in plans),
-        "public": max(p.n_public for p in plans),
-    }
-    if any(v == sympy.oo for v in sizes.values()):
+def static_sizes(eco: Ecosystem, rounds: int, sizes: Sizes | None = None) -> dict[str, int]:
+    """The largest sample size of each kind over the rounds (array shapes must be static), of ``sizes`` (default:
+    the spec's, :func:`numerics.sizes.spec_sizes`)."""
+    if eco.n is None:
         raise SpecError("n", "Monte Carlo needs finite sample sizes; n = None is the population limit")
-    return {name: int(v) for name, v in sizes.items()}
+    return largest(spec_sizes(eco, rounds) if sizes is None else sizes)
 
 
 def _symmetric_root(cov):
@@ -168,7 +162,8 @@ def _block_length(rounds: int, longest: int = 16) -> int:
 
 @compiled_cache
 def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[str, int], ...]):
-    """A jitted f(key, alphas, betas) -> (means, covs) of all replicates; every array leads with the replicate."""
+    """A jitted f(key, alphas, betas, sizes) -> (means, covs) of all replicates; every array leads with the
+    replicate. ``sizes``: the :class:`numerics.sizes.Sizes` of alphas and betas."""
     K, d, R = eco.K, eco.dim, replicates
     sampler = _raw_sampler(dict(sizes)) if method == "raw" else _sufficient_sampler(d)
     real_means = jnp.array([[float(x) for x in s.mean] for s in eco.private])
@@ -230,32 +225,33 @@ def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[
         factor = 1 / (1 - union_nu) if unbiased else jnp.ones(K)
         return (new_means, factor[:, None, None] * union_scatter, union_scatter, union_nu)
 
-    def run(key, alphas, betas):
+    def run(key, alphas, betas, sizes):
         """Rounds 0..T (round 0 is the initial fit: alpha = 0 from the zero state) in blocks of B rounds; each
         block draws its randomness at once, then scans its rounds."""
         k_data, k_rounds = jax.random.split(key)
-        beta_1 = initial_beta(eco, betas)  # the initial fit's and (under reuse) the real datasets' shares
+        beta_1 = initial_beta(eco, betas)  # the initial fit's share
         zero = (jnp.zeros((R, K, d)), jnp.zeros((R, K, d, d)), jnp.zeros((R, K, d, d)), jnp.zeros(K))
         fixed_real = None
         if reuse:
-            sources = real_sources(round_plan(eco, 0.0, beta_1, initial=True, initial_beta=beta_1, ops=JAX))
+            sources = real_sources(round_plan(eco, 0.0, beta_1, initial=True, sizes=sizes.initial, ops=JAX))
             noise = sampler.noise(k_data, _flat_sizes(sources)[None])
             fixed_real = sampler.statistics(jax.tree.map(lambda x: x[0], noise), sources)
 
-        def plan_of(alpha, beta):
+        def plan_of(alpha, beta, round_sizes):
             # alpha = 0 at t = 0: the initial plan
-            return round_plan(eco, alpha, beta, initial=False, initial_beta=beta_1, ops=JAX)
+            return round_plan(eco, alpha, beta, initial=False, sizes=round_sizes, ops=JAX)
 
         def one_block(state, inputs):
-            key, alphas, betas, ts = inputs
-            sizes = jax.vmap(lambda a, b: _flat_sizes(round_sources(plan_of(a, b), *zero[:2])))(alphas, betas)
+            key, alphas, betas, block_sizes, ts = inputs
+            flat = jax.vmap(lambda a, b, n: _flat_sizes(round_sources(plan_of(a, b, n), *zero[:2])))
+            drawn = flat(alphas, betas, block_sizes)
 
             def body(state, inputs):
-                noise, alpha, beta, t = inputs
-                state = one_round(state, noise, plan_of(alpha, beta), t, fixed_real)
+                noise, alpha, beta, round_sizes, t = inputs
+                state = one_round(state, noise, plan_of(alpha, beta, round_sizes), t, fixed_real)
                 return state, state[:2]
 
-            return jax.lax.scan(body, state, (sampler.noise(key, sizes), alphas, betas, ts))
+            return jax.lax.scan(body, state, (sampler.noise(key, drawn), alphas, betas, block_sizes, ts))
 
         rounds = alphas.shape[0] + 1
         B = _block_length(rounds)
@@ -263,12 +259,16 @@ def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[
         padding = blocks * B - rounds  # extra rounds at the end, computed and dropped
 
         def blocked(x, fill):
-            return jnp.concatenate([x, jnp.full(padding, fill)]).reshape(blocks, B)
+            return jnp.concatenate([x, jnp.full((padding,) + x.shape[1:], fill)]).reshape((blocks, B) + x.shape[1:])
+
+        def sizes_blocked(first, rest):  # rounds 0..T, padded with round 0's sizes
+            return blocked(jnp.concatenate([first[None], rest]), first)
 
         inputs = (
             jax.random.split(k_rounds, blocks),
             blocked(jnp.concatenate([jnp.zeros(1), alphas]), 0.0),
             blocked(jnp.concatenate([jnp.full(1, beta_1), betas]), beta_1),
+            jax.tree.map(sizes_blocked, sizes.initial, sizes.rounds),
             jnp.arange(blocks * B, dtype=jnp.float64).reshape(blocks, B),
         )
         _, (means, covs) = jax.lax.scan(one_block, zero, inputs)
@@ -279,19 +279,22 @@ def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[
 
 
 def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: str):
-    """The jitted simulator for this spec and its schedule arguments (validating every input). It simulates
-    :func:`theory.gaussian.centred` ``(eco)``: its means are measured from :func:`theory.gaussian.origin`, so
-    specs that differ by a common shift of their means share one compiled program."""
+    """The jitted simulator for this spec and its arguments: alphas, betas and their sample sizes
+    (:mod:`numerics.sizes`), validating every input. It simulates :func:`theory.gaussian.centred` ``(eco)``: its
+    means are measured from :func:`theory.gaussian.origin`, so specs that differ by a common shift of their
+    means share one compiled program."""
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
         raise SpecError("replicates", f"must be an integer >= 1, got {replicates!r}")
     require_gaussian(eco)
     alphas, betas = schedules(eco, rounds)
-    sizes = static_sizes(eco, rounds)  # also rejects the population limit
-    sizes = tuple(sorted(sizes.items())) if method == "raw" else ()
-    run = _simulator(gaussian.centred(eco), method, int(replicates), sizes)
-    return run, jnp.asarray(alphas), jnp.asarray(betas)
+    sizes = spec_sizes(eco, rounds)
+    bounds = static_sizes(eco, rounds, sizes)  # also rejects the population limit
+    run = _simulator(
+        gaussian.centred(eco), method, int(replicates), tuple(sorted(bounds.items())) if method == "raw" else ()
+    )
+    return run, jnp.asarray(alphas), jnp.asarray(betas), device(sizes)
 
 
 def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: str = "sufficient") -> MonteCarlo:
@@ -302,9 +305,9 @@ def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: s
     independent of n) or ``"raw"`` (the n samples themselves; the reference). Both simulate the same process
     exactly; for one seed they give different draws.
     """
-    run, alphas, betas = compiled_simulation(eco, rounds, replicates, method)
+    run, alphas, betas, sizes = compiled_simulation(eco, rounds, replicates, method)
     seed, key = prng_key(key)
-    means, covs = run(key, alphas, betas)
+    means, covs = run(key, alphas, betas, sizes)
     means = np.asarray(means) + np.array(gaussian.origin(eco), dtype=float).ravel()
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
     return MonteCarlo(eco, seed, key_data, method, np.asarray(means), np.asarray(covs))
@@ -313,6 +316,6 @@ def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: s
 def simulation_memory(eco: Ecosystem, rounds: int, replicates: int = 1000, method: str = "sufficient") -> int:
     """Bytes of every buffer of the compiled simulation (XLA's memory analysis: temporaries, output, inputs),
     without running it. With ``"sufficient"`` it does not depend on n."""
-    run, alphas, betas = compiled_simulation(eco, rounds, replicates, method)
-    analysis = run.lower(jax.random.PRNGKey(0), alphas, betas).compile().memory_analysis()
+    run, alphas, betas, sizes = compiled_simulation(eco, rounds, replicates, method)
+    analysis = run.lower(jax.random.PRNGKey(0), alphas, betas, sizes).compile().memory_analysis()
     return analysis.temp_size_in_bytes + analysis.output_size_in_bytes + analysis.argument_size_in_bytes

@@ -9,9 +9,11 @@ When several devices are visible each chunk is sharded across them (``jax.shardi
 
 Swept parameters: ``alpha``, ``beta`` (constant over rounds), ``n`` (training-set size, Gaussian), ``K`` (number
 of models) and ``temperature`` (categorical sampling temperature tau). alpha, beta and n are inputs of one
-compiled function, vmapped over the grid. K and tau change array shapes or the compiled program, so they are an
-outer Python loop: for each value the modified ecosystem is built and its own compiled sweep runs over the other
-axes; the results are stacked in the order the axes were given. Quantities, computed from the final state (E[.]
+compiled function, vmapped over the grid: alpha and beta themselves, and every point's sample sizes, computed
+exactly on the host from its values (:mod:`numerics.sizes`; a grid value 0.7 is the spec's 0.7). K and tau
+change array shapes or the compiled program, so they are an outer Python loop: for each value the modified
+ecosystem is built and its own compiled sweep runs over the other axes; the results are stacked in the order the
+axes were given. Quantities, computed from the final state (E[.]
 under the exact recursion, the values themselves under ``population=True``):
 
 ==================  ================  ==============================================================
@@ -107,6 +109,7 @@ from .jax_ops import JAX
 from .keys import prng_key
 from .linear import long_run_grid
 from .monte_carlo import compiled_simulation
+from .sizes import Sizes, per_round, run_sizes, stack_runs
 
 SWEPT = ("alpha", "beta", "n", "K", "temperature")
 STRUCTURAL = ("K", "temperature")  # change array shapes or the compiled program: an outer loop, not a vmapped axis
@@ -176,21 +179,13 @@ def _quantities(eco: Ecosystem, population: bool):
     }
 
 
-def _spectral_radius(eco: Ecosystem, population: bool, state, alpha, beta, n, beta_1):
+def _spectral_radius(eco: Ecosystem, population: bool, state, alpha, beta, round_sizes):
     """max |lambda| of d(step)/d(state) at ``state`` (centred coordinates) for constant alpha, beta (round t = 1's
-    map)."""
+    map, whose sample sizes are ``round_sizes``)."""
     eco = gaussian.centred(eco)
     flat, unravel = ravel_pytree(state)
-    plan = round_plan(
-        eco,
-        alpha,
-        beta,
-        initial=False,
-        population=population,
-        n=None if eco.n is None else n,
-        initial_beta=beta_1,
-        ops=JAX,
-    )
+    sizes = None if population else round_sizes
+    plan = round_plan(eco, alpha, beta, initial=False, population=population, sizes=sizes, ops=JAX)
     step = gaussian.population_step if population else gaussian.moment_step
 
     def flat_step(x):
@@ -331,31 +326,38 @@ def _ecosystem_at(eco: Ecosystem, outer: dict) -> Ecosystem:
 
 
 def _defaults(eco: Ecosystem) -> dict:
-    """The spec's alpha, beta and n: the values of the parameters a grid does not sweep."""
-    return {
-        "alpha": float(eco.alpha_at(1)) if eco.is_constant else 0.0,
-        "beta": float(eco.beta_at(1)),
-        "n": float(eco.n) if eco.n is not None else 0.0,
-    }
+    """The spec's alpha and beta: the values of the parameters a grid does not sweep (n is only in the sizes)."""
+    return {"alpha": float(eco.alpha_at(1)) if eco.is_constant else 0.0, "beta": float(eco.beta_at(1))}
+
+
+def _point_sizes(eco: Ecosystem, names: tuple[str, ...], points: np.ndarray) -> Sizes:
+    """The sample sizes at every grid point (leading axis: the points), computed exactly on the host from each
+    swept value taken at its exact value (:func:`numerics.sizes.run_sizes`); the other parameters are the spec's."""
+    spec = {"alpha": eco.alpha_at(1) if eco.is_constant else 0, "beta": eco.beta_at(1), "n": eco.n}
+    runs = []
+    for point in points:
+        values = spec | {name: float(v) for name, v in zip(names, point)}
+        n = int(values["n"]) if eco.n is not None else None
+        runs.append(run_sizes(eco, values["alpha"], values["beta"], n=n, constant=True))
+    return stack_runs(runs)
 
 
 def _point_function(eco: Ecosystem, names: tuple[str, ...], rounds: int, population: bool, tolerance: float):
-    """f(swept values (len(names),)) -> {quantity: value} at one grid point; the other parameters are the spec's."""
+    """f(swept values (len(names),), sizes) -> {quantity: value} at one grid point; the other parameters are the
+    spec's; ``sizes`` are the point's (:func:`_point_sizes`)."""
     run = recursion(eco, rounds, population=population, trajectory=False)
     table = _quantities(eco, population)
     defaults = _defaults(eco)
 
-    def at(swept, quantities):
+    def at(swept, sizes, quantities):
         values = defaults | {name: swept[i] for i, name in enumerate(names)}
-        final, converged_at, _ = run(values["alpha"], values["beta"], values["n"], tolerance)
+        final, converged_at, _ = run(values["alpha"], values["beta"], sizes, tolerance)
         out = {}
         for q in quantities:
             if q == "converged_at":
                 out[q] = converged_at
             elif q == "spectral_radius":
-                out[q] = _spectral_radius(
-                    eco, population, final, values["alpha"], values["beta"], values["n"], values["beta"]
-                )
+                out[q] = _spectral_radius(eco, population, final, values["alpha"], values["beta"], sizes.rounds)
             else:
                 out[q] = table[q](final)
         return out
@@ -370,9 +372,10 @@ def _categorical_point_function(eco: Ecosystem, names, rounds: int, population: 
     K, m = eco.K, eco.dim
     defaults = _defaults(eco)
 
-    def at(swept, quantities):
+    def at(swept, sizes, quantities):
         values = defaults | {name: swept[i] for i, name in enumerate(names)}
-        out = run(jnp.full(rounds, values["alpha"]), jnp.full(rounds, values["beta"]))
+        schedule = (jnp.full(rounds, values["alpha"]), jnp.full(rounds, values["beta"]))
+        out = run(*schedule, per_round(sizes, rounds)) if exact else run(*schedule)
         mean, cov = (out[0][-1], out[1][-1]) if exact else (out[-1], jnp.zeros((K * m, K * m)))
         probs, blocks = mean.reshape(K, m), cov.reshape(K, m, K, m)
         variance = jnp.einsum("kiki->ki", blocks)
@@ -394,7 +397,7 @@ def _pairwise_squared_distance(x):
 
 
 def _family_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
-    """g(alphas (T,), betas (T,)) -> {mc quantity: per-replicate values (R, ...)} at the final round.
+    """g(alphas (T,), betas (T,), sizes) -> {mc quantity: per-replicate values (R, ...)} at the final round.
 
     The one place the sweeps call the families' simulators: each family's ``compiled_simulation`` (the default,
     sufficient method; the Gaussian one takes one key, the others the keys ``simulate(eco, rounds, key=seed,
@@ -403,11 +406,11 @@ def _family_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
     family = eco.family.name
     key = jax.random.PRNGKey(seed)
     if family == "gaussian":
-        run, _, _ = compiled_simulation(eco, rounds, replicates, "sufficient")
+        run = compiled_simulation(eco, rounds, replicates, "sufficient")[0]
         origin = JAX.asarray(gaussian.origin(eco))[:, 0]
 
-        def gaussian_samples(alphas, betas):
-            means, covs = run(key, alphas, betas)  # means from the origin
+        def gaussian_samples(alphas, betas, sizes):
+            means, covs = run(key, alphas, betas, sizes)  # means from the origin
             return {
                 "mc_mean": means[:, -1] + origin,
                 "mc_fitted_cov": covs[:, -1],
@@ -419,8 +422,8 @@ def _family_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
     if family == "categorical":
         simulator = categorical_numerics.compiled_simulation(eco, rounds, trajectory=False, any_schedule=True)[0]
 
-        def categorical_samples(alphas, betas):
-            probs = simulator(keys, alphas, betas)[:, -1]  # (R, K, m)
+        def categorical_samples(alphas, betas, sizes):
+            probs = simulator(keys, alphas, betas, sizes)[:, -1]  # (R, K, m)
             return {
                 "mc_mean": probs,
                 "mc_diversity": 1 - (probs**2).sum(-1),
@@ -432,7 +435,7 @@ def _family_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
     simulator = linear_numerics.compiled_simulation(eco)
     theta = jnp.asarray(np.asarray(eco.family.theta.evalf(), dtype=float).ravel())
 
-    def linear_samples(alphas, betas):
+    def linear_samples(alphas, betas, sizes):  # linear sizes are the designs' rows: no sample sizes to pass
         thetas = simulator(keys, alphas, betas)[:, -1]  # (R, K, d)
         return {"mc_error": ((thetas - theta) ** 2).sum(-1), "mc_spread": _pairwise_squared_distance(thetas)}
 
@@ -449,13 +452,14 @@ def _replicate_summary(samples: dict, replicates: int) -> dict:
 
 
 def _monte_carlo_function(eco: Ecosystem, names, rounds: int, replicates: int, seed: int):
-    """f(swept values, quantities) -> {mc quantity: mean, mc quantity_se: standard error} at the final round."""
+    """f(swept values, sizes, quantities) -> {mc quantity: mean, mc quantity_se: standard error} at the final
+    round."""
     sampler = _family_sampler(eco, rounds, replicates, seed)
     defaults = _defaults(eco)
 
-    def at(swept, quantities):
+    def at(swept, sizes, quantities):
         values = defaults | {name: swept[i] for i, name in enumerate(names)}
-        samples = sampler(jnp.full(rounds, values["alpha"]), jnp.full(rounds, values["beta"]))
+        samples = sampler(jnp.full(rounds, values["alpha"]), jnp.full(rounds, values["beta"]), per_round(sizes, rounds))
         return _replicate_summary({q: samples[q] for q in quantities}, replicates)
 
     return at
@@ -466,14 +470,15 @@ EXACT_POINT = {"gaussian": _point_function, "categorical": _categorical_point_fu
 
 @compiled_cache
 def _compiled(eco: Ecosystem, names, rounds, population, tolerance, quantities, replicates, seed):
-    """jit(vmap(f)): f(swept values) -> {quantity: value} at one grid point, exact and Monte Carlo together."""
+    """jit(vmap(f)): f(swept values, sizes) -> {quantity: value} at one grid point, exact and Monte Carlo
+    together."""
     simulated = [q for q in quantities if q in MONTE_CARLO[eco.family.name]]
     exact = [q for q in quantities if q not in simulated]
     at = EXACT_POINT[eco.family.name](eco, names, rounds, population, tolerance) if exact else None
     mc = _monte_carlo_function(eco, names, rounds, replicates, seed) if simulated else None
 
-    def point(swept):
-        return (at(swept, exact) if exact else {}) | (mc(swept, simulated) if simulated else {})
+    def point(swept, sizes):
+        return (at(swept, sizes, exact) if exact else {}) | (mc(swept, sizes, simulated) if simulated else {})
 
     return jax.jit(jax.vmap(point))
 
@@ -632,7 +637,7 @@ def sweep(
 
     chunks = sum(len(s.starts) for s in slices)
     store = _Checkpoint(checkpoint, eco, checked, quantities, settings, chunks) if checkpoint is not None else None
-    computed = _run_chunks(slices, points, store, bool(outer_axes), progress)
+    computed = _run_chunks(slices, inner, points, store, bool(outer_axes), progress)
     per_slice = []
     for s in slices:
         values = {q: v.reshape(inner_shape + v.shape[1:]) for q, v in computed[s.index].items()}
@@ -642,9 +647,10 @@ def sweep(
     return Grid(tuple(checked), _assemble(per_slice, outer_axes, inner_axes, names), eco.describe(), settings)
 
 
-def _run_chunks(slices: list[_Slice], points: np.ndarray, store, tagged: bool, progress: bool) -> dict:
+def _run_chunks(slices: list[_Slice], names, points: np.ndarray, store, tagged: bool, progress: bool) -> dict:
     """Every slice's chunks under one progress bar, loaded from the checkpoint where saved; returns, per slice,
-    {quantity: values over the points}. Chunk files are named by slice (when ``tagged``) and index."""
+    {quantity: values over the points}. A chunk's sample sizes are computed on the host as it is evaluated.
+    Chunk files are named by slice (when ``tagged``) and index."""
     devices = jax.devices()
     computed: dict[int, list] = {s.index: [] for s in slices}
     chunks = [(s, start) for s in slices for start in s.starts]
@@ -652,7 +658,8 @@ def _run_chunks(slices: list[_Slice], points: np.ndarray, store, tagged: bool, p
         tag = (s.index if tagged else None, start // s.chunk_size)
         saved = store.load(tag, s.outer) if store else None
         if saved is None:
-            saved = _evaluate_sharded(s.compile(), points[start : start + s.chunk_size], devices)
+            chunk = points[start : start + s.chunk_size]
+            saved = _evaluate_sharded(s.compile(), (chunk, _point_sizes(s.eco, names, chunk)), devices)
             if store:
                 store.save(tag, s.outer, saved)
         computed[s.index].append(saved)
@@ -675,16 +682,17 @@ def _assemble(per_slice: list[dict], outer_axes, inner_axes, names) -> dict[str,
     return values
 
 
-def _evaluate_sharded(compiled, chunk: np.ndarray, devices) -> dict:
-    size = len(chunk)
+def _evaluate_sharded(compiled, chunk, devices) -> dict:
+    """compiled(*chunk) for a chunk of points (arrays leading with the point axis), split across the devices."""
+    size = len(jax.tree.leaves(chunk)[0])
     if len(devices) > 1:
         padded = -(-size // len(devices)) * len(devices)
-        chunk = np.concatenate([chunk, np.repeat(chunk[-1:], padded - size, axis=0)])
+        chunk = jax.tree.map(lambda x: np.concatenate([x, np.repeat(x[-1:], padded - size, axis=0)]), chunk)
         mesh = Mesh(np.array(devices), ("grid",))
-        inputs = jax.device_put(jnp.asarray(chunk), NamedSharding(mesh, PartitionSpec("grid")))
+        inputs = jax.device_put(jax.tree.map(jnp.asarray, chunk), NamedSharding(mesh, PartitionSpec("grid")))
     else:
-        inputs = jnp.asarray(chunk)
-    out = compiled(inputs)
+        inputs = jax.tree.map(jnp.asarray, chunk)
+    out = compiled(*inputs)
     return {q: np.asarray(v)[:size] for q, v in out.items()}
 
 

@@ -12,6 +12,7 @@ import jax
 import numpy as np
 import pytest
 import scipy.stats
+import sympy
 
 import numerics.categorical as nc
 from numerics import counts
@@ -25,6 +26,13 @@ def draw(route, probs, sizes, capacity, replicates, seed):
     distributions, rows = counts.prepare(probs, route), jax.numpy.arange(probs.shape[0])
     f = jax.jit(jax.vmap(lambda k: counts.draw_counts(k, distributions, rows, sizes, capacity)))
     return np.asarray(f(keys))
+
+
+def exactly_normalised(probs):
+    """Floats that sum to 1 only up to rounding, as rationals that sum to exactly 1 (the spec takes floats at their
+    exact value, so it refuses the floats themselves)."""
+    exact = [sympy.Rational(repr(float(p))) for p in probs]
+    return [p / sum(exact) for p in exact]
 
 
 def test_cumulative_sums_add_exactly_nothing_for_absent_categories():
@@ -84,8 +92,9 @@ def test_simulation_methods_agree_in_distribution():
     """K = 2, m = 30, n = 40, 8 rounds: model 1's final diversity and the models' squared distance have the same
     distribution whether every sample is materialised (raw), drawn as counts (multinomial) or by the default."""
     rng = np.random.default_rng(1)
-    private = [rng.dirichlet(np.full(30, 0.5)) for _ in range(2)]
-    eco = categorical_ecosystem(private, rng.dirichlet(np.ones(30)), alpha=0.7, beta=0.6, n=40, regime="fresh")
+    private = [exactly_normalised(rng.dirichlet(np.full(30, 0.5))) for _ in range(2)]
+    public = exactly_normalised(rng.dirichlet(np.ones(30)))
+    eco = categorical_ecosystem(private, public, alpha=0.7, beta=0.6, n=40, regime="fresh")
     runs = {m: nc.simulate(eco, 8, key=i, replicates=3000, method=m) for i, m in enumerate(nc.METHODS)}
     for method in ("sufficient", "multinomial"):
         for stat in (lambda mc: mc.diversity()[:, -1, 0], lambda mc: mc.total_variation(0, 1)[:, -1]):

@@ -11,7 +11,7 @@ import sympy
 
 import numerics
 from numerics.cli import main
-from numerics.config import load
+from numerics.config import ConfigError, load
 from numerics.report import MARKER, Report
 from theory import fixed_point, population_map
 
@@ -409,3 +409,22 @@ def test_linear_derive_with_a_symbolic_alpha_gives_the_closed_forms_in_it(tmp_pa
     spread = results["symbolic"]["moments"]["stationary_spread"][0][1]
     at_half = float(sympy.sympify(spread, locals={"a": a}).subs(a, sympy.Rational(1, 2)))
     assert at_half == pytest.approx(results["numeric"]["moments"]["stationary_spread"][0][1], rel=1e-12)
+
+
+def test_fractions_as_strings_are_exact_and_float_thirds_are_refused(tmp_path):
+    """Floats are taken at their exact value, so three 0.3333333333333333 do not sum to 1; "1/3" is exact."""
+    text = (EXAMPLES / "categorical.toml").read_text().replace("alpha = 0.5", 'alpha = "1/3"')
+    path = tmp_path / "thirds.toml"
+    path.write_text(text.replace("probs = [0.0, 0.5, 0.5, 0.0]", 'probs = ["1/3", "1/3", "1/3", 0]'))
+    eco = load(path).ecosystem
+    assert eco.alpha == sympy.Rational(1, 3) and list(eco.public.probs) == [sympy.Rational(1, 3)] * 3 + [0]
+    path.write_text(
+        text.replace(
+            "probs = [0.0, 0.5, 0.5, 0.0]", "probs = [0.3333333333333333, 0.3333333333333333, 0.3333333333333333, 0]"
+        )
+    )
+    with pytest.raises(ConfigError, match=r'^public.probs: must sum to 1, sums to 9999999999999999/.*"1/3"'):
+        load(path)
+    path.write_text(text.replace('alpha = "1/3"', 'alpha = "1/3 + x"'))
+    with pytest.raises(ConfigError, match="^ecosystem.alpha: expected a number or a fraction"):
+        load(path)

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 import sympy
 
-from theory import Ecosystem, Gaussian, GaussianSource, SpecError
+from theory import Ecosystem, Gaussian, GaussianSource, SpecError, fixed_point, population_map, spectral_radius
+from theory.categorical import categorical_ecosystem
 from theory.rounds import plan_at
+from theory.spec import exact
 
 
 def make(**changes):
@@ -71,6 +73,47 @@ def test_floats_become_exact_rationals_and_defaults():
     assert eco.alpha == sympy.Rational(1, 10)
     assert eco.mixing == sympy.ImmutableMatrix([[sympy.Rational(1, 2)] * 2] * 2)
     assert eco.K == 2 and eco.dim == 1 and eco.is_numeric
+
+
+def test_a_float_keeps_its_exact_value():
+    """0.99999999 is 99999999/100000000, not 1 (on main nsimplify made it 1: no unique fixed point)."""
+    eco = make(alpha=0.99999999)
+    assert eco.alpha == sympy.Rational(99999999, 10**8)
+    assert exact(1e-5, "x") == sympy.Rational(1, 10**5) and exact(0.1, "x") == sympy.Rational(1, 10)
+    fmap = population_map(eco)
+    point = fmap.unpack(fixed_point(fmap))
+    assert point["mean"][0] != point["mean"][1]  # alpha < 1: the models stay apart, each near its own data
+    assert float(spectral_radius(fmap)) == pytest.approx(0.99999999, rel=1e-12)  # not snapped to 1 either
+
+
+@pytest.mark.parametrize(
+    ("row", "total"),
+    [([0.5, 0.50000001], "100000001/100000000 = 1.00000001"), ([0.5, 0.500001], "1000001/1000000 = 1.000001")],
+)
+def test_a_row_of_floats_is_checked_at_its_exact_sum(row, total):
+    with pytest.raises(SpecError) as error:
+        make(mixing=[row, [0.5, 0.5]])
+    assert error.value.parameter == "mixing" and f"row 0 sums to {total}" in str(error.value)
+
+
+def test_rows_that_sum_to_one_exactly():
+    eco = Ecosystem.gaussian(means=[[0], [1], [2]], public_mean=[1], mixing=[[0.1, 0.2, 0.7]] * 3)
+    assert eco.mixing.row(0) == sympy.Matrix([[sympy.Rational(1, 10), sympy.Rational(1, 5), sympy.Rational(7, 10)]])
+    third = [1 / 3] * 3  # floats: 0.3333333333333333 three times sums to 0.9999999999999999, not 1
+    with pytest.raises(SpecError, match=r'row 0 sums to 9999999999999999/10000000000000000.*"1/3"'):
+        Ecosystem.gaussian(means=[[0], [1], [2]], public_mean=[1], mixing=[third] * 3)
+    exact_thirds = Ecosystem.gaussian(means=[[0], [1], [2]], public_mean=[1], mixing=[["1/3"] * 3] * 3)
+    assert exact_thirds.mixing == sympy.ImmutableMatrix(3, 3, [sympy.Rational(1, 3)] * 9)
+    with pytest.raises(SpecError, match=r"private\[0\].probs: must sum to 1, sums to 9999999999999999/"):
+        categorical_ecosystem([third], ["1/3"] * 3)
+    assert categorical_ecosystem([["1/3"] * 3], [0.5, 0.25, 0.25]).private[0].probs[0] == sympy.Rational(1, 3)
+
+
+def test_range_checks_print_the_stored_value():
+    with pytest.raises(SpecError, match=r"alpha: must lie in \[0, 1\], got 100000001/100000000 = 1.00000001"):
+        make(alpha=1.00000001)
+    with pytest.raises(SpecError, match="alpha"):
+        make(alpha="1/0")
 
 
 def test_symbolic_fractions_are_accepted():

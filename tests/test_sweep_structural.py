@@ -40,8 +40,8 @@ def exchangeable_gaussian(K, **options):
 def sweep_simulation(eco, rounds, seed, replicates):
     """The final fits (R, K, m) of the categorical simulation a sweep runs: simulate's keys, arrays sized for any
     alpha and beta (so the same law as ``nc.simulate``, not the same draws where the spec's sizes are smaller)."""
-    run, alphas, betas = nc.compiled_simulation(eco, rounds, trajectory=False, any_schedule=True)
-    return np.asarray(run(jax.random.split(jax.random.PRNGKey(seed), replicates), alphas, betas))[:, -1]
+    run, alphas, betas, sizes = nc.compiled_simulation(eco, rounds, trajectory=False, any_schedule=True)
+    return np.asarray(run(jax.random.split(jax.random.PRNGKey(seed), replicates), alphas, betas, sizes))[:, -1]
 
 
 def pitchfork(alpha=0.6):

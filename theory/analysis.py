@@ -77,14 +77,23 @@ def eigenvalues(fmap: SymbolicMap, at: dict | None = None) -> dict[sympy.Expr, i
     for block in _diagonal_blocks(fmap, J):
         if all(x.is_number for x in block):
             values = np.linalg.eigvals(np.asarray(block.evalf(), dtype=complex))
-            for v in values:
-                key = sympy.nsimplify(complex(np.round(v, 12)), rational=False)
+            seen: dict[complex, sympy.Expr] = {}
+            for v in values:  # floats as they are (never snapped to a nearby simple number: 0.99999999 is not 1)
+                group = complex(np.round(v, 12))
+                key = seen.setdefault(group, _float_number(v))
                 result[key] = result.get(key, 0) + 1
         else:
             for value, count in block.eigenvals(multiple=False).items():
                 value = sympy.simplify(value)
                 result[value] = result.get(value, 0) + count
     return result
+
+
+def _float_number(v: complex) -> sympy.Expr:
+    """A numerically computed eigenvalue as a sympy float (real when its imaginary part is round-off)."""
+    if abs(v.imag) <= 1e-12 * max(1.0, abs(v)):
+        return sympy.Float(v.real)
+    return sympy.Float(v.real) + sympy.I * sympy.Float(v.imag)
 
 
 def spectral_radius(fmap: SymbolicMap, at: dict | None = None) -> sympy.Expr:

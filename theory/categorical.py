@@ -41,7 +41,7 @@ import sympy
 from .analysis import fixed_point
 from .ops import SYMPY
 from .rounds import RoundPlan, mixing_coefficients, plan_at
-from .spec import Ecosystem, SpecError, exact, is_numeric, matrix, plain
+from .spec import EXACT_HINT, Ecosystem, SpecError, exact, is_numeric, matrix, plain, show, sums_to_one
 from .symbolic import Layout, SymbolicMap, all_positions, plan_round, symmetric_symbols, t_symbol
 
 
@@ -51,7 +51,7 @@ def _positive_number(value, parameter: str, *, allow_zero: bool):
         return value
     value = exact(value, parameter)
     if value < 0 or (value == 0 and not allow_zero):
-        raise SpecError(parameter, f"must be {'>= 0' if allow_zero else '> 0'}, got {float(value):g}")
+        raise SpecError(parameter, f"must be {'>= 0' if allow_zero else '> 0'}, got {show(value)}")
     return value
 
 
@@ -124,10 +124,8 @@ class CategoricalSource:
         if is_numeric(probs):
             if any(p < 0 for p in probs):
                 raise SpecError(parameter, f"entries must be >= 0, got {[float(p) for p in probs]}")
-            total = sum(probs)
-            if abs(float(total) - 1) > 1e-9:
-                raise SpecError(parameter, f"must sum to 1, sums to {float(total):.12g}")
-            probs = sympy.ImmutableMatrix(probs / total)  # floats rounded by nsimplify: make the sum exactly one
+            if not sums_to_one(probs):
+                raise SpecError(parameter, f"must sum to 1, sums to {show(sum(probs))} ({EXACT_HINT})")
         elif sympy.simplify(sum(probs) - 1) != 0:
             raise SpecError(parameter, f"must sum to 1, sums to {sympy.simplify(sum(probs))}")
         if self.size is not None and (

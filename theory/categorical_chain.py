@@ -41,7 +41,7 @@ State = tuple  # (F: Fit, real counts under reuse or ())
 
 
 def _fraction(value) -> Fraction:
-    value = sympy.nsimplify(value)
+    value = sympy.sympify(value)
     if not value.is_Rational:
         raise SpecError("ecosystem", f"the exact chain needs rational values, got {value}")
     return Fraction(int(value.p), int(value.q))

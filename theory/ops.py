@@ -47,24 +47,6 @@ class SympyOps:
         return sympy.diag(*blocks)
 
     @staticmethod
-    def sample_size(weights, n):
-        """Samples each source of weight w contributes to a training set of size n: max(1, round(w n)).
-
-        ``n = None`` is the population limit (infinitely many samples). With a symbolic w or n the size is
-        w n exactly (no rounding).
-        """
-
-        def size(weight):
-            if n is None:
-                return sympy.oo
-            exact = sympy.sympify(weight) * n
-            if exact.is_number:
-                return sympy.Integer(max(1, int(sympy.floor(exact + sympy.Rational(1, 2)))))
-            return exact
-
-        return sympy.Matrix(weights).applyfunc(size)
-
-    @staticmethod
     def tempered(rows, exponent):
         """Each row p of probabilities raised to the power e and renormalised: p_i^e / sum_j p_j^e."""
         powered = sympy.Matrix(rows).applyfunc(lambda x: x**exponent)

@@ -5,8 +5,10 @@ For model k at update round t >= 1 (the paper's weights; alpha_t = 0 at the init
     w_private[k] = (1 - alpha_t) beta_t,   w_public[k] = (1 - alpha_t)(1 - beta_t),
     w_synthetic[k, j] = alpha_t W[k, j].
 
-Sample sizes: a source of weight w in a training set of n samples contributes N = max(1, round(w n)) samples,
-so when every w n is an integer the weighted fit is the plain fit of the pooled n samples. Under the
+Sample sizes: a source of weight w in a training set of n samples contributes N = max(1, round(w n)) samples
+(a half rounds up), so when every w n is an integer the weighted fit is the plain fit of the pooled n samples.
+:func:`sample_sizes` computes them once, in exact rational arithmetic; `numerics` receives them as data
+(exact integers held in float64 arrays), so theory and every numerical path use the same numbers. Under the
 ``reuse`` regime each real dataset is drawn once, with its ``size`` (default: its share of the initial fit,
 beta_1 n private and (1 - beta_1) n public), and enters every round whole, with its weight. The public
 sample of a round is shared by all models.
@@ -14,10 +16,22 @@ sample of a round is shared by all models.
 
 from __future__ import annotations
 
+import functools
+from fractions import Fraction
 from typing import NamedTuple
 
+import sympy
+
 from .ops import SYMPY
-from .spec import Ecosystem
+from .spec import Ecosystem, exact
+
+
+class RoundSizes(NamedTuple):
+    """Sample sizes of model k's sources in one round: exact integers (sympy.oo in the population limit)."""
+
+    n_private: object  # K x 1
+    n_public: object  # scalar: the public sample is shared
+    n_synthetic: object  # K x K
 
 
 class RoundPlan(NamedTuple):
@@ -34,42 +48,89 @@ class RoundPlan(NamedTuple):
 FROM_SPEC = "from the spec"
 
 
+def sample_size(weight, n):
+    """max(1, round(w n)) with a half rounding up, in exact arithmetic (an int for rational w and n); sympy.oo
+    when n is None (the population limit); w n itself when w or n is a symbol."""
+    if n is None:
+        return sympy.oo
+    if isinstance(weight, Fraction | int) and isinstance(n, Fraction | int):  # floor(w n + 1/2) in integers
+        top, bottom = weight.numerator * n.numerator, weight.denominator * n.denominator
+        return max(1, (2 * top + bottom) // (2 * bottom))
+    size = sympy.sympify(weight * n)
+    if not size.is_number:
+        return size
+    return max(1, int(sympy.floor(size + sympy.Rational(1, 2))))
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(value, parameter: str):
+    """The exact value (:func:`theory.spec.exact`) as a Fraction when rational (fast exact arithmetic; cached: a
+    sweep's points share their axes' values)."""
+    value = exact(value, parameter)
+    return Fraction(int(value.p), int(value.q)) if value.is_Rational else value
+
+
+def sample_sizes(
+    eco: Ecosystem, alpha, beta, *, initial: bool, n=FROM_SPEC, initial_beta=FROM_SPEC, population: bool = False
+) -> RoundSizes:
+    """The sample sizes of one round for alpha_t, beta_t: the one computation of them (see the module doc).
+
+    Returns plain Python: n_private as K rows [N], n_public, n_synthetic as K rows of K: ints for numbers
+    (sympy.oo in the population limit, expressions w n for symbols). Floats are taken at their exact value
+    (:func:`theory.spec.exact`), so a sweep's grid value 0.7 gives the sizes of the spec's alpha = 0.7.
+    ``initial`` is the t = 0 fit (no synthetic data); ``population`` makes every sample infinite. ``n`` and
+    ``initial_beta`` (beta_1, which sizes the reused real datasets) default to the spec's.
+    """
+    K = eco.K
+    if population or eco.n is None:
+        return RoundSizes([[sympy.oo]] * K, sympy.oo, [[sympy.oo] * K] * K)
+    n = _number(eco.n if n is FROM_SPEC else n, "n")
+    alpha = 0 if initial else _number(alpha, "alpha")
+    beta = _number(beta, "beta")
+    n_synthetic = _synthetic_sizes(eco.mixing, alpha, n)
+    if eco.regime == "reuse":
+        beta_1 = _number(eco.beta_at(1) if initial_beta is FROM_SPEC else initial_beta, "beta")
+        n_private = [[_dataset_size(s.size, beta_1, n)] for s in eco.private]
+        n_public = _dataset_size(eco.public.size, 1 - beta_1, n)
+    else:
+        n_private = [[sample_size((1 - alpha) * beta, n)]] * K
+        n_public = sample_size((1 - alpha) * (1 - beta), n)
+    return RoundSizes(n_private, n_public, n_synthetic)
+
+
+@functools.lru_cache(maxsize=4096)
+def _synthetic_sizes(mixing: sympy.ImmutableMatrix, alpha, n) -> tuple[tuple, ...]:
+    """K rows of K: the sizes of the synthetic samples alpha W[k, j] n (cached: a sweep's points share them)."""
+    return tuple(tuple(sample_size(alpha * _number(w, "mixing"), n) for w in row) for row in mixing.tolist())
+
+
+def _dataset_size(size, initial_share, n):
+    """A reused dataset: its own ``size``, else its share of the initial fit's n samples."""
+    return int(size) if size is not None else sample_size(initial_share, n)
+
+
 def round_plan(
-    eco: Ecosystem,
-    alpha,
-    beta,
-    *,
-    initial: bool,
-    population: bool = False,
-    n=FROM_SPEC,
-    initial_beta=FROM_SPEC,
-    ops=SYMPY,
+    eco: Ecosystem, alpha, beta, *, initial: bool, population: bool = False, sizes=None, ops=SYMPY
 ) -> RoundPlan:
     """The plan of one round for the given alpha_t, beta_t (scalars of the ops backend).
 
-    ``initial`` is the t = 0 fit (no synthetic data); ``population`` makes every sample infinite. ``n`` and
-    ``initial_beta`` (beta_1, which sizes the reused real datasets) default to the spec's; numerics passes
-    them as traced values to sweep over them.
+    ``initial`` is the t = 0 fit (no synthetic data); ``population`` makes every sample infinite. ``sizes``
+    (a :class:`RoundSizes` of the ops backend) are the round's sample sizes; by default they are computed here
+    by :func:`sample_sizes` from the spec and the exact alpha, beta. Compiled numerics, whose alpha and beta
+    are traced, pass the sizes :func:`sample_sizes` gave for them on the host.
     """
     K = eco.K
     ones = ops.asarray([[1]] * K)
     W = ops.asarray(eco.mixing)
+    if sizes is None:
+        private, public, synthetic = sample_sizes(eco, alpha, beta, initial=initial, population=population)
+        sizes = RoundSizes(ops.asarray(private), ops.scalar(public), ops.asarray(synthetic))
     alpha, beta = ops.scalar(alpha), ops.scalar(beta)
     if initial:
         alpha = 0 * alpha
     w_private = (1 - alpha) * beta * ones
     w_public = (1 - alpha) * (1 - beta) * ones
-    w_synthetic = alpha * W
-    n = None if population else (eco.n if n is FROM_SPEC else n)
-    n_synthetic = ops.sample_size(w_synthetic, n)
-    if eco.regime == "reuse":
-        beta_1 = eco.beta_at(1) if initial_beta is FROM_SPEC else initial_beta
-        n_private = ops.asarray([[_dataset_size(s.size, beta_1, n, population, ops)] for s in eco.private])
-        n_public = _dataset_size(eco.public.size, 1 - beta_1, n, population, ops)
-    else:
-        n_private = ops.sample_size(w_private, n)
-        n_public = ops.sample_size(w_public[0:1, 0:1], n)[0, 0]
-    return RoundPlan(w_private, w_public, w_synthetic, n_private, n_public, n_synthetic)
+    return RoundPlan(w_private, w_public, alpha * W, *sizes)
 
 
 def mixing_coefficients(eco: Ecosystem, plan: RoundPlan, ops=SYMPY):
@@ -82,14 +143,6 @@ def mixing_coefficients(eco: Ecosystem, plan: RoundPlan, ops=SYMPY):
     eye = ops.eye(eco.dim)
     R = ops.hstack([ops.block_diag([plan.w_private[k, 0] * eye for k in range(eco.K)]), ops.kron(plan.w_public, eye)])
     return R, ops.kron(plan.w_synthetic, eye)
-
-
-def _dataset_size(size, initial_share, n, population, ops):
-    if population:
-        return ops.sample_size(ops.asarray([[initial_share]]), None)[0, 0]
-    if size is not None:
-        return size
-    return ops.sample_size(ops.asarray([[initial_share]]), n)[0, 0]
 
 
 def plan_at(eco: Ecosystem, t: int, *, population: bool = False, ops=SYMPY) -> RoundPlan:

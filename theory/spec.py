@@ -13,6 +13,7 @@ form; `numerics` needs them numeric.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -46,17 +47,43 @@ class Family(Protocol):
     # theory.maps.FAMILY_MODULES names.
 
 
+EXACT_HINT = 'floats are taken at their exact value; give exact fractions, e.g. sympy.Rational(1, 3) or "1/3"'
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/0*[1-9]\d*)?")
+
+
 def exact(value, parameter: str):
-    """A sympy number or expression; floats become exact rationals (0.5 -> 1/2)."""
+    """A sympy number or expression holding exactly the value given, never a nearby simpler one.
+
+    A float becomes the rational its shortest decimal representation spells (``repr``): 0.1 -> 1/10,
+    0.99999999 -> 99999999/100000000. A string spells an exact number: "1/3", "0.25", "2e-3".
+    """
     if isinstance(value, sympy.Basic):
         return value
+    if isinstance(value, str):
+        number = sympy.Rational(value.strip()) if _NUMBER.fullmatch(value.strip()) else sympy.nan
+        if not number.is_finite:
+            raise SpecError(parameter, f'expected a number or a fraction such as "1/3", got {value!r}')
+        return number
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise SpecError(parameter, f"expected a number or a sympy expression, got {value!r}")
     if not np.isfinite(value):
         raise SpecError(parameter, f"must be finite, got {value}")
     if isinstance(value, (float, np.floating)):
-        return sympy.nsimplify(float(value), rational=True)
+        return sympy.Rational(repr(float(value)))
     return sympy.Integer(int(value))
+
+
+def show(value) -> str:
+    """A number as stored, exactly: "100000001/100000000 = 1.00000001" (never a rounded 1)."""
+    value = sympy.sympify(value)
+    if value.is_Integer or not value.is_number:
+        return str(value)
+    return f"{value} = {float(value)!r}"
+
+
+def sums_to_one(values) -> bool:
+    """Whether numbers sum to exactly 1 (an exact comparison; the values are exact sympy numbers)."""
+    return sympy.simplify(sum(values, sympy.Integer(0)) - 1) == 0
 
 
 def matrix(value, parameter: str) -> sympy.ImmutableMatrix:
@@ -76,7 +103,7 @@ def _fraction(value, parameter: str):
     """A number in [0, 1], or a sympy expression (assumed to lie in [0, 1])."""
     value = exact(value, parameter)
     if value.is_number and not (0 <= value <= 1):
-        raise SpecError(parameter, f"must lie in [0, 1], got {float(value):g}")
+        raise SpecError(parameter, f"must lie in [0, 1], got {show(value)}")
     return value
 
 
@@ -161,11 +188,13 @@ class Ecosystem:
                 raise SpecError("mixing", f"must be {K} x {K} for K = {K} models, got shape {mixing.shape}")
             for (i, j), w in np.ndenumerate(np.asarray(mixing.tolist(), dtype=object)):
                 if w.is_number and w < 0:
-                    raise SpecError("mixing", f"entries must be >= 0, got {float(w):g} at [{i}, {j}]")
+                    raise SpecError("mixing", f"entries must be >= 0, got {show(w)} at [{i}, {j}]")
             for i in range(K):
-                total = sympy.nsimplify(sum(mixing.row(i)))
-                if total.is_number and abs(float(total) - 1) > 1e-12:
-                    raise SpecError("mixing", f"must be row-stochastic, row {i} sums to {float(total):g}")
+                row = list(mixing.row(i))
+                if is_numeric(mixing.row(i)) and not sums_to_one(row):
+                    raise SpecError(
+                        "mixing", f"must be row-stochastic, row {i} sums to {show(sum(row))} ({EXACT_HINT})"
+                    )
         object.__setattr__(self, "mixing", mixing)
 
         if self.n is not None and (isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer))):

@@ -1,0 +1,140 @@
+"""Sample sizes: one exact computation (theory.rounds.sample_sizes), used by theory and every numerical path.
+
+A source of weight w in a training set of n has max(1, round(w n)) samples, a half rounding up. In floating point
+0.7 x 0.1 x 50 is 3.4999999999999996, so a float rounding gives 3 where the exact size is 4.
+"""
+
+import itertools
+
+import jax
+import numpy as np
+import pytest
+import sympy
+
+import numerics
+import numerics.categorical as nc
+import numerics.monte_carlo as mc
+from numerics.sizes import spec_sizes
+from numerics.sweeps import sweep
+from theory import Ecosystem, categorical, gaussian, moment_map
+from theory.categorical import categorical_ecosystem
+from theory.maps import initial_state
+from theory.rounds import plan_at, sample_sizes
+
+R = sympy.Rational
+HALF_W = [[0.9, 0.1], [0.1, 0.9]]  # alpha = 0.7, n = 50: model k takes 0.7 x 0.1 x 50 = 3.5 samples of model j
+
+
+def half_case(**options):
+    """The issue's case: alpha = 0.7, beta = 1 (real fraction 0.3), W = [[0.9, 0.1], [0.1, 0.9]], n = 50."""
+    return Ecosystem.gaussian(
+        means=[[0], [2]], public_mean=[1], **({"alpha": 0.7, "beta": 1, "n": 50, "mixing": HALF_W} | options)
+    )
+
+
+def exact_mean_cov(eco, rounds):
+    """Cov(m) after ``rounds`` update rounds, in exact rationals (theory's moment recursion, no floats)."""
+    state = gaussian.moment_step(eco, gaussian.zero_moments(eco), plan_at(eco, 0), 0)
+    for t in range(1, rounds + 1):
+        state = gaussian.moment_step(eco, state, plan_at(eco, t), t)
+    return state.cov
+
+
+def plan_sizes(eco, t):
+    plan = plan_at(eco, t)
+    return [
+        np.asarray(plan.n_private.tolist(), float),
+        float(plan.n_public),
+        np.asarray(plan.n_synthetic.tolist(), float),
+    ]
+
+
+def test_a_half_rounds_up_exactly():
+    eco = half_case()
+    assert sample_sizes(eco, eco.alpha_at(1), 1, initial=False).n_synthetic == ((32, 4), (4, 32))  # 31.5 and 3.5
+    assert sample_sizes(eco, 0.7, 1, initial=False) == sample_sizes(eco, R(7, 10), 1, initial=False)  # float: exact
+    assert sample_sizes(eco, R(1, 100), 1, initial=False).n_synthetic[0][1] == 1  # 0.05 samples: at least one
+    assert sample_sizes(eco, R(1, 100), 1, initial=False).n_synthetic[0][0] == 1  # 0.45: rounds down, then 1
+    assert sample_sizes(eco, R(1, 50), 1, initial=False).n_synthetic[0][0] == 1  # 0.9 rounds to 1
+    assert sample_sizes(eco, R(1, 18), 1, initial=False).n_synthetic[0][0] == 3  # 2.5 rounds up
+
+
+def test_theory_and_exact_recursion_agree_at_a_half_sample():
+    """Cov(m) after round 1: the symbolic moment map evaluated in rationals, the rational recursion and the
+    compiled recursion agree (on main the compiled one had 3 samples: 0.0311517 instead of 0.0307516)."""
+    eco = half_case()
+    fmap = moment_map(eco, 1)
+    symbolic = fmap.unpack(fmap(initial_state(fmap)))["cov"]
+    assert symbolic == exact_mean_cov(eco, 1)
+    assert symbolic[0, 0] == R(19681, 640000)
+    compiled = numerics.iterate_moments(eco, 1).mean_cov[1].reshape(2, 2)
+    np.testing.assert_allclose(compiled, np.asarray(symbolic.tolist(), float), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(("w", "n"), [(0.1, 50), (0.4, 70)])
+def test_sweep_over_alpha_equals_the_exact_recursion(w, n):
+    """alpha = k/20 over W = [[w, 1 - w], [1 - w, w]] under fresh real data (beta = 1/2): every point's Cov(m) after
+    two rounds is the rational recursion's, half samples (0.7 x 0.1 x 50, 0.75 x 0.4 x 70, 0.9 x 0.5 x 50...)
+    included; the point holding the issue's case equals iterate_moments there."""
+    alphas = np.arange(21) / 20
+    W = [[w, 1 - w], [1 - w, w]]
+    eco = half_case(mixing=W, n=n, beta=0.5, regime="fresh")
+    grid = sweep(eco, {"alpha": alphas}, ["mean_cov"], rounds=2, progress=False)
+    for k, alpha in enumerate(alphas):
+        expected = np.asarray(exact_mean_cov(eco.with_options(alpha=float(alpha)), 2).tolist(), float)
+        np.testing.assert_allclose(grid["mean_cov"][k], expected, rtol=1e-12, atol=1e-15, err_msg=f"alpha {alpha}")
+    if (w, n) == (0.1, 50):
+        at = eco.with_options(alpha=0.7)
+        np.testing.assert_allclose(grid["mean_cov"][14], numerics.iterate_moments(at, 2).mean_cov[-1].reshape(2, 2))
+
+
+GRID = list(itertools.product(range(21), range(6), (10, 50, 70)))  # w and 1 - w: j/10 for j <= 5 covers W's entries
+
+
+def test_every_numerical_path_receives_the_theory_sizes():
+    """alpha = k/20, W = [[w, 1 - w], [1 - w, w]] with w = j/10, n in {10, 50, 70}, fresh real data (beta = 1/2):
+    the sizes the exact recursions are given (numerics.sizes.spec_sizes) are the theory's, round by round; on a
+    sub-grid holding the half cases, fresh and reused, so are those of the Gaussian Monte Carlo (both methods, and
+    the raw method's static bounds) and of the categorical Monte Carlo (every method)."""
+    for k, j, n in GRID:
+        W = [[R(j, 10), 1 - R(j, 10)], [1 - R(j, 10), R(j, 10)]]
+        for regime in ("fresh", "reuse") if k in (0, 7, 14, 15, 18, 20) else ("fresh",):
+            eco = half_case(alpha=k / 20, beta=0.5, n=n, mixing=W, regime=regime)
+            theory = [plan_sizes(eco, t) for t in (0, 1)]
+            given = spec_sizes(eco, 1)
+            for t, (private, public, synthetic) in enumerate(theory):
+                part = given.initial if t == 0 else type(given.rounds)(*(x[t - 1] for x in given.rounds))
+                np.testing.assert_array_equal(part.n_private, private)
+                assert part.n_public == public
+                np.testing.assert_array_equal(part.n_synthetic, synthetic)
+            if regime == "fresh" and (k, n) not in ((7, 50), (14, 50), (15, 70), (18, 50)):
+                continue
+            expected = {"private": max(s[0].max() for s in theory), "public": max(s[1] for s in theory)}
+            expected["synthetic"] = max(s[2].max() for s in theory)
+            assert mc.static_sizes(eco, 1) == expected
+            for method in mc.METHODS:
+                *_, sizes = mc.compiled_simulation(eco, 1, 2, method)
+                assert _equal(sizes, given)
+            cat = categorical_ecosystem([[0.5, 0.5], [0.25, 0.75]], [0.5, 0.5], alpha=k / 20, beta=0.5, n=n,
+                                        mixing=W, regime=regime)  # fmt: skip
+            for method in nc.METHODS:
+                *_, sizes = nc.compiled_simulation(cat, 1, method)
+                assert _equal(sizes, given)
+
+
+def _equal(a, b) -> bool:
+    return all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)))
+
+
+def test_categorical_recursion_at_a_half_sample_is_the_exact_one():
+    """The categorical moment recursion at alpha = 0.7, W = [[0.9, 0.1], [0.1, 0.9]], n = 50 (3.5 samples of the
+    other model) equals theory's rational recursion after two rounds."""
+    eco = categorical_ecosystem(
+        [[0.5, 0.5], [0.25, 0.75]], [0.5, 0.5], alpha=0.7, beta=1, n=50, mixing=HALF_W, regime="fresh"
+    )
+    state = categorical.moment_step(eco, categorical.zero_moments(eco), plan_at(eco, 0), 0)
+    for t in (1, 2):
+        state = categorical.moment_step(eco, state, plan_at(eco, t), t)
+    _, cov = categorical.fitted_moments(eco, state, 2)
+    compiled = nc.iterate_moments(eco, 2).cov[-1].reshape(4, 4)
+    np.testing.assert_allclose(compiled, np.asarray(cov.tolist(), float), rtol=1e-12, atol=1e-15)
