@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from functools import cached_property
 
 import jax
 import jax.numpy as jnp
@@ -39,6 +40,7 @@ from theory.rounds import round_plan
 from theory.spec import Ecosystem, SpecError
 
 from . import categorical_tokens, counts
+from .divergence import Divergence, first_divergence
 from .iterate import initial_beta, schedules
 from .jax_ops import JAX
 from .monte_carlo import static_sizes
@@ -132,6 +134,11 @@ class CategoricalTrajectory:
     def rounds(self) -> int:
         return self.mean.shape[0] - 1
 
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which a quantity is not finite (:mod:`numerics.divergence`)."""
+        return first_divergence({"mean": self.mean, "cov": self.cov})
+
     def _flat(self):
         T1, K, m = self.mean.shape
         return self.mean.reshape(T1, K * m), self.cov.reshape(T1, K * m, K * m), m
@@ -213,6 +220,12 @@ class CategoricalMonteCarlo:
     @property
     def replicates(self) -> int:
         return self.probs.shape[0]
+
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which some replicate's fit is not finite (:mod:`numerics.divergence`)."""
+        kept = range(self.rounds + 1) if self.probs.shape[1] > 1 else [self.rounds]
+        return first_divergence({"probs": self.probs}, round_axis=1, rounds=kept)
 
     def holds(self, k: int, category: int) -> np.ndarray:
         """(rounds kept,): the fraction of replicates in which model k gives the category positive mass."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from functools import cached_property
 
 import jax
 import jax.numpy as jnp
@@ -19,6 +20,7 @@ from theory import gaussian
 from theory.rounds import round_plan
 from theory.spec import Ecosystem, SpecError
 
+from .divergence import Divergence, first_divergence
 from .jax_ops import JAX
 
 
@@ -134,6 +136,11 @@ class ExactTrajectory:
     @property
     def rounds(self) -> int:
         return self.mean.shape[0] - 1
+
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which a quantity is not finite (:mod:`numerics.divergence`)."""
+        return first_divergence({"mean": self.mean, "fitted_cov": self.fitted_cov, "mean_cov": self.mean_cov})
 
     def squared_distance(self, k: int, l: int) -> np.ndarray:
         """E||m_k - m_l||^2 per round: ||E m_k - E m_l||^2 + tr(Cov m_k + Cov m_l - 2 Cov(m_k, m_l))."""

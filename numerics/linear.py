@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from functools import cached_property
 
 import jax
 import jax.numpy as jnp
@@ -26,6 +27,7 @@ from theory.analysis import NoUniqueFixedPoint
 from theory.rounds import round_plan
 from theory.spec import Ecosystem, SpecError
 
+from .divergence import Divergence, first_divergence
 from .iterate import initial_beta, schedules
 from .jax_ops import JaxOps
 
@@ -69,6 +71,11 @@ class LinearTrajectory:
     @property
     def rounds(self) -> int:
         return self.mean.shape[0] - 1
+
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which a quantity is not finite (:mod:`numerics.divergence`)."""
+        return first_divergence({"M": self.M, "C": self.C, "mean": self.mean, "cov": self.cov})
 
     @property
     def theta(self) -> np.ndarray:
@@ -202,6 +209,15 @@ class LinearMonteCarlo:
     @property
     def replicates(self) -> int:
         return self.thetas.shape[0]
+
+    @property
+    def rounds(self) -> int:
+        return self.thetas.shape[1] - 1
+
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which some replicate's fit is not finite (:mod:`numerics.divergence`)."""
+        return first_divergence({"thetas": self.thetas}, round_axis=1)
 
     def task_error(self, gram=None) -> np.ndarray:
         """(R, T+1, K): (theta_k - theta*)^T S (theta_k - theta*) per replicate."""

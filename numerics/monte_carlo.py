@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import jax
@@ -31,6 +32,7 @@ import sympy
 from theory.rounds import plan_at, round_plan
 from theory.spec import Ecosystem, SpecError
 
+from .divergence import Divergence, first_divergence
 from .iterate import initial_beta, require_gaussian, schedules
 from .jax_ops import JAX
 from .sufficient import standard_draws, statistics_from_draws
@@ -59,6 +61,11 @@ class MonteCarlo:
     @property
     def rounds(self) -> int:
         return self.means.shape[1] - 1
+
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which some replicate's fit is not finite (:mod:`numerics.divergence`)."""
+        return first_divergence({"means": self.means, "covs": self.covs}, round_axis=1)
 
 
 def static_sizes(eco: Ecosystem, rounds: int) -> dict[str, int]:
