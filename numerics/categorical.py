@@ -43,6 +43,7 @@ from . import categorical_tokens, counts
 from .divergence import Divergence, first_divergence
 from .iterate import initial_beta, schedules
 from .jax_ops import JAX
+from .limits import replicate_chunk, replicate_keys, require_count, run_in_chunks
 from .monte_carlo import static_sizes
 
 
@@ -365,7 +366,13 @@ def compiled_simulation(
 
 
 def simulate(
-    eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: str = "sufficient", trajectory: bool = True
+    eco: Ecosystem,
+    rounds: int,
+    key,
+    replicates: int = 1000,
+    method: str = "sufficient",
+    trajectory: bool = True,
+    memory: int | None = None,
 ) -> CategoricalMonteCarlo:
     """Simulate ``replicates`` independent runs for ``rounds`` update rounds (``key``: PRNG key or int seed).
 
@@ -374,14 +381,24 @@ def simulate(
     else tokens located by inverse CDF while samples have at most 4 m tokens, counts from a tree of binomials
     beyond, so the cost stops growing with n. ``"raw"`` locates every token in the fits' cumulative probabilities
     (the reference); ``"multinomial"`` always draws the counts directly. All three have the same law.
-    ``trajectory=False`` keeps only the final round's fits (memory R K m instead of R (T+1) K m).
+    ``trajectory=False`` keeps only the final round's fits (memory R K m instead of R (T+1) K m). Replicates run
+    in chunks of bounded memory; what cannot fit in ``memory`` bytes (default: available) is refused up front
+    (:mod:`numerics.limits`).
     """
-    if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
-        raise SpecError("replicates", f"must be an integer >= 1, got {replicates!r}")
+    replicates = require_count(replicates, "replicates", 1)
+    if method not in METHODS:
+        raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
+    require_categorical(eco)
+    eco.check_rounds(rounds)
+    if eco.n is None:
+        raise SpecError("n", "Monte Carlo needs finite sample sizes; n = None is the population limit")
+    largest = max(_size_bounds(eco).values())
+    kept = rounds + 1 if trajectory else 1
+    chunk = replicate_chunk(eco, rounds, replicates, kept_rounds=kept, largest_sample=largest, memory=memory)
     run, alphas, betas = compiled_simulation(eco, rounds, method, trajectory)
     seed = None
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
         seed, key = int(key), jax.random.PRNGKey(int(key))
-    probs = run(jax.random.split(key, replicates), alphas, betas)
+    probs = run_in_chunks(run, replicate_keys(key, replicates), chunk, alphas, betas)
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
-    return CategoricalMonteCarlo(eco, seed, key_data, method, rounds, np.asarray(probs))
+    return CategoricalMonteCarlo(eco, seed, key_data, method, rounds, probs)

@@ -30,6 +30,7 @@ from theory.spec import Ecosystem, SpecError
 from .divergence import Divergence, first_divergence
 from .iterate import initial_beta, schedules
 from .jax_ops import JaxOps
+from .limits import replicate_chunk, replicate_keys, require_count, run_in_chunks
 
 PINV_RTOL = 1e-10  # singular values below this fraction of the largest count as zero (rank-deficient designs)
 
@@ -318,27 +319,31 @@ def compiled_simulation(eco: Ecosystem, method: str = "sufficient"):
 
 
 def simulate_linear(
-    eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: str = "sufficient"
+    eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: str = "sufficient", memory: int | None = None
 ) -> LinearMonteCarlo:
     """Simulate ``replicates`` independent runs of the process (designs fixed, labels random).
 
     ``key`` is a jax PRNG key or an integer seed; the result carries it with the spec. ``method``:
     ``"sufficient"`` (default) draws d labels per source on root rows of its design, so the cost does not grow
     with the sample sizes; ``"raw"`` draws a label for every sample (the reference). Same law (:func:`design_rows`).
+    Replicates run in chunks of bounded memory; what cannot fit in ``memory`` bytes (default: available) is
+    refused up front (:mod:`numerics.limits`).
     """
     require_linear(eco)
-    if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
-        raise SpecError("replicates", f"must be an integer >= 1, got {replicates!r}")
+    replicates = require_count(replicates, "replicates", 1)
     if eco.n is None:
         raise SpecError("n", "Monte Carlo needs a finite synthetic sample size; n = None is the population limit")
+    eco.check_rounds(rounds)
+    largest = max([int(eco.n)] + [int(s.size) for s in (*eco.private, eco.public)]) if method == "raw" else 0
+    chunk = replicate_chunk(eco, rounds, replicates, largest_sample=largest, memory=memory)
     seed = None
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
         seed, key = int(key), jax.random.PRNGKey(int(key))
     alphas, betas = schedules(eco, rounds)
     run = compiled_simulation(eco, method)
-    thetas = run(jax.random.split(key, replicates), jnp.asarray(alphas), jnp.asarray(betas))
+    thetas = run_in_chunks(run, replicate_keys(key, replicates), chunk, jnp.asarray(alphas), jnp.asarray(betas))
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
-    return LinearMonteCarlo(eco, seed, key_data, method, np.asarray(thetas))
+    return LinearMonteCarlo(eco, seed, key_data, method, thetas)
 
 
 # -- the limit -------------------------------------------------------------------------------------------------

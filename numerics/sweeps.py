@@ -103,6 +103,7 @@ from . import categorical as categorical_numerics
 from . import linear as linear_numerics
 from .iterate import recursion
 from .jax_ops import JAX
+from .limits import replicate_keys
 from .linear import long_run_grid
 from .monte_carlo import compiled_simulation
 
@@ -393,16 +394,15 @@ def _family_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
     """g(alphas (T,), betas (T,)) -> {mc quantity: per-replicate values (R, ...)} at the final round.
 
     The one place the sweeps call the families' simulators: each family's ``compiled_simulation`` (the default,
-    sufficient method; the Gaussian one takes one key, the others the keys ``simulate(eco, rounds, key=seed,
-    replicates=R)`` splits).
+    sufficient method) on the keys ``simulate(eco, rounds, key=seed, replicates=R)`` splits.
     """
     family = eco.family.name
-    key = jax.random.PRNGKey(seed)
+    keys = replicate_keys(jax.random.PRNGKey(seed), replicates)
     if family == "gaussian":
-        run, _, _ = compiled_simulation(eco, rounds, replicates, "sufficient")
+        run, _, _ = compiled_simulation(eco, rounds, "sufficient")
 
         def gaussian_samples(alphas, betas):
-            means, covs = run(key, alphas, betas)
+            means, covs = run(keys, alphas, betas)
             return {
                 "mc_mean": means[:, -1],
                 "mc_fitted_cov": covs[:, -1],
@@ -410,7 +410,6 @@ def _family_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
             }
 
         return gaussian_samples
-    keys = jax.random.split(key, replicates)
     if family == "categorical":
         simulator = categorical_numerics.compiled_simulation(eco, rounds, trajectory=False, any_schedule=True)[0]
 
