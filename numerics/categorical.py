@@ -347,6 +347,15 @@ def _size_bounds(eco: Ecosystem) -> dict[str, int]:
     return {"private": private, "public": public, "synthetic": n}
 
 
+def largest_sample(eco: Ecosystem, method: str) -> int:
+    """The most tokens a source draws one by one in a round (raw: all; else only below the counts route's
+    threshold, :func:`numerics.counts.cheaper_route`); n = None: 0."""
+    if eco.n is None:
+        return 0
+    largest = max(_size_bounds(eco).values())
+    return largest if method == "raw" else min(largest, counts.TOKENS_PER_CATEGORY * eco.dim)
+
+
 def compiled_simulation(
     eco: Ecosystem, rounds: int, method: str = "sufficient", trajectory: bool = True, any_schedule: bool = False
 ):
@@ -392,8 +401,8 @@ def simulate(
     eco.check_rounds(rounds)
     if eco.n is None:
         raise SpecError("n", "Monte Carlo needs finite sample sizes; n = None is the population limit")
-    largest = max(_size_bounds(eco).values())
     kept = rounds + 1 if trajectory else 1
+    largest = largest_sample(eco, method)
     chunk = replicate_chunk(eco, rounds, replicates, kept_rounds=kept, largest_sample=largest, memory=memory)
     run, alphas, betas = compiled_simulation(eco, rounds, method, trajectory)
     seed = None

@@ -10,6 +10,7 @@ line prints them in one line instead of writing NaN silently.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,3 +76,11 @@ def finite_or_null(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def warn_divergence(divergence: dict) -> None:
+    """One line on stderr naming each diverged result ({name: description or None}); the run goes on, its
+    finite part is written and the rest is null in result.json (the exit status stays 0)."""
+    found = [f"{name}: {why}" for name, why in divergence.items() if why is not None]
+    if found:
+        print(f"interplay: warning: {'; '.join(found)}; non-finite values are null in result.json", file=sys.stderr)

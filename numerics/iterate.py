@@ -29,6 +29,8 @@ def schedules(eco: Ecosystem, rounds: int) -> tuple[np.ndarray, np.ndarray]:
     if not eco.is_numeric:
         raise SpecError("ecosystem", f"numerics needs numbers, the spec has symbols {sorted(map(str, eco.symbols))}")
     eco.check_rounds(rounds)
+    if eco.is_constant:  # no per-round conversion: a long run starts at once
+        return np.full(rounds, float(eco.alpha_at(1))), np.full(rounds, float(eco.beta_at(1)))
     alphas = np.array([float(eco.alpha_at(t)) for t in range(1, rounds + 1)])
     betas = np.array([float(eco.beta_at(t)) for t in range(1, rounds + 1)])
     return alphas, betas

@@ -58,6 +58,14 @@ def require_count(value, parameter: str, smallest: int) -> int:
     return int(value)
 
 
+def require_standard_errors(replicates) -> int:
+    """The number of replicates of a result that reports standard errors: an integer >= 2 (one replicate has
+    no spread to estimate), else SpecError naming ``replicates``."""
+    if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 2:
+        raise SpecError("replicates", f"must be an integer >= 2 (a standard error needs two), got {replicates!r}")
+    return int(replicates)
+
+
 def fitted_values(eco: Ecosystem) -> int:
     """Numbers a Monte Carlo replicate keeps per round: Gaussian K (d + d^2), categorical K m, linear K d."""
     K, d = eco.K, eco.dim

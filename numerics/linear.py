@@ -318,6 +318,13 @@ def compiled_simulation(eco: Ecosystem, method: str = "sufficient"):
     return _simulator(eco, method)
 
 
+def largest_sample(eco: Ecosystem, method: str) -> int:
+    """The most labels a source draws in a round: raw, every sample; sufficient, d per source (0 here)."""
+    if method != "raw" or eco.n is None:
+        return 0
+    return max([int(eco.n)] + [int(s.size) for s in (*eco.private, eco.public)])
+
+
 def simulate_linear(
     eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: str = "sufficient", memory: int | None = None
 ) -> LinearMonteCarlo:
@@ -334,8 +341,7 @@ def simulate_linear(
     if eco.n is None:
         raise SpecError("n", "Monte Carlo needs a finite synthetic sample size; n = None is the population limit")
     eco.check_rounds(rounds)
-    largest = max([int(eco.n)] + [int(s.size) for s in (*eco.private, eco.public)]) if method == "raw" else 0
-    chunk = replicate_chunk(eco, rounds, replicates, largest_sample=largest, memory=memory)
+    chunk = replicate_chunk(eco, rounds, replicates, largest_sample=largest_sample(eco, method), memory=memory)
     seed = None
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
         seed, key = int(key), jax.random.PRNGKey(int(key))

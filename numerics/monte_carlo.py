@@ -278,7 +278,7 @@ def compiled_simulation(eco: Ecosystem, rounds: int, method: str):
     return run, jnp.asarray(alphas), jnp.asarray(betas)
 
 
-def _largest_sample(eco: Ecosystem, method: str) -> int:
+def largest_sample(eco: Ecosystem, method: str) -> int:
     """The most samples a source draws in a round by ``method`` (raw: n, or a reused dataset's size)."""
     if method != "raw" or eco.n is None:
         return 0
@@ -302,7 +302,7 @@ def simulate(
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     require_gaussian(eco)
     eco.check_rounds(rounds)
-    chunk = replicate_chunk(eco, rounds, replicates, largest_sample=_largest_sample(eco, method), memory=memory)
+    chunk = replicate_chunk(eco, rounds, replicates, largest_sample=largest_sample(eco, method), memory=memory)
     run, alphas, betas = compiled_simulation(eco, rounds, method)
     seed = None
     if isinstance(key, int | np.integer) and not isinstance(key, bool):

@@ -16,6 +16,8 @@ from theory import fixed_point, population_map, stability_condition, to_latex
 from theory.linear_longrun import proportional_error, proportional_spread
 from theory.spec import plain
 
+from .divergence import finite_or_null, first_divergence, warn_divergence
+from .limits import require_standard_errors
 from .linear import long_run_grid
 from .linear_figures import (
     low_rank_ecosystem,
@@ -84,6 +86,7 @@ def _table(rows: list[list], header: list[str]) -> str:
 
 def reproduce(folder, *, seed: int = 0, replicates: int = 1000, rounds: int = 15, grid: int = 21, progress=True):
     """Write the report (see the module doc) into ``folder``; returns the JSON data."""
+    require_standard_errors(replicates)
     report = Report(folder)
     _say(progress, "[1/5] closed forms (sympy): fixed point, stability, unbiasedness, proportional case ...")
     forms = closed_forms()
@@ -129,7 +132,10 @@ def reproduce(folder, *, seed: int = 0, replicates: int = 1000, rounds: int = 15
         "optimum_table": optimum.tolist(),
         "findings": findings,
     }
-    result = _json_safe(result)
+    diverged = first_divergence({q: np.moveaxis(experiment[q], 2, 0) for q in ("error", "spread")})
+    result["divergence"] = None if diverged is None else f"two-task experiment: {diverged}"
+    warn_divergence({"reproduce": result["divergence"]})
+    result = finite_or_null(result)
 
     latex = [
         r"\text{fixed point of the population map: } \theta_k^* = \theta^* = \mathbf{1} \text{ for every } k",
@@ -159,17 +165,6 @@ def reproduce(folder, *, seed: int = 0, replicates: int = 1000, rounds: int = 15
         report.write_text("index.md", _page(result, latex, experiment, optimum))
         report.write_json("result.json", result)
     return result
-
-
-def _json_safe(value):
-    """NaN and infinities as null, so the JSON is standard."""
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
 
 
 def _page(result: dict, latex: list[str], experiment: dict, optimum: np.ndarray) -> str:

@@ -101,9 +101,18 @@ from theory.spec import Ecosystem, SpecError
 
 from . import categorical as categorical_numerics
 from . import linear as linear_numerics
+from .divergence import diverged_points
 from .iterate import recursion
 from .jax_ops import JAX
-from .limits import replicate_keys
+from .limits import (
+    BYTES,
+    WORKING_COPIES,
+    drawn_values,
+    fitted_values,
+    replicate_keys,
+    require_fits,
+    require_standard_errors,
+)
 from .linear import long_run_grid
 from .monte_carlo import compiled_simulation
 
@@ -210,6 +219,44 @@ class Grid:
 
     def __getitem__(self, quantity: str) -> np.ndarray:
         return self.values[quantity]
+
+    @property
+    def diverged(self) -> np.ndarray:
+        """A boolean array of the grid's shape: True where some quantity is not finite (see :attr:`divergence`)."""
+        return diverged_points(self.values, self.shape)
+
+    @property
+    def divergence(self) -> str | None:
+        """Where and why the grid holds non-finite values, in one line; None when every value is finite."""
+        mask = self.diverged
+        if not mask.any():
+            return None
+        first = np.argwhere(mask)[0]
+        point = ", ".join(f"{name} = {values[i]:g}" for (name, values), i in zip(self.axes, first))
+        reasons = {}
+        for q, value in self.values.items():
+            if not np.all(np.isfinite(value)):
+                reasons.setdefault(self._reason(q, mask), []).append(q)
+        why = "; ".join(f"{', '.join(qs)}: {reason}" for reason, qs in reasons.items())
+        return f"not finite at {int(mask.sum())} of {mask.size} grid points (first at {point}); {why}"
+
+    def _reason(self, quantity: str, mask: np.ndarray) -> str:
+        if self.settings.get("limit") and quantity in ("spread", "error"):
+            return "no limit where rho(Q) >= 1 (a multiplier is >= 1: no fixed point)"
+        overflow = f"float64 overflow within {self.settings.get('rounds')} rounds"
+        names = [name for name, _ in self.axes]
+        if "alpha" in names:
+            alphas = np.broadcast_to(self._mesh("alpha"), mask.shape)[mask]
+            if np.all(alphas == 1):
+                return f"no fixed point: a multiplier is 1 at alpha = 1 (no real data), {overflow}"
+        return overflow
+
+    def _mesh(self, name: str) -> np.ndarray:
+        """The values of axis ``name`` broadcast against the grid."""
+        position = [n for n, _ in self.axes].index(name)
+        shape = [1] * len(self.axes)
+        shape[position] = -1
+        return self.axis(name).reshape(shape)
 
     def save(self, path) -> None:
         """Write an ``.npz`` holding every array and the metadata as JSON; the file appears atomically."""
@@ -530,8 +577,7 @@ def _check_monte_carlo(eco: Ecosystem, names, simulated, population: bool, repli
         raise SpecError("quantities", f"{list(simulated)} need a finite n (Monte Carlo), not the population limit")
     if "n" in names:
         raise SpecError("axes.n", "Monte Carlo quantities cannot sweep n")
-    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 2:
-        raise SpecError("replicates", f"must be an integer >= 2, got {replicates!r}")
+    require_standard_errors(replicates)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise SpecError("seed", f"must be an integer, got {seed!r}")
 
@@ -567,8 +613,13 @@ def sweep(
     progress: bool = True,
     replicates: int = 1000,
     seed: int = 0,
+    memory: int | None = None,
 ) -> Grid:
-    """Evaluate ``quantities`` after ``rounds`` rounds at every point of the grid ``axes`` (see module doc)."""
+    """Evaluate ``quantities`` after ``rounds`` rounds at every point of the grid ``axes`` (see module doc).
+
+    A grid whose results (or one point's Monte Carlo replicates) cannot fit in ``memory`` bytes (default: the
+    memory available) is refused before any work (:mod:`numerics.limits`); the grid's points are generated
+    chunk by chunk. Non-finite values are kept and explained by :attr:`Grid.divergence`."""
     family = eco.family.name
     eco.check_rounds(rounds)
     if rounds < 1:
@@ -602,8 +653,8 @@ def sweep(
 
     inner = tuple(name for name, _ in inner_axes)
     inner_shape = tuple(len(v) for _, v in inner_axes)
-    points = np.array(list(itertools.product(*(v for _, v in inner_axes))), dtype=np.float64)
-    points = points.reshape(int(np.prod(inner_shape)), len(inner))
+    _check_grid_memory(eco, checked, quantities, simulated, rounds, replicates if simulated else 0, memory)
+    points = _Points(inner_axes)
     compiled_quantities = simulated if family == "linear-gaussian" else quantities  # linear limits: below
     slices = []
     for index, combination in enumerate(itertools.product(*(v for _, v in outer_axes))):
@@ -628,7 +679,48 @@ def sweep(
     return Grid(tuple(checked), _assemble(per_slice, outer_axes, inner_axes, names), eco.describe(), settings)
 
 
-def _run_chunks(slices: list[_Slice], points: np.ndarray, store, tagged: bool, progress: bool) -> dict:
+class _Points:
+    """The inner grid's points in row-major order, made a chunk at a time: points[a:b] -> (b - a, axes)."""
+
+    def __init__(self, inner_axes):
+        self.axes = [values for _, values in inner_axes]
+        self.shape = tuple(len(v) for v in self.axes)
+
+    def __len__(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __getitem__(self, chunk: slice) -> np.ndarray:
+        indices = np.unravel_index(np.arange(*chunk.indices(len(self))), self.shape)
+        return np.stack([axis[i] for axis, i in zip(self.axes, indices)], axis=-1).astype(np.float64)
+
+
+def _values_per_point(eco: Ecosystem, quantity: str, K: int) -> int:
+    """An upper bound on the numbers one grid point holds for ``quantity`` with K models (a standard error
+    doubles a Monte Carlo quantity)."""
+    d = eco.dim
+    largest = max((K * d) ** 2, K * d * d, K * (K + 1))
+    return largest * (2 if quantity.startswith("mc_") else 1)
+
+
+def _check_grid_memory(eco: Ecosystem, checked, quantities, simulated, rounds, replicates, memory) -> None:
+    """Refuse a grid whose results, held about three times while assembled, cannot fit (naming the axes), and
+    Monte Carlo replicates one grid point cannot hold (naming replicates or rounds)."""
+    axes = dict(checked)
+    K = int(axes["K"].max()) if "K" in axes else eco.K
+    points = int(np.prod([len(v) for v in axes.values()], dtype=np.float64))
+    per_point = sum(_values_per_point(eco, q, K) for q in quantities)
+    shape = " x ".join(str(len(v)) for v in axes.values())
+    require_fits(3.0 * BYTES * points * per_point, "axes", f"a {shape} grid of {list(quantities)}", memory)
+    if simulated:  # a grid point runs all its replicates at once
+        kept = 1 if eco.family.name == "categorical" else rounds + 1
+        largest = int(eco.n) if eco.family.name == "categorical" else 0
+        eco_k = _with_models(eco, K) if "K" in axes else eco
+        per_replicate = WORKING_COPIES * BYTES * kept * fitted_values(eco_k) + 16 * BYTES * drawn_values(eco_k, largest)
+        what = f"{replicates} replicates x {rounds} rounds at one grid point"
+        require_fits(replicates * per_replicate, "replicates", what, memory)
+
+
+def _run_chunks(slices: list[_Slice], points, store, tagged: bool, progress: bool) -> dict:
     """Every slice's chunks under one progress bar, loaded from the checkpoint where saved; returns, per slice,
     {quantity: values over the points}. Chunk files are named by slice (when ``tagged``) and index."""
     devices = jax.devices()
