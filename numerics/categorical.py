@@ -347,11 +347,11 @@ def _size_bounds(eco: Ecosystem) -> dict[str, int]:
     return {"private": private, "public": public, "synthetic": n}
 
 
-def largest_sample(eco: Ecosystem, method: str) -> int:
-    """The most tokens a source draws one by one in a round (raw: all; else only below the counts route's
-    threshold, :func:`numerics.counts.cheaper_route`); n = None: 0."""
+def drawn_per_source(eco: Ecosystem, method: str) -> int:
+    """Numbers per category a source holds while drawn in a round: its tokens (raw: all; else only below the
+    counts route's threshold, :func:`numerics.counts.cheaper_route`), at least its counts."""
     if eco.n is None:
-        return 0
+        return 1
     largest = max(_size_bounds(eco).values())
     return largest if method == "raw" else min(largest, counts.TOKENS_PER_CATEGORY * eco.dim)
 
@@ -402,8 +402,8 @@ def simulate(
     if eco.n is None:
         raise SpecError("n", "Monte Carlo needs finite sample sizes; n = None is the population limit")
     kept = rounds + 1 if trajectory else 1
-    largest = largest_sample(eco, method)
-    chunk = replicate_chunk(eco, rounds, replicates, kept_rounds=kept, largest_sample=largest, memory=memory)
+    largest = drawn_per_source(eco, method)
+    chunk = replicate_chunk(eco, rounds, replicates, kept_rounds=kept, drawn_per_source=largest, memory=memory)
     run, alphas, betas = compiled_simulation(eco, rounds, method, trajectory)
     seed = None
     if isinstance(key, int | np.integer) and not isinstance(key, bool):

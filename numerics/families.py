@@ -13,19 +13,19 @@ IMPLEMENTATIONS = {
         "iterate_moments": iterate.iterate_moments,
         "iterate_population": iterate.iterate_population,
         "simulate": monte_carlo.simulate,
-        "largest_sample": monte_carlo.largest_sample,
+        "drawn_per_source": monte_carlo.drawn_per_source,
     },
     "categorical": {
         "iterate_moments": categorical.iterate_moments,
         "iterate_population": categorical.iterate_population,
         "simulate": categorical.simulate,
-        "largest_sample": categorical.largest_sample,
+        "drawn_per_source": categorical.drawn_per_source,
     },
     # its population map is the mean dynamics of the moment recursion (LinearTrajectory.mean)
     "linear-gaussian": {
         "iterate_moments": linear.iterate_linear,
         "simulate": linear.simulate_linear,
-        "largest_sample": linear.largest_sample,
+        "drawn_per_source": linear.drawn_per_source,
     },
 }
 
@@ -74,5 +74,8 @@ def require_simulation_fits(
     chunk and ``extra`` bytes (e.g. the exact trajectory beside them) cannot fit in ``memory`` (default:
     available). Arithmetic only: answers at once, before anything is compiled."""
     eco.check_rounds(rounds)
-    largest = implementation(eco, "largest_sample")(eco, method)
-    return replicate_chunk(eco, rounds, replicates, largest_sample=largest, extra=extra, memory=memory)
+    largest = implementation(eco, "drawn_per_source")(eco, method)
+    chunked = eco.family.name != "gaussian"  # the Gaussian simulator runs every replicate in one batch
+    return replicate_chunk(
+        eco, rounds, replicates, drawn_per_source=largest, extra=extra, memory=memory, chunked=chunked
+    )

@@ -72,10 +72,10 @@ def fitted_values(eco: Ecosystem) -> int:
     return K * (d + d * d) if eco.family.name == "gaussian" else K * d
 
 
-def drawn_values(eco: Ecosystem, largest_sample: int) -> int:
-    """Numbers a replicate draws in a round: the K^2 + K + 1 sources of up to ``largest_sample`` x d values
-    (the raw and token routes) or their d + d^2 sufficient statistics."""
-    return (eco.K**2 + eco.K + 1) * eco.dim * max(largest_sample, eco.dim + 1)
+def drawn_values(eco: Ecosystem, drawn_per_source: int) -> int:
+    """Numbers a replicate holds while drawing a round: K^2 + K + 1 sources of ``drawn_per_source`` values per
+    dimension (each family's ``drawn_per_source``), and at least their d + d^2 statistics."""
+    return (eco.K**2 + eco.K + 1) * eco.dim * max(drawn_per_source, eco.dim + 1)
 
 
 def trajectory_values(eco: Ecosystem) -> int:
@@ -96,18 +96,20 @@ def replicate_chunk(
     replicates: int,
     *,
     kept_rounds: int | None = None,
-    largest_sample: int = 0,
+    drawn_per_source: int = 0,
     extra: int = 0,
     memory: int | None = None,
+    chunked: bool = True,
 ) -> int:
     """Replicates per chunk for a simulation keeping ``kept_rounds`` rounds (default all, T + 1) of each; refuses
     (SpecError naming ``replicates``, or ``rounds`` when one replicate alone cannot fit) when the results, the
     keys, one chunk's working memory and ``extra`` bytes (e.g. the exact trajectory beside it) exceed ``memory``.
-    ``largest_sample``: the most samples a source draws in a round, for routes that draw them one by one."""
+    ``drawn_per_source``: see :func:`drawn_values`; ``chunked=False``: the simulator runs every replicate in
+    one batch (the chunk is all of them)."""
     kept = rounds + 1 if kept_rounds is None else kept_rounds
     per_replicate = BYTES * kept * fitted_values(eco)
-    working = WORKING_COPIES * per_replicate + BYTES * 16 * drawn_values(eco, largest_sample)
-    chunk = int(max(1, min(replicates, CHUNK_BYTES // working)))
+    working = WORKING_COPIES * per_replicate + BYTES * 16 * drawn_values(eco, drawn_per_source)
+    chunk = int(max(1, min(replicates, CHUNK_BYTES // working))) if chunked else replicates
     needed = extra + replicates * (per_replicate + 8) + chunk * working
     budget = available_memory() if memory is None else memory
     if needed > budget:

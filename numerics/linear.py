@@ -318,10 +318,10 @@ def compiled_simulation(eco: Ecosystem, method: str = "sufficient"):
     return _simulator(eco, method)
 
 
-def largest_sample(eco: Ecosystem, method: str) -> int:
-    """The most labels a source draws in a round: raw, every sample; sufficient, d per source (0 here)."""
+def drawn_per_source(eco: Ecosystem, method: str) -> int:
+    """Numbers per dimension a source holds while drawn in a round: raw, a label per sample; sufficient, d."""
     if method != "raw" or eco.n is None:
-        return 0
+        return eco.dim
     return max([int(eco.n)] + [int(s.size) for s in (*eco.private, eco.public)])
 
 
@@ -341,7 +341,7 @@ def simulate_linear(
     if eco.n is None:
         raise SpecError("n", "Monte Carlo needs a finite synthetic sample size; n = None is the population limit")
     eco.check_rounds(rounds)
-    chunk = replicate_chunk(eco, rounds, replicates, largest_sample=largest_sample(eco, method), memory=memory)
+    chunk = replicate_chunk(eco, rounds, replicates, drawn_per_source=drawn_per_source(eco, method), memory=memory)
     seed = None
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
         seed, key = int(key), jax.random.PRNGKey(int(key))

@@ -35,7 +35,7 @@ from theory.spec import Ecosystem, SpecError
 from .divergence import Divergence, first_divergence
 from .iterate import initial_beta, require_gaussian, schedules
 from .jax_ops import JAX
-from .limits import replicate_chunk, replicate_keys, require_count, run_in_chunks
+from .limits import replicate_chunk, require_count
 from .sufficient import standard_draws, statistics_from_draws
 
 METHODS = ("sufficient", "raw")
@@ -156,10 +156,9 @@ def _block_length(rounds: int, longest: int = 16) -> int:
 
 
 @functools.lru_cache(maxsize=64)
-def _simulator(eco: Ecosystem, method: str, sizes: tuple[tuple[str, int], ...]):
-    """A jitted f(keys (R, 2), alphas, betas) -> (means, covs), each array leading with the replicate: one replicate
-    per key (``vmap``), so a replicate's draws do not depend on how many are simulated with it (chunks)."""
-    K, d, R = eco.K, eco.dim, 1  # the program of one replicate; vmap adds the replicate axis
+def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[str, int], ...]):
+    """A jitted f(key, alphas, betas) -> (means, covs) of all replicates; every array leads with the replicate."""
+    K, d, R = eco.K, eco.dim, replicates
     sampler = _raw_sampler(dict(sizes)) if method == "raw" else _sufficient_sampler(d)
     real_means = jnp.array([[float(x) for x in s.mean] for s in eco.private])
     real_roots = jnp.stack([jnp.linalg.cholesky(JAX.asarray(s.cov)) for s in eco.private])
@@ -261,27 +260,29 @@ def _simulator(eco: Ecosystem, method: str, sizes: tuple[tuple[str, int], ...]):
         )
         _, (means, covs) = jax.lax.scan(one_block, zero, inputs)
         means, covs = (x.reshape((blocks * B,) + x.shape[2:])[:rounds] for x in (means, covs))
-        return means[:, 0], covs[:, 0]
+        return jnp.swapaxes(means, 0, 1), jnp.swapaxes(covs, 0, 1)
 
-    return jax.jit(jax.vmap(run, in_axes=(0, None, None)))
+    return jax.jit(run)
 
 
-def compiled_simulation(eco: Ecosystem, rounds: int, method: str):
-    """The jitted simulator f(keys (R, 2), alphas, betas) -> (means, covs) for this spec and its schedules
-    (validating every input)."""
+def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: str):
+    """The jitted simulator f(key, alphas, betas) -> (means, covs) for this spec and its schedules (validating
+    every input)."""
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
+    replicates = require_count(replicates, "replicates", 1)
     require_gaussian(eco)
     alphas, betas = schedules(eco, rounds)
     sizes = static_sizes(eco, rounds)  # also rejects the population limit
-    run = _simulator(eco, method, tuple(sorted(sizes.items())) if method == "raw" else ())
+    run = _simulator(eco, method, replicates, tuple(sorted(sizes.items())) if method == "raw" else ())
     return run, jnp.asarray(alphas), jnp.asarray(betas)
 
 
-def largest_sample(eco: Ecosystem, method: str) -> int:
-    """The most samples a source draws in a round by ``method`` (raw: n, or a reused dataset's size)."""
+def drawn_per_source(eco: Ecosystem, method: str) -> int:
+    """Numbers per dimension a source holds while drawn in a round: raw, its largest sample (n, or a reused
+    dataset's size); sufficient, about 32 (its normals, chi-square and gamma candidates, XLA's analysis)."""
     if method != "raw" or eco.n is None:
-        return 0
+        return 32
     return max([int(eco.n)] + [int(s.size) for s in (*eco.private, eco.public) if s.size is not None])
 
 
@@ -293,30 +294,31 @@ def simulate(
     ``key`` is a jax PRNG key or an integer seed; the result carries it with the spec. ``method`` is
     ``"sufficient"`` (default: each source's mean and scatter drawn from their exact law, cost and memory
     independent of n) or ``"raw"`` (the n samples themselves; the reference). Both simulate the same process
-    exactly; for one seed they give different draws. Replicate r runs on ``jax.random.split(key, R)[r]``, in
-    chunks of bounded memory (:mod:`numerics.limits`); what cannot fit in ``memory`` bytes (default: the memory
-    available) is refused before any work.
+    exactly; for one seed they give different draws. All replicates run in one batch: the sufficient sampler's
+    gamma variates gather the rejected candidates of every replicate into one buffer, so a replicate's draws
+    depend on the others and cannot be split into chunks without changing them. What cannot fit in
+    ``memory`` bytes (default: the memory available) is refused before any work (:mod:`numerics.limits`).
     """
     replicates = require_count(replicates, "replicates", 1)
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     require_gaussian(eco)
     eco.check_rounds(rounds)
-    chunk = replicate_chunk(eco, rounds, replicates, largest_sample=largest_sample(eco, method), memory=memory)
-    run, alphas, betas = compiled_simulation(eco, rounds, method)
+    largest = drawn_per_source(eco, method)
+    replicate_chunk(eco, rounds, replicates, drawn_per_source=largest, memory=memory, chunked=False)
+    run, alphas, betas = compiled_simulation(eco, rounds, replicates, method)
     seed = None
     if isinstance(key, int | np.integer) and not isinstance(key, bool):
         seed, key = int(key), jax.random.PRNGKey(int(key))
-    means, covs = run_in_chunks(run, replicate_keys(key, replicates), chunk, alphas, betas)
+    means, covs = run(key, alphas, betas)
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
-    return MonteCarlo(eco, seed, key_data, method, means, covs)
+    return MonteCarlo(eco, seed, key_data, method, np.asarray(means), np.asarray(covs))
 
 
 def simulation_memory(eco: Ecosystem, rounds: int, replicates: int = 1000, method: str = "sufficient") -> int:
-    """Bytes of every buffer of the compiled simulation of ``replicates`` replicates in one chunk (XLA's memory
-    analysis: temporaries, output, inputs), without running it. With ``"sufficient"`` it does not depend on n.
-    :func:`numerics.limits.replicate_chunk` is the arithmetic bound used before a run."""
-    run, alphas, betas = compiled_simulation(eco, rounds, method)
-    keys = jax.ShapeDtypeStruct((replicates, 2), np.uint32)
-    analysis = run.lower(keys, alphas, betas).compile().memory_analysis()
+    """Bytes of every buffer of the compiled simulation (XLA's memory analysis: temporaries, output, inputs),
+    without running it. With ``"sufficient"`` it does not depend on n. :func:`numerics.limits.replicate_chunk`
+    is the arithmetic bound checked before a run."""
+    run, alphas, betas = compiled_simulation(eco, rounds, replicates, method)
+    analysis = run.lower(jax.random.PRNGKey(0), alphas, betas).compile().memory_analysis()
     return analysis.temp_size_in_bytes + analysis.output_size_in_bytes + analysis.argument_size_in_bytes

@@ -441,15 +441,16 @@ def _family_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
     """g(alphas (T,), betas (T,)) -> {mc quantity: per-replicate values (R, ...)} at the final round.
 
     The one place the sweeps call the families' simulators: each family's ``compiled_simulation`` (the default,
-    sufficient method) on the keys ``simulate(eco, rounds, key=seed, replicates=R)`` splits.
+    sufficient method; the Gaussian one takes one key, the others the keys ``simulate(eco, rounds, key=seed,
+    replicates=R)`` splits).
     """
     family = eco.family.name
-    keys = replicate_keys(jax.random.PRNGKey(seed), replicates)
+    key = jax.random.PRNGKey(seed)
     if family == "gaussian":
-        run, _, _ = compiled_simulation(eco, rounds, "sufficient")
+        run, _, _ = compiled_simulation(eco, rounds, replicates, "sufficient")
 
         def gaussian_samples(alphas, betas):
-            means, covs = run(keys, alphas, betas)
+            means, covs = run(key, alphas, betas)
             return {
                 "mc_mean": means[:, -1],
                 "mc_fitted_cov": covs[:, -1],
@@ -457,6 +458,7 @@ def _family_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
             }
 
         return gaussian_samples
+    keys = replicate_keys(key, replicates)
     if family == "categorical":
         simulator = categorical_numerics.compiled_simulation(eco, rounds, trajectory=False, any_schedule=True)[0]
 
