@@ -90,30 +90,35 @@ def trajectory_bytes(eco: Ecosystem, rounds: int) -> int:
     return 2 * BYTES * (rounds + 1) * trajectory_values(eco)
 
 
-def replicate_chunk(
+def simulation_bytes(
     eco: Ecosystem,
     rounds: int,
     replicates: int,
     *,
     kept_rounds: int | None = None,
     drawn_per_source: int = 0,
-    extra: int = 0,
-    memory: int | None = None,
     chunked: bool = True,
-) -> int:
-    """Replicates per chunk for a simulation keeping ``kept_rounds`` rounds (default all, T + 1) of each; refuses
-    (SpecError naming ``replicates``, or ``rounds`` when one replicate alone cannot fit) when the results, the
-    keys, one chunk's working memory and ``extra`` bytes (e.g. the exact trajectory beside it) exceed ``memory``.
+) -> tuple[int, int, int]:
+    """(replicates per chunk, bytes in all, bytes of one replicate alone) of a simulation keeping ``kept_rounds``
+    rounds (default all, T + 1) of each replicate: its results, its keys and one chunk's working memory.
     ``drawn_per_source``: see :func:`drawn_values`; ``chunked=False``: the simulator runs every replicate in
     one batch (the chunk is all of them)."""
     kept = rounds + 1 if kept_rounds is None else kept_rounds
     per_replicate = BYTES * kept * fitted_values(eco)
     working = WORKING_COPIES * per_replicate + BYTES * 16 * drawn_values(eco, drawn_per_source)
     chunk = int(max(1, min(replicates, CHUNK_BYTES // working))) if chunked else replicates
-    needed = extra + replicates * (per_replicate + 8) + chunk * working
+    return chunk, replicates * (per_replicate + 8) + chunk * working, per_replicate + working
+
+
+def replicate_chunk(eco: Ecosystem, rounds: int, replicates: int, *, extra: int = 0, memory=None, **options) -> int:
+    """Replicates per chunk (:func:`simulation_bytes`, which takes ``options``); refuses (SpecError naming
+    ``replicates``, or ``rounds`` when one replicate alone cannot fit) when the simulation and ``extra`` bytes
+    (e.g. the exact trajectory beside it) exceed ``memory`` (default: the memory available)."""
+    chunk, needed, alone = simulation_bytes(eco, rounds, replicates, **options)
+    needed += extra
     budget = available_memory() if memory is None else memory
     if needed > budget:
-        parameter = "rounds" if extra + per_replicate + working > budget else "replicates"
+        parameter = "rounds" if extra + alone > budget else "replicates"
         raise SpecError(
             parameter,
             f"{replicates} replicates x {rounds} rounds need about {readable(needed)} of memory, "
