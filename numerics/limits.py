@@ -38,7 +38,7 @@ def readable(size: float) -> str:
     """A byte count as ``1.5 GiB``."""
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if size < 1024 or unit == "PiB":
-            return f"{size:.3g} {unit}"
+            return f"{size:.4g} {unit}"
         size /= 1024
     raise AssertionError("unreachable")
 
