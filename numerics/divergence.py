@@ -9,8 +9,10 @@ line prints them in one line instead of writing NaN silently.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,3 +86,20 @@ def warn_divergence(divergence: dict) -> None:
     found = [f"{name}: {why}" for name, why in divergence.items() if why is not None]
     if found:
         print(f"interplay: warning: {'; '.join(found)}; non-finite values are null in result.json", file=sys.stderr)
+
+
+class quiet_overflow(contextlib.ContextDecorator):
+    """A job whose non-finite values are reported by :func:`warn_divergence`: numpy's floating-point warnings
+    (and the RuntimeWarnings of the figures drawn from such values) would only repeat it, as tracebacks."""
+
+    def __enter__(self):
+        self._states = [np.errstate(all="ignore"), warnings.catch_warnings()]
+        for state in self._states:
+            state.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return self
+
+    def __exit__(self, *exception):
+        for state in reversed(self._states):
+            state.__exit__(*exception)
+        return False

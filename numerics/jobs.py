@@ -22,7 +22,7 @@ from theory import (
 from theory.longrun import cross_task_kl, homogenisation, limiting_fit, stationary_spread
 from theory.spec import plain
 
-from .divergence import warn_divergence
+from .divergence import quiet_overflow, warn_divergence
 from .report import versions
 
 
@@ -177,6 +177,7 @@ def derive(config, report, progress: bool = True) -> dict:
     return result
 
 
+@quiet_overflow()
 def simulate(config, report, progress: bool = True) -> dict:
     """Exact trajectories (the moment recursion; the population map where it does not close) and the Monte
     Carlo of the sampling process, compared round by round."""
@@ -259,6 +260,7 @@ def _stability_boundary(eco, axes: list[str]):
     return condition if isinstance(condition, sympy.Rel | sympy.And) else None
 
 
+@quiet_overflow()
 def sweep(config, report, progress: bool = True) -> dict:
     """A sweep over the [sweep] axes; a phase diagram when there are two axes."""
     from .plots import phase_diagram

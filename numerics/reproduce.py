@@ -16,7 +16,7 @@ from theory import fixed_point, population_map, stability_condition, to_latex
 from theory.linear_longrun import proportional_error, proportional_spread
 from theory.spec import plain
 
-from .divergence import finite_or_null, first_divergence, warn_divergence
+from .divergence import finite_or_null, first_divergence, quiet_overflow, warn_divergence
 from .limits import require_standard_errors
 from .linear import long_run_grid
 from .linear_figures import (
@@ -84,6 +84,7 @@ def _table(rows: list[list], header: list[str]) -> str:
     return "\n".join(lines)
 
 
+@quiet_overflow()
 def reproduce(folder, *, seed: int = 0, replicates: int = 1000, rounds: int = 15, grid: int = 21, progress=True):
     """Write the report (see the module doc) into ``folder``; returns the JSON data."""
     require_standard_errors(replicates)

@@ -172,3 +172,44 @@ def test_fixed_point_sensitivity_refuses_a_unit_multiplier_and_out_of_range_valu
     )
     with pytest.raises(SpecError, match=r"alpha: .*multiplier of the map is 1"):
         fixed_point_sensitivity(finite_n, {"alpha": 1.0})
+
+
+HUGE_MEAN_CONFIG = """
+[family]
+name = "gaussian"
+
+[ecosystem]
+alpha = 0.5
+beta = 0.5
+n = 20
+
+[public]
+mean = [1e308]
+cov = [[2.0]]
+
+[[private]]
+mean = [-1.0]
+cov = [[1.0]]
+
+[[private]]
+mean = [1.0]
+cov = [[1.0]]
+
+[simulate]
+rounds = 2
+replicates = 4
+"""
+
+
+def test_a_mean_of_1e308_is_reported_as_divergence_not_written_as_infinity(tmp_path, capsys):
+    """A valid spec whose second moments overflow: the run finishes (exit 0), one warning line names what
+    diverged, and result.json holds null, never Infinity or NaN."""
+    config = tmp_path / "huge.toml"
+    config.write_text(HUGE_MEAN_CONFIG)
+    assert main(["simulate", str(config), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("interplay: warning: exact: ")
+    text = (tmp_path / "out" / "result.json").read_text()
+    result = json.loads(text, parse_constant=_refuse_constant)
+    assert "Infinity" not in text and "NaN" not in text and "null" in text
+    assert result["divergence"]["exact"] is not None
