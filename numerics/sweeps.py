@@ -5,6 +5,9 @@ at every grid point and returns a :class:`Grid`: axis names and values, one arra
 settings that made it; ``Grid.save`` / ``Grid.load`` round-trip it losslessly. The grid is evaluated in chunks
 with a progress bar; with ``checkpoint=folder`` each finished chunk is saved, and a rerun resumes from them.
 When several devices are visible each chunk is sharded across them (``jax.sharding``); the result is the same.
+A grid whose results cannot fit in memory is refused before any work (:mod:`numerics.limits`); non-finite values
+(a recursion that overflowed, a limit that does not exist) are kept, located by ``Grid.diverged`` and explained
+in one line by ``Grid.divergence``.
 
 Swept parameters: ``alpha``, ``beta`` (constant over rounds), ``n`` (training-set size, Gaussian), ``K`` (number
 of models) and ``temperature`` (categorical sampling temperature tau). alpha, beta and n are inputs of one
@@ -692,7 +695,10 @@ class _Points:
         return int(np.prod(self.shape, dtype=np.int64))
 
     def __getitem__(self, chunk: slice) -> np.ndarray:
-        indices = np.unravel_index(np.arange(*chunk.indices(len(self))), self.shape)
+        flat = np.arange(*chunk.indices(len(self)))
+        if not self.axes:  # only outer axes (K, temperature): one point with no inner values
+            return np.zeros((flat.size, 0))
+        indices = np.unravel_index(flat, self.shape)
         return np.stack([axis[i] for axis, i in zip(self.axes, indices)], axis=-1).astype(np.float64)
 
 

@@ -111,6 +111,7 @@ def test_grid_points_are_made_chunk_by_chunk_in_product_order():
     every = np.array(list(itertools.product(*(v for _, v in axes))))
     assert len(points) == 12
     np.testing.assert_array_equal(np.concatenate([points[i : i + 5] for i in range(0, 12, 5)]), every)
+    assert _Points([])[0:4096].shape == (1, 0)  # only outer axes: one point
 
 
 def small_linear():
