@@ -1,11 +1,13 @@
 """Memory before a run: what a simulation, a trajectory or a sweep will hold, refused up front when it cannot fit.
 
 Every estimate is arithmetic on the spec's shapes (no tracing, no compiling), so a request that cannot fit is
-refused in one line within milliseconds, naming the setting to lower. Monte Carlo replicates run in chunks of
-at most :data:`CHUNK_BYTES` of working memory; each replicate has its own key (``jax.random.split(key, R)[r]``,
-which does not depend on R), so the numbers do not depend on the chunk size. The results themselves (R (T+1)
-values per fitted quantity) must fit in the memory available: ``MemAvailable`` of ``/proc/meminfo``, else the
-physical memory, or a ``memory`` budget given in bytes.
+refused in one line within milliseconds, naming the setting to lower. Categorical and linear Monte Carlo
+replicates run in chunks of at most :data:`CHUNK_BYTES` of working memory; each replicate has its own key
+(``jax.random.split(key, R)[r]``, which does not depend on R), so the numbers do not depend on the chunk size.
+The Gaussian simulator runs all replicates in one batch (its gamma sampler pools the rejected candidates of
+every replicate, so a replicate's draws depend on the others); its whole batch must fit. The results themselves
+(R (T+1) values per fitted quantity) must fit in the memory available: ``MemAvailable`` of ``/proc/meminfo``,
+else the physical memory, or a ``memory`` budget given in bytes.
 """
 
 from __future__ import annotations
