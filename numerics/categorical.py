@@ -28,6 +28,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import jax
 import jax.numpy as jnp
@@ -39,9 +40,11 @@ from theory.spec import Ecosystem, SpecError
 
 from . import categorical_tokens, counts
 from .compiled_cache import compiled_cache
+from .divergence import Divergence, first_divergence
 from .iterate import initial_beta, schedules
 from .jax_ops import JAX
 from .keys import prng_key
+from .limits import replicate_chunk, replicate_keys, require_count, run_in_chunks
 from .monte_carlo import static_sizes
 from .sizes import device, spec_sizes
 
@@ -139,6 +142,11 @@ class CategoricalTrajectory:
     def rounds(self) -> int:
         return self.mean.shape[0] - 1
 
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which a quantity is not finite (:mod:`numerics.divergence`)."""
+        return first_divergence({"mean": self.mean, "cov": self.cov})
+
     def _flat(self):
         T1, K, m = self.mean.shape
         return self.mean.reshape(T1, K * m), self.cov.reshape(T1, K * m, K * m), m
@@ -220,6 +228,12 @@ class CategoricalMonteCarlo:
     @property
     def replicates(self) -> int:
         return self.probs.shape[0]
+
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which some replicate's fit is not finite (:mod:`numerics.divergence`)."""
+        kept = range(self.rounds + 1) if self.probs.shape[1] > 1 else [self.rounds]
+        return first_divergence({"probs": self.probs}, round_axis=1, rounds=kept)
 
     def holds(self, k: int, category: int) -> np.ndarray:
         """(rounds kept,): the fraction of replicates in which model k gives the category positive mass."""
@@ -338,6 +352,15 @@ def _size_bounds(eco: Ecosystem) -> dict[str, int]:
     return {"private": private, "public": public, "synthetic": n}
 
 
+def drawn_per_source(eco: Ecosystem, method: str) -> int:
+    """Numbers per category a source holds while drawn in a round: its tokens (raw: all; else only below the
+    counts route's threshold, :func:`numerics.counts.cheaper_route`), at least its counts."""
+    if eco.n is None:
+        return 1
+    largest = max(_size_bounds(eco).values())
+    return largest if method == "raw" else min(largest, counts.TOKENS_PER_CATEGORY * eco.dim)
+
+
 def compiled_simulation(
     eco: Ecosystem, rounds: int, method: str = "sufficient", trajectory: bool = True, any_schedule: bool = False
 ):
@@ -359,7 +382,13 @@ def compiled_simulation(
 
 
 def simulate(
-    eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: str = "sufficient", trajectory: bool = True
+    eco: Ecosystem,
+    rounds: int,
+    key,
+    replicates: int = 1000,
+    method: str = "sufficient",
+    trajectory: bool = True,
+    memory: int | None = None,
 ) -> CategoricalMonteCarlo:
     """Simulate ``replicates`` independent runs for ``rounds`` update rounds (``key``: PRNG key or int seed).
 
@@ -368,12 +397,22 @@ def simulate(
     else tokens located by inverse CDF while samples have at most 4 m tokens, counts from a tree of binomials
     beyond, so the cost stops growing with n. ``"raw"`` locates every token in the fits' cumulative probabilities
     (the reference); ``"multinomial"`` always draws the counts directly. All three have the same law.
-    ``trajectory=False`` keeps only the final round's fits (memory R K m instead of R (T+1) K m).
+    ``trajectory=False`` keeps only the final round's fits (memory R K m instead of R (T+1) K m). Replicates run
+    in chunks of bounded memory; what cannot fit in ``memory`` bytes (default: available) is refused up front
+    (:mod:`numerics.limits`).
     """
-    if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
-        raise SpecError("replicates", f"must be an integer >= 1, got {replicates!r}")
+    replicates = require_count(replicates, "replicates", 1)
+    if method not in METHODS:
+        raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
+    require_categorical(eco)
+    eco.check_rounds(rounds)
+    if eco.n is None:
+        raise SpecError("n", "Monte Carlo needs finite sample sizes; n = None is the population limit")
+    kept = rounds + 1 if trajectory else 1
+    largest = drawn_per_source(eco, method)
+    chunk = replicate_chunk(eco, rounds, replicates, kept_rounds=kept, drawn_per_source=largest, memory=memory)
     run, alphas, betas, sizes = compiled_simulation(eco, rounds, method, trajectory)
     seed, key = prng_key(key)
-    probs = run(jax.random.split(key, replicates), alphas, betas, sizes)
+    probs = run_in_chunks(run, replicate_keys(key, replicates), chunk, alphas, betas, sizes)
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
-    return CategoricalMonteCarlo(eco, seed, key_data, method, rounds, np.asarray(probs))
+    return CategoricalMonteCarlo(eco, seed, key_data, method, rounds, probs)

@@ -75,6 +75,9 @@ def demo(args, config, report) -> None:
     import numerics
     from numerics.plots import theory_vs_monte_carlo
 
+    from .limits import require_standard_errors
+
+    require_standard_errors(args.replicates)  # the figure's bands are standard errors
     eco = two_model_gaussian(alpha=args.alpha, beta=args.beta, n=args.n, estimator=args.estimator, regime=args.regime)
     print("[1/3] deriving the fixed point and stability condition (sympy) ...", flush=True)
     text, latex = _derivation_text()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from functools import cached_property
 
 import jax
 import jax.numpy as jnp
@@ -23,6 +24,7 @@ from theory.rounds import round_plan
 from theory.spec import Ecosystem, SpecError
 
 from .compiled_cache import compiled_cache
+from .divergence import Divergence, first_divergence
 from .jax_ops import JAX
 from .sizes import device, spec_sizes
 
@@ -32,6 +34,8 @@ def schedules(eco: Ecosystem, rounds: int) -> tuple[np.ndarray, np.ndarray]:
     if not eco.is_numeric:
         raise SpecError("ecosystem", f"numerics needs numbers, the spec has symbols {sorted(map(str, eco.symbols))}")
     eco.check_rounds(rounds)
+    if eco.is_constant:  # no per-round conversion: a long run starts at once
+        return np.full(rounds, float(eco.alpha_at(1))), np.full(rounds, float(eco.beta_at(1)))
     alphas = np.array([float(eco.alpha_at(t)) for t in range(1, rounds + 1)])
     betas = np.array([float(eco.beta_at(t)) for t in range(1, rounds + 1)])
     return alphas, betas
@@ -155,6 +159,11 @@ class ExactTrajectory:
     @property
     def rounds(self) -> int:
         return self.mean.shape[0] - 1
+
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which a quantity is not finite (:mod:`numerics.divergence`)."""
+        return first_divergence({"mean": self.mean, "fitted_cov": self.fitted_cov, "mean_cov": self.mean_cov})
 
     def squared_distance(self, k: int, l: int) -> np.ndarray:
         """E||m_k - m_l||^2 per round: ||E m_k - E m_l||^2 + tr(Cov m_k + Cov m_l - 2 Cov(m_k, m_l))."""

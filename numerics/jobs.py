@@ -25,6 +25,7 @@ from theory.longrun import cross_task_kl, homogenisation, limiting_fit, stationa
 from theory.spec import plain
 
 from .config import ConfigError, keys_as_written
+from .divergence import quiet_overflow, warn_divergence
 from .report import versions
 
 
@@ -275,16 +276,20 @@ def derive(config, report, progress: bool = True) -> dict:
 
 
 @_job
+@quiet_overflow()
 def simulate(config, report, progress: bool = True) -> dict:
     """Exact trajectories (the moment recursion; the population map where it does not close) and the Monte
     Carlo of the sampling process, compared round by round."""
-    from .families import iterate_moments, iterate_population
+    from .families import iterate_moments, iterate_population, require_simulation_fits
     from .families import simulate as monte_carlo
+    from .limits import require_standard_errors, trajectory_bytes
     from .plots import categorical_theory_vs_monte_carlo, linear_theory_vs_monte_carlo, theory_vs_monte_carlo
 
     config.require_numbers("simulate")
     eco, settings = config.ecosystem, config.jobs["simulate"]
     rounds, replicates, seed = settings["rounds"], settings["replicates"], settings["seed"]
+    require_standard_errors(replicates)
+    require_simulation_fits(eco, rounds, replicates, extra=trajectory_bytes(eco, rounds))
     _say(progress, f"[1/2] exact trajectories, {rounds} rounds ...")
     if eco.family.name == "linear-gaussian":
         exact = iterate_moments(eco, rounds)
@@ -315,12 +320,18 @@ def simulate(config, report, progress: bool = True) -> dict:
     se = draws.std(0, ddof=1) / np.sqrt(replicates)
     result = _header(config, "simulate") | {"settings": settings, "seed": seed, "key": list(mc.key)}
     result["exact_kind"] = getattr(exact, "kind", "moments")
+    z = np.abs(mean - exact.mean) / np.where(se > 0, se, np.inf)
     result["final_round"] = {
-        "exact_mean": plain(sympy.Matrix(exact.mean[-1])),
-        "monte_carlo_mean": plain(sympy.Matrix(mean[-1])),
-        "monte_carlo_standard_error": plain(sympy.Matrix(se[-1])),
-        "max_abs_z_over_rounds": float(np.max(np.abs(mean - exact.mean) / np.where(se > 0, se, np.inf))),
+        "exact_mean": exact.mean[-1].tolist(),
+        "monte_carlo_mean": mean[-1].tolist(),
+        "monte_carlo_standard_error": se[-1].tolist(),
+        "max_abs_z_over_rounds": float(np.max(z[np.isfinite(z)])) if np.isfinite(z).any() else None,
     }
+    result["divergence"] = {
+        "exact": None if exact.divergence is None else str(exact.divergence),
+        "monte_carlo": None if mc.divergence is None else str(mc.divergence),
+    }
+    warn_divergence(result["divergence"])
     with report:
         np.savez(report.path("trajectories.npz"), **arrays)
         report.save_figure("trajectories.png", figure)
@@ -350,6 +361,7 @@ def _stability_boundary(eco, axes: list[str]):
 
 
 @_job
+@quiet_overflow()
 def sweep(config, report, progress: bool = True, checkpoint=None) -> dict:
     """A sweep over the [sweep] axes; a phase diagram when there are two axes. With a ``checkpoint`` folder
     each finished chunk is saved there and a rerun resumes (:func:`numerics.sweeps.sweep`)."""
@@ -377,7 +389,9 @@ def sweep(config, report, progress: bool = True, checkpoint=None) -> dict:
         "settings": {k: v for k, v in settings.items() if k != "axes"},
         "axes": {name: values.tolist() for name, values in grid.axes},
         "values": {q: v.tolist() for q, v in grid.values.items()},
+        "divergence": grid.divergence,
     }
+    warn_divergence({"sweep": grid.divergence})
     with report:
         grid.save(report.path("grid.npz"))
         if len(grid.axes) == 2:

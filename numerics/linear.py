@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import jax
 import jax.numpy as jnp
@@ -26,9 +27,11 @@ from theory.rounds import round_plan
 from theory.spec import Ecosystem, SpecError
 
 from .compiled_cache import compiled_cache
+from .divergence import Divergence, first_divergence
 from .iterate import initial_beta, schedules
 from .jax_ops import JaxOps
 from .keys import prng_key
+from .limits import replicate_chunk, replicate_keys, require_count, run_in_chunks
 
 PINV_RTOL = 1e-10  # singular values below this fraction of the largest count as zero (rank-deficient designs)
 
@@ -70,6 +73,11 @@ class LinearTrajectory:
     @property
     def rounds(self) -> int:
         return self.mean.shape[0] - 1
+
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which a quantity is not finite (:mod:`numerics.divergence`)."""
+        return first_divergence({"M": self.M, "C": self.C, "mean": self.mean, "cov": self.cov})
 
     @property
     def theta(self) -> np.ndarray:
@@ -204,6 +212,15 @@ class LinearMonteCarlo:
     def replicates(self) -> int:
         return self.thetas.shape[0]
 
+    @property
+    def rounds(self) -> int:
+        return self.thetas.shape[1] - 1
+
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which some replicate's fit is not finite (:mod:`numerics.divergence`)."""
+        return first_divergence({"thetas": self.thetas}, round_axis=1)
+
     def task_error(self, gram=None) -> np.ndarray:
         """(R, T+1, K): (theta_k - theta*)^T S (theta_k - theta*) per replicate."""
         theta = np.asarray(self.ecosystem.family.theta.evalf(), dtype=float).ravel()
@@ -302,26 +319,36 @@ def compiled_simulation(eco: Ecosystem, method: str = "sufficient"):
     return _simulator(eco, method)
 
 
+def drawn_per_source(eco: Ecosystem, method: str) -> int:
+    """Numbers per dimension a source holds while drawn in a round: raw, a label per sample; sufficient, d."""
+    if method != "raw" or eco.n is None:
+        return eco.dim
+    return max([int(eco.n)] + [int(s.size) for s in (*eco.private, eco.public)])
+
+
 def simulate_linear(
-    eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: str = "sufficient"
+    eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: str = "sufficient", memory: int | None = None
 ) -> LinearMonteCarlo:
     """Simulate ``replicates`` independent runs of the process (designs fixed, labels random).
 
     ``key`` is a jax PRNG key or an integer seed; the result carries it with the spec. ``method``:
     ``"sufficient"`` (default) draws d labels per source on root rows of its design, so the cost does not grow
     with the sample sizes; ``"raw"`` draws a label for every sample (the reference). Same law (:func:`design_rows`).
+    Replicates run in chunks of bounded memory; what cannot fit in ``memory`` bytes (default: available) is
+    refused up front (:mod:`numerics.limits`).
     """
     require_linear(eco)
-    if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
-        raise SpecError("replicates", f"must be an integer >= 1, got {replicates!r}")
+    replicates = require_count(replicates, "replicates", 1)
     if eco.n is None:
         raise SpecError("n", "Monte Carlo needs a finite synthetic sample size; n = None is the population limit")
+    eco.check_rounds(rounds)
+    chunk = replicate_chunk(eco, rounds, replicates, drawn_per_source=drawn_per_source(eco, method), memory=memory)
     seed, key = prng_key(key)
     alphas, betas = schedules(eco, rounds)
     run = compiled_simulation(eco, method)
-    thetas = run(jax.random.split(key, replicates), jnp.asarray(alphas), jnp.asarray(betas))
+    thetas = run_in_chunks(run, replicate_keys(key, replicates), chunk, jnp.asarray(alphas), jnp.asarray(betas))
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
-    return LinearMonteCarlo(eco, seed, key_data, method, np.asarray(thetas))
+    return LinearMonteCarlo(eco, seed, key_data, method, thetas)
 
 
 # -- the limit -------------------------------------------------------------------------------------------------

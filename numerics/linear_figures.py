@@ -17,6 +17,7 @@ import numpy as np
 
 from theory.linear import Design, linear_ecosystem
 
+from .limits import require_standard_errors
 from .linear import iterate_linear, relative_efficiency_grid, simulate_linear
 
 
@@ -83,7 +84,9 @@ def task_grams():
 def two_task_experiment(alphas=(0.0, 0.5, 1.0), betas=(0.0, 0.5, 1.0), rounds=15, replicates=0, key=0, **sizes):
     """Exact task errors ``error[a, b, t, k, j]`` = E[(theta_k - theta*)^T S_j (theta_k - theta*)] (model k on
     task j) and ``spread[a, b, t]`` = E||theta_1 - theta_2||^2; with ``replicates`` > 0 also the Monte Carlo
-    means ``mc_error`` and their standard errors ``mc_se`` (same shapes)."""
+    means ``mc_error`` and their standard errors ``mc_se`` (same shapes), which need ``replicates`` >= 2."""
+    if replicates:
+        require_standard_errors(replicates)
     tasks = task_grams()
     shape = (len(alphas), len(betas), rounds + 1)
     error, spread = np.zeros(shape + (2, 2)), np.zeros(shape)

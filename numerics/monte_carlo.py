@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import jax
@@ -40,9 +41,11 @@ from theory.rounds import round_plan
 from theory.spec import Ecosystem, SpecError
 
 from .compiled_cache import compiled_cache
+from .divergence import Divergence, first_divergence
 from .iterate import initial_beta, require_gaussian, schedules
 from .jax_ops import JAX
 from .keys import prng_key
+from .limits import replicate_chunk, require_count
 from .sizes import Sizes, device, largest, spec_sizes
 from .sufficient import standard_draws, statistics_from_draws
 
@@ -70,6 +73,11 @@ class MonteCarlo:
     @property
     def rounds(self) -> int:
         return self.means.shape[1] - 1
+
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which some replicate's fit is not finite (:mod:`numerics.divergence`)."""
+        return first_divergence({"means": self.means, "covs": self.covs}, round_axis=1)
 
 
 def static_sizes(eco: Ecosystem, rounds: int, sizes: Sizes | None = None) -> dict[str, int]:
@@ -285,26 +293,45 @@ def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: st
     means share one compiled program."""
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
-    if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or replicates < 1:
-        raise SpecError("replicates", f"must be an integer >= 1, got {replicates!r}")
+    replicates = require_count(replicates, "replicates", 1)
     require_gaussian(eco)
     alphas, betas = schedules(eco, rounds)
     sizes = spec_sizes(eco, rounds)
     bounds = static_sizes(eco, rounds, sizes)  # also rejects the population limit
     run = _simulator(
-        gaussian.centred(eco), method, int(replicates), tuple(sorted(bounds.items())) if method == "raw" else ()
+        gaussian.centred(eco), method, replicates, tuple(sorted(bounds.items())) if method == "raw" else ()
     )
     return run, jnp.asarray(alphas), jnp.asarray(betas), device(sizes)
 
 
-def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: str = "sufficient") -> MonteCarlo:
+def drawn_per_source(eco: Ecosystem, method: str) -> int:
+    """Numbers per dimension a source holds while drawn in a round: raw, its largest sample (n, or a reused
+    dataset's size); sufficient, about 32 (its normals, chi-square and gamma candidates, XLA's analysis)."""
+    if method != "raw" or eco.n is None:
+        return 32
+    return max([int(eco.n)] + [int(s.size) for s in (*eco.private, eco.public) if s.size is not None])
+
+
+def simulate(
+    eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: str = "sufficient", memory: int | None = None
+) -> MonteCarlo:
     """Simulate ``replicates`` independent runs of the process for ``rounds`` update rounds.
 
     ``key`` is a jax PRNG key or an integer seed; the result carries it with the spec. ``method`` is
     ``"sufficient"`` (default: each source's mean and scatter drawn from their exact law, cost and memory
     independent of n) or ``"raw"`` (the n samples themselves; the reference). Both simulate the same process
-    exactly; for one seed they give different draws.
+    exactly; for one seed they give different draws. All replicates run in one batch: the sufficient sampler's
+    gamma variates gather the rejected candidates of every replicate into one buffer, so a replicate's draws
+    depend on the others and cannot be split into chunks without changing them. What cannot fit in
+    ``memory`` bytes (default: the memory available) is refused before any work (:mod:`numerics.limits`).
     """
+    replicates = require_count(replicates, "replicates", 1)
+    if method not in METHODS:
+        raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
+    require_gaussian(eco)
+    eco.check_rounds(rounds)
+    drawn = drawn_per_source(eco, method)
+    replicate_chunk(eco, rounds, replicates, drawn_per_source=drawn, memory=memory, chunked=False)
     run, alphas, betas, sizes = compiled_simulation(eco, rounds, replicates, method)
     seed, key = prng_key(key)
     means, covs = run(key, alphas, betas, sizes)
@@ -315,7 +342,8 @@ def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: s
 
 def simulation_memory(eco: Ecosystem, rounds: int, replicates: int = 1000, method: str = "sufficient") -> int:
     """Bytes of every buffer of the compiled simulation (XLA's memory analysis: temporaries, output, inputs),
-    without running it. With ``"sufficient"`` it does not depend on n."""
+    without running it. With ``"sufficient"`` it does not depend on n. :func:`numerics.limits.replicate_chunk`
+    is the arithmetic bound checked before a run."""
     run, alphas, betas, sizes = compiled_simulation(eco, rounds, replicates, method)
     analysis = run.lower(jax.random.PRNGKey(0), alphas, betas, sizes).compile().memory_analysis()
     return analysis.temp_size_in_bytes + analysis.output_size_in_bytes + analysis.argument_size_in_bytes

@@ -43,6 +43,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from .divergence import finite_or_null
 from .files import fresh_path, partial_prefix, write_atomically
 
 MARKER = ".interplay-report"
@@ -341,7 +342,9 @@ class Report:
         self.path(name).write_text(text)
 
     def write_json(self, name: str, data) -> None:
-        self.path(name).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        """Strict JSON that any parser reads: every non-finite float (a diverged quantity) becomes null."""
+        text = json.dumps(finite_or_null(data), indent=2, sort_keys=True, allow_nan=False)
+        self.path(name).write_text(text + "\n")
 
     def save_figure(self, name: str, figure) -> None:
         """Save and close the figure (a long job would otherwise keep every figure open)."""

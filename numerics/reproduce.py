@@ -16,6 +16,8 @@ from theory import fixed_point, population_map, stability_condition, to_latex
 from theory.linear_longrun import proportional_error, proportional_spread
 from theory.spec import plain
 
+from .divergence import finite_or_null, first_divergence, quiet_overflow, warn_divergence
+from .limits import require_standard_errors
 from .linear import long_run_grid
 from .linear_figures import (
     low_rank_ecosystem,
@@ -88,11 +90,13 @@ def reproduce(
     """Write the report (see the module doc) into ``folder`` (a path, or a :class:`~numerics.report.Report`),
     held from the start so that a folder it may not replace is refused before any work (``force``: may replace
     an earlier report); returns the JSON data."""
+    require_standard_errors(replicates)
     report = folder if isinstance(folder, Report) else Report(folder, force=force)
     with report.reserved():
         return _reproduce(report, seed, replicates, rounds, grid, progress)
 
 
+@quiet_overflow()
 def _reproduce(report, seed: int, replicates: int, rounds: int, grid: int, progress: bool) -> dict:
     _say(progress, "[1/5] closed forms (sympy): fixed point, stability, unbiasedness, proportional case ...")
     forms = closed_forms()
@@ -138,7 +142,10 @@ def _reproduce(report, seed: int, replicates: int, rounds: int, grid: int, progr
         "optimum_table": optimum.tolist(),
         "findings": findings,
     }
-    result = _json_safe(result)
+    diverged = first_divergence({q: np.moveaxis(experiment[q], 2, 0) for q in ("error", "spread")})
+    result["divergence"] = None if diverged is None else f"two-task experiment: {diverged}"
+    warn_divergence({"reproduce": result["divergence"]})
+    result = finite_or_null(result)
 
     latex = [
         r"\text{fixed point of the population map: } \theta_k^* = \theta^* = \mathbf{1} \text{ for every } k",
@@ -168,17 +175,6 @@ def _reproduce(report, seed: int, replicates: int, rounds: int, grid: int, progr
         report.write_text("index.md", _page(result, latex, experiment, optimum))
         report.write_json("result.json", result)
     return result
-
-
-def _json_safe(value):
-    """NaN and infinities as null, so the JSON is standard."""
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
 
 
 def _page(result: dict, latex: list[str], experiment: dict, optimum: np.ndarray) -> str:

@@ -14,6 +14,7 @@ derivatives are those of that relaxation.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,6 +25,9 @@ import sympy
 
 from theory import SpecError, SymbolicMap, t_symbol
 from theory.maps import initial_state
+from theory.spec import Ecosystem
+
+UNIT_MULTIPLIER = 1e-9  # |1 - lambda| below this: I - dF/dx is singular at x*
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,29 @@ def _values(parameters, values: dict) -> jnp.ndarray:
     return jnp.asarray([float(by_name[str(p)]) for p in parameters], dtype=jnp.float64)
 
 
+def _substitute(value, substitution: dict):
+    """``value`` (a spec, a source, a matrix, a tuple of them) with its symbols replaced; dataclasses are rebuilt,
+    so the spec's own checks run again on the values."""
+    if hasattr(value, "xreplace"):
+        return value.xreplace(substitution)
+    if isinstance(value, tuple):
+        return tuple(_substitute(v, substitution) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = [f.name for f in dataclasses.fields(value) if f.init]
+        changed = {name: _substitute(getattr(value, name), substitution) for name in fields}
+        if all(changed[name] is getattr(value, name) for name in fields):
+            return value
+        return dataclasses.replace(value, **changed)
+    return value
+
+
+def spec_at(fmap: SymbolicMap, parameters, theta) -> Ecosystem:
+    """The map's spec with the parameters at their values, checked as the spec checks its inputs (a fraction
+    outside [0, 1], a covariance that is not positive semi-definite, ... raise SpecError naming the field)."""
+    substitution = {p: sympy.Float(float(v), 17) for p, v in zip(parameters, np.asarray(theta))}
+    return _substitute(fmap.ecosystem, substitution)
+
+
 def trajectory_sensitivity(fmap: SymbolicMap, values: dict, rounds: int) -> Sensitivity:
     """x_t and d x_t / d theta for t = 0..rounds, by forward-mode autodiff through the scan."""
     step, initial, parameters = compile_parametric(fmap)
@@ -129,12 +156,20 @@ def fixed_point_sensitivity(fmap: SymbolicMap, values: dict, *, tolerance: float
         raise SpecError("fmap", "the map depends on the round t (accumulate regime): it has no fixed point")
     step, initial, parameters = compile_parametric(fmap)
     theta = _values(parameters, values)
+    eco = spec_at(fmap, parameters, theta)
 
     def point(theta):
         return solve_fixed_point(step, initial(theta), theta, tolerance=tolerance)
 
-    x, derivative = jax.jit(lambda th: (point(th), jax.jacfwd(point)(th)))(theta)
+    x = jax.jit(point)(theta)
+    multipliers = np.linalg.eigvals(np.asarray(jax.jacfwd(lambda x: step(x, theta, 1.0))(x)))
+    if np.all(np.isfinite(multipliers)) and np.min(np.abs(1 - multipliers), initial=np.inf) < UNIT_MULTIPLIER:
+        name = "alpha" if eco.is_constant and eco.alpha.is_number and float(eco.alpha) == 1 else "values"
+        raise SpecError(
+            name, f"at {values}: a multiplier of the map is 1, so I - dF/dx is singular: no unique fixed point"
+        )
     change = np.max(np.abs(np.asarray(step(x, theta, 1.0)) - np.asarray(x)))
     if not np.isfinite(change) or change > 1e3 * tolerance * max(1.0, np.abs(np.asarray(x)).max()):
         raise SpecError("values", f"the iteration did not converge to a fixed point (last change {change:.3g})")
+    derivative = jax.jit(jax.jacfwd(point))(theta)
     return Sensitivity(fmap, parameters, np.asarray(theta), np.asarray(x), np.asarray(derivative))

@@ -6,6 +6,9 @@ settings that made it; ``Grid.save`` / ``Grid.load`` round-trip it losslessly. T
 with a progress bar; with ``checkpoint=folder`` each finished chunk is saved, and a rerun resumes from them (the
 folder must be new, empty or a checkpoint of the same sweep; nothing in it is ever deleted).
 When several devices are visible each chunk is sharded across them (``jax.sharding``); the result is the same.
+A grid whose results cannot fit in memory is refused before any work (:mod:`numerics.limits`); non-finite values
+(a recursion that overflowed, a limit that does not exist) are kept, located by ``Grid.diverged`` and explained
+in one line by ``Grid.divergence``.
 
 Swept parameters: ``alpha``, ``beta`` (constant over rounds), ``n`` (training-set size, Gaussian), ``K`` (number
 of models) and ``temperature`` (categorical sampling temperature tau). alpha, beta and n are inputs of one
@@ -103,10 +106,20 @@ from theory.spec import Ecosystem, SpecError
 from . import categorical as categorical_numerics
 from . import linear as linear_numerics
 from .compiled_cache import compiled_cache
+from .divergence import diverged_points
 from .files import PARTIAL, write_atomically
 from .iterate import recursion
 from .jax_ops import JAX
 from .keys import prng_key
+from .limits import (
+    BYTES,
+    WORKING_COPIES,
+    drawn_values,
+    fitted_values,
+    replicate_keys,
+    require_fits,
+    require_standard_errors,
+)
 from .linear import long_run_grid
 from .monte_carlo import compiled_simulation
 from .sizes import Sizes, per_round, run_sizes, stack_runs
@@ -212,6 +225,44 @@ class Grid:
 
     def __getitem__(self, quantity: str) -> np.ndarray:
         return self.values[quantity]
+
+    @property
+    def diverged(self) -> np.ndarray:
+        """A boolean array of the grid's shape: True where some quantity is not finite (see :attr:`divergence`)."""
+        return diverged_points(self.values, self.shape)
+
+    @property
+    def divergence(self) -> str | None:
+        """Where and why the grid holds non-finite values, in one line; None when every value is finite."""
+        mask = self.diverged
+        if not mask.any():
+            return None
+        first = np.argwhere(mask)[0]
+        point = ", ".join(f"{name} = {values[i]:g}" for (name, values), i in zip(self.axes, first))
+        reasons = {}
+        for q, value in self.values.items():
+            if not np.all(np.isfinite(value)):
+                reasons.setdefault(self._reason(q, mask), []).append(q)
+        why = "; ".join(f"{', '.join(qs)}: {reason}" for reason, qs in reasons.items())
+        return f"not finite at {int(mask.sum())} of {mask.size} grid points (first at {point}); {why}"
+
+    def _reason(self, quantity: str, mask: np.ndarray) -> str:
+        if self.settings.get("limit") and quantity in ("spread", "error"):
+            return "no limit where rho(Q) >= 1 (a multiplier is >= 1: no fixed point)"
+        overflow = f"float64 overflow within {self.settings.get('rounds')} rounds"
+        names = [name for name, _ in self.axes]
+        if "alpha" in names:
+            alphas = np.broadcast_to(self._mesh("alpha"), mask.shape)[mask]
+            if np.all(alphas == 1):
+                return f"no fixed point: a multiplier is 1 at alpha = 1 (no real data), {overflow}"
+        return overflow
+
+    def _mesh(self, name: str) -> np.ndarray:
+        """The values of axis ``name`` broadcast against the grid."""
+        position = [n for n, _ in self.axes].index(name)
+        shape = [1] * len(self.axes)
+        shape[position] = -1
+        return self.axis(name).reshape(shape)
 
     def save(self, path) -> None:
         """Write an ``.npz`` holding every array and the metadata as JSON; the file appears atomically."""
@@ -418,7 +469,7 @@ def _family_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
             }
 
         return gaussian_samples
-    keys = jax.random.split(key, replicates)
+    keys = replicate_keys(key, replicates)
     if family == "categorical":
         simulator = categorical_numerics.compiled_simulation(eco, rounds, trajectory=False, any_schedule=True)[0]
 
@@ -543,8 +594,7 @@ def _check_monte_carlo(eco: Ecosystem, names, simulated, population: bool, repli
         raise SpecError("quantities", f"{list(simulated)} need a finite n (Monte Carlo), not the population limit")
     if "n" in names:
         raise SpecError("axes.n", "Monte Carlo quantities cannot sweep n")
-    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 2:
-        raise SpecError("replicates", f"must be an integer >= 2, got {replicates!r}")
+    require_standard_errors(replicates)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise SpecError("seed", f"must be an integer, got {seed!r}")
     prng_key(seed, "seed")  # within the seeds jax takes
@@ -581,8 +631,13 @@ def sweep(
     progress: bool = True,
     replicates: int = 1000,
     seed: int = 0,
+    memory: int | None = None,
 ) -> Grid:
-    """Evaluate ``quantities`` after ``rounds`` rounds at every point of the grid ``axes`` (see module doc)."""
+    """Evaluate ``quantities`` after ``rounds`` rounds at every point of the grid ``axes`` (see module doc).
+
+    A grid whose results (or one point's Monte Carlo replicates) cannot fit in ``memory`` bytes (default: the
+    memory available) is refused before any work (:mod:`numerics.limits`); the grid's points are generated
+    chunk by chunk. Non-finite values are kept and explained by :attr:`Grid.divergence`."""
     family = eco.family.name
     eco.check_rounds(rounds)
     if rounds < 1:
@@ -618,8 +673,8 @@ def sweep(
 
     inner = tuple(name for name, _ in inner_axes)
     inner_shape = tuple(len(v) for _, v in inner_axes)
-    points = np.array(list(itertools.product(*(v for _, v in inner_axes))), dtype=np.float64)
-    points = points.reshape(int(np.prod(inner_shape)), len(inner))
+    _check_grid_memory(eco, checked, quantities, simulated, rounds, replicates if simulated else 0, memory)
+    points = _Points(inner_axes)
     compiled_quantities = simulated if family == "linear-gaussian" else quantities  # linear limits: below
     slices = []
     for index, combination in enumerate(itertools.product(*(v for _, v in outer_axes))):
@@ -647,7 +702,51 @@ def sweep(
     return Grid(tuple(checked), _assemble(per_slice, outer_axes, inner_axes, names), eco.describe(), settings)
 
 
-def _run_chunks(slices: list[_Slice], names, points: np.ndarray, store, tagged: bool, progress: bool) -> dict:
+class _Points:
+    """The inner grid's points in row-major order, made a chunk at a time: points[a:b] -> (b - a, axes)."""
+
+    def __init__(self, inner_axes):
+        self.axes = [values for _, values in inner_axes]
+        self.shape = tuple(len(v) for v in self.axes)
+
+    def __len__(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __getitem__(self, chunk: slice) -> np.ndarray:
+        flat = np.arange(*chunk.indices(len(self)))
+        if not self.axes:  # only outer axes (K, temperature): one point with no inner values
+            return np.zeros((flat.size, 0))
+        indices = np.unravel_index(flat, self.shape)
+        return np.stack([axis[i] for axis, i in zip(self.axes, indices)], axis=-1).astype(np.float64)
+
+
+def _values_per_point(eco: Ecosystem, quantity: str, K: int) -> int:
+    """An upper bound on the numbers one grid point holds for ``quantity`` with K models (a standard error
+    doubles a Monte Carlo quantity)."""
+    d = eco.dim
+    largest = max((K * d) ** 2, K * d * d, K * (K + 1))
+    return largest * (2 if quantity.startswith("mc_") else 1)
+
+
+def _check_grid_memory(eco: Ecosystem, checked, quantities, simulated, rounds, replicates, memory) -> None:
+    """Refuse a grid whose results, held about three times while assembled, cannot fit (naming the axes), and
+    Monte Carlo replicates one grid point cannot hold (naming replicates or rounds)."""
+    axes = dict(checked)
+    K = int(axes["K"].max()) if "K" in axes else eco.K
+    points = int(np.prod([len(v) for v in axes.values()], dtype=np.float64))
+    per_point = sum(_values_per_point(eco, q, K) for q in quantities)
+    shape = " x ".join(str(len(v)) for v in axes.values())
+    require_fits(3.0 * BYTES * points * per_point, "axes", f"a {shape} grid of {list(quantities)}", memory)
+    if simulated:  # a grid point runs all its replicates at once
+        kept = 1 if eco.family.name == "categorical" else rounds + 1
+        largest = int(eco.n) if eco.family.name == "categorical" else 0
+        eco_k = _with_models(eco, K) if "K" in axes else eco
+        per_replicate = WORKING_COPIES * BYTES * kept * fitted_values(eco_k) + 16 * BYTES * drawn_values(eco_k, largest)
+        what = f"{replicates} replicates x {rounds} rounds at one grid point"
+        require_fits(replicates * per_replicate, "replicates", what, memory)
+
+
+def _run_chunks(slices: list[_Slice], names, points, store, tagged: bool, progress: bool) -> dict:
     """Every slice's chunks under one progress bar, loaded from the checkpoint where saved; returns, per slice,
     {quantity: values over the points}. A chunk's sample sizes are computed on the host as it is evaluated.
     Chunk files are named by slice (when ``tagged``) and index."""

@@ -1,0 +1,164 @@
+"""Limits: standard errors need two replicates; what cannot fit in memory is refused up front in one line,
+before anything is compiled; replicates run in chunks without changing a number; grids are bounded."""
+
+import itertools
+
+import jax
+import numpy as np
+import pytest
+
+import numerics
+import numerics.limits as limits
+from numerics.cli import main
+from numerics.monte_carlo import simulation_memory
+from numerics.reproduce import reproduce
+from numerics.sweeps import _Points
+from theory import Ecosystem, SpecError
+from theory.categorical import categorical_ecosystem
+from theory.examples import two_model_gaussian
+from theory.linear import linear_ecosystem
+
+CONFIG = """
+[family]
+name = "gaussian"
+
+[ecosystem]
+alpha = 0.5
+beta = 0.5
+n = 50
+
+[public]
+mean = [0.0]
+cov = [[2.0]]
+
+[[private]]
+mean = [-1.0]
+cov = [[1.0]]
+
+[[private]]
+mean = [1.0]
+cov = [[1.0]]
+
+[simulate]
+rounds = {rounds}
+replicates = {replicates}
+"""
+
+
+@pytest.fixture
+def no_compiling(monkeypatch):
+    """Any jax.jit during the test fails it: a refusal must come before any work."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("compiled before refusing")
+
+    monkeypatch.setattr(jax, "jit", refuse)
+
+
+def run_simulate(tmp_path, capsys, rounds, replicates):
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG.format(rounds=rounds, replicates=replicates))
+    status = main(["simulate", str(config), "--out", str(tmp_path / "out"), "--quiet"])
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    return status, lines
+
+
+@pytest.mark.parametrize(
+    "rounds, replicates, named", [(30, 10**9, "replicates"), (10**7, 2000, "10000000 rounds"), (30, 1, "replicates")]
+)
+def test_simulate_refuses_in_one_line_before_compiling(tmp_path, capsys, no_compiling, rounds, replicates, named):
+    status, lines = run_simulate(tmp_path, capsys, rounds, replicates)
+    assert status == 2 and len(lines) == 1
+    assert lines[0].startswith("interplay: error: simulate.replicates: ") and named in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_replicates_must_be_two_wherever_a_standard_error_is_reported(tmp_path, capsys, no_compiling):
+    with pytest.raises(SpecError, match="replicates: must be an integer >= 2"):
+        reproduce(tmp_path / "report", replicates=1, progress=False)
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--replicates", "1"]) == 2
+    assert capsys.readouterr().err.startswith("interplay: error: replicates: must be an integer >= 2")
+    with pytest.raises(SpecError, match="replicates: must be an integer >= 2"):
+        numerics.sweep(two_model_gaussian(), {"alpha": [0.5]}, ["mc_spread"], rounds=2, replicates=1, progress=False)
+
+
+def test_library_simulations_refuse_what_cannot_fit_the_budget(no_compiling):
+    gaussian = two_model_gaussian(n=20)
+    with pytest.raises(SpecError, match=r"^replicates: 100 replicates x 5 rounds need about .* 195.3 KiB available"):
+        numerics.simulate(gaussian, 5, 0, replicates=100, memory=200_000)
+    with pytest.raises(SpecError, match=r"^rounds: 2 replicates x 10000000 rounds"):
+        numerics.simulate(gaussian, 10**7, 0, replicates=2, memory=2**30)
+    categorical = categorical_ecosystem([[0.5, 0.5]], [0.5, 0.5], n=10)
+    with pytest.raises(SpecError, match="^replicates: "):
+        numerics.simulate(categorical, 5, 0, replicates=10**6, memory=2**20)
+    with pytest.raises(SpecError, match="^rounds: an exact trajectory of 10000000 rounds"):
+        numerics.iterate_moments(gaussian, 10**7, memory=2**30)
+
+
+def test_a_grid_that_cannot_fit_is_refused_naming_the_axes(no_compiling):
+    axes = {"alpha": np.linspace(0, 1, 10**4), "beta": np.linspace(0, 1, 10**4)}
+    with pytest.raises(SpecError, match=r"^axes: a 10000 x 10000 grid of \['spread'\] needs about"):
+        numerics.sweep(two_model_gaussian(), axes, "spread", rounds=10, progress=False, memory=2**30)
+    with pytest.raises(SpecError, match="^replicates: 10000 replicates x 1000 rounds at one grid point"):
+        numerics.sweep(
+            two_model_gaussian(), {"alpha": [0.5]}, "mc_spread", replicates=10**4, progress=False, memory=2**28
+        )
+
+
+def test_grid_points_are_made_chunk_by_chunk_in_product_order():
+    axes = [("alpha", np.array([0.0, 0.5, 1.0])), ("beta", np.array([0.1, 0.2])), ("n", np.array([5.0, 7.0]))]
+    points = _Points(axes)
+    every = np.array(list(itertools.product(*(v for _, v in axes))))
+    assert len(points) == 12
+    np.testing.assert_array_equal(np.concatenate([points[i : i + 5] for i in range(0, 12, 5)]), every)
+    assert _Points([])[0:4096].shape == (1, 0)  # only outer axes: one point
+
+
+def small_linear():
+    eye = np.eye(2)
+    return linear_ecosystem([1.0, -1.0], [eye, eye], eye, private_sizes=[6, 6], public_size=4, n=5, regime="fresh")
+
+
+@pytest.mark.parametrize(
+    "eco, field",
+    [
+        (categorical_ecosystem([[0.5, 0.3, 0.2]], [0.2, 0.3, 0.5], alpha=0.5, n=12, regime="fresh"), "probs"),
+        (small_linear(), "thetas"),
+    ],
+    ids=["categorical", "linear"],
+)
+def test_chunked_replicates_equal_unchunked_bit_for_bit(monkeypatch, eco, field):
+    """Replicate r runs on split(key, R)[r] whatever the chunk: 7 replicates in chunks of 3 (the last padded),
+    in one batch, and the first 3 alone give the same bits."""
+    whole = getattr(numerics.simulate(eco, 4, 11, replicates=7), field)
+    first = getattr(numerics.simulate(eco, 4, 11, replicates=3), field)
+    per_replicate = limits.simulation_bytes(eco, 4, 1, drawn_per_source=10**3)[2]
+    monkeypatch.setattr(limits, "CHUNK_BYTES", 3 * per_replicate)
+    assert limits.replicate_chunk(eco, 4, 7, drawn_per_source=10**3) == 3
+    chunked = getattr(numerics.simulate(eco, 4, 11, replicates=7), field)
+    assert np.array_equal(chunked, whole) and np.array_equal(first, whole[:3])
+    assert not np.array_equal(whole[0], whole[1])  # distinct replicates: the comparison can fail
+
+
+@pytest.mark.parametrize("method, eco", [("sufficient", two_model_gaussian(n=50)), ("raw", two_model_gaussian(n=50))])
+def test_the_memory_estimate_bounds_what_xla_allocates(method, eco):
+    """The arithmetic estimate checked before a run is at least XLA's own buffer analysis of the compiled
+    simulation, and not absurdly above it (a factor 20)."""
+    from numerics.monte_carlo import drawn_per_source
+
+    rounds, replicates = 20, 64
+    _, estimate, _ = limits.simulation_bytes(
+        eco, rounds, replicates, drawn_per_source=drawn_per_source(eco, method), chunked=False
+    )
+    compiled = simulation_memory(eco, rounds, replicates, method)
+    assert compiled <= estimate <= 20 * compiled
+
+
+def test_available_memory_is_read_from_the_system():
+    physical = limits.os.sysconf("SC_PHYS_PAGES") * limits.os.sysconf("SC_PAGE_SIZE")
+    assert 0 < limits.available_memory() <= physical
+
+
+def test_refused_specs_name_their_parameter():
+    with pytest.raises(SpecError, match="replicates: must be an integer >= 1"):
+        numerics.simulate(Ecosystem.gaussian(means=[[0]], public_mean=[0], n=5), 2, 0, replicates=0)
