@@ -172,8 +172,8 @@ def invalid_configs(draw):
     command = draw(st.sampled_from(COMMANDS))
     field = SOURCE_FIELD[family]
     mutations = [
-        (("ecosystem", "alpha"), draw(st.sampled_from([1.5, -0.25, "1/2", True, [[0.5]], {"a": 1}]))),
-        (("ecosystem", "beta"), draw(st.sampled_from([2.0, -1, False, "0.5 "]))),
+        (("ecosystem", "alpha"), draw(st.sampled_from([1.5, -0.25, "1/2 +", True, [[0.5]], {"a": 1}]))),
+        (("ecosystem", "beta"), draw(st.sampled_from([2.0, -1, False, "half"]))),
         (("ecosystem", "n"), draw(st.sampled_from([0, -3, 2.5, "ten", [5]]))),
         (("ecosystem", "regime"), draw(st.sampled_from(["forever", 3]))),
         (("ecosystem", "mixing"), draw(st.sampled_from([[[2.0]], [[0.5, 0.6], [0.5, 0.5]], "J", [[-1.0, 2.0]]]))),

@@ -56,15 +56,26 @@ def relative_gap(value, reference, scale):
 # -- unchanged results ---------------------------------------------------------------------------------------
 
 
+# The reference was computed before sample sizes were exact (issue 11): round 8 of the accumulate schedule draws
+# (1 - 0.8) 0.5 x 25 = 2.5 fresh private samples, 3 exactly but 2 in the old floating-point rounding (0.19999...).
+# From that round on the finite-n recursion must differ; before it, and in the population map, nothing may change.
+FIRST_HALF_CASE = {"K2-d2-unbiased-accumulate-schedule": 8}
+
+
 @pytest.mark.parametrize("name", sorted(before.settings()))
 def test_exact_trajectories_equal_those_of_the_raw_moment_recursion(name):
     K, d, options = before.settings()[name]
     eco = before.ecosystem(K, d, **options)
     for kind, run in (("moments", numerics.iterate_moments), ("population", numerics.iterate_population)):
         trajectory = run(eco, before.ROUNDS)
+        same = FIRST_HALF_CASE.get(name, before.ROUNDS + 1) if kind == "moments" else before.ROUNDS + 1
         for field in ("mean", "fitted_cov", "mean_cov"):
             reference = REFERENCE[f"{name}/{kind}/{field}"]
-            np.testing.assert_allclose(getattr(trajectory, field), reference, rtol=1e-12, atol=1e-14, err_msg=field)
+            value = getattr(trajectory, field)
+            np.testing.assert_allclose(value[:same], reference[:same], rtol=1e-12, atol=1e-14, err_msg=field)
+        if same <= before.ROUNDS:  # the half case itself: exact sizes change the fitted covariance
+            old = REFERENCE[f"{name}/moments/fitted_cov"][same]
+            assert not np.allclose(trajectory.fitted_cov[same], old, rtol=1e-12, atol=1e-14)
 
 
 def test_symbolic_results_equal_those_of_the_raw_moment_recursion():

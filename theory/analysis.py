@@ -70,12 +70,17 @@ def _diagonal_blocks(fmap: SymbolicMap, J: sympy.Matrix) -> list[sympy.Matrix]:
 
 
 def eigenvalues(fmap: SymbolicMap, at: dict | None = None) -> dict[sympy.Expr, int]:
-    """Eigenvalues of the Jacobian (at the fixed point by default) with their multiplicities."""
+    """Eigenvalues of the Jacobian (at the fixed point by default) with their multiplicities: exact for the
+    rational blocks' factors of degree <= 2, else float (never snapped to a nearby simple number: 0.99999999 is
+    not 1)."""
     at = fixed_point(fmap) if at is None else at
     J = jacobian(fmap, at)
     result: dict[sympy.Expr, int] = {}
     for block in _diagonal_blocks(fmap, J):
-        if all(x.is_number for x in block):
+        if all(x.is_Rational for x in block):
+            for value, count in _rational_block_eigenvalues(block).items():
+                result[value] = result.get(value, 0) + count
+        elif all(x.is_number for x in block):
             values = np.linalg.eigvals(np.asarray(block.evalf(), dtype=complex))
             seen: dict[complex, sympy.Expr] = {}
             for v in values:  # floats as they are (never snapped to a nearby simple number: 0.99999999 is not 1)
@@ -86,6 +91,19 @@ def eigenvalues(fmap: SymbolicMap, at: dict | None = None) -> dict[sympy.Expr, i
             for value, count in block.eigenvals(multiple=False).items():
                 value = sympy.simplify(value)
                 result[value] = result.get(value, 0) + count
+    return result
+
+
+def _rational_block_eigenvalues(block: sympy.Matrix) -> dict[sympy.Expr, int]:
+    """Roots of the exact characteristic polynomial of a rational block, factored over the rationals: a factor
+    of degree <= 2 gives exact roots (so a multiplier of exactly 1 is 1), a larger one float roots."""
+    result: dict[sympy.Expr, int] = {}
+    for poly, power in block.charpoly().factor_list()[1]:
+        roots = sympy.roots(poly, multiple=True) if poly.degree() <= 2 else []
+        if len(roots) != poly.degree():
+            roots = [_float_number(complex(r)) for r in poly.nroots(n=17)]
+        for root in roots:
+            result[root] = result.get(root, 0) + power
     return result
 
 
