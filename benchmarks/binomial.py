@@ -1,11 +1,11 @@
-"""Micro-benchmark: numerics.binomial vs jax.random (and numpy) for binomial and multinomial draws.
+"""Micro-benchmark: numerics.samplers.binomial vs jax.random (and numpy) for binomial and multinomial draws.
 
 Run from the repository root: ``python benchmarks/binomial.py`` (~2-3 min on 2 cores; ``--quick``: fewer runs).
 
 * binomial: one flat batch of 1.4 million elements, n in {25, 250, 2,500, 250,000} (a quarter each) and p the
   entries of Dirichlet(1/2) rows over 1,000 categories (so many tiny p, some large);
 * multinomial: 1,400 rows x 1,000 categories (Dirichlet(1/2) rows), each n in {25, 250, 2,500, 250,000}:
-  ``jax.random.multinomial`` vs ``numerics.binomial.multinomial`` vs numpy ``Generator.multinomial``.
+  ``jax.random.multinomial`` vs ``numerics.samplers.binomial.multinomial`` vs numpy ``Generator.multinomial``.
 
 Method: jitted functions, one warm-up call (compilation excluded), then the median of ``repeats`` timed calls
 ending in ``block_until_ready``; ns per element (per category for the multinomial). Timings on a shared machine
@@ -19,8 +19,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-import numerics  # noqa: F401  (float64)
-from numerics.binomial import binomial, multinomial
+import interplay.numerics as numerics  # noqa: F401  (float64)
+from interplay.numerics.samplers.binomial import binomial, multinomial
 
 ROWS, M = 1400, 1000
 SIZES = [25, 250, 2500, 250_000]

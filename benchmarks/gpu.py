@@ -15,9 +15,9 @@ import time
 import jax
 import numpy as np
 
-import numerics
-from numerics.sweeps import sweep
-from theory.examples import two_model_gaussian
+import interplay.numerics as numerics
+from interplay.numerics.sweeps import sweep
+from interplay.theory.examples import two_model_gaussian
 
 
 def timed(function, repeats: int = 3) -> float:

@@ -24,8 +24,8 @@ Categorical part: m = 1,000 categories, K = 2, private Dirichlet(1/2) and public
 (fixed seed), alpha = beta = 1/2, fresh, tau = 1, no smoothing; full workload 2,000 replicates x 100 rounds,
 every method keeping only the last round's fits. Methods: "numpy-tokens" materialises every token (inverse CDF by
 searchsorted, counted by bincount), "numpy-multinomial" draws the counts with numpy's Generator.multinomial
-(both vectorised over replicates); numerics.categorical.simulate with method "raw" (every token located in
-the fits' cumulative probabilities, in jax), "multinomial" (counts from numerics.binomial's tree of binomials:
+(both vectorised over replicates); numerics.categorical.monte_carlo.simulate with method "raw" (every token located in
+the fits' cumulative probabilities, in jax), "multinomial" (counts from numerics.samplers.binomial's tree of binomials:
 "counts") and "sufficient" (the default: token lists while samples have <= 1.5 m tokens, else the cheaper of
 located tokens and counts: "ours"); "floor" draws just the random numbers ours consumes (a uniform per token on
 its token routes, the multinomial itself on its count routes). Every method is first probed on 200 replicates x 4
@@ -56,7 +56,7 @@ LIMIT_S = 60.0
 
 
 def ecosystem(n):
-    from theory import Ecosystem
+    from interplay.theory import Ecosystem
 
     return Ecosystem.gaussian(
         means=[[m] for m in PRIVATE_MEANS],
@@ -151,7 +151,7 @@ def categorical_arrays():
 
 
 def categorical_ecosystem_at(n):
-    from theory.categorical import categorical_ecosystem
+    from interplay.theory.categorical.maps import categorical_ecosystem
 
     private, public = categorical_sources()
     return categorical_ecosystem(private, public, alpha=ALPHA, beta=BETA, n=n, regime="fresh")
@@ -161,7 +161,7 @@ def categorical_ecosystem_at(n):
 def categorical_plans(n):
     """[(weights, sizes) of round 0, (weights, sizes) of rounds >= 1], weights = (private, public, synthetic)
     and sizes = (N_private, N_public, N_synthetic), from the theory's own round plans."""
-    from theory.rounds import plan_at
+    from interplay.theory.rounds import plan_at
 
     eco = categorical_ecosystem_at(n)
     plans = []
@@ -199,7 +199,7 @@ def _frequencies(rng, q, size, replicates, how):
 
 def numpy_categorical(n, rounds, replicates, seed, how):
     """The categorical process (fresh, tau = 1, no smoothing) in plain numpy, vectorised over replicates; returns
-    the last round's fits (R, 1, K, m), like numerics.categorical.simulate(..., trajectory=False). ``how``:
+    the last round's fits (R, 1, K, m), like numerics.categorical.monte_carlo.simulate(..., trajectory=False). ``how``:
     "tokens" or "multinomial"."""
     import numpy as np
 
@@ -223,7 +223,7 @@ def numpy_categorical(n, rounds, replicates, seed, how):
 
 def categorical_exact_diversity(n, rounds):
     """E[1 - sum_i p_ki^2] per model at round ``rounds`` (fresh, tau = 1, no smoothing), by a K x K recursion on
-    E[p_j . p_l] (numerics.categorical.iterate_moments carries the full Km x Km covariance: ~7 min at m = 1,000).
+    E[p_j . p_l] (numerics.categorical.iterate.iterate_moments carries the full Km x Km covariance: ~7 min at m = 1,000).
     Given the fits p, p_k' = w_p a_k + w_b b + w_s sum_j c_kj with independent frequencies a_k ~ Mult(N_p, q_k)/N_p,
     the shared public b ~ Mult(N_b, q_b)/N_b and c_kj ~ Mult(N_s, p_j)/N_s, and E[x . x] = |E x|^2 + (1 - |E x|^2)/N
     for one frequency vector."""
@@ -248,17 +248,18 @@ def categorical_exact_diversity(n, rounds):
 
 
 def categorical_floor(rounds, replicates, n):
-    """A jitted f(seed) drawing just the random numbers numerics.categorical.simulate (method "sufficient")
+    """A jitted f(seed) drawing just the random numbers numerics.categorical.monte_carlo.simulate (method "sufficient")
     consumes, vmapped over replicates and scanned over rounds as there: one uniform per token on the token-list
-    and located-token routes (samples of up to ``capacity`` tokens), the multinomial (numerics.binomial) itself
+    and located-token routes (samples of up to ``capacity`` tokens), the multinomial (numerics.samplers.binomial) itself
     on the count route (counts are its output). The synthetic rows' multinomials use fixed fits of the same n
     (one replicate's round-0 fits: as sparse as the fits the simulation samples from)."""
     import jax
     import numpy as np
 
-    from numerics import categorical_tokens, counts
-    from numerics.binomial import multinomial
-    from numerics.monte_carlo import static_sizes
+    from interplay.numerics.categorical import tokens as categorical_tokens
+    from interplay.numerics.driver.sizes import static_sizes
+    from interplay.numerics.samplers import counts
+    from interplay.numerics.samplers.binomial import multinomial
 
     eco = categorical_ecosystem_at(n)
     capacities = static_sizes(eco, rounds)
@@ -293,12 +294,12 @@ def categorical_floor(rounds, replicates, n):
 
 
 def categorical_simulation_memory(eco, rounds, replicates, method):
-    """Bytes of every buffer of numerics.categorical.simulate's compiled program (final round only), from XLA's
+    """Bytes of every buffer of numerics.categorical.monte_carlo.simulate's compiled program (final round only), from XLA's
     static buffer analysis (compiled, not run)."""
     import jax
     import numpy as np
 
-    from numerics import categorical as nc
+    from interplay.numerics import categorical as nc
 
     run, alphas, betas, sizes = nc.compiled_simulation(eco, rounds, method, trajectory=False)
     keys = jax.ShapeDtypeStruct((replicates, 2), np.uint32)
@@ -323,7 +324,7 @@ def _reset_peak():
 def measure(method, n, replicates, rounds, repeats):
     import numpy as np
 
-    import numerics  # float64
+    import interplay.numerics as numerics
 
     if method in CAT_METHODS:
         return measure_categorical(method, n, replicates, rounds, repeats)
@@ -348,7 +349,7 @@ def measure(method, n, replicates, rounds, repeats):
 
         def draw(key):
             k_normal, k_uniform = jax.random.split(key)
-            if method == "floor":  # what numerics.sufficient consumes: 2 uniforms per candidate (no boost: N > 2)
+            if method == "floor":  # what numerics.samplers.wishart consumes: 2 uniforms per candidate (no boost: N > 2)
                 return jax.random.normal(k_normal, shape), jax.random.uniform(k_uniform, (2,) + chi_shape)
             return jax.random.normal(k_normal, shape), jax.random.gamma(k_uniform, (n / 4 - 1) / 2, chi_shape)
 
@@ -361,7 +362,7 @@ def measure(method, n, replicates, rounds, repeats):
         raise ValueError(method)
     memory = {}
     if method in ("raw", "sufficient"):
-        from numerics.monte_carlo import simulation_memory
+        from interplay.numerics.gaussian.monte_carlo import simulation_memory
 
         memory["xla_buffers_mib"] = simulation_memory(eco, rounds, replicates, method) / 2**20
     run(0)  # warm-up: compilation
@@ -404,7 +405,7 @@ def measure_categorical(method, n, replicates, rounds, repeats):
     elif method in JAX_CATEGORICAL:
         import jax
 
-        from numerics import categorical as nc
+        from interplay.numerics import categorical as nc
 
         eco = categorical_ecosystem_at(n)
         library_method = JAX_CATEGORICAL[method]
@@ -527,7 +528,7 @@ def gaussian_main(quick):
             f"{'MET' if floor <= 3 else 'MISSED'}); / floor with jax.random.gamma = {gamma:.2f}"
         )
     print("\nCheck: mean over replicates of model 1's fitted variance at the last round (+- SE) vs exact")
-    import numerics
+    import interplay.numerics as numerics
 
     for n in sizes:
         exact = numerics.iterate_moments(ecosystem(n), rounds).fitted_cov[-1, 0, 0, 0]

@@ -19,9 +19,9 @@ import time
 
 import numpy as np
 
-import numerics  # noqa: F401  (float64)
-from numerics.sweeps import sweep
-from theory.examples import two_model_gaussian
+import interplay.numerics as numerics  # noqa: F401  (float64)
+from interplay.numerics.sweeps import sweep
+from interplay.theory.examples import two_model_gaussian
 
 N = 50
 

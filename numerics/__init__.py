@@ -10,15 +10,17 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from .categorical import CategoricalMonteCarlo, CategoricalTrajectory  # noqa: E402
-from .compiled_cache import clear_compiled  # noqa: E402
-from .continuation import Branch, continue_fixed_points  # noqa: E402
-from .families import iterate_moments, iterate_population, simulate  # noqa: E402
-from .iterate import ExactTrajectory  # noqa: E402
-from .linear import LinearMonteCarlo, LinearTrajectory  # noqa: E402
-from .monte_carlo import MonteCarlo, simulation_memory  # noqa: E402
-from .sensitivity import Sensitivity, fixed_point_sensitivity, trajectory_sensitivity  # noqa: E402
-from .sweeps import Grid, sweep  # noqa: E402
+from interplay.numerics.categorical.iterate import CategoricalTrajectory
+from interplay.numerics.categorical.monte_carlo import CategoricalMonteCarlo
+from interplay.numerics.continuation import Branch, continue_fixed_points
+from interplay.numerics.driver.compiled_cache import clear_compiled
+from interplay.numerics.gaussian.iterate import ExactTrajectory
+from interplay.numerics.gaussian.monte_carlo import MonteCarlo, simulation_memory
+from interplay.numerics.linear.iterate import LinearTrajectory
+from interplay.numerics.linear.monte_carlo import LinearMonteCarlo
+from interplay.numerics.sensitivity import Sensitivity, fixed_point_sensitivity, trajectory_sensitivity
+from interplay.numerics.sweeps import Grid, sweep
+from interplay.numerics.verbs import iterate_moments, iterate_population, simulate
 
 __all__ = [
     "Branch",

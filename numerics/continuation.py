@@ -22,9 +22,8 @@ import jax.numpy as jnp
 import numpy as np
 import sympy
 
-from theory import SpecError, SymbolicMap, t_symbol
-
-from .sensitivity import _values, compile_parametric
+from interplay.numerics.sensitivity import _values, compile_parametric
+from interplay.theory import SpecError, SymbolicMap, t_symbol
 
 
 @dataclass(frozen=True)

@@ -5,36 +5,14 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .iterate import ExactTrajectory
-from .monte_carlo import MonteCarlo
 
-
-def _band(ax, t, samples, color, label):
+def band(ax, t, samples, color, label):
     """Monte Carlo mean with a +-4 standard-error band, and the 10-90% spread of the replicates."""
     mean = samples.mean(0)
     se = samples.std(0, ddof=1) / np.sqrt(samples.shape[0])
     low, high = np.quantile(samples, [0.1, 0.9], axis=0)
     ax.fill_between(t, low, high, color=color, alpha=0.12, lw=0, label=f"{label} MC 10-90% of replicates")
     ax.fill_between(t, mean - 4 * se, mean + 4 * se, color=color, alpha=0.35, lw=0, label=f"{label} MC mean ± 4 SE")
-
-
-def theory_vs_monte_carlo(exact: ExactTrajectory, mc: MonteCarlo, title: str = ""):
-    """Two panels (first coordinate of each model): E[m_k] and E[S_k] exact lines over Monte Carlo bands."""
-    t = np.arange(exact.rounds + 1)
-    fig, (ax_mean, ax_cov) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for k in range(exact.ecosystem.K):
-        color = colors[k % len(colors)]
-        _band(ax_mean, t, mc.means[:, :, k, 0], color, f"model {k + 1}")
-        ax_mean.plot(t, exact.mean[:, k, 0], color=color, lw=1.8, label=f"model {k + 1} exact")
-        _band(ax_cov, t, mc.covs[:, :, k, 0, 0], color, f"model {k + 1}")
-        ax_cov.plot(t, exact.fitted_cov[:, k, 0, 0], color=color, lw=1.8, label=f"model {k + 1} exact")
-    ax_mean.set(xlabel="round t", ylabel="fitted mean $m_{k}$", title="means: exact $E[m_k]$ vs Monte Carlo")
-    ax_cov.set(xlabel="round t", ylabel="fitted variance $S_{k}$", title="variances: exact $E[S_k]$ vs Monte Carlo")
-    ax_mean.legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return fig
 
 
 def phase_diagram(grid, quantity: str, select=None, boundary=None, ax=None, label: str | None = None):
@@ -97,45 +75,3 @@ def bifurcation_diagram(branch, coordinate: int = 0, ax=None, label: str | None 
     ax.set(xlabel=str(branch.parameter), ylabel=label or str(branch.fmap.state[coordinate]))
     ax.legend(fontsize=7)
     return ax.figure
-
-
-def categorical_theory_vs_monte_carlo(exact, mc, category: int = 0, title: str = ""):
-    """Two panels: each model's probability of ``category`` and its Gini-Simpson diversity 1 - sum p^2, exact
-    lines (the moment recursion, or the population map where tau != 1) over Monte Carlo bands."""
-    t = np.arange(exact.rounds + 1)
-    fig, (ax_p, ax_div) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    diversity = mc.diversity()
-    for k in range(exact.ecosystem.K):
-        color = colors[k % len(colors)]
-        _band(ax_p, t, mc.probs[:, :, k, category], color, f"model {k + 1}")
-        ax_p.plot(t, exact.mean[:, k, category], color=color, lw=1.8, label=f"model {k + 1} {exact.kind}")
-        _band(ax_div, t, diversity[:, :, k], color, f"model {k + 1}")
-        ax_div.plot(t, exact.diversity()[:, k], color=color, lw=1.8, label=f"model {k + 1} {exact.kind}")
-    ax_p.set(xlabel="round t", ylabel=f"p(category {category + 1})", title="probability of one category")
-    ax_div.set(xlabel="round t", ylabel="1 - sum p^2", title="diversity")
-    ax_p.legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return fig
-
-
-def linear_theory_vs_monte_carlo(exact, mc, title: str = ""):
-    """Two panels: each model's parameter error E||theta_k - theta*||^2 and its first coordinate E theta_k1,
-    exact recursion (lines) over Monte Carlo bands."""
-    t = np.arange(exact.mean.shape[0])
-    fig, (ax_error, ax_mean) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    errors = mc.task_error()
-    for k in range(exact.ecosystem.K):
-        color = colors[k % len(colors)]
-        _band(ax_error, t, errors[:, :, k], color, f"model {k + 1}")
-        ax_error.plot(t, exact.task_error()[:, k], color=color, lw=1.8, label=f"model {k + 1} exact")
-        _band(ax_mean, t, mc.thetas[:, :, k, 0], color, f"model {k + 1}")
-        ax_mean.plot(t, exact.mean[:, k, 0], color=color, lw=1.8, label=f"model {k + 1} exact")
-    ax_error.set(xlabel="round t", ylabel="||theta_k - theta*||^2", title="parameter error", yscale="log")
-    ax_mean.set(xlabel="round t", ylabel="theta_k1", title="first coordinate of the fit")
-    ax_error.legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return fig

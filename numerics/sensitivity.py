@@ -23,9 +23,9 @@ import jax.numpy as jnp
 import numpy as np
 import sympy
 
-from theory import SpecError, SymbolicMap, t_symbol
-from theory.maps import initial_state
-from theory.spec import Ecosystem
+from interplay.theory import SpecError, SymbolicMap, t_symbol
+from interplay.theory.maps import initial_state
+from interplay.theory.spec import Ecosystem
 
 UNIT_MULTIPLIER = 1e-9  # |1 - lambda| below this: I - dF/dx is singular at x*
 

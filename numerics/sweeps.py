@@ -6,14 +6,14 @@ settings that made it; ``Grid.save`` / ``Grid.load`` round-trip it losslessly. T
 with a progress bar; with ``checkpoint=folder`` each finished chunk is saved, and a rerun resumes from them (the
 folder must be new, empty or a checkpoint of the same sweep; nothing in it is ever deleted).
 When several devices are visible each chunk is sharded across them (``jax.sharding``); the result is the same.
-A grid whose results cannot fit in memory is refused before any work (:mod:`numerics.limits`); non-finite values
+A grid whose results cannot fit in memory is refused before any work (:mod:`numerics.driver.limits`); non-finite values
 (a recursion that overflowed, a limit that does not exist) are kept, located by ``Grid.diverged`` and explained
 in one line by ``Grid.divergence``.
 
 Swept parameters: ``alpha``, ``beta`` (constant over rounds), ``n`` (training-set size, Gaussian), ``K`` (number
 of models) and ``temperature`` (categorical sampling temperature tau). alpha, beta and n are inputs of one
 compiled function, vmapped over the grid: alpha and beta themselves, and every point's sample sizes, computed
-exactly on the host from its values (:mod:`numerics.sizes`; a grid value 0.7 is the spec's 0.7). K and tau
+exactly on the host from its values (:mod:`numerics.driver.sizes`; a grid value 0.7 is the spec's 0.7). K and tau
 change array shapes or the compiled program, so they are an outer Python loop: for each value the modified
 ecosystem is built and its own compiled sweep runs over the other axes; the results are stacked in the order the
 axes were given. Quantities, computed from the final state (E[.]
@@ -99,19 +99,14 @@ from jax.flatten_util import ravel_pytree
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from tqdm import tqdm
 
-from theory import gaussian
-from theory.rounds import round_plan
-from theory.spec import Ecosystem, SpecError
-
-from . import categorical as categorical_numerics
-from . import linear as linear_numerics
-from .compiled_cache import compiled_cache
-from .divergence import diverged_points
-from .files import PARTIAL, write_atomically
-from .iterate import recursion
-from .jax_ops import JAX
-from .keys import prng_key
-from .limits import (
+from interplay.numerics import categorical as categorical_numerics
+from interplay.numerics import linear as linear_numerics
+from interplay.numerics.categorical import iterate as categorical_iterate
+from interplay.numerics.driver.compiled_cache import compiled_cache
+from interplay.numerics.driver.divergence import diverged_points
+from interplay.numerics.driver.jax_ops import JAX
+from interplay.numerics.driver.keys import prng_key
+from interplay.numerics.driver.limits import (
     BYTES,
     WORKING_COPIES,
     drawn_values,
@@ -120,9 +115,14 @@ from .limits import (
     require_fits,
     require_standard_errors,
 )
-from .linear import long_run_grid
-from .monte_carlo import compiled_simulation
-from .sizes import Sizes, per_round, run_sizes, stack_runs
+from interplay.numerics.driver.sizes import Sizes, per_round, run_sizes, stack_runs
+from interplay.numerics.files import PARTIAL, write_atomically
+from interplay.numerics.gaussian.iterate import recursion
+from interplay.numerics.gaussian.monte_carlo import compiled_simulation
+from interplay.numerics.linear.longrun import long_run_grid
+from interplay.theory.gaussian import maps as gaussian
+from interplay.theory.rounds import round_plan
+from interplay.theory.spec import Ecosystem, SpecError
 
 SWEPT = ("alpha", "beta", "n", "K", "temperature")
 STRUCTURAL = ("K", "temperature")  # change array shapes or the compiled program: an outer loop, not a vmapped axis
@@ -157,7 +157,7 @@ def _block_diagonal(matrix, K, d):
 
 
 def _quantities(eco: Ecosystem, population: bool):
-    """The exact quantities of a final state of :func:`numerics.iterate.recursion` (centred coordinates: means
+    """The exact quantities of a final state of :func:`numerics.gaussian.iterate.recursion` (centred coordinates: means
     measured from the public mean; ``mean`` adds it back)."""
     K, d = eco.K, eco.dim
     origin = JAX.asarray(gaussian.origin(eco))[:, 0]
@@ -383,7 +383,7 @@ def _defaults(eco: Ecosystem) -> dict:
 
 def _point_sizes(eco: Ecosystem, names: tuple[str, ...], points: np.ndarray) -> Sizes:
     """The sample sizes at every grid point (leading axis: the points), computed exactly on the host from each
-    swept value taken at its exact value (:func:`numerics.sizes.run_sizes`); the other parameters are the spec's."""
+    swept value taken at its exact value (:func:`numerics.driver.sizes.run_sizes`); the other parameters are the spec's."""
     spec = {"alpha": eco.alpha_at(1) if eco.is_constant else 0, "beta": eco.beta_at(1), "n": eco.n}
     runs = []
     for point in points:
@@ -419,7 +419,7 @@ def _point_function(eco: Ecosystem, names: tuple[str, ...], rounds: int, populat
 def _categorical_point_function(eco: Ecosystem, names, rounds: int, population: bool, tolerance: float):
     """The exact moment recursion (tau = 1, finite n) or else the population map, after ``rounds`` rounds."""
     exact = not population and eco.n is not None and eco.family.temperature == 1
-    run = (categorical_numerics.moment_recursion if exact else categorical_numerics.population_recursion)(eco)
+    run = (categorical_iterate.moment_recursion if exact else categorical_iterate.population_recursion)(eco)
     K, m = eco.K, eco.dim
     defaults = _defaults(eco)
 
@@ -579,7 +579,7 @@ def _chunk_size(eco: Ecosystem, rounds: int, replicates: int, chunk_size: int) -
 class _Slice:
     """One value of each outer-loop axis: its ecosystem, what builds its compiled point function and its chunks'
     starts. The function is built (or found in the shared cache) when the slice's chunks run, so a long
-    structural axis never holds all its executables at once (see :mod:`numerics.compiled_cache`)."""
+    structural axis never holds all its executables at once (see :mod:`numerics.driver.compiled_cache`)."""
 
     index: int
     outer: dict
@@ -636,7 +636,7 @@ def sweep(
     """Evaluate ``quantities`` after ``rounds`` rounds at every point of the grid ``axes`` (see module doc).
 
     A grid whose results (or one point's Monte Carlo replicates) cannot fit in ``memory`` bytes (default: the
-    memory available) is refused before any work (:mod:`numerics.limits`); the grid's points are generated
+    memory available) is refused before any work (:mod:`numerics.driver.limits`); the grid's points are generated
     chunk by chunk. Non-finite values are kept and explained by :attr:`Grid.divergence`."""
     family = eco.family.name
     eco.check_rounds(rounds)

@@ -1,11 +1,11 @@
-"""Linear-Gaussian ecosystems shared by the tests of theory.linear and numerics.linear."""
+"""Linear-Gaussian ecosystems shared by the tests of theory.linear.maps and numerics.linear."""
 
 from __future__ import annotations
 
 import numpy as np
 from monte_carlo_checks import assert_mean_agrees as check
 
-from theory.linear import Design, linear_ecosystem
+from interplay.theory.linear.maps import Design, linear_ecosystem
 
 REPLICATES = 4000  # Monte Carlo replicates of the MC-vs-exact tests
 ROUNDS = 6

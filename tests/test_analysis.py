@@ -6,15 +6,14 @@ import numpy as np
 import pytest
 import sympy
 
-import numerics
-from numerics.compile import compile_map
-from numerics.jax_ops import JAX
-from theory import (
+import interplay.numerics as numerics
+from interplay.numerics.driver.compile import compile_map
+from interplay.numerics.driver.jax_ops import JAX
+from interplay.theory import (
     Ecosystem,
     NoUniqueFixedPoint,
     eigenvalues,
     fixed_point,
-    gaussian,
     jacobian,
     moment_map,
     population_map,
@@ -22,7 +21,8 @@ from theory import (
     stability_condition,
     to_latex,
 )
-from theory.rounds import plan_at
+from interplay.theory.gaussian import maps as gaussian
+from interplay.theory.rounds import plan_at
 
 alpha, beta = sympy.symbols("alpha beta", nonnegative=True)
 W3 = [[0.6, 0.4, 0.0], [0.0, 0.5, 0.5], [0.3, 0.0, 0.7]]

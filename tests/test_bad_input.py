@@ -5,8 +5,8 @@ import jax
 import numpy as np
 import pytest
 
-import numerics
-from theory import Ecosystem, SpecError
+import interplay.numerics as numerics
+from interplay.theory import Ecosystem, SpecError
 
 
 def gaussian():

@@ -1,4 +1,4 @@
-"""numerics.binomial: exactness of the binomial and multinomial samplers, edge cases, jit and vmap.
+"""numerics.samplers.binomial: exactness of the binomial and multinomial samplers, edge cases, jit and vmap.
 
 Goodness of fit: chi-square against the exact pmf (scipy.stats.binom) with tail bins pooled until every
 expected count is >= 5, rejecting at p < 1e-4 (fixed seeds, so a pass is deterministic). With S = 2e5 draws a
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from numerics.binomial import binomial, multinomial
+from interplay.numerics.samplers.binomial import binomial, multinomial
 
 S = 200_000
 ALPHA = 1e-4
@@ -185,7 +185,7 @@ def test_the_hash_is_jax_threefry_bit_for_bit():
     """The samplers' random bits come from their own unrolled threefry-2x32; it must equal jax's primitive."""
     from jax.extend.random import threefry2x32_p
 
-    import numerics.binomial as sampler
+    import interplay.numerics.samplers.binomial as sampler
 
     rng = np.random.default_rng(0)
     words = [jnp.asarray(rng.integers(0, 2**32, 4096, dtype=np.uint64).astype(np.uint32)) for _ in range(4)]

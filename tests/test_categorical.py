@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import sympy
 
-import numerics.categorical as nc
-from numerics.compile import compile_map
-from theory import (
+import interplay.numerics.categorical as nc
+from interplay.numerics.driver.compile import compile_map
+from interplay.theory import (
     Ecosystem,
     SpecError,
     eigenvalues,
@@ -18,7 +18,8 @@ from theory import (
     population_map,
     stability_condition,
 )
-from theory.categorical import (
+from interplay.theory.categorical.chain import distributions, exact_chain, expectation
+from interplay.theory.categorical.maps import (
     Categorical,
     CategoricalSource,
     categorical_ecosystem,
@@ -27,7 +28,6 @@ from theory.categorical import (
     limiting_probs,
     moment_trajectory,
 )
-from theory.categorical_chain import distributions, exact_chain, expectation
 
 R = sympy.Rational
 PAIR = dict(private_probs=[[0.5, 0.5, 0.0], [0.0, 0.5, 0.5]], public_probs=[0.2, 0.6, 0.2])

@@ -14,9 +14,9 @@ import pytest
 import scipy.stats
 import sympy
 
-import numerics.categorical as nc
-from numerics import counts
-from theory.categorical import categorical_ecosystem
+import interplay.numerics.categorical as nc
+from interplay.numerics.samplers import counts
+from interplay.theory.categorical.maps import categorical_ecosystem
 
 P_VALUE = 1e-4
 

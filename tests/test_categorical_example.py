@@ -3,7 +3,7 @@ two models with different vocabularies teaching each other new concepts while co
 
 import doctest
 
-import numerics.categorical as nc
+import interplay.numerics.categorical as nc
 
 
 def test_module_example_holds():

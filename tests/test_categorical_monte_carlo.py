@@ -14,10 +14,10 @@ import scipy.stats
 from monte_carlo_checks import Z, assert_mean_agrees
 from sympy import Rational as R
 
-import numerics.categorical as nc
-from theory import fixed_point, moment_map
-from theory.categorical import categorical_ecosystem, expected_diversity
-from theory.categorical_chain import exact_chain
+import interplay.numerics.categorical as nc
+from interplay.theory import fixed_point, moment_map
+from interplay.theory.categorical.chain import exact_chain
+from interplay.theory.categorical.maps import categorical_ecosystem, expected_diversity
 
 REPLICATES = 3000
 ROUNDS = 6

@@ -12,9 +12,9 @@ import pytest
 import sympy
 from sympy import Rational as R
 
-import numerics.categorical as nc
-from theory.categorical import categorical_ecosystem, limiting_probs
-from theory.categorical_chain import distributions, exact_chain, probability
+import interplay.numerics.categorical as nc
+from interplay.theory.categorical.chain import distributions, exact_chain, probability
+from interplay.theory.categorical.maps import categorical_ecosystem, limiting_probs
 
 Z = 4.0
 REPLICATES = 4000

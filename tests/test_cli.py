@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from numerics.cli import main
-from numerics.config import load
+from interplay.numerics.cli.config import load
+from interplay.numerics.cli.main import main
 
 
 def test_demo_writes_the_figure_and_the_derivation(tmp_path, capsys):
@@ -56,7 +56,7 @@ def test_user_errors_are_one_line(argv, fragment, capsys, tmp_path):
 
 def test_console_script_entry_point():
     result = subprocess.run(
-        [sys.executable, "-m", "numerics.cli", "demo", "--alpha", "2"], capture_output=True, text=True
+        [sys.executable, "-m", "interplay.numerics.cli", "demo", "--alpha", "2"], capture_output=True, text=True
     )
     assert result.returncode == 2 and result.stderr.count("\n") == 1
 
@@ -104,8 +104,8 @@ def _sweep_setup(tmp_path):
 
 
 def test_sweep_checkpoint_resumes_and_ctrl_c_says_what_was_saved(tmp_path, monkeypatch, capsys):
-    import numerics
-    from numerics import sweeps
+    import interplay.numerics as numerics
+    from interplay.numerics import sweeps
 
     config, out, checkpoint, argv = _sweep_setup(tmp_path)
     real, computed = sweeps._evaluate_sharded, []
@@ -164,8 +164,8 @@ def test_a_checkpoint_folder_is_never_a_user_folder_nor_inside_out(tmp_path, cap
 BLOCKED_SWEEP = """
 import signal, sys, threading
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as in an interactive shell
-from numerics import sweeps
-from numerics.cli import main
+from interplay.numerics import sweeps
+from interplay.numerics.cli import main
 real, calls = sweeps._evaluate_sharded, []
 def second_chunk_never_ends(*args):
     if calls:

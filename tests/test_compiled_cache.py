@@ -6,9 +6,9 @@ import pkgutil
 
 import jax
 
-import numerics
-from numerics import compiled_cache
-from theory.examples import two_model_gaussian
+import interplay.numerics as numerics
+from interplay.numerics.driver import compiled_cache
+from interplay.theory.examples import two_model_gaussian
 
 
 def _mappings() -> int:
@@ -43,8 +43,10 @@ def test_compiled_functions_stay_bounded_and_clear_compiled_releases_them(monkey
 def test_every_cache_of_compiled_functions_in_numerics_is_the_shared_bounded_one():
     """A functools cache would keep its own executables beyond MAX_COMPILED and escape clear_compiled."""
     private_caches = []
-    for module_info in pkgutil.iter_modules(numerics.__path__):
-        module = importlib.import_module(f"numerics.{module_info.name}")
+    for module_info in pkgutil.walk_packages(numerics.__path__, prefix=f"{numerics.__name__}."):
+        if module_info.name.endswith("__main__"):  # importing it would run the command line
+            continue
+        module = importlib.import_module(module_info.name)
         for name, value in vars(module).items():
             if hasattr(value, "cache_clear") and getattr(value, "__module__", None) == module.__name__:
                 private_caches.append(f"{module.__name__}.{name}")

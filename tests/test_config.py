@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import sympy
 
-import numerics
-from numerics.cli import main
-from numerics.config import ConfigError, load
-from numerics.report import MARKER, Report
-from theory import fixed_point, population_map
+import interplay.numerics as numerics
+from interplay.numerics.cli.config import ConfigError, load
+from interplay.numerics.cli.main import main
+from interplay.numerics.cli.report import MARKER, Report
+from interplay.theory import fixed_point, population_map
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SMALL = """
@@ -152,7 +152,7 @@ def test_a_failed_job_leaves_no_folder_and_keeps_the_old_one(tmp_path, monkeypat
 
 
 def test_categorical_derive_and_simulate_write_the_library_numbers(tmp_path):
-    from numerics import categorical
+    from interplay.numerics import categorical
 
     config_path = small_config(
         tmp_path, "categorical.toml", extra="\n[simulate]\nrounds = 6\nreplicates = 300\nseed = 2\n"
@@ -190,8 +190,8 @@ def test_every_command_runs_on_every_example_config(tmp_path):
 
 
 def test_categorical_and_linear_sweeps_equal_the_library_at_each_point():
-    from numerics import categorical
-    from numerics.linear import long_run_linear
+    from interplay.numerics import categorical
+    from interplay.numerics.linear.longrun import long_run_linear
 
     cat = load(EXAMPLES / "categorical.toml").ecosystem
     grid = numerics.sweep(
@@ -235,7 +235,7 @@ def test_sweep_config_with_a_temperature_axis_and_monte_carlo_equals_the_library
 
 
 def test_linear_derive_and_simulate_write_the_library_numbers(tmp_path, capsys):
-    from theory import linear_longrun
+    from interplay.theory.linear import longrun as linear_longrun
 
     config_path = small_config(tmp_path, "linear.toml", extra="\n[simulate]\nrounds = 4\nreplicates = 300\nseed = 5\n")
     eco = load(config_path).ecosystem

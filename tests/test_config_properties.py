@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from numerics.cli import main
+from interplay.numerics.cli.main import main
 
 COMMANDS = ("derive", "simulate", "sweep")
 FAMILIES = ("gaussian", "categorical", "linear-gaussian")

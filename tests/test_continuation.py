@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import sympy
 
-from numerics.continuation import continue_fixed_points
-from numerics.plots import bifurcation_diagram
-from theory import Ecosystem, SpecError, fixed_point, population_map
+from interplay.numerics.continuation import continue_fixed_points
+from interplay.numerics.plots import bifurcation_diagram
+from interplay.theory import Ecosystem, SpecError, fixed_point, population_map
 
 alpha = sympy.Symbol("alpha", real=True)
 
@@ -61,7 +61,7 @@ def test_categorical_temperature_pitchfork_at_tau_equal_alpha():
     temperature tau: p' = (1 - alpha)/2 + alpha pi_tau(p). The symmetric fixed point p = 1/2 has multiplier
     alpha / tau (pi_tau'(1/2) = 1/tau), so it loses stability at tau = alpha in a pitchfork: a branch point at
     +1 with no turn in tau. Checked against the closed form and against brute-force iteration on both sides."""
-    from theory.categorical import categorical_ecosystem
+    from interplay.theory.categorical.maps import categorical_ecosystem
 
     tau = sympy.Symbol("tau", positive=True)
     alpha_value = 0.6

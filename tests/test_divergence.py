@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import sympy
 
-import numerics
-from numerics.categorical import CategoricalMonteCarlo
-from numerics.cli import main
-from numerics.linear import LinearMonteCarlo
-from numerics.report import Report
-from numerics.sensitivity import fixed_point_sensitivity
-from theory import Ecosystem, SpecError, moment_map, population_map
+import interplay.numerics as numerics
+from interplay.numerics.categorical.monte_carlo import CategoricalMonteCarlo
+from interplay.numerics.cli.main import main
+from interplay.numerics.cli.report import Report
+from interplay.numerics.linear.monte_carlo import LinearMonteCarlo
+from interplay.numerics.sensitivity import fixed_point_sensitivity
+from interplay.theory import Ecosystem, SpecError, moment_map, population_map
 
 SCALE = 664  # log2 of the covariances' scale: an exact power of two, so the recursion scales exactly
 
@@ -88,7 +88,7 @@ def test_a_sweep_marks_the_diverged_points_and_says_why():
 
 
 def test_a_linear_sweep_names_the_points_without_a_limit():
-    from theory.linear import linear_ecosystem
+    from interplay.theory.linear.maps import linear_ecosystem
 
     eye = np.eye(2)
     eco = linear_ecosystem(

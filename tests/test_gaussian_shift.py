@@ -22,11 +22,12 @@ import pytest
 import scipy.special
 import sympy
 
-import numerics
-from theory import gaussian, moment_map
-from theory.gaussian import Moments
-from theory.maps import initial_state
-from theory.symbolic import t_symbol
+import interplay.numerics as numerics
+from interplay.theory import moment_map
+from interplay.theory.gaussian import maps as gaussian
+from interplay.theory.gaussian.maps import Moments
+from interplay.theory.maps import initial_state
+from interplay.theory.symbolic import t_symbol
 
 DATA = Path(__file__).parent / "data"
 _spec = importlib.util.spec_from_file_location("gaussian_before", DATA / "gaussian_before.py")

@@ -7,16 +7,16 @@ import jax
 import numpy as np
 import pytest
 
-import numerics
-import numerics.limits as limits
-from numerics.cli import main
-from numerics.monte_carlo import simulation_memory
-from numerics.reproduce import reproduce
-from numerics.sweeps import _Points
-from theory import Ecosystem, SpecError
-from theory.categorical import categorical_ecosystem
-from theory.examples import two_model_gaussian
-from theory.linear import linear_ecosystem
+import interplay.numerics as numerics
+import interplay.numerics.driver.limits as limits
+from interplay.numerics.cli.main import main
+from interplay.numerics.cli.reproduce import reproduce
+from interplay.numerics.gaussian.monte_carlo import simulation_memory
+from interplay.numerics.sweeps import _Points
+from interplay.theory import Ecosystem, SpecError
+from interplay.theory.categorical.maps import categorical_ecosystem
+from interplay.theory.examples import two_model_gaussian
+from interplay.theory.linear.maps import linear_ecosystem
 
 CONFIG = """
 [family]
@@ -144,7 +144,7 @@ def test_chunked_replicates_equal_unchunked_bit_for_bit(monkeypatch, eco, field)
 def test_the_memory_estimate_bounds_what_xla_allocates(method, eco):
     """The arithmetic estimate checked before a run is at least XLA's own buffer analysis of the compiled
     simulation, and not absurdly above it (a factor 20)."""
-    from numerics.monte_carlo import drawn_per_source
+    from interplay.numerics.gaussian.monte_carlo import drawn_per_source
 
     rounds, replicates = 20, 64
     _, estimate, _ = limits.simulation_bytes(

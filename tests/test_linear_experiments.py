@@ -7,7 +7,7 @@ Exact recursion for all nine (alpha, beta) cells over 15 rounds; Monte Carlo for
 import numpy as np
 import pytest
 
-from numerics.linear_figures import (
+from interplay.numerics.linear.paper import (
     low_rank_ecosystem,
     plot_relative_efficiency,
     plot_two_task,

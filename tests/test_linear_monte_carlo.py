@@ -11,7 +11,8 @@ comparisons in this file a false failure has probability ~0.1 at one seed; the s
 import pytest
 from linear_cases import REPLICATES, ROUNDS, W3, assert_mean_agrees, general, proportional
 
-from numerics.linear import iterate_linear, simulate_linear
+from interplay.numerics.linear.iterate import iterate_linear
+from interplay.numerics.linear.monte_carlo import simulate_linear
 
 SETTINGS = {
     "K2-d1-proportional-reuse": lambda: proportional(2, 1, alpha=0.6, beta=0.7, n=5),

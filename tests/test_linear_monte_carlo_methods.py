@@ -11,8 +11,9 @@ import pytest
 import scipy.stats
 from linear_cases import REPLICATES, assert_mean_agrees
 
-from numerics.linear import design_rows, iterate_linear, simulate_linear
-from theory.linear import Design, linear_ecosystem
+from interplay.numerics.linear.iterate import iterate_linear
+from interplay.numerics.linear.monte_carlo import design_rows, simulate_linear
+from interplay.theory.linear.maps import Design, linear_ecosystem
 
 ROUNDS = 4
 

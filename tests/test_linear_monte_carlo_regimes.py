@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from linear_cases import REPLICATES, ROUNDS, assert_mean_agrees, general, proportional
 
-from numerics.linear import iterate_linear, simulate_linear
+from interplay.numerics.linear.iterate import iterate_linear
+from interplay.numerics.linear.monte_carlo import simulate_linear
 
 SETTINGS = {
     "K3-d3-general-specific-fresh": lambda: general(

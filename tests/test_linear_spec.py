@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import sympy
 
-from numerics.linear import iterate_linear, simulate_linear
-from theory import SpecError
-from theory.linear import Design, LinearGaussian, linear_ecosystem
+from interplay.numerics.linear.iterate import iterate_linear
+from interplay.numerics.linear.monte_carlo import simulate_linear
+from interplay.theory import SpecError
+from interplay.theory.linear.maps import Design, LinearGaussian, linear_ecosystem
 
 
 def eco(**changes):
@@ -54,7 +55,7 @@ def test_numerics_reject_symbols_and_other_families():
         iterate_linear(eco(alpha=alpha), 2)
     with pytest.raises(SpecError, match="replicates"):
         simulate_linear(eco(), 2, key=0, replicates=0)
-    from theory import Ecosystem
+    from interplay.theory import Ecosystem
 
     with pytest.raises(SpecError, match="family: this computation is for linear-Gaussian"):
         iterate_linear(Ecosystem.gaussian(means=[[0]], public_mean=[0]), 2)

@@ -8,11 +8,19 @@ import scipy.linalg
 import sympy
 from linear_cases import W3, general, proportional
 
-from numerics.compile import compile_map
-from numerics.linear import iterate_linear, long_run_linear, relative_efficiency_grid
-from theory import NoUniqueFixedPoint, fixed_point, jacobian
-from theory import linear_longrun as lr
-from theory.linear import Design, exact_moments, linear_data, linear_ecosystem, parameter_moments, population_map
+from interplay.numerics.driver.compile import compile_map
+from interplay.numerics.linear.iterate import iterate_linear
+from interplay.numerics.linear.longrun import long_run_linear, relative_efficiency_grid
+from interplay.theory import NoUniqueFixedPoint, fixed_point, jacobian
+from interplay.theory.linear import longrun as lr
+from interplay.theory.linear.maps import (
+    Design,
+    exact_moments,
+    linear_data,
+    linear_ecosystem,
+    parameter_moments,
+    population_map,
+)
 
 alpha, beta = sympy.symbols("alpha beta", nonnegative=True)
 

@@ -5,10 +5,10 @@ import pytest
 import sympy
 from scipy import stats
 
-import numerics
-from theory import Ecosystem
-from theory.examples import two_model_gaussian
-from theory.longrun import (
+import interplay.numerics as numerics
+from interplay.theory import Ecosystem
+from interplay.theory.examples import two_model_gaussian
+from interplay.theory.gaussian.longrun import (
     cross_task_kl,
     cross_task_log_likelihood,
     homogenisation,

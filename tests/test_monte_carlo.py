@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from monte_carlo_checks import assert_mean_agrees
 
-import numerics
-from theory import Ecosystem
+import interplay.numerics as numerics
+from interplay.theory import Ecosystem
 
 REPLICATES = 4000
 ROUNDS = 6

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 import sympy
 
-import numerics
-from numerics.fixed_points import categorical_fixed_points
-from numerics.jax_ops import JAX
-from theory import SpecError, eigenvalues, fixed_point, population_map
-from theory.categorical import categorical_ecosystem
+import interplay.numerics as numerics
+from interplay.numerics.categorical.fixed_points import categorical_fixed_points
+from interplay.numerics.driver.jax_ops import JAX
+from interplay.theory import SpecError, eigenvalues, fixed_point, population_map
+from interplay.theory.categorical.maps import categorical_ecosystem
 
 
 def pair(temperature=1, **options):

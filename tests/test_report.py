@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from numerics import cli
-from numerics.cli import main
-from numerics.report import MARKER, OutputError, Report, read_marker
-from numerics.sweeps import Grid
+from interplay.numerics.cli import main as cli
+from interplay.numerics.cli.main import main
+from interplay.numerics.cli.report import MARKER, OutputError, Report, read_marker
+from interplay.numerics.sweeps import Grid
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -281,7 +281,7 @@ def test_a_second_run_on_the_same_target_fails_at_once_with_one_line(tmp_path, c
         line = one_error_line(capsys)
         assert line.startswith("interplay: error: --out: another interplay run is writing")
         result = subprocess.run(
-            [sys.executable, "-m", "numerics.cli", "demo", "--out", str(target)],
+            [sys.executable, "-m", "interplay.numerics.cli", "demo", "--out", str(target)],
             capture_output=True,
             text=True,
             cwd=ROOT,

@@ -5,10 +5,10 @@ import json
 
 import numpy as np
 
-from numerics.cli import main
-from numerics.linear_figures import two_task_experiment
-from numerics.report import MARKER
-from numerics.reproduce import SETTINGS, two_task_plane
+from interplay.numerics.cli.main import main
+from interplay.numerics.cli.report import MARKER
+from interplay.numerics.cli.reproduce import SETTINGS, two_task_plane
+from interplay.numerics.linear.paper import two_task_experiment
 
 ARGS = ["--rounds", "4", "--replicates", "200", "--grid", "5", "--seed", "3", "--quiet"]
 FILES = {

@@ -11,15 +11,17 @@ import numpy as np
 import pytest
 import sympy
 
-import numerics
-import numerics.categorical as nc
-import numerics.monte_carlo as mc
-from numerics.sizes import spec_sizes
-from numerics.sweeps import sweep
-from theory import Ecosystem, categorical, gaussian, moment_map
-from theory.categorical import categorical_ecosystem
-from theory.maps import initial_state
-from theory.rounds import plan_at, sample_sizes
+import interplay.numerics as numerics
+import interplay.numerics.categorical as nc
+import interplay.numerics.gaussian.monte_carlo as mc
+from interplay.numerics.driver.sizes import spec_sizes
+from interplay.numerics.sweeps import sweep
+from interplay.theory import Ecosystem, moment_map
+from interplay.theory.categorical import maps as categorical
+from interplay.theory.categorical.maps import categorical_ecosystem
+from interplay.theory.gaussian import maps as gaussian
+from interplay.theory.maps import initial_state
+from interplay.theory.rounds import plan_at, sample_sizes
 
 R = sympy.Rational
 HALF_W = [[0.9, 0.1], [0.1, 0.9]]  # alpha = 0.7, n = 50: model k takes 0.7 x 0.1 x 50 = 3.5 samples of model j
@@ -93,7 +95,7 @@ GRID = list(itertools.product(range(21), range(6), (10, 50, 70)))  # w and 1 - w
 
 def test_every_numerical_path_receives_the_theory_sizes():
     """alpha = k/20, W = [[w, 1 - w], [1 - w, w]] with w = j/10, n in {10, 50, 70}, fresh real data (beta = 1/2):
-    the sizes the exact recursions are given (numerics.sizes.spec_sizes) are the theory's, round by round; on a
+    the sizes the exact recursions are given (numerics.driver.sizes.spec_sizes) are the theory's, round by round; on a
     sub-grid holding the half cases, fresh and reused, so are those of the Gaussian Monte Carlo (both methods, and
     the raw method's static bounds) and of the categorical Monte Carlo (every method)."""
     for k, j, n in GRID:

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import sympy
 
-import numerics
-from numerics.sensitivity import fixed_point_sensitivity, trajectory_sensitivity
-from theory import Ecosystem, SpecError, fixed_point, moment_map, population_map
+import interplay.numerics as numerics
+from interplay.numerics.sensitivity import fixed_point_sensitivity, trajectory_sensitivity
+from interplay.theory import Ecosystem, SpecError, fixed_point, moment_map, population_map
 
 alpha, beta, mu = sympy.symbols("alpha beta mu_1", real=True)
 POINT = {"alpha": 0.6, "beta": 0.3, "mu_1": -1.0}

@@ -4,10 +4,18 @@ import numpy as np
 import pytest
 import sympy
 
-from theory import Ecosystem, Gaussian, GaussianSource, SpecError, fixed_point, population_map, spectral_radius
-from theory.categorical import categorical_ecosystem
-from theory.rounds import plan_at
-from theory.spec import exact
+from interplay.theory import (
+    Ecosystem,
+    Gaussian,
+    GaussianSource,
+    SpecError,
+    fixed_point,
+    population_map,
+    spectral_radius,
+)
+from interplay.theory.categorical.maps import categorical_ecosystem
+from interplay.theory.rounds import plan_at
+from interplay.theory.spec import exact
 
 
 def make(**changes):

@@ -2,7 +2,7 @@
 
 Two levels.
 
-1. The samplers of :mod:`numerics.sufficient` against exact laws: Gamma against scipy's CDF (one-sample KS),
+1. The samplers of :mod:`numerics.samplers.wishart` against exact laws: Gamma against scipy's CDF (one-sample KS),
    the Wishart's first two moments against E A = nu Sigma and Var A_ij = nu (Sigma_ij^2 + Sigma_ii Sigma_jj)
    within 4 SE, and the degenerate cases (N = 1: no scatter; N = 2 in d = 2: a rank-one scatter) exactly.
 2. Whole simulations, ``method="sufficient"`` against ``method="raw"`` (independent seeds), on settings with
@@ -28,10 +28,10 @@ import numpy as np
 import pytest
 import scipy.stats
 
-import numerics
-from numerics.monte_carlo import simulation_memory
-from numerics.sufficient import chi_square, gaussian_statistics, standard_gamma
-from theory import Ecosystem, SpecError
+import interplay.numerics as numerics
+from interplay.numerics.gaussian.monte_carlo import simulation_memory
+from interplay.numerics.samplers.wishart import chi_square, gaussian_statistics, standard_gamma
+from interplay.theory import Ecosystem, SpecError
 
 REPLICATES = 20_000
 ROUNDS = 4

@@ -7,11 +7,11 @@ import pytest
 import sympy
 from host_devices import run_on_four_host_devices
 
-import numerics
-import numerics.sweeps as sweep_module
-from numerics.sweeps import Grid, sweep
-from theory import SpecError, population_map, spectral_radius
-from theory.examples import two_model_gaussian
+import interplay.numerics as numerics
+import interplay.numerics.sweeps as sweep_module
+from interplay.numerics.sweeps import Grid, sweep
+from interplay.theory import SpecError, population_map, spectral_radius
+from interplay.theory.examples import two_model_gaussian
 
 ALPHAS = np.linspace(0, 1, 6)
 BETAS = np.array([0.0, 0.3, 1.0])
@@ -162,7 +162,7 @@ def test_grid_metadata_is_plain_json(tmp_path):
 def test_phase_diagram_draws_the_grid_and_the_theory_boundary():
     import matplotlib
 
-    from numerics.plots import phase_diagram
+    from interplay.numerics.plots import phase_diagram
 
     grid = sweep(
         two_model_gaussian(n=None),

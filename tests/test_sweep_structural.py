@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from host_devices import run_on_four_host_devices
 
-import numerics
-import numerics.categorical as nc
-import numerics.linear as nl
-import numerics.sweeps as sweep_module
-from numerics.config import load
-from numerics.sweeps import Grid, sweep
-from theory import Ecosystem, SpecError
-from theory.categorical import Categorical, categorical_ecosystem
-from theory.examples import two_model_gaussian
+import interplay.numerics as numerics
+import interplay.numerics.categorical as nc
+import interplay.numerics.linear as nl
+import interplay.numerics.sweeps as sweep_module
+from interplay.numerics.cli.config import load
+from interplay.numerics.sweeps import Grid, sweep
+from interplay.theory import Ecosystem, SpecError
+from interplay.theory.categorical.maps import Categorical, categorical_ecosystem
+from interplay.theory.examples import two_model_gaussian
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 R = 2000  # replicates: SEs of a few percent of the values, a few seconds per sweep
@@ -53,7 +53,7 @@ def pitchfork(alpha=0.6):
 
 
 def test_categorical_monte_carlo_sweep_is_simulate_with_the_same_seed():
-    """A point's mc_* are the final-round averages of numerics.categorical.simulate with the sweep's seed, the
+    """A point's mc_* are the final-round averages of numerics.categorical.monte_carlo.simulate with the sweep's seed, the
     _se are std / sqrt(R) of the same draws, and both agree with the exact moment recursion within 4 SE. beta is
     swept away from the spec's 0.8, which must reach the initial fit (beta_1 = the swept beta)."""
     eco = categorical_ecosystem([[0.6, 0.3, 0.1], [0.1, 0.3, 0.6]], [0.2, 0.6, 0.2], alpha=0.5, beta=0.8, n=20)
@@ -163,7 +163,7 @@ def test_structural_axes_refuse_what_is_undefined(eco, axes, quantities, paramet
 
 
 def test_k_axis_needs_one_common_synthetic_design():
-    from theory.linear import Design
+    from interplay.theory.linear.maps import Design
 
     eco = load(EXAMPLES / "linear.toml").ecosystem
     private = (eco.private[0], eco.private[0])

@@ -3,7 +3,7 @@
 Describe the process once as an :class:`Ecosystem`; build its update maps; analyse them.
 """
 
-from .analysis import (
+from interplay.theory.analysis import (
     NoUniqueFixedPoint,
     eigenvalues,
     fixed_point,
@@ -12,11 +12,11 @@ from .analysis import (
     stability_condition,
     to_latex,
 )
-from .categorical import Categorical, CategoricalSource, categorical_ecosystem
-from .gaussian import Gaussian, GaussianSource, gaussian_ecosystem
-from .linear import Design, LinearGaussian, linear_ecosystem
-from .maps import SymbolicMap, moment_map, population_map, t_symbol
-from .spec import Ecosystem, SpecError
+from interplay.theory.categorical.maps import Categorical, CategoricalSource, categorical_ecosystem
+from interplay.theory.gaussian.maps import Gaussian, GaussianSource, gaussian_ecosystem
+from interplay.theory.linear.maps import Design, LinearGaussian, linear_ecosystem
+from interplay.theory.maps import SymbolicMap, moment_map, population_map, t_symbol
+from interplay.theory.spec import Ecosystem, SpecError
 
 __all__ = [
     "Categorical",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from .maps import SymbolicMap, t_symbol
+from interplay.theory.maps import SymbolicMap, t_symbol
 
 
 class NoUniqueFixedPoint(ValueError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .spec import Ecosystem
+from interplay.theory.spec import Ecosystem
 
 
 def two_model_gaussian(alpha=0.5, beta=0.5, n: int | None = 50, **options) -> Ecosystem:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import importlib
 
-from .spec import Ecosystem, SpecError
-from .symbolic import SymbolicMap, t_symbol
+from interplay.theory.spec import Ecosystem, SpecError
+from interplay.theory.symbolic import SymbolicMap, t_symbol
 
-FAMILY_MODULES = {"gaussian": "gaussian", "categorical": "categorical", "linear-gaussian": "linear"}
+FAMILY_MODULES = {"gaussian": "gaussian.maps", "categorical": "categorical.maps", "linear-gaussian": "linear.maps"}
 
 
 def _module(eco: Ecosystem):

@@ -22,8 +22,8 @@ from typing import NamedTuple
 
 import sympy
 
-from .ops import SYMPY
-from .spec import Ecosystem, exact
+from interplay.theory.ops import SYMPY
+from interplay.theory.spec import Ecosystem, exact
 
 
 class RoundSizes(NamedTuple):

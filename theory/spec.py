@@ -126,7 +126,7 @@ class Ecosystem:
 
     Parameters
     ----------
-    family: the distribution family the models fit (e.g. :class:`theory.gaussian.Gaussian`).
+    family: the distribution family the models fit (e.g. :class:`theory.gaussian.maps.Gaussian`).
     public: the public real source shared by every model (D*), of the family's source type.
     private: one private real source per model (D~_k); K = len(private).
     alpha: synthetic fraction of each update, in [0, 1]; a constant or a schedule (alpha_1, ..., alpha_T).
@@ -213,8 +213,8 @@ class Ecosystem:
     @classmethod
     def gaussian(cls, means, public_mean, **options) -> Ecosystem:
         """A Gaussian ecosystem from the private means (one row per model); see
-        :func:`theory.gaussian.gaussian_ecosystem` for the options."""
-        from .gaussian import gaussian_ecosystem
+        :func:`theory.gaussian.maps.gaussian_ecosystem` for the options."""
+        from interplay.theory.gaussian.maps import gaussian_ecosystem
 
         return gaussian_ecosystem(means, public_mean, **options)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from .spec import Ecosystem, SpecError
+from interplay.theory.spec import Ecosystem, SpecError
 
 t_symbol = sympy.Symbol("t", integer=True, nonnegative=True)
 

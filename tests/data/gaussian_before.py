@@ -1,6 +1,6 @@
 """Reference values of the Gaussian exact trajectories and symbolic results, as the raw-moment recursion gave them.
 
-The Gaussian recursion was re-parametrised by centred quantities (:mod:`theory.gaussian`); this script
+The Gaussian recursion was re-parametrised by centred quantities (:mod:`theory.gaussian.maps`); this script
 recorded, with the code before that change (commit 00dfae1), the exact trajectories of a handful of settings
 and a few symbolic results, which ``tests/test_gaussian_shift.py`` compares with today's. Generated with
 
@@ -28,7 +28,7 @@ ROUNDS = 8
 
 def ecosystem(K, d, **options):
     """K models in dimension d with distinct, correlated covariances (the settings of the trajectories)."""
-    from theory import Ecosystem
+    from interplay.theory import Ecosystem
 
     means = [[(-1.0) ** k * (k + 1) * 0.5 + 0.3 * i for i in range(d)] for k in range(K)]
     covs = [np.eye(d) * (1.0 + 0.4 * k) + (0.3 if d > 1 else 0.0) * (np.ones((d, d)) - np.eye(d)) for k in range(K)]
@@ -63,7 +63,7 @@ def settings() -> dict:
 def issue_ecosystem(shift=0):
     """Issue 11's case: private means shift - 1 and shift + 1, public mean shift, alpha = beta = 1/2, n = 50,
     unbiased (at shift 0 the raw-moment recursion is accurate)."""
-    from theory import Ecosystem
+    from interplay.theory import Ecosystem
 
     half = sympy.Rational(1, 2)
     return Ecosystem.gaussian(
@@ -74,8 +74,8 @@ def issue_ecosystem(shift=0):
 def symbolic_results() -> dict:
     """sympy results (srepr strings) whose values must not change: the demo's fixed point and stability
     condition, the long-run closed forms, and the moment recursion's fixed point."""
-    from theory import Ecosystem, fixed_point, moment_map, population_map, stability_condition
-    from theory.longrun import cross_task_kl, homogenisation, limiting_fit, stationary_spread
+    from interplay.theory import Ecosystem, fixed_point, moment_map, population_map, stability_condition
+    from interplay.theory.gaussian.longrun import cross_task_kl, homogenisation, limiting_fit, stationary_spread
 
     alpha, beta = sympy.symbols("alpha beta", positive=True)
     demo = Ecosystem.gaussian(
@@ -114,7 +114,7 @@ def symbolic_results() -> dict:
 
 
 def main(folder: str) -> None:
-    import numerics
+    import interplay.numerics as numerics
 
     arrays = {}
     for name, (K, d, options) in settings().items():

@@ -23,8 +23,8 @@ import pytest
 import sympy
 from validation_helpers import fitted_cov, iterate_symbolic, mean_and_se
 
-import numerics
-from theory import Ecosystem, fixed_point, jacobian, moment_map
+import interplay.numerics as numerics
+from interplay.theory import Ecosystem, fixed_point, jacobian, moment_map
 
 MU2 = [1, -1]
 SIGMA2D = [[2, sympy.Rational(1, 2)], [sympy.Rational(1, 2), 1]]  # non-identity, correlated covariance

@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 import sympy
 
-import numerics
-from theory import (
+import interplay.numerics as numerics
+from interplay.theory import (
     Ecosystem,
     eigenvalues,
     fixed_point,

@@ -26,8 +26,8 @@ import pytest
 import sympy
 from validation_helpers import iterate_symbolic, mean_and_se
 
-import numerics
-from theory import Ecosystem, moment_map
+import interplay.numerics as numerics
+from interplay.theory import Ecosystem, moment_map
 
 SIGMA2 = 2.0
 PI2_6 = math.pi**2 / 6

@@ -6,7 +6,7 @@ Setting: K = 1 categorical model, mixing [[1]], alpha = 1, beta = 1, n samples p
 (= sum_i Var p_ti, as E p_t = q exactly); its one-round value (1 - sum q^2) / n is the real-data-only risk. Under
 "accumulate" round t refits on the union of all batches; under "fresh" (discard) only on the newest batch, where the
 risk rises to the full collapse value 1 - sum q^2 (bounded only because the simplex is). Values come from the
-library's ``numerics.categorical.iterate_moments``, its sympy ``moment_trajectory`` and its Monte Carlo.
+library's ``numerics.categorical.iterate.iterate_moments``, its sympy ``moment_trajectory`` and its Monte Carlo.
 """
 
 import math
@@ -16,8 +16,8 @@ import pytest
 from sympy import Rational as R
 from sympy import pi
 
-import numerics.categorical as nc
-from theory.categorical import categorical_ecosystem, moment_trajectory
+import interplay.numerics.categorical as nc
+from interplay.theory.categorical.maps import categorical_ecosystem, moment_trajectory
 
 Q = [0.5, 0.3, 0.2]
 H = 1 - sum(q * q for q in Q)

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from numerics.linear import iterate_linear, iterate_linear_over_designs
-from theory.linear import Design, linear_ecosystem
+from interplay.numerics.linear.iterate import iterate_linear, iterate_linear_over_designs
+from interplay.theory.linear.maps import Design, linear_ecosystem
 
 SIGMA0_2 = 1.3
 

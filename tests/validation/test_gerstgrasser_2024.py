@@ -19,8 +19,9 @@ import math
 import numpy as np
 import pytest
 
-from numerics.linear import iterate_linear, iterate_linear_over_designs, simulate_linear
-from theory.linear import Design, linear_ecosystem
+from interplay.numerics.linear.iterate import iterate_linear, iterate_linear_over_designs
+from interplay.numerics.linear.monte_carlo import simulate_linear
+from interplay.theory.linear.maps import Design, linear_ecosystem
 
 SIGMA2 = 0.7
 

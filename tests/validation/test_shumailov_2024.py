@@ -23,8 +23,8 @@ import sympy
 from scipy.special import digamma, gammaln, polygamma
 from validation_helpers import fitted_cov, iterate_symbolic, mean_and_se, ols_slope
 
-import numerics
-from theory import Ecosystem, moment_map
+import interplay.numerics as numerics
+from interplay.theory import Ecosystem, moment_map
 
 SIGMA2 = 2.0  # variance of the real data
 MU = 0.0

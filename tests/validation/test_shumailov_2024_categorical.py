@@ -5,7 +5,7 @@ lost in one generation with probability (1 - q)^M.
 
 Mapping: K = 1 categorical model, mixing [[1]], alpha = 1, beta = 1, n = M, MLE (no smoothing, tau = 1); our round
 t fit is their generation t + 1. Every value is computed by the library's general exact chain
-(``theory.categorical_chain.exact_chain``) or its Monte Carlo (``numerics.categorical.simulate``); (1 - q)^M is only
+(``theory.categorical.chain.exact_chain``) or its Monte Carlo (``numerics.categorical.monte_carlo.simulate``); (1 - q)^M is only
 the expected value.
 """
 
@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from sympy import Rational as R
 
-import numerics.categorical as nc
-from theory.categorical import categorical_ecosystem
-from theory.categorical_chain import exact_chain
+import interplay.numerics.categorical as nc
+from interplay.theory.categorical.chain import exact_chain
+from interplay.theory.categorical.maps import categorical_ecosystem
 
 
 def refit_chain(probs, M):

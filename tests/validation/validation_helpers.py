@@ -1,8 +1,8 @@
 """Shared helpers for the validation tests: exact iteration of the library's symbolic maps, Monte Carlo errors.
 
 Nothing here encodes a published result. The helpers only move values between the library's own objects: the
-initial fit (``theory.gaussian.moment_step`` with the t = 0 plan), the flat state of a ``moment_map`` and the
-``Moments`` tuple that ``theory.gaussian.fitted_covariance`` reads.
+initial fit (``theory.gaussian.maps.moment_step`` with the t = 0 plan), the flat state of a ``moment_map`` and the
+``Moments`` tuple that ``theory.gaussian.maps.fitted_covariance`` reads.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from theory import gaussian
-from theory.gaussian import Moments
-from theory.maps import SymbolicMap, t_symbol
-from theory.rounds import plan_at
+from interplay.theory.gaussian import maps as gaussian
+from interplay.theory.gaussian.maps import Moments
+from interplay.theory.maps import SymbolicMap, t_symbol
+from interplay.theory.rounds import plan_at
 
 
 def initial_moments(eco) -> Moments:

@@ -1,0 +1,205 @@
+"""Categorical ecosystems in numbers: the theory's maps iterated with ``lax.scan``, and Monte Carlo by counts.
+
+* :func:`iterate_moments` -- the exact moment recursion (:func:`theory.categorical.maps.moment_step`, tau = 1);
+* :func:`iterate_population` -- the population map (:func:`theory.categorical.maps.population_step`, any tau);
+* :func:`simulate` -- the sampling process itself: every source contributes Multinomial(N, p) counts, drawn by
+  the cheaper exact route for N (tokens, or the counts directly, :mod:`numerics.samplers.counts`), every model refits
+  its (smoothed) frequencies; replicates are ``vmap``-ped and the PRNG key is explicit.
+
+Example: collapse, rescue by fresh data, and two vocabularies teaching each other while converging
+
+>>> from theory.categorical.maps import categorical_ecosystem
+>>> import numerics.categorical as nc
+>>> alone = categorical_ecosystem([[0.5, 0.3, 0.2]], [0.5, 0.3, 0.2], alpha=1, beta=1, n=20, regime="fresh")
+>>> mc = nc.simulate(alone, rounds=100, key=0, replicates=500)
+>>> bool(mc.support_size()[:, -1].mean() < 1.5)  # collapse: categories lost for good
+True
+>>> rescued = alone.with_options(alpha=0.5)  # half fresh real data every round
+>>> bool(nc.iterate_moments(rescued, 100).diversity()[-1, 0] > 0.55)  # stationary, non-degenerate
+True
+>>> pair = categorical_ecosystem([[0.5, 0.5, 0.0], [0.0, 0.5, 0.5]], [0.0, 1.0, 0.0], alpha=0.5, beta=0.8, n=40)
+>>> exact = nc.iterate_moments(pair, 30)  # model 2 never saw category 1; model 1 never saw category 3
+>>> bool(exact.mean[-1, 1, 0] > 0.05), bool(exact.squared_distance(0, 1)[-1] < exact.squared_distance(0, 1)[0])
+(True, True)
+>>> float(nc.simulate(pair, 30, key=1, replicates=500).holds(1, 0)[-1]) > 0.9  # P(model 2 has category 1)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from interplay.numerics.driver.compiled_cache import compiled_cache
+from interplay.numerics.driver.divergence import Divergence, first_divergence
+from interplay.numerics.driver.jax_ops import JAX
+from interplay.numerics.driver.schedules import initial_beta, schedules
+from interplay.numerics.driver.sizes import device, spec_sizes
+from interplay.theory.categorical import maps as categorical
+from interplay.theory.rounds import round_plan
+from interplay.theory.spec import Ecosystem, SpecError
+
+
+def require_categorical(eco: Ecosystem) -> None:
+    if eco.family.name != "categorical":
+        raise SpecError("family", f"this computation is for categorical ecosystems, not {eco.family.name}")
+
+
+def alphas_betas(eco: Ecosystem, rounds: int):
+    require_categorical(eco)
+    alphas, betas = schedules(eco, rounds)
+    return jnp.asarray(alphas), jnp.asarray(betas)
+
+
+def _scan_rounds(eco: Ecosystem, step, start, summary, alphas, betas, sizes):
+    """Run ``state = step(state, plan_t, t)`` for t = 1..T; returns summary(state) stacked over rounds 0..T.
+
+    ``sizes``: the update rounds' :class:`theory.rounds.RoundSizes` (leading axis T), or None for the
+    population map (infinite samples)."""
+
+    def body(state, inputs):
+        alpha, beta, t, round_sizes = inputs
+        plan = round_plan(eco, alpha, beta, initial=False, population=sizes is None, sizes=round_sizes, ops=JAX)
+        state = step(state, plan, t)
+        return state, summary(state, t)
+
+    ts = jnp.arange(1, alphas.shape[0] + 1, dtype=jnp.float64)
+    _, path = jax.lax.scan(body, start, (alphas, betas, ts, sizes))
+    first = summary(start, 0.0)
+    return jax.tree_util.tree_map(lambda f, p: jnp.concatenate([f[None], p]), first, path)
+
+
+def _initial_plan(eco: Ecosystem, betas, initial_sizes):
+    """Round 0's plan; beta_1 = betas[0] (not the spec's), so the recursions can be vmapped over beta.
+    ``initial_sizes``: round 0's sizes, or None for the population map."""
+    beta_1 = initial_beta(eco, betas)
+    population = initial_sizes is None
+    return round_plan(eco, 0.0, beta_1, initial=True, population=population, sizes=initial_sizes, ops=JAX)
+
+
+@compiled_cache
+def moment_recursion(eco: Ecosystem):
+    """A jitted f(alphas, betas, sizes) -> (E p, Cov p) over rounds 0..T, shapes (T+1, Km) and (T+1, Km, Km);
+    ``sizes``: the :class:`numerics.driver.sizes.Sizes` of alphas, betas."""
+
+    def summary(moments, t):
+        mean, cov = categorical.fitted_moments(eco, moments, t, ops=JAX)
+        return mean[:, 0], cov
+
+    def run(alphas, betas, sizes):
+        start = categorical.moment_step(
+            eco, categorical.zero_moments(eco, JAX), _initial_plan(eco, betas, sizes.initial), 0.0, JAX
+        )
+
+        def step(moments, plan, t):
+            return categorical.moment_step(eco, moments, plan, t, JAX)
+
+        return _scan_rounds(eco, step, start, summary, alphas, betas, sizes.rounds)
+
+    return jax.jit(run)
+
+
+@compiled_cache
+def population_recursion(eco: Ecosystem):
+    """A jitted f(alphas, betas) -> p over rounds 0..T of the population map, shape (T+1, Km)."""
+
+    def run(alphas, betas):
+        size = eco.K * eco.dim
+        plan0 = _initial_plan(eco, betas, None)
+        start = categorical.population_step(eco, jnp.full((size, 1), 1.0 / eco.dim), plan0, 0.0, JAX)
+
+        def step(probs, plan, t):
+            return categorical.population_step(eco, probs, plan, t, JAX)
+
+        return _scan_rounds(eco, step, start, lambda p, t: p[:, 0], alphas, betas, None)
+
+    return jax.jit(run)
+
+
+@dataclass(frozen=True)
+class CategoricalTrajectory:
+    """Exact values over rounds t = 0..T.
+
+    mean: (T+1, K, m) E[p_k] (population: p_k itself);  cov: (T+1, K, m, K, m) Cov(p_ki, p_lj) (zero in the
+    population limit).
+    """
+
+    ecosystem: Ecosystem
+    kind: str
+    mean: np.ndarray
+    cov: np.ndarray
+
+    @property
+    def rounds(self) -> int:
+        return self.mean.shape[0] - 1
+
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which a quantity is not finite (:mod:`numerics.driver.divergence`)."""
+        return first_divergence({"mean": self.mean, "cov": self.cov})
+
+    def _flat(self):
+        T1, K, m = self.mean.shape
+        return self.mean.reshape(T1, K * m), self.cov.reshape(T1, K * m, K * m), m
+
+    def diversity(self) -> np.ndarray:
+        """(T+1, K): E[1 - sum_i p_ki^2] (:func:`theory.categorical.maps.expected_diversity`)."""
+        mean, cov, m = self._flat()
+        K = self.mean.shape[1]
+        return np.array([[categorical.expected_diversity(mu, c, k, m) for k in range(K)] for mu, c in zip(mean, cov)])
+
+    def squared_distance(self, k: int, l: int) -> np.ndarray:
+        """(T+1,): E||p_k - p_l||^2 (:func:`theory.categorical.maps.expected_squared_distance`)."""
+        mean, cov, m = self._flat()
+        return np.array([categorical.expected_squared_distance(mu, c, k, l, m) for mu, c in zip(mean, cov)])
+
+    def total_variation(self, k: int, l: int) -> np.ndarray:
+        """TV(p_k, p_l) per round: exact for the population map only (the distance of the expectations)."""
+        return total_variation(self.mean[:, k], self.mean[:, l])
+
+    def jensen_shannon(self, k: int, l: int) -> np.ndarray:
+        """JS(p_k, p_l) per round: exact for the population map only (the divergence of the expectations)."""
+        return jensen_shannon(self.mean[:, k], self.mean[:, l])
+
+
+def iterate_moments(eco: Ecosystem, rounds: int) -> CategoricalTrajectory:
+    """The exact E p and Cov p of the finite-n process over rounds 0..T (tau = 1)."""
+    alphas, betas = alphas_betas(eco, rounds)
+    categorical.require_closed_moments(eco)
+    mean, cov = moment_recursion(eco)(alphas, betas, device(spec_sizes(eco, rounds)))
+    T1, K, m = rounds + 1, eco.K, eco.dim
+    return CategoricalTrajectory(
+        eco, "moments", np.asarray(mean).reshape(T1, K, m), np.asarray(cov).reshape(T1, K, m, K, m)
+    )
+
+
+def iterate_population(eco: Ecosystem, rounds: int) -> CategoricalTrajectory:
+    """The deterministic trajectory of the population map (any temperature)."""
+    alphas, betas = alphas_betas(eco, rounds)
+    probs = np.asarray(population_recursion(eco)(alphas, betas))
+    T1, K, m = rounds + 1, eco.K, eco.dim
+    return CategoricalTrajectory(eco, "population", probs.reshape(T1, K, m), np.zeros((T1, K, m, K, m)))
+
+
+# -- distances -----------------------------------------------------------------------------------------------
+
+
+def total_variation(p, q) -> np.ndarray:
+    """TV(p, q) = sum_i |p_i - q_i| / 2 over the last axis."""
+    return 0.5 * np.abs(np.asarray(p) - np.asarray(q)).sum(-1)
+
+
+def jensen_shannon(p, q) -> np.ndarray:
+    """JS(p, q) = (KL(p || r) + KL(q || r)) / 2, r = (p + q)/2, in nats (0 log 0 = 0), over the last axis."""
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    r = (p + q) / 2
+
+    def kl(a):
+        safe = np.where(a > 0, a, 1.0)
+        return np.where(a > 0, a * np.log(safe / np.where(r > 0, r, 1.0)), 0.0).sum(-1)
+
+    return (kl(p) + kl(q)) / 2

@@ -1,0 +1,256 @@
+"""Categorical ecosystems in numbers: the theory's maps iterated with ``lax.scan``, and Monte Carlo by counts.
+
+* :func:`iterate_moments` -- the exact moment recursion (:func:`theory.categorical.maps.moment_step`, tau = 1);
+* :func:`iterate_population` -- the population map (:func:`theory.categorical.maps.population_step`, any tau);
+* :func:`simulate` -- the sampling process itself: every source contributes Multinomial(N, p) counts, drawn by
+  the cheaper exact route for N (tokens, or the counts directly, :mod:`numerics.samplers.counts`), every model refits
+  its (smoothed) frequencies; replicates are ``vmap``-ped and the PRNG key is explicit.
+
+Example: collapse, rescue by fresh data, and two vocabularies teaching each other while converging
+
+>>> from theory.categorical.maps import categorical_ecosystem
+>>> import numerics.categorical as nc
+>>> alone = categorical_ecosystem([[0.5, 0.3, 0.2]], [0.5, 0.3, 0.2], alpha=1, beta=1, n=20, regime="fresh")
+>>> mc = nc.simulate(alone, rounds=100, key=0, replicates=500)
+>>> bool(mc.support_size()[:, -1].mean() < 1.5)  # collapse: categories lost for good
+True
+>>> rescued = alone.with_options(alpha=0.5)  # half fresh real data every round
+>>> bool(nc.iterate_moments(rescued, 100).diversity()[-1, 0] > 0.55)  # stationary, non-degenerate
+True
+>>> pair = categorical_ecosystem([[0.5, 0.5, 0.0], [0.0, 0.5, 0.5]], [0.0, 1.0, 0.0], alpha=0.5, beta=0.8, n=40)
+>>> exact = nc.iterate_moments(pair, 30)  # model 2 never saw category 1; model 1 never saw category 3
+>>> bool(exact.mean[-1, 1, 0] > 0.05), bool(exact.squared_distance(0, 1)[-1] < exact.squared_distance(0, 1)[0])
+(True, True)
+>>> float(nc.simulate(pair, 30, key=1, replicates=500).holds(1, 0)[-1]) > 0.9  # P(model 2 has category 1)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from interplay.numerics.categorical import tokens as categorical_tokens
+from interplay.numerics.categorical.iterate import alphas_betas, jensen_shannon, require_categorical, total_variation
+from interplay.numerics.driver.compiled_cache import compiled_cache
+from interplay.numerics.driver.divergence import Divergence, first_divergence
+from interplay.numerics.driver.jax_ops import JAX
+from interplay.numerics.driver.keys import prng_key
+from interplay.numerics.driver.limits import replicate_chunk, replicate_keys, require_count, run_in_chunks
+from interplay.numerics.driver.schedules import initial_beta
+from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
+from interplay.numerics.samplers import counts
+from interplay.theory.categorical import maps as categorical
+from interplay.theory.rounds import round_plan
+from interplay.theory.spec import Ecosystem, SpecError
+
+# -- Monte Carlo ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoricalMonteCarlo:
+    """Simulated fits: probs (R, T+1, K, m) over rounds t = 0..T, or (R, 1, K, m) holding round T alone when
+    simulated with ``trajectory=False``; with the spec, the method and the key that made them."""
+
+    ecosystem: Ecosystem
+    seed: int | None
+    key: tuple[int, ...]
+    method: str
+    rounds: int
+    probs: np.ndarray
+
+    @property
+    def replicates(self) -> int:
+        return self.probs.shape[0]
+
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which some replicate's fit is not finite (:mod:`numerics.driver.divergence`)."""
+        kept = range(self.rounds + 1) if self.probs.shape[1] > 1 else [self.rounds]
+        return first_divergence({"probs": self.probs}, round_axis=1, rounds=kept)
+
+    def holds(self, k: int, category: int) -> np.ndarray:
+        """(rounds kept,): the fraction of replicates in which model k gives the category positive mass."""
+        return (self.probs[:, :, k, category] > 0).mean(0)
+
+    def support_size(self) -> np.ndarray:
+        """(R, rounds kept, K): the number of categories each model holds."""
+        return (self.probs > 0).sum(-1)
+
+    def diversity(self) -> np.ndarray:
+        """(R, rounds kept, K): 1 - sum_i p_ki^2 per replicate."""
+        return 1 - (self.probs**2).sum(-1)
+
+    def total_variation(self, k: int, l: int) -> np.ndarray:
+        """(R, rounds kept)."""
+        return total_variation(self.probs[:, :, k], self.probs[:, :, l])
+
+    def jensen_shannon(self, k: int, l: int) -> np.ndarray:
+        """(R, rounds kept)."""
+        return jensen_shannon(self.probs[:, :, k], self.probs[:, :, l])
+
+
+METHODS = ("sufficient", "raw", "multinomial")
+
+
+def _routes(method: str, capacities: dict[str, int], m: int) -> dict[str, str]:
+    """How each kind of source (private, public, synthetic) has its counts drawn (:mod:`numerics.samplers.counts`)."""
+    if method == "raw":
+        return {kind: "tokens" for kind in capacities}
+    if method == "multinomial":
+        return {kind: "multinomial" for kind in capacities}
+    return {kind: counts.cheaper_route(size, m) for kind, size in capacities.items()}
+
+
+@compiled_cache
+def _simulator(eco: Ecosystem, method: str, capacities: tuple[tuple[str, int], ...], trajectory: bool):
+    """A jitted, replicate-vmapped f(keys (R, 2), alphas (T,), betas (T,), sizes) -> probs (R, T+1 or 1, K, m).
+
+    Round 0 fits the real samples alone; rounds 1..T run in one ``lax.scan``, each drawing the counts of every
+    source of the round (:func:`numerics.samplers.counts.draw_counts`, by the route ``method`` gives each kind of source
+    for its largest size ``capacities``): the K x K synthetic samples, and the K private and the public sample
+    unless the regime reuses round 0's, in the :class:`numerics.driver.sizes.Sizes` ``sizes`` of alphas and betas.
+    """
+    K, m = eco.K, eco.dim
+    capacities = dict(capacities)
+    routes = _routes(method, capacities, m)
+    real_q = JAX.asarray([[float(x) for x in s.probs] for s in (*eco.private, eco.public)])
+    tau = float(eco.family.temperature)
+
+    def sampling(probs):  # pi(p) per model, (K, m)
+        return probs if tau == 1 else JAX.tempered(probs, 1 / tau)
+
+    def fit(union, t):
+        s = categorical.smoothing_factor(eco, t, ops=JAX)
+        return s * union + (1 - s) / m
+
+    prepared = {route: counts.prepare(real_q, route) for route in {routes["private"], routes["public"]}}
+    real_sources = {kind: prepared[routes[kind]] for kind in ("private", "public")}
+
+    def frequencies(key, distributions, rows, sizes, kind):
+        return counts.draw_counts(key, distributions, jnp.asarray(rows), sizes, capacities[kind]) / sizes[:, None]
+
+    def real_frequencies(key, plan):
+        k_private, k_public = jax.random.split(key)
+        private = frequencies(k_private, real_sources["private"], list(range(K)), plan.n_private[:, 0], "private")
+        public = frequencies(k_public, real_sources["public"], [K], plan.n_public[None], "public")
+        return jnp.concatenate([private, public])
+
+    def training_set(plan, real, synthetic):
+        return (
+            plan.w_private[:, 0:1] * real[:K]
+            + plan.w_public[:, 0:1] * real[K][None]
+            + jnp.einsum("kj,kji->ki", plan.w_synthetic, synthetic)
+        )
+
+    def simulate_one(key, alphas, betas, sizes):
+        beta_1 = initial_beta(eco, betas)
+        k_start, k_rounds = jax.random.split(key)
+        plan_0 = round_plan(eco, 0.0, beta_1, initial=True, sizes=sizes.initial, ops=JAX)
+        real_0 = real_frequencies(k_start, plan_0)
+        union_0 = training_set(plan_0, real_0, jnp.zeros((K, K, m)))
+
+        def one_round(state, inputs):
+            """state: the training frequencies of round t - 1 and the real ones; returns those of round t."""
+            union, real = state
+            key, alpha, beta, t, round_sizes = inputs
+            plan = round_plan(eco, alpha, beta, initial=False, sizes=round_sizes, ops=JAX)
+            k_real, k_synthetic = jax.random.split(key)
+            if eco.regime != "reuse":
+                real = real_frequencies(k_real, plan)
+            sampled = jnp.clip(sampling(fit(union, t - 1)), 0.0, 1.0)  # row j: what model j generates from
+            models = counts.prepare(sampled, routes["synthetic"])
+            sizes = plan.n_synthetic.reshape(K * K)  # sample (k, j): model j's data for model k
+            synthetic = frequencies(k_synthetic, models, [j for _ in range(K) for j in range(K)], sizes, "synthetic")
+            batch = training_set(plan, real, synthetic.reshape(K, K, m))
+            union = (t * union + batch) / (t + 1) if eco.regime == "accumulate" else batch
+            return (union, real), (fit(union, t) if trajectory else None)
+
+        T = alphas.shape[0]
+        ts = jnp.arange(1, T + 1, dtype=jnp.float64)
+        inputs = (jax.random.split(k_rounds, T), alphas, betas, ts, sizes.rounds)
+        (union, _), path = jax.lax.scan(one_round, (union_0, real_0), inputs)
+        if trajectory:
+            return jnp.concatenate([fit(union_0, 0.0)[None], path])
+        return fit(union, float(T))[None]
+
+    return jax.jit(jax.vmap(simulate_one, in_axes=(0, None, None, None)))
+
+
+def _size_bounds(eco: Ecosystem) -> dict[str, int]:
+    """Sample sizes no alpha, beta in [0, 1] can exceed: n, or a reused dataset's own size."""
+    n = int(eco.n)
+    reused = eco.regime == "reuse"
+    private = max((s.size if reused and s.size is not None else n) for s in eco.private)
+    public = eco.public.size if reused and eco.public.size is not None else n
+    return {"private": private, "public": public, "synthetic": n}
+
+
+def drawn_per_source(eco: Ecosystem, method: str) -> int:
+    """Numbers per category a source holds while drawn in a round: its tokens (raw: all; else only below the
+    counts route's threshold, :func:`numerics.samplers.counts.cheaper_route`), at least its counts."""
+    if eco.n is None:
+        return 1
+    largest = max(_size_bounds(eco).values())
+    return largest if method == "raw" else min(largest, counts.TOKENS_PER_CATEGORY * eco.dim)
+
+
+def compiled_simulation(
+    eco: Ecosystem, rounds: int, method: str = "sufficient", trajectory: bool = True, any_schedule: bool = False
+):
+    """(f, alphas, betas, sizes): the jitted f(keys, alphas, betas, sizes) -> probs of :func:`simulate` and the
+    spec's schedules and their sample sizes (:mod:`numerics.driver.sizes`). Its arrays hold the largest samples of the
+    spec's schedules; with ``any_schedule`` they hold any alpha, beta in [0, 1], so alphas, betas and sizes may be
+    replaced by others of the same length (sweeps vmap)."""
+    if method not in METHODS:
+        raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
+    alphas, betas = alphas_betas(eco, rounds)
+    sizes = spec_sizes(eco, rounds)
+    capacities = static_sizes(eco, rounds, sizes)  # raises for the population limit
+    if any_schedule:
+        capacities = _size_bounds(eco)
+    bounds, trajectory = tuple(sorted(capacities.items())), bool(trajectory)
+    if method == "sufficient" and categorical_tokens.applies(eco, capacities):
+        return categorical_tokens.token_list_simulator(eco, bounds, trajectory), alphas, betas, device(sizes)
+    return _simulator(eco, method, bounds, trajectory), alphas, betas, device(sizes)
+
+
+def simulate(
+    eco: Ecosystem,
+    rounds: int,
+    key,
+    replicates: int = 1000,
+    method: str = "sufficient",
+    trajectory: bool = True,
+    memory: int | None = None,
+) -> CategoricalMonteCarlo:
+    """Simulate ``replicates`` independent runs for ``rounds`` update rounds (``key``: PRNG key or int seed).
+
+    ``method``: ``"sufficient"`` (default) takes the cheapest exact route: token lists while samples have at most
+    1.5 m tokens, at tau = 1 under reuse or fresh (:mod:`numerics.categorical.tokens`: a token of a fit in O(1));
+    else tokens located by inverse CDF while samples have at most 4 m tokens, counts from a tree of binomials
+    beyond, so the cost stops growing with n. ``"raw"`` locates every token in the fits' cumulative probabilities
+    (the reference); ``"multinomial"`` always draws the counts directly. All three have the same law.
+    ``trajectory=False`` keeps only the final round's fits (memory R K m instead of R (T+1) K m). Replicates run
+    in chunks of bounded memory; what cannot fit in ``memory`` bytes (default: available) is refused up front
+    (:mod:`numerics.driver.limits`).
+    """
+    replicates = require_count(replicates, "replicates", 1)
+    if method not in METHODS:
+        raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
+    require_categorical(eco)
+    eco.check_rounds(rounds)
+    if eco.n is None:
+        raise SpecError("n", "Monte Carlo needs finite sample sizes; n = None is the population limit")
+    kept = rounds + 1 if trajectory else 1
+    largest = drawn_per_source(eco, method)
+    chunk = replicate_chunk(eco, rounds, replicates, kept_rounds=kept, drawn_per_source=largest, memory=memory)
+    run, alphas, betas, sizes = compiled_simulation(eco, rounds, method, trajectory)
+    seed, key = prng_key(key)
+    probs = run_in_chunks(run, replicate_keys(key, replicates), chunk, alphas, betas, sizes)
+    key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
+    return CategoricalMonteCarlo(eco, seed, key_data, method, rounds, probs)

@@ -1,0 +1,104 @@
+"""Sample sizes as data: the compiled functions receive them, they never round anything themselves.
+
+Every round's sample sizes max(1, round(w n)) are computed once, in exact arithmetic, on the host by
+:func:`theory.rounds.sample_sizes`, and passed into the jitted (and vmapped) functions as float64 arrays of
+exact integers next to alpha_t and beta_t. So the exact recursions, every Monte Carlo path and the sweeps use the
+theory's numbers: a source of 0.7 x 0.1 x 50 = 3.5 samples has 4 everywhere (a float computation of w n may fall
+just below the half and give 3).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from interplay.theory.rounds import FROM_SPEC, RoundSizes, sample_sizes
+from interplay.theory.spec import Ecosystem, SpecError
+
+
+class Sizes(NamedTuple):
+    """The sample sizes of a run, each a :class:`theory.rounds.RoundSizes` of float64 arrays: ``initial`` of
+    round 0, ``rounds`` of the update rounds t = 1..T (leading axis T; without it, for a constant schedule, the
+    one size of every update round)."""
+
+    initial: RoundSizes
+    rounds: RoundSizes
+
+
+def _arrays(sizes: RoundSizes) -> RoundSizes:
+    """Python ints (or sympy.oo) -> float64 arrays: n_private (K, 1), n_public (), n_synthetic (K, K)."""
+    return RoundSizes(*(np.asarray(x, dtype=np.float64) for x in sizes))
+
+
+def _stack(rounds: list[RoundSizes]) -> RoundSizes:
+    return RoundSizes(*(np.stack(parts) for parts in zip(*rounds)))
+
+
+def run_sizes(eco: Ecosystem, alphas, betas, *, n=FROM_SPEC, constant: bool = False) -> Sizes:
+    """The sizes of rounds 0..T for alpha_t, beta_t, t = 1..T (exact values, or floats taken at their exact value).
+
+    beta_1 = betas[0] (the spec's own when T = 0) weighs the initial fit and sizes the reused real data. With
+    ``constant``, ``alphas`` and ``betas`` are single values and every update round has the same sizes.
+    """
+    if constant:
+        alphas, betas = [alphas], [betas]
+    beta_1 = betas[0] if len(betas) else eco.beta_at(1)
+    table: dict = {}  # the sizes of each distinct (alpha, beta): a constant schedule is computed once
+
+    def at(alpha, beta):
+        key = (alpha, beta)
+        if key not in table:
+            table[key] = _arrays(sample_sizes(eco, alpha, beta, initial=False, n=n, initial_beta=beta_1))
+        return table[key]
+
+    initial = _arrays(sample_sizes(eco, 0, beta_1, initial=True, n=n, initial_beta=beta_1))
+    rounds = [at(a, b) for a, b in zip(alphas, betas)]
+    if constant:
+        return Sizes(initial, rounds[0])
+    if not rounds:
+        return Sizes(initial, RoundSizes(*(np.zeros((0,) + np.shape(x)) for x in initial)))
+    return Sizes(initial, _stack(rounds))
+
+
+def spec_sizes(eco: Ecosystem, rounds: int) -> Sizes:
+    """The sizes of the spec's own schedule over rounds 0..``rounds`` (its exact alpha_t, beta_t)."""
+    if eco.is_constant:  # one computation, repeated over the rounds
+        sizes = run_sizes(eco, eco.alpha_at(1), eco.beta_at(1), constant=True)
+        return sizes._replace(rounds=RoundSizes(*(np.broadcast_to(x, (rounds,) + x.shape) for x in sizes.rounds)))
+    ts = range(1, rounds + 1)
+    return run_sizes(eco, [eco.alpha_at(t) for t in ts], [eco.beta_at(t) for t in ts])
+
+
+def stack_runs(runs: list[Sizes]) -> Sizes:
+    """Sizes of several runs (e.g. the points of a sweep) stacked along a new leading axis."""
+    return jax.tree.map(lambda *parts: np.stack(parts), *runs)
+
+
+def device(sizes: Sizes) -> Sizes:
+    """The arrays as jax float64 arrays."""
+    return jax.tree.map(jnp.asarray, sizes)
+
+
+def per_round(sizes: Sizes, rounds: int) -> Sizes:
+    """A constant run's sizes with the update rounds' repeated along a leading axis of length ``rounds``."""
+    return sizes._replace(rounds=jax.tree.map(lambda x: jnp.broadcast_to(x, (rounds,) + jnp.shape(x)), sizes.rounds))
+
+
+def largest(sizes: Sizes) -> dict[str, int]:
+    """The largest size of each kind of source over the rounds (static array bounds), as Python ints."""
+    kinds = {"private": "n_private", "public": "n_public", "synthetic": "n_synthetic"}
+    return {
+        kind: int(max(np.max(getattr(sizes.initial, field)), np.max(getattr(sizes.rounds, field), initial=0)))
+        for kind, field in kinds.items()
+    }
+
+
+def static_sizes(eco: Ecosystem, rounds: int, sizes: Sizes | None = None) -> dict[str, int]:
+    """The largest sample size of each kind over the rounds (array shapes must be static), of ``sizes`` (default:
+    the spec's, :func:`numerics.driver.sizes.spec_sizes`)."""
+    if eco.n is None:
+        raise SpecError("n", "Monte Carlo needs finite sample sizes; n = None is the population limit")
+    return largest(spec_sizes(eco, rounds) if sizes is None else sizes)

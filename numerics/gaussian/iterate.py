@@ -1,0 +1,191 @@
+"""Iterate the theory's maps for T rounds with ``lax.scan`` under ``jit``.
+
+``iterate_moments`` runs the exact finite-n moment recursion (:func:`theory.gaussian.maps.moment_step`),
+``iterate_population`` the infinite-sample map (:func:`theory.gaussian.maps.population_step`), both evaluated with
+jax ops from the one definition in `theory`. The compiled functions take the alpha and beta schedules and the
+rounds' sample sizes (:mod:`numerics.driver.sizes`, computed exactly on the host) as arrays, so they can be
+``vmap``-ped over parameter values and differentiated. They run in centred coordinates
+(:func:`theory.gaussian.maps.centred`: means measured from the public mean), so a common shift of all means changes
+nothing but the origin added back to the means.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from functools import cached_property
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from interplay.numerics.driver.compiled_cache import compiled_cache
+from interplay.numerics.driver.divergence import Divergence, first_divergence
+from interplay.numerics.driver.jax_ops import JAX
+from interplay.numerics.driver.schedules import initial_beta, schedules
+from interplay.numerics.driver.sizes import device, spec_sizes
+from interplay.theory.gaussian import maps as gaussian
+from interplay.theory.rounds import round_plan
+from interplay.theory.spec import Ecosystem, SpecError
+
+
+def require_gaussian(eco: Ecosystem) -> None:
+    if eco.family.name != "gaussian":
+        raise SpecError("family", f"this computation is for Gaussian ecosystems, not {eco.family.name}")
+
+
+def _population_start(eco: Ecosystem, plan0):
+    K, d = eco.K, eco.dim
+    empty = gaussian.Fit(jnp.zeros((K * d, 1)), jnp.zeros((K * d, d)))
+    return gaussian.population_step(eco, empty, plan0, 0.0, JAX)
+
+
+def _change(old, new) -> jax.Array:
+    """Largest absolute change of any entry between two states (pytrees of arrays)."""
+    return jnp.max(jnp.stack([jnp.max(jnp.abs(a - b)) for a, b in zip(jax.tree.leaves(old), jax.tree.leaves(new))]))
+
+
+def _run(eco: Ecosystem, population: bool, alphas, betas, sizes, tolerance, trajectory: bool, rounds: int):
+    """Round 0, then ``rounds`` update rounds of the exact recursion (or the population map).
+
+    ``alphas``, ``betas`` are schedules of length ``rounds`` or scalars, and ``sizes`` a
+    :class:`numerics.driver.sizes.Sizes` with or without the round axis to match (constant: no per-round arrays, so a
+    vmapped sweep's memory does not grow with the rounds; the population map has infinite samples and ignores
+    ``sizes``). Returns (final state, first round whose largest change is below ``tolerance`` or -1, per-round
+    states if ``trajectory``). All are traced, so sweeps can vmap over them.
+    """
+    constant = jnp.ndim(alphas) == 0
+
+    def at(schedule, i):
+        return schedule if constant else jax.tree.map(lambda x: x[i], schedule)
+
+    def plan(alpha, beta, initial, round_sizes):
+        return round_plan(
+            eco, alpha, beta, initial=initial, population=population, sizes=None if population else round_sizes, ops=JAX
+        )
+
+    beta_1 = betas if constant else initial_beta(eco, betas)
+    plan0 = plan(0.0, beta_1, True, sizes.initial)  # round 0 has no synthetic data: alpha 0 whatever the schedule
+    if population:
+        start = _population_start(eco, plan0)
+
+        def step(state, p, t):
+            return gaussian.population_step(eco, state, p, t, JAX)
+    else:
+        start = gaussian.moment_step(eco, gaussian.zero_moments(eco, JAX), plan0, 0.0, JAX)
+
+        def step(state, p, t):
+            return gaussian.moment_step(eco, state, p, t, JAX)
+
+    if rounds == 0:  # the round-0 fit alone (a zero-length scan would still index the empty schedules)
+        return start, jnp.asarray(-1.0), (jax.tree.map(lambda x: x[None], start) if trajectory else None)
+
+    def body(carry, i):
+        state, converged_at = carry
+        t = i + 1.0
+        new = step(state, plan(at(alphas, i), at(betas, i), False, at(sizes.rounds, i)), t)
+        settled = (converged_at < 0) & (_change(state, new) < tolerance)
+        converged_at = jnp.where(settled, t, converged_at)
+        return (new, converged_at), (new if trajectory else None)
+
+    (final, converged_at), path = jax.lax.scan(body, (start, jnp.asarray(-1.0)), jnp.arange(rounds))
+    if trajectory:
+        path = jax.tree.map(lambda first, rest: jnp.concatenate([first[None], rest]), start, path)
+    return final, converged_at, path
+
+
+def recursion(eco: Ecosystem, rounds: int, population: bool = False, trajectory: bool = True):
+    """A jitted f(alphas, betas, sizes, tolerance) -> (final state, convergence round, per-round states or None).
+
+    ``alphas``, ``betas``: schedules of length ``rounds`` or scalars; ``sizes``: their
+    :class:`numerics.driver.sizes.Sizes`. The state is :class:`theory.gaussian.maps.Moments` (exact recursion) or
+    :class:`theory.gaussian.maps.Fit` (``population``) of :func:`theory.gaussian.maps.centred` ``(eco)``: its means are
+    measured from :func:`theory.gaussian.maps.origin`, and specs that differ by a common shift of their means share one
+    compiled function. With ``trajectory=False`` memory does not grow with the number of rounds.
+    """
+    return _centred_recursion(gaussian.centred(eco), rounds, population, trajectory)
+
+
+@compiled_cache
+def _centred_recursion(eco: Ecosystem, rounds: int, population: bool, trajectory: bool):
+    return jax.jit(functools.partial(_run, eco, population, trajectory=trajectory, rounds=rounds))
+
+
+def _spec_inputs(eco: Ecosystem, rounds: int):
+    alphas, betas = schedules(eco, rounds)
+    return jnp.asarray(alphas), jnp.asarray(betas), device(spec_sizes(eco, rounds)), jnp.asarray(0.0)
+
+
+@dataclass(frozen=True)
+class ExactTrajectory:
+    """Exact values over rounds t = 0..T.
+
+    centred_mean: (T+1, K, d)        E[m_k] - origin (population: m_k - origin), computed without the origin
+    fitted_cov:   (T+1, K, d, d)     E[S_k] (population: S_k itself)
+    mean_cov:     (T+1, K, d, K, d)  Cov(m_k, m_l); zero in the population limit
+    origin:       (d,)               the public mean (:func:`theory.gaussian.maps.origin`)
+    """
+
+    ecosystem: Ecosystem
+    kind: str
+    centred_mean: np.ndarray
+    fitted_cov: np.ndarray
+    mean_cov: np.ndarray
+    origin: np.ndarray
+
+    @property
+    def mean(self) -> np.ndarray:
+        """E[m_k] (T+1, K, d) (population: m_k itself)."""
+        return self.centred_mean + self.origin
+
+    @property
+    def rounds(self) -> int:
+        return self.mean.shape[0] - 1
+
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which a quantity is not finite (:mod:`numerics.driver.divergence`)."""
+        return first_divergence({"mean": self.mean, "fitted_cov": self.fitted_cov, "mean_cov": self.mean_cov})
+
+    def squared_distance(self, k: int, l: int) -> np.ndarray:
+        """E||m_k - m_l||^2 per round: ||E m_k - E m_l||^2 + tr(Cov m_k + Cov m_l - 2 Cov(m_k, m_l))."""
+        gap = self.centred_mean[:, k] - self.centred_mean[:, l]
+        c = self.mean_cov
+        spread = np.trace(c[:, k, :, k] + c[:, l, :, l] - 2 * c[:, k, :, l], axis1=1, axis2=2)
+        return np.sum(gap**2, axis=1) + spread
+
+
+def iterate_moments(eco: Ecosystem, rounds: int) -> ExactTrajectory:
+    """The exact expected trajectory of the finite-n process (n = None gives the population map's values)."""
+    require_gaussian(eco)
+    _, _, path = recursion(eco, rounds)(*_spec_inputs(eco, rounds))
+    K, d = eco.K, eco.dim
+    T = rounds + 1
+    return ExactTrajectory(
+        eco,
+        "moments",
+        np.asarray(path.mean).reshape(T, K, d),
+        np.asarray(jax.vmap(lambda m: gaussian.fitted_covariance(eco, m, JAX))(path)).reshape(T, K, d, d),
+        np.asarray(path.cov).reshape(T, K, d, K, d),
+        _origin(eco),
+    )
+
+
+def iterate_population(eco: Ecosystem, rounds: int) -> ExactTrajectory:
+    """The deterministic trajectory of the population (infinite-sample) map."""
+    require_gaussian(eco)
+    _, _, path = recursion(eco, rounds, population=True)(*_spec_inputs(eco, rounds))
+    K, d = eco.K, eco.dim
+    T = rounds + 1
+    return ExactTrajectory(
+        eco,
+        "population",
+        np.asarray(path.mean).reshape(T, K, d),
+        np.asarray(path.cov).reshape(T, K, d, d),
+        np.zeros((T, K, d, K, d)),
+        _origin(eco),
+    )
+
+
+def _origin(eco: Ecosystem) -> np.ndarray:
+    return np.array(gaussian.origin(eco), dtype=float).ravel()

@@ -1,0 +1,129 @@
+"""The linear-Gaussian surrogate in numbers: the exact M_t, C_t recursion compiled, its limit, and Monte Carlo.
+
+* :func:`iterate_linear` -- the recursion of :mod:`theory.linear.maps` (one definition, evaluated with jax ops in
+  float64) iterated with ``lax.scan``: M_t, C_t, E theta_t, Cov theta_t for t = 0..T;
+* :func:`simulate_linear` -- the actual finite-sample process: labels drawn from the real source or from the
+  models' previous fits, every model refitted by weighted least squares (minimum-norm normal equations, on the
+  union of all batches under ``accumulate``); replicates ``vmap``-ped, the PRNG key explicit;
+* :func:`long_run_linear` -- the limit law: M = (I - Q)^-1 P and C from the discrete Lyapunov equation
+  C = Q C Q^T + N D N^T (+ P Sigma_b P^T unless reuse), solved by ``scipy.linalg.solve_discrete_lyapunov``;
+* :func:`iterate_linear_over_designs` -- the same recursion ``vmap``-ped over a batch of designs;
+* :func:`relative_efficiency_grid` -- the long-run relative efficiency over an (alpha, beta) grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import numpy as np
+import scipy.linalg
+
+from interplay.numerics.driver.compiled_cache import compiled_cache
+from interplay.numerics.linear.iterate import (
+    JAX_LINEAR,
+    PINV_RTOL,
+    jax_data,
+    require_linear,
+    round_plan_of,
+    squared_distance,
+    task_error,
+)
+from interplay.theory.analysis import NoUniqueFixedPoint
+from interplay.theory.linear import maps as linear
+from interplay.theory.spec import Ecosystem, SpecError
+
+# -- the limit -------------------------------------------------------------------------------------------------
+
+
+@compiled_cache
+def stationary_dynamics(eco: Ecosystem):
+    """A jitted f(alpha, beta, data) -> (P, Q, N, D, E b, Sigma_b) of an update round with constant alpha, beta."""
+
+    def run(alpha, beta, data):
+        step = linear.dynamics(eco, data, round_plan_of(eco, alpha, beta, False), None, JAX_LINEAR)
+        mean_b, sigma_b = linear.real_statistics(eco, data, JAX_LINEAR)
+        return step.P, step.Q, step.N, linear.synthetic_noise(eco, data, JAX_LINEAR), mean_b, sigma_b
+
+    return jax.jit(run)
+
+
+@dataclass(frozen=True)
+class LongRun:
+    """The limit law of theta_t: mean (K, d), cov (K, d, K, d); M = (I - Q)^-1 P, C the Lyapunov solution."""
+
+    ecosystem: Ecosystem
+    spectral_radius: float
+    M: np.ndarray
+    C: np.ndarray
+    mean: np.ndarray
+    cov: np.ndarray
+
+    def task_error(self, gram=None) -> np.ndarray:
+        theta = np.asarray(self.ecosystem.family.theta.evalf(), dtype=float).ravel()
+        return task_error(self.mean, self.cov, theta, gram)
+
+    def squared_distance(self, k: int, l: int) -> float:
+        return float(squared_distance(self.mean, self.cov, k, l))
+
+
+def _long_run(eco: Ecosystem, P, Q, N, D, mean_b, sigma_b) -> LongRun:
+    P, Q, N, D, mean_b, sigma_b = (np.asarray(x) for x in (P, Q, N, D, mean_b, sigma_b))
+    radius = float(np.max(np.abs(np.linalg.eigvals(Q))))
+    if radius >= 1 - 1e-12:
+        raise NoUniqueFixedPoint(f"spectral radius of Q is {radius:.12g} >= 1: the recursion does not converge")
+    eye = np.eye(Q.shape[0])
+    M = np.linalg.solve(eye - Q, P)
+    forcing = N @ D @ N.T if eco.regime == "reuse" else N @ D @ N.T + P @ sigma_b @ P.T
+    C = scipy.linalg.solve_discrete_lyapunov(Q, forcing)
+    cov = M @ sigma_b @ M.T + C if eco.regime == "reuse" else C
+    K, d = eco.K, eco.dim
+    return LongRun(eco, radius, M, C, (M @ mean_b).reshape(K, d), ((cov + cov.T) / 2).reshape(K, d, K, d))
+
+
+def long_run_linear(eco: Ecosystem) -> LongRun:
+    """The limit law for constant alpha, beta (reuse or fresh); raises NoUniqueFixedPoint when rho(Q) >= 1."""
+    require_linear(eco)
+    if not eco.is_numeric or not eco.is_constant or eco.regime == "accumulate":
+        raise SpecError("ecosystem", "the limit needs a numeric spec, constant alpha and beta, and reuse or fresh")
+    parts = stationary_dynamics(eco)(float(eco.alpha), float(eco.beta), jax_data(eco))
+    return _long_run(eco, *parts)
+
+
+def ideal_error(eco: Ecosystem) -> float:
+    """MSE of the ideal estimator that pools every real sample: sigma^2 tr((sum_s n_s S_s)^+)."""
+    pooled = sum(s.size * np.asarray(s.gram.evalf(), dtype=float) for s in (*eco.private, eco.public))
+    return float(eco.family.noise_var) * float(np.trace(np.linalg.pinv(pooled, rcond=PINV_RTOL, hermitian=True)))
+
+
+def long_run_grid(eco: Ecosystem, alphas, betas) -> tuple[np.ndarray, list[list[LongRun | None]]]:
+    """rho(Q) (A, B) and the limit law at every (alpha, beta) of the grid (None where rho(Q) >= 1), compiled once."""
+    require_linear(eco)
+    f, data = stationary_dynamics(eco), jax_data(eco)
+    radius = np.zeros((len(alphas), len(betas)))
+    laws: list[list[LongRun | None]] = []
+    for i, a in enumerate(alphas):
+        laws.append([])
+        for j, b in enumerate(betas):
+            parts = [np.asarray(x) for x in f(a, b, data)]
+            radius[i, j] = np.max(np.abs(np.linalg.eigvals(parts[1])))
+            laws[i].append(_long_run(eco, *parts) if radius[i, j] < 1 - 1e-12 else None)
+    return radius, laws
+
+
+def relative_efficiency_grid(eco: Ecosystem, alphas, betas) -> dict[str, np.ndarray]:
+    """Long-run relative efficiency RE = MSE_ideal / lim E||theta_k - theta*||^2 over an (alpha, beta) grid.
+
+    Returns ``per_model`` (A, B, K), ``overall`` (A, B) = MSE_ideal / mean_k MSE_k, ``radius`` (A, B) = rho(Q);
+    RE is 0 where rho(Q) >= 1 (no limit: the error grows without bound).
+    """
+    alphas, betas = np.asarray(alphas, dtype=float), np.asarray(betas, dtype=float)
+    ideal = ideal_error(eco)
+    radius, laws = long_run_grid(eco, alphas, betas)
+    per_model = np.zeros((alphas.size, betas.size, eco.K))
+    for i in range(alphas.size):
+        for j in range(betas.size):
+            if laws[i][j] is not None:
+                per_model[i, j] = ideal / laws[i][j].task_error()
+    overall = np.where(per_model.min(-1) > 0, ideal / np.mean(ideal / np.where(per_model > 0, per_model, 1), -1), 0)
+    return {"alphas": alphas, "betas": betas, "per_model": per_model, "overall": overall, "radius": radius}

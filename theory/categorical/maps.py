@@ -1,0 +1,399 @@
+"""The categorical family: models are probability vectors over m categories, fitted by (smoothed) frequencies.
+
+Model k's batch frequency in a round is the weighted mix of its sources' empirical frequencies (weights w_s,
+sizes N_s from :mod:`theory.rounds`; multinomial counts c_s ~ Mult(N_s, q_s)):
+
+    f_k = sum_s w_s c_s / N_s,          F_k = f_k  (``reuse``, ``fresh``),  F_k = (t F_k + f_k) / (t + 1)
+                                                                                        (``accumulate``)
+
+and its fit is the additively (Lidstone) smoothed frequency with pseudo-count lambda per category on a
+training set of n_t samples (n_t = n, or (t + 1) n for the union under ``accumulate``):
+
+    p_k = (n_t F_k + lambda) / (n_t + m lambda) = s_t F_k + (1 - s_t) / m,    s_t = n_t / (n_t + m lambda).
+
+Synthetic data of model j are multinomial draws from pi(p_j) = p_j^(1/tau) / sum_i p_ji^(1/tau) (sampling
+temperature tau; tau = 1 samples p_j itself). Stack F = (F_1; ...; F_K) and the real frequencies b =
+(f_private_1; ...; f_private_K; f_public). One round is f = R b + G pi(p) + eps with the Gaussian family's
+coefficients R = [diag(w_private) (x) I_m | w_public (x) I_m], G = w_synthetic (x) I_m, and the multinomial
+noise Cov(eps | p) = blockdiag_k(sum_j w_kj^2 / N_kj (diag(pi_j) - pi_j pi_j^T)). For tau = 1 this is affine in
+p with a noise covariance linear in E[p p^T], so the first two moments close exactly:
+
+    E f      = R q + G E p,          Sigma_b = blockdiag_s((diag(q_s) - q_s q_s^T) / N_s),
+    Cov f    = R Sigma_b R^T + G Cov(p) G^T + D [+ R X^T G^T + G X R^T,  X' = R Sigma_b + G s X   (reuse)]
+    D        = blockdiag_k(sum_j w_kj^2 / N_kj (diag(E p_j) - Cov(p_j) - E p_j E p_j^T)),
+
+with E p = s E F + (1 - s)/m, Cov p = s^2 Cov F. For tau != 1 the population map (every N infinite) is exact
+but the moment recursion does not close (E pi(p) is not a function of the moments): :func:`moment_map` then
+raises; use the exact chain (:mod:`theory.categorical.chain`) or Monte Carlo.
+
+Every step is written against an ops object (:mod:`theory.ops`): sympy gives the theory, jax the numerics.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import sympy
+
+from interplay.theory.analysis import fixed_point
+from interplay.theory.ops import SYMPY
+from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at
+from interplay.theory.spec import EXACT_HINT, Ecosystem, SpecError, exact, is_numeric, matrix, plain, show, sums_to_one
+from interplay.theory.symbolic import Layout, SymbolicMap, all_positions, plan_round, symmetric_symbols, t_symbol
+
+
+def _positive_number(value, parameter: str, *, allow_zero: bool):
+    """A number > 0 (>= 0 with ``allow_zero``), or a sympy expression, taken to be positive (for theory)."""
+    if isinstance(value, sympy.Basic) and not value.is_number:
+        return value
+    value = exact(value, parameter)
+    if value < 0 or (value == 0 and not allow_zero):
+        raise SpecError(parameter, f"must be {'>= 0' if allow_zero else '> 0'}, got {show(value)}")
+    return value
+
+
+@dataclass(frozen=True)
+class Categorical:
+    """Probability vectors over ``m`` categories, fitted by (smoothed) frequencies.
+
+    ``temperature`` tau > 0: synthetic data are drawn from p^(1/tau) renormalised (tau < 1 sharpens, tau > 1
+    flattens). ``smoothing`` lambda >= 0: the Lidstone pseudo-count added to every category (lambda = 0 is the
+    maximum-likelihood fit, the empirical frequencies; lambda = 1 is Laplace's rule). Either may be a sympy
+    symbol for the theory (e.g. to continue fixed points in tau); numerics needs numbers.
+    """
+
+    m: int
+    temperature: object = 1
+    smoothing: object = 0
+    name = "categorical"
+    estimators = ("mle",)
+
+    def __post_init__(self):
+        if isinstance(self.m, bool) or not isinstance(self.m, (int, np.integer)) or self.m < 2:
+            raise SpecError("family.m", f"must be an integer >= 2 (number of categories), got {self.m!r}")
+        object.__setattr__(
+            self, "temperature", _positive_number(self.temperature, "family.temperature", allow_zero=False)
+        )
+        object.__setattr__(self, "smoothing", _positive_number(self.smoothing, "family.smoothing", allow_zero=True))
+
+    @property
+    def dim(self) -> int:
+        return self.m
+
+    @property
+    def source_type(self):
+        return CategoricalSource
+
+    def check(self, eco: Ecosystem) -> None:
+        for name, source in eco.named_sources():
+            if source.m != self.m:
+                raise SpecError(f"{name}.probs", f"has {source.m} categories, the family has m = {self.m}")
+
+    def values(self) -> tuple[sympy.Matrix, ...]:
+        """The family's own parameters (for the spec's free symbols)."""
+        return (sympy.Matrix([self.temperature, self.smoothing]),)
+
+    def describe(self) -> dict:
+        return {
+            "name": self.name,
+            "m": self.m,
+            "temperature": plain(self.temperature),
+            "smoothing": plain(self.smoothing),
+        }
+
+
+@dataclass(frozen=True)
+class CategoricalSource:
+    """A real data source: a probability vector over the categories (zeros allowed: categories it never shows).
+
+    ``size`` is its dataset's sample count under ``reuse`` (default: its share of the initial fit's n).
+    """
+
+    probs: sympy.ImmutableMatrix
+    size: int | None = None
+    name: str = "source"
+
+    def __post_init__(self):
+        parameter = f"{self.name}.probs"
+        probs = matrix(self.probs, parameter)
+        if probs.shape[1] != 1 or probs.shape[0] < 2:
+            raise SpecError(parameter, f"must be a vector of at least 2 probabilities, got shape {probs.shape}")
+        if is_numeric(probs):
+            if any(p < 0 for p in probs):
+                raise SpecError(parameter, f"entries must be >= 0, got {[float(p) for p in probs]}")
+            if not sums_to_one(probs):
+                raise SpecError(parameter, f"must sum to 1, sums to {show(sum(probs))} ({EXACT_HINT})")
+        elif sympy.simplify(sum(probs) - 1) != 0:
+            raise SpecError(parameter, f"must sum to 1, sums to {sympy.simplify(sum(probs))}")
+        if self.size is not None and (
+            isinstance(self.size, bool) or not isinstance(self.size, (int, np.integer)) or self.size < 1
+        ):
+            raise SpecError(f"{self.name}.size", f"must be an integer >= 1 or None, got {self.size!r}")
+        object.__setattr__(self, "probs", probs)
+
+    @property
+    def m(self) -> int:
+        return self.probs.shape[0]
+
+    @property
+    def mean(self) -> sympy.ImmutableMatrix:
+        """E of one-hot draws: the probability vector (so code written for 'a source's mean' works)."""
+        return self.probs
+
+    def values(self) -> tuple[sympy.ImmutableMatrix, ...]:
+        return (self.probs,)
+
+    def describe(self) -> dict:
+        return {"probs": plain(self.probs), "size": self.size}
+
+
+def categorical_ecosystem(
+    private_probs, public_probs, sizes=None, public_size=None, temperature=1, smoothing=0, **options
+) -> Ecosystem:
+    """A categorical ecosystem from one probability vector per model (its private source) and the public one.
+
+    ``sizes`` are the reuse dataset sizes; ``temperature`` and ``smoothing`` are the family's; ``options`` are
+    the other :class:`~theory.spec.Ecosystem` fields (alpha, beta, mixing, n, regime).
+    """
+    public = CategoricalSource(public_probs, public_size, "public")
+    private_probs = list(private_probs)
+    sizes = [None] * len(private_probs) if sizes is None else list(sizes)
+    if len(sizes) != len(private_probs):
+        raise SpecError("sizes", f"expected {len(private_probs)} dataset sizes, one per model, got {len(sizes)}")
+    private = tuple(CategoricalSource(p, s, f"private[{k}]") for k, (p, s) in enumerate(zip(private_probs, sizes)))
+    return Ecosystem(Categorical(public.m, temperature, smoothing), public, private, **options)
+
+
+class Moments(NamedTuple):
+    """Exact moments of the training frequencies F after a round (stacked over the K models).
+
+    mean:  Km x 1, E[F];  cov: Km x Km, Cov(F);  cross: Km x (K+1)m, Cov(F, b) with the reused real
+    frequencies b (zero unless ``reuse``). The fit is p = s F + (1 - s)/m (see :func:`smoothing_factor`).
+    """
+
+    mean: object
+    cov: object
+    cross: object
+
+
+def smoothing_factor(eco: Ecosystem, t, population: bool = False, ops=SYMPY):
+    """s_t = n_t / (n_t + m lambda), n_t = n (or (t + 1) n under ``accumulate``); 1 without smoothing."""
+    lam = eco.family.smoothing
+    if population or eco.n is None or lam == 0:
+        return ops.scalar(1)
+    total = (t + 1) * eco.n if eco.regime == "accumulate" else ops.scalar(eco.n)
+    return total / (total + ops.scalar(eco.dim * lam))
+
+
+def fitted_moments(eco: Ecosystem, moments: Moments, t, population: bool = False, ops=SYMPY):
+    """(E p, Cov p) of the fits after round t: p = s_t F + (1 - s_t)/m."""
+    s = smoothing_factor(eco, t, population, ops)
+    floor = (1 - s) / eco.dim
+    return s * moments.mean + floor * ops.asarray([[1]] * (eco.K * eco.dim)), (s * s) * moments.cov
+
+
+def sampling_probs(eco: Ecosystem, probs, ops=SYMPY):
+    """pi(p) = p^(1/tau) / sum p^(1/tau), per model (probs stacked Km x 1)."""
+    tau, K, m = eco.family.temperature, eco.K, eco.dim
+    if tau == 1:
+        return probs
+    exponent = 1 / tau if isinstance(probs, sympy.MatrixBase) else float(1 / tau)
+    return ops.tempered(probs.reshape(K, m), exponent).reshape(K * m, 1)
+
+
+def _multinomial_cov(probs, ops):
+    """diag(p) - p p^T for one probability vector (m x 1)."""
+    diagonal = ops.block_diag([probs[i : i + 1, 0:1] for i in range(probs.shape[0])])
+    return diagonal - probs @ probs.T
+
+
+def real_sources(eco: Ecosystem, plan: RoundPlan, ops=SYMPY):
+    """E b (stacked q_s: private_1..K, public) and Sigma_b = blockdiag((diag q_s - q_s q_s^T) / N_s)."""
+    sources = list(eco.private) + [eco.public]
+    sizes = [plan.n_private[k, 0] for k in range(eco.K)] + [plan.n_public]
+    qs = [ops.asarray(s.probs) for s in sources]
+    return ops.vstack(qs), ops.block_diag([_multinomial_cov(q, ops) / n for q, n in zip(qs, sizes)])
+
+
+def zero_moments(eco: Ecosystem, ops=SYMPY) -> Moments:
+    """The moments before the initial fit (it uses no synthetic data, so their values do not matter)."""
+    size = eco.K * eco.dim
+    return Moments(ops.zeros(size, 1), ops.zeros(size, size), ops.zeros(size, size + eco.dim))
+
+
+def require_closed_moments(eco: Ecosystem) -> None:
+    if eco.family.temperature != 1:
+        raise SpecError(
+            "family.temperature",
+            f"the moment recursion closes only for tau = 1 (got tau = {eco.family.temperature}): E[p^(1/tau)] is "
+            "not a function of the moments; use the population map, the exact chain or Monte Carlo",
+        )
+
+
+def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY) -> Moments:
+    """Exact moments of F after round t (tau = 1); t = 0 with the initial plan and :func:`zero_moments` is the
+    initial fit. ``moments`` are those of round t - 1."""
+    require_closed_moments(eco)
+    K, m = eco.K, eco.dim
+    R, G = mixing_coefficients(eco, plan, ops)
+    mean_q, sigma_b = real_sources(eco, plan, ops)
+    s_prev = smoothing_factor(eco, t - 1, ops=ops)
+    mean_p, cov_p = fitted_moments(eco, moments, t - 1, ops=ops)
+
+    def second_central(j):  # E[diag(p_j) - p_j p_j^T]
+        rows = slice(j * m, (j + 1) * m)
+        return _multinomial_cov(mean_p[rows, :], ops) - cov_p[rows, rows]
+
+    noise = ops.block_diag(
+        [
+            sum(
+                ((plan.w_synthetic[k, j] ** 2 / plan.n_synthetic[k, j]) * second_central(j) for j in range(K)),
+                ops.zeros(m, m),
+            )
+            for k in range(K)
+        ]
+    )
+    batch_mean = R @ mean_q + G @ mean_p
+    real_cov = R @ sigma_b @ R.T
+    if eco.regime == "accumulate":
+        H = (t * ops.eye(K * m) + s_prev * G) / (t + 1)
+        return Moments(
+            mean=(t * moments.mean + batch_mean) / (t + 1),
+            cov=H @ moments.cov @ H.T + (real_cov + noise) / (t + 1) ** 2,
+            cross=moments.cross,
+        )
+    cov = real_cov + G @ cov_p @ G.T + noise
+    cross = moments.cross
+    if eco.regime == "reuse":
+        cross_p = s_prev * moments.cross  # Cov(p, b)
+        cov = cov + R @ cross_p.T @ G.T + G @ cross_p @ R.T
+        cross = R @ sigma_b + G @ cross_p
+    return Moments(batch_mean, cov, cross)
+
+
+def population_step(eco: Ecosystem, probs, plan: RoundPlan, t, ops=SYMPY):
+    """The population (infinite-sample) map p -> p' (stacked Km x 1, any tau); ``plan`` has infinite sizes."""
+    R, G = mixing_coefficients(eco, plan, ops)
+    mean_q = ops.vstack([ops.asarray(s.probs) for s in list(eco.private) + [eco.public]])
+    batch = R @ mean_q + G @ sampling_probs(eco, probs, ops)
+    if eco.regime == "accumulate":
+        return (t * probs + batch) / (t + 1)
+    return batch
+
+
+# -- the maps as sympy expressions ---------------------------------------------------------------------------
+
+
+def probability_symbols(K: int, m: int) -> tuple[sympy.Matrix, list[tuple[int, int]]]:
+    """K x m matrix of p_{ki}, free for i < m, the last column 1 - sum of the others (the simplex)."""
+    free = sympy.Matrix(K, m - 1, lambda k, i: sympy.Symbol(f"p_{{{k + 1}{i + 1}}}", nonnegative=True))
+    last = sympy.Matrix([1 - sum(free.row(k)) for k in range(K)])
+    return sympy.Matrix.hstack(free, last), all_positions(K, m - 1)
+
+
+MAX_EXPANDED_TERMS = 1000
+
+
+def require_small_powers(eco: Ecosystem) -> None:
+    """The sympy population map expands p^(1/tau) for the last category, p = 1 - p_1 - ... - p_{m-1}: with
+    e = floor(1/tau) that is C(e + m - 1, m - 1) terms (1/tau = 100, m = 4: 176,851; 1/tau = 1e300: never ends),
+    so it is built only while that count is at most ``MAX_EXPANDED_TERMS``; numerics iterates the map at any tau."""
+    tau = eco.family.temperature
+    if not (isinstance(tau, sympy.Basic) and tau.is_number) or tau >= 1:
+        return
+    terms = math.comb(int(sympy.floor(1 / tau)) + eco.dim - 1, eco.dim - 1)
+    if terms > MAX_EXPANDED_TERMS:
+        raise SpecError(
+            "family.temperature",
+            f"the symbolic population map at tau = {float(tau):.6g} would expand p^(1/tau) into more than "
+            f"{MAX_EXPANDED_TERMS} terms (the bound: e.g. tau >= 1/16 for m = 4); numerics iterates it at any tau > 0",
+        )
+
+
+def population_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
+    """The population map of round t >= 1 over the free coordinates p_{k1..k,m-1} of each model's simplex.
+
+    The part ``probs`` is the K x m matrix (last column 1 - sum of the others). Exact for every tau (within
+    :func:`require_small_powers`).
+    """
+    require_small_powers(eco)
+    K, m = eco.K, eco.dim
+    probs, positions = probability_symbols(K, m)
+    layout = Layout()
+    layout.add("probs", ("probs", probs, positions))
+    plan = plan_at(eco, plan_round(eco, t), population=True)
+    new = population_step(eco, probs.reshape(K * m, 1), plan, t)
+    return layout.build("population", eco, {"probs": new.reshape(K, m)})
+
+
+def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
+    """The exact finite-n recursion of round t >= 1 over (E F, Cov(F, b), Cov F); tau = 1 only."""
+    require_closed_moments(eco)
+    K, m = eco.K, eco.dim
+    mean = sympy.Matrix([sympy.Symbol(f"\\mu_{{{k + 1},{i + 1}}}", real=True) for k in range(K) for i in range(m)])
+    cov, cov_positions = symmetric_symbols("C", K * m)
+    layout = Layout()
+    layout.add("mean", ("mean", mean, all_positions(K * m, 1)))
+    if eco.regime == "reuse":
+        cross = sympy.Matrix(K * m, (K + 1) * m, lambda i, j: sympy.Symbol(f"X_{{{i + 1},{j + 1}}}", real=True))
+        layout.add("cross", ("cross", cross, all_positions(K * m, (K + 1) * m)))
+    else:
+        cross = sympy.zeros(K * m, (K + 1) * m)
+        layout.constant("cross", cross)
+    layout.add("dispersion", ("cov", cov, cov_positions))
+    plan = plan_at(eco, plan_round(eco, t))
+    new = moment_step(eco, Moments(mean, cov, cross), plan, t)
+    return layout.build("moments", eco, new._asdict())
+
+
+def initial_moments(eco: Ecosystem, ops=SYMPY) -> Moments:
+    """The exact moments of the initial fit (round 0)."""
+    return moment_step(eco, zero_moments(eco, ops), plan_at(eco, 0, ops=ops), 0, ops)
+
+
+def initial_state(fmap: SymbolicMap) -> list:
+    """The flat state of ``fmap`` after the initial fit (round 0), as expressions of the spec's values."""
+    eco = fmap.ecosystem
+    K, m = eco.K, eco.dim
+    if fmap.name == "population":
+        start = population_step(eco, sympy.zeros(K * m, 1), plan_at(eco, 0, population=True), 0)
+        return fmap.pack(probs=start.reshape(K, m))
+    return fmap.pack(**initial_moments(eco)._asdict())
+
+
+# -- diversity and distances from the exact moments ---------------------------------------------------------
+
+
+def expected_diversity(mean_p, cov_p, k: int, m: int):
+    """E[1 - sum_i p_ki^2] = 1 - sum_i (Var p_ki + (E p_ki)^2) (Gini-Simpson diversity of model k).
+
+    ``mean_p`` (Km, indexable by one integer) and ``cov_p`` (Km x Km) are E p and Cov p, sympy or numpy.
+    """
+    rows = range(k * m, (k + 1) * m)
+    return 1 - sum(cov_p[i, i] + mean_p[i] ** 2 for i in rows)
+
+
+def expected_squared_distance(mean_p, cov_p, k: int, l: int, m: int):
+    """E||p_k - p_l||^2 = ||E p_k - E p_l||^2 + tr(C_kk + C_ll - 2 C_kl)."""
+    pairs = [(k * m + i, l * m + i) for i in range(m)]
+    return sum((mean_p[a] - mean_p[b]) ** 2 + cov_p[a, a] + cov_p[b, b] - 2 * cov_p[a, b] for a, b in pairs)
+
+
+def moment_trajectory(eco: Ecosystem, rounds: int) -> list[tuple[sympy.Matrix, sympy.Matrix]]:
+    """Exact (E p, Cov p) after rounds 0..rounds, by the sympy moment step (symbols allowed; tau = 1)."""
+    eco.check_rounds(rounds)
+    moments = initial_moments(eco)
+    trajectory = [fitted_moments(eco, moments, 0)]
+    for t in range(1, rounds + 1):
+        moments = Moments(*(sympy.expand(x) for x in moment_step(eco, moments, plan_at(eco, t), t)))
+        trajectory.append(fitted_moments(eco, moments, t))
+    return trajectory
+
+
+def limiting_probs(eco: Ecosystem) -> sympy.Matrix:
+    """The population map's fixed point as a K x m matrix (tau = 1 has it in closed form for alpha < 1)."""
+    fmap = population_map(eco)
+    return fmap.unpack(fixed_point(fmap))["probs"]

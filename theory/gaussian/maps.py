@@ -1,0 +1,421 @@
+"""The Gaussian family: the exact moment recursion of the fitted parameters, and the population map.
+
+Model k fits N(m_k, S_k) by weighted maximum likelihood to its sources s (weights w_s summing to one, sizes
+N_s, see :mod:`theory.rounds`). With xbar_s a source's sample mean and A_s = sum_i (x_i - xbar_s)(x_i -
+xbar_s)^T its scatter about that mean,
+
+    m_k = sum_s w_s xbar_s,    U_k = sum_s w_s [A_s / N_s + (xbar_s - m_k)(xbar_s - m_k)^T],    S_k = c_k U_k,
+
+with c_k = 1 for the MLE and c_k = 1 / (1 - nu_k), nu_k = sum_s w_s^2 / N_s, for the unbiased estimator
+(reliability weights; c_k = n / (n - 1) for a pooled sample of n). U_k is the weighted scatter of the training
+set about m_k (the raw second moment minus m_k m_k^T, written as a sum of positive semi-definite terms).
+Synthetic samples of model j are drawn from N(m_j, S_j); each model draws its own. Under ``accumulate`` the fit
+at round t is on the union of the batches 0..t, each of weight 1/(t+1).
+
+Stack the fitted means m = (m_1; ...; m_K) and the real sample means b = (xbar_private_1; ...; xbar_public).
+One round is m' = R b + G m + eps, with R = [diag(w_private) (x) I | w_public (x) I], G = w_synthetic (x) I and
+eps the synthetic sampling noise, Cov(eps) = D = blockdiag_k(sum_j w_kj^2 / N_kj E S_j). The exact recursion
+tracks (E m, Cov m, Cov(m, b), E U, nu):
+
+    E m'       = R E b + G E m
+    Cov m'     = R Sigma_b R^T + G Cov(m) G^T + D  [+ R X^T G^T + G X R^T,  X' = R Sigma_b + G X   (reuse)]
+
+with Sigma_b = blockdiag(Sigma_s / N_s); under ``accumulate`` m' = ((t I + G) m + R b + eps) / (t + 1) instead.
+
+E U' involves only covariances and differences of means, never raw second moments. Model k's training set is
+made of *pieces* p with weights w_p (summing to one), means xbar_p and scatters about them: the real samples
+(xbar_p = b_s, E A_s / N_s = (1 - 1/N_s) Sigma_s), the synthetic samples of each model j (xbar_p = m_j + eps_kj,
+E[A / N | S_j] = (1 - 1/N) S_j), and under ``accumulate`` the union of the earlier batches (weight t/(t+1),
+xbar_p = the previous m_k, scatter U_k; the batch's pieces are weighted 1/(t+1)). Then
+
+    E U_k' = sum_p w_p [E scatter_p / N_p + (mu_p - mu_k')(mu_p - mu_k')^T + Cov(xbar_p - m_k')],
+
+with mu_p = E xbar_p and mu_k' = sum_p w_p mu_p (as E[(xbar_p - m_k')(xbar_p - m_k')^T] = Cov + mean mean^T).
+The pieces' sample means are xbar = A z, A a 0/1 selection, for z = (b, m, eps_k) with Cov(z) = [[Sigma_b,
+X^T, 0], [X, Cov m, 0], [0, 0, blockdiag_j(E S_j / N_kj)]], so xbar_p - m_k' = L_p A z with L_p =
+(e_p - w)^T (x) I and Cov(xbar_p - m_k') = L_p A Cov(z) A^T L_p^T: the coefficients are formed first, and are
+exactly zero for a piece that is the whole training set (no cancellation as a fit collapses). Since
+sum_p w_p = 1 this equals the raw-moment form E V_k' - Cov(m_k') - mu_k' mu_k'^T (V the weighted second
+moment), which loses everything to rounding once the means are large against the spreads. The population map
+over (m, S) is the same recursion with every N_s infinite.
+
+The numerics run these maps in *centred coordinates* (:func:`centred`): every mean measured from the public
+mean, computed exactly before any rounding, so a common shift of all means changes nothing but the origin.
+
+Every function here is written against an ops object (:mod:`theory.ops`): sympy gives the theory, jax the
+numerics, from this one definition.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import sympy
+
+from interplay.theory.ops import SYMPY
+from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at
+from interplay.theory.spec import Ecosystem, SpecError, is_numeric, matrix, plain
+from interplay.theory.symbolic import (
+    Layout,
+    SymbolicMap,
+    all_positions,
+    plan_round,
+    stacked_symmetric_symbols,
+    symmetric_symbols,
+    t_symbol,
+)
+
+
+@dataclass(frozen=True)
+class Gaussian:
+    """The family of d-dimensional Gaussians N(m, S), fitted by weighted maximum likelihood.
+
+    Estimators: ``"mle"`` (divide by n) and ``"unbiased"`` (divide by n - 1; reliability weights in general).
+    """
+
+    dim: int
+    name = "gaussian"
+    estimators = ("mle", "unbiased")
+
+    def __post_init__(self):
+        if isinstance(self.dim, bool) or not isinstance(self.dim, (int, np.integer)) or self.dim < 1:
+            raise SpecError("family.dim", f"must be an integer >= 1, got {self.dim!r}")
+
+    @property
+    def source_type(self):
+        return GaussianSource
+
+    def check(self, eco: Ecosystem) -> None:
+        for name, source in eco.named_sources():
+            if source.dim != self.dim:
+                raise SpecError(f"{name}.mean", f"has dimension {source.dim}, the family has {self.dim}")
+        if eco.estimator == "unbiased" and eco.n is not None and eco.n < 2:
+            raise SpecError("n", f"the unbiased estimator needs n >= 2 samples, got n = {eco.n}")
+
+    def describe(self) -> dict:
+        return {"name": self.name, "dim": self.dim}
+
+
+@dataclass(frozen=True)
+class GaussianSource:
+    """A real data source N(mean, cov).
+
+    ``size`` is the number of samples of its dataset under the ``reuse`` regime (drawn once, reused every
+    round); by default it is the source's share of the initial fit's n samples. ``None`` means infinite.
+    """
+
+    mean: sympy.ImmutableMatrix
+    cov: sympy.ImmutableMatrix
+    size: int | None = None
+    name: str = "source"
+
+    def __post_init__(self):
+        mean = matrix(self.mean, f"{self.name}.mean")
+        cov = matrix(self.cov, f"{self.name}.cov")
+        if mean.shape[1] != 1:
+            raise SpecError(f"{self.name}.mean", f"must be a vector, got shape {mean.shape}")
+        d = mean.shape[0]
+        if cov.shape != (d, d):
+            raise SpecError(f"{self.name}.cov", f"must be {d} x {d} to match the mean, got shape {cov.shape}")
+        if cov != cov.T:
+            raise SpecError(f"{self.name}.cov", "must be symmetric")
+        if is_numeric(cov):
+            eigenvalues = np.linalg.eigvalsh(np.asarray(cov.evalf(), dtype=float))
+            if eigenvalues.min() <= 1e-12 * max(1.0, abs(eigenvalues).max()):
+                raise SpecError(
+                    f"{self.name}.cov", f"must be positive definite, smallest eigenvalue {eigenvalues.min():g}"
+                )
+        if self.size is not None and (
+            isinstance(self.size, bool) or not isinstance(self.size, (int, np.integer)) or self.size < 1
+        ):
+            raise SpecError(f"{self.name}.size", f"must be an integer >= 1 or None, got {self.size!r}")
+        object.__setattr__(self, "mean", mean)
+        object.__setattr__(self, "cov", cov)
+
+    @property
+    def dim(self) -> int:
+        return self.mean.shape[0]
+
+    def values(self) -> tuple[sympy.ImmutableMatrix, ...]:
+        """The source's parameters (for the spec's free symbols)."""
+        return (self.mean, self.cov)
+
+    def describe(self) -> dict:
+        return {"mean": plain(self.mean), "cov": plain(self.cov), "size": self.size}
+
+
+def gaussian_ecosystem(
+    means, public_mean, covs=None, public_cov=None, sizes=None, public_size=None, **options
+) -> Ecosystem:
+    """A Gaussian ecosystem from the private means (one row per model) and the public mean.
+
+    Covariances default to the identity; ``sizes`` are the reuse dataset sizes; ``options`` are the other
+    :class:`~theory.spec.Ecosystem` fields (alpha, beta, mixing, n, estimator, regime).
+    """
+    means = [np.atleast_1d(np.asarray(m, dtype=object)) for m in means]
+    d = len(np.atleast_1d(public_mean))
+    for k, mean in enumerate(means):
+        if len(mean) != d:
+            raise SpecError(f"private[{k}].mean", f"has dimension {len(mean)}, the public mean has {d}")
+    covs = [np.eye(d, dtype=int)] * len(means) if covs is None else list(covs)
+    sizes = [None] * len(means) if sizes is None else list(sizes)
+    if len(covs) != len(means) or len(sizes) != len(means):
+        raise SpecError("covs", f"expected {len(means)} covariances and sizes, one per model")
+    public = GaussianSource(
+        public_mean, np.eye(d, dtype=int) if public_cov is None else public_cov, public_size, "public"
+    )
+    private = tuple(GaussianSource(m, c, s, f"private[{k}]") for k, (m, c, s) in enumerate(zip(means, covs, sizes)))
+    return Ecosystem(Gaussian(d), public, private, **options)
+
+
+class Moments(NamedTuple):
+    """Exact first and second moments of the fitted parameters after a round (stacked over the K models).
+
+    mean:    Kd x 1, E[m]
+    cov:     Kd x Kd, Cov(m) (across models and within)
+    cross:   Kd x (K+1)d, Cov(m, b) with the reused real sample means b (zero unless ``reuse``)
+    scatter: Kd x d, E[U_k] stacked, U_k the weighted scatter of model k's training data about m_k (S_k / c_k)
+    nu:      K x 1, nu_k = sum_s w_s^2 / N_s of model k's current training set (deterministic)
+    """
+
+    mean: object
+    cov: object
+    cross: object
+    scatter: object
+    nu: object
+
+
+class Fit(NamedTuple):
+    """The fitted parameters of all K models: means stacked Kd x 1, covariances stacked Kd x d."""
+
+    mean: object
+    cov: object
+
+
+def block(matrix, k: int, d: int):
+    """Rows k*d .. (k+1)*d of a stacked matrix: model k's block."""
+    return matrix[k * d : (k + 1) * d, :]
+
+
+def centred(eco: Ecosystem) -> Ecosystem:
+    """The same ecosystem with every mean measured from the public mean (computed exactly): a common shift of
+    all means leaves it unchanged. Its fitted means are the original ones minus :func:`origin`."""
+    shift = eco.public.mean
+
+    def moved(source):
+        return dataclasses.replace(source, mean=source.mean - shift)
+
+    return eco.with_options(public=moved(eco.public), private=tuple(moved(s) for s in eco.private))
+
+
+def origin(eco: Ecosystem) -> sympy.ImmutableMatrix:
+    """The point :func:`centred` measures means from: the public mean (d x 1)."""
+    return eco.public.mean
+
+
+def real_sources(eco: Ecosystem, ops=SYMPY):
+    """The real sources in the order of b: private_1, ..., private_K, public. Returns (E b, [Sigma_s])."""
+    sources = list(eco.private) + [eco.public]
+    mean_b = ops.vstack([ops.asarray(s.mean) for s in sources])
+    return mean_b, [ops.asarray(s.cov) for s in sources]
+
+
+def _real_sizes(eco: Ecosystem, plan: RoundPlan) -> list:
+    return [plan.n_private[k, 0] for k in range(eco.K)] + [plan.n_public]
+
+
+def estimator_factor(eco: Ecosystem, nu, ops=SYMPY):
+    """c_k per model (K x 1): 1 for the MLE, 1 / (1 - nu_k) for the unbiased estimator."""
+    if eco.estimator == "mle":
+        return ops.asarray([[1]] * eco.K)
+    return ops.asarray([[1 / (1 - nu[k, 0])] for k in range(eco.K)])
+
+
+def fitted_covariance(eco: Ecosystem, moments: Moments, ops=SYMPY):
+    """E[S_k] stacked (Kd x d): c_k E U_k."""
+    d = eco.dim
+    factor = estimator_factor(eco, moments.nu, ops)
+    return ops.vstack([factor[k, 0] * block(moments.scatter, k, d) for k in range(eco.K)])
+
+
+def zero_moments(eco: Ecosystem, ops=SYMPY) -> Moments:
+    """The moments before the initial fit: all zero (the initial fit uses no synthetic data)."""
+    K, d = eco.K, eco.dim
+    return Moments(
+        ops.zeros(K * d, 1),
+        ops.zeros(K * d, K * d),
+        ops.zeros(K * d, (K + 1) * d),
+        ops.zeros(K * d, d),
+        ops.zeros(K, 1),
+    )
+
+
+def _expected_scatter(weights, means, scatters, selection, cov_z, ops):
+    """E U of a fit on pieces p (module docstring): sum_p w_p [E scatter_p + (mu_p - mu)(mu_p - mu)^T
+    + Cov(xbar_p - m)], with mu = sum_p w_p mu_p and m = sum_p w_p xbar_p.
+
+    weights: P x 1; means: stacked Pd x 1; scatters: [E scatter_p / N_p] (d x d each); the pieces' sample means
+    are xbar = selection z (selection: Pd x Zd), Cov(z) = cov_z. xbar_p - m = row block p of
+    ((I - 1 w^T) (x) I) xbar: its covariance is formed from these coefficients, which are exactly zero for a
+    piece that is the whole training set.
+    """
+    P, d = len(scatters), scatters[0].shape[0]
+    deviation = ops.kron(ops.eye(P) - ops.asarray([[1]] * P) @ weights.T, ops.eye(d))
+    gaps, spreads = deviation @ means, deviation @ selection
+    total = ops.zeros(d, d)
+    for p in range(P):
+        gap, spread = gaps[p * d : (p + 1) * d, :], spreads[p * d : (p + 1) * d, :]
+        total = total + weights[p, 0] * (scatters[p] + gap @ gap.T + spread @ cov_z @ spread.T)
+    return total
+
+
+def _model_scatters(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, sigma_b, fitted, ops):
+    """E U_k' of every model (stacked Kd x d): its pieces are its private and the public sample and its draws
+    from every model; under ``accumulate`` also the union of the earlier batches (weight t / (t + 1), the
+    batch's pieces 1 / (t + 1)). z = (b, m, eps_k): real sample means, fitted means, model k's synthetic noise."""
+    K, d = eco.K, eco.dim
+    mean_b, covariances = real_sources(eco, ops)
+    sizes = _real_sizes(eco, plan)
+    accumulate = eco.regime == "accumulate"
+    joint = ops.vstack([ops.hstack([sigma_b, moments.cross.T]), ops.hstack([moments.cross, moments.cov])])
+    blocks = []
+    for k in range(K):
+        noise = [block(fitted, j, d) / plan.n_synthetic[k, j] for j in range(K)]
+        cov_z = ops.block_diag([joint, *noise])
+        size = 3 * K + 1  # blocks of z: b_1..b_K, b_public, m_1..m_K, eps_k1..eps_kK
+        rows = [_indicator([k], size), _indicator([K], size)]  # the private and the public sample: b_k, b_public
+        rows += [_indicator([K + 1 + j, 2 * K + 1 + j], size) for j in range(K)]  # draws from j: m_j + eps_kj
+        weights = [plan.w_private[k, 0], plan.w_public[k, 0]] + [plan.w_synthetic[k, j] for j in range(K)]
+        means = [block(mean_b, k, d), block(mean_b, K, d)] + [block(moments.mean, j, d) for j in range(K)]
+        scatters = [(1 - 1 / sizes[s]) * covariances[s] for s in (k, K)]
+        scatters += [(1 - 1 / plan.n_synthetic[k, j]) * block(fitted, j, d) for j in range(K)]
+        if accumulate:
+            rows = [_indicator([K + 1 + k], size)] + rows  # the union's mean: m_k
+            weights = [t / (t + 1)] + [w / (t + 1) for w in weights]
+            means = [block(moments.mean, k, d)] + means
+            scatters = [block(moments.scatter, k, d)] + scatters
+        selection = ops.kron(ops.asarray(rows), ops.eye(d))
+        weights = ops.vstack([ops.asarray([[1]]) * w for w in weights])
+        blocks.append(_expected_scatter(weights, ops.vstack(means), scatters, selection, cov_z, ops))
+    return ops.vstack(blocks)
+
+
+def _indicator(positions: list[int], size: int) -> list[int]:
+    """A 0/1 row of length ``size`` with ones at ``positions``."""
+    return [1 if j in positions else 0 for j in range(size)]
+
+
+def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY) -> Moments:
+    """Exact moments after round t (t = 0 with the initial plan and :func:`zero_moments` is the initial fit)."""
+    K, d = eco.K, eco.dim
+    R, G = mixing_coefficients(eco, plan, ops)
+    mean_b, covariances = real_sources(eco, ops)
+    sigma_b = ops.block_diag([c / size for c, size in zip(covariances, _real_sizes(eco, plan))])
+    fitted = fitted_covariance(eco, moments, ops)
+
+    noise = ops.block_diag(
+        [
+            sum(
+                ((plan.w_synthetic[k, j] ** 2 / plan.n_synthetic[k, j]) * block(fitted, j, d) for j in range(K)),
+                ops.zeros(d, d),
+            )
+            for k in range(K)
+        ]
+    )
+    batch_nu = ops.asarray(
+        [
+            [
+                plan.w_private[k, 0] ** 2 / plan.n_private[k, 0]
+                + plan.w_public[k, 0] ** 2 / plan.n_public
+                + sum(plan.w_synthetic[k, j] ** 2 / plan.n_synthetic[k, j] for j in range(K))
+            ]
+            for k in range(K)
+        ]
+    )
+    batch_mean = R @ mean_b + G @ moments.mean
+    real_cov = R @ sigma_b @ R.T
+    scatter = _model_scatters(eco, moments, plan, t, sigma_b, fitted, ops)
+
+    if eco.regime == "accumulate":
+        H = (t * ops.eye(K * d) + G) / (t + 1)
+        return Moments(
+            mean=(t * moments.mean + batch_mean) / (t + 1),
+            cov=H @ moments.cov @ H.T + (real_cov + noise) / (t + 1) ** 2,
+            cross=moments.cross,
+            scatter=scatter,
+            nu=(t**2 * moments.nu + batch_nu) / (t + 1) ** 2,
+        )
+    cov = real_cov + G @ moments.cov @ G.T + noise
+    cross = moments.cross
+    if eco.regime == "reuse":
+        cov = cov + R @ moments.cross.T @ G.T + G @ moments.cross @ R.T
+        cross = R @ sigma_b + G @ moments.cross
+    return Moments(mean=batch_mean, cov=cov, cross=cross, scatter=scatter, nu=batch_nu)
+
+
+def moments_of_fit(eco: Ecosystem, fit: Fit, ops=SYMPY) -> Moments:
+    """The moments of a deterministic fit (no dispersion; nu = 0, so U = S): the population map's state."""
+    zero = zero_moments(eco, ops)
+    return Moments(fit.mean, zero.cov, zero.cross, fit.cov, zero.nu)
+
+
+def population_step(eco: Ecosystem, fit: Fit, plan: RoundPlan, t, ops=SYMPY) -> Fit:
+    """The population (infinite-sample) update map (m, S) -> (m', S'); ``plan`` must have infinite sizes."""
+    moments = moment_step(eco, moments_of_fit(eco, fit, ops), plan, t, ops)
+    return Fit(moments.mean, fitted_covariance(eco, moments, ops))
+
+
+# -- the maps as sympy expressions ---------------------------------------------------------------------------
+
+
+def population_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
+    """The population update map (m_k, S_k)_k -> (m_k', S_k')_k of update round t >= 1.
+
+    It depends on t only under ``accumulate`` or with a schedule.
+    """
+    K, d = eco.K, eco.dim
+    mean = sympy.Matrix([sympy.Symbol(f"m_{{{k + 1}{i + 1}}}", real=True) for k in range(K) for i in range(d)])
+    cov, cov_positions = stacked_symmetric_symbols("S", K, d)
+    layout = Layout()
+    layout.add("mean", ("mean", mean, all_positions(K * d, 1)))
+    layout.add("cov", ("cov", cov, cov_positions))
+    plan = plan_at(eco, plan_round(eco, t), population=True)
+    new = population_step(eco, Fit(mean, cov), plan, t)
+    return layout.build("population", eco, new._asdict())
+
+
+def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
+    """The exact finite-n moment recursion of update round t >= 1, over (E m, nu, Cov(m, b), Cov m, E U)."""
+    K, d = eco.K, eco.dim
+    mean = sympy.Matrix([sympy.Symbol(f"\\mu_{{{i + 1}}}", real=True) for i in range(K * d)])
+    nu = sympy.Matrix([sympy.Symbol(f"\\nu_{{{k + 1}}}", real=True) for k in range(K)])
+    cov, cov_positions = symmetric_symbols("C", K * d)
+    scatter, scatter_positions = stacked_symmetric_symbols("U", K, d)
+    layout = Layout()
+    layout.add("mean", ("mean", mean, all_positions(K * d, 1)))
+    layout.add("nu", ("nu", nu, all_positions(K, 1)))
+    if eco.regime == "reuse":
+        cross = sympy.Matrix(K * d, (K + 1) * d, lambda i, j: sympy.Symbol(f"X_{{{i + 1},{j + 1}}}", real=True))
+        layout.add("cross", ("cross", cross, all_positions(K * d, (K + 1) * d)))
+    else:
+        cross = sympy.zeros(K * d, (K + 1) * d)
+        layout.constant("cross", cross)
+    layout.add("dispersion", ("cov", cov, cov_positions), ("scatter", scatter, scatter_positions))
+    plan = plan_at(eco, plan_round(eco, t))
+    new = moment_step(eco, Moments(mean, cov, cross, scatter, nu), plan, t)
+    return layout.build("moments", eco, new._asdict())
+
+
+def initial_state(fmap: SymbolicMap) -> list:
+    """The flat state of ``fmap`` after the initial fit (round 0), as expressions of the spec's values."""
+    eco = fmap.ecosystem
+    if fmap.name == "population":
+        K, d = eco.K, eco.dim
+        fit = population_step(
+            eco, Fit(sympy.zeros(K * d, 1), sympy.zeros(K * d, d)), plan_at(eco, 0, population=True), 0
+        )
+        return fmap.pack(**fit._asdict())
+    return fmap.pack(**moment_step(eco, zero_moments(eco), plan_at(eco, 0), 0)._asdict())
