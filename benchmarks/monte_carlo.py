@@ -223,7 +223,8 @@ def numpy_categorical(n, rounds, replicates, seed, how):
 
 def categorical_exact_diversity(n, rounds):
     """E[1 - sum_i p_ki^2] per model at round ``rounds`` (fresh, tau = 1, no smoothing), by a K x K recursion on
-    E[p_j . p_l] (numerics.categorical.iterate.iterate_moments carries the full Km x Km covariance: ~7 min at m = 1,000).
+    E[p_j . p_l] (numerics.categorical.iterate.iterate_moments carries the full Km x Km covariance: ~7 min at
+    m = 1,000).
     Given the fits p, p_k' = w_p a_k + w_b b + w_s sum_j c_kj with independent frequencies a_k ~ Mult(N_p, q_k)/N_p,
     the shared public b ~ Mult(N_b, q_b)/N_b and c_kj ~ Mult(N_s, p_j)/N_s, and E[x . x] = |E x|^2 + (1 - |E x|^2)/N
     for one frequency vector."""
@@ -294,7 +295,8 @@ def categorical_floor(rounds, replicates, n):
 
 
 def categorical_simulation_memory(eco, rounds, replicates, method):
-    """Bytes of every buffer of numerics.categorical.monte_carlo.simulate's compiled program (final round only), from XLA's
+    """Bytes of every buffer of numerics.categorical.monte_carlo.simulate's compiled program (final round
+    only), from XLA's
     static buffer analysis (compiled, not run)."""
     import jax
     import numpy as np

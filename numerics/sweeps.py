@@ -383,7 +383,8 @@ def _defaults(eco: Ecosystem) -> dict:
 
 def _point_sizes(eco: Ecosystem, names: tuple[str, ...], points: np.ndarray) -> Sizes:
     """The sample sizes at every grid point (leading axis: the points), computed exactly on the host from each
-    swept value taken at its exact value (:func:`numerics.driver.sizes.run_sizes`); the other parameters are the spec's."""
+    swept value taken at its exact value (:func:`numerics.driver.sizes.run_sizes`); the other parameters are
+    the spec's."""
     spec = {"alpha": eco.alpha_at(1) if eco.is_constant else 0, "beta": eco.beta_at(1), "n": eco.n}
     runs = []
     for point in points:

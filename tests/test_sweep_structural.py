@@ -53,7 +53,8 @@ def pitchfork(alpha=0.6):
 
 
 def test_categorical_monte_carlo_sweep_is_simulate_with_the_same_seed():
-    """A point's mc_* are the final-round averages of numerics.categorical.monte_carlo.simulate with the sweep's seed, the
+    """A point's mc_* are the final-round averages of numerics.categorical.monte_carlo.simulate with the
+    sweep's seed, the
     _se are std / sqrt(R) of the same draws, and both agree with the exact moment recursion within 4 SE. beta is
     swept away from the spec's 0.8, which must reach the initial fit (beta_1 = the swept beta)."""
     eco = categorical_ecosystem([[0.6, 0.3, 0.1], [0.1, 0.3, 0.6]], [0.2, 0.6, 0.2], alpha=0.5, beta=0.8, n=20)

@@ -204,8 +204,8 @@ def _numerical_population(eco, result: dict, text: list, latex: list) -> None:
         return
     note = (
         f"no closed form at temperature tau = {tau:g}: sympy cannot solve F(p) = p with p^(1/tau); these fixed "
-        "points were found numerically (numerics.categorical.fixed_points: the compiled map iterated from several starts, "
-        "polished by Newton's method) and their multipliers are eigenvalues of its jax Jacobian"
+        "points were found numerically (numerics.categorical.fixed_points: the compiled map iterated from several "
+        "starts, polished by Newton's method) and their multipliers are eigenvalues of its jax Jacobian"
     )
     result["population"] = {
         "closed_form": False,

@@ -280,7 +280,8 @@ def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[
 
 def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: str):
     """The jitted simulator for this spec and its arguments: alphas, betas and their sample sizes
-    (:mod:`numerics.driver.sizes`), validating every input. It simulates :func:`theory.gaussian.maps.centred` ``(eco)``: its
+    (:mod:`numerics.driver.sizes`), validating every input. It simulates :func:`theory.gaussian.maps.centred`
+    ``(eco)``: its
     means are measured from :func:`theory.gaussian.maps.origin`, so specs that differ by a common shift of their
     means share one compiled program."""
     if method not in METHODS:

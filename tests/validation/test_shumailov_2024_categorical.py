@@ -5,7 +5,8 @@ lost in one generation with probability (1 - q)^M.
 
 Mapping: K = 1 categorical model, mixing [[1]], alpha = 1, beta = 1, n = M, MLE (no smoothing, tau = 1); our round
 t fit is their generation t + 1. Every value is computed by the library's general exact chain
-(``theory.categorical.chain.exact_chain``) or its Monte Carlo (``numerics.categorical.monte_carlo.simulate``); (1 - q)^M is only
+(``theory.categorical.chain.exact_chain``) or its Monte Carlo
+(``numerics.categorical.monte_carlo.simulate``); (1 - q)^M is only
 the expected value.
 """
 
