@@ -6,6 +6,7 @@ import itertools
 import jax
 import numpy as np
 import pytest
+from toml_configs import two_gaussians
 
 import numerics
 import numerics.limits as limits
@@ -17,32 +18,6 @@ from theory import Ecosystem, SpecError
 from theory.categorical import categorical_ecosystem
 from theory.examples import two_model_gaussian
 from theory.linear import linear_ecosystem
-
-CONFIG = """
-[family]
-name = "gaussian"
-
-[ecosystem]
-alpha = 0.5
-beta = 0.5
-n = 50
-
-[public]
-mean = [0.0]
-cov = [[2.0]]
-
-[[private]]
-mean = [-1.0]
-cov = [[1.0]]
-
-[[private]]
-mean = [1.0]
-cov = [[1.0]]
-
-[simulate]
-rounds = {rounds}
-replicates = {replicates}
-"""
 
 
 @pytest.fixture
@@ -57,7 +32,7 @@ def no_compiling(monkeypatch):
 
 def run_simulate(tmp_path, capsys, rounds, replicates):
     config = tmp_path / "config.toml"
-    config.write_text(CONFIG.format(rounds=rounds, replicates=replicates))
+    config.write_text(two_gaussians(ecosystem={"n": 50}, simulate={"rounds": rounds, "replicates": replicates}))
     status = main(["simulate", str(config), "--out", str(tmp_path / "out"), "--quiet"])
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     return status, lines
