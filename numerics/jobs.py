@@ -163,14 +163,19 @@ def _require_constant(eco) -> None:
             )
 
 
+def _no_unique_fixed_point(reason: NoUniqueFixedPoint, result: dict, text: list) -> None:
+    """Records why the population map has no unique fixed point: derive answers with the reason, it does not fail."""
+    result["population"] = {"fixed_point": None, "reason": str(reason)}
+    text.append(f"Population map: no unique fixed point ({reason}).")
+
+
 def _closed_population(eco, result: dict, text: list, latex: list) -> None:
     """The population map's fixed point, multipliers and stability condition in closed form (sympy)."""
     fmap = population_map(eco)
     try:
         point = fixed_point(fmap)
     except NoUniqueFixedPoint as reason:
-        result["population"] = {"fixed_point": None, "reason": str(reason)}
-        text.append(f"Population map: no unique fixed point ({reason}).")
+        _no_unique_fixed_point(reason, result, text)
         return
     condition = stability_condition(fmap, point)
     radius = spectral_radius(fmap, point)
@@ -200,8 +205,7 @@ def _numerical_population(eco, result: dict, text: list, latex: list) -> None:
     try:
         points = categorical_fixed_points(eco)
     except NoUniqueFixedPoint as reason:
-        result["population"] = {"fixed_point": None, "reason": str(reason)}
-        text.append(f"Population map: no unique fixed point ({reason}).")
+        _no_unique_fixed_point(reason, result, text)
         return
     note = (
         f"no closed form at temperature tau = {tau:g}: sympy cannot solve F(p) = p with p^(1/tau); these fixed "
