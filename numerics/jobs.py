@@ -7,6 +7,7 @@ package versions, next to the job's own files.
 from __future__ import annotations
 
 import functools
+import sys
 
 import numpy as np
 import sympy
@@ -43,6 +44,14 @@ def _job(run):
 def _say(progress: bool, text: str) -> None:
     if progress:
         print(text, flush=True)
+
+
+def _announce(progress: bool, estimate) -> None:
+    """One stderr line before a run estimated to take more than a few seconds (:mod:`numerics.limits`)."""
+    from .limits import ANNOUNCE_SECONDS
+
+    if progress and estimate.seconds > ANNOUNCE_SECONDS:
+        print(f"estimated: {estimate}", file=sys.stderr, flush=True)
 
 
 def _header(config, job: str) -> dict:
@@ -284,9 +293,9 @@ def derive(config, report, progress: bool = True) -> dict:
 def simulate(config, report, progress: bool = True) -> dict:
     """Exact trajectories (the moment recursion; the population map where it does not close) and the Monte
     Carlo of the sampling process, compared round by round."""
-    from .families import iterate_moments, iterate_population, require_simulation_fits
+    from .families import iterate_moments, iterate_population, require_simulation_fits, simulation_estimate
     from .families import simulate as monte_carlo
-    from .limits import require_standard_errors, trajectory_bytes
+    from .limits import require_standard_errors, trajectory_bytes, trajectory_estimate
     from .plots import categorical_theory_vs_monte_carlo, linear_theory_vs_monte_carlo, theory_vs_monte_carlo
 
     config.require_numbers("simulate")
@@ -294,6 +303,7 @@ def simulate(config, report, progress: bool = True) -> dict:
     rounds, replicates, seed = settings["rounds"], settings["replicates"], settings["seed"]
     require_standard_errors(replicates)
     require_simulation_fits(eco, rounds, replicates, extra=trajectory_bytes(eco, rounds))
+    _announce(progress, simulation_estimate(eco, rounds, replicates) + trajectory_estimate(eco, rounds))
     _say(progress, f"[1/2] exact trajectories, {rounds} rounds ...")
     if eco.family.name == "linear-gaussian":
         exact = iterate_moments(eco, rounds)
@@ -388,6 +398,7 @@ def sweep(config, report, progress: bool = True, checkpoint=None) -> dict:
         seed=settings["seed"],
         checkpoint=checkpoint,
         progress=progress,
+        announce=functools.partial(_announce, progress),
     )
     result = _header(config, "sweep") | {
         "settings": {k: v for k, v in settings.items() if k != "axes"},
