@@ -22,19 +22,20 @@ import numpy as np
 import interplay.numerics as numerics  # noqa: F401  (float64)
 from interplay.numerics.sweeps import sweep
 from interplay.theory.examples import two_model_gaussian
+from interplay.theory.rounds import sample_sizes
 
 N = 50
 
 
-def numpy_spread(alpha: float, beta: float, rounds: int, n: int = N) -> float:
-    """E||m_1 - m_2||^2 after ``rounds`` rounds: the exact recursion written out in plain numpy."""
+def numpy_spread(eco, alpha: float, beta: float, rounds: int) -> float:
+    """E||m_1 - m_2||^2 after ``rounds`` rounds: the exact recursion written out in plain numpy. Its sample sizes
+    are those every path uses, max(1, round(w n)) in exact integers (theory.rounds.sample_sizes; a float
+    floor(w n + 0.5) may fall just below a half and disagree)."""
     mu = np.array([-1.0, 1.0, 0.0])  # private 1, private 2, public
     var = np.array([1.0, 1.0, 2.0])
-
-    def size(w):
-        return max(1.0, np.floor(w * n + 0.5))
-
-    sigma_b = np.diag(var / np.array([size(beta), size(beta), size(1 - beta)]))
+    sizes = sample_sizes(eco, float(alpha), float(beta), initial=False, initial_beta=float(beta))
+    n_synthetic = sizes.n_synthetic[0][1]  # alpha n / 2: equal shares; round 0 has none (its weight is 0)
+    sigma_b = np.diag(var / np.array([sizes.n_private[0][0], sizes.n_private[1][0], sizes.n_public]))
     mean, cov, cross = np.zeros(2), np.zeros((2, 2)), np.zeros((2, 3))
     second = np.zeros(2)
     for t in range(rounds + 1):
@@ -43,7 +44,7 @@ def numpy_spread(alpha: float, beta: float, rounds: int, n: int = N) -> float:
         R = np.array([[wp, 0.0, wq], [0.0, wp, wq]])
         G = np.full((2, 2), ws)
         fitted = second - np.diag(cov) - mean**2
-        noise = np.eye(2) * (ws**2 / size(ws) * fitted.sum())
+        noise = np.eye(2) * (ws**2 / n_synthetic * fitted.sum())
         real_second = wp * (var[:2] + mu[:2] ** 2) + wq * (var[2] + mu[2] ** 2)
         second = real_second + ws * (fitted + np.diag(cov) + mean**2).sum()
         cov = R @ sigma_b @ R.T + G @ cov @ G.T + R @ cross.T @ G.T + G @ cross @ R.T + noise
@@ -84,7 +85,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     picks = rng.integers(0, args.grid, size=(args.sample, 2))
     start = time.perf_counter()
-    reference = [numpy_spread(axes["alpha"][i], axes["beta"][j], args.rounds) for i, j in picks]
+    reference = [numpy_spread(eco, axes["alpha"][i], axes["beta"][j], args.rounds) for i, j in picks]
     per_point = (time.perf_counter() - start) / args.sample
     numpy_total = per_point * args.grid**2
     ours_at_picks = np.array([grid["spread"][i, j, 0, 1] for i, j in picks])

@@ -109,8 +109,10 @@ from interplay.numerics.driver.keys import prng_key
 from interplay.numerics.driver.limits import (
     BYTES,
     WORKING_COPIES,
+    Estimate,
     drawn_values,
     fitted_values,
+    grid_seconds,
     replicate_keys,
     require_fits,
     require_standard_errors,
@@ -120,6 +122,7 @@ from interplay.numerics.files import PARTIAL, write_atomically
 from interplay.numerics.gaussian.iterate import recursion
 from interplay.numerics.gaussian.monte_carlo import compiled_simulation
 from interplay.numerics.linear.longrun import long_run_grid
+from interplay.numerics.verbs import implementation
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.rounds import round_plan
 from interplay.theory.spec import Ecosystem, SpecError
@@ -633,12 +636,14 @@ def sweep(
     replicates: int = 1000,
     seed: int = 0,
     memory: int | None = None,
+    announce=None,
 ) -> Grid:
     """Evaluate ``quantities`` after ``rounds`` rounds at every point of the grid ``axes`` (see module doc).
 
     A grid whose results (or one point's Monte Carlo replicates) cannot fit in ``memory`` bytes (default: the
     memory available) is refused before any work (:mod:`numerics.driver.limits`); the grid's points are generated
-    chunk by chunk. Non-finite values are kept and explained by :attr:`Grid.divergence`."""
+    chunk by chunk. ``announce``, when given, receives the sweep's :class:`numerics.driver.limits.Estimate` before any
+    work. Non-finite values are kept and explained by :attr:`Grid.divergence`."""
     family = eco.family.name
     eco.check_rounds(rounds)
     if rounds < 1:
@@ -674,7 +679,9 @@ def sweep(
 
     inner = tuple(name for name, _ in inner_axes)
     inner_shape = tuple(len(v) for _, v in inner_axes)
-    _check_grid_memory(eco, checked, quantities, simulated, rounds, replicates if simulated else 0, memory)
+    estimate = _check_grid_memory(eco, checked, quantities, simulated, rounds, replicates if simulated else 0, memory)
+    if announce is not None:
+        announce(estimate)
     points = _Points(inner_axes)
     compiled_quantities = simulated if family == "linear-gaussian" else quantities  # linear limits: below
     slices = []
@@ -729,22 +736,28 @@ def _values_per_point(eco: Ecosystem, quantity: str, K: int) -> int:
     return largest * (2 if quantity.startswith("mc_") else 1)
 
 
-def _check_grid_memory(eco: Ecosystem, checked, quantities, simulated, rounds, replicates, memory) -> None:
+def _check_grid_memory(eco: Ecosystem, checked, quantities, simulated, rounds, replicates, memory) -> Estimate:
     """Refuse a grid whose results, held about three times while assembled, cannot fit (naming the axes), and
-    Monte Carlo replicates one grid point cannot hold (naming replicates or rounds)."""
+    Monte Carlo replicates one grid point cannot hold (naming replicates or rounds); else the sweep's rough
+    duration and the grid's memory (:mod:`numerics.driver.limits`)."""
     axes = dict(checked)
     K = int(axes["K"].max()) if "K" in axes else eco.K
     points = int(np.prod([len(v) for v in axes.values()], dtype=np.float64))
     per_point = sum(_values_per_point(eco, q, K) for q in quantities)
     shape = " x ".join(str(len(v)) for v in axes.values())
-    require_fits(3.0 * BYTES * points * per_point, "axes", f"a {shape} grid of {list(quantities)}", memory)
-    if simulated:  # a grid point runs all its replicates at once
-        kept = 1 if eco.family.name == "categorical" else rounds + 1
-        largest = int(eco.n) if eco.family.name == "categorical" else 0
-        eco_k = _with_models(eco, K) if "K" in axes else eco
-        per_replicate = WORKING_COPIES * BYTES * kept * fitted_values(eco_k) + 16 * BYTES * drawn_values(eco_k, largest)
-        what = f"{replicates} replicates x {rounds} rounds at one grid point"
-        require_fits(replicates * per_replicate, "replicates", what, memory)
+    needed = 3.0 * BYTES * points * per_point
+    require_fits(needed, "axes", f"a {shape} grid of {list(quantities)}", memory)
+    eco_k = _with_models(eco, K) if "K" in axes else eco
+    if not simulated:
+        return Estimate(grid_seconds(eco_k, points, rounds), needed)
+    # a grid point runs all its replicates at once
+    kept = 1 if eco.family.name == "categorical" else rounds + 1
+    largest = int(eco.n) if eco.family.name == "categorical" else 0
+    per_replicate = WORKING_COPIES * BYTES * kept * fitted_values(eco_k) + 16 * BYTES * drawn_values(eco_k, largest)
+    what = f"{replicates} replicates x {rounds} rounds at one grid point"
+    require_fits(replicates * per_replicate, "replicates", what, memory)
+    drawn = implementation(eco_k, "drawn_per_source")(eco_k, "sufficient")
+    return Estimate(grid_seconds(eco_k, points, rounds, replicates, drawn), needed)
 
 
 def _run_chunks(slices: list[_Slice], names, points, store, tagged: bool, progress: bool) -> dict:

@@ -4,7 +4,14 @@
 from __future__ import annotations
 
 from interplay.numerics import categorical, linear
-from interplay.numerics.driver.limits import replicate_chunk, require_fits, trajectory_bytes
+from interplay.numerics.driver.limits import (
+    Estimate,
+    replicate_chunk,
+    require_fits,
+    simulation_bytes,
+    simulation_seconds,
+    trajectory_bytes,
+)
 from interplay.numerics.gaussian import iterate, monte_carlo
 from interplay.theory.spec import Ecosystem, SpecError
 
@@ -74,8 +81,18 @@ def require_simulation_fits(
     chunk and ``extra`` bytes (e.g. the exact trajectory beside them) cannot fit in ``memory`` (default:
     available). Arithmetic only: answers at once, before anything is compiled."""
     eco.check_rounds(rounds)
-    largest = implementation(eco, "drawn_per_source")(eco, method)
-    chunked = eco.family.name != "gaussian"  # the Gaussian simulator runs every replicate in one batch
-    return replicate_chunk(
-        eco, rounds, replicates, drawn_per_source=largest, extra=extra, memory=memory, chunked=chunked
-    )
+    return replicate_chunk(eco, rounds, replicates, extra=extra, memory=memory, **_simulation_shape(eco, method))
+
+
+def simulation_estimate(eco: Ecosystem, rounds: int, replicates: int, method: str = "sufficient") -> Estimate:
+    """Rough seconds and the bytes of ``simulate`` (:mod:`numerics.driver.limits`); arithmetic only."""
+    shape = _simulation_shape(eco, method)
+    _, needed, _ = simulation_bytes(eco, rounds, replicates, **shape)
+    return Estimate(simulation_seconds(eco, rounds, replicates, shape["drawn_per_source"]), needed)
+
+
+def _simulation_shape(eco: Ecosystem, method: str) -> dict:
+    """What sizes a simulation: the numbers a source draws, and whether replicates run in chunks (the Gaussian
+    simulator runs every replicate in one batch)."""
+    drawn = implementation(eco, "drawn_per_source")(eco, method)
+    return {"drawn_per_source": drawn, "chunked": eco.family.name != "gaussian"}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from toml_configs import two_gaussians
 
 from interplay.numerics.cli.config import load
 from interplay.numerics.cli.main import main
@@ -61,34 +62,14 @@ def test_console_script_entry_point():
     assert result.returncode == 2 and result.stderr.count("\n") == 1
 
 
-SWEEP_CONFIG = """
-[family]
-name = "gaussian"
-
-[ecosystem]
-alpha = 0.5
-beta = 0.5
-n = 20
-
-[public]
-mean = [0.0]
-cov = [[2.0]]
-
-[[private]]
-mean = [-1.0]
-cov = [[1.0]]
-
-[[private]]
-mean = [1.0]
-cov = [[1.0]]
-
-[sweep]
-rounds = 5
-quantities = ["spread"]
-chunk_size = 2
-axes.alpha = [0.0, 0.5, 1.0]
-axes.beta = [0.2, 0.8]
-"""  # 6 points in chunks of 2: 3 chunks
+SWEEP_CONFIG = two_gaussians(
+    sweep={
+        "rounds": 5,
+        "quantities": ["spread"],
+        "chunk_size": 2,
+        "axes": {"alpha": [0.0, 0.5, 1.0], "beta": [0.2, 0.8]},
+    }
+)  # 6 points in chunks of 2: 3 chunks
 
 
 def _sweep_setup(tmp_path):

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sympy
+from toml_configs import to_toml, two_gaussians
 
 import interplay.numerics as numerics
 from interplay.numerics.cli.config import ConfigError, load
@@ -428,3 +429,30 @@ def test_fractions_as_strings_are_exact_and_float_thirds_are_refused(tmp_path):
     path.write_text(text.replace('alpha = "1/3"', 'alpha = "1/3 + x"'))
     with pytest.raises(ConfigError, match="^ecosystem.alpha: expected a number or a fraction"):
         load(path)
+
+
+CATEGORICAL_ACCUMULATING_AT_TAU_2 = to_toml(
+    {
+        "family": {"name": "categorical", "temperature": 2.0},
+        "ecosystem": {"alpha": 0.5, "beta": 0.8, "n": 40, "regime": "accumulate"},
+        "public": {"probs": [0.0, 0.5, 0.5, 0.0]},
+        "private": [{"probs": [0.4, 0.3, 0.3, 0.0]}, {"probs": [0.0, 0.3, 0.3, 0.4]}],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "config, reason",
+    [
+        (two_gaussians(ecosystem={"alpha": 1.0}), "continuum of fixed points (a unit multiplier)"),  # closed form
+        (CATEGORICAL_ACCUMULATING_AT_TAU_2, "changes with the round"),  # numerical fixed points
+    ],
+)
+def test_derive_without_a_unique_fixed_point_answers_with_the_reason(tmp_path, config, reason):
+    (tmp_path / "config.toml").write_text(config)
+    assert main(["derive", str(tmp_path / "config.toml"), "--out", str(tmp_path / "d"), "--quiet"]) == 0
+    population = json.loads((tmp_path / "d" / "result.json").read_text())["population"]
+    assert population["fixed_point"] is None and reason in population["reason"]
+    assert f"Population map: no unique fixed point ({population['reason']})." in (
+        (tmp_path / "d" / "derivation.txt").read_text().splitlines()
+    )

@@ -8,13 +8,13 @@ deterministic.
 """
 
 import json
-import math
 import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from toml_configs import to_toml
 
 from interplay.numerics.cli.main import main
 
@@ -31,40 +31,6 @@ SETTINGS = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-
-# -- TOML text from a dict (tomllib only reads) ------------------------------------------------------------------
-
-
-def toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else repr(value)  # repr: inf, -inf, 1e-300 are TOML floats
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(map(toml_value, value)) + "]"
-    return "{ " + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
-
-
-def to_toml(config: dict) -> str:
-    """Key-values first, then [tables] and [[arrays of tables]] (TOML needs that order)."""
-    is_tables = {
-        name: isinstance(v, dict) or (isinstance(v, list) and v and all(isinstance(t, dict) for t in v))
-        for name, v in config.items()
-    }
-    lines = [f"{json.dumps(name)} = {toml_value(v)}" for name, v in config.items() if not is_tables[name]]
-    for name, value in config.items():
-        if is_tables[name]:
-            for table in [value] if isinstance(value, dict) else value:
-                lines.append(
-                    f"[{'[' if isinstance(value, list) else ''}{name}{']' if isinstance(value, list) else ''}]"
-                )
-                lines += [f"{json.dumps(k)} = {toml_value(v)}" for k, v in table.items()]
-    return "\n".join(lines) + "\n"
-
 
 # -- valid configs -----------------------------------------------------------------------------------------------
 

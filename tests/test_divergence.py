@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 import sympy
+from toml_configs import two_gaussians
 
 import interplay.numerics as numerics
 from interplay.numerics.categorical.monte_carlo import CategoricalMonteCarlo
@@ -111,39 +112,20 @@ def test_result_json_is_strict_json_with_null_for_non_finite(tmp_path):
     assert data == {"a": None, "b": [None, 1.5], "c": None, "d": 2}
 
 
-SWEEP_CONFIG = """
-[family]
-name = "gaussian"
-
-[ecosystem]
-alpha = 0.5
-beta = 0.5
-n = 2
-estimator = "unbiased"
-
-[public]
-mean = [0.0]
-cov = [[{two_c}]]
-
-[[private]]
-mean = [-{r}]
-cov = [[{c}]]
-
-[[private]]
-mean = [{r}]
-cov = [[{c}]]
-
-[sweep]
-rounds = 900
-quantities = ["spread"]
-axes.alpha = [0.5, 1.0]
-"""
+def diverging_sweep_config(c, r):
+    """Private N(-r, c), N(r, c), public N(0, 2c), n = 2, unbiased: alpha = 1 overflows within 900 rounds."""
+    return two_gaussians(
+        ecosystem={"n": 2, "estimator": "unbiased"},
+        public={"cov": [[2 * c]]},
+        private=[{"mean": [-r], "cov": [[c]]}, {"mean": [r], "cov": [[c]]}],
+        sweep={"rounds": 900, "quantities": ["spread"], "axes": {"alpha": [0.5, 1.0]}},
+    )
 
 
 def test_the_sweep_command_warns_in_one_line_and_writes_null(tmp_path, capsys):
     c, r = 2.0**SCALE, 2.0 ** (SCALE // 2)
     config = tmp_path / "diverging.toml"
-    config.write_text(SWEEP_CONFIG.format(c=repr(c), two_c=repr(2 * c), r=repr(r)))
+    config.write_text(diverging_sweep_config(c, r))
     assert main(["sweep", str(config), "--out", str(tmp_path / "out"), "--quiet"]) == 0
     warnings = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(warnings) == 1 and warnings[0].startswith("interplay: warning: sweep: ")
@@ -174,31 +156,7 @@ def test_fixed_point_sensitivity_refuses_a_unit_multiplier_and_out_of_range_valu
         fixed_point_sensitivity(finite_n, {"alpha": 1.0})
 
 
-HUGE_MEAN_CONFIG = """
-[family]
-name = "gaussian"
-
-[ecosystem]
-alpha = 0.5
-beta = 0.5
-n = 20
-
-[public]
-mean = [1e308]
-cov = [[2.0]]
-
-[[private]]
-mean = [-1.0]
-cov = [[1.0]]
-
-[[private]]
-mean = [1.0]
-cov = [[1.0]]
-
-[simulate]
-rounds = 2
-replicates = 4
-"""
+HUGE_MEAN_CONFIG = two_gaussians(public={"mean": [1e308]}, simulate={"rounds": 2, "replicates": 4})
 
 
 def test_a_mean_of_1e308_is_reported_as_divergence_not_written_as_infinity(tmp_path, capsys):

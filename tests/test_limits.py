@@ -6,43 +6,22 @@ import itertools
 import jax
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from toml_configs import two_gaussians
 
 import interplay.numerics as numerics
 import interplay.numerics.driver.limits as limits
+from interplay.numerics.cli.config import load
 from interplay.numerics.cli.main import main
 from interplay.numerics.cli.reproduce import reproduce
 from interplay.numerics.gaussian.monte_carlo import simulation_memory
 from interplay.numerics.sweeps import _Points
+from interplay.numerics.verbs import simulation_estimate
 from interplay.theory import Ecosystem, SpecError
 from interplay.theory.categorical.maps import categorical_ecosystem
 from interplay.theory.examples import two_model_gaussian
 from interplay.theory.linear.maps import linear_ecosystem
-
-CONFIG = """
-[family]
-name = "gaussian"
-
-[ecosystem]
-alpha = 0.5
-beta = 0.5
-n = 50
-
-[public]
-mean = [0.0]
-cov = [[2.0]]
-
-[[private]]
-mean = [-1.0]
-cov = [[1.0]]
-
-[[private]]
-mean = [1.0]
-cov = [[1.0]]
-
-[simulate]
-rounds = {rounds}
-replicates = {replicates}
-"""
 
 
 @pytest.fixture
@@ -57,7 +36,7 @@ def no_compiling(monkeypatch):
 
 def run_simulate(tmp_path, capsys, rounds, replicates):
     config = tmp_path / "config.toml"
-    config.write_text(CONFIG.format(rounds=rounds, replicates=replicates))
+    config.write_text(two_gaussians(ecosystem={"n": 50}, simulate={"rounds": rounds, "replicates": replicates}))
     status = main(["simulate", str(config), "--out", str(tmp_path / "out"), "--quiet"])
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     return status, lines
@@ -162,3 +141,82 @@ def test_available_memory_is_read_from_the_system():
 def test_refused_specs_name_their_parameter():
     with pytest.raises(SpecError, match="replicates: must be an integer >= 1"):
         numerics.simulate(Ecosystem.gaussian(means=[[0]], public_mean=[0], n=5), 2, 0, replicates=0)
+
+
+# -- rough time estimates -----------------------------------------------------------------------------------------
+
+ESTIMATED = {
+    "gaussian": two_model_gaussian(n=50),
+    "categorical": categorical_ecosystem([[0.5, 0.3, 0.2]], [0.2, 0.3, 0.5], alpha=0.5, n=12, regime="fresh"),
+    "linear": small_linear(),
+}
+
+
+@settings(deadline=None, max_examples=50, derandomize=True, database=None)
+@given(
+    family=st.sampled_from(sorted(ESTIMATED)),
+    rounds=st.integers(1, 10**7),
+    replicates=st.integers(2, 10**9),
+    method=st.sampled_from(["sufficient", "raw"]),
+)
+def test_a_simulation_estimate_doubles_with_the_replicates(family, rounds, replicates, method):
+    eco = ESTIMATED[family]
+    one = simulation_estimate(eco, rounds, replicates, method)
+    two = simulation_estimate(eco, rounds, 2 * replicates, method)
+    assert two.seconds == pytest.approx(2 * one.seconds, rel=1e-12) and one.seconds > 0
+    assert one.bytes < two.bytes <= 2 * one.bytes
+    path = limits.trajectory_estimate(eco, 2 * rounds + 1)
+    assert path.seconds == pytest.approx(2 * limits.trajectory_estimate(eco, rounds).seconds, rel=1e-12)
+
+
+class Announced(Exception):
+    """Raised by the announcement: stops a sweep before any work."""
+
+
+def announced_grid(axes, quantity, replicates=100):
+    def stop(estimate):
+        raise Announced(estimate)
+
+    with pytest.raises(Announced) as stopped:
+        numerics.sweep(two_model_gaussian(), axes, quantity, rounds=50, replicates=replicates, progress=False,
+                       announce=stop)  # fmt: skip
+    return stopped.value.args[0]
+
+
+@pytest.mark.parametrize("quantity", ["spread", "mc_spread"])
+def test_a_sweep_estimate_doubles_with_the_points_and_comes_before_any_work(no_compiling, quantity):
+    one = announced_grid({"alpha": np.linspace(0, 1, 30), "beta": [0.2, 0.8]}, quantity)
+    two = announced_grid({"alpha": np.linspace(0, 1, 60), "beta": [0.2, 0.8]}, quantity)
+    assert two.seconds == pytest.approx(2 * one.seconds, rel=1e-12) and two.bytes == pytest.approx(2 * one.bytes)
+    if quantity == "mc_spread":  # the replicates' draws dominate a Monte Carlo grid point
+        more = announced_grid({"alpha": np.linspace(0, 1, 30), "beta": [0.2, 0.8]}, quantity, replicates=200)
+        assert 1.9 * one.seconds < more.seconds < 2 * one.seconds
+
+
+class Stopped(Exception):
+    """Raised instead of the exact trajectory: the command stops once it has announced (or not) its run."""
+
+
+@pytest.mark.parametrize("rounds, announced", [(10**6, True), (30, False)])
+def test_a_long_run_is_announced_in_one_line_and_a_small_one_is_not(tmp_path, capsys, monkeypatch, rounds, announced):
+    import interplay.numerics.verbs as families
+
+    def stop(*args):
+        raise Stopped
+
+    monkeypatch.setattr(families, "iterate_moments", stop)
+    config = tmp_path / "config.toml"
+    config.write_text(two_gaussians(simulate={"rounds": rounds, "replicates": 10}))
+    with pytest.raises(Stopped):
+        main(["simulate", str(config), "--out", str(tmp_path / "out")])
+    eco = load(config).ecosystem
+    estimate = simulation_estimate(eco, rounds, 10) + limits.trajectory_estimate(eco, rounds)
+    assert (estimate.seconds > limits.ANNOUNCE_SECONDS) == announced
+    assert capsys.readouterr().err.splitlines() == ([f"estimated: {estimate}"] if announced else [])
+
+
+@pytest.mark.parametrize(
+    "value, text", [(123456, "120,000"), (7.34, "7.3"), (0.0512, "0.051"), (15.0, "15"), (0, "0"), (9.96, "10")]
+)
+def test_estimates_print_two_significant_figures(value, text):
+    assert limits.rough(value) == text

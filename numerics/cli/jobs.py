@@ -7,6 +7,7 @@ package versions, next to the job's own files.
 from __future__ import annotations
 
 import functools
+import sys
 
 import numpy as np
 import sympy
@@ -42,6 +43,14 @@ def _job(run):
 def _say(progress: bool, text: str) -> None:
     if progress:
         print(text, flush=True)
+
+
+def _announce(progress: bool, estimate) -> None:
+    """One stderr line before a run estimated to take more than a few seconds (:mod:`numerics.driver.limits`)."""
+    from interplay.numerics.driver.limits import ANNOUNCE_SECONDS
+
+    if progress and estimate.seconds > ANNOUNCE_SECONDS:
+        print(f"estimated: {estimate}", file=sys.stderr, flush=True)
 
 
 def _header(config, job: str) -> dict:
@@ -162,14 +171,19 @@ def _require_constant(eco) -> None:
             )
 
 
+def _no_unique_fixed_point(reason: NoUniqueFixedPoint, result: dict, text: list) -> None:
+    """Records why the population map has no unique fixed point: derive answers with the reason, it does not fail."""
+    result["population"] = {"fixed_point": None, "reason": str(reason)}
+    text.append(f"Population map: no unique fixed point ({reason}).")
+
+
 def _closed_population(eco, result: dict, text: list, latex: list) -> None:
     """The population map's fixed point, multipliers and stability condition in closed form (sympy)."""
     fmap = population_map(eco)
     try:
         point = fixed_point(fmap)
     except NoUniqueFixedPoint as reason:
-        result["population"] = {"fixed_point": None, "reason": str(reason)}
-        text.append(f"Population map: no unique fixed point ({reason}).")
+        _no_unique_fixed_point(reason, result, text)
         return
     condition = stability_condition(fmap, point)
     radius = spectral_radius(fmap, point)
@@ -199,8 +213,7 @@ def _numerical_population(eco, result: dict, text: list, latex: list) -> None:
     try:
         points = categorical_fixed_points(eco)
     except NoUniqueFixedPoint as reason:
-        result["population"] = {"fixed_point": None, "reason": str(reason)}
-        text.append(f"Population map: no unique fixed point ({reason}).")
+        _no_unique_fixed_point(reason, result, text)
         return
     note = (
         f"no closed form at temperature tau = {tau:g}: sympy cannot solve F(p) = p with p^(1/tau); these fixed "
@@ -280,10 +293,15 @@ def simulate(config, report, progress: bool = True) -> dict:
     """Exact trajectories (the moment recursion; the population map where it does not close) and the Monte
     Carlo of the sampling process, compared round by round."""
     from interplay.numerics.categorical.figures import categorical_theory_vs_monte_carlo
-    from interplay.numerics.driver.limits import require_standard_errors, trajectory_bytes
+    from interplay.numerics.driver.limits import require_standard_errors, trajectory_bytes, trajectory_estimate
     from interplay.numerics.gaussian.figures import theory_vs_monte_carlo
     from interplay.numerics.linear.figures import linear_theory_vs_monte_carlo
-    from interplay.numerics.verbs import iterate_moments, iterate_population, require_simulation_fits
+    from interplay.numerics.verbs import (
+        iterate_moments,
+        iterate_population,
+        require_simulation_fits,
+        simulation_estimate,
+    )
     from interplay.numerics.verbs import simulate as monte_carlo
 
     config.require_numbers("simulate")
@@ -291,6 +309,7 @@ def simulate(config, report, progress: bool = True) -> dict:
     rounds, replicates, seed = settings["rounds"], settings["replicates"], settings["seed"]
     require_standard_errors(replicates)
     require_simulation_fits(eco, rounds, replicates, extra=trajectory_bytes(eco, rounds))
+    _announce(progress, simulation_estimate(eco, rounds, replicates) + trajectory_estimate(eco, rounds))
     _say(progress, f"[1/2] exact trajectories, {rounds} rounds ...")
     if eco.family.name == "linear-gaussian":
         exact = iterate_moments(eco, rounds)
@@ -385,6 +404,7 @@ def sweep(config, report, progress: bool = True, checkpoint=None) -> dict:
         seed=settings["seed"],
         checkpoint=checkpoint,
         progress=progress,
+        announce=functools.partial(_announce, progress),
     )
     result = _header(config, "sweep") | {
         "settings": {k: v for k, v in settings.items() if k != "axes"},

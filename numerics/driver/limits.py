@@ -8,11 +8,21 @@ The Gaussian simulator runs all replicates in one batch (its gamma sampler pools
 every replicate, so a replicate's draws depend on the others); its whole batch must fit. The results themselves
 (R (T+1) values per fitted quantity) must fit in the memory available: ``MemAvailable`` of ``/proc/meminfo``,
 else the physical memory, or a ``memory`` budget given in bytes.
+
+Time before a run, roughly (:class:`Estimate`): cost constants times the work the spec implies, never a reason
+to refuse. A Monte Carlo costs its random numbers, replicates x rounds x :func:`draws_per_round`; an exact
+trajectory its rounds (each a scan step whose small state costs less than the step itself); a sweep, per grid
+point, its sample sizes on the host plus rounds x state values (and its replicates' draws). Compilation is not
+counted. The constants were measured on the development machine, a 2-core CPU under a load average of about 5
+(2026-11-30); faster hardware makes them upper bounds: on an H200 a Gaussian replicate-round costs about 26 ns
+instead of 860 ns (benchmarks/README.md).
 """
 
 from __future__ import annotations
 
+import math
 import os
+from dataclasses import dataclass
 
 import jax
 import numpy as np
@@ -22,6 +32,32 @@ from interplay.theory.spec import Ecosystem, SpecError
 CHUNK_BYTES = 2**28  # working memory of one chunk of replicates or grid points
 WORKING_COPIES = 4  # a chunk's program holds its outputs about this many times (scan stacks, reshapes, copies)
 BYTES = 8  # float64
+SECONDS_PER_DRAW = 4e-9  # Gaussian sufficient statistics: 860 ns a replicate-round of 224 draws (K = 2, d = 1)
+SECONDS_PER_ROUND = 1.2e-5  # iterate_moments of the two-model Gaussian: 1.19 s for 10^5 rounds
+SECONDS_PER_STATE_VALUE = 2.5e-8  # a sweep's recursion, a state value a round a grid point (41 x 41 grid)
+SECONDS_PER_POINT = 1e-4  # a grid point's sample sizes in exact arithmetic on the host (cProfile)
+ANNOUNCE_SECONDS = 5.0  # runs estimated to take longer are announced before they start
+
+
+def rough(value: float) -> str:
+    """Two significant figures, without exponent: 123456 -> ``120,000``, 7.34 -> ``7.3``, 0.0512 -> ``0.051``."""
+    value = float(f"{value:.2g}")
+    decimals = max(0, 1 - math.floor(math.log10(value))) if value > 0 else 0
+    return f"{value:,.{decimals}f}"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A run's rough duration (seconds, compilation excluded) and the memory it holds (bytes); they add up."""
+
+    seconds: float
+    bytes: float
+
+    def __add__(self, other: Estimate) -> Estimate:
+        return Estimate(self.seconds + other.seconds, self.bytes + other.bytes)
+
+    def __str__(self) -> str:
+        return f"about {rough(self.seconds)} s, {rough(self.bytes / 1e6)} MB"
 
 
 def available_memory() -> int:
@@ -78,6 +114,31 @@ def drawn_values(eco: Ecosystem, drawn_per_source: int) -> int:
     """Numbers a replicate holds while drawing a round: K^2 + K + 1 sources of ``drawn_per_source`` values per
     dimension (each family's ``drawn_per_source``), and at least their d + d^2 statistics."""
     return (eco.K**2 + eco.K + 1) * eco.dim * max(drawn_per_source, eco.dim + 1)
+
+
+def draws_per_round(eco: Ecosystem, drawn_per_source: int) -> int:
+    """Random numbers a replicate draws in a round, roughly: K^2 + K + 1 sources of ``drawn_per_source`` numbers
+    per dimension (Gaussian, linear), or of ``drawn_per_source`` tokens (categorical: capped by the counts
+    route, whose cost is O(m) a source)."""
+    per_source = drawn_per_source if eco.family.name == "categorical" else drawn_per_source * eco.dim
+    return (eco.K**2 + eco.K + 1) * per_source
+
+
+def simulation_seconds(eco: Ecosystem, rounds: int, replicates: int, drawn_per_source: int) -> float:
+    """Rough seconds of a Monte Carlo: its draws, replicates x rounds x :func:`draws_per_round`."""
+    return replicates * rounds * draws_per_round(eco, drawn_per_source) * SECONDS_PER_DRAW
+
+
+def trajectory_estimate(eco: Ecosystem, rounds: int) -> Estimate:
+    """An exact trajectory over rounds 0..T: a scan step a round, and :func:`trajectory_bytes`."""
+    return Estimate((rounds + 1) * SECONDS_PER_ROUND, trajectory_bytes(eco, rounds))
+
+
+def grid_seconds(eco: Ecosystem, points: int, rounds: int, replicates: int = 0, drawn_per_source: int = 0) -> float:
+    """Rough seconds of a sweep: per point, its sample sizes, rounds x the recursion's state values, and the
+    draws of its ``replicates`` (Monte Carlo quantities)."""
+    recursion = rounds * trajectory_values(eco) * SECONDS_PER_STATE_VALUE
+    return points * (SECONDS_PER_POINT + recursion + simulation_seconds(eco, rounds, replicates, drawn_per_source))
 
 
 def trajectory_values(eco: Ecosystem) -> int:
