@@ -56,8 +56,8 @@ def numpy_spread(eco, alpha: float, beta: float, rounds: int) -> float:
 def peak_memory(grid: int, rounds: int) -> float:
     """Peak resident memory (MiB) of a fresh process running one sweep (ru_maxrss)."""
     code = (
-        "import resource, numpy as np, numerics; from numerics.sweeps import sweep; "
-        "from theory.examples import two_model_gaussian as g; "
+        "import resource, numpy as np, interplay.numerics; from interplay.numerics.sweeps import sweep; "
+        "from interplay.theory.examples import two_model_gaussian as g; "
         f"sweep(g(n={N}), {{'alpha': np.linspace(0,1,{grid}), 'beta': np.linspace(0,1,{grid})}}, ['spread'], "
         f"rounds={rounds}, progress=False); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )

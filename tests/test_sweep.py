@@ -116,7 +116,8 @@ def test_sharded_sweep_equals_the_single_device_sweep(tmp_path):
     axes = {"alpha": np.linspace(0, 1, 7), "beta": np.linspace(0, 1, 5)}
     single = sweep(eco, axes, ["spread", "task_error"], rounds=25, chunk_size=16, progress=False)
     run_on_four_host_devices(
-        "import numpy as np; from numerics.sweeps import sweep; from theory.examples import two_model_gaussian as g; "
+        "import numpy as np; from interplay.numerics.sweeps import sweep; "
+        "from interplay.theory.examples import two_model_gaussian as g; "
         "r = sweep(g(n=15), {'alpha': np.linspace(0, 1, 7), 'beta': np.linspace(0, 1, 5)}, ['spread', 'task_error'], "
         f"rounds=25, chunk_size=16, progress=False); r.save({str(tmp_path / 'sharded.npz')!r})"
     )

@@ -273,7 +273,7 @@ def test_sharded_structural_and_monte_carlo_sweep_equals_the_single_device_sweep
     options = dict(rounds=4, replicates=50, seed=3, chunk_size=3, progress=False)
     single = sweep(exchangeable_gaussian(2), axes, quantities, **options)
     run_on_four_host_devices(
-        "from numerics.sweeps import sweep; from theory.spec import Ecosystem; "
+        "from interplay.numerics.sweeps import sweep; from interplay.theory.spec import Ecosystem; "
         "eco = Ecosystem.gaussian(means=[[-1]] * 2, public_mean=[0], covs=[[[1]]] * 2, public_cov=[[2]], n=20); "
         f"sweep(eco, {axes!r}, {quantities!r}, **{options!r}).save({str(tmp_path / 'sharded.npz')!r})"
     )

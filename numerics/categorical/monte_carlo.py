@@ -8,8 +8,8 @@
 
 Example: collapse, rescue by fresh data, and two vocabularies teaching each other while converging
 
->>> from theory.categorical.maps import categorical_ecosystem
->>> import numerics.categorical as nc
+>>> from interplay.theory.categorical.maps import categorical_ecosystem
+>>> import interplay.numerics.categorical as nc
 >>> alone = categorical_ecosystem([[0.5, 0.3, 0.2]], [0.5, 0.3, 0.2], alpha=1, beta=1, n=20, regime="fresh")
 >>> mc = nc.simulate(alone, rounds=100, key=0, replicates=500)
 >>> bool(mc.support_size()[:, -1].mean() < 1.5)  # collapse: categories lost for good
