@@ -1,6 +1,12 @@
+import os
+
 import pytest
 
 import interplay.numerics as numerics
+
+# The command line keeps compiled executables on disk between runs; the tests run it in-process many times and
+# must not fill the user's cache (tests/test_compilation.py turns it on in a folder of its own).
+os.environ.setdefault("INTERPLAY_COMPILATION_CACHE", "off")
 
 
 @pytest.fixture(autouse=True, scope="module")

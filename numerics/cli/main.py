@@ -16,6 +16,9 @@ A user error (bad arguments, a config error, an invalid spec, an ``--out`` it ma
 exits with status 2; a read or write the system refuses (a full disk...), one line and status 1. Ctrl-C (or
 SIGTERM) stops a run at once, even inside a long computation: one line says what was saved and how to resume,
 and the exit status is 130 (143).
+
+Compiled executables are kept between runs (:mod:`numerics.cli.compilation`), and a first compilation that
+takes more than a moment says so in one line.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from pathlib import Path
 
 import sympy
 
+from interplay.numerics.cli.compilation import announce_compilation, persistent_cache
 from interplay.numerics.cli.config import ConfigError
 from interplay.numerics.cli.report import OutputError, Report
 from interplay.theory import NoUniqueFixedPoint, SpecError, fixed_point, population_map, stability_condition, to_latex
@@ -288,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         config, report = _report(args, argv)
-        with report.reserved():
+        persistent_cache()  # a second run of the same structure starts at once
+        with report.reserved(), announce_compilation():
             return _run(args, config, report, argv)
     except (UserError, SpecError, NoUniqueFixedPoint, ConfigError, OutputError) as error:
         print(f"interplay: error: {error}", file=sys.stderr)
