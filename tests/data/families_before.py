@@ -9,8 +9,8 @@ paper's linear layouts made small):
 
 * ``numerics.iterate_moments`` and ``numerics.iterate_population`` (where the family has it) over ``ROUNDS``
   rounds;
-* ``numerics.simulate`` over ``SIMULATED_ROUNDS`` rounds, ``REPLICATES`` replicates, key ``SEED``, for every
-  ``method`` of the family (``METHODS``);
+* ``numerics.simulate`` over ``SIMULATED_ROUNDS`` rounds, ``REPLICATES`` replicates, key ``SEED``: the default
+  method in every setting, each other ``method`` of the family (``METHODS``) in one (``ONE_SETTING_ONLY``);
 
 every array of each result (:func:`arrays`), into ``families_before.npz`` as ``<setting>/<run>/<field>``, which
 ``tests/test_families_before_after.py`` compares with today's values. Generated with
@@ -39,9 +39,17 @@ METHODS = {
     "categorical": ("sufficient", "raw", "multinomial"),
     "linear-gaussian": ("sufficient", "raw"),
 }
-# the categorical "multinomial" method compiles slowly (tens of seconds per structure): it runs on the first
-# setting alone; its counts are also the sufficient method's route for samples of more than 4 m tokens
-ONE_SETTING_ONLY = {"multinomial": "categorical-K1-m3-tau1-reuse-sizes-lists"}
+# each setting runs the default method, "sufficient"; each other method runs in one setting (a compile costs
+# seconds to tens of seconds): the most involved of its family (Gaussian raw samples of every kind under
+# accumulate, linear raw rows of a design given by its data, categorical tokens at temperature != 1) and, for
+# the slow-compiling categorical "multinomial" (whose counts are also the sufficient route beyond 4 m tokens),
+# the smallest
+ONE_SETTING_ONLY = {
+    ("gaussian", "raw"): "gaussian-K3-d2-unbiased-accumulate",
+    ("categorical", "raw"): "categorical-K3-m4-tau0.5-smoothing1-fresh-schedule-tokens",
+    ("categorical", "multinomial"): "categorical-K1-m3-tau1-reuse-sizes-lists",
+    ("linear-gaussian", "raw"): "linear-K3-d2-general-accumulate",
+}
 HAS_POPULATION = {"gaussian": True, "categorical": True, "linear-gaussian": False}
 PUBLIC_VALUES = ("mean",)  # values a result offers as properties beside its fields (Gaussian: mean = centred + origin)
 
@@ -198,7 +206,7 @@ def runs(name: str) -> dict[str, object]:
 
     eco = ecosystem(name)
     family = eco.family.name
-    methods = [method for method in METHODS[family] if ONE_SETTING_ONLY.get(method, name) == name]
+    methods = [method for method in METHODS[family] if ONE_SETTING_ONLY.get((family, method), name) == name]
     out = {}
     if family != "categorical" or eco.family.temperature == 1:  # the moments close only at temperature 1
         out["moments"] = numerics.iterate_moments(eco, ROUNDS)
