@@ -1,29 +1,5 @@
-"""Categorical ecosystems in numbers: the theory's maps iterated with ``lax.scan``, and Monte Carlo by counts.
-
-* :func:`iterate_moments` -- the exact moment recursion (:func:`theory.categorical.maps.moment_step`, tau = 1);
-* :func:`iterate_population` -- the population map (:func:`theory.categorical.maps.population_step`, any tau);
-* :func:`simulate` -- the sampling process itself: every source contributes Multinomial(N, p) counts, drawn by
-  the cheaper exact route for N (tokens, or the counts directly, :mod:`numerics.samplers.counts`), every model refits
-  its (smoothed) frequencies; replicates are ``vmap``-ped and the PRNG key is explicit.
-
-Example: collapse, rescue by fresh data, and two vocabularies teaching each other while converging
-
->>> from interplay.theory.categorical.maps import categorical_ecosystem
->>> import interplay.numerics.categorical as nc
->>> alone = categorical_ecosystem([[0.5, 0.3, 0.2]], [0.5, 0.3, 0.2], alpha=1, beta=1, n=20, regime="fresh")
->>> mc = nc.simulate(alone, rounds=100, key=0, replicates=500)
->>> bool(mc.support_size()[:, -1].mean() < 1.5)  # collapse: categories lost for good
-True
->>> rescued = alone.with_options(alpha=0.5)  # half fresh real data every round
->>> bool(nc.iterate_moments(rescued, 100).diversity()[-1, 0] > 0.55)  # stationary, non-degenerate
-True
->>> pair = categorical_ecosystem([[0.5, 0.5, 0.0], [0.0, 0.5, 0.5]], [0.0, 1.0, 0.0], alpha=0.5, beta=0.8, n=40)
->>> exact = nc.iterate_moments(pair, 30)  # model 2 never saw category 1; model 1 never saw category 3
->>> bool(exact.mean[-1, 1, 0] > 0.05), bool(exact.squared_distance(0, 1)[-1] < exact.squared_distance(0, 1)[0])
-(True, True)
->>> float(nc.simulate(pair, 30, key=1, replicates=500).holds(1, 0)[-1]) > 0.9  # P(model 2 has category 1)
-True
-"""
+"""Monte Carlo of categorical ecosystems: every source contributes Multinomial(N, p) counts by the cheaper exact
+route for N, every model refits its (smoothed) frequencies (:class:`CategoricalMonteCarlo`)."""
 
 from __future__ import annotations
 

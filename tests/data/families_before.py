@@ -61,7 +61,7 @@ BETAS = (0.5, 0.3, 0.2, 0.7, 0.5, 0.1)
 
 def gaussian(K, d, **options):
     """K models in dimension d with distinct, correlated covariances."""
-    from theory import Ecosystem
+    from interplay.theory import Ecosystem
 
     means = [[(-1.0) ** k * (k + 1) * 0.5 + 0.3 * i for i in range(d)] for k in range(K)]
     off = np.ones((d, d)) - np.eye(d)
@@ -72,7 +72,7 @@ def gaussian(K, d, **options):
 
 def categorical(private_probs, public_probs, **options):
     """Categorical ecosystem (options: sizes, public_size, temperature, smoothing and the Ecosystem fields)."""
-    from theory import categorical_ecosystem
+    from interplay.theory import categorical_ecosystem
 
     return categorical_ecosystem(private_probs, public_probs, **options)
 
@@ -87,7 +87,7 @@ def block_gram(d, coordinates):
 def linear_low_rank(K, rank, n_private, n_public, m, **options):
     """The paper's low-rank setting (docs/paper.md): model k's private design covers coordinates k rank ..
     (k+1) rank - 1, isotropic public and synthetic designs, theta* = 1, d = K rank."""
-    from theory import Design, linear_ecosystem
+    from interplay.theory import Design, linear_ecosystem
 
     d = K * rank
     private = [
@@ -100,7 +100,7 @@ def linear_low_rank(K, rank, n_private, n_public, m, **options):
 def linear_general(**options):
     """K = 3, d = 2: a private design given by its data rows, rank-deficient and full-rank Grams, one synthetic
     design per model, noise variance 0.8."""
-    from theory import Design, linear_ecosystem
+    from interplay.theory import Design, linear_ecosystem
 
     rows = np.array([[1.0, 0.5], [-0.5, 1.0], [0.25, -1.0], [1.5, 0.0], [0.0, 2.0]])
     private = [
@@ -202,7 +202,7 @@ def arrays(result) -> dict[str, np.ndarray]:
 
 def runs(name: str) -> dict[str, object]:
     """run name -> result: the exact trajectories and the Monte Carlo of every method, of one setting."""
-    import numerics
+    import interplay.numerics as numerics
 
     eco = ecosystem(name)
     family = eco.family.name
