@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -146,7 +145,7 @@ BLOCKED_SWEEP = """
 import signal, sys, threading
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as in an interactive shell
 from interplay.numerics import sweeps
-from interplay.numerics.cli import main
+from interplay.numerics.cli.main import main
 real, calls = sweeps._evaluate_sharded, []
 def second_chunk_never_ends(*args):
     if calls:
@@ -161,11 +160,8 @@ sys.exit(main(sys.argv[1:]))
 @pytest.mark.parametrize(("signal_number", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_ctrl_c_or_sigterm_stops_a_blocked_computation(tmp_path, signal_number, status):
     config, out, checkpoint, argv = _sweep_setup(tmp_path)
-    root = Path(__file__).resolve().parents[1]
-    env = dict(os.environ, PYTHONPATH=str(root))
     process = subprocess.Popen(
         [sys.executable, "-c", BLOCKED_SWEEP, *argv],
-        env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -66,3 +67,18 @@ def test_the_command_line_keeps_its_executables_between_runs_only_when_asked(tmp
     assert done.returncode == 0, done.stderr
     kept = list(folder.rglob("*")) if folder.exists() else []
     assert (len(kept) > 0) == (cache == "on")
+
+
+def test_quiet_runs_never_announce_a_compilation(tmp_path, monkeypatch):
+    """--quiet means no progress lines on stderr, the compile notice included; without it the notice is armed."""
+    import contextlib
+
+    from interplay.numerics.cli import main as cli  # the module
+
+    armed = []
+    monkeypatch.setattr(cli, "announce_compilation", lambda: armed.append(True) or contextlib.nullcontext())
+    example = str(Path(__file__).parents[1] / "examples" / "gaussian.toml")
+    assert cli.main(["derive", example, "--out", str(tmp_path / "quiet"), "--quiet"]) == 0
+    assert armed == []
+    assert cli.main(["derive", example, "--out", str(tmp_path / "loud")]) == 0
+    assert armed == [True]

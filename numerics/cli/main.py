@@ -24,6 +24,7 @@ takes more than a moment says so in one line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import signal
@@ -293,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         config, report = _report(args, argv)
         persistent_cache()  # a second run of the same structure starts at once
-        with report.reserved(), announce_compilation():
+        announcing = contextlib.nullcontext() if getattr(args, "quiet", False) else announce_compilation()
+        with report.reserved(), announcing:  # --quiet: no progress lines, the compile notice included
             return _run(args, config, report, argv)
     except (UserError, SpecError, NoUniqueFixedPoint, ConfigError, OutputError) as error:
         print(f"interplay: error: {error}", file=sys.stderr)
