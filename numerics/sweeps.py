@@ -16,58 +16,20 @@ compiled function, vmapped over the grid: alpha and beta themselves, and every p
 exactly on the host from its values (:mod:`numerics.driver.sizes`; a grid value 0.7 is the spec's 0.7). K and tau
 change array shapes or the compiled program, so they are an outer Python loop: for each value the modified
 ecosystem is built and its own compiled sweep runs over the other axes; the results are stacked in the order the
-axes were given. Quantities, computed from the final state (E[.]
-under the exact recursion, the values themselves under ``population=True``):
-
-==================  ================  ==============================================================
-name                shape             value
-==================  ================  ==============================================================
-``mean``            (K, d)            E m_k
-``fitted_cov``      (K, d, d)         E S_k
-``mean_cov``        (Kd, Kd)          Cov(m)
-``spread``          (K, K)            E||m_k - m_l||^2 (homogenisation; 0 on the diagonal)
-``task_error``      (K, K+1)          E||m_k - mu_j||^2 to each task's mean (private tasks, then public)
-``spectral_radius`` ()                max |eigenvalue| of the iterated map's Jacobian at the final state
-``converged_at``    ()                first round whose largest change is below ``tolerance`` (-1: never)
-``mc_mean``         (K, d)            Monte Carlo mean of the fitted means m_k at the final round
-``mc_fitted_cov``   (K, d, d)         Monte Carlo mean of the fitted covariances S_k
-``mc_spread``       (K, K)            Monte Carlo mean of ||m_k - m_l||^2
-==================  ================  ==============================================================
-
-Categorical ecosystems (p_k: model k's probabilities over m categories):
-
-==================  ================  ==============================================================
-``mean``            (K, m)            E p_k (exact moment recursion; see below for the population map)
-``diversity``       (K,)              E[1 - sum_i p_ki^2]
-``spread``          (K, K)            E||p_k - p_l||^2
-``mc_mean``         (K, m)            Monte Carlo mean of p_k at the final round
-``mc_diversity``    (K,)              Monte Carlo mean of 1 - sum_i p_ki^2
-``mc_spread``       (K, K)            Monte Carlo mean of ||p_k - p_l||^2
-``mc_support``      (K,)              Monte Carlo mean of #{i: p_ki > 0}, categories model k still holds
-==================  ================  ==============================================================
-
-The exact quantities use the moment recursion when it closes (tau = 1, finite n, not ``population``) and the
-population map otherwise; ``Grid.settings["exact"]`` says which. On a ``temperature`` axis they are the
-population map at every tau (tau = 1 included, so the axis never changes its meaning mid-way); the Monte Carlo
-quantities run the actual sampling at each tau.
-
-Linear-Gaussian ecosystems (theta_k: model k's fitted parameter, theta* the truth):
-
-==================  ================  ==============================================================
-``spread``          (K, K)            lim E||theta_k - theta_l||^2 (the exact limit law; NaN where
-                                      rho(Q) >= 1: no limit; ``rounds`` is not used)
-``error``           (K,)              lim E||theta_k - theta*||^2 (likewise)
-``spectral_radius`` ()                rho(Q)
-``mc_error``        (K,)              Monte Carlo mean of ||theta_k - theta*||^2 after ``rounds`` rounds
-``mc_spread``       (K, K)            Monte Carlo mean of ||theta_k - theta_l||^2 after ``rounds`` rounds
-==================  ================  ==============================================================
+axes were given. Quantities are computed from the final state (E[.] under the exact recursion, the values
+themselves under ``population=True``); each family names its own, ``exact_quantities`` and
+``monte_carlo_quantities`` of its :class:`~numerics.family.NumericsFamily`, documented with their shapes in its
+``numerics/<family>/sweep.py`` (Gaussian: mean, fitted_cov, mean_cov, spread, task_error, spectral_radius,
+converged_at; categorical: mean, diversity, spread; linear-Gaussian: the limits spread, error, spectral_radius),
+and the axes it can sweep (``sweep_axes``). On a ``temperature`` axis the exact quantities are the population map
+at every tau (tau = 1 included, so the axis never changes its meaning mid-way); the Monte Carlo quantities run the
+actual sampling at each tau.
 
 Each Monte Carlo quantity comes with its standard error (``mc_spread_se``, ...), std / sqrt(R) over the
 ``replicates`` R runs of the sampling process, all from the one ``seed`` at every grid point (common random
 numbers, so differences across the grid are not sampling noise): the same keys as ``simulate(eco at the point,
-rounds, key=seed, replicates=R)`` of the family, so a point's value equals that run's (categorical: its arrays
-are sized for any alpha and beta, ``compiled_simulation(..., any_schedule=True)``: the same law, the same draws
-only where the spec's own samples are the largest). Every family runs the default
+rounds, key=seed, replicates=R)`` of the family, so a point's value equals that run's (the family's
+``monte_carlo_sampler`` says where it differs). Every family runs the default
 (sufficient) method of its ``simulate``, final round only. They cannot sweep n; the grid's
 settings record the replicates, the seed and the method.
 
