@@ -64,10 +64,11 @@ def _as_json(value):
     return plain(value)
 
 
-def _as_text(value) -> str:
+def _as_lists(value):
+    """A long-run value for the text report: matrices as nested lists of their exact entries."""
     if isinstance(value, list | tuple):
-        return str([_as_text(v) for v in value])
-    return str(value.tolist() if isinstance(value, sympy.MatrixBase) else value)
+        return [_as_lists(v) for v in value]
+    return value.tolist() if isinstance(value, sympy.MatrixBase) else value
 
 
 def _closed_form(eco) -> bool:
@@ -105,7 +106,7 @@ def _closed_population(eco, result: dict, text: list, latex: list) -> None:
     text.append("Population map fixed point:")
     text += [f"  {k} = {v}" for k, v in point.items()]
     text += [f"Spectral radius: {radius}", f"Stability condition: {condition}"]
-    text += [f"{name}: {_as_text(value)}" for name, value in values.items()]
+    text += [f"{name}: {_as_lists(value)}" for name, value in values.items()]
     latex += [
         r"\text{fixed point: } \begin{aligned}" + to_latex(point) + r"\end{aligned}",
         r"\rho = " + sympy.latex(radius),
