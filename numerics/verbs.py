@@ -75,7 +75,4 @@ def require_simulation_fits(
     available). Arithmetic only: answers at once, before anything is compiled."""
     eco.check_rounds(rounds)
     largest = implementation(eco, "drawn_per_source")(eco, method)
-    chunked = eco.family.name != "gaussian"  # the Gaussian simulator runs every replicate in one batch
-    return replicate_chunk(
-        eco, rounds, replicates, drawn_per_source=largest, extra=extra, memory=memory, chunked=chunked
-    )
+    return replicate_chunk(eco, rounds, replicates, drawn_per_source=largest, extra=extra, memory=memory)
