@@ -9,6 +9,7 @@ import numpy as np
 
 import interplay.numerics as numerics
 from interplay.numerics.driver import compiled_cache
+from interplay.numerics.driver.sizes import spec_sizes
 from interplay.numerics.gaussian import iterate, monte_carlo, step
 from interplay.theory.spec import Ecosystem
 
@@ -39,7 +40,7 @@ def test_new_values_seeds_and_replicate_counts_reuse_the_compiled_simulator():
     count = compiled_cache.compiled_count()
     result = numerics.simulate(second, 2, 2, replicates=70)  # more than one chunk, the last padded
     assert compiled_cache.compiled_count() == count == 1
-    simulator = monte_carlo._simulator(step.structure(second), "sufficient", ())
+    simulator = monte_carlo._structured_simulator(second, "sufficient", 2, spec_sizes(second, 2))
     assert simulator.chunk._cache_size() == 1
     # round 0: 6 private samples around 7 and 6 public ones around 0.25: the fitted mean is near 3.625
     assert np.all(np.abs(result.means[:, 0, 0, 0] - 3.625) < 5 * np.sqrt(1 / 12))  # Var = 0.25 / 6 + 0.25 / 6

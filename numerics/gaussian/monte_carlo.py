@@ -11,7 +11,9 @@ reduced to (xbar, A / N) by a sampler:
 * ``method="sufficient"`` (default) draws xbar and the scatter from their exact joint law
   (:mod:`numerics.samplers.wishart`), so cost and memory do not depend on n. Its standard variates depend on the
   sample sizes only, so they are drawn ahead for blocks of up to 16 rounds, and a round is arithmetic on
-  them. Both methods give the same distribution (tests/test_sufficient_statistics.py).
+  them. A kind of source whose samples are all tiny (at most :data:`RAW_BELOW`, e.g. each model's draws from
+  each of many models) is cheaper drawn raw, and is. Both methods give the same distribution
+  (tests/test_sufficient_statistics.py).
 
 Every fitted covariance is positive semi-definite by construction: S = c sum_s w_s [A_s / N_s + (xbar_s - m)
 (xbar_s - m)^T], a sum of positive semi-definite terms (never a raw second moment minus m m^T, which rounding
@@ -110,42 +112,40 @@ def _sample_statistics(samples, size):
 
 
 class _Sampler(NamedTuple):
-    """How a round's sources are drawn: ``noise(key, sizes)`` makes the randomness of a block of rounds
-    (sizes: (B, M), the flattened per-replicate sample sizes of the M sources of each round), and
-    ``statistics(noise_t, sources)`` turns one round's share into each source's (xbar, scatter / N)."""
+    """How a round's sources are drawn: ``sizes(sources)`` are the sample sizes of those whose randomness is drawn
+    ahead, ``noise(key, sizes)`` makes the randomness of a block of rounds (sizes: (B, M), those of the B
+    rounds), and ``statistics(noise_t, sources)`` turns one round's share into each source's (xbar, scatter / N)."""
 
+    sizes: Callable
     noise: Callable
     statistics: Callable
 
 
-def _raw_sampler(max_sizes: dict[str, int]) -> _Sampler:
-    """Raw samples: one key per round; each source draws the largest N of its kind and keeps its first N."""
+def _sampler(d: int, raw: dict[str, int]) -> _Sampler:
+    """Sources of a kind in ``raw`` (kind -> number of samples drawn, at least its largest N) are drawn as raw
+    samples (one key per round; each source draws that many and keeps its first N), the others as exact
+    sufficient statistics, whose standard variates depend on the sample sizes only and are drawn at once for a
+    whole block of rounds, so each round is arithmetic on them."""
 
-    def statistics(key, sources):
-        result = []
-        for source_key, (kind, mean, root, size) in zip(jax.random.split(key, len(sources)), sources):
-            z = jax.random.normal(source_key, mean.shape[:-1] + (max_sizes[kind], mean.shape[-1]))
-            samples = mean[..., None, :] + jnp.einsum("...ab,...nb->...na", root, z)
-            moments = _sample_statistics
-            for _ in range(mean.ndim - 1):
-                moments = jax.vmap(moments)
-            result.append(moments(samples, size))
-        return result
+    def ahead(sources):
+        return [source for source in sources if source[0] not in raw]
 
-    return _Sampler(lambda key, sizes: jax.random.split(key, sizes.shape[0]), statistics)
+    def sizes(sources):
+        chosen = ahead(sources)
+        return jnp.concatenate([size.reshape(-1) for _, _, _, size in chosen]) if chosen else jnp.zeros(0)
 
+    def noise(key, block_sizes):
+        raw_key, sufficient_key = jax.random.split(key)
+        drawn = standard_draws(sufficient_key, block_sizes, d) if block_sizes.shape[-1] else None
+        return jax.random.split(raw_key, block_sizes.shape[0]), drawn
 
-def _sufficient_sampler(d: int) -> _Sampler:
-    """Exact sufficient statistics; the standard variates of a whole block of rounds are drawn at once (they
-    depend on the sample sizes only), so each round is arithmetic on them."""
-
-    def statistics(noise, sources):
+    def sufficient_statistics(draws, sources):
         batches = [mean.shape[:-1] for _, mean, _, _ in sources]
         xbar, within = statistics_from_draws(
             jnp.concatenate([mean.reshape(-1, d) for _, mean, _, _ in sources]),
             jnp.concatenate([root.reshape(-1, d, d) for _, _, root, _ in sources]),
-            _flat_sizes(sources),
-            *noise,
+            sizes(sources),
+            *draws,
         )
         ends = np.cumsum([int(np.prod(batch)) for batch in batches])[:-1]
         return [
@@ -153,16 +153,43 @@ def _sufficient_sampler(d: int) -> _Sampler:
             for x, s, batch in zip(jnp.split(xbar, ends), jnp.split(within, ends), batches)
         ]
 
-    return _Sampler(lambda key, sizes: standard_draws(key, sizes, d), statistics)
+    def raw_statistics(key, source):
+        kind, mean, root, size = source
+        z = jax.random.normal(key, mean.shape[:-1] + (raw[kind], d))
+        samples = mean[..., None, :] + jnp.einsum("...ab,...nb->...na", root, z)
+        moments = _sample_statistics
+        for _ in range(mean.ndim - 1):
+            moments = jax.vmap(moments)
+        return moments(samples, size)
+
+    def statistics(noise, sources):
+        key, draws = noise
+        drawn = iter(sufficient_statistics(draws, ahead(sources)) if draws is not None else [])
+        keys = iter(jax.random.split(key, len(sources)))
+        return [raw_statistics(next(keys), source) if source[0] in raw else next(drawn) for source in sources]
+
+    return _Sampler(sizes, noise, statistics)
+
+
+RAW_BELOW = 4
+"""The default method draws the raw samples of a kind of source whose samples are all at most this large (e.g.
+the draws from each of many models: N = alpha n / K), drawing this many for each (fewer random numbers than
+the d + d (d - 1) / 2 normals and d chi^2 of the sufficient statistics for d >= 2, and no rejection loop), and
+the exact sufficient statistics of every other kind."""
+
+
+def _raw_kinds(method: str, largest: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    """(kind, samples drawn) of the kinds drawn as raw samples: all for ``raw`` (their largest N), those whose
+    largest N is at most :data:`RAW_BELOW` for ``sufficient`` (:data:`RAW_BELOW` of them, so that a new alpha
+    or n below it does not recompile)."""
+    if method == "raw":
+        return tuple(sorted(largest.items()))
+    return tuple((kind, RAW_BELOW) for kind, size in sorted(largest.items()) if size <= RAW_BELOW)
 
 
 def _outer(v):
     """v v^T for vectors (..., d)."""
     return v[..., :, None] * v[..., None, :]
-
-
-def _flat_sizes(sources):
-    return jnp.concatenate([size.reshape(-1) for _, _, _, size in sources])
 
 
 def _block_length(rounds: int, longest: int = 16) -> int:
@@ -176,7 +203,7 @@ class Simulator(NamedTuple):
     :class:`numerics.driver.sizes.Sizes` of ``alphas`` and ``betas``; every result leads with the replicate.
 
     chunk(keys, values, alphas, betas, sizes) -> (means, covs): one replicate per key (:func:`simulate` runs
-    the replicates in chunks of keys); all(key, values, alphas, betas, sizes, replicates) -> the same for the
+    the replicates in chunks of keys); all(key, alphas, betas, sizes, values, replicates) -> the same for the
     keys ``jax.random.split(key, replicates)`` in one batch (traceable, for sweeps).
     """
 
@@ -185,12 +212,13 @@ class Simulator(NamedTuple):
 
 
 @compiled_cache
-def _simulator(shape: step.Structure, method: str, sizes: tuple[tuple[str, int], ...]) -> Simulator:
-    """The simulators of a structure (K, d, regime, estimator), method and (raw) largest sample sizes: the
+def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simulator:
+    """The simulators of a structure (K, d, regime, estimator) whose sources of the kinds in ``raw`` (kind,
+    samples drawn: :func:`_raw_kinds`) are drawn as raw samples, the others as sufficient statistics: the
     ecosystem's numbers, the schedules, the sample sizes and the keys are arguments, so new values, seeds and
     replicate counts reuse them (a new chunk shape traces once more, within the same jitted function)."""
     K, d = shape.K, shape.d
-    sampler = _raw_sampler(dict(sizes)) if method == "raw" else _sufficient_sampler(d)
+    sampler = _sampler(d, dict(raw))
     unbiased = shape.estimator == "unbiased"
     reuse = shape.regime == "reuse"
 
@@ -248,7 +276,7 @@ def _simulator(shape: step.Structure, method: str, sizes: tuple[tuple[str, int],
         fixed_real = None
         if reuse:
             sources = real_sources(step.round_plan(values, 0.0, beta_1, sizes.initial, initial=True))
-            noise = sampler.noise(k_data, _flat_sizes(sources)[None])
+            noise = sampler.noise(k_data, sampler.sizes(sources)[None])
             fixed_real = sampler.statistics(jax.tree.map(lambda x: x[0], noise), sources)
 
         def plan_of(alpha, beta, round_sizes):  # alpha = 0 at t = 0: the initial plan
@@ -256,7 +284,7 @@ def _simulator(shape: step.Structure, method: str, sizes: tuple[tuple[str, int],
 
         def one_block(state, inputs):
             key, alphas, betas, block_sizes, ts = inputs
-            flat = jax.vmap(lambda a, b, n: _flat_sizes(round_sources(plan_of(a, b, n), *zero[:2])))
+            flat = jax.vmap(lambda a, b, n: sampler.sizes(round_sources(plan_of(a, b, n), *zero[:2])))
             drawn = flat(alphas, betas, block_sizes)
 
             def body(state, inputs):
@@ -289,7 +317,7 @@ def _simulator(shape: step.Structure, method: str, sizes: tuple[tuple[str, int],
 
     chunk = jax.jit(jax.vmap(replicate, in_axes=(0, None, None, None, None)))
 
-    def all_replicates(key, values, alphas, betas, sizes, replicates):
+    def all_replicates(key, alphas, betas, sizes, values, replicates):
         return chunk(replicate_keys(key, replicates), values, alphas, betas, sizes)
 
     return Simulator(chunk, jax.jit(all_replicates, static_argnames="replicates"))
@@ -314,23 +342,37 @@ def simulation_values(eco: Ecosystem) -> SimulationValues:
 def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: str):
     """(run, alphas, betas, sizes): run(key, alphas, betas, sizes) -> (means, covs) of ``replicates`` replicates
     (keys ``jax.random.split(key, replicates)``) for this spec's values, with its own schedules and sample sizes
-    (:mod:`numerics.driver.sizes`), validating every input. It simulates :func:`theory.gaussian.maps.centred`
-    ``(eco)``: its means are measured from :func:`theory.gaussian.maps.origin`. The compiled program depends on
-    the structure only (:func:`_simulator`)."""
+    (:mod:`numerics.driver.sizes`), validating every input. ``run`` serves every alpha and beta (sweeps vmap it
+    over grid points): its raw-sample routes are sized for any schedule (:func:`_largest_for_any_schedule`), so
+    where :func:`simulate` draws a kind raw for the spec's sizes and ``run`` does not, the two give the same law
+    but other draws. It simulates :func:`theory.gaussian.maps.centred` ``(eco)``: its means are measured from
+    :func:`theory.gaussian.maps.origin`. The compiled program depends on the structure only (:func:`_simulator`)."""
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     replicates = require_count(replicates, "replicates", 1)
     require_gaussian(eco)
     alphas, betas = schedules(eco, rounds)
     sizes = spec_sizes(eco, rounds)
-    simulator = _structured_simulator(eco, method, rounds, sizes)
+    static_sizes(eco, rounds, sizes)  # rejects the population limit
+    simulator = _simulator(step.structure(eco), _raw_kinds(method, _largest_for_any_schedule(eco)))
     run = functools.partial(simulator.all, values=simulation_values(eco), replicates=replicates)
     return run, jnp.asarray(alphas), jnp.asarray(betas), device(sizes)
 
 
+def _largest_for_any_schedule(eco: Ecosystem) -> dict[str, int]:
+    """The largest sample of each kind for any alpha, beta in [0, 1]: n, or a reused dataset's own size."""
+    n = int(eco.n)
+    return {
+        "private": max([n] + [int(s.size) for s in eco.private if s.size is not None]),
+        "public": max(n, int(eco.public.size or 0)),
+        "synthetic": n,
+    }
+
+
 def _structured_simulator(eco: Ecosystem, method: str, rounds: int, sizes) -> Simulator:
+    """The simulator of :func:`simulate`: its raw-sample routes are sized for the spec's own sample sizes."""
     bounds = static_sizes(eco, rounds, sizes)  # also rejects the population limit
-    return _simulator(step.structure(eco), method, tuple(sorted(bounds.items())) if method == "raw" else ())
+    return _simulator(step.structure(eco), _raw_kinds(method, bounds))
 
 
 def drawn_per_source(eco: Ecosystem, method: str) -> int:
@@ -391,6 +433,6 @@ def simulation_memory(eco: Ecosystem, rounds: int, replicates: int = 1000, metho
     without running it. With ``"sufficient"`` it does not depend on n. :func:`numerics.driver.limits.replicate_chunk`
     is the arithmetic bound checked before a run."""
     run, alphas, betas, sizes = compiled_simulation(eco, rounds, replicates, method)
-    arguments = (jax.random.PRNGKey(0), run.keywords["values"], alphas, betas, sizes)
-    analysis = run.func.lower(*arguments, replicates=replicates).compile().memory_analysis()
+    lowered = run.func.lower(jax.random.PRNGKey(0), alphas, betas, sizes, **run.keywords)
+    analysis = lowered.compile().memory_analysis()
     return analysis.temp_size_in_bytes + analysis.output_size_in_bytes + analysis.argument_size_in_bytes
