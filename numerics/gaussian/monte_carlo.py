@@ -171,17 +171,17 @@ def _sampler(d: int, raw: dict[str, int]) -> _Sampler:
     return _Sampler(sizes, noise, statistics)
 
 
-RAW_BELOW = 4
-"""The default method draws the raw samples of a kind of source whose samples are all at most this large (e.g.
-the draws from each of many models: N = alpha n / K), drawing this many for each (fewer random numbers than
-the d + d (d - 1) / 2 normals and d chi^2 of the sufficient statistics for d >= 2, and no rejection loop), and
-the exact sufficient statistics of every other kind."""
+RAW_BELOW = 2
+"""The default method draws the raw samples of a kind of source whose samples all have at most this many
+(e.g. the draws from each of many models: N = alpha n / K), this many for each: 2 d normals against the
+d + d (d - 1) / 2 normals and d chi^2 (rejection-sampled) of the sufficient statistics; every other kind's
+exact sufficient statistics. Which kinds are drawn raw is part of the compiled structure."""
 
 
 def _raw_kinds(method: str, largest: dict[str, int]) -> tuple[tuple[str, int], ...]:
     """(kind, samples drawn) of the kinds drawn as raw samples: all for ``raw`` (their largest N), those whose
     largest N is at most :data:`RAW_BELOW` for ``sufficient`` (:data:`RAW_BELOW` of them, so that a new alpha
-    or n below it does not recompile)."""
+    or n that keeps them there does not recompile)."""
     if method == "raw":
         return tuple(sorted(largest.items()))
     return tuple((kind, RAW_BELOW) for kind, size in sorted(largest.items()) if size <= RAW_BELOW)
