@@ -1,11 +1,9 @@
 """Memory before a run: what a simulation, a trajectory or a sweep will hold, refused up front when it cannot fit.
 
 Every estimate is arithmetic on the spec's shapes (no tracing, no compiling), so a request that cannot fit is
-refused in one line within milliseconds, naming the setting to lower. Categorical and linear Monte Carlo
-replicates run in chunks of at most :data:`CHUNK_BYTES` of working memory; each replicate has its own key
-(``jax.random.split(key, R)[r]``, which does not depend on R), so the numbers do not depend on the chunk size.
-The Gaussian simulator runs all replicates in one batch (its gamma sampler pools the rejected candidates of
-every replicate, so a replicate's draws depend on the others); its whole batch must fit. The results themselves
+refused in one line within milliseconds, naming the setting to lower. Monte Carlo replicates run in chunks of
+at most :data:`CHUNK_BYTES` of working memory; each replicate has its own key (``jax.random.split(key, R)[r]``,
+which does not depend on R), so the numbers do not depend on the chunk size. The results themselves
 (R (T+1) values per fitted quantity) must fit in the memory available: ``MemAvailable`` of ``/proc/meminfo``,
 else the physical memory, or a ``memory`` budget given in bytes.
 
@@ -200,9 +198,9 @@ def run_in_chunks(run, keys, chunk: int, *arguments):
     """``run(keys, *arguments)`` (a pytree of arrays leading with the replicate) evaluated ``chunk`` keys at a
     time into preallocated numpy arrays. Every call gets at least 2 keys (the last chunk and a single replicate
     are padded, the extra results dropped): XLA compiles a batch of one differently, which changes the last
-    bits, while batches of 2 or more give each replicate the same numbers."""
+    bits, while batches of 2 or more give each replicate the same numbers up to rounding."""
     replicates = keys.shape[0]
-    chunk = max(2, min(chunk, replicates))
+    chunk = max(2, chunk)  # a chunk larger than the replicates is padded: its compiled shape stays the same
     out = None
     for start in range(0, replicates, chunk):
         part = keys[start : start + chunk]

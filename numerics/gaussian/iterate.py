@@ -1,10 +1,12 @@
 """Iterate the theory's maps for T rounds with ``lax.scan`` under ``jit``.
 
 ``iterate_moments`` runs the exact finite-n moment recursion (:func:`theory.gaussian.maps.moment_step`),
-``iterate_population`` the infinite-sample map (:func:`theory.gaussian.maps.population_step`), both evaluated with
-jax ops from the one definition in `theory`. The compiled functions take the alpha and beta schedules and the
-rounds' sample sizes (:mod:`numerics.driver.sizes`, computed exactly on the host) as arrays, so they can be
-``vmap``-ped over parameter values and differentiated. They run in centred coordinates
+``iterate_population`` the infinite-sample map (:func:`theory.gaussian.maps.population_step`), both as the
+vectorised steps of :mod:`numerics.gaussian.step` (tested against the theory's one definition). The compiled
+functions are built per structure (K, d, regime, estimator, rounds) and take the ecosystem's numbers (source
+means and covariances, W), the alpha and beta schedules and the rounds' sample sizes (:mod:`numerics.driver.sizes`,
+computed exactly on the host) as arrays, so a new value never recompiles, and they can be ``vmap``-ped over
+parameter values and differentiated. They run in centred coordinates
 (:func:`theory.gaussian.maps.centred`: means measured from the public mean), so a common shift of all means changes
 nothing but the origin added back to the means.
 """
@@ -21,11 +23,11 @@ import numpy as np
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.divergence import Divergence, first_divergence
-from interplay.numerics.driver.jax_ops import JAX
-from interplay.numerics.driver.schedules import initial_beta, schedules
+from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.driver.sizes import device, spec_sizes
+from interplay.numerics.gaussian import step
 from interplay.theory.gaussian import maps as gaussian
-from interplay.theory.rounds import round_plan
+from interplay.theory.gaussian.maps import Fit
 from interplay.theory.spec import Ecosystem, SpecError
 
 
@@ -34,25 +36,21 @@ def require_gaussian(eco: Ecosystem) -> None:
         raise SpecError("family", f"this computation is for Gaussian ecosystems, not {eco.family.name}")
 
 
-def _population_start(eco: Ecosystem, plan0):
-    K, d = eco.K, eco.dim
-    empty = gaussian.Fit(jnp.zeros((K * d, 1)), jnp.zeros((K * d, d)))
-    return gaussian.population_step(eco, empty, plan0, 0.0, JAX)
-
-
 def _change(old, new) -> jax.Array:
     """Largest absolute change of any entry between two states (pytrees of arrays)."""
     return jnp.max(jnp.stack([jnp.max(jnp.abs(a - b)) for a, b in zip(jax.tree.leaves(old), jax.tree.leaves(new))]))
 
 
-def _run(eco: Ecosystem, population: bool, alphas, betas, sizes, tolerance, trajectory: bool, rounds: int):
+def _run(shape: step.Structure, population: bool, values, beta_1, alphas, betas, sizes, tolerance, trajectory, rounds):
     """Round 0, then ``rounds`` update rounds of the exact recursion (or the population map).
 
-    ``alphas``, ``betas`` are schedules of length ``rounds`` or scalars, and ``sizes`` a
-    :class:`numerics.driver.sizes.Sizes` with or without the round axis to match (constant: no per-round arrays, so a
-    vmapped sweep's memory does not grow with the rounds; the population map has infinite samples and ignores
-    ``sizes``). Returns (final state, first round whose largest change is below ``tolerance`` or -1, per-round
-    states if ``trajectory``). All are traced, so sweeps can vmap over them.
+    ``values``: the ecosystem's :class:`numerics.gaussian.step.Values`, ``beta_1`` the spec's (for a run without
+    update rounds); ``alphas``, ``betas`` are schedules of length
+    ``rounds`` or scalars, and ``sizes`` a :class:`numerics.driver.sizes.Sizes` with or without the round axis to
+    match (constant: no per-round arrays, so a vmapped sweep's memory does not grow with the rounds; the
+    population map has infinite samples and ignores ``sizes``). Returns (final state, first round whose largest
+    change is below ``tolerance`` or -1, per-round states if ``trajectory``). All are traced, so sweeps can vmap
+    over them.
     """
     constant = jnp.ndim(alphas) == 0
 
@@ -60,22 +58,17 @@ def _run(eco: Ecosystem, population: bool, alphas, betas, sizes, tolerance, traj
         return schedule if constant else jax.tree.map(lambda x: x[i], schedule)
 
     def plan(alpha, beta, initial, round_sizes):
-        return round_plan(
-            eco, alpha, beta, initial=initial, population=population, sizes=None if population else round_sizes, ops=JAX
-        )
+        return step.round_plan(values, alpha, beta, None if population else round_sizes, initial)
 
-    beta_1 = betas if constant else initial_beta(eco, betas)
+    beta_1 = betas if constant else (betas[0] if betas.shape[0] else beta_1)
     plan0 = plan(0.0, beta_1, True, sizes.initial)  # round 0 has no synthetic data: alpha 0 whatever the schedule
     if population:
-        start = _population_start(eco, plan0)
-
-        def step(state, p, t):
-            return gaussian.population_step(eco, state, p, t, JAX)
+        K, d = shape.K, shape.d
+        start = step.population_step(shape, values, Fit(jnp.zeros((K * d, 1)), jnp.zeros((K * d, d))), plan0, 0.0)
+        advance = functools.partial(step.population_step, shape, values)
     else:
-        start = gaussian.moment_step(eco, gaussian.zero_moments(eco, JAX), plan0, 0.0, JAX)
-
-        def step(state, p, t):
-            return gaussian.moment_step(eco, state, p, t, JAX)
+        start = step.moment_step(shape, values, step.zero_moments(shape), plan0, 0.0)
+        advance = functools.partial(step.moment_step, shape, values)
 
     if rounds == 0:  # the round-0 fit alone (a zero-length scan would still index the empty schedules)
         return start, jnp.asarray(-1.0), (jax.tree.map(lambda x: x[None], start) if trajectory else None)
@@ -83,7 +76,7 @@ def _run(eco: Ecosystem, population: bool, alphas, betas, sizes, tolerance, traj
     def body(carry, i):
         state, converged_at = carry
         t = i + 1.0
-        new = step(state, plan(at(alphas, i), at(betas, i), False, at(sizes.rounds, i)), t)
+        new = advance(state, plan(at(alphas, i), at(betas, i), False, at(sizes.rounds, i)), t)
         settled = (converged_at < 0) & (_change(state, new) < tolerance)
         converged_at = jnp.where(settled, t, converged_at)
         return (new, converged_at), (new if trajectory else None)
@@ -100,15 +93,19 @@ def recursion(eco: Ecosystem, rounds: int, population: bool = False, trajectory:
     ``alphas``, ``betas``: schedules of length ``rounds`` or scalars; ``sizes``: their
     :class:`numerics.driver.sizes.Sizes`. The state is :class:`theory.gaussian.maps.Moments` (exact recursion) or
     :class:`theory.gaussian.maps.Fit` (``population``) of :func:`theory.gaussian.maps.centred` ``(eco)``: its means are
-    measured from :func:`theory.gaussian.maps.origin`, and specs that differ by a common shift of their means share one
-    compiled function. With ``trajectory=False`` memory does not grow with the number of rounds.
+    measured from :func:`theory.gaussian.maps.origin`. The compiled function depends on the ecosystem's structure
+    only (K, d, regime, estimator, rounds); its numbers (:func:`numerics.gaussian.step.values`) are passed in as
+    arrays, so ecosystems that differ in their values share one compiled function. With ``trajectory=False``
+    memory does not grow with the number of rounds.
     """
-    return _centred_recursion(gaussian.centred(eco), rounds, population, trajectory)
+    values = jax.tree.map(jnp.asarray, step.values(eco))
+    run = _structured_recursion(step.structure(eco), rounds, population, trajectory)
+    return functools.partial(run, values, jnp.asarray(float(eco.beta_at(1))))
 
 
 @compiled_cache
-def _centred_recursion(eco: Ecosystem, rounds: int, population: bool, trajectory: bool):
-    return jax.jit(functools.partial(_run, eco, population, trajectory=trajectory, rounds=rounds))
+def _structured_recursion(shape: step.Structure, rounds: int, population: bool, trajectory: bool):
+    return jax.jit(functools.partial(_run, shape, population, trajectory=trajectory, rounds=rounds))
 
 
 def _spec_inputs(eco: Ecosystem, rounds: int):
@@ -165,7 +162,7 @@ def iterate_moments(eco: Ecosystem, rounds: int) -> ExactTrajectory:
         eco,
         "moments",
         np.asarray(path.mean).reshape(T, K, d),
-        np.asarray(jax.vmap(lambda m: gaussian.fitted_covariance(eco, m, JAX))(path)).reshape(T, K, d, d),
+        np.asarray(jax.vmap(functools.partial(step.fitted_covariance, step.structure(eco)))(path)).reshape(T, K, d, d),
         np.asarray(path.cov).reshape(T, K, d, K, d),
         _origin(eco),
     )

@@ -11,7 +11,9 @@ reduced to (xbar, A / N) by a sampler:
 * ``method="sufficient"`` (default) draws xbar and the scatter from their exact joint law
   (:mod:`numerics.samplers.wishart`), so cost and memory do not depend on n. Its standard variates depend on the
   sample sizes only, so they are drawn ahead for blocks of up to 16 rounds, and a round is arithmetic on
-  them. Both methods give the same distribution (tests/test_sufficient_statistics.py).
+  them. A kind of source whose samples are all tiny (at most :data:`RAW_BELOW`, e.g. each model's draws from
+  each of many models) is cheaper drawn raw, and is. Both methods give the same distribution
+  (tests/test_sufficient_statistics.py).
 
 Every fitted covariance is positive semi-definite by construction: S = c sum_s w_s [A_s / N_s + (xbar_s - m)
 (xbar_s - m)^T], a sum of positive semi-definite terms (never a raw second moment minus m m^T, which rounding
@@ -22,11 +24,17 @@ symmetric root of S_j from its eigendecomposition, eigenvalues clipped at 0: S_j
 may be singular (a collapsed fit), where a Cholesky factor does not exist; the clipping removes only round-off.
 The simulation runs in centred coordinates (:func:`theory.gaussian.maps.centred`, the public mean as origin, added
 back to the means at the end), so a common shift of all means changes the fits by rounding of the origin only.
-Every array leads with the replicate axis; the PRNG key is explicit.
+The simulator is written for one replicate and vmapped over the replicates' keys (replicate r's key is
+``jax.random.split(key, R)[r]``), compiled once per structure (K, d, regime, estimator, method; raw: the
+largest sample sizes) with the ecosystem's numbers, the schedules and the sample sizes as arguments, so new
+values, seeds and replicate counts do not recompile. Random stream: before the issue-12 change every replicate
+was drawn from the one key (the gamma sampler pooled the rejected candidates of all replicates), so the same
+seed now gives other draws (the same law); a replicate's draws no longer depend on the others.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -38,15 +46,20 @@ import numpy as np
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.divergence import Divergence, first_divergence
-from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.keys import prng_key
-from interplay.numerics.driver.limits import replicate_chunk, require_count
-from interplay.numerics.driver.schedules import initial_beta, schedules
+from interplay.numerics.driver.limits import (
+    replicate_chunk,
+    replicate_keys,
+    require_count,
+    run_in_chunks,
+    simulation_bytes,
+)
+from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
+from interplay.numerics.gaussian import step
 from interplay.numerics.gaussian.iterate import require_gaussian
 from interplay.numerics.samplers.wishart import standard_draws, statistics_from_draws
 from interplay.theory.gaussian import maps as gaussian
-from interplay.theory.rounds import round_plan
 from interplay.theory.spec import Ecosystem, SpecError
 
 METHODS = ("sufficient", "raw")
@@ -99,42 +112,40 @@ def _sample_statistics(samples, size):
 
 
 class _Sampler(NamedTuple):
-    """How a round's sources are drawn: ``noise(key, sizes)`` makes the randomness of a block of rounds
-    (sizes: (B, M), the flattened per-replicate sample sizes of the M sources of each round), and
-    ``statistics(noise_t, sources)`` turns one round's share into each source's (xbar, scatter / N)."""
+    """How a round's sources are drawn: ``sizes(sources)`` are the sample sizes of those whose randomness is drawn
+    ahead, ``noise(key, sizes)`` makes the randomness of a block of rounds (sizes: (B, M), those of the B
+    rounds), and ``statistics(noise_t, sources)`` turns one round's share into each source's (xbar, scatter / N)."""
 
+    sizes: Callable
     noise: Callable
     statistics: Callable
 
 
-def _raw_sampler(max_sizes: dict[str, int]) -> _Sampler:
-    """Raw samples: one key per round; each source draws the largest N of its kind and keeps its first N."""
+def _sampler(d: int, raw: dict[str, int]) -> _Sampler:
+    """Sources of a kind in ``raw`` (kind -> number of samples drawn, at least its largest N) are drawn as raw
+    samples (one key per round; each source draws that many and keeps its first N), the others as exact
+    sufficient statistics, whose standard variates depend on the sample sizes only and are drawn at once for a
+    whole block of rounds, so each round is arithmetic on them."""
 
-    def statistics(key, sources):
-        result = []
-        for source_key, (kind, mean, root, size) in zip(jax.random.split(key, len(sources)), sources):
-            z = jax.random.normal(source_key, mean.shape[:-1] + (max_sizes[kind], mean.shape[-1]))
-            samples = mean[..., None, :] + jnp.einsum("...ab,...nb->...na", root, z)
-            moments = _sample_statistics
-            for _ in range(mean.ndim - 1):
-                moments = jax.vmap(moments)
-            result.append(moments(samples, size))
-        return result
+    def ahead(sources):
+        return [source for source in sources if source[0] not in raw]
 
-    return _Sampler(lambda key, sizes: jax.random.split(key, sizes.shape[0]), statistics)
+    def sizes(sources):
+        chosen = ahead(sources)
+        return jnp.concatenate([size.reshape(-1) for _, _, _, size in chosen]) if chosen else jnp.zeros(0)
 
+    def noise(key, block_sizes):
+        raw_key, sufficient_key = jax.random.split(key)
+        drawn = standard_draws(sufficient_key, block_sizes, d) if block_sizes.shape[-1] else None
+        return jax.random.split(raw_key, block_sizes.shape[0]), drawn
 
-def _sufficient_sampler(d: int) -> _Sampler:
-    """Exact sufficient statistics; the standard variates of a whole block of rounds are drawn at once (they
-    depend on the sample sizes only), so each round is arithmetic on them."""
-
-    def statistics(noise, sources):
+    def sufficient_statistics(draws, sources):
         batches = [mean.shape[:-1] for _, mean, _, _ in sources]
         xbar, within = statistics_from_draws(
             jnp.concatenate([mean.reshape(-1, d) for _, mean, _, _ in sources]),
             jnp.concatenate([root.reshape(-1, d, d) for _, _, root, _ in sources]),
-            _flat_sizes(sources),
-            *noise,
+            sizes(sources),
+            *draws,
         )
         ends = np.cumsum([int(np.prod(batch)) for batch in batches])[:-1]
         return [
@@ -142,16 +153,43 @@ def _sufficient_sampler(d: int) -> _Sampler:
             for x, s, batch in zip(jnp.split(xbar, ends), jnp.split(within, ends), batches)
         ]
 
-    return _Sampler(lambda key, sizes: standard_draws(key, sizes, d), statistics)
+    def raw_statistics(key, source):
+        kind, mean, root, size = source
+        z = jax.random.normal(key, mean.shape[:-1] + (raw[kind], d))
+        samples = mean[..., None, :] + jnp.einsum("...ab,...nb->...na", root, z)
+        moments = _sample_statistics
+        for _ in range(mean.ndim - 1):
+            moments = jax.vmap(moments)
+        return moments(samples, size)
+
+    def statistics(noise, sources):
+        key, draws = noise
+        drawn = iter(sufficient_statistics(draws, ahead(sources)) if draws is not None else [])
+        keys = iter(jax.random.split(key, len(sources)))
+        return [raw_statistics(next(keys), source) if source[0] in raw else next(drawn) for source in sources]
+
+    return _Sampler(sizes, noise, statistics)
+
+
+RAW_BELOW = 2
+"""The default method draws the raw samples of a kind of source whose samples all have at most this many
+(e.g. the draws from each of many models: N = alpha n / K), this many for each: 2 d normals against the
+d + d (d - 1) / 2 normals and d chi^2 (rejection-sampled) of the sufficient statistics; every other kind's
+exact sufficient statistics. Which kinds are drawn raw is part of the compiled structure."""
+
+
+def _raw_kinds(method: str, largest: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    """(kind, samples drawn) of the kinds drawn as raw samples: all for ``raw`` (their largest N), those whose
+    largest N is at most :data:`RAW_BELOW` for ``sufficient`` (:data:`RAW_BELOW` of them, so that a new alpha
+    or n that keeps them there does not recompile)."""
+    if method == "raw":
+        return tuple(sorted(largest.items()))
+    return tuple((kind, RAW_BELOW) for kind, size in sorted(largest.items()) if size <= RAW_BELOW)
 
 
 def _outer(v):
     """v v^T for vectors (..., d)."""
     return v[..., :, None] * v[..., None, :]
-
-
-def _flat_sizes(sources):
-    return jnp.concatenate([size.reshape(-1) for _, _, _, size in sources])
 
 
 def _block_length(rounds: int, longest: int = 16) -> int:
@@ -160,90 +198,93 @@ def _block_length(rounds: int, longest: int = 16) -> int:
     return -(-rounds // blocks)
 
 
+class Simulator(NamedTuple):
+    """The compiled simulators of one structure; ``values`` are :func:`numerics.gaussian.step.values`, ``sizes`` the
+    :class:`numerics.driver.sizes.Sizes` of ``alphas`` and ``betas``; every result leads with the replicate.
+
+    chunk(keys, values, alphas, betas, sizes) -> (means, covs): one replicate per key (:func:`simulate` runs
+    the replicates in chunks of keys); all(key, alphas, betas, sizes, values, replicates) -> the same for the
+    keys ``jax.random.split(key, replicates)`` in one batch (traceable, for sweeps).
+    """
+
+    chunk: Callable
+    all: Callable
+
+
 @compiled_cache
-def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[str, int], ...]):
-    """A jitted f(key, alphas, betas, sizes) -> (means, covs) of all replicates; every array leads with the
-    replicate. ``sizes``: the :class:`numerics.driver.sizes.Sizes` of alphas and betas."""
-    K, d, R = eco.K, eco.dim, replicates
-    sampler = _raw_sampler(dict(sizes)) if method == "raw" else _sufficient_sampler(d)
-    real_means = jnp.array([[float(x) for x in s.mean] for s in eco.private])
-    real_roots = jnp.stack([jnp.linalg.cholesky(JAX.asarray(s.cov)) for s in eco.private])
-    public_mean = jnp.array([float(x) for x in eco.public.mean])
-    public_root = jnp.linalg.cholesky(JAX.asarray(eco.public.cov))
-    unbiased = eco.estimator == "unbiased"
-    reuse = eco.regime == "reuse"
+def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simulator:
+    """The simulators of a structure (K, d, regime, estimator) whose sources of the kinds in ``raw`` (kind,
+    samples drawn: :func:`_raw_kinds`) are drawn as raw samples, the others as sufficient statistics: the
+    ecosystem's numbers, the schedules, the sample sizes and the keys are arguments, so new values, seeds and
+    replicate counts reuse them (a new chunk shape traces once more, within the same jitted function)."""
+    K, d = shape.K, shape.d
+    sampler = _sampler(d, dict(raw))
+    unbiased = shape.estimator == "unbiased"
+    reuse = shape.regime == "reuse"
 
-    def real_sources(plan):
-        """The real sources (kind, mean, root, N) of a round, one per replicate."""
-        return [
-            (
-                "private",
-                jnp.broadcast_to(real_means, (R, K, d)),
-                jnp.broadcast_to(real_roots, (R, K, d, d)),
-                jnp.broadcast_to(plan.n_private[:, 0], (R, K)),
-            ),
-            (
-                "public",
-                jnp.broadcast_to(public_mean, (R, d)),
-                jnp.broadcast_to(public_root, (R, d, d)),
-                jnp.broadcast_to(plan.n_public, (R,)),
-            ),
-        ]
+    def replicate(key, values, alphas, betas, sizes):
+        """Rounds 0..T of one replicate (round 0 is the initial fit: alpha = 0 from the zero state) in blocks of
+        B rounds; each block draws its randomness at once, then scans its rounds."""
+        real_roots = jnp.linalg.cholesky(values.private_cov)
+        public_root = jnp.linalg.cholesky(values.public_cov)
 
-    def round_sources(plan, means, covs):
-        """The sources drawn in a round: the real ones (unless reused), the synthetic [r, consumer k, producer j]."""
-        synthetic = (
-            "synthetic",
-            jnp.broadcast_to(means[:, None], (R, K, K, d)),
-            jnp.broadcast_to(_symmetric_root(covs)[:, None], (R, K, K, d, d)),
-            jnp.broadcast_to(plan.n_synthetic, (R, K, K)),
-        )
-        return ([] if reuse else real_sources(plan)) + [synthetic]
+        def real_sources(plan):
+            """The real sources (kind, mean, root, N) of a round."""
+            return [
+                ("private", values.private_mean, real_roots, plan.n_private),
+                ("public", values.public_mean, public_root, plan.n_public),
+            ]
 
-    def one_round(state, noise, plan, t, fixed_real):
-        """The refit of every model: m = sum_s w_s xbar_s, U = sum_s w_s [A_s / N_s + (xbar_s - m)(xbar_s - m)^T]
-        (merged into the union by the parallel-axis rule under ``accumulate``), S = c U."""
-        means, covs, union_scatter, union_nu = state
-        drawn = sampler.statistics(noise, round_sources(plan, means, covs))
-        (xbar, within), (pub_xbar, pub_within) = fixed_real if reuse else drawn[:2]
-        syn_xbar, syn_within = drawn[-1]
-        wp, wq, ws = plan.w_private[:, 0], plan.w_public[:, 0], plan.w_synthetic
-        batch_mean = wp[:, None] * xbar + wq[:, None] * pub_xbar[:, None] + jnp.einsum("kj,rkja->rka", ws, syn_xbar)
-        batch_scatter = (
-            wp[:, None, None] * (within + _outer(xbar - batch_mean))
-            + wq[:, None, None] * (pub_within[:, None] + _outer(pub_xbar[:, None] - batch_mean))
-            + jnp.einsum("kj,rkjab->rkab", ws, syn_within + _outer(syn_xbar - batch_mean[:, :, None]))
-        )
-        batch_nu = wp**2 / plan.n_private[:, 0] + wq**2 / plan.n_public + jnp.sum(ws**2 / plan.n_synthetic, 1)
-        if eco.regime == "accumulate":
-            old, new = t / (t + 1), 1 / (t + 1)
-            new_means = (t * means + batch_mean) / (t + 1)
-            union_scatter = old * union_scatter + new * batch_scatter + old * new * _outer(means - batch_mean)
-            union_nu = (t**2 * union_nu + batch_nu) / (t + 1) ** 2
-        else:
-            new_means, union_scatter, union_nu = batch_mean, batch_scatter, batch_nu
-        factor = 1 / (1 - union_nu) if unbiased else jnp.ones(K)
-        return (new_means, factor[:, None, None] * union_scatter, union_scatter, union_nu)
+        def round_sources(plan, means, covs):
+            """The sources drawn in a round: the real ones (unless reused), the synthetic [consumer k, producer j]."""
+            synthetic = (
+                "synthetic",
+                jnp.broadcast_to(means[None], (K, K, d)),
+                jnp.broadcast_to(_symmetric_root(covs)[None], (K, K, d, d)),
+                plan.n_synthetic,
+            )
+            return ([] if reuse else real_sources(plan)) + [synthetic]
 
-    def run(key, alphas, betas, sizes):
-        """Rounds 0..T (round 0 is the initial fit: alpha = 0 from the zero state) in blocks of B rounds; each
-        block draws its randomness at once, then scans its rounds."""
+        def one_round(state, noise, plan, t, fixed_real):
+            """The refit of every model: m = sum_s w_s xbar_s, U = sum_s w_s [A_s / N_s + (xbar_s - m)(xbar_s -
+            m)^T] (merged into the union by the parallel-axis rule under ``accumulate``), S = c U."""
+            means, covs, union_scatter, union_nu = state
+            drawn = sampler.statistics(noise, round_sources(plan, means, covs))
+            (xbar, within), (pub_xbar, pub_within) = fixed_real if reuse else drawn[:2]
+            syn_xbar, syn_within = drawn[-1]
+            wp, wq, ws = plan.w_private, plan.w_public, plan.w_synthetic
+            batch_mean = wp[:, None] * xbar + wq[:, None] * pub_xbar + jnp.einsum("kj,kja->ka", ws, syn_xbar)
+            batch_scatter = (
+                wp[:, None, None] * (within + _outer(xbar - batch_mean))
+                + wq[:, None, None] * (pub_within + _outer(pub_xbar - batch_mean))
+                + jnp.einsum("kj,kjab->kab", ws, syn_within + _outer(syn_xbar - batch_mean[:, None]))
+            )
+            batch_nu = wp**2 / plan.n_private + wq**2 / plan.n_public + jnp.sum(ws**2 / plan.n_synthetic, 1)
+            if shape.regime == "accumulate":
+                old, new = t / (t + 1), 1 / (t + 1)
+                new_means = (t * means + batch_mean) / (t + 1)
+                union_scatter = old * union_scatter + new * batch_scatter + old * new * _outer(means - batch_mean)
+                union_nu = (t**2 * union_nu + batch_nu) / (t + 1) ** 2
+            else:
+                new_means, union_scatter, union_nu = batch_mean, batch_scatter, batch_nu
+            factor = 1 / (1 - union_nu) if unbiased else jnp.ones(K)
+            return (new_means, factor[:, None, None] * union_scatter, union_scatter, union_nu)
+
         k_data, k_rounds = jax.random.split(key)
-        beta_1 = initial_beta(eco, betas)  # the initial fit's share
-        zero = (jnp.zeros((R, K, d)), jnp.zeros((R, K, d, d)), jnp.zeros((R, K, d, d)), jnp.zeros(K))
+        beta_1 = betas[0] if betas.shape[0] else values.beta_1  # the initial fit's share
+        zero = (jnp.zeros((K, d)), jnp.zeros((K, d, d)), jnp.zeros((K, d, d)), jnp.zeros(K))
         fixed_real = None
         if reuse:
-            sources = real_sources(round_plan(eco, 0.0, beta_1, initial=True, sizes=sizes.initial, ops=JAX))
-            noise = sampler.noise(k_data, _flat_sizes(sources)[None])
+            sources = real_sources(step.round_plan(values, 0.0, beta_1, sizes.initial, initial=True))
+            noise = sampler.noise(k_data, sampler.sizes(sources)[None])
             fixed_real = sampler.statistics(jax.tree.map(lambda x: x[0], noise), sources)
 
-        def plan_of(alpha, beta, round_sizes):
-            # alpha = 0 at t = 0: the initial plan
-            return round_plan(eco, alpha, beta, initial=False, sizes=round_sizes, ops=JAX)
+        def plan_of(alpha, beta, round_sizes):  # alpha = 0 at t = 0: the initial plan
+            return step.round_plan(values, alpha, beta, round_sizes, initial=False)
 
         def one_block(state, inputs):
             key, alphas, betas, block_sizes, ts = inputs
-            flat = jax.vmap(lambda a, b, n: _flat_sizes(round_sources(plan_of(a, b, n), *zero[:2])))
+            flat = jax.vmap(lambda a, b, n: sampler.sizes(round_sources(plan_of(a, b, n), *zero[:2])))
             drawn = flat(alphas, betas, block_sizes)
 
             def body(state, inputs):
@@ -272,29 +313,66 @@ def _simulator(eco: Ecosystem, method: str, replicates: int, sizes: tuple[tuple[
             jnp.arange(blocks * B, dtype=jnp.float64).reshape(blocks, B),
         )
         _, (means, covs) = jax.lax.scan(one_block, zero, inputs)
-        means, covs = (x.reshape((blocks * B,) + x.shape[2:])[:rounds] for x in (means, covs))
-        return jnp.swapaxes(means, 0, 1), jnp.swapaxes(covs, 0, 1)
+        return tuple(x.reshape((blocks * B,) + x.shape[2:])[:rounds] for x in (means, covs))
 
-    return jax.jit(run)
+    chunk = jax.jit(jax.vmap(replicate, in_axes=(0, None, None, None, None)))
+
+    def all_replicates(key, alphas, betas, sizes, values, replicates):
+        return chunk(replicate_keys(key, replicates), values, alphas, betas, sizes)
+
+    return Simulator(chunk, jax.jit(all_replicates, static_argnames="replicates"))
+
+
+class SimulationValues(NamedTuple):
+    """:class:`numerics.gaussian.step.Values` and beta_1, the spec's initial share (for a run of 0 rounds)."""
+
+    private_mean: object
+    private_cov: object
+    public_mean: object
+    public_cov: object
+    mixing: object
+    beta_1: object
+
+
+def simulation_values(eco: Ecosystem) -> SimulationValues:
+    """The ecosystem's numbers as the simulators take them (centred coordinates)."""
+    return SimulationValues(*map(jnp.asarray, step.values(eco)), jnp.asarray(float(eco.beta_at(1))))
 
 
 def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: str):
-    """The jitted simulator for this spec and its arguments: alphas, betas and their sample sizes
-    (:mod:`numerics.driver.sizes`), validating every input. It simulates :func:`theory.gaussian.maps.centred`
-    ``(eco)``: its
-    means are measured from :func:`theory.gaussian.maps.origin`, so specs that differ by a common shift of their
-    means share one compiled program."""
+    """(run, alphas, betas, sizes): run(key, alphas, betas, sizes) -> (means, covs) of ``replicates`` replicates
+    (keys ``jax.random.split(key, replicates)``) for this spec's values, with its own schedules and sample sizes
+    (:mod:`numerics.driver.sizes`), validating every input. ``run`` serves every alpha and beta (sweeps vmap it
+    over grid points): its raw-sample routes are sized for any schedule (:func:`_largest_for_any_schedule`), so
+    where :func:`simulate` draws a kind raw for the spec's sizes and ``run`` does not, the two give the same law
+    but other draws. It simulates :func:`theory.gaussian.maps.centred` ``(eco)``: its means are measured from
+    :func:`theory.gaussian.maps.origin`. The compiled program depends on the structure only (:func:`_simulator`)."""
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     replicates = require_count(replicates, "replicates", 1)
     require_gaussian(eco)
     alphas, betas = schedules(eco, rounds)
     sizes = spec_sizes(eco, rounds)
-    bounds = static_sizes(eco, rounds, sizes)  # also rejects the population limit
-    run = _simulator(
-        gaussian.centred(eco), method, replicates, tuple(sorted(bounds.items())) if method == "raw" else ()
-    )
+    static_sizes(eco, rounds, sizes)  # rejects the population limit
+    simulator = _simulator(step.structure(eco), _raw_kinds(method, _largest_for_any_schedule(eco)))
+    run = functools.partial(simulator.all, values=simulation_values(eco), replicates=replicates)
     return run, jnp.asarray(alphas), jnp.asarray(betas), device(sizes)
+
+
+def _largest_for_any_schedule(eco: Ecosystem) -> dict[str, int]:
+    """The largest sample of each kind for any alpha, beta in [0, 1]: n, or a reused dataset's own size."""
+    n = int(eco.n)
+    return {
+        "private": max([n] + [int(s.size) for s in eco.private if s.size is not None]),
+        "public": max(n, int(eco.public.size or 0)),
+        "synthetic": n,
+    }
+
+
+def _structured_simulator(eco: Ecosystem, method: str, rounds: int, sizes) -> Simulator:
+    """The simulator of :func:`simulate`: its raw-sample routes are sized for the spec's own sample sizes."""
+    bounds = static_sizes(eco, rounds, sizes)  # also rejects the population limit
+    return _simulator(step.structure(eco), _raw_kinds(method, bounds))
 
 
 def drawn_per_source(eco: Ecosystem, method: str) -> int:
@@ -310,27 +388,44 @@ def simulate(
 ) -> MonteCarlo:
     """Simulate ``replicates`` independent runs of the process for ``rounds`` update rounds.
 
-    ``key`` is a jax PRNG key or an integer seed; the result carries it with the spec. ``method`` is
+    ``key`` is a jax PRNG key or an integer seed; the result carries it with the spec. Replicate r runs from
+    its own key, ``jax.random.split(key, replicates)[r]`` (which does not depend on ``replicates``), so the
+    replicates run in chunks of a fixed size (:func:`replicates_per_chunk`, padded), a new replicate count does
+    not recompile, and a replicate's numbers do not depend on the number of replicates. ``method`` is
     ``"sufficient"`` (default: each source's mean and scatter drawn from their exact law, cost and memory
     independent of n) or ``"raw"`` (the n samples themselves; the reference). Both simulate the same process
-    exactly; for one seed they give different draws. All replicates run in one batch: the sufficient sampler's
-    gamma variates gather the rejected candidates of every replicate into one buffer, so a replicate's draws
-    depend on the others and cannot be split into chunks without changing them. What cannot fit in
-    ``memory`` bytes (default: the memory available) is refused before any work (:mod:`numerics.driver.limits`).
+    exactly; for one seed they give different draws.
+    What cannot fit in ``memory`` bytes (default: the memory available) is refused before any work
+    (:mod:`numerics.driver.limits`).
     """
     replicates = require_count(replicates, "replicates", 1)
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     require_gaussian(eco)
     eco.check_rounds(rounds)
-    drawn = drawn_per_source(eco, method)
-    replicate_chunk(eco, rounds, replicates, drawn_per_source=drawn, memory=memory, chunked=False)
-    run, alphas, betas, sizes = compiled_simulation(eco, rounds, replicates, method)
+    chunk = replicates_per_chunk(eco, rounds, replicates, method, memory)
+    alphas, betas = schedules(eco, rounds)
+    sizes = spec_sizes(eco, rounds)
+    simulator = _structured_simulator(eco, method, rounds, sizes)
     seed, key = prng_key(key)
-    means, covs = run(key, alphas, betas, sizes)
-    means = np.asarray(means) + np.array(gaussian.origin(eco), dtype=float).ravel()
+    arguments = (simulation_values(eco), jnp.asarray(alphas), jnp.asarray(betas), device(sizes))
+    means, covs = run_in_chunks(simulator.chunk, replicate_keys(key, replicates), chunk, *arguments)
+    means = means + np.array(gaussian.origin(eco), dtype=float).ravel()
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
-    return MonteCarlo(eco, seed, key_data, method, np.asarray(means), np.asarray(covs))
+    return MonteCarlo(eco, seed, key_data, method, means, covs)
+
+
+CHUNK_REPLICATES = 64
+"""Replicates per compiled call of :func:`simulate` (fewer when one chunk's memory would exceed the limit)."""
+
+
+def replicates_per_chunk(eco: Ecosystem, rounds: int, replicates: int, method: str, memory=None) -> int:
+    """Replicates per chunk, the same for every replicate count (a smaller run is padded): at most
+    :data:`CHUNK_REPLICATES` and what one chunk's memory allows (:mod:`numerics.driver.limits`), at least 2.
+    Refuses (SpecError) a run that cannot fit in ``memory``."""
+    drawn = drawn_per_source(eco, method)
+    replicate_chunk(eco, rounds, replicates, drawn_per_source=drawn, memory=memory)
+    return max(2, simulation_bytes(eco, rounds, CHUNK_REPLICATES, drawn_per_source=drawn)[0])
 
 
 def simulation_memory(eco: Ecosystem, rounds: int, replicates: int = 1000, method: str = "sufficient") -> int:
@@ -338,5 +433,6 @@ def simulation_memory(eco: Ecosystem, rounds: int, replicates: int = 1000, metho
     without running it. With ``"sufficient"`` it does not depend on n. :func:`numerics.driver.limits.replicate_chunk`
     is the arithmetic bound checked before a run."""
     run, alphas, betas, sizes = compiled_simulation(eco, rounds, replicates, method)
-    analysis = run.lower(jax.random.PRNGKey(0), alphas, betas, sizes).compile().memory_analysis()
+    lowered = run.func.lower(jax.random.PRNGKey(0), alphas, betas, sizes, **run.keywords)
+    analysis = lowered.compile().memory_analysis()
     return analysis.temp_size_in_bytes + analysis.output_size_in_bytes + analysis.argument_size_in_bytes

@@ -1,0 +1,250 @@
+"""The Gaussian moment step and population step as array operations over the model axis (jax).
+
+The same maps as :func:`theory.gaussian.maps.moment_step` and :func:`theory.gaussian.maps.population_step` (the
+one symbolic definition, whose module docstring derives them), written with einsums over the model axis
+instead of Python loops over models and sources, so the traced graph and the compile time do not grow with K.
+The ecosystem enters in two parts: its :class:`Structure` (K, d, regime, estimator: static, a compiled
+function is built per structure) and its :class:`Values` (source means and covariances, W: arrays, arguments
+of the compiled function), so a new value never recompiles. tests/test_gaussian_vectorised.py checks both
+steps against the sympy maps on random points.
+
+States keep the stacked layout of :class:`theory.gaussian.maps.Moments` and :class:`theory.gaussian.maps.Fit`
+(mean Kd x 1, cov Kd x Kd, ...), so the rest of numerics reads them as before. Inside a step every stacked
+matrix is viewed with the model and the coordinate as separate axes (e.g. Cov(m) as (K, d, K, d)).
+
+The expected scatter E U_k' (:func:`theory.gaussian.maps._expected_scatter`) is sum_p w_p [E scatter_p / N_p +
+gap_p gap_p^T] + sum_{p,q} Q_pq Cov(xbar_p, xbar_q) over model k's pieces p, with gap = (I - 1 w^T) mu and
+Q = (I - 1 w^T)^T diag(w) (I - 1 w^T) = diag(w) - (2 - sum w) w w^T: the coefficients are formed first, and
+they are exactly zero for a piece that is the whole training set, as in the theory.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax.numpy as jnp
+import numpy as np
+
+from interplay.theory.gaussian import maps as gaussian
+from interplay.theory.gaussian.maps import Fit, Moments
+from interplay.theory.rounds import RoundSizes
+from interplay.theory.spec import Ecosystem
+
+
+class Structure(NamedTuple):
+    """What a compiled Gaussian function is specialised on (hashable): everything but the numbers."""
+
+    K: int
+    d: int
+    regime: str
+    estimator: str
+
+
+class Values(NamedTuple):
+    """The numbers of a Gaussian ecosystem in centred coordinates (:func:`theory.gaussian.maps.centred`: means
+    measured from the public mean, computed exactly before rounding to float64)."""
+
+    private_mean: object  # (K, d)
+    private_cov: object  # (K, d, d)
+    public_mean: object  # (d,)
+    public_cov: object  # (d, d)
+    mixing: object  # (K, K), W
+
+
+class Plan(NamedTuple):
+    """Weights and sample sizes of one round (:class:`theory.rounds.RoundPlan` with the model axis flat)."""
+
+    w_private: object  # (K,)
+    w_public: object  # (K,)
+    w_synthetic: object  # (K, K)
+    n_private: object  # (K,)
+    n_public: object  # ()
+    n_synthetic: object  # (K, K)
+
+
+def structure(eco: Ecosystem) -> Structure:
+    return Structure(eco.K, eco.dim, eco.regime, eco.estimator)
+
+
+def _floats(matrix) -> np.ndarray:
+    return np.array(matrix.evalf(), dtype=np.float64) if hasattr(matrix, "evalf") else np.asarray(matrix, float)
+
+
+def values(eco: Ecosystem) -> Values:
+    """The ecosystem's numbers in centred coordinates, as float64 numpy arrays."""
+    eco = gaussian.centred(eco)
+    return Values(
+        np.stack([_floats(s.mean)[:, 0] for s in eco.private]),
+        np.stack([_floats(s.cov) for s in eco.private]),
+        _floats(eco.public.mean)[:, 0],
+        _floats(eco.public.cov),
+        _floats(eco.mixing),
+    )
+
+
+def round_plan(values: Values, alpha, beta, sizes: RoundSizes | None, initial: bool) -> Plan:
+    """The plan of a round for alpha_t, beta_t (:func:`theory.rounds.round_plan`): w_private = (1 - alpha) beta,
+    w_public = (1 - alpha)(1 - beta), w_synthetic = alpha W; ``sizes`` None: every sample infinite (population);
+    ``initial``: the round-0 fit, alpha = 0."""
+    K = values.mixing.shape[0]
+    alpha, beta = jnp.asarray(alpha, jnp.float64), jnp.asarray(beta, jnp.float64)
+    if initial:
+        alpha = 0 * alpha
+    ones = jnp.ones(K)
+    if sizes is None:
+        n_private, n_public, n_synthetic = jnp.full(K, jnp.inf), jnp.asarray(jnp.inf), jnp.full((K, K), jnp.inf)
+    else:
+        n_private, n_public, n_synthetic = jnp.reshape(sizes.n_private, (K,)), sizes.n_public, sizes.n_synthetic
+    return Plan(
+        (1 - alpha) * beta * ones,
+        (1 - alpha) * (1 - beta) * ones,
+        alpha * jnp.asarray(values.mixing),
+        n_private,
+        jnp.asarray(n_public),
+        jnp.asarray(n_synthetic),
+    )
+
+
+def estimator_factor(structure: Structure, nu):
+    """c_k (K,): 1 for the MLE, 1 / (1 - nu_k) for the unbiased estimator."""
+    return jnp.ones_like(nu) if structure.estimator == "mle" else 1 / (1 - nu)
+
+
+def fitted_covariance(structure: Structure, moments: Moments):
+    """E[S_k] stacked (Kd x d): c_k E U_k."""
+    K, d = structure.K, structure.d
+    factor = estimator_factor(structure, jnp.reshape(moments.nu, (K,)))
+    return (factor[:, None, None] * jnp.reshape(moments.scatter, (K, d, d))).reshape(K * d, d)
+
+
+def zero_moments(structure: Structure) -> Moments:
+    """The moments before the initial fit: all zero."""
+    K, d = structure.K, structure.d
+    return Moments(
+        jnp.zeros((K * d, 1)),
+        jnp.zeros((K * d, K * d)),
+        jnp.zeros((K * d, (K + 1) * d)),
+        jnp.zeros((K * d, d)),
+        jnp.zeros((K, 1)),
+    )
+
+
+def _sandwich(H, C):
+    """H C H^T for H (K, K) acting on the model axes of C (K, d, K, d)."""
+    HC = jnp.einsum("kj,jalb->kalb", H, C)
+    return jnp.einsum("kalb,ml->kamb", HC, H)
+
+
+def _outer(v):
+    return v[..., :, None] * v[..., None, :]
+
+
+def _piece_indices(K: int, accumulate: bool):
+    """For model k's pieces (the union under ``accumulate``, private, public, the draws from each model j): the
+    index of the fitted mean m_j each contains (K: none), of the real sample mean b_s (K + 1: none), and
+    whether it is model j's draws (numpy, static)."""
+    models = np.arange(K)
+    none_m, none_b = np.full(K, K), np.full(K, K + 1)
+    m_index = [none_m[:, None], none_m[:, None], np.broadcast_to(models, (K, K))]
+    b_index = [models[:, None], np.full((K, 1), K), np.broadcast_to(none_b[:, None], (K, K))]
+    draws = [np.zeros((K, 2), bool), np.ones((K, K), bool)]
+    if accumulate:
+        m_index, b_index = [models[:, None]] + m_index, [none_b[:, None]] + b_index
+        draws = [np.zeros((K, 1), bool)] + draws
+    return np.concatenate(m_index, 1), np.concatenate(b_index, 1), np.concatenate(draws, 1)
+
+
+def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted, sigma_b, p: Plan, t):
+    """E U_k' (K, d, d) of every model from its pieces (module docstring; the theory's ``_model_scatters``)."""
+    K, d = structure.K, structure.d
+    accumulate = structure.regime == "accumulate"
+    # the pieces' weights w (K, P), means mu (K, P, d), E scatter / N (K, P, d, d)
+    weights = jnp.concatenate([p.w_private[:, None], p.w_public[:, None], p.w_synthetic], 1)
+    means = jnp.concatenate(
+        [v.private_mean[:, None], jnp.broadcast_to(v.public_mean, (K, 1, d)), jnp.broadcast_to(mean, (K, K, d))], 1
+    )
+    scatters = jnp.concatenate(
+        [
+            ((1 - 1 / p.n_private)[:, None, None] * v.private_cov)[:, None],
+            jnp.broadcast_to((1 - 1 / p.n_public) * v.public_cov, (K, 1, d, d)),
+            (1 - 1 / p.n_synthetic)[:, :, None, None] * fitted[None],
+        ],
+        1,
+    )
+    if accumulate:
+        weights = jnp.concatenate([jnp.broadcast_to(t / (t + 1), (K, 1)), weights / (t + 1)], 1)
+        means = jnp.concatenate([mean[:, None], means], 1)
+        scatters = jnp.concatenate([scatter[:, None], scatters], 1)
+    P = weights.shape[1]
+    deviation = jnp.eye(P) - weights[:, None, :]  # row p: e_p - w
+    gaps = jnp.einsum("kpq,kqa->kpa", deviation, means)
+    total = jnp.einsum("kp,kpab->kab", weights, scatters + _outer(gaps))
+
+    # Cov(xbar_p, xbar_q) of the pieces' sample means: xbar = m_j (fitted) + b_s (real) + eps_kj (draws' noise)
+    m_index, b_index, draws = _piece_indices(K, accumulate)
+    cov_m = jnp.pad(cov, ((0, 1), (0, 0), (0, 1), (0, 0)))  # index K: no fitted mean
+    cross_m = jnp.pad(cross, ((0, 1), (0, 0), (0, 1), (0, 0)))  # (K + 1, d, K + 2, d); index K + 1: no real mean
+    real = jnp.pad(sigma_b, ((0, 1), (0, 0), (0, 0)))
+    mi, bi = m_index[:, :, None], b_index[:, :, None]
+    mj, bj = m_index[:, None, :], b_index[:, None, :]
+    fitted_part = cov_m[mi, :, mj, :]  # (K, P, P, d, d)
+    fitted_real = cross_m[mi, :, bj, :]  # Cov(m-part of p, b-part of q)
+    real_part = (bi == bj)[..., None, None] * real[b_index][:, :, None]
+    noise = fitted[None] / p.n_synthetic[:, :, None, None]  # Cov(eps_kj) (K, K, d, d)
+    noise_part = jnp.zeros((K, P, d, d)).at[:, np.flatnonzero(draws[0])].set(noise)
+    pieces = fitted_part + fitted_real + jnp.swapaxes(fitted_real, 1, 2).swapaxes(3, 4) + real_part
+    pieces = pieces + jnp.eye(P)[None, :, :, None, None] * noise_part[:, :, None]
+    total_weight = weights.sum(1)
+    Q = jnp.eye(P) * weights[:, None, :] - (2 - total_weight)[:, None, None] * _outer(weights)
+    return total + jnp.einsum("kpq,kpqab->kab", Q, pieces)
+
+
+def moment_step(structure: Structure, v: Values, moments: Moments, p: Plan, t) -> Moments:
+    """Exact moments after round t (:func:`theory.gaussian.maps.moment_step`, vectorised over the models)."""
+    K, d = structure.K, structure.d
+    mean = moments.mean.reshape(K, d)
+    cov = moments.cov.reshape(K, d, K, d)
+    cross = moments.cross.reshape(K, d, K + 1, d)
+    scatter = moments.scatter.reshape(K, d, d)
+    nu = moments.nu.reshape(K)
+    fitted = estimator_factor(structure, nu)[:, None, None] * scatter
+
+    real_mean = jnp.concatenate([v.private_mean, v.public_mean[None]])  # E b (K + 1, d)
+    sizes = jnp.concatenate([p.n_private, p.n_public[None]])
+    sigma_b = jnp.concatenate([v.private_cov, v.public_cov[None]]) / sizes[:, None, None]  # blocks of Sigma_b
+    R = jnp.concatenate([jnp.diag(p.w_private), p.w_public[:, None]], 1)  # (K, K + 1); R = this (x) I
+    G = p.w_synthetic  # G = this (x) I
+    rate = G**2 / p.n_synthetic
+    noise = jnp.einsum("kl,kab->kalb", jnp.eye(K), jnp.einsum("kj,jab->kab", rate, fitted))
+    batch_nu = p.w_private**2 / p.n_private + p.w_public**2 / p.n_public + rate.sum(1)
+    batch_mean = R @ real_mean + G @ mean
+    real_cov = jnp.einsum("ks,ls,sab->kalb", R, R, sigma_b)
+    new_scatter = _scatters(structure, v, mean, cov, cross, scatter, fitted, sigma_b, p, t)
+
+    if structure.regime == "accumulate":
+        H = (t * jnp.eye(K) + G) / (t + 1)
+        new_mean = (t * mean + batch_mean) / (t + 1)
+        new_cov = _sandwich(H, cov) + (real_cov + noise) / (t + 1) ** 2
+        new_nu = (t**2 * nu + batch_nu) / (t + 1) ** 2
+    else:
+        new_mean, new_nu = batch_mean, batch_nu
+        new_cov = real_cov + _sandwich(G, cov) + noise
+        if structure.regime == "reuse":
+            reused = jnp.einsum("kalb,ml->kamb", jnp.einsum("ks,lbsa->kalb", R, cross), G)  # R X^T G^T
+            new_cov = new_cov + reused + jnp.transpose(reused, (2, 3, 0, 1))
+            cross = jnp.einsum("ks,sab->kasb", R, sigma_b) + jnp.einsum("kl,lasb->kasb", G, cross)
+    return Moments(
+        new_mean.reshape(K * d, 1),
+        new_cov.reshape(K * d, K * d),
+        cross.reshape(K * d, (K + 1) * d),
+        new_scatter.reshape(K * d, d),
+        new_nu.reshape(K, 1),
+    )
+
+
+def population_step(structure: Structure, v: Values, fit: Fit, p: Plan, t) -> Fit:
+    """The population map (m, S) -> (m', S') (:func:`theory.gaussian.maps.population_step`); ``p`` has infinite
+    sizes."""
+    zero = zero_moments(structure)
+    moments = moment_step(structure, v, Moments(fit.mean, zero.cov, zero.cross, fit.cov, zero.nu), p, t)
+    return Fit(moments.mean, fitted_covariance(structure, moments))
