@@ -2,8 +2,10 @@
 
 Every estimate is arithmetic on the spec's shapes (no tracing, no compiling), so a request that cannot fit is
 refused in one line within milliseconds, naming the setting to lower. Categorical and linear Monte Carlo
-replicates run in chunks of at most :data:`CHUNK_BYTES` of working memory; each replicate has its own key
-(``jax.random.split(key, R)[r]``, which does not depend on R), so the numbers do not depend on the chunk size.
+replicates run in chunks of a size fixed by the structure alone (:data:`REPLICATE_CHUNK` replicates, fewer when
+that exceeds :data:`CHUNK_BYTES` of working memory), so a new replicate count never recompiles; each replicate has
+its own key (``jax.random.split(key, R)[r]``, which does not depend on R), so the numbers do not depend on the
+chunk size.
 The Gaussian simulator runs all replicates in one batch (its gamma sampler pools the rejected candidates of
 every replicate, so a replicate's draws depend on the others); its whole batch must fit. The results themselves
 (R (T+1) values per fitted quantity) must fit in the memory available: ``MemAvailable`` of ``/proc/meminfo``,
@@ -20,6 +22,9 @@ import numpy as np
 from interplay.theory.spec import Ecosystem, SpecError
 
 CHUNK_BYTES = 2**28  # working memory of one chunk of replicates or grid points
+REPLICATE_CHUNK = 256  # replicates per call of a chunked simulator, whatever the replicate count: a new count
+#                        never recompiles (fewer replicates are padded), while a chunk stays large enough that
+#                        the calls cost little more than one batch
 WORKING_COPIES = 4  # a chunk's program holds its outputs about this many times (scan stacks, reshapes, copies)
 BYTES = 8  # float64
 
@@ -108,7 +113,7 @@ def simulation_bytes(
     kept = rounds + 1 if kept_rounds is None else kept_rounds
     per_replicate = BYTES * kept * fitted_values(eco)
     working = WORKING_COPIES * per_replicate + BYTES * 16 * drawn_values(eco, drawn_per_source)
-    chunk = int(max(1, min(replicates, CHUNK_BYTES // working))) if chunked else replicates
+    chunk = int(max(2, min(REPLICATE_CHUNK, CHUNK_BYTES // working))) if chunked else replicates
     return chunk, replicates * (per_replicate + 8) + chunk * working, per_replicate + working
 
 
@@ -136,11 +141,12 @@ def replicate_keys(key, replicates: int):
 
 def run_in_chunks(run, keys, chunk: int, *arguments):
     """``run(keys, *arguments)`` (a pytree of arrays leading with the replicate) evaluated ``chunk`` keys at a
-    time into preallocated numpy arrays. Every call gets at least 2 keys (the last chunk and a single replicate
-    are padded, the extra results dropped): XLA compiles a batch of one differently, which changes the last
-    bits, while batches of 2 or more give each replicate the same numbers."""
+    time into preallocated numpy arrays. Every call gets exactly ``chunk`` (at least 2) keys, whatever the number
+    of replicates (the last chunk is padded, the extra results dropped), so a new replicate count reuses the
+    compiled program; XLA compiles a batch of one differently, which changes the last bits, while batches of 2
+    or more give each replicate the same numbers."""
     replicates = keys.shape[0]
-    chunk = max(2, min(chunk, replicates))
+    chunk = max(2, chunk)
     out = None
     for start in range(0, replicates, chunk):
         part = keys[start : start + chunk]
