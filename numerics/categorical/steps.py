@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from interplay.numerics.driver.jax_ops import JAX
 from interplay.theory.categorical.maps import Moments
@@ -42,13 +43,16 @@ class Values(NamedTuple):
     """An ecosystem's numbers, float64 arrays passed into the compiled programs.
 
     sources (K + 1, m): the real distributions q (private_1..K, public); mixing (K, K): W; n: the synthetic
-    sample size (1 in the population limit); pseudo_counts: m lambda; exponent: 1/tau; beta_1: the spec's
-    beta_1 (it weighs the initial fit when there are no update rounds)."""
+    sample size (1 in the population limit); pseudo_counts: m lambda; floor: (1 - s)/m of a smoothed fit on n
+    samples, s = n / (n + m lambda), divided on the host (compiled, XLA turns a division by the constant m into
+    a multiplication by its rounded reciprocal, a last-bit change); exponent: 1/tau; beta_1: the spec's beta_1
+    (it weighs the initial fit when there are no update rounds)."""
 
     sources: jax.Array
     mixing: jax.Array
     n: jax.Array
     pseudo_counts: jax.Array
+    floor: jax.Array
     exponent: jax.Array
     beta_1: jax.Array
 
@@ -63,8 +67,9 @@ def values(eco: Ecosystem) -> Values:
     family = eco.family
     sources = [[float(x) for x in s.probs] for s in (*eco.private, eco.public)]
     mixing = [[float(w) for w in row] for row in eco.mixing.tolist()]
-    numbers = (1.0 if eco.n is None else float(eco.n), float(eco.dim * family.smoothing))
-    scalars = (*numbers, float(1 / family.temperature), float(eco.beta_at(1)))
+    n, pseudo_counts = 1.0 if eco.n is None else float(eco.n), float(eco.dim * family.smoothing)
+    floor = (1 - np.float64(n) / (n + pseudo_counts)) / eco.dim
+    scalars = (n, pseudo_counts, floor, float(1 / family.temperature), float(eco.beta_at(1)))
     return Values(jnp.asarray(sources), jnp.asarray(mixing), *(jnp.asarray(x, dtype=jnp.float64) for x in scalars))
 
 
@@ -99,10 +104,15 @@ def smoothing_factor(st: Structure, v: Values, t):
     return total / (total + v.pseudo_counts)
 
 
+def _floor(st: Structure, v: Values, s):
+    """(1 - s_t) / m, the mass smoothing gives every category."""
+    return v.floor if st.smoothed and st.regime != "accumulate" else (1 - s) / st.m
+
+
 def fit(st: Structure, v: Values, frequencies, t):
     """p = s_t F + (1 - s_t) / m."""
     s = smoothing_factor(st, v, t)
-    return s * frequencies + (1 - s) / st.m
+    return s * frequencies + _floor(st, v, s)
 
 
 def sampling_probs(st: Structure, v: Values, probs):
@@ -129,7 +139,7 @@ def zero_moments(st: Structure) -> Moments:
 def fitted_moments(st: Structure, v: Values, moments: Moments, t):
     """(E p, Cov p) of the fits after round t."""
     s = smoothing_factor(st, v, t)
-    return s * moments.mean + (1 - s) / st.m, (s * s) * moments.cov
+    return s * moments.mean + _floor(st, v, s), (s * s) * moments.cov
 
 
 def moment_step(st: Structure, v: Values, moments: Moments, plan: RoundPlan, t) -> Moments:
