@@ -113,6 +113,11 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
     source of the round (:func:`numerics.samplers.counts.draw_counts`, by the route ``method`` gives each kind of source
     for its largest size ``capacities``): the K x K synthetic samples, and the K private and the public sample
     unless the regime reuses round 0's, in the :class:`numerics.driver.sizes.Sizes` ``sizes`` of alphas and betas.
+
+    The values used to be compiled in as constants, which XLA folded with its constant evaluator; computed at
+    run time, a few of them (the products alpha W, the binomial tree's logs of the real sources) differ in the
+    last bit, so at a fixed seed some fits differ by one ulp and, rarely, a draw whose uniform falls within that
+    bit of a boundary changes (seen once in 23 ecosystems, fresh regime, multinomial route). The law is the same.
     """
     K, m = st.K, st.m
     capacities = dict(capacities)
