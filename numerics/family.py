@@ -21,7 +21,6 @@ class NumericsFamily(Protocol):
 
     name: str  # the config name, the same as the theory's, e.g. "gaussian", "linear-gaussian"
     methods: tuple[str, ...]  # the Monte Carlo methods of ``simulate``; the first is the default
-    chunked: bool  # whether ``simulate`` runs its replicates in chunks (numerics.driver.limits)
     # -- sweeps (numerics.sweeps), the family's part in numerics/<family>/sweep.py
     sweep_axes: tuple[str, ...]  # the sweepable parameters it has, of numerics.sweeps.SWEPT
     exact_quantities: tuple[str, ...]

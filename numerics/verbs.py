@@ -65,7 +65,5 @@ def simulation_estimate(eco: Ecosystem, rounds: int, replicates: int, method: st
 
 
 def _simulation_shape(eco: Ecosystem, method: str) -> dict:
-    """What sizes a simulation: the numbers a source draws, and whether replicates run in chunks (the family's
-    ``drawn_per_source`` and ``chunked`` in :mod:`numerics.registry`)."""
-    family = registry.family(eco)
-    return {"drawn_per_source": family.drawn_per_source(eco, method), "chunked": family.chunked}
+    """What sizes a simulation: the numbers a source draws (the family's ``drawn_per_source``)."""
+    return {"drawn_per_source": registry.family(eco).drawn_per_source(eco, method)}

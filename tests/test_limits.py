@@ -126,9 +126,10 @@ def test_the_memory_estimate_bounds_what_xla_allocates(method, eco):
     from interplay.numerics.gaussian.monte_carlo import drawn_per_source
 
     rounds, replicates = 20, 64
-    _, estimate, _ = limits.simulation_bytes(
-        eco, rounds, replicates, drawn_per_source=drawn_per_source(eco, method), chunked=False
+    chunk, estimate, _ = limits.simulation_bytes(
+        eco, rounds, replicates, drawn_per_source=drawn_per_source(eco, method)
     )
+    assert chunk == replicates  # 64 replicates run in one call, the one XLA analyses
     compiled = simulation_memory(eco, rounds, replicates, method)
     assert compiled <= estimate <= 20 * compiled
 

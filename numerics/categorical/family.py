@@ -34,7 +34,6 @@ def trajectory_figure(exact, mc, title: str):
 FAMILY = SimpleNamespace(
     name="categorical",
     methods=monte_carlo.METHODS,
-    chunked=True,
     sweep_axes=("alpha", "beta", "K", "temperature"),
     exact_quantities=sweep.EXACT_QUANTITIES,
     monte_carlo_quantities=sweep.MONTE_CARLO_QUANTITIES,

@@ -3,6 +3,7 @@ with ``lax.scan`` (:class:`CategoricalTrajectory`), and distances between probab
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -10,13 +11,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from interplay.numerics.categorical import steps
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.divergence import Divergence, first_divergence
-from interplay.numerics.driver.jax_ops import JAX
-from interplay.numerics.driver.schedules import initial_beta, schedules
+from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.driver.sizes import device, spec_sizes
 from interplay.theory.categorical import maps as categorical
-from interplay.theory.rounds import round_plan
 from interplay.theory.spec import Ecosystem, SpecError
 
 
@@ -31,16 +31,15 @@ def alphas_betas(eco: Ecosystem, rounds: int):
     return jnp.asarray(alphas), jnp.asarray(betas)
 
 
-def _scan_rounds(eco: Ecosystem, step, start, summary, alphas, betas, sizes):
-    """Run ``state = step(state, plan_t, t)`` for t = 1..T; returns summary(state) stacked over rounds 0..T.
+def _scan_rounds(step, start, summary, v: steps.Values, alphas, betas, sizes):
+    """Run ``state = step(state, plan_t, t)`` for t = 1..T; returns summary(state, t) stacked over rounds 0..T.
 
     ``sizes``: the update rounds' :class:`theory.rounds.RoundSizes` (leading axis T), or None for the
     population map (infinite samples)."""
 
     def body(state, inputs):
         alpha, beta, t, round_sizes = inputs
-        plan = round_plan(eco, alpha, beta, initial=False, population=sizes is None, sizes=round_sizes, ops=JAX)
-        state = step(state, plan, t)
+        state = step(state, steps.round_plan(v, alpha, beta, round_sizes, initial=False), t)
         return state, summary(state, t)
 
     ts = jnp.arange(1, alphas.shape[0] + 1, dtype=jnp.float64)
@@ -49,51 +48,58 @@ def _scan_rounds(eco: Ecosystem, step, start, summary, alphas, betas, sizes):
     return jax.tree_util.tree_map(lambda f, p: jnp.concatenate([f[None], p]), first, path)
 
 
-def _initial_plan(eco: Ecosystem, betas, initial_sizes):
+def _initial_plan(v: steps.Values, betas, initial_sizes):
     """Round 0's plan; beta_1 = betas[0] (not the spec's), so the recursions can be vmapped over beta.
     ``initial_sizes``: round 0's sizes, or None for the population map."""
-    beta_1 = initial_beta(eco, betas)
-    population = initial_sizes is None
-    return round_plan(eco, 0.0, beta_1, initial=True, population=population, sizes=initial_sizes, ops=JAX)
+    return steps.round_plan(v, 0.0, steps.initial_beta(v, betas), initial_sizes, initial=True)
 
 
 @compiled_cache
-def moment_recursion(eco: Ecosystem):
-    """A jitted f(alphas, betas, sizes) -> (E p, Cov p) over rounds 0..T, shapes (T+1, Km) and (T+1, Km, Km);
-    ``sizes``: the :class:`numerics.driver.sizes.Sizes` of alphas, betas."""
+def moment_program(st: steps.Structure):
+    """A jitted f(values, alphas, betas, sizes) -> (E p, Cov p) over rounds 0..T, shapes (T+1, Km) and
+    (T+1, Km, Km), for every ecosystem of structure ``st``; ``sizes``: the :class:`numerics.driver.sizes.Sizes`
+    of alphas, betas."""
+    size = st.K * st.m
 
-    def summary(moments, t):
-        mean, cov = categorical.fitted_moments(eco, moments, t, ops=JAX)
-        return mean[:, 0], cov
-
-    def run(alphas, betas, sizes):
-        start = categorical.moment_step(
-            eco, categorical.zero_moments(eco, JAX), _initial_plan(eco, betas, sizes.initial), 0.0, JAX
-        )
+    def run(v, alphas, betas, sizes):
+        def summary(moments, t):
+            mean, cov = steps.fitted_moments(st, v, moments, t)
+            return mean.reshape(size), cov.reshape(size, size)
 
         def step(moments, plan, t):
-            return categorical.moment_step(eco, moments, plan, t, JAX)
+            return steps.moment_step(st, v, moments, plan, t)
 
-        return _scan_rounds(eco, step, start, summary, alphas, betas, sizes.rounds)
+        start = step(steps.zero_moments(st), _initial_plan(v, betas, sizes.initial), 0.0)
+        return _scan_rounds(step, start, summary, v, alphas, betas, sizes.rounds)
 
     return jax.jit(run)
 
 
 @compiled_cache
-def population_recursion(eco: Ecosystem):
-    """A jitted f(alphas, betas) -> p over rounds 0..T of the population map, shape (T+1, Km)."""
+def population_program(st: steps.Structure):
+    """A jitted f(values, alphas, betas) -> p over rounds 0..T of the population map, shape (T+1, Km)."""
 
-    def run(alphas, betas):
-        size = eco.K * eco.dim
-        plan0 = _initial_plan(eco, betas, None)
-        start = categorical.population_step(eco, jnp.full((size, 1), 1.0 / eco.dim), plan0, 0.0, JAX)
-
+    def run(v, alphas, betas):
         def step(probs, plan, t):
-            return categorical.population_step(eco, probs, plan, t, JAX)
+            return steps.population_step(st, v, probs, plan, t)
 
-        return _scan_rounds(eco, step, start, lambda p, t: p[:, 0], alphas, betas, None)
+        start = step(jnp.full((st.K, st.m), 1.0 / st.m), _initial_plan(v, betas, None), 0.0)
+        return _scan_rounds(step, start, lambda p, t: p.reshape(st.K * st.m), v, alphas, betas, None)
 
     return jax.jit(run)
+
+
+def moment_recursion(eco: Ecosystem):
+    """f(alphas, betas, sizes) -> (E p, Cov p) over rounds 0..T of ``eco`` (:func:`moment_program` with its
+    values): compiled once per structure."""
+    return functools.partial(moment_program(steps.structure(eco)), steps.values(eco))
+
+
+def population_recursion(eco: Ecosystem):
+    """f(alphas, betas) -> p over rounds 0..T of ``eco``'s population map (:func:`population_program` with its
+    values): compiled once per structure."""
+    st = steps.structure(eco)._replace(smoothed=False)  # the population map has infinite samples
+    return functools.partial(population_program(st), steps.values(eco))
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ route for N, every model refits its (smoothed) frequencies (:class:`CategoricalM
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -10,18 +11,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from interplay.numerics.categorical import steps
 from interplay.numerics.categorical import tokens as categorical_tokens
 from interplay.numerics.categorical.iterate import alphas_betas, jensen_shannon, require_categorical, total_variation
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.divergence import Divergence, first_divergence
-from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.keys import prng_key
 from interplay.numerics.driver.limits import replicate_chunk, replicate_keys, require_count, run_in_chunks
-from interplay.numerics.driver.schedules import initial_beta
 from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
 from interplay.numerics.samplers import counts
-from interplay.theory.categorical import maps as categorical
-from interplay.theory.rounds import round_plan
 from interplay.theory.spec import Ecosystem, SpecError
 
 # -- Monte Carlo ---------------------------------------------------------------------------------------------
@@ -83,38 +81,28 @@ def _routes(method: str, capacities: dict[str, int], m: int) -> dict[str, str]:
 
 
 @compiled_cache
-def _simulator(eco: Ecosystem, method: str, capacities: tuple[tuple[str, int], ...], trajectory: bool):
-    """A jitted, replicate-vmapped f(keys (R, 2), alphas (T,), betas (T,), sizes) -> probs (R, T+1 or 1, K, m).
+def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple[str, int], ...], trajectory: bool):
+    """A jitted f(values, keys (R, 2), alphas (T,), betas (T,), sizes) -> probs (R, T+1 or 1, K, m), replicates
+    vmapped, for every ecosystem of structure ``st`` (its :class:`numerics.categorical.steps.Values` passed in).
 
     Round 0 fits the real samples alone; rounds 1..T run in one ``lax.scan``, each drawing the counts of every
     source of the round (:func:`numerics.samplers.counts.draw_counts`, by the route ``method`` gives each kind of source
     for its largest size ``capacities``): the K x K synthetic samples, and the K private and the public sample
     unless the regime reuses round 0's, in the :class:`numerics.driver.sizes.Sizes` ``sizes`` of alphas and betas.
+
+    The values used to be compiled in as constants, which XLA folded with its constant evaluator; computed at
+    run time, a few of them (the products alpha W, the binomial tree's logs of the real sources) differ in the
+    last bit, so at a fixed seed some fits differ by one ulp and, rarely, a draw whose uniform falls within that
+    bit of a boundary changes (seen once in 23 ecosystems, fresh regime, multinomial route). The law is the same.
     """
-    K, m = eco.K, eco.dim
+    K, m = st.K, st.m
     capacities = dict(capacities)
     routes = _routes(method, capacities, m)
-    real_q = JAX.asarray([[float(x) for x in s.probs] for s in (*eco.private, eco.public)])
-    tau = float(eco.family.temperature)
-
-    def sampling(probs):  # pi(p) per model, (K, m)
-        return probs if tau == 1 else JAX.tempered(probs, 1 / tau)
-
-    def fit(union, t):
-        s = categorical.smoothing_factor(eco, t, ops=JAX)
-        return s * union + (1 - s) / m
-
-    prepared = {route: counts.prepare(real_q, route) for route in {routes["private"], routes["public"]}}
-    real_sources = {kind: prepared[routes[kind]] for kind in ("private", "public")}
+    private_rows, public_rows = jnp.arange(K), jnp.asarray([K])
+    synthetic_rows = jnp.tile(jnp.arange(K), K)  # sample (k, j) is drawn from model j
 
     def frequencies(key, distributions, rows, sizes, kind):
-        return counts.draw_counts(key, distributions, jnp.asarray(rows), sizes, capacities[kind]) / sizes[:, None]
-
-    def real_frequencies(key, plan):
-        k_private, k_public = jax.random.split(key)
-        private = frequencies(k_private, real_sources["private"], list(range(K)), plan.n_private[:, 0], "private")
-        public = frequencies(k_public, real_sources["public"], [K], plan.n_public[None], "public")
-        return jnp.concatenate([private, public])
+        return counts.draw_counts(key, distributions, rows, sizes, capacities[kind]) / sizes[:, None]
 
     def training_set(plan, real, synthetic):
         return (
@@ -123,10 +111,18 @@ def _simulator(eco: Ecosystem, method: str, capacities: tuple[tuple[str, int], .
             + jnp.einsum("kj,kji->ki", plan.w_synthetic, synthetic)
         )
 
-    def simulate_one(key, alphas, betas, sizes):
-        beta_1 = initial_beta(eco, betas)
+    def simulate_one(v, key, alphas, betas, sizes):
+        prepared = {route: counts.prepare(v.sources, route) for route in {routes["private"], routes["public"]}}
+        real_sources = {kind: prepared[routes[kind]] for kind in ("private", "public")}
+
+        def real_frequencies(key, plan):
+            k_private, k_public = jax.random.split(key)
+            private = frequencies(k_private, real_sources["private"], private_rows, plan.n_private[:, 0], "private")
+            public = frequencies(k_public, real_sources["public"], public_rows, plan.n_public[None], "public")
+            return jnp.concatenate([private, public])
+
         k_start, k_rounds = jax.random.split(key)
-        plan_0 = round_plan(eco, 0.0, beta_1, initial=True, sizes=sizes.initial, ops=JAX)
+        plan_0 = steps.round_plan(v, 0.0, steps.initial_beta(v, betas), sizes.initial, initial=True)
         real_0 = real_frequencies(k_start, plan_0)
         union_0 = training_set(plan_0, real_0, jnp.zeros((K, K, m)))
 
@@ -134,27 +130,28 @@ def _simulator(eco: Ecosystem, method: str, capacities: tuple[tuple[str, int], .
             """state: the training frequencies of round t - 1 and the real ones; returns those of round t."""
             union, real = state
             key, alpha, beta, t, round_sizes = inputs
-            plan = round_plan(eco, alpha, beta, initial=False, sizes=round_sizes, ops=JAX)
+            plan = steps.round_plan(v, alpha, beta, round_sizes, initial=False)
             k_real, k_synthetic = jax.random.split(key)
-            if eco.regime != "reuse":
+            if st.regime != "reuse":
                 real = real_frequencies(k_real, plan)
-            sampled = jnp.clip(sampling(fit(union, t - 1)), 0.0, 1.0)  # row j: what model j generates from
+            fitted = steps.fit(st, v, union, t - 1)
+            sampled = jnp.clip(steps.sampling_probs(st, v, fitted), 0.0, 1.0)  # row j: what model j generates from
             models = counts.prepare(sampled, routes["synthetic"])
             sizes = plan.n_synthetic.reshape(K * K)  # sample (k, j): model j's data for model k
-            synthetic = frequencies(k_synthetic, models, [j for _ in range(K) for j in range(K)], sizes, "synthetic")
+            synthetic = frequencies(k_synthetic, models, synthetic_rows, sizes, "synthetic")
             batch = training_set(plan, real, synthetic.reshape(K, K, m))
-            union = (t * union + batch) / (t + 1) if eco.regime == "accumulate" else batch
-            return (union, real), (fit(union, t) if trajectory else None)
+            union = (t * union + batch) / (t + 1) if st.regime == "accumulate" else batch
+            return (union, real), (steps.fit(st, v, union, t) if trajectory else None)
 
         T = alphas.shape[0]
         ts = jnp.arange(1, T + 1, dtype=jnp.float64)
         inputs = (jax.random.split(k_rounds, T), alphas, betas, ts, sizes.rounds)
         (union, _), path = jax.lax.scan(one_round, (union_0, real_0), inputs)
         if trajectory:
-            return jnp.concatenate([fit(union_0, 0.0)[None], path])
-        return fit(union, float(T))[None]
+            return jnp.concatenate([steps.fit(st, v, union_0, 0.0)[None], path])
+        return steps.fit(st, v, union, float(T))[None]
 
-    return jax.jit(jax.vmap(simulate_one, in_axes=(0, None, None, None)))
+    return jax.jit(jax.vmap(simulate_one, in_axes=(None, 0, None, None, None)))
 
 
 def _size_bounds(eco: Ecosystem) -> dict[str, int]:
@@ -190,9 +187,13 @@ def compiled_simulation(
     if any_schedule:
         capacities = _size_bounds(eco)
     bounds, trajectory = tuple(sorted(capacities.items())), bool(trajectory)
+    st, v = steps.structure(eco), steps.values(eco)
     if method == "sufficient" and categorical_tokens.applies(eco, capacities):
-        return categorical_tokens.token_list_simulator(eco, bounds, trajectory), alphas, betas, device(sizes)
-    return _simulator(eco, method, bounds, trajectory), alphas, betas, device(sizes)
+        program = categorical_tokens.token_list_program(st, bounds, trajectory)
+        run = functools.partial(program, v, categorical_tokens.alias_arrays(v))
+    else:
+        run = functools.partial(simulation_program(st, method, bounds, trajectory), v)
+    return run, alphas, betas, device(sizes)
 
 
 def simulate(

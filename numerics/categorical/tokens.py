@@ -14,18 +14,13 @@ distributions by Walker's alias method (:func:`numerics.samplers.counts.alias_ta
 
 from __future__ import annotations
 
-import functools
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from interplay.numerics.categorical import steps
 from interplay.numerics.driver.compiled_cache import compiled_cache
-from interplay.numerics.driver.jax_ops import JAX
-from interplay.numerics.driver.schedules import initial_beta
 from interplay.numerics.samplers import counts
-from interplay.theory.categorical import maps as categorical
-from interplay.theory.rounds import round_plan
 from interplay.theory.spec import Ecosystem
 
 LISTS_PER_CATEGORY = 1.5  # token lists while every sample has <= this x m tokens; measured at m = 1,000, 2,000
@@ -52,67 +47,93 @@ def _uniform_index(u, size):
     return jnp.minimum(jnp.floor(u * size), size - 1).astype(jnp.int32)
 
 
+def alias_arrays(v: steps.Values) -> tuple[jax.Array, jax.Array]:
+    """Walker's alias tables of the real sources (:func:`numerics.samplers.counts.alias_tables`), computed on
+    the host once per run and passed into the compiled program with the values."""
+    return tuple(jnp.asarray(x) for x in counts.alias_tables(np.asarray(v.sources)))
+
+
+def _interval(u, weights, sizes):
+    """The component of a mixture whose interval of cumulative weight holds each uniform ``u`` (K, K, cs),
+    scaled to the total weight (sample (k, j) draws from model j's components ``weights``, ``sizes`` (K, C)):
+    returns (below, width, size, component) at each u. The cumulative weights are summed sequentially, in a
+    ``lax.scan`` over the components (so the graph does not grow with K): a zero-weight component has an empty
+    interval [top, top), and the last positive one also takes u = total."""
+    K, C = weights.shape
+    last = (C - 1 - jnp.argmax(weights[:, ::-1] > 0, axis=-1))[None, :, None]
+    zeros = jnp.zeros(u.shape)
+
+    def component(carry, column):
+        top, below, width, size, index = carry
+        c, w, n = column
+        w, n = w[None, :, None], n[None, :, None]
+        inside = (u >= top) & ((u < top + w) | (c == last)) & (w > 0)
+        carry = (
+            top + w,
+            jnp.where(inside, top, below),
+            jnp.where(inside, w, width),
+            jnp.where(inside, n, size),
+            jnp.where(inside, c, index),
+        )
+        return carry, None
+
+    start = (jnp.zeros((1, K, 1)), zeros, zeros, zeros, zeros)
+    (_, below, width, size, index), _ = jax.lax.scan(component, start, (jnp.arange(C), weights.T, sizes.T))
+    return below, width, size, index
+
+
 @compiled_cache
-def token_list_simulator(eco: Ecosystem, capacities: tuple[tuple[str, int], ...], trajectory: bool):
-    """A jitted, replicate-vmapped f(keys (R, 2), alphas (T,), betas (T,), sizes) -> probs (R, T+1 or 1, K, m), with
-    the law of ``numerics.categorical``'s simulator (see the module doc); ``capacities`` bound the sample sizes
-    ``sizes`` (:class:`numerics.driver.sizes.Sizes`)."""
-    K, m = eco.K, eco.dim
+def token_list_program(st: steps.Structure, capacities: tuple[tuple[str, int], ...], trajectory: bool):
+    """A jitted, replicate-vmapped f(values, (keep, alias), keys (R, 2), alphas (T,), betas (T,), sizes) -> probs
+    (R, T+1 or 1, K, m), with the law of ``numerics.categorical``'s simulator (see the module doc), for every
+    ecosystem of structure ``st``; ``(keep, alias)``: :func:`alias_arrays` of the values; ``capacities`` bound
+    the sample sizes ``sizes`` (:class:`numerics.driver.sizes.Sizes`)."""
+    K, m = st.K, st.m
     sizes_max = dict(capacities)
     cp, cq, cs = sizes_max["private"], sizes_max["public"], sizes_max["synthetic"]
-    keep, alias = (
-        jnp.asarray(x) for x in counts.alias_tables([[float(x) for x in s.probs] for s in (*eco.private, eco.public)])
-    )
     lengths = [cp, cq] + [cs] * K  # a model's list holds its components one after the other
     starts = jnp.asarray(np.cumsum([0] + lengths[:-1]))
     owner = np.repeat(np.arange(K + 2), lengths)  # the component of each position of a list
     rank = np.arange(sum(lengths)) - np.repeat(np.cumsum([0] + lengths[:-1]), lengths)  # its place in the component
 
-    def real_tokens(key):
-        k_private, k_public = jax.random.split(key)
-        private = counts.alias_tokens(k_private, keep[:K], alias[:K], (cp,))
-        return private, counts.alias_tokens(k_public, keep[K:], alias[K:], (cq,))[0]
-
     def token_lists(private, public, synthetic):
         """(K, cp + cq + K cs): model k's training tokens, its components one after the other."""
         return jnp.concatenate([private, jnp.broadcast_to(public, (K, cq)), synthetic.reshape(K, K * cs)], axis=1)
 
-    def fits(lists, weights, sizes, t):
+    def fits(v, lists, weights, sizes, t):
         """p_k = s_t (sum_c w_kc / N_kc x the counts of component c's first N_kc tokens) + (1 - s_t) / m."""
         kept = rank < sizes[:, owner]
         mass = jnp.where(kept, weights[:, owner] / sizes[:, owner], 0.0)
         union = jnp.zeros((K, m)).at[jnp.arange(K)[:, None], lists].add(mass)
-        s = categorical.smoothing_factor(eco, t, ops=JAX)
-        return s * union + (1 - s) / m
+        return steps.fit(st, v, union, t)
 
-    def synthetic_tokens(key, lists, weights, sizes, t):
+    def synthetic_tokens(v, key, lists, weights, sizes, t):
         """(K, K, cs): sample (k, j) drawn from model j's fit of round t, its mixture of K + 3 components (its
         K + 2 token lists with weights s w, and the uniform with 1 - s), with one uniform per token: the component
-        whose interval of cumulative weight holds it, then the position its place in that interval gives."""
-        s = categorical.smoothing_factor(eco, t, ops=JAX)
+        whose interval of cumulative weight holds it (:func:`_interval`), then the position its place in that
+        interval gives."""
+        s = steps.smoothing_factor(st, v, t)
         weights = jnp.concatenate([s * weights, jnp.full((K, 1), 1 - s)], axis=1)
         sizes = jnp.concatenate([sizes, jnp.full((K, 1), float(m))], axis=1)
-        total = functools.reduce(lambda a, b: a + b, [weights[:, c] for c in range(K + 3)])  # summed as below
+        total = jax.lax.scan(lambda top, w: (top + w, None), jnp.zeros(K), weights.T)[0]  # summed as in _interval
         u = jax.random.uniform(key, (K, K, cs)) * total[None, :, None]
-        last = (K + 2 - jnp.argmax(weights[:, ::-1] > 0, axis=-1))[None, :, None]  # the last positive component
-        below, width, size, component = (jnp.zeros((K, K, cs)) for _ in range(4))
-        top = jnp.zeros((1, K, 1))
-        for c in range(K + 3):  # sequential sums: a zero-weight component has an empty interval [top, top)
-            w = weights[None, :, c, None]
-            inside = (u >= top) & ((u < top + w) | (c == last)) & (w > 0)  # the last one also takes u = total
-            below, width = jnp.where(inside, top, below), jnp.where(inside, w, width)
-            size, component = jnp.where(inside, sizes[None, :, c, None], size), jnp.where(inside, c, component)
-            top = top + w
+        below, width, size, component = _interval(u, weights, sizes)
         place = jnp.clip((u - below) / width, 0.0, 1.0)  # uniform on [0, 1) given the component
         position = _uniform_index(place, size)
         model = jnp.broadcast_to(jnp.arange(K)[None, :, None], (K, K, cs))
         token = lists[model, starts[jnp.minimum(component, K + 1).astype(jnp.int32)] + position]
         return jnp.where(component == K + 2, position, token)
 
-    def simulate_one(key, alphas, betas, sizes):
-        beta_1 = initial_beta(eco, betas)
+    def simulate_one(v, tables, key, alphas, betas, sizes):
+        keep, alias = tables
+
+        def real_tokens(key):
+            k_private, k_public = jax.random.split(key)
+            private = counts.alias_tokens(k_private, keep[:K], alias[:K], (cp,))
+            return private, counts.alias_tokens(k_public, keep[K:], alias[K:], (cq,))[0]
+
         k_start, k_rounds = jax.random.split(key)
-        plan_0 = round_plan(eco, 0.0, beta_1, initial=True, sizes=sizes.initial, ops=JAX)
+        plan_0 = steps.round_plan(v, 0.0, steps.initial_beta(v, betas), sizes.initial, initial=True)
         private, public = real_tokens(k_start)
         lists_0 = token_lists(private, public, jnp.zeros((K, K, cs), jnp.int32))
         table_0 = _components(plan_0, K)
@@ -121,20 +142,20 @@ def token_list_simulator(eco: Ecosystem, capacities: tuple[tuple[str, int], ...]
             """state: round t - 1's real tokens, every model's token list and components; returns round t's."""
             (private, public), lists, (weights, sizes) = state
             key, alpha, beta, t, round_sizes = inputs
-            plan = round_plan(eco, alpha, beta, initial=False, sizes=round_sizes, ops=JAX)
+            plan = steps.round_plan(v, alpha, beta, round_sizes, initial=False)
             k_real, k_synthetic = jax.random.split(key)
-            synthetic = synthetic_tokens(k_synthetic, lists, weights, sizes, t - 1)
-            if eco.regime != "reuse":
+            synthetic = synthetic_tokens(v, k_synthetic, lists, weights, sizes, t - 1)
+            if st.regime != "reuse":
                 private, public = real_tokens(k_real)
             lists, table = token_lists(private, public, synthetic), _components(plan, K)
-            return ((private, public), lists, table), (fits(lists, *table, t) if trajectory else None)
+            return ((private, public), lists, table), (fits(v, lists, *table, t) if trajectory else None)
 
         T = alphas.shape[0]
         ts = jnp.arange(1, T + 1, dtype=jnp.float64)
         inputs = (jax.random.split(k_rounds, T), alphas, betas, ts, sizes.rounds)
         (_, lists, table), path = jax.lax.scan(one_round, ((private, public), lists_0, table_0), inputs)
         if trajectory:
-            return jnp.concatenate([fits(lists_0, *table_0, 0.0)[None], path])
-        return fits(lists, *table, float(T))[None]
+            return jnp.concatenate([fits(v, lists_0, *table_0, 0.0)[None], path])
+        return fits(v, lists, *table, float(T))[None]
 
-    return jax.jit(jax.vmap(simulate_one, in_axes=(0, None, None, None)))
+    return jax.jit(jax.vmap(simulate_one, in_axes=(None, None, 0, None, None, None)))

@@ -2,8 +2,10 @@
 
 Every estimate is arithmetic on the spec's shapes (no tracing, no compiling), so a request that cannot fit is
 refused in one line within milliseconds, naming the setting to lower. Monte Carlo replicates run in chunks of
-at most :data:`CHUNK_BYTES` of working memory; each replicate has its own key (``jax.random.split(key, R)[r]``,
-which does not depend on R), so the numbers do not depend on the chunk size. The results themselves
+a size fixed by the structure alone (:data:`REPLICATE_CHUNK` replicates, fewer when that exceeds
+:data:`CHUNK_BYTES` of working memory; a smaller run is padded), so a new replicate count never recompiles; each
+replicate has its own key (``jax.random.split(key, R)[r]``, which does not depend on R), so the numbers do not
+depend on the chunk size. The results themselves
 (R (T+1) values per fitted quantity) must fit in the memory available: ``MemAvailable`` of ``/proc/meminfo``,
 else the physical memory, or a ``memory`` budget given in bytes.
 
@@ -29,6 +31,9 @@ from interplay.numerics import registry
 from interplay.theory.spec import Ecosystem, SpecError
 
 CHUNK_BYTES = 2**28  # working memory of one chunk of replicates or grid points
+REPLICATE_CHUNK = 64  # replicates per compiled call whatever the replicate count: a new count never recompiles
+#                       (the last chunk is padded, wasting at most 63 replicates' work), while the calls cost
+#                       little more than one batch (benchmarks/README.md)
 WORKING_COPIES = 4  # a chunk's program holds its outputs about this many times (scan stacks, reshapes, copies)
 BYTES = 8  # float64
 SECONDS_PER_DRAW = 4e-9  # Gaussian sufficient statistics: 860 ns a replicate-round of 224 draws (K = 2, d = 1)
@@ -159,16 +164,16 @@ def simulation_bytes(
     *,
     kept_rounds: int | None = None,
     drawn_per_source: int = 0,
-    chunked: bool = True,
 ) -> tuple[int, int, int]:
     """(replicates per chunk, bytes in all, bytes of one replicate alone) of a simulation keeping ``kept_rounds``
     rounds (default all, T + 1) of each replicate: its results, its keys and one chunk's working memory.
-    ``drawn_per_source``: see :func:`drawn_values`; ``chunked=False``: the simulator runs every replicate in
-    one batch (the chunk is all of them)."""
+    ``drawn_per_source``: see :func:`drawn_values`. The chunk is :data:`REPLICATE_CHUNK` replicates, fewer (at
+    least 2) when that exceeds :data:`CHUNK_BYTES` of working memory, whatever ``replicates``: a chunk's shape,
+    hence its compiled program, depends on the structure alone."""
     kept = rounds + 1 if kept_rounds is None else kept_rounds
     per_replicate = BYTES * kept * fitted_values(eco)
     working = WORKING_COPIES * per_replicate + BYTES * 16 * drawn_values(eco, drawn_per_source)
-    chunk = int(max(1, min(replicates, CHUNK_BYTES // working))) if chunked else replicates
+    chunk = int(max(2, min(REPLICATE_CHUNK, CHUNK_BYTES // working)))
     return chunk, replicates * (per_replicate + 8) + chunk * working, per_replicate + working
 
 
@@ -196,11 +201,12 @@ def replicate_keys(key, replicates: int):
 
 def run_in_chunks(run, keys, chunk: int, *arguments):
     """``run(keys, *arguments)`` (a pytree of arrays leading with the replicate) evaluated ``chunk`` keys at a
-    time into preallocated numpy arrays. Every call gets at least 2 keys (the last chunk and a single replicate
-    are padded, the extra results dropped): XLA compiles a batch of one differently, which changes the last
-    bits, while batches of 2 or more give each replicate the same numbers up to rounding."""
+    time into preallocated numpy arrays. Every call gets exactly ``chunk`` (at least 2) keys, whatever the number
+    of replicates (the last chunk is padded, the extra results dropped), so a new replicate count reuses the
+    compiled program; XLA compiles a batch of one differently, which changes the last bits, while batches of 2
+    or more give each replicate the same numbers."""
     replicates = keys.shape[0]
-    chunk = max(2, chunk)  # a chunk larger than the replicates is padded: its compiled shape stays the same
+    chunk = max(2, chunk)
     out = None
     for start in range(0, replicates, chunk):
         part = keys[start : start + chunk]

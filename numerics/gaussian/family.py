@@ -31,7 +31,6 @@ def trajectory_arrays(exact, mc) -> tuple:
 FAMILY = SimpleNamespace(
     name="gaussian",
     methods=monte_carlo.METHODS,
-    chunked=False,  # the gamma sampler pools the rejected candidates of every replicate: one batch
     sweep_axes=("alpha", "beta", "n", "K"),
     exact_quantities=sweep.EXACT_QUANTITIES,
     monte_carlo_quantities=sweep.MONTE_CARLO_QUANTITIES,

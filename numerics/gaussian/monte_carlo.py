@@ -52,7 +52,6 @@ from interplay.numerics.driver.limits import (
     replicate_keys,
     require_count,
     run_in_chunks,
-    simulation_bytes,
 )
 from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
@@ -388,12 +387,12 @@ def simulate(
 ) -> MonteCarlo:
     """Simulate ``replicates`` independent runs of the process for ``rounds`` update rounds.
 
-    ``key`` is a jax PRNG key or an integer seed; the result carries it with the spec. Replicate r runs from
-    its own key, ``jax.random.split(key, replicates)[r]`` (which does not depend on ``replicates``), so the
-    replicates run in chunks of a fixed size (:func:`replicates_per_chunk`, padded), a new replicate count does
-    not recompile, and a replicate's numbers do not depend on the number of replicates. ``method`` is
-    ``"sufficient"`` (default: each source's mean and scatter drawn from their exact law, cost and memory
-    independent of n) or ``"raw"`` (the n samples themselves; the reference). Both simulate the same process
+    ``key`` is a jax PRNG key or an integer seed; the result carries it with the spec. Replicate r runs from its own
+    key, ``jax.random.split(key, replicates)[r]`` (which does not depend on ``replicates``), so the replicates run
+    in chunks of a size fixed by the structure (:func:`numerics.driver.limits.replicate_chunk`, padded), a new
+    replicate count does not recompile, and a replicate's numbers do not depend on the number of replicates.
+    ``method`` is ``"sufficient"`` (default: each source's mean and scatter drawn from their exact law, cost and
+    memory independent of n) or ``"raw"`` (the n samples themselves; the reference). Both simulate the same process
     exactly; for one seed they give different draws.
     What cannot fit in ``memory`` bytes (default: the memory available) is refused before any work
     (:mod:`numerics.driver.limits`).
@@ -403,7 +402,7 @@ def simulate(
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     require_gaussian(eco)
     eco.check_rounds(rounds)
-    chunk = replicates_per_chunk(eco, rounds, replicates, method, memory)
+    chunk = replicate_chunk(eco, rounds, replicates, drawn_per_source=drawn_per_source(eco, method), memory=memory)
     alphas, betas = schedules(eco, rounds)
     sizes = spec_sizes(eco, rounds)
     simulator = _structured_simulator(eco, method, rounds, sizes)
@@ -413,19 +412,6 @@ def simulate(
     means = means + np.array(gaussian.origin(eco), dtype=float).ravel()
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
     return MonteCarlo(eco, seed, key_data, method, means, covs)
-
-
-CHUNK_REPLICATES = 64
-"""Replicates per compiled call of :func:`simulate` (fewer when one chunk's memory would exceed the limit)."""
-
-
-def replicates_per_chunk(eco: Ecosystem, rounds: int, replicates: int, method: str, memory=None) -> int:
-    """Replicates per chunk, the same for every replicate count (a smaller run is padded): at most
-    :data:`CHUNK_REPLICATES` and what one chunk's memory allows (:mod:`numerics.driver.limits`), at least 2.
-    Refuses (SpecError) a run that cannot fit in ``memory``."""
-    drawn = drawn_per_source(eco, method)
-    replicate_chunk(eco, rounds, replicates, drawn_per_source=drawn, memory=memory)
-    return max(2, simulation_bytes(eco, rounds, CHUNK_REPLICATES, drawn_per_source=drawn)[0])
 
 
 def simulation_memory(eco: Ecosystem, rounds: int, replicates: int = 1000, method: str = "sufficient") -> int:

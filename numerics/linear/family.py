@@ -40,7 +40,6 @@ def trajectory_arrays(exact, mc) -> tuple:
 FAMILY = SimpleNamespace(
     name="linear-gaussian",
     methods=monte_carlo.METHODS,
-    chunked=True,
     sweep_axes=("alpha", "beta", "K"),
     exact_quantities=sweep.EXACT_QUANTITIES,
     monte_carlo_quantities=sweep.MONTE_CARLO_QUANTITIES,

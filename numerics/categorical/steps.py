@@ -1,0 +1,179 @@
+"""The categorical maps of :mod:`theory.categorical.maps` as jax array operations over the model axis.
+
+The compiled programs are built from an ecosystem's :class:`Structure` alone (K, m, regime, whether fits are
+smoothed, whether synthetic data are tempered) and take its numbers, :class:`Values`, as array arguments: a new
+probability vector, W, smoothing or temperature reuses the compiled program. Every step is written with
+einsum over the model axes (no Python loop over models), so the traced graph does not grow with K.
+
+With the mixing of one round written as R = A (x) I_m, G = w_synthetic (x) I_m (A = [diag(w_private) |
+w_public], K x (K + 1)), the theory's blocks become (models k, l, j, sources s, categories a, b)
+
+    (R Sigma_b R^T)[ka, lb] = sum_s A_ks A_ls Sigma_s[a, b],   (G C G^T)[ka, lb] = sum_ij W_ki C[ia, jb] W_lj,
+    D[ka, lb] = delta_kl sum_j w_kj^2 / N_kj (diag(E p_j) - Cov(p_j) - E p_j E p_j^T)[a, b],
+
+and so on for the reuse cross-moments (the module doc of :mod:`theory.categorical.maps` has the recursion).
+tests/test_categorical_vectorised.py checks these steps against the sympy maps on random points.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from interplay.numerics.driver.jax_ops import JAX
+from interplay.theory.categorical.maps import Moments
+from interplay.theory.rounds import RoundPlan, RoundSizes
+from interplay.theory.spec import Ecosystem
+
+
+class Structure(NamedTuple):
+    """What shapes a categorical program (hashable: the key of the compiled-function cache)."""
+
+    K: int
+    m: int
+    regime: str
+    smoothed: bool  # finite n and a pseudo-count lambda > 0
+    tempered: bool  # sampling temperature tau != 1
+
+
+class Values(NamedTuple):
+    """An ecosystem's numbers, float64 arrays passed into the compiled programs.
+
+    sources (K + 1, m): the real distributions q (private_1..K, public); mixing (K, K): W; n: the synthetic
+    sample size (1 in the population limit); pseudo_counts: m lambda; floor: (1 - s)/m of a smoothed fit on n
+    samples, s = n / (n + m lambda), divided on the host (compiled, XLA turns a division by the constant m into
+    a multiplication by its rounded reciprocal, a last-bit change); exponent: 1/tau; beta_1: the spec's beta_1
+    (it weighs the initial fit when there are no update rounds)."""
+
+    sources: jax.Array
+    mixing: jax.Array
+    n: jax.Array
+    pseudo_counts: jax.Array
+    floor: jax.Array
+    exponent: jax.Array
+    beta_1: jax.Array
+
+
+def structure(eco: Ecosystem) -> Structure:
+    family = eco.family
+    smoothed = eco.n is not None and family.smoothing != 0
+    return Structure(eco.K, eco.dim, eco.regime, bool(smoothed), bool(family.temperature != 1))
+
+
+def values(eco: Ecosystem) -> Values:
+    family = eco.family
+    sources = [[float(x) for x in s.probs] for s in (*eco.private, eco.public)]
+    mixing = [[float(w) for w in row] for row in eco.mixing.tolist()]
+    n, pseudo_counts = 1.0 if eco.n is None else float(eco.n), float(eco.dim * family.smoothing)
+    floor = (1 - np.float64(n) / (n + pseudo_counts)) / eco.dim
+    scalars = (n, pseudo_counts, floor, float(1 / family.temperature), float(eco.beta_at(1)))
+    return Values(jnp.asarray(sources), jnp.asarray(mixing), *(jnp.asarray(x, dtype=jnp.float64) for x in scalars))
+
+
+def initial_beta(v: Values, betas):
+    """beta_1 = betas[0] (so sweeps can vmap over beta), the spec's own when there are no update rounds."""
+    return betas[0] if betas.shape[0] else v.beta_1
+
+
+def round_plan(v: Values, alpha, beta, sizes: RoundSizes | None, *, initial: bool) -> RoundPlan:
+    """:func:`theory.rounds.round_plan` with W from ``v``: weights (1 - alpha) beta, (1 - alpha)(1 - beta) and
+    alpha W (alpha = 0 at the initial fit); ``sizes`` None in the population limit (infinite samples)."""
+    K = v.mixing.shape[0]
+    ones = jnp.ones((K, 1))
+    alpha, beta = JAX.scalar(alpha), JAX.scalar(beta)
+    if initial:
+        alpha = 0 * alpha
+    if sizes is None:
+        sizes = RoundSizes(jnp.full((K, 1), jnp.inf), jnp.inf, jnp.full((K, K), jnp.inf))
+    return RoundPlan((1 - alpha) * beta * ones, (1 - alpha) * (1 - beta) * ones, alpha * v.mixing, *sizes)
+
+
+def real_weights(plan: RoundPlan):
+    """A (K, K + 1) = [diag(w_private) | w_public]: model k's weight on each real source."""
+    return jnp.concatenate([jnp.diag(plan.w_private[:, 0]), plan.w_public], axis=1)
+
+
+def smoothing_factor(st: Structure, v: Values, t):
+    """s_t = n_t / (n_t + m lambda), n_t = n (or (t + 1) n under ``accumulate``); 1 without smoothing."""
+    if not st.smoothed:
+        return jnp.asarray(1.0)
+    total = (t + 1) * v.n if st.regime == "accumulate" else v.n
+    return total / (total + v.pseudo_counts)
+
+
+def _floor(st: Structure, v: Values, s):
+    """(1 - s_t) / m, the mass smoothing gives every category."""
+    return v.floor if st.smoothed and st.regime != "accumulate" else (1 - s) / st.m
+
+
+def fit(st: Structure, v: Values, frequencies, t):
+    """p = s_t F + (1 - s_t) / m."""
+    s = smoothing_factor(st, v, t)
+    return s * frequencies + _floor(st, v, s)
+
+
+def sampling_probs(st: Structure, v: Values, probs):
+    """pi(p) = p^(1/tau) / sum p^(1/tau) per model (rows of ``probs``)."""
+    return JAX.tempered(probs, v.exponent) if st.tempered else probs
+
+
+def _sandwich(left, cov, right):
+    """(L (x) I) C (R (x) I)^T for C of shape (K, m, K, m)."""
+    return jnp.einsum("ki,iajb,lj->kalb", left, cov, right)
+
+
+def _multinomial_cov(probs):
+    """diag(p) - p p^T for each row of ``probs`` (..., m) -> (..., m, m)."""
+    return probs[..., :, None] * jnp.eye(probs.shape[-1]) - probs[..., :, None] * probs[..., None, :]
+
+
+def zero_moments(st: Structure) -> Moments:
+    """The moments before the initial fit (shapes (K, m), (K, m, K, m), (K, m, K + 1, m))."""
+    K, m = st.K, st.m
+    return Moments(jnp.zeros((K, m)), jnp.zeros((K, m, K, m)), jnp.zeros((K, m, K + 1, m)))
+
+
+def fitted_moments(st: Structure, v: Values, moments: Moments, t):
+    """(E p, Cov p) of the fits after round t."""
+    s = smoothing_factor(st, v, t)
+    return s * moments.mean + _floor(st, v, s), (s * s) * moments.cov
+
+
+def moment_step(st: Structure, v: Values, moments: Moments, plan: RoundPlan, t) -> Moments:
+    """:func:`theory.categorical.maps.moment_step` (tau = 1) on the blocks of the module doc."""
+    K = st.K
+    A, W = real_weights(plan), plan.w_synthetic
+    sizes = jnp.concatenate([plan.n_private[:, 0], jnp.reshape(plan.n_public, (1,))])
+    sigma_b = _multinomial_cov(v.sources) / sizes[:, None, None]
+    s_prev = smoothing_factor(st, v, t - 1)
+    mean_p, cov_p = fitted_moments(st, v, moments, t - 1)
+    second = _multinomial_cov(mean_p) - jnp.einsum("jajb->jab", cov_p)  # E[diag(p_j) - p_j p_j^T]
+    noise = jnp.einsum("kj,jab,kl->kalb", W**2 / plan.n_synthetic, second, jnp.eye(K))
+    batch_mean = A @ v.sources + W @ mean_p
+    real_cov = jnp.einsum("ks,sab,ls->kalb", A, sigma_b, A)
+    if st.regime == "accumulate":
+        H = (t * jnp.eye(K) + s_prev * W) / (t + 1)
+        return Moments(
+            mean=(t * moments.mean + batch_mean) / (t + 1),
+            cov=_sandwich(H, moments.cov, H) + (real_cov + noise) / (t + 1) ** 2,
+            cross=moments.cross,
+        )
+    cov = real_cov + _sandwich(W, cov_p, W) + noise
+    cross = moments.cross
+    if st.regime == "reuse":
+        cross_p = s_prev * moments.cross  # Cov(p, b)
+        G_X_Rt = jnp.einsum("kj,jasb,ls->kalb", W, cross_p, A)
+        cov = cov + G_X_Rt.transpose(2, 3, 0, 1) + G_X_Rt
+        cross = jnp.einsum("ks,sab->kasb", A, sigma_b) + jnp.einsum("kj,jasb->kasb", W, cross_p)
+    return Moments(batch_mean, cov, cross)
+
+
+def population_step(st: Structure, v: Values, probs, plan: RoundPlan, t):
+    """The population map p -> p' (``probs`` (K, m), any tau)."""
+    batch = real_weights(plan) @ v.sources + plan.w_synthetic @ sampling_probs(st, v, probs)
+    if st.regime == "accumulate":
+        return (t * probs + batch) / (t + 1)
+    return batch
