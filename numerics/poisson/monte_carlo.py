@@ -61,7 +61,12 @@ class PoissonMonteCarlo:
 
     def squared_distance(self) -> np.ndarray:
         """(R, rounds kept, K, K): (lambda_k - lambda_l)^2 per replicate."""
-        return (self.rates[..., :, None] - self.rates[..., None, :]) ** 2
+        return np.asarray(squared_distance(self.rates))
+
+
+def squared_distance(rates):
+    """(..., K) -> (..., K, K): (lambda_k - lambda_l)^2."""
+    return (rates[..., :, None] - rates[..., None, :]) ** 2
 
 
 def sample_means(key, rates, sizes, method: str, capacity: int):
