@@ -99,8 +99,8 @@ def simulator(shape: Ecosystem, method: str, capacity: int, trajectory: bool):
             key, alpha, beta, t, round_sizes = inputs
             round_plan = plan(shape, numbers, alpha, beta, round_sizes, initial=False)
             drawn = jnp.concatenate([numbers.rates[:, 0], jnp.tile(rates, K)])  # sample (k, j) at rate lambda_j
-            sizes = (round_plan.n_private[:, 0], round_plan.n_public[None], round_plan.n_synthetic.ravel())
-            means = sample_means(key, drawn, jnp.concatenate(sizes), method, capacity)
+            sample_sizes = (round_plan.n_private[:, 0], round_plan.n_public[None], round_plan.n_synthetic.ravel())
+            means = sample_means(key, drawn, jnp.concatenate(sample_sizes), method, capacity)
             real = jnp.where(t == 0, means[: K + 1], real) if shape.regime == "reuse" else means[: K + 1]
             synthetic = means[K + 1 :].reshape(K, K)
             batch = (
