@@ -10,6 +10,7 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
+from interplay.numerics import registry
 from interplay.numerics.categorical.iterate import CategoricalTrajectory
 from interplay.numerics.categorical.monte_carlo import CategoricalMonteCarlo
 from interplay.numerics.continuation import Branch, continue_fixed_points
@@ -21,6 +22,8 @@ from interplay.numerics.linear.monte_carlo import LinearMonteCarlo
 from interplay.numerics.sensitivity import Sensitivity, fixed_point_sensitivity, trajectory_sensitivity
 from interplay.numerics.sweeps import Grid, sweep
 from interplay.numerics.verbs import iterate_moments, iterate_population, simulate
+
+registry.families()  # import and check every registered family: a missing hook fails here
 
 __all__ = [
     "Branch",

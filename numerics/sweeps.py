@@ -16,58 +16,20 @@ compiled function, vmapped over the grid: alpha and beta themselves, and every p
 exactly on the host from its values (:mod:`numerics.driver.sizes`; a grid value 0.7 is the spec's 0.7). K and tau
 change array shapes or the compiled program, so they are an outer Python loop: for each value the modified
 ecosystem is built and its own compiled sweep runs over the other axes; the results are stacked in the order the
-axes were given. Quantities, computed from the final state (E[.]
-under the exact recursion, the values themselves under ``population=True``):
-
-==================  ================  ==============================================================
-name                shape             value
-==================  ================  ==============================================================
-``mean``            (K, d)            E m_k
-``fitted_cov``      (K, d, d)         E S_k
-``mean_cov``        (Kd, Kd)          Cov(m)
-``spread``          (K, K)            E||m_k - m_l||^2 (homogenisation; 0 on the diagonal)
-``task_error``      (K, K+1)          E||m_k - mu_j||^2 to each task's mean (private tasks, then public)
-``spectral_radius`` ()                max |eigenvalue| of the iterated map's Jacobian at the final state
-``converged_at``    ()                first round whose largest change is below ``tolerance`` (-1: never)
-``mc_mean``         (K, d)            Monte Carlo mean of the fitted means m_k at the final round
-``mc_fitted_cov``   (K, d, d)         Monte Carlo mean of the fitted covariances S_k
-``mc_spread``       (K, K)            Monte Carlo mean of ||m_k - m_l||^2
-==================  ================  ==============================================================
-
-Categorical ecosystems (p_k: model k's probabilities over m categories):
-
-==================  ================  ==============================================================
-``mean``            (K, m)            E p_k (exact moment recursion; see below for the population map)
-``diversity``       (K,)              E[1 - sum_i p_ki^2]
-``spread``          (K, K)            E||p_k - p_l||^2
-``mc_mean``         (K, m)            Monte Carlo mean of p_k at the final round
-``mc_diversity``    (K,)              Monte Carlo mean of 1 - sum_i p_ki^2
-``mc_spread``       (K, K)            Monte Carlo mean of ||p_k - p_l||^2
-``mc_support``      (K,)              Monte Carlo mean of #{i: p_ki > 0}, categories model k still holds
-==================  ================  ==============================================================
-
-The exact quantities use the moment recursion when it closes (tau = 1, finite n, not ``population``) and the
-population map otherwise; ``Grid.settings["exact"]`` says which. On a ``temperature`` axis they are the
-population map at every tau (tau = 1 included, so the axis never changes its meaning mid-way); the Monte Carlo
-quantities run the actual sampling at each tau.
-
-Linear-Gaussian ecosystems (theta_k: model k's fitted parameter, theta* the truth):
-
-==================  ================  ==============================================================
-``spread``          (K, K)            lim E||theta_k - theta_l||^2 (the exact limit law; NaN where
-                                      rho(Q) >= 1: no limit; ``rounds`` is not used)
-``error``           (K,)              lim E||theta_k - theta*||^2 (likewise)
-``spectral_radius`` ()                rho(Q)
-``mc_error``        (K,)              Monte Carlo mean of ||theta_k - theta*||^2 after ``rounds`` rounds
-``mc_spread``       (K, K)            Monte Carlo mean of ||theta_k - theta_l||^2 after ``rounds`` rounds
-==================  ================  ==============================================================
+axes were given. Quantities are computed from the final state (E[.] under the exact recursion, the values
+themselves under ``population=True``); each family names its own, ``exact_quantities`` and
+``monte_carlo_quantities`` of its :class:`~numerics.family.NumericsFamily`, documented with their shapes in its
+``numerics/<family>/sweep.py`` (Gaussian: mean, fitted_cov, mean_cov, spread, task_error, spectral_radius,
+converged_at; categorical: mean, diversity, spread; linear-Gaussian: the limits spread, error, spectral_radius),
+and the axes it can sweep (``sweep_axes``). On a ``temperature`` axis the exact quantities are the population map
+at every tau (tau = 1 included, so the axis never changes its meaning mid-way); the Monte Carlo quantities run the
+actual sampling at each tau.
 
 Each Monte Carlo quantity comes with its standard error (``mc_spread_se``, ...), std / sqrt(R) over the
 ``replicates`` R runs of the sampling process, all from the one ``seed`` at every grid point (common random
 numbers, so differences across the grid are not sampling noise): the same keys as ``simulate(eco at the point,
-rounds, key=seed, replicates=R)`` of the family, so a point's value equals that run's (categorical: its arrays
-are sized for any alpha and beta, ``compiled_simulation(..., any_schedule=True)``: the same law, the same draws
-only where the spec's own samples are the largest). Every family runs the default
+rounds, key=seed, replicates=R)`` of the family, so a point's value equals that run's (the family's
+``monte_carlo_sampler`` says where it differs). Every family runs the default
 (sufficient) method of its ``simulate``, final round only. They cannot sweep n; the grid's
 settings record the replicates, the seed and the method.
 
@@ -95,47 +57,27 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import sympy
-from jax.flatten_util import ravel_pytree
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from tqdm import tqdm
 
-from interplay.numerics import categorical as categorical_numerics
-from interplay.numerics import linear as linear_numerics
-from interplay.numerics.categorical import iterate as categorical_iterate
+from interplay.numerics import registry
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.divergence import diverged_points
-from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.keys import prng_key
 from interplay.numerics.driver.limits import (
     BYTES,
     WORKING_COPIES,
     drawn_values,
     fitted_values,
-    replicate_keys,
     require_fits,
     require_standard_errors,
 )
 from interplay.numerics.driver.sizes import Sizes, per_round, run_sizes, stack_runs
 from interplay.numerics.files import PARTIAL, write_atomically
-from interplay.numerics.gaussian.iterate import recursion
-from interplay.numerics.gaussian.monte_carlo import compiled_simulation
-from interplay.numerics.linear.longrun import long_run_grid
-from interplay.theory.gaussian import maps as gaussian
-from interplay.theory.rounds import round_plan
 from interplay.theory.spec import Ecosystem, SpecError
 
 SWEPT = ("alpha", "beta", "n", "K", "temperature")
 STRUCTURAL = ("K", "temperature")  # change array shapes or the compiled program: an outer loop, not a vmapped axis
-EXACT = {
-    "gaussian": ("mean", "fitted_cov", "mean_cov", "spread", "task_error", "spectral_radius", "converged_at"),
-    "categorical": ("mean", "diversity", "spread"),
-    "linear-gaussian": ("spread", "error", "spectral_radius"),
-}
-MONTE_CARLO = {
-    "gaussian": ("mc_mean", "mc_fitted_cov", "mc_spread"),
-    "categorical": ("mc_mean", "mc_diversity", "mc_spread", "mc_support"),
-    "linear-gaussian": ("mc_error", "mc_spread"),
-}
 # On a K axis: the index into a point's value that keeps model 1's entry (models 1 and 2 for pairwise ones).
 ON_K_AXIS = {
     "mean": (0,),
@@ -150,61 +92,6 @@ ON_K_AXIS = {
 }
 PAIRWISE = ("spread", "mc_spread")
 MEMORY_PER_CHUNK = 2**28  # bytes of Monte Carlo trajectories held per chunk
-
-
-def _block_diagonal(matrix, K, d):
-    return jnp.stack([matrix[k * d : (k + 1) * d, k * d : (k + 1) * d] for k in range(K)])
-
-
-def _quantities(eco: Ecosystem, population: bool):
-    """The exact quantities of a final state of :func:`numerics.gaussian.iterate.recursion` (centred coordinates: means
-    measured from the public mean; ``mean`` adds it back)."""
-    K, d = eco.K, eco.dim
-    origin = JAX.asarray(gaussian.origin(eco))[:, 0]
-    eco = gaussian.centred(eco)
-    tasks = jnp.stack([JAX.asarray(s.mean)[:, 0] for s in (*eco.private, eco.public)])
-
-    def parts(state):
-        means = state.mean[:, 0].reshape(K, d)
-        if population:
-            return means, state.cov.reshape(K, d, d), jnp.zeros((K * d, K * d))
-        return means, gaussian.fitted_covariance(eco, state, JAX).reshape(K, d, d), state.cov
-
-    def spread(state):
-        means, _, cov = parts(state)
-        blocks = cov.reshape(K, d, K, d)
-        variance = jnp.einsum("kiki->k", blocks)
-        cross = jnp.einsum("kili->kl", blocks)
-        gap = ((means[:, None] - means[None]) ** 2).sum(-1)
-        return gap + variance[:, None] + variance[None] - 2 * cross
-
-    def task_error(state):
-        means, _, cov = parts(state)
-        variance = jnp.trace(_block_diagonal(cov, K, d), axis1=1, axis2=2)
-        return ((means[:, None] - tasks[None]) ** 2).sum(-1) + variance[:, None]
-
-    return {
-        "mean": lambda state: parts(state)[0] + origin,
-        "fitted_cov": lambda state: parts(state)[1],
-        "mean_cov": lambda state: parts(state)[2],
-        "spread": spread,
-        "task_error": task_error,
-    }
-
-
-def _spectral_radius(eco: Ecosystem, population: bool, state, alpha, beta, round_sizes):
-    """max |lambda| of d(step)/d(state) at ``state`` (centred coordinates) for constant alpha, beta (round t = 1's
-    map, whose sample sizes are ``round_sizes``)."""
-    eco = gaussian.centred(eco)
-    flat, unravel = ravel_pytree(state)
-    sizes = None if population else round_sizes
-    plan = round_plan(eco, alpha, beta, initial=False, population=population, sizes=sizes, ops=JAX)
-    step = gaussian.population_step if population else gaussian.moment_step
-
-    def flat_step(x):
-        return ravel_pytree(step(eco, unravel(x), plan, 1.0, JAX))[0]
-
-    return jnp.max(jnp.abs(jnp.linalg.eigvals(jax.jacfwd(flat_step)(flat))))
 
 
 @dataclass(frozen=True)
@@ -294,6 +181,7 @@ def _check_axes(eco: Ecosystem, axes: dict) -> list[tuple[str, np.ndarray]]:
     for name, values in axes.items():
         if name not in SWEPT:
             raise SpecError(f"axes.{name}", f"cannot sweep {name!r}; sweepable: {SWEPT}")
+        _check_family_axis(eco, name)
         try:
             values = np.asarray(values, dtype=np.float64).ravel()
         except (TypeError, ValueError):
@@ -316,14 +204,23 @@ def _check_axes(eco: Ecosystem, axes: dict) -> list[tuple[str, np.ndarray]]:
                 raise SpecError("axes.K", "values must be whole numbers >= 1 (numbers of models)")
             values = values.astype(np.int64)
         if name == "temperature":
-            if eco.family.name != "categorical":
-                raise SpecError(
-                    "axes.temperature", f"only categorical models sample at a temperature, not {eco.family.name}"
-                )
             if values.min() <= 0:
                 raise SpecError("axes.temperature", "values must be > 0")
         checked.append((name, values))
     return checked
+
+
+def _check_family_axis(eco: Ecosystem, name: str) -> None:
+    """SpecError when the ecosystem's family cannot sweep ``name`` (its ``sweep_axes``)."""
+    axes = registry.family(eco).sweep_axes
+    if name in axes:
+        return
+    if name == "temperature":
+        sampling = [f.name for f in registry.families() if name in f.sweep_axes]
+        raise SpecError(
+            "axes.temperature", f"only {' and '.join(sampling)} models sample at a temperature, not {eco.family.name}"
+        )
+    raise SpecError(f"axes.{name}", f"{eco.family.name} sweeps run over {', '.join(axes)}")
 
 
 def _without_name(source) -> dict:
@@ -393,104 +290,17 @@ def _point_sizes(eco: Ecosystem, names: tuple[str, ...], points: np.ndarray) -> 
     return stack_runs(runs)
 
 
-def _point_function(eco: Ecosystem, names: tuple[str, ...], rounds: int, population: bool, tolerance: float):
-    """f(swept values (len(names),), sizes) -> {quantity: value} at one grid point; the other parameters are the
-    spec's; ``sizes`` are the point's (:func:`_point_sizes`)."""
-    run = recursion(eco, rounds, population=population, trajectory=False)
-    table = _quantities(eco, population)
+def _exact_function(eco: Ecosystem, names, rounds: int, population: bool, tolerance: float):
+    """f(swept values (len(names),), sizes, quantities) -> {quantity: value} at one grid point (the family's
+    ``exact_point``); the other parameters are the spec's; ``sizes`` are the point's (:func:`_point_sizes`)."""
+    at = registry.family(eco).exact_point(eco, rounds, population, tolerance)
     defaults = _defaults(eco)
 
-    def at(swept, sizes, quantities):
+    def exact(swept, sizes, quantities):
         values = defaults | {name: swept[i] for i, name in enumerate(names)}
-        final, converged_at, _ = run(values["alpha"], values["beta"], sizes, tolerance)
-        out = {}
-        for q in quantities:
-            if q == "converged_at":
-                out[q] = converged_at
-            elif q == "spectral_radius":
-                out[q] = _spectral_radius(eco, population, final, values["alpha"], values["beta"], sizes.rounds)
-            else:
-                out[q] = table[q](final)
-        return out
+        return at(values["alpha"], values["beta"], sizes, quantities)
 
-    return at
-
-
-def _categorical_point_function(eco: Ecosystem, names, rounds: int, population: bool, tolerance: float):
-    """The exact moment recursion (tau = 1, finite n) or else the population map, after ``rounds`` rounds."""
-    exact = not population and eco.n is not None and eco.family.temperature == 1
-    run = (categorical_iterate.moment_recursion if exact else categorical_iterate.population_recursion)(eco)
-    K, m = eco.K, eco.dim
-    defaults = _defaults(eco)
-
-    def at(swept, sizes, quantities):
-        values = defaults | {name: swept[i] for i, name in enumerate(names)}
-        schedule = (jnp.full(rounds, values["alpha"]), jnp.full(rounds, values["beta"]))
-        out = run(*schedule, per_round(sizes, rounds)) if exact else run(*schedule)
-        mean, cov = (out[0][-1], out[1][-1]) if exact else (out[-1], jnp.zeros((K * m, K * m)))
-        probs, blocks = mean.reshape(K, m), cov.reshape(K, m, K, m)
-        variance = jnp.einsum("kiki->ki", blocks)
-        total, cross = variance.sum(-1), jnp.einsum("kili->kl", blocks)
-        table = {
-            "mean": probs,
-            "diversity": 1 - (variance + probs**2).sum(-1),
-            "spread": ((probs[:, None] - probs[None]) ** 2).sum(-1) + total[:, None] + total[None] - 2 * cross,
-        }
-        return {q: table[q] for q in quantities}
-
-    return at
-
-
-def _pairwise_squared_distance(x):
-    """(R, K, ...) -> (R, K, K): ||x_k - x_l||^2 per replicate."""
-    gap = x[:, :, None] - x[:, None]
-    return (gap**2).reshape(gap.shape[:3] + (-1,)).sum(-1)
-
-
-def _family_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
-    """g(alphas (T,), betas (T,), sizes) -> {mc quantity: per-replicate values (R, ...)} at the final round.
-
-    The one place the sweeps call the families' simulators: each family's ``compiled_simulation`` (the default,
-    sufficient method; the Gaussian one takes one key, the others the keys ``simulate(eco, rounds, key=seed,
-    replicates=R)`` splits).
-    """
-    family = eco.family.name
-    key = jax.random.PRNGKey(seed)
-    if family == "gaussian":
-        run = compiled_simulation(eco, rounds, replicates, "sufficient")[0]
-        origin = JAX.asarray(gaussian.origin(eco))[:, 0]
-
-        def gaussian_samples(alphas, betas, sizes):
-            means, covs = run(key, alphas, betas, sizes)  # means from the origin
-            return {
-                "mc_mean": means[:, -1] + origin,
-                "mc_fitted_cov": covs[:, -1],
-                "mc_spread": _pairwise_squared_distance(means[:, -1]),
-            }
-
-        return gaussian_samples
-    keys = replicate_keys(key, replicates)
-    if family == "categorical":
-        simulator = categorical_numerics.compiled_simulation(eco, rounds, trajectory=False, any_schedule=True)[0]
-
-        def categorical_samples(alphas, betas, sizes):
-            probs = simulator(keys, alphas, betas, sizes)[:, -1]  # (R, K, m)
-            return {
-                "mc_mean": probs,
-                "mc_diversity": 1 - (probs**2).sum(-1),
-                "mc_spread": _pairwise_squared_distance(probs),
-                "mc_support": (probs > 0).sum(-1).astype(jnp.float64),
-            }
-
-        return categorical_samples
-    simulator = linear_numerics.compiled_simulation(eco)
-    theta = jnp.asarray(np.asarray(eco.family.theta.evalf(), dtype=float).ravel())
-
-    def linear_samples(alphas, betas, sizes):  # linear sizes are the designs' rows: no sample sizes to pass
-        thetas = simulator(keys, alphas, betas)[:, -1]  # (R, K, d)
-        return {"mc_error": ((thetas - theta) ** 2).sum(-1), "mc_spread": _pairwise_squared_distance(thetas)}
-
-    return linear_samples
+    return exact
 
 
 def _replicate_summary(samples: dict, replicates: int) -> dict:
@@ -505,7 +315,7 @@ def _replicate_summary(samples: dict, replicates: int) -> dict:
 def _monte_carlo_function(eco: Ecosystem, names, rounds: int, replicates: int, seed: int):
     """f(swept values, sizes, quantities) -> {mc quantity: mean, mc quantity_se: standard error} at the final
     round."""
-    sampler = _family_sampler(eco, rounds, replicates, seed)
+    sampler = registry.family(eco).monte_carlo_sampler(eco, rounds, replicates, seed)
     defaults = _defaults(eco)
 
     def at(swept, sizes, quantities):
@@ -516,45 +326,19 @@ def _monte_carlo_function(eco: Ecosystem, names, rounds: int, replicates: int, s
     return at
 
 
-EXACT_POINT = {"gaussian": _point_function, "categorical": _categorical_point_function}
-
-
 @compiled_cache
 def _compiled(eco: Ecosystem, names, rounds, population, tolerance, quantities, replicates, seed):
     """jit(vmap(f)): f(swept values, sizes) -> {quantity: value} at one grid point, exact and Monte Carlo
     together."""
-    simulated = [q for q in quantities if q in MONTE_CARLO[eco.family.name]]
+    simulated = [q for q in quantities if q in registry.family(eco).monte_carlo_quantities]
     exact = [q for q in quantities if q not in simulated]
-    at = EXACT_POINT[eco.family.name](eco, names, rounds, population, tolerance) if exact else None
+    at = _exact_function(eco, names, rounds, population, tolerance) if exact else None
     mc = _monte_carlo_function(eco, names, rounds, replicates, seed) if simulated else None
 
     def point(swept, sizes):
         return (at(swept, sizes, exact) if exact else {}) | (mc(swept, sizes, simulated) if simulated else {})
 
     return jax.jit(jax.vmap(point))
-
-
-def _linear_values(eco: Ecosystem, checked, quantities) -> dict[str, np.ndarray]:
-    """The exact limit laws at every grid point (one compiled map, a loop over the points)."""
-    axes = dict(checked)
-    alphas = axes.get("alpha", np.array([float(eco.alpha_at(1))]))
-    betas = axes.get("beta", np.array([float(eco.beta_at(1))]))
-    radius, laws = long_run_grid(eco, alphas, betas)
-    K = eco.K
-    table = {"spectral_radius": radius, "spread": np.full(radius.shape + (K, K), np.nan)}
-    table["error"] = np.full(radius.shape + (K,), np.nan)
-    for i in range(len(alphas)):
-        for j in range(len(betas)):
-            law = laws[i][j]
-            if law is not None:
-                table["error"][i, j] = law.task_error()
-                table["spread"][i, j] = [[law.squared_distance(k, l) for l in range(K)] for k in range(K)]
-    order = [name for name, _ in checked]
-    values = {}
-    for q in quantities:  # axes (alpha, beta) first: drop the unswept ones, then the sweep's axis order
-        value = table[q][tuple(slice(None) if name in order else 0 for name in ("alpha", "beta"))]
-        values[q] = np.swapaxes(value, 0, 1) if order == ["beta", "alpha"] else value
-    return values
 
 
 def _on_k_axis(values: dict, lead: int) -> dict:
@@ -569,9 +353,7 @@ def _on_k_axis(values: dict, lead: int) -> dict:
 
 def _chunk_size(eco: Ecosystem, rounds: int, replicates: int, chunk_size: int) -> int:
     """At most ``chunk_size`` points, and few enough that a chunk's Monte Carlo trajectories fit the budget."""
-    K, d = eco.K, eco.dim
-    per_round = {"gaussian": K * (d + d * d), "categorical": K * d, "linear-gaussian": K * d}[eco.family.name]
-    per_point = replicates * (rounds + 1) * per_round * 8 * 3
+    per_point = replicates * (rounds + 1) * fitted_values(eco) * 8 * 3
     return max(1, min(chunk_size, MEMORY_PER_CHUNK // per_point))
 
 
@@ -602,19 +384,16 @@ def _check_monte_carlo(eco: Ecosystem, names, simulated, population: bool, repli
 
 def _settings(eco: Ecosystem, simulated, quantities, exact_population: bool, **given) -> dict:
     """What made the grid, as plain JSON: the options that matter for its family and quantities."""
-    family = eco.family.name
-    if family == "linear-gaussian":  # the exact quantities are limits: no rounds, no chunks
+    family = registry.family(eco)
+    if family.exact_limits is not None:  # the exact quantities are limits: no rounds, no chunks
         settings = {"limit": len(simulated) < len(quantities)}
         if simulated:
             settings |= {"rounds": given["rounds"], "chunk_size": given["chunk_size"]}
     else:
         settings = {k: given[k] for k in ("rounds", "population", "tolerance", "chunk_size")}
-    if family == "categorical":
-        closed = not exact_population and eco.n is not None and eco.family.temperature == 1
-        settings["exact"] = "moment recursion" if closed else "population map"
+    settings |= family.sweep_settings(eco, exact_population, bool(simulated))
     if simulated:
-        method = "sufficient" if family == "gaussian" else f"numerics.{family.split('-')[0]}.simulate"
-        settings |= {"replicates": given["replicates"], "seed": given["seed"], "method": method}
+        settings |= {"replicates": given["replicates"], "seed": given["seed"]}
     return settings
 
 
@@ -638,14 +417,12 @@ def sweep(
     A grid whose results (or one point's Monte Carlo replicates) cannot fit in ``memory`` bytes (default: the
     memory available) is refused before any work (:mod:`numerics.driver.limits`); the grid's points are generated
     chunk by chunk. Non-finite values are kept and explained by :attr:`Grid.divergence`."""
-    family = eco.family.name
+    family = registry.family(eco)
     eco.check_rounds(rounds)
     if rounds < 1:
         raise SpecError("rounds", "a sweep needs at least one update round")
     quantities = tuple([quantities] if isinstance(quantities, str) else quantities)
-    if family not in EXACT:
-        raise SpecError("family", f"sweeps are not available for {family} ecosystems")
-    known = EXACT[family] + MONTE_CARLO[family]
+    known = family.exact_quantities + family.monte_carlo_quantities
     for q in quantities:
         if q not in known:
             raise SpecError("quantities", f"unknown quantity {q!r}; known: {sorted(known)}")
@@ -653,19 +430,17 @@ def sweep(
         raise SpecError("chunk_size", f"must be an integer >= 1, got {chunk_size!r}")
     checked = _check_axes(eco, axes)
     names = tuple(name for name, _ in checked)
-    if family != "gaussian" and "n" in names:
-        raise SpecError("axes.n", f"{family} sweeps run over alpha, beta, K and (categorical) temperature")
     if "K" in names:
         _check_k_axis(eco, quantities, dict(checked)["K"])
     elif eco.K < 2 and any(q in PAIRWISE for q in quantities):
         raise SpecError("quantities", f"{[q for q in quantities if q in PAIRWISE]} compare models 1 and 2: K = 1")
-    simulated = tuple(q for q in quantities if q in MONTE_CARLO[family])
+    simulated = tuple(q for q in quantities if q in family.monte_carlo_quantities)
     if simulated:
         _check_monte_carlo(eco, names, simulated, population, replicates, seed)
     outer_axes = [(name, v) for name, v in checked if name in STRUCTURAL]
     inner_axes = [(name, v) for name, v in checked if name not in STRUCTURAL]
     # On a temperature axis the exact quantities are the population map at every tau (see the module doc).
-    exact_population = population or (family == "categorical" and "temperature" in names)
+    exact_population = population or "temperature" in names
     settings = _settings(
         eco, simulated, quantities, exact_population, rounds=rounds, population=population, tolerance=tolerance,
         chunk_size=chunk_size, replicates=replicates, seed=seed,
@@ -675,7 +450,8 @@ def sweep(
     inner_shape = tuple(len(v) for _, v in inner_axes)
     _check_grid_memory(eco, checked, quantities, simulated, rounds, replicates if simulated else 0, memory)
     points = _Points(inner_axes)
-    compiled_quantities = simulated if family == "linear-gaussian" else quantities  # linear limits: below
+    limits = family.exact_limits is not None  # exact quantities computed on the host over the grid: below
+    compiled_quantities = simulated if limits else quantities
     slices = []
     for index, combination in enumerate(itertools.product(*(v for _, v in outer_axes))):
         outer = {name: value for (name, _), value in zip(outer_axes, combination)}
@@ -696,8 +472,8 @@ def sweep(
     per_slice = []
     for s in slices:
         values = {q: v.reshape(inner_shape + v.shape[1:]) for q, v in computed[s.index].items()}
-        if family == "linear-gaussian" and len(simulated) < len(quantities):
-            values |= _linear_values(s.eco, inner_axes, [q for q in quantities if q not in simulated])
+        if limits and len(simulated) < len(quantities):
+            values |= family.exact_limits(s.eco, inner_axes, [q for q in quantities if q not in simulated])
         per_slice.append(_on_k_axis(values, len(inner_shape)) if "K" in names else values)
     return Grid(tuple(checked), _assemble(per_slice, outer_axes, inner_axes, names), eco.describe(), settings)
 
@@ -738,9 +514,8 @@ def _check_grid_memory(eco: Ecosystem, checked, quantities, simulated, rounds, r
     shape = " x ".join(str(len(v)) for v in axes.values())
     require_fits(3.0 * BYTES * points * per_point, "axes", f"a {shape} grid of {list(quantities)}", memory)
     if simulated:  # a grid point runs all its replicates at once
-        kept = 1 if eco.family.name == "categorical" else rounds + 1
-        largest = int(eco.n) if eco.family.name == "categorical" else 0
         eco_k = _with_models(eco, K) if "K" in axes else eco
+        kept, largest = registry.family(eco).sweep_replicate_size(eco_k, rounds)
         per_replicate = WORKING_COPIES * BYTES * kept * fitted_values(eco_k) + 16 * BYTES * drawn_values(eco_k, largest)
         what = f"{replicates} replicates x {rounds} rounds at one grid point"
         require_fits(replicates * per_replicate, "replicates", what, memory)

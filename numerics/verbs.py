@@ -1,43 +1,16 @@
-"""Which numerics implement each family: the package-level verbs (``numerics.iterate_moments``,
-``numerics.iterate_population``, ``numerics.simulate``) look the ecosystem's family up here."""
+"""The package-level verbs (``numerics.iterate_moments``, ``numerics.iterate_population``, ``numerics.simulate``)
+for any family: each looks the ecosystem's family up in :mod:`numerics.registry`."""
 
 from __future__ import annotations
 
-from interplay.numerics import categorical, linear
+from interplay.numerics import registry
 from interplay.numerics.driver.limits import replicate_chunk, require_fits, trajectory_bytes
-from interplay.numerics.gaussian import iterate, monte_carlo
-from interplay.theory.spec import Ecosystem, SpecError
-
-IMPLEMENTATIONS = {
-    "gaussian": {
-        "iterate_moments": iterate.iterate_moments,
-        "iterate_population": iterate.iterate_population,
-        "simulate": monte_carlo.simulate,
-        "drawn_per_source": monte_carlo.drawn_per_source,
-    },
-    "categorical": {
-        "iterate_moments": categorical.iterate_moments,
-        "iterate_population": categorical.iterate_population,
-        "simulate": categorical.simulate,
-        "drawn_per_source": categorical.drawn_per_source,
-    },
-    # its population map is the mean dynamics of the moment recursion (LinearTrajectory.mean)
-    "linear-gaussian": {
-        "iterate_moments": linear.iterate_linear,
-        "simulate": linear.simulate_linear,
-        "drawn_per_source": linear.drawn_per_source,
-    },
-}
+from interplay.theory.spec import Ecosystem
 
 
 def implementation(eco: Ecosystem, verb: str):
-    """The function doing ``verb`` for the ecosystem's family."""
-    name = getattr(eco.family, "name", None)
-    if name not in IMPLEMENTATIONS:
-        raise SpecError("family", f"numerics has no implementation for the family {name!r}")
-    if verb not in IMPLEMENTATIONS[name]:
-        raise SpecError("family", f"{verb} is not available for {name} ecosystems")
-    return IMPLEMENTATIONS[name][verb]
+    """The function doing ``verb`` for the ecosystem's family (its hook in :mod:`numerics.registry`)."""
+    return getattr(registry.family(eco), verb)
 
 
 def _require_trajectory_fits(eco: Ecosystem, rounds: int, memory: int | None) -> None:
@@ -74,8 +47,8 @@ def require_simulation_fits(
     chunk and ``extra`` bytes (e.g. the exact trajectory beside them) cannot fit in ``memory`` (default:
     available). Arithmetic only: answers at once, before anything is compiled."""
     eco.check_rounds(rounds)
-    largest = implementation(eco, "drawn_per_source")(eco, method)
-    chunked = eco.family.name != "gaussian"  # the Gaussian simulator runs every replicate in one batch
+    family = registry.family(eco)
+    largest = family.drawn_per_source(eco, method)
     return replicate_chunk(
-        eco, rounds, replicates, drawn_per_source=largest, extra=extra, memory=memory, chunked=chunked
+        eco, rounds, replicates, drawn_per_source=largest, extra=extra, memory=memory, chunked=family.chunked
     )

@@ -3,6 +3,7 @@
 Describe the process once as an :class:`Ecosystem`; build its update maps; analyse them.
 """
 
+from interplay.theory import registry
 from interplay.theory.analysis import (
     NoUniqueFixedPoint,
     eigenvalues,
@@ -17,6 +18,8 @@ from interplay.theory.gaussian.maps import Gaussian, GaussianSource, gaussian_ec
 from interplay.theory.linear.maps import Design, LinearGaussian, linear_ecosystem
 from interplay.theory.maps import SymbolicMap, moment_map, population_map, t_symbol
 from interplay.theory.spec import Ecosystem, SpecError
+
+registry.families()  # import and check every registered family: a missing hook fails here
 
 __all__ = [
     "Categorical",

@@ -43,8 +43,8 @@ class Family(Protocol):
     def check(self, eco: Ecosystem) -> None:
         """Raise SpecError for what is wrong with ``eco`` for this family (sources, n for the estimator)."""
 
-    # Its update maps are built by its module (population_map, moment_map, initial_state), which
-    # theory.maps.FAMILY_MODULES names.
+    # Its update maps, constructor and long run are its TheoryFamily's (interplay.theory.family), registered
+    # in interplay.theory.registry.
 
 
 EXACT_HINT = 'floats are taken at their exact value; give exact fractions, e.g. sympy.Rational(1, 3) or "1/3"'
@@ -120,8 +120,28 @@ def _schedule(value, parameter: str):
     return _fraction(value, parameter)
 
 
+class _Constructors(type):
+    """``Ecosystem.<constructor>(...)`` for every registered family (``Ecosystem.gaussian``,
+    ``Ecosystem.categorical``, ``Ecosystem.linear``...): each family's ``ecosystem`` hook, looked up in
+    :mod:`interplay.theory.registry` by its ``constructor`` name, so a new family needs no edit here."""
+
+    def __getattr__(cls, name):
+        if not name.startswith("_") and "__dataclass_fields__" in vars(cls):  # not while the class is being made
+            from interplay.theory.registry import by_constructor
+
+            family = by_constructor(name)
+            if family is not None:
+                return family.ecosystem
+        raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
+
+    def __dir__(cls):
+        from interplay.theory.registry import families
+
+        return sorted(set(super().__dir__()) | {family.constructor for family in families()})
+
+
 @dataclass(frozen=True)
-class Ecosystem:
+class Ecosystem(metaclass=_Constructors):
     """K models retraining on real data and on each other's outputs.
 
     Parameters
@@ -210,14 +230,6 @@ class Ecosystem:
         family.check(self)
 
     # -- convenience -------------------------------------------------------------------------------------
-    @classmethod
-    def gaussian(cls, means, public_mean, **options) -> Ecosystem:
-        """A Gaussian ecosystem from the private means (one row per model); see
-        :func:`theory.gaussian.maps.gaussian_ecosystem` for the options."""
-        from interplay.theory.gaussian.maps import gaussian_ecosystem
-
-        return gaussian_ecosystem(means, public_mean, **options)
-
     def named_sources(self) -> list[tuple[str, object]]:
         """[("public", source), ("private[0]", source), ...]: every real source with its parameter name."""
         return [("public", self.public)] + [(f"private[{k}]", s) for k, s in enumerate(self.private)]

@@ -2,9 +2,10 @@
 
 A config has the tables (see ``examples/*.toml``, one per family)::
 
-    [family]          name = "gaussian" | "categorical" | "linear-gaussian" and the family's own fields
-                      (gaussian: dim; categorical: m, temperature, smoothing; linear-gaussian: theta,
-                      noise_var, synthetic = a design table or a list of them; dim and m are inferred)
+    [family]          name = a registered family (``interplay.theory.registry.names()``, the first the
+                      default) and the fields of its spec class (gaussian: dim; categorical: m, temperature,
+                      smoothing; linear-gaussian: theta, noise_var, synthetic = a design table or a list of
+                      them); the family's ``configure`` fills defaults from the public source (dim, m)
     [ecosystem]       alpha, beta, mixing, n, estimator, regime (the Ecosystem fields; all optional)
     [public]          the public source: the family's source fields (gaussian: mean, cov, size;
                       categorical: probs, size; linear-gaussian designs: gram, size)
@@ -33,27 +34,15 @@ from pathlib import Path
 import numpy as np
 import sympy
 
-from interplay.theory import (
-    Categorical,
-    CategoricalSource,
-    Design,
-    Ecosystem,
-    Gaussian,
-    GaussianSource,
-    LinearGaussian,
-    SpecError,
-)
+from interplay.numerics import registry as numerics_registry
+from interplay.theory import Ecosystem, SpecError
+from interplay.theory import registry as theory_registry
 
 
 class ConfigError(ValueError):
     """A problem with a config file; the message starts with the key it concerns."""
 
 
-FAMILIES = {
-    "gaussian": (Gaussian, GaussianSource),
-    "categorical": (Categorical, CategoricalSource),
-    "linear-gaussian": (LinearGaussian, Design),
-}
 ECOSYSTEM_KEYS = ("alpha", "beta", "mixing", "n", "estimator", "regime")
 JOBS = {
     "simulate": {"rounds": (int, 30), "replicates": (int, 2000), "seed": (int, 0)},
@@ -129,7 +118,8 @@ def _build(cls, table, key: str, **extra):
     return cls(**table, **extra)
 
 
-def _source(cls, table, key):
+def build_source(cls, table, key):
+    """A source (or a design) of class ``cls`` from its config table at ``key``."""
     extra = {"name": key} if "name" in _fields(cls) else {}
     return _build(cls, table, key, **extra)
 
@@ -158,7 +148,11 @@ def load(path) -> Config:
         return Config(_ecosystem(raw), _jobs(raw), path)
 
 
-FAMILY_KEYS = ("name", "dim", "m", "temperature", "smoothing", "theta", "noise_var", "synthetic")
+def _family_keys() -> set[str]:
+    """The keys of a [family] table: ``name`` and the fields of every registered family's spec class."""
+    return {"name"} | {key for family in theory_registry.families() for key in _fields(family.family_type)}
+
+
 SETTING_ALIASES = {"key": "seed"}  # the library's name of a setting -> the config's
 
 
@@ -171,7 +165,7 @@ def key_as_written(parameter: str, job: str | None = None) -> str:
         return parameter
     if head in ECOSYSTEM_KEYS:
         return f"ecosystem.{parameter}"
-    if head in FAMILY_KEYS:
+    if head in _family_keys():
         return f"family.{parameter}"
     if head == "axes":
         return f"sweep.{parameter}"
@@ -192,26 +186,19 @@ def keys_as_written(job: str | None = None):
 
 
 def _ecosystem(raw: dict) -> Ecosystem:
-    family_table = dict(_table(raw.get("family", {"name": "gaussian"}), "family"))
-    name = family_table.pop("name", "gaussian")
-    if not isinstance(name, str) or name not in FAMILIES:
-        raise ConfigError(f"family.name: unknown family {name!r} (known: {', '.join(FAMILIES)})")
-    family_cls, source_cls = FAMILIES[name]
+    default = theory_registry.names()[0]
+    family_table = dict(_table(raw.get("family", {"name": default}), "family"))
+    name = family_table.pop("name", default)
+    if not isinstance(name, str) or name not in theory_registry.names():
+        raise ConfigError(f"family.name: unknown family {name!r} (known: {', '.join(theory_registry.names())})")
+    family_cls, source_cls = theory_registry.family(name).family_type, theory_registry.family(name).source_type
     if "public" not in raw:
         raise ConfigError("public: missing (the public real source)")
     if not isinstance(raw.get("private"), list) or not raw["private"]:
         raise ConfigError("private: missing (one [[private]] table per model)")
-    public = _source(source_cls, raw["public"], "public")
-    private = [_source(source_cls, t, f"private[{k}]") for k, t in enumerate(raw["private"])]
-    if name == "gaussian" and "dim" not in family_table:
-        family_table["dim"] = public.dim
-    if name == "categorical" and "m" not in family_table:
-        family_table["m"] = public.m
-    if name == "linear-gaussian" and "synthetic" in family_table:
-        synthetic = family_table["synthetic"]
-        tables = synthetic if isinstance(synthetic, list) else [synthetic]
-        designs = [_source(Design, t, f"family.synthetic[{j}]") for j, t in enumerate(tables)]
-        family_table["synthetic"] = designs if isinstance(synthetic, list) else designs[0]
+    public = build_source(source_cls, raw["public"], "public")
+    private = [build_source(source_cls, t, f"private[{k}]") for k, t in enumerate(raw["private"])]
+    family_table = numerics_registry.family(name).configure(family_table, public)
     family = _build(family_cls, family_table, "family")
     options = dict(_table(raw.get("ecosystem", {}), "ecosystem"))
     for key in options:

@@ -11,6 +11,7 @@ import functools
 import numpy as np
 import sympy
 
+from interplay.numerics import registry as numerics_registry
 from interplay.numerics.cli.config import ConfigError, keys_as_written
 from interplay.numerics.cli.report import versions
 from interplay.numerics.driver.divergence import quiet_overflow, warn_divergence
@@ -18,13 +19,12 @@ from interplay.theory import (
     NoUniqueFixedPoint,
     SpecError,
     fixed_point,
-    moment_map,
     population_map,
     spectral_radius,
     stability_condition,
     to_latex,
 )
-from interplay.theory.gaussian.longrun import cross_task_kl, homogenisation, limiting_fit, stationary_spread
+from interplay.theory import registry as theory_registry
 from interplay.theory.spec import plain
 
 
@@ -53,104 +53,26 @@ def _header(config, job: str) -> dict:
     }
 
 
-def _gaussian_longrun(eco, fmap, point) -> tuple[dict, list[str]]:
-    means, covs = limiting_fit(eco)
-    spread, kl = homogenisation(eco), cross_task_kl(eco)
-    values = {
-        "limiting_means": [plain(m) for m in means],
-        "limiting_covariances": [plain(c) for c in covs],
-        "homogenisation": plain(spread),
-        "cross_task_kl": plain(kl),
-    }
-    lines = [
-        f"Homogenisation ||m_k* - m_l*||^2: {spread.tolist()}",
-        f"Cross-task KL(task j || model k*) [k, j]: {kl.tolist()}",
-    ]
-    return values, lines
+def _as_json(value):
+    """A long-run value as JSON: sympy booleans as booleans, relations as strings, numbers and matrices plain."""
+    if isinstance(value, list | tuple):
+        return [_as_json(v) for v in value]
+    if value in (sympy.true, sympy.false):
+        return bool(value)
+    if isinstance(value, sympy.logic.boolalg.Boolean):
+        return str(value)
+    return plain(value)
 
 
-def _categorical_longrun(eco, fmap, point) -> tuple[dict, list[str]]:
-    """Limiting distributions, total variation between them, and KL(task j || model k*) (inf where a model
-    gives zero mass to a category the task has)."""
-    probs = fmap.unpack(point)["probs"]
-    K, m = eco.K, eco.dim
-    tv = sympy.Matrix(K, K, lambda k, l: sum(abs(probs[k, i] - probs[l, i]) for i in range(m)) / 2)
-    tasks = [s.probs for s in (*eco.private, eco.public)]
-
-    def kl(q, p):
-        terms = [0 if q[i] == 0 else (sympy.oo if p[i] == 0 else q[i] * sympy.log(q[i] / p[i])) for i in range(m)]
-        return sympy.nsimplify(sum(terms)) if all(t.is_number for t in map(sympy.sympify, terms)) else sum(terms)
-
-    kl_table = sympy.Matrix(K, len(tasks), lambda k, j: kl(tasks[j], probs.row(k)))
-    values = {"limiting_probs": plain(probs), "total_variation": plain(tv), "cross_task_kl": plain(kl_table)}
-    lines = [f"Limiting distributions (rows: models): {probs.tolist()}", f"Total variation between them: {tv.tolist()}"]
-    return values, lines
-
-
-def _gaussian_spread(eco):
-    return stationary_spread(eco)
-
-
-def _categorical_spread(eco):
-    from interplay.theory.categorical.maps import expected_squared_distance
-
-    fmap = moment_map(eco)
-    parts = fmap.unpack(fixed_point(fmap))
-    return sympy.Matrix(
-        eco.K, eco.K, lambda k, l: sympy.simplify(expected_squared_distance(parts["mean"], parts["cov"], k, l, eco.dim))
-    )
-
-
-def _linear_longrun(eco, fmap, point) -> tuple[dict, list[str]]:
-    """The limit of the mean dynamics, the coverage condition, bias, error and relative efficiency."""
-    from interplay.theory.linear import longrun as linear_longrun
-
-    # with symbolic alpha or beta, rho(Q) < 1 is a condition on them; the closed forms below hold where it does
-    converges = linear_longrun.converges(eco) if eco.is_numeric else stability_condition(fmap, point)
-    converges = bool(converges) if converges in (sympy.true, sympy.false) else converges
-    values = {
-        "limiting_means": plain(fmap.unpack(point)["theta"]),
-        "converges": converges if isinstance(converges, bool) else str(converges),
-    }
-    lines = [f"rho(Q) < 1 (the recursion converges): {converges}"]
-    uncovered = linear_longrun.uncovered_directions(eco)
-    values["uncovered_directions"] = [plain(v) for v in uncovered]
-    lines.append(f"Directions no model's weighted real data cover: {[list(v) for v in uncovered] or 'none'}")
-    if converges is not False and eco.n is not None:
-        error, efficiency = linear_longrun.long_run_error(eco), linear_longrun.relative_efficiency(eco)
-        values |= {
-            "long_run_bias": plain(linear_longrun.long_run_bias(eco)),
-            "long_run_error": plain(sympy.Matrix(error)),
-            "relative_efficiency": plain(sympy.Matrix(efficiency)),
-        }
-        where = "" if converges is True else f" (where {converges})"
-        lines += [f"Long-run E||theta_k - theta*||^2{where}: {error}", f"Relative efficiency{where}: {efficiency}"]
-    return values, lines
-
-
-def _linear_spread(eco):
-    from interplay.theory.linear import longrun as linear_longrun
-
-    mean, cov = linear_longrun.long_run_moments(eco)
-    d = eco.dim
-
-    def spread(k, l):
-        rows_k, rows_l = slice(k * d, (k + 1) * d), slice(l * d, (l + 1) * d)
-        gap = mean[rows_k, :] - mean[rows_l, :]
-        return sympy.simplify(
-            (gap.T @ gap)[0, 0] + (cov[rows_k, rows_k] + cov[rows_l, rows_l] - 2 * cov[rows_k, rows_l]).trace()
-        )
-
-    return sympy.Matrix(eco.K, eco.K, spread)
-
-
-LONGRUN = {"gaussian": _gaussian_longrun, "categorical": _categorical_longrun, "linear-gaussian": _linear_longrun}
-SPREAD = {"gaussian": _gaussian_spread, "categorical": _categorical_spread, "linear-gaussian": _linear_spread}
+def _as_text(value) -> str:
+    if isinstance(value, list | tuple):
+        return str([_as_text(v) for v in value])
+    return str(value.tolist() if isinstance(value, sympy.MatrixBase) else value)
 
 
 def _closed_form(eco) -> bool:
-    """Whether sympy solves the population map's fixed point: every family but categorical at tau != 1."""
-    return not (eco.family.name == "categorical" and eco.family.temperature != 1)
+    """Whether sympy solves the population map's fixed point (the numerics family's ``closed_form``)."""
+    return numerics_registry.family(eco).closed_form(eco)
 
 
 def _require_constant(eco) -> None:
@@ -173,16 +95,17 @@ def _closed_population(eco, result: dict, text: list, latex: list) -> None:
         return
     condition = stability_condition(fmap, point)
     radius = spectral_radius(fmap, point)
-    values, lines = LONGRUN[eco.family.name](eco, fmap, point)
+    values = theory_registry.family(eco).long_run(eco, fmap, point)
     result["population"] = {
         "closed_form": True,
         "fixed_point": {str(k): plain(v) for k, v in point.items()},
         "spectral_radius": plain(radius),
         "stability_condition": str(condition),
-    } | values
+    } | {name: _as_json(value) for name, value in values.items()}
     text.append("Population map fixed point:")
     text += [f"  {k} = {v}" for k, v in point.items()]
-    text += [f"Spectral radius: {radius}", f"Stability condition: {condition}"] + lines
+    text += [f"Spectral radius: {radius}", f"Stability condition: {condition}"]
+    text += [f"{name}: {_as_text(value)}" for name, value in values.items()]
     latex += [
         r"\text{fixed point: } \begin{aligned}" + to_latex(point) + r"\end{aligned}",
         r"\rho = " + sympy.latex(radius),
@@ -191,56 +114,12 @@ def _closed_population(eco, result: dict, text: list, latex: list) -> None:
 
 
 def _numerical_population(eco, result: dict, text: list, latex: list) -> None:
-    """Categorical fixed points at tau != 1, where no closed form exists: found numerically, each with its
-    multipliers; the limiting distributions are those of the point the process's round-0 fit iterates to."""
-    from interplay.numerics.categorical.fixed_points import categorical_fixed_points
-
-    tau = float(eco.family.temperature)
-    try:
-        points = categorical_fixed_points(eco)
-    except NoUniqueFixedPoint as reason:
-        result["population"] = {"fixed_point": None, "reason": str(reason)}
-        text.append(f"Population map: no unique fixed point ({reason}).")
-        return
-    note = (
-        f"no closed form at temperature tau = {tau:g}: sympy cannot solve F(p) = p with p^(1/tau); these fixed "
-        "points were found numerically (numerics.categorical.fixed_points: the compiled map iterated from several starts, "
-        "polished by Newton's method) and their multipliers are eigenvalues of its jax Jacobian"
-    )
-    result["population"] = {
-        "closed_form": False,
-        "note": note,
-        "fixed_points": [
-            {
-                "probs": p.probs.tolist(),
-                "multipliers_real": p.multipliers.real.tolist(),
-                "multipliers_imag": p.multipliers.imag.tolist(),
-                "spectral_radius": p.spectral_radius,
-                "stable": p.spectral_radius < 1,
-                "reached_from_round_0": p.reached,
-            }
-            for p in points
-        ],
-    }
-    text.append(f"Population map: {note}.")
-    latex.append(r"\text{population map: no closed form at } \tau = " + sympy.latex(eco.family.temperature))
-    for p in points:
-        kind = "stable" if p.spectral_radius < 1 else "unstable"
-        reached = ", reached from the round-0 fit" if p.reached else ""
-        text.append(f"  fixed point {p.probs.tolist()}: spectral radius {p.spectral_radius:.6g} ({kind}{reached})")
-    reached = [p for p in points if p.reached]
-    if reached:
-        probs = reached[0].probs
-        tv = 0.5 * np.abs(probs[:, None, :] - probs[None, :, :]).sum(-1)
-        result["population"] |= {
-            "limiting_probs": probs.tolist(),
-            "total_variation": tv.tolist(),
-            "spectral_radius": reached[0].spectral_radius,
-            "stability_condition": str(reached[0].spectral_radius < 1),
-        }
-        text.append(f"Total variation between the limiting distributions: {tv.tolist()}")
-    else:
-        text.append("  the round-0 fit iterates to none of them (no convergence within the iterations)")
+    """The population map's fixed points found numerically where no closed form exists (the numerics family's
+    ``numerical_population``)."""
+    population, lines, formulas = numerics_registry.family(eco).numerical_population(eco)
+    result["population"] = population
+    text += lines
+    latex += formulas
 
 
 @_job
@@ -252,7 +131,6 @@ def derive(config, report, progress: bool = True) -> dict:
     _require_constant(eco)
     if not _closed_form(eco):
         config.require_numbers("derive at a temperature other than 1", "no closed form: fixed points are numerical")
-    family = eco.family.name
     result = _header(config, "derive")
     text, latex = [], []
     _say(progress, "[1/2] population map: fixed point, multipliers, stability ...")
@@ -260,7 +138,7 @@ def derive(config, report, progress: bool = True) -> dict:
     if eco.n is not None:
         _say(progress, "[2/2] exact moment recursion at finite n: fixed point ...")
         try:
-            spread = SPREAD[family](eco)
+            spread = theory_registry.family(eco).stationary_spread(eco)
             result["moments"] = {"stationary_spread": plain(spread)}
             text.append(f"Stationary E||theta_k - theta_l||^2 at n = {eco.n}: {spread.tolist()}")
             latex.append(r"E\|\theta_k - \theta_l\|^2_{\infty} = " + sympy.latex(spread))
@@ -279,10 +157,7 @@ def derive(config, report, progress: bool = True) -> dict:
 def simulate(config, report, progress: bool = True) -> dict:
     """Exact trajectories (the moment recursion; the population map where it does not close) and the Monte
     Carlo of the sampling process, compared round by round."""
-    from interplay.numerics.categorical.figures import categorical_theory_vs_monte_carlo
     from interplay.numerics.driver.limits import require_standard_errors, trajectory_bytes
-    from interplay.numerics.gaussian.figures import theory_vs_monte_carlo
-    from interplay.numerics.linear.figures import linear_theory_vs_monte_carlo
     from interplay.numerics.verbs import iterate_moments, iterate_population, require_simulation_fits
     from interplay.numerics.verbs import simulate as monte_carlo
 
@@ -292,31 +167,12 @@ def simulate(config, report, progress: bool = True) -> dict:
     require_standard_errors(replicates)
     require_simulation_fits(eco, rounds, replicates, extra=trajectory_bytes(eco, rounds))
     _say(progress, f"[1/2] exact trajectories, {rounds} rounds ...")
-    if eco.family.name == "linear-gaussian":
-        exact = iterate_moments(eco, rounds)
-        _say(progress, f"[2/2] Monte Carlo, {replicates} replicates, seed {seed} ...")
-        mc = monte_carlo(eco, rounds, seed, replicates)
-        draws, figure = mc.thetas, linear_theory_vs_monte_carlo(exact, mc, f"{config.path.name}: seed {seed}")
-        arrays = {"exact_mean": exact.mean, "exact_cov": exact.cov, "monte_carlo_thetas": mc.thetas}
-    elif eco.family.name == "categorical":
-        closed = eco.family.temperature == 1
-        exact = (iterate_moments if closed else iterate_population)(eco, rounds)
-        _say(progress, f"[2/2] Monte Carlo, {replicates} replicates, seed {seed} ...")
-        mc = monte_carlo(eco, rounds, seed, replicates)
-        draws, figure = mc.probs, categorical_theory_vs_monte_carlo(exact, mc, title=f"{config.path.name}: seed {seed}")
-        arrays = {"exact_mean": exact.mean, "exact_cov": exact.cov, "monte_carlo_probs": mc.probs}
-    else:
-        exact = iterate_moments(eco, rounds)
-        _say(progress, f"[2/2] Monte Carlo, {replicates} replicates, seed {seed} ...")
-        mc = monte_carlo(eco, rounds, seed, replicates)
-        draws, figure = mc.means, theory_vs_monte_carlo(exact, mc, f"{config.path.name}: seed {seed}")
-        arrays = {
-            "exact_mean": exact.mean,
-            "exact_fitted_cov": exact.fitted_cov,
-            "exact_mean_cov": exact.mean_cov,
-            "monte_carlo_means": mc.means,
-            "monte_carlo_covs": mc.covs,
-        }
+    family = numerics_registry.family(eco)
+    exact = (iterate_moments if family.moments_close(eco) else iterate_population)(eco, rounds)
+    _say(progress, f"[2/2] Monte Carlo, {replicates} replicates, seed {seed} ...")
+    mc = monte_carlo(eco, rounds, seed, replicates)
+    draws, arrays = family.trajectory_arrays(exact, mc)
+    figure = family.trajectory_figure(exact, mc, f"{config.path.name}: seed {seed}")
     mean = draws.mean(0)
     se = draws.std(0, ddof=1) / np.sqrt(replicates)
     result = _header(config, "simulate") | {"settings": settings, "seed": seed, "key": list(mc.key)}

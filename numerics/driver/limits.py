@@ -17,6 +17,7 @@ import os
 import jax
 import numpy as np
 
+from interplay.numerics import registry
 from interplay.theory.spec import Ecosystem, SpecError
 
 CHUNK_BYTES = 2**28  # working memory of one chunk of replicates or grid points
@@ -69,9 +70,9 @@ def require_standard_errors(replicates) -> int:
 
 
 def fitted_values(eco: Ecosystem) -> int:
-    """Numbers a Monte Carlo replicate keeps per round: Gaussian K (d + d^2), categorical K m, linear K d."""
-    K, d = eco.K, eco.dim
-    return K * (d + d * d) if eco.family.name == "gaussian" else K * d
+    """Numbers a Monte Carlo replicate keeps per round (the family's ``fitted_values``: Gaussian K (d + d^2),
+    categorical K m, linear K d)."""
+    return registry.family(eco).fitted_values(eco)
 
 
 def drawn_values(eco: Ecosystem, drawn_per_source: int) -> int:

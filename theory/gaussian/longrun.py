@@ -86,3 +86,15 @@ def cross_task_kl(eco: Ecosystem) -> sympy.Matrix:
     d = eco.dim
     entropy = [(d * (1 + sympy.log(2 * sympy.pi)) + sympy.log(task.cov.det())) / 2 for task in _tasks(eco)]
     return sympy.Matrix(eco.K, len(entropy), lambda k, j: _tidy(sympy.expand(-loglik[k, j] - entropy[j])))
+
+
+def long_run(eco: Ecosystem, fmap, point) -> dict:
+    """What ``derive`` reports of the Gaussian long run: ``limiting_means`` and ``limiting_covariances`` (one
+    per model), ``homogenisation`` ||m_k* - m_l*||^2 and ``cross_task_kl`` KL(task j || model k*) [k, j]."""
+    means, covs = limiting_fit(eco)
+    return {
+        "limiting_means": means,
+        "limiting_covariances": covs,
+        "homogenisation": homogenisation(eco),
+        "cross_task_kl": cross_task_kl(eco),
+    }

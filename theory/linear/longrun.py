@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sympy
 
-from interplay.theory.analysis import fixed_point, spectral_radius
+from interplay.theory.analysis import fixed_point, spectral_radius, stability_condition
 from interplay.theory.linear.maps import (
     SYMPY_LINEAR,
     block,
@@ -169,3 +169,38 @@ def proportional_spread(alpha, beta, n_private, noise_var, trace_inverse, t):
     (1 - alpha)^2 at every t >= 1 (homogenisation by the factor 1 - alpha; the synthetic noise is common)."""
     factor = 1 if t == 0 else (1 - alpha) ** 2
     return 2 * factor * beta**2 * noise_var * trace_inverse / n_private
+
+
+def long_run(eco: Ecosystem, fmap, point) -> dict:
+    """What ``derive`` reports: ``limiting_means`` (the limit of the mean dynamics), ``converges`` (rho(Q) < 1:
+    a sympy boolean, or with symbolic alpha or beta the condition on them), ``uncovered_directions`` (no model's
+    weighted real data cover them) and, at finite n unless it surely diverges, ``long_run_bias``,
+    ``long_run_error`` lim E||theta_k - theta*||^2 and ``relative_efficiency`` (holding where it converges)."""
+    condition = sympy.sympify(converges(eco)) if eco.is_numeric else stability_condition(fmap, point)
+    values = {
+        "limiting_means": fmap.unpack(point)["theta"],
+        "converges": condition,
+        "uncovered_directions": uncovered_directions(eco),
+    }
+    if condition is not sympy.false and eco.n is not None:
+        values |= {
+            "long_run_bias": long_run_bias(eco),
+            "long_run_error": sympy.Matrix(long_run_error(eco)),
+            "relative_efficiency": sympy.Matrix(relative_efficiency(eco)),
+        }
+    return values
+
+
+def stationary_spread(eco: Ecosystem) -> sympy.Matrix:
+    """K x K matrix of lim E||theta_k - theta_l||^2 under the exact limit law."""
+    mean, cov = long_run_moments(eco)
+    d = eco.dim
+
+    def spread(k, l):
+        rows_k, rows_l = slice(k * d, (k + 1) * d), slice(l * d, (l + 1) * d)
+        gap = mean[rows_k, :] - mean[rows_l, :]
+        return sympy.simplify(
+            (gap.T @ gap)[0, 0] + (cov[rows_k, rows_k] + cov[rows_l, rows_l] - 2 * cov[rows_k, rows_l]).trace()
+        )
+
+    return sympy.Matrix(eco.K, eco.K, spread)

@@ -1,0 +1,61 @@
+"""What ``interplay derive`` reports of a categorical population map at a temperature tau != 1, where sympy has
+no closed form: its fixed points found numerically (:mod:`numerics.categorical.fixed_points`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy
+
+from interplay.numerics.categorical.fixed_points import categorical_fixed_points
+from interplay.theory import NoUniqueFixedPoint
+from interplay.theory.spec import Ecosystem
+
+
+def numerical_population(eco: Ecosystem) -> tuple[dict, list[str], list[str]]:
+    """(the report's ``population`` entry, text lines, LaTeX lines): every fixed point with its multipliers; the
+    limiting distributions are those of the point the process's round-0 fit iterates to."""
+    tau = float(eco.family.temperature)
+    try:
+        points = categorical_fixed_points(eco)
+    except NoUniqueFixedPoint as reason:
+        return {"fixed_point": None, "reason": str(reason)}, [f"Population map: no unique fixed point ({reason})."], []
+    note = (
+        f"no closed form at temperature tau = {tau:g}: sympy cannot solve F(p) = p with p^(1/tau); these fixed "
+        "points were found numerically (numerics.categorical.fixed_points: the compiled map iterated from several "
+        "starts, polished by Newton's method) and their multipliers are eigenvalues of its jax Jacobian"
+    )
+    population = {
+        "closed_form": False,
+        "note": note,
+        "fixed_points": [
+            {
+                "probs": p.probs.tolist(),
+                "multipliers_real": p.multipliers.real.tolist(),
+                "multipliers_imag": p.multipliers.imag.tolist(),
+                "spectral_radius": p.spectral_radius,
+                "stable": p.spectral_radius < 1,
+                "reached_from_round_0": p.reached,
+            }
+            for p in points
+        ],
+    }
+    text = [f"Population map: {note}."]
+    latex = [r"\text{population map: no closed form at } \tau = " + sympy.latex(eco.family.temperature)]
+    for p in points:
+        kind = "stable" if p.spectral_radius < 1 else "unstable"
+        reached = ", reached from the round-0 fit" if p.reached else ""
+        text.append(f"  fixed point {p.probs.tolist()}: spectral radius {p.spectral_radius:.6g} ({kind}{reached})")
+    reached = [p for p in points if p.reached]
+    if reached:
+        probs = reached[0].probs
+        tv = 0.5 * np.abs(probs[:, None, :] - probs[None, :, :]).sum(-1)
+        population |= {
+            "limiting_probs": probs.tolist(),
+            "total_variation": tv.tolist(),
+            "spectral_radius": reached[0].spectral_radius,
+            "stability_condition": str(reached[0].spectral_radius < 1),
+        }
+        text.append(f"Total variation between the limiting distributions: {tv.tolist()}")
+    else:
+        text.append("  the round-0 fit iterates to none of them (no convergence within the iterations)")
+    return population, text, latex

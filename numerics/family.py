@@ -1,0 +1,78 @@
+"""What a distribution family provides to the numerics: :class:`NumericsFamily`, the contract every family's
+``numerics/<family>/family.py`` fulfils with one object ``FAMILY`` (see docs/adding-a-family.md).
+
+The registry (:mod:`interplay.numerics.registry`) checks at import that a family has every member declared
+here. A member typed ``... | None`` is a capability a family may lack: it is present and None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from interplay.theory.spec import Ecosystem
+
+
+@runtime_checkable
+class NumericsFamily(Protocol):
+    """A family of the numerics: its verbs, its samplers, its sweep quantities, its config and its figures."""
+
+    name: str  # the config name, the same as the theory's, e.g. "gaussian", "linear-gaussian"
+    methods: tuple[str, ...]  # the Monte Carlo methods of ``simulate``; the first is the default
+    chunked: bool  # whether ``simulate`` runs its replicates in chunks (numerics.driver.limits)
+    # -- sweeps (numerics.sweeps), the family's part in numerics/<family>/sweep.py
+    sweep_axes: tuple[str, ...]  # the sweepable parameters it has, of numerics.sweeps.SWEPT
+    exact_quantities: tuple[str, ...]
+    monte_carlo_quantities: tuple[str, ...]  # each named "mc_..."
+    # exact_point(eco, rounds, population, tolerance) -> f(alpha, beta, sizes, quantities) -> {q: value}: the
+    # exact quantities at one grid point after ``rounds`` rounds (jax; sweeps.py vmaps and jits it), or None when
+    # the family's exact quantities are limits computed on the host by ``exact_limits``
+    exact_point: Callable | None
+    # exact_limits(eco, axes [(name, values)], quantities) -> {q: array over the alpha and beta axes given}
+    exact_limits: Callable | None
+
+    def iterate_moments(self, eco: Ecosystem, rounds: int):
+        """The exact expected trajectory of the finite-n process over rounds 0..T (a trajectory object)."""
+
+    def iterate_population(self, eco: Ecosystem, rounds: int):
+        """The trajectory of the population map (SpecError where the family has none of its own)."""
+
+    def simulate(self, eco: Ecosystem, rounds: int, key, replicates: int, **options):
+        """Monte Carlo of the sampling process; ``method`` one of ``methods``."""
+
+    def drawn_per_source(self, eco: Ecosystem, method: str) -> int:
+        """The most values a replicate draws from one source in a round (per dimension)."""
+
+    def fitted_values(self, eco: Ecosystem) -> int:
+        """Numbers a Monte Carlo replicate keeps per round."""
+
+    def monte_carlo_sampler(self, eco: Ecosystem, rounds: int, replicates: int, seed: int) -> Callable:
+        """g(alphas (T,), betas (T,), sizes) -> {mc quantity: per-replicate values (R, ...)} at the final round,
+        the same draws as ``simulate(eco, rounds, key=seed, replicates=R)`` (default method)."""
+
+    def sweep_settings(self, eco: Ecosystem, exact_population: bool, simulated: bool) -> dict:
+        """The family's entries of a sweep's ``Grid.settings`` (e.g. ``method`` when ``simulated``)."""
+
+    def sweep_replicate_size(self, eco: Ecosystem, rounds: int) -> tuple[int, int]:
+        """(rounds kept, values drawn per source) by one Monte Carlo replicate of a sweep point."""
+
+    def configure(self, family_table: dict, public) -> dict:
+        """The config's [family] table with its defaults filled in from the public source (e.g. Gaussian dim)."""
+
+    def moments_close(self, eco: Ecosystem) -> bool:
+        """Whether the exact moment recursion closes (else ``simulate`` is compared with the population map)."""
+
+    def trajectory_arrays(self, exact, mc) -> tuple[np.ndarray, dict]:
+        """(the per-replicate draws (R, T+1, ...) compared with ``exact.mean``, the arrays a simulate job saves)."""
+
+    def trajectory_figure(self, exact, mc, title: str):
+        """The figure of the exact trajectory against the Monte Carlo."""
+
+    def closed_form(self, eco: Ecosystem) -> bool:
+        """Whether sympy solves the population map's fixed point (else ``numerical_population``)."""
+
+    # numerical_population(eco) -> (the ``population`` entry of derive's result, text lines, LaTeX lines): the
+    # fixed points found numerically where ``closed_form`` is False; None when it is always True
+    numerical_population: Callable | None

@@ -1,0 +1,75 @@
+"""The linear-Gaussian family's part of a sweep (:mod:`numerics.sweeps`; theta_k: model k's fitted parameter,
+theta* the truth): its exact quantities are limits, computed over the grid on the host; its Monte Carlo sampler.
+
+==================  ================  ==============================================================
+``spread``          (K, K)            lim E||theta_k - theta_l||^2 (the exact limit law; NaN where
+                                      rho(Q) >= 1: no limit; ``rounds`` is not used)
+``error``           (K,)              lim E||theta_k - theta*||^2 (likewise)
+``spectral_radius`` ()                rho(Q)
+``mc_error``        (K,)              Monte Carlo mean of ||theta_k - theta*||^2 after ``rounds`` rounds
+``mc_spread``       (K, K)            Monte Carlo mean of ||theta_k - theta_l||^2 after ``rounds`` rounds
+==================  ================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from interplay.numerics.driver.jax_ops import pairwise_squared_distance
+from interplay.numerics.driver.limits import replicate_keys
+from interplay.numerics.linear.longrun import long_run_grid
+from interplay.numerics.linear.monte_carlo import compiled_simulation
+from interplay.theory.spec import Ecosystem
+
+EXACT_QUANTITIES = ("spread", "error", "spectral_radius")
+MONTE_CARLO_QUANTITIES = ("mc_error", "mc_spread")
+
+
+def exact_limits(eco: Ecosystem, checked, quantities) -> dict[str, np.ndarray]:
+    """The exact limit laws at every grid point of the alpha and beta axes in ``checked`` (one compiled map, a
+    loop over the points)."""
+    axes = dict(checked)
+    alphas = axes.get("alpha", np.array([float(eco.alpha_at(1))]))
+    betas = axes.get("beta", np.array([float(eco.beta_at(1))]))
+    radius, laws = long_run_grid(eco, alphas, betas)
+    K = eco.K
+    table = {"spectral_radius": radius, "spread": np.full(radius.shape + (K, K), np.nan)}
+    table["error"] = np.full(radius.shape + (K,), np.nan)
+    for i in range(len(alphas)):
+        for j in range(len(betas)):
+            law = laws[i][j]
+            if law is not None:
+                table["error"][i, j] = law.task_error()
+                table["spread"][i, j] = [[law.squared_distance(k, l) for l in range(K)] for k in range(K)]
+    order = [name for name, _ in checked]
+    values = {}
+    for q in quantities:  # axes (alpha, beta) first: drop the unswept ones, then the sweep's axis order
+        value = table[q][tuple(slice(None) if name in order else 0 for name in ("alpha", "beta"))]
+        values[q] = np.swapaxes(value, 0, 1) if order == ["beta", "alpha"] else value
+    return values
+
+
+def monte_carlo_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
+    """g(alphas (T,), betas (T,), sizes) -> {mc quantity: per-replicate values (R, ...)} at the final round, with
+    the keys ``simulate(eco, rounds, key=seed, replicates=R)`` splits."""
+    keys = replicate_keys(jax.random.PRNGKey(seed), replicates)
+    simulator = compiled_simulation(eco)
+    theta = jnp.asarray(np.asarray(eco.family.theta.evalf(), dtype=float).ravel())
+
+    def linear_samples(alphas, betas, sizes):  # linear sizes are the designs' rows: no sample sizes to pass
+        thetas = simulator(keys, alphas, betas)[:, -1]  # (R, K, d)
+        return {"mc_error": ((thetas - theta) ** 2).sum(-1), "mc_spread": pairwise_squared_distance(thetas)}
+
+    return linear_samples
+
+
+def sweep_settings(eco: Ecosystem, exact_population: bool, simulated: bool) -> dict:
+    """The simulator of the Monte Carlo quantities."""
+    return {"method": "numerics.linear.simulate"} if simulated else {}
+
+
+def sweep_replicate_size(eco: Ecosystem, rounds: int) -> tuple[int, int]:
+    """A replicate keeps its whole trajectory; its sizes are the designs' rows."""
+    return rounds + 1, 0
