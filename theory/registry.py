@@ -14,7 +14,7 @@ import inspect
 from interplay.theory.family import TheoryFamily
 from interplay.theory.spec import SpecError
 
-FAMILY_PACKAGES = ("gaussian", "categorical", "linear")
+FAMILY_PACKAGES = ("gaussian", "categorical", "linear", "poisson")
 
 
 def members(protocol: type) -> tuple[str, ...]:

@@ -1,0 +1,183 @@
+"""Poisson ecosystems in numbers: the theory's exact recursions iterated with ``lax.scan``, values as inputs.
+
+* :func:`iterate_moments` -- E lambda and Cov lambda of the fitted rates over rounds 0..T, from
+  :func:`theory.poisson.maps.moment_step` evaluated with jax ops;
+* :func:`iterate_population` -- the population map (:func:`theory.poisson.maps.population_step`).
+
+The compiled functions depend on the structure only (K and the regime: :func:`structure`); the numbers (real
+rates, W, alpha_t, beta_t and the sample sizes of :mod:`numerics.driver.sizes`) are their inputs, so a new value
+set never recompiles and sweeps can ``vmap`` over any of them. Every step is array operations over the model axis.
+
+>>> from interplay.theory.poisson import poisson_ecosystem
+>>> eco = poisson_ecosystem([2, 6], 4, alpha=0.5, beta=0.5, n=20)
+>>> exact = iterate_moments(eco, 50)
+>>> [round(float(x), 6) for x in exact.mean[-1]]  # the population map's fixed point (7/2, 9/2)
+[3.5, 4.5]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from interplay.numerics.driver.compiled_cache import compiled_cache
+from interplay.numerics.driver.divergence import Divergence, first_divergence
+from interplay.numerics.driver.jax_ops import JaxOps
+from interplay.numerics.driver.schedules import initial_beta, schedules
+from interplay.numerics.driver.sizes import device, spec_sizes
+from interplay.theory.poisson import maps as poisson
+from interplay.theory.rounds import round_plan
+from interplay.theory.spec import Ecosystem, SpecError
+
+
+class PoissonJaxOps(JaxOps):
+    """jax ops plus the elementwise operations of :class:`theory.poisson.maps.PoissonSympyOps`."""
+
+    @staticmethod
+    def diag(column):
+        return column * jnp.eye(column.shape[0])
+
+    @staticmethod
+    def hadamard(a, b):
+        return a * b
+
+    @staticmethod
+    def ratio(a, b):
+        return a / b
+
+
+JAX_POISSON = PoissonJaxOps()
+
+
+def require_poisson(eco: Ecosystem) -> None:
+    if eco.family.name != "poisson":
+        raise SpecError("family", f"this computation is for Poisson ecosystems, not {eco.family.name}")
+
+
+def structure(eco: Ecosystem) -> Ecosystem:
+    """The ecosystem the compiled functions are built for: K models and the regime, every number a placeholder
+    (rates 1, W = J / K) that no compiled function reads (the numbers are inputs: :func:`values`)."""
+    require_poisson(eco)
+    return poisson.poisson_ecosystem([1] * eco.K, 1, regime=eco.regime)
+
+
+def values(eco: Ecosystem) -> poisson.PoissonValues:
+    """The spec's numbers as float64 inputs of the compiled functions."""
+    return poisson.spec_values(eco, JAX_POISSON)
+
+
+def plan(shape: Ecosystem, numbers: poisson.PoissonValues, alpha, beta, sizes, initial: bool):
+    """The round's :class:`theory.rounds.RoundPlan` (weights and sizes) with W taken from the input ``numbers``
+    (round_plan reads W from the spec, here the placeholder of :func:`structure`); ``sizes`` None: population."""
+    planned = round_plan(shape, alpha, beta, initial=initial, population=sizes is None, sizes=sizes, ops=JAX_POISSON)
+    return planned._replace(w_synthetic=(0.0 if initial else alpha) * numbers.mixing)
+
+
+def scan_rounds(shape: Ecosystem, numbers, step, start, summary, alphas, betas, sizes):
+    """``state = step(state, plan_t, t)`` for t = 1..T in one ``lax.scan``; summary(state) over rounds 0..T.
+    ``sizes``: the update rounds' sizes (leading axis T), or None for the population map."""
+
+    def body(state, inputs):
+        alpha, beta, t, round_sizes = inputs
+        state = step(state, plan(shape, numbers, alpha, beta, round_sizes, initial=False), t)
+        return state, summary(state)
+
+    ts = jnp.arange(1, alphas.shape[0] + 1, dtype=jnp.float64)
+    _, path = jax.lax.scan(body, start, (alphas, betas, ts, sizes))
+    return jax.tree_util.tree_map(lambda first, rest: jnp.concatenate([first[None], rest]), summary(start), path)
+
+
+@compiled_cache
+def moment_recursion(shape: Ecosystem):
+    """A jitted f(values, beta_1, alphas, betas, sizes) -> (E lambda (T+1, K), Cov lambda (T+1, K, K)) for the
+    :func:`structure` ``shape``; beta_1 weighs the initial fit (:func:`numerics.driver.schedules.initial_beta`),
+    ``sizes``: the :class:`numerics.driver.sizes.Sizes` of alphas, betas."""
+
+    def run(numbers, beta_1, alphas, betas, sizes):
+        plan_0 = plan(shape, numbers, 0.0, beta_1, sizes.initial, initial=True)
+        start = poisson.initial_moments(shape, numbers, plan_0, JAX_POISSON)
+
+        def step(moments, round_plan_t, t):
+            return poisson.moment_step(shape, numbers, moments, round_plan_t, t, JAX_POISSON)
+
+        return scan_rounds(shape, numbers, step, start, lambda m: (m.mean[:, 0], m.cov), alphas, betas, sizes.rounds)
+
+    return jax.jit(run)
+
+
+@compiled_cache
+def population_recursion(shape: Ecosystem):
+    """A jitted f(values, beta_1, alphas, betas) -> lambda (T+1, K) of the population map."""
+
+    def run(numbers, beta_1, alphas, betas):
+        plan_0 = plan(shape, numbers, 0.0, beta_1, None, initial=True)
+        start = poisson.initial_rates(shape, numbers, plan_0, JAX_POISSON)
+
+        def step(rates, round_plan_t, t):
+            return poisson.population_step(shape, numbers, rates, round_plan_t, t, JAX_POISSON)
+
+        return scan_rounds(shape, numbers, step, start, lambda r: r[:, 0], alphas, betas, None)
+
+    return jax.jit(run)
+
+
+@dataclass(frozen=True)
+class PoissonTrajectory:
+    """Exact values over rounds t = 0..T: mean (T+1, K) E lambda_k (population: lambda_k itself), cov
+    (T+1, K, K) Cov(lambda_k, lambda_l) (zero for the population map)."""
+
+    ecosystem: Ecosystem
+    kind: str
+    mean: np.ndarray
+    cov: np.ndarray
+
+    @property
+    def rounds(self) -> int:
+        return self.mean.shape[0] - 1
+
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which a quantity is not finite (:mod:`numerics.driver.divergence`)."""
+        return first_divergence({"mean": self.mean, "cov": self.cov})
+
+    def variance(self) -> np.ndarray:
+        """(T+1, K): Var lambda_k."""
+        return np.diagonal(self.cov, axis1=1, axis2=2)
+
+    def spread(self) -> np.ndarray:
+        """(T+1, K, K): E(lambda_k - lambda_l)^2 (:func:`spread`)."""
+        return np.asarray(spread(self.mean, self.cov))
+
+
+def spread(mean, cov):
+    """E(lambda_k - lambda_l)^2 = (E lambda_k - E lambda_l)^2 + C_kk + C_ll - 2 C_kl over the last axes: mean
+    (..., K), cov (..., K, K) -> (..., K, K) (numpy or jax arrays)."""
+    variance = jnp.diagonal(cov, axis1=-2, axis2=-1)
+    gap = mean[..., :, None] - mean[..., None, :]
+    return gap**2 + variance[..., :, None] + variance[..., None, :] - 2 * cov
+
+
+def schedule_inputs(eco: Ecosystem, rounds: int):
+    """(beta_1, alphas, betas) of the spec's schedule over ``rounds`` update rounds, as jax inputs."""
+    require_poisson(eco)
+    alphas, betas = schedules(eco, rounds)
+    return jnp.asarray(initial_beta(eco, betas)), jnp.asarray(alphas), jnp.asarray(betas)
+
+
+def iterate_moments(eco: Ecosystem, rounds: int) -> PoissonTrajectory:
+    """The exact E lambda and Cov lambda of the finite-n process over rounds 0..T."""
+    inputs = schedule_inputs(eco, rounds)
+    if eco.n is None:
+        raise SpecError("n", "the moment recursion needs a finite n; n = None is the population limit")
+    mean, cov = moment_recursion(structure(eco))(values(eco), *inputs, device(spec_sizes(eco, rounds)))
+    return PoissonTrajectory(eco, "moments", np.asarray(mean), np.asarray(cov))
+
+
+def iterate_population(eco: Ecosystem, rounds: int) -> PoissonTrajectory:
+    """The deterministic trajectory of the population map over rounds 0..T."""
+    rates = np.asarray(population_recursion(structure(eco))(values(eco), *schedule_inputs(eco, rounds)))
+    return PoissonTrajectory(eco, "population", rates, np.zeros(rates.shape + (eco.K,)))

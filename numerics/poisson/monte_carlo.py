@@ -1,0 +1,179 @@
+"""Monte Carlo of Poisson ecosystems: the sampling process itself, from exact sufficient statistics.
+
+Every source of a round contributes the mean of its N samples. A sample of N draws of Poisson(rate) sums to one
+Poisson(N rate) count, so method ``"sufficient"`` (the default) draws one Poisson per source and round, whatever
+N; ``"raw"`` draws every sample and sums them (the reference; the same law). Each model refits its rate, the
+weighted mean of its sources' means (:mod:`theory.poisson.maps`): the public sample of a round is shared by all
+models, each model draws its own synthetic samples, and the real samples are drawn once under ``reuse``. Replicates
+are ``vmap``-ped, each with its own key (``jax.random.split(key, R)[r]``), and run in chunks of bounded memory.
+
+As for the exact recursions, the compiled simulator depends on the structure alone (K, regime, method, and for
+``raw`` the largest sample sizes): rates, W, alpha, beta, sample sizes, seeds and replicate counts are inputs.
+
+>>> from interplay.theory.poisson import poisson_ecosystem
+>>> alone = poisson_ecosystem([1], 1, alpha=1, beta=1, mixing=[[1]], n=2, regime="fresh")
+>>> mc = simulate(alone, rounds=200, key=0, replicates=400)
+>>> bool((mc.rates[:, -1, 0] == 0).mean() > 0.9)  # one model on its own outputs: the rate collapses to 0
+True
+
+(Its counts C_t = n lambda_t form a Galton-Watson process with Poisson(1) offspring: P(lambda_200 = 0) = 0.98.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from interplay.numerics.driver.compiled_cache import compiled_cache
+from interplay.numerics.driver.divergence import Divergence, first_divergence
+from interplay.numerics.driver.keys import prng_key
+from interplay.numerics.driver.limits import replicate_chunk, replicate_keys, require_count, run_in_chunks
+from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
+from interplay.numerics.poisson.iterate import plan, require_poisson, schedule_inputs, structure, values
+from interplay.theory.spec import Ecosystem, SpecError
+
+METHODS = ("sufficient", "raw")
+
+
+@dataclass(frozen=True)
+class PoissonMonteCarlo:
+    """Simulated fitted rates (R, T+1, K) over rounds t = 0..T, or (R, 1, K) holding round T alone when simulated
+    with ``trajectory=False``; with the spec, the method and the key that made them."""
+
+    ecosystem: Ecosystem
+    seed: int | None
+    key: tuple[int, ...]
+    method: str
+    rounds: int
+    rates: np.ndarray
+
+    @property
+    def replicates(self) -> int:
+        return self.rates.shape[0]
+
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which some replicate's rate is not finite."""
+        kept = range(self.rounds + 1) if self.rates.shape[1] > 1 else [self.rounds]
+        return first_divergence({"rates": self.rates}, round_axis=1, rounds=kept)
+
+    def squared_distance(self) -> np.ndarray:
+        """(R, rounds kept, K, K): (lambda_k - lambda_l)^2 per replicate."""
+        return np.asarray(squared_distance(self.rates))
+
+
+def squared_distance(rates):
+    """(..., K) -> (..., K, K): (lambda_k - lambda_l)^2."""
+    return (rates[..., :, None] - rates[..., None, :]) ** 2
+
+
+def sample_means(key, rates, sizes, method: str, capacity: int):
+    """The mean of ``sizes`` draws of Poisson(``rates``) (arrays of one shape; sizes >= 1 exact integers):
+    ``sufficient`` one Poisson(N rate) count / N; ``raw`` the first N of ``capacity`` draws, summed, / N."""
+    if method == "sufficient":
+        return jax.random.poisson(key, sizes * rates, dtype=jnp.int64).astype(jnp.float64) / sizes
+    draws = jax.random.poisson(key, rates[..., None], shape=rates.shape + (capacity,), dtype=jnp.int64)
+    kept = jnp.arange(capacity) < sizes[..., None]
+    return jnp.where(kept, draws, 0).sum(-1).astype(jnp.float64) / sizes
+
+
+@compiled_cache
+def simulator(shape: Ecosystem, method: str, capacity: int, trajectory: bool):
+    """A jitted, replicate-vmapped f(keys (R, 2), values, beta_1, alphas (T,), betas (T,), sizes) -> rates
+    (R, T+1 or 1, K) for the :func:`numerics.poisson.iterate.structure` ``shape``; ``capacity``: the largest
+    sample size (``raw`` only; 0 for ``sufficient``).
+
+    Rounds 0..T run in one ``lax.scan`` (round 0 is a round with alpha = 0, beta = beta_1: the initial fit), each
+    drawing the means of all K + 1 + K^2 samples of the round in one call: the K private and the public sample
+    (under ``reuse`` those of round 0 are kept) and model k's sample of every model j, at rate lambda_j.
+    """
+    K = shape.K
+
+    def simulate_one(key, numbers, beta_1, alphas, betas, sizes):
+        def one_round(state, inputs):
+            rates, real = state
+            key, alpha, beta, t, round_sizes = inputs
+            round_plan = plan(shape, numbers, alpha, beta, round_sizes, initial=False)
+            drawn = jnp.concatenate([numbers.rates[:, 0], jnp.tile(rates, K)])  # sample (k, j) at rate lambda_j
+            sample_sizes = (round_plan.n_private[:, 0], round_plan.n_public[None], round_plan.n_synthetic.ravel())
+            means = sample_means(key, drawn, jnp.concatenate(sample_sizes), method, capacity)
+            real = jnp.where(t == 0, means[: K + 1], real) if shape.regime == "reuse" else means[: K + 1]
+            synthetic = means[K + 1 :].reshape(K, K)
+            batch = (
+                round_plan.w_private[:, 0] * real[:K]
+                + round_plan.w_public[:, 0] * real[K]
+                + (round_plan.w_synthetic * synthetic).sum(1)
+            )
+            rates = (t * rates + batch) / (t + 1) if shape.regime == "accumulate" else batch
+            return (rates, real), (rates if trajectory else None)
+
+        every = jax.tree.map(lambda first, rest: jnp.concatenate([first[None], rest]), sizes.initial, sizes.rounds)
+        T = alphas.shape[0]
+        inputs = (
+            jax.random.split(key, T + 1),
+            jnp.concatenate([jnp.zeros(1), alphas]),
+            jnp.concatenate([jnp.reshape(beta_1, (1,)), betas]),
+            jnp.arange(T + 1, dtype=jnp.float64),
+            every,
+        )
+        (rates, _), path = jax.lax.scan(one_round, (jnp.zeros(K), jnp.zeros(K + 1)), inputs)
+        return path if trajectory else rates[None]
+
+    return jax.jit(jax.vmap(simulate_one, in_axes=(0, None, None, None, None, None)))
+
+
+def drawn_per_source(eco: Ecosystem, method: str) -> int:
+    """Numbers a source holds while drawn in a round: one count (sufficient), or every sample (raw: the
+    largest sample size)."""
+    if method == "sufficient" or eco.n is None:
+        return 1
+    sizes = [int(eco.n)] + [s.size for s in (*eco.private, eco.public) if eco.regime == "reuse" and s.size]
+    return max(sizes)
+
+
+def compiled_simulation(eco: Ecosystem, rounds: int, method: str = "sufficient", trajectory: bool = True):
+    """(f, inputs): the jitted f of :func:`simulator` for the spec's structure and its inputs after the keys
+    (values, beta_1, alphas, betas, sizes), so that ``f(keys, *inputs)`` simulates the spec."""
+    if method not in METHODS:
+        raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
+    require_poisson(eco)
+    sizes = spec_sizes(eco, rounds)
+    capacity = max(static_sizes(eco, rounds, sizes).values()) if method == "raw" else 0  # raises for n = None
+    run = simulator(structure(eco), method, capacity, bool(trajectory))
+    return run, (values(eco), *schedule_inputs(eco, rounds), device(sizes))
+
+
+def simulate(
+    eco: Ecosystem,
+    rounds: int,
+    key,
+    replicates: int = 1000,
+    method: str = "sufficient",
+    trajectory: bool = True,
+    memory: int | None = None,
+) -> PoissonMonteCarlo:
+    """Simulate ``replicates`` independent runs for ``rounds`` update rounds (``key``: PRNG key or int seed).
+
+    ``method``: ``"sufficient"`` (one Poisson count per source and round) or ``"raw"`` (every sample); the same
+    law. ``trajectory=False`` keeps only the final round's rates. What cannot fit in ``memory`` bytes (default:
+    available) is refused up front (:mod:`numerics.driver.limits`).
+    """
+    replicates = require_count(replicates, "replicates", 1)
+    if method not in METHODS:
+        raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
+    require_poisson(eco)
+    eco.check_rounds(rounds)
+    if eco.n is None:
+        raise SpecError("n", "Monte Carlo needs finite sample sizes; n = None is the population limit")
+    kept = rounds + 1 if trajectory else 1
+    largest = drawn_per_source(eco, method)
+    chunk = replicate_chunk(eco, rounds, replicates, kept_rounds=kept, drawn_per_source=largest, memory=memory)
+    run, inputs = compiled_simulation(eco, rounds, method, trajectory)
+    seed, key = prng_key(key)
+    rates = run_in_chunks(run, replicate_keys(key, replicates), chunk, *inputs)
+    key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
+    return PoissonMonteCarlo(eco, seed, key_data, method, rounds, rates)

@@ -1,0 +1,298 @@
+"""The Poisson family: models of count data, each fitted by its rate, the weighted mean of its training samples.
+
+Model k trains on its sources s (weights w_s summing to one, sample sizes N_s from :mod:`theory.rounds`): the
+private and the public real samples (rates r_s) and the synthetic samples of every model j, drawn from
+Poisson(lambda_j). Its maximum-likelihood rate is the weighted mean of the samples,
+
+    lambda_k' = w_private b_k + w_public b_0 + sum_j w_kj e_kj,     b_s = C_s / N_s,   e_kj = C_kj / N_kj,
+
+whose counts are sufficient: a sample of N draws of Poisson(r) sums to C ~ Poisson(N r). (The MLE is unbiased,
+so the family has one estimator.) The public sample of a round is shared by all models; each model draws its own
+synthetic samples. Stack lambda = (lambda_1; ...; lambda_K), the real rates r = (r_1; ...; r_K; r_0) and their
+sample means b. One round is
+
+    lambda' = R b + G lambda + eps,     R = [diag(w_private) | w_public],   G = w_synthetic = alpha W,
+
+with E[eps | lambda] = 0 and, as a Poisson count's variance is its mean, Cov(eps | lambda) = diag(Q lambda),
+Q_kj = w_kj^2 / N_kj. By the laws of total expectation and total covariance the first two moments close exactly
+(the noise is linear in lambda, so its expected covariance is diag(Q E lambda)); with Sigma_b = diag(r_s / N_s):
+
+    E lambda'   = R r + G E lambda
+    Cov lambda' = R Sigma_b R^T + G Cov(lambda) G^T + diag(Q E lambda)
+                  [+ R X^T G^T + G X R^T,   X' = Cov(lambda', b) = R Sigma_b + G X          (``reuse``)]
+
+Under ``reuse`` b is drawn once (at the initial fit) and enters every round, so lambda stays correlated with it
+(X = Cov(lambda, b)); under ``fresh`` b is new every round (X = 0). Under ``accumulate`` every round's batch (with
+fresh real samples) is kept and the rate is refitted on the union of batches 0..t, each of weight 1/(t+1):
+
+    lambda' = ((t I + G) lambda + R b + eps) / (t + 1),
+    E lambda'   = (t E lambda + R r + G E lambda) / (t + 1),
+    Cov lambda' = H Cov(lambda) H^T + (R Sigma_b R^T + diag(Q E lambda)) / (t + 1)^2,   H = (t I + G) / (t + 1).
+
+The initial fit (t = 0: alpha = 0, so G = 0) is lambda = R b. The population map (every N infinite) is the mean
+recursion itself, lambda' = R r + G lambda (accumulate: ((t I + G) lambda + R r) / (t + 1)): the map is affine,
+so E lambda follows it exactly at any n. With alpha = 1 and W = I (one model on its own outputs) E lambda stays
+the initial rate (a martingale) while Var lambda' = Var lambda + E lambda / N grows without bound; the rate
+is absorbed at 0 with probability one (Var grows linearly while the rate stays >= 0: collapse).
+
+The numbers of the spec enter as :class:`PoissonValues` (the real rates and W), so the same step serves sympy
+(the theory) and compiled jax with the numbers as inputs; of the ecosystem a step reads only K and the regime.
+Every step is written against an ops object with the extras of :class:`PoissonSympyOps` (a diagonal matrix from a
+vector, elementwise products and quotients), so no step loops over the models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import sympy
+
+from interplay.theory.ops import SympyOps
+from interplay.theory.rounds import RoundPlan, plan_at
+from interplay.theory.spec import Ecosystem, SpecError, exact, plain, show
+from interplay.theory.symbolic import Layout, SymbolicMap, all_positions, plan_round, symmetric_symbols, t_symbol
+
+
+class PoissonSympyOps(SympyOps):
+    """Sympy ops plus the elementwise operations the Poisson steps use (exact)."""
+
+    @staticmethod
+    def diag(column):
+        """The square matrix with the column vector on its diagonal."""
+        return sympy.diag(*column)
+
+    @staticmethod
+    def hadamard(a, b):
+        """The elementwise product of two matrices of one shape."""
+        return sympy.Matrix(a).multiply_elementwise(sympy.Matrix(b))
+
+    @staticmethod
+    def ratio(a, b):
+        """The elementwise quotient a / b (a rate over an infinite sample size is 0)."""
+        a, b = sympy.Matrix(a), sympy.Matrix(b)
+        return sympy.Matrix(a.rows, a.cols, lambda i, j: a[i, j] / b[i, j])
+
+
+SYMPY_POISSON = PoissonSympyOps()
+
+
+@dataclass(frozen=True)
+class Poisson:
+    """The family of Poisson laws on the counts 0, 1, 2, ..., each model fitted by its rate (the weighted mean
+    of its samples, the maximum-likelihood and unbiased estimate: one estimator, ``"mle"``)."""
+
+    name = "poisson"
+    estimators = ("mle",)
+    dim = 1
+
+    @property
+    def source_type(self):
+        return PoissonSource
+
+    def check(self, eco: Ecosystem) -> None:
+        """Nothing beyond what the sources check: every rate >= 0 and any n >= 1 fits the family."""
+
+    def values(self) -> tuple[sympy.Matrix, ...]:
+        """The family's own parameters (none)."""
+        return ()
+
+    def describe(self) -> dict:
+        return {"name": self.name}
+
+
+@dataclass(frozen=True)
+class PoissonSource:
+    """A real source of counts, Poisson(rate), rate >= 0 (a number, or a sympy symbol taken to be >= 0).
+
+    ``size`` is its dataset's sample count under ``reuse`` (drawn once, reused every round); by default it is the
+    source's share of the initial fit's n samples.
+    """
+
+    rate: object
+    size: int | None = None
+    name: str = "source"
+
+    def __post_init__(self):
+        parameter = f"{self.name}.rate"
+        rate = self.rate
+        if isinstance(rate, (list, tuple, np.ndarray)):
+            raise SpecError(parameter, f"must be one number (a rate), got {rate!r}")
+        rate = exact(rate, parameter)
+        if rate.is_number and not (rate.is_real and rate >= 0):
+            raise SpecError(parameter, f"must be a number >= 0, got {show(rate)}")
+        if self.size is not None and (
+            isinstance(self.size, bool) or not isinstance(self.size, (int, np.integer)) or self.size < 1
+        ):
+            raise SpecError(f"{self.name}.size", f"must be an integer >= 1 or None, got {self.size!r}")
+        object.__setattr__(self, "rate", rate)
+
+    @property
+    def mean(self) -> sympy.ImmutableMatrix:
+        """E of one draw, as a 1 x 1 matrix (the rate), so code written for 'a source's mean' works."""
+        return sympy.ImmutableMatrix([[self.rate]])
+
+    def values(self) -> tuple[sympy.ImmutableMatrix, ...]:
+        """The source's parameters (for the spec's free symbols)."""
+        return (self.mean,)
+
+    def describe(self) -> dict:
+        return {"rate": plain(self.rate), "size": self.size}
+
+
+def poisson_ecosystem(rates, public_rate, sizes=None, public_size=None, **options) -> Ecosystem:
+    """A Poisson ecosystem from one rate per model (its private source) and the public rate.
+
+    ``sizes`` are the reuse dataset sizes (one per model); ``options`` are the other
+    :class:`~theory.spec.Ecosystem` fields (alpha, beta, mixing, n, regime).
+
+    >>> eco = poisson_ecosystem([2, 6], 4, alpha=0.5, beta=0.5, n=20)
+    >>> eco.K, eco.family.name
+    (2, 'poisson')
+    """
+    rates = list(np.atleast_1d(np.asarray(rates, dtype=object)))
+    sizes = [None] * len(rates) if sizes is None else list(sizes)
+    if len(sizes) != len(rates):
+        raise SpecError("sizes", f"expected {len(rates)} dataset sizes, one per model, got {len(sizes)}")
+    public = PoissonSource(public_rate, public_size, "public")
+    private = tuple(PoissonSource(r, s, f"private[{k}]") for k, (r, s) in enumerate(zip(rates, sizes)))
+    return Ecosystem(Poisson(), public, private, **options)
+
+
+class PoissonValues(NamedTuple):
+    """The numbers of an ecosystem that its steps read, as arrays of one ops backend.
+
+    rates:  (K+1) x 1, the real rates r = (r_1; ...; r_K; r_0): private sources, then the public one;
+    mixing: K x K, W.
+    """
+
+    rates: object
+    mixing: object
+
+
+def spec_values(eco: Ecosystem, ops=SYMPY_POISSON) -> PoissonValues:
+    """The spec's own numbers (exact with sympy ops; float64 inputs of the compiled functions with jax ops)."""
+    rates = [[s.rate] for s in (*eco.private, eco.public)]
+    return PoissonValues(ops.asarray(rates), ops.asarray(eco.mixing))
+
+
+class Moments(NamedTuple):
+    """Exact moments of the fitted rates after a round: mean K x 1, E lambda; cov K x K, Cov lambda; cross
+    K x (K+1), Cov(lambda, b) with the reused real sample means b (zero unless ``reuse``)."""
+
+    mean: object
+    cov: object
+    cross: object
+
+
+def zero_moments(eco: Ecosystem, ops=SYMPY_POISSON) -> Moments:
+    """The moments before the initial fit (it uses no synthetic data, so their values do not matter)."""
+    K = eco.K
+    return Moments(ops.zeros(K, 1), ops.zeros(K, K), ops.zeros(K, K + 1))
+
+
+def _real_coefficients(values: PoissonValues, plan: RoundPlan, ops):
+    """R = [diag(w_private) | w_public] (K x (K+1)) and Sigma_b = diag(r_s / N_s) ((K+1) x (K+1))."""
+    R = ops.hstack([ops.diag(plan.w_private), plan.w_public])
+    sizes = ops.vstack([plan.n_private, plan.n_public * ops.asarray([[1]])])
+    return R, ops.diag(ops.ratio(values.rates, sizes))
+
+
+def synthetic_noise(mean, plan: RoundPlan, ops=SYMPY_POISSON):
+    """E Cov(eps | lambda) = diag(Q E lambda), Q_kj = w_kj^2 / N_kj: model k's draws from every model j."""
+    G = plan.w_synthetic
+    return ops.diag(ops.ratio(ops.hadamard(G, G), plan.n_synthetic) @ mean)
+
+
+def population_step(eco: Ecosystem, values: PoissonValues, rates, plan: RoundPlan, t, ops=SYMPY_POISSON):
+    """The population map lambda -> R r + G lambda (accumulate: ((t I + G) lambda + R r) / (t + 1)); it is also
+    the recursion of E lambda at any n. ``rates``: K x 1."""
+    R, _ = _real_coefficients(values, plan, ops)
+    batch = R @ values.rates + plan.w_synthetic @ rates
+    if eco.regime == "accumulate":
+        return (t * rates + batch) / (t + 1)
+    return batch
+
+
+def moment_step(eco: Ecosystem, values: PoissonValues, moments: Moments, plan: RoundPlan, t, ops=SYMPY_POISSON):
+    """Exact moments after round t from those of round t - 1 (module docstring); t = 0 with the initial plan and
+    :func:`zero_moments` is the initial fit."""
+    R, sigma_b = _real_coefficients(values, plan, ops)
+    G = plan.w_synthetic
+    mean = population_step(eco, values, moments.mean, plan, t, ops)
+    fresh = R @ sigma_b @ R.T + synthetic_noise(moments.mean, plan, ops)
+    if eco.regime == "accumulate":
+        H = (t * ops.eye(eco.K) + G) / (t + 1)
+        return Moments(mean, H @ moments.cov @ H.T + fresh / (t + 1) ** 2, moments.cross)
+    cov = fresh + G @ moments.cov @ G.T
+    if eco.regime == "reuse":
+        cov = cov + R @ moments.cross.T @ G.T + G @ moments.cross @ R.T
+        return Moments(mean, cov, R @ sigma_b + G @ moments.cross)
+    return Moments(mean, cov, moments.cross)
+
+
+def initial_moments(eco: Ecosystem, values: PoissonValues, plan: RoundPlan, ops=SYMPY_POISSON) -> Moments:
+    """The exact moments of the initial fit lambda = R b (``plan``: round 0's)."""
+    return moment_step(eco, values, zero_moments(eco, ops), plan, 0, ops)
+
+
+def initial_rates(eco: Ecosystem, values: PoissonValues, plan: RoundPlan, ops=SYMPY_POISSON):
+    """The population map's start: the initial fit to infinite real samples, R r (``plan``: round 0's)."""
+    return population_step(eco, values, ops.zeros(eco.K, 1), plan, 0, ops)
+
+
+# -- the maps as sympy expressions ---------------------------------------------------------------------------
+
+
+def rate_symbols(K: int) -> sympy.Matrix:
+    return sympy.Matrix([sympy.Symbol(f"\\lambda_{{{k + 1}}}", nonnegative=True) for k in range(K)])
+
+
+def population_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
+    """The population map of round t >= 1 over the rates (lambda_1, ..., lambda_K), part ``rates`` (K x 1)."""
+    rates = rate_symbols(eco.K)
+    layout = Layout()
+    layout.add("rates", ("rates", rates, all_positions(eco.K, 1)))
+    plan = plan_at(eco, plan_round(eco, t), population=True)
+    return layout.build("population", eco, {"rates": population_step(eco, spec_values(eco), rates, plan, t)})
+
+
+def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
+    """The exact finite-n recursion of round t >= 1 over (E lambda, Cov(lambda, b) under reuse, Cov lambda)."""
+    K = eco.K
+    mean = sympy.Matrix([sympy.Symbol(f"\\mu_{{{k + 1}}}", real=True) for k in range(K)])
+    cov, cov_positions = symmetric_symbols("C", K)
+    layout = Layout()
+    layout.add("mean", ("mean", mean, all_positions(K, 1)))
+    if eco.regime == "reuse":
+        cross = sympy.Matrix(K, K + 1, lambda i, j: sympy.Symbol(f"X_{{{i + 1},{j + 1}}}", real=True))
+        layout.add("cross", ("cross", cross, all_positions(K, K + 1)))
+    else:
+        cross = sympy.zeros(K, K + 1)
+        layout.constant("cross", cross)
+    layout.add("dispersion", ("cov", cov, cov_positions))
+    plan = plan_at(eco, plan_round(eco, t))
+    new = moment_step(eco, spec_values(eco), Moments(mean, cov, cross), plan, t)
+    return layout.build("moments", eco, new._asdict())
+
+
+def initial_state(fmap: SymbolicMap) -> list:
+    """The flat state of ``fmap`` after the initial fit (round 0), as expressions of the spec's values."""
+    eco = fmap.ecosystem
+    values = spec_values(eco)
+    if fmap.name == "population":
+        return fmap.pack(rates=initial_rates(eco, values, plan_at(eco, 0, population=True)))
+    return fmap.pack(**initial_moments(eco, values, plan_at(eco, 0))._asdict())
+
+
+def moment_trajectory(eco: Ecosystem, rounds: int) -> list[Moments]:
+    """Exact moments after rounds 0..rounds by the sympy step (symbols allowed), for tests and small exact work."""
+    eco.check_rounds(rounds)
+    values = spec_values(eco)
+    moments = initial_moments(eco, values, plan_at(eco, 0))
+    trajectory = [moments]
+    for t in range(1, rounds + 1):
+        moments = Moments(*(sympy.expand(x) for x in moment_step(eco, values, moments, plan_at(eco, t), t)))
+        trajectory.append(moments)
+    return trajectory
