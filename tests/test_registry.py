@@ -91,3 +91,22 @@ def test_a_constructor_per_family_equals_the_family_function():
 def test_only_registered_constructors_exist():
     with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
         Ecosystem.nonexistent  # noqa: B018
+
+
+def test_every_package_folder_is_installed():
+    """pyproject.toml lists the installed packages one by one (the folders theory/ and numerics/ install under
+    interplay.*): a family folder missing there would import from a checkout but not from an installed wheel."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    folders = {
+        "interplay." + ".".join(init.parent.relative_to(root).parts)
+        for side in ("theory", "numerics")
+        for init in (root / side).rglob("__init__.py")
+    }
+    assert folders <= listed, sorted(folders - listed)
+    assert {
+        f"interplay.{side}.{package}" for side in ("theory", "numerics") for package in ("poisson", "linear")
+    } <= listed

@@ -30,7 +30,6 @@ def trajectory_arrays(exact, mc) -> tuple:
 FAMILY = SimpleNamespace(
     name="poisson",
     methods=monte_carlo.METHODS,
-    chunked=True,
     sweep_axes=("alpha", "beta", "n", "K"),
     exact_quantities=sweep.EXACT_QUANTITIES,
     monte_carlo_quantities=sweep.MONTE_CARLO_QUANTITIES,
