@@ -10,24 +10,14 @@ sufficient statistics) at growing replicate counts, with the time per replicate-
 from __future__ import annotations
 
 import argparse
-import time
 
 import jax
 import numpy as np
+from timing import median_time
 
 import interplay.numerics as numerics
 from interplay.numerics.sweeps import sweep
 from interplay.theory.examples import two_model_gaussian
-
-
-def timed(function, repeats: int = 3) -> float:
-    function()  # compile
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def main() -> None:
@@ -39,10 +29,12 @@ def main() -> None:
     print(f"device: {jax.devices()[0].device_kind} ({jax.default_backend()}), jax {jax.__version__}")
     eco = two_model_gaussian(n=50)
     axes = {"alpha": np.linspace(0, 1, args.grid), "beta": np.linspace(0, 1, args.grid)}
-    seconds = timed(lambda: sweep(eco, axes, ["spread"], rounds=args.rounds, progress=False))
+    seconds, _ = median_time(lambda: sweep(eco, axes, ["spread"], rounds=args.rounds, progress=False))
     print(f"sweep {args.grid} x {args.grid}, {args.rounds} rounds: {seconds:.2f} s after compilation")
     for replicates in args.replicates:
-        seconds = timed(lambda r=replicates: jax.block_until_ready(numerics.simulate(eco, 100, 0, r).means), repeats=2)
+        seconds, _ = median_time(
+            lambda r=replicates: jax.block_until_ready(numerics.simulate(eco, 100, 0, r).means), repeats=2
+        )
         per = seconds / (replicates * 100) * 1e9
         print(
             f"Monte Carlo K = 2, n = 50, 100 rounds, {replicates:>9,} replicates: {seconds:7.2f} s "

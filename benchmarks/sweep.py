@@ -18,6 +18,7 @@ import sys
 import time
 
 import numpy as np
+from timing import median_time
 
 import interplay.numerics as numerics  # noqa: F401  (float64)
 from interplay.numerics.sweeps import sweep
@@ -74,13 +75,7 @@ def main() -> None:
     axes = {"alpha": np.linspace(0, 1, args.grid), "beta": np.linspace(0, 1, args.grid)}
     eco = two_model_gaussian(n=N)
 
-    sweep(eco, axes, ["spread"], rounds=args.rounds, progress=False)  # compile
-    times = []
-    for _ in range(3):
-        start = time.perf_counter()
-        grid = sweep(eco, axes, ["spread"], rounds=args.rounds, progress=False)
-        times.append(time.perf_counter() - start)
-    ours = float(np.median(times))
+    ours, grid = median_time(lambda: sweep(eco, axes, ["spread"], rounds=args.rounds, progress=False))
 
     rng = np.random.default_rng(0)
     picks = rng.integers(0, args.grid, size=(args.sample, 2))

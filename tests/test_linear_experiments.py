@@ -54,7 +54,7 @@ def test_monte_carlo_of_the_half_half_cell():
 
 def test_relative_efficiency_plane_and_figures():
     """RE in (0, 1] on the grid, 0 only at alpha = 1 (excluded by default); the optimum moves with the synthetic
-    sample size (paper.md 4.7): larger m moves the best alpha up."""
+    sample size (Vu, Reeves & Wenger, arXiv 2505.21677): larger m moves the best alpha up."""
     small = relative_efficiency_plane(low_rank_ecosystem(m=100))
     large = relative_efficiency_plane(low_rank_ecosystem(m=10_000))
     for plane in (small, large):

@@ -241,7 +241,7 @@ def test_symbolic_and_numeric_jacobians_and_fixed_points_agree():
 
 
 def test_proportional_case_closed_forms():
-    """paper.md 4.6(b), derived by the library with symbolic alpha, beta: rho(Q) = alpha, M_t = M_inf for t >= 1,
+    """The proportional case, derived by the library with symbolic alpha, beta: rho(Q) = alpha, M_t = M_inf for t >= 1,
     the error formula at t = 0..3 and the homogenisation factor (1 - alpha) of the between-model spread."""
     K, d, n_private, n_public, m = 3, 2, 8, 12, 5
     eco = proportional(K, d, alpha=alpha, beta=beta, n=m, n_private=n_private, n_public=n_public)

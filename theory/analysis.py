@@ -7,6 +7,8 @@ fixed point is linearly stable iff the spectral radius of the Jacobian dF/dx at 
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import sympy
 
@@ -75,35 +77,32 @@ def eigenvalues(fmap: SymbolicMap, at: dict | None = None) -> dict[sympy.Expr, i
     not 1)."""
     at = fixed_point(fmap) if at is None else at
     J = jacobian(fmap, at)
-    result: dict[sympy.Expr, int] = {}
+    result: Counter[sympy.Expr] = Counter()
     for block in _diagonal_blocks(fmap, J):
         if all(x.is_Rational for x in block):
-            for value, count in _rational_block_eigenvalues(block).items():
-                result[value] = result.get(value, 0) + count
+            result.update(_rational_block_eigenvalues(block))
         elif all(x.is_number for x in block):
             values = np.linalg.eigvals(np.asarray(block.evalf(), dtype=complex))
             seen: dict[complex, sympy.Expr] = {}
             for v in values:  # floats as they are (never snapped to a nearby simple number: 0.99999999 is not 1)
                 group = complex(np.round(v, 12))
-                key = seen.setdefault(group, _float_number(v))
-                result[key] = result.get(key, 0) + 1
+                result[seen.setdefault(group, _float_number(v))] += 1
         else:
             for value, count in block.eigenvals(multiple=False).items():
-                value = sympy.simplify(value)
-                result[value] = result.get(value, 0) + count
-    return result
+                result[sympy.simplify(value)] += count
+    return dict(result)
 
 
-def _rational_block_eigenvalues(block: sympy.Matrix) -> dict[sympy.Expr, int]:
+def _rational_block_eigenvalues(block: sympy.Matrix) -> Counter[sympy.Expr]:
     """Roots of the exact characteristic polynomial of a rational block, factored over the rationals: a factor
     of degree <= 2 gives exact roots (so a multiplier of exactly 1 is 1), a larger one float roots."""
-    result: dict[sympy.Expr, int] = {}
+    result: Counter[sympy.Expr] = Counter()
     for poly, power in block.charpoly().factor_list()[1]:
         roots = sympy.roots(poly, multiple=True) if poly.degree() <= 2 else []
         if len(roots) != poly.degree():
             roots = [_float_number(complex(r)) for r in poly.nroots(n=17)]
         for root in roots:
-            result[root] = result.get(root, 0) + power
+            result[root] += power
     return result
 
 

@@ -1,4 +1,5 @@
-"""Conditions and closed forms of the linear-Gaussian surrogate's long run (paper.md sec. 4.4-4.7), exactly.
+"""Conditions and closed forms of the linear-Gaussian surrogate's long run, exactly
+(Vu, Reeves & Wenger, arXiv 2505.21677).
 
 For constant alpha, beta and fixed designs (``reuse`` or ``fresh``), one update is theta' = P b + Q theta + N X^+ w.
 
@@ -141,7 +142,7 @@ def relative_efficiency(eco: Ecosystem) -> list[sympy.Expr]:
     return [sympy.simplify(ideal / error) for error in long_run_error(eco)]
 
 
-# -- the proportional case (paper.md sec. 4.6(b)) -----------------------------------------------------------------
+# -- the proportional case (every normalised Gram the same) ------------------------------------------------------------
 
 
 def _geometric(alpha, t):

@@ -1,6 +1,7 @@
 """The paper's linear-Gaussian surrogate: K linear regressions retraining on each other's synthetic labels.
 
-Vu, Reeves & Wenger (arXiv 2505.21677, sec. 5; reconstruction in /work/shared/paper.md sec. 3-4).
+Vu, Reeves & Wenger (arXiv 2505.21677, sec. 5): the displayed update is the paper's, the definitions below
+are inferred from it.
 
 Real data. Each real source s (private_1..K, then public) is a fixed design X_s (n_s x d) with labels
 y_s = X_s theta* + eps_s, eps_s ~ N(0, sigma^2 I). It is given as data or as its normalised Gram
@@ -19,7 +20,7 @@ minimiser (pseudo-inverse) is, with b_s = X_s^+ y_s and X^T y = X^T X X^+ y,
 
 Stacked (the paper's displayed equation): theta_t = P_t b + Q_t theta_{t-1} + Q_t X_t^+ w_t, with blocks
 (P_t)_{kk} = w_priv A^+ S~_k, (P_t)_{k,K+1} = w_pub A^+ S_*, (Q_t)_{kj} = alpha W_kj A^+ S_j. Unrolled,
-theta_t = M_t b + xi_t with the exact recursions (names from the paper; the definitions are inferred, paper.md 4.3)
+theta_t = M_t b + xi_t with the exact recursions (names from the paper; the definitions are inferred)
 
     M_0 = P_0,  M_t = P_t + Q_t M_{t-1};   C_0 = 0,  C_t = Q_t (C_{t-1} + D) Q_t^T,   D = sigma^2 blockdiag((m S_j)^+),
     E theta_t = M_t E b,   Cov theta_t = M_t Sigma_b M_t^T + C_t,
