@@ -37,7 +37,7 @@ def general(K, d, seed=0, low_rank=False, synthetic="common", **options):
 
 
 def proportional(K, d, gram=None, n_private=8, n_public=12, **options):
-    """Every normalised Gram equal to one S (theory.linear_longrun's proportional case);
+    """Every normalised Gram equal to one S (theory.linear.longrun's proportional case);
     theta* = (1, -1, 2, ...)."""
     S = np.diag([1.0 + 0.5 * i for i in range(d)]) if gram is None else gram
     private = [Design(S, n_private, f"private[{k}]") for k in range(K)]
