@@ -100,7 +100,7 @@ def test_sweep_writes_the_grid_and_the_phase_diagram(tmp_path):
         (("n = 50", 'n = "fifty"'), "ecosystem.n: must be an integer"),
         (("mean = [0.0]", "mena = [0.0]"), "public.mena: unknown key"),
         (("cov = [[2.0]]", "cov = [[-2.0]]"), "public.cov: must be positive definite"),
-        (('name = "gaussian"', 'name = "poisson"'), "family.name: unknown family"),
+        (('name = "gaussian"', 'name = "lognormal"'), "family.name: unknown family"),
         (("rounds = 5", "rounds = 2.5"), "simulate.rounds: expected an integer"),
         (("replicates = 300", "replicates = 0"), "simulate.replicates: must be >= 1"),
         (("seed = 4", "seed = 4\ncolour = 1"), "simulate.colour: unknown key"),

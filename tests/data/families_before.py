@@ -85,8 +85,8 @@ def block_gram(d, coordinates):
 
 
 def linear_low_rank(K, rank, n_private, n_public, m, **options):
-    """The paper's low-rank setting (Vu, Reeves & Wenger, arXiv 2505.21677): model k's private design covers coordinates k rank ..
-    (k+1) rank - 1, isotropic public and synthetic designs, theta* = 1, d = K rank."""
+    """The paper's low-rank setting (Vu, Reeves & Wenger, arXiv 2505.21677): model k's private design covers
+    coordinates k rank .. (k+1) rank - 1, isotropic public and synthetic designs, theta* = 1, d = K rank."""
     from interplay.theory import Design, linear_ecosystem
 
     d = K * rank
