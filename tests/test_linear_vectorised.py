@@ -113,7 +113,7 @@ def _other(first, seed):
     private = [Design(_floats(_psd(rng, d, ridge=0.5)), 5 + k, f"private[{k}]") for k in range(K)]
     public = Design(_floats(_psd(rng, d, ridge=0.5)), 6, "public")
     synthetic = [_floats(_psd(rng, d, ridge=0.5)) for _ in range(K)]
-    mixing = np.asarray(first.mixing.tolist(), dtype=object)[::-1].tolist()
+    mixing = first.mixing.tolist()[::-1]
     alpha, beta = sympy.Rational(seed, 9), sympy.Rational(seed, 11)
     other = linear_ecosystem(theta, private, public, synthetic=synthetic, noise_var=sympy.Rational(seed, 3),
                              alpha=alpha, beta=beta, n=first.n, regime=first.regime, mixing=mixing)  # fmt: skip

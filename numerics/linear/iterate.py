@@ -137,6 +137,7 @@ def iterate_linear_over_designs(eco: Ecosystem, rounds: int, private, public, sy
     (B, T+1, K, d, K, d), from the one compiled recursion ``vmap``-ped over the designs.
     """
     require_linear(eco)
+    alphas, betas = schedules(eco, rounds)
     K, d = eco.K, eco.dim
     B = np.shape(public)[0] if np.ndim(public) == 3 else 0
     private = _check_grams(private, (B, K, d, d), "private")
@@ -144,8 +145,7 @@ def iterate_linear_over_designs(eco: Ecosystem, rounds: int, private, public, sy
     synthetic = _check_grams(synthetic, (B, K, d, d), "synthetic")
     v = steps.values(eco)
     v = v._replace(real_grams=jnp.concatenate([private, public[:, None]], axis=1), synthetic_grams=synthetic)
-    axes = steps.Values(0, None, 0, None, None, None, None, None)
-    alphas, betas = schedules(eco, rounds)
+    axes = steps.Values(*[None] * len(steps.Values._fields))._replace(real_grams=0, synthetic_grams=0)
     run = jax.vmap(moment_program(steps.structure(eco)), in_axes=(axes, None, None))
     _, _, mean, cov = run(v, jnp.asarray(alphas), jnp.asarray(betas))
     T = rounds + 1

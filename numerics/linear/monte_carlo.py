@@ -1,5 +1,7 @@
 """Monte Carlo of the linear-Gaussian surrogate: labels drawn from the real sources or the models' previous
-fits, every model refitted by minimum-norm weighted least squares (:class:`LinearMonteCarlo`)."""
+fits, every model refitted by minimum-norm weighted least squares (:class:`LinearMonteCarlo`). The program is
+compiled once per :class:`~numerics.linear.steps.Structure` and row counts; the ecosystem's numbers and its
+designs' rows are arguments, and every source of a round is drawn and refitted in one batched operation."""
 
 from __future__ import annotations
 

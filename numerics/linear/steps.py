@@ -24,7 +24,7 @@ from typing import NamedTuple
 import jax.numpy as jnp
 import numpy as np
 
-from interplay.theory.linear.maps import LinearMoments
+from interplay.theory.linear.maps import Dynamics, LinearMoments
 from interplay.theory.spec import Ecosystem
 
 PINV_RTOL = 1e-10  # singular values below this fraction of the largest count as zero (rank-deficient designs)
@@ -63,15 +63,6 @@ class Weights(NamedTuple):
     private: object  # (K,) (1 - alpha) beta
     public: object  # (K,) (1 - alpha)(1 - beta)
     synthetic: object  # (K, K) alpha W
-
-
-class Dynamics(NamedTuple):
-    """:class:`theory.linear.maps.Dynamics`: P (Kd, (K + 1)d), Q and N (Kd, Kd), normal (Kd, d)."""
-
-    P: object
-    Q: object
-    N: object
-    normal: object
 
 
 def structure(eco: Ecosystem) -> Structure:
