@@ -137,17 +137,21 @@ def linear_compile_times(K: int, rounds: int) -> dict[str, float]:
     from interplay.numerics.driver.schedules import schedules
     from interplay.numerics.linear import iterate as linear_iterate
     from interplay.numerics.linear import monte_carlo as linear_mc
+    from interplay.numerics.linear import steps as linear_steps
 
     eco = linear(K, [1, 0], 1)
+    st, v = linear_steps.structure(eco), linear_steps.values(eco)
     alphas, betas = (jnp.asarray(x) for x in schedules(eco, rounds))
     out = {}
     start = time.perf_counter()
-    linear_iterate.moment_recursion(eco).lower(alphas, betas, linear_iterate.jax_data(eco)).compile()
+    linear_iterate.moment_program(st).lower(v, alphas, betas).compile()
     out["iterate_moments"] = time.perf_counter() - start
     keys = replicate_keys(jax.random.PRNGKey(0), REPLICATE_CHUNK)
-    start = time.perf_counter()
-    linear_mc.compiled_simulation(eco).lower(keys, alphas, betas).compile()
-    out["simulate (sufficient)"] = time.perf_counter() - start
+    for method in linear_mc.METHODS:
+        counts, rows = linear_mc.design_arrays(eco, method)
+        start = time.perf_counter()
+        linear_mc.simulation_program(st, counts).lower(v, rows, keys, alphas, betas).compile()
+        out[f"simulate ({method})"] = time.perf_counter() - start
     return out
 
 

@@ -1,8 +1,11 @@
 """Exact trajectories of the linear-Gaussian surrogate: the M_t, C_t recursion of :mod:`theory.linear.maps`
-evaluated with jax ops and iterated with ``lax.scan`` (:class:`LinearTrajectory`), also over batches of designs."""
+vectorised over models (:mod:`numerics.linear.steps`) and iterated with ``lax.scan`` (:class:`LinearTrajectory`),
+also over batches of designs. The program is compiled once per :class:`~numerics.linear.steps.Structure`; the
+ecosystem's numbers are its arguments."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -12,33 +15,14 @@ import numpy as np
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.divergence import Divergence, first_divergence
-from interplay.numerics.driver.jax_ops import JaxOps
-from interplay.numerics.driver.schedules import initial_beta, schedules
-from interplay.theory.linear import maps as linear
-from interplay.theory.rounds import round_plan
+from interplay.numerics.driver.schedules import schedules
+from interplay.numerics.linear import steps
 from interplay.theory.spec import Ecosystem, SpecError
-
-PINV_RTOL = 1e-10  # singular values below this fraction of the largest count as zero (rank-deficient designs)
-
-
-class LinearJaxOps(JaxOps):
-    """jax ops plus the pseudo-inverse of a symmetric PSD matrix (the normal matrices and Grams)."""
-
-    @staticmethod
-    def pinv(a):
-        return jnp.linalg.pinv(a, rtol=PINV_RTOL, hermitian=True)
-
-
-JAX_LINEAR = LinearJaxOps()
 
 
 def require_linear(eco: Ecosystem) -> None:
     if eco.family.name != "linear-gaussian":
         raise SpecError("family", f"this computation is for linear-Gaussian ecosystems, not {eco.family.name}")
-
-
-def round_plan_of(eco, alpha, beta, initial):
-    return round_plan(eco, alpha, beta, initial=initial, population=True, ops=JAX_LINEAR)
 
 
 @dataclass(frozen=True)
@@ -94,41 +78,39 @@ def squared_distance(mean, cov, k, l):
 
 
 @compiled_cache
-def moment_recursion(eco: Ecosystem):
-    """A jitted f(alphas, betas, data) -> (M_t, C_t, E theta_t, Cov theta_t) over rounds 0..T.
+def moment_program(st: steps.Structure):
+    """A jitted f(values, alphas, betas) -> (M_t, C_t, E theta_t, Cov theta_t) over rounds 0..T, shapes
+    (T+1, Kd, (K+1)d), (T+1, Kd, Kd), (T+1, Kd), (T+1, Kd, Kd), for every ecosystem of structure ``st`` (its
+    :class:`numerics.linear.steps.Values` passed in; they may be batched with ``vmap``)."""
 
-    ``data`` is a :class:`theory.linear.maps.LinearData` of jax arrays, so one compiled function serves (and vmaps
-    over) any designs of the same shapes.
-    """
-
-    def summary(data, moments):
-        mean, cov = linear.parameter_moments(eco, data, moments, JAX_LINEAR)
-        return moments.M, moments.C, mean[:, 0], cov
-
-    def run(alphas, betas, data):
-        plan0 = round_plan_of(eco, 0.0, initial_beta(eco, betas), True)  # beta_1 = betas[0]: sweeps vmap over beta
-        start = linear.moment_step(eco, data, linear.zero_moments(eco, JAX_LINEAR), plan0, JAX_LINEAR)
+    def run(v, alphas, betas):
+        def summary(moments):
+            mean, cov = steps.parameter_moments(st, v, moments)
+            return moments.M, moments.C, mean, cov
 
         def body(moments, inputs):
-            moments = linear.moment_step(eco, data, moments, round_plan_of(eco, *inputs, False), JAX_LINEAR)
-            return moments, summary(data, moments)
+            moments = steps.moment_step(st, v, moments, steps.weights(v, *inputs, initial=False))
+            return moments, summary(moments)
 
+        initial = steps.weights(v, 0.0, steps.initial_beta(v, betas), initial=True)  # sweeps vmap over beta_1
+        start = steps.moment_step(st, v, steps.zero_moments(st), initial)
         _, path = jax.lax.scan(body, start, (alphas, betas))
-        return tuple(jnp.concatenate([f[None], p]) for f, p in zip(summary(data, start), path))
+        return tuple(jnp.concatenate([f[None], p]) for f, p in zip(summary(start), path))
 
     return jax.jit(run)
 
 
-def jax_data(eco: Ecosystem) -> linear.LinearData:
-    """The spec's designs as jax arrays (the ``data`` argument of the compiled functions)."""
-    return linear.linear_data(eco, JAX_LINEAR)
+def moment_recursion(eco: Ecosystem):
+    """f(alphas, betas) -> (M_t, C_t, E theta_t, Cov theta_t) of ``eco`` (:func:`moment_program` with its
+    values): compiled once per structure."""
+    return functools.partial(moment_program(steps.structure(eco)), steps.values(eco))
 
 
 def iterate_linear(eco: Ecosystem, rounds: int) -> LinearTrajectory:
     """The exact M_t, C_t and the mean and covariance of the fitted parameters for t = 0..rounds."""
     require_linear(eco)
     alphas, betas = schedules(eco, rounds)
-    M, C, mean, cov = moment_recursion(eco)(jnp.asarray(alphas), jnp.asarray(betas), jax_data(eco))
+    M, C, mean, cov = moment_recursion(eco)(jnp.asarray(alphas), jnp.asarray(betas))
     K, d, T = eco.K, eco.dim, rounds + 1
     return LinearTrajectory(
         eco, np.asarray(M), np.asarray(C), np.asarray(mean).reshape(T, K, d), np.asarray(cov).reshape(T, K, d, K, d)
@@ -155,26 +137,16 @@ def iterate_linear_over_designs(eco: Ecosystem, rounds: int, private, public, sy
     (B, T+1, K, d, K, d), from the one compiled recursion ``vmap``-ped over the designs.
     """
     require_linear(eco)
+    alphas, betas = schedules(eco, rounds)
     K, d = eco.K, eco.dim
     B = np.shape(public)[0] if np.ndim(public) == 3 else 0
     private = _check_grams(private, (B, K, d, d), "private")
     public = _check_grams(public, (B, d, d), "public")
     synthetic = _check_grams(synthetic, (B, K, d, d), "synthetic")
-    base = jax_data(eco)
-    data = base._replace(
-        real_grams=[private[:, k] for k in range(K)] + [public],
-        synthetic_grams=[synthetic[:, j] for j in range(K)],
-    )
-    axes = base._replace(
-        real_grams=[0] * (K + 1),
-        real_sizes=[None] * (K + 1),
-        synthetic_grams=[0] * K,
-        theta=None,
-        noise_var=None,
-        synthetic_scale=None,
-    )
-    alphas, betas = schedules(eco, rounds)
-    run = jax.vmap(moment_recursion(eco), in_axes=(None, None, axes))
-    _, _, mean, cov = run(jnp.asarray(alphas), jnp.asarray(betas), data)
+    v = steps.values(eco)
+    v = v._replace(real_grams=jnp.concatenate([private, public[:, None]], axis=1), synthetic_grams=synthetic)
+    axes = steps.Values(*[None] * len(steps.Values._fields))._replace(real_grams=0, synthetic_grams=0)
+    run = jax.vmap(moment_program(steps.structure(eco)), in_axes=(axes, None, None))
+    _, _, mean, cov = run(v, jnp.asarray(alphas), jnp.asarray(betas))
     T = rounds + 1
     return np.asarray(mean).reshape(B, T, K, d), np.asarray(cov).reshape(B, T, K, d, K, d)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import jax
@@ -10,32 +11,30 @@ import numpy as np
 import scipy.linalg
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
-from interplay.numerics.linear.iterate import (
-    JAX_LINEAR,
-    PINV_RTOL,
-    jax_data,
-    require_linear,
-    round_plan_of,
-    squared_distance,
-    task_error,
-)
+from interplay.numerics.linear import steps
+from interplay.numerics.linear.iterate import require_linear, squared_distance, task_error
 from interplay.theory.analysis import NoUniqueFixedPoint
-from interplay.theory.linear import maps as linear
 from interplay.theory.spec import Ecosystem, SpecError
 
 # -- the limit -------------------------------------------------------------------------------------------------
 
 
 @compiled_cache
-def stationary_dynamics(eco: Ecosystem):
-    """A jitted f(alpha, beta, data) -> (P, Q, N, D, E b, Sigma_b) of an update round with constant alpha, beta."""
+def stationary_program(st: steps.Structure):
+    """A jitted f(values, alpha, beta) -> (P, Q, N, D, E b, Sigma_b) of an update round with constant alpha, beta,
+    for every ecosystem of structure ``st``."""
 
-    def run(alpha, beta, data):
-        step = linear.dynamics(eco, data, round_plan_of(eco, alpha, beta, False), None, JAX_LINEAR)
-        mean_b, sigma_b = linear.real_statistics(eco, data, JAX_LINEAR)
-        return step.P, step.Q, step.N, linear.synthetic_noise(eco, data, JAX_LINEAR), mean_b, sigma_b
+    def run(v, alpha, beta):
+        step = steps.dynamics(st, v, steps.weights(v, alpha, beta, initial=False))
+        mean_b, sigma_b = steps.real_statistics(v)
+        return step.P, step.Q, step.N, steps.synthetic_noise(v), mean_b, sigma_b
 
     return jax.jit(run)
+
+
+def stationary_dynamics(eco: Ecosystem):
+    """f(alpha, beta) -> (P, Q, N, D, E b, Sigma_b) of ``eco`` (:func:`stationary_program` with its values)."""
+    return functools.partial(stationary_program(steps.structure(eco)), steps.values(eco))
 
 
 @dataclass(frozen=True)
@@ -76,26 +75,26 @@ def long_run_linear(eco: Ecosystem) -> LongRun:
     require_linear(eco)
     if not eco.is_numeric or not eco.is_constant or eco.regime == "accumulate":
         raise SpecError("ecosystem", "the limit needs a numeric spec, constant alpha and beta, and reuse or fresh")
-    parts = stationary_dynamics(eco)(float(eco.alpha), float(eco.beta), jax_data(eco))
+    parts = stationary_dynamics(eco)(float(eco.alpha), float(eco.beta))
     return _long_run(eco, *parts)
 
 
 def ideal_error(eco: Ecosystem) -> float:
     """MSE of the ideal estimator that pools every real sample: sigma^2 tr((sum_s n_s S_s)^+)."""
     pooled = sum(s.size * np.asarray(s.gram.evalf(), dtype=float) for s in (*eco.private, eco.public))
-    return float(eco.family.noise_var) * float(np.trace(np.linalg.pinv(pooled, rcond=PINV_RTOL, hermitian=True)))
+    return float(eco.family.noise_var) * float(np.trace(np.linalg.pinv(pooled, rcond=steps.PINV_RTOL, hermitian=True)))
 
 
 def long_run_grid(eco: Ecosystem, alphas, betas) -> tuple[np.ndarray, list[list[LongRun | None]]]:
     """rho(Q) (A, B) and the limit law at every (alpha, beta) of the grid (None where rho(Q) >= 1), compiled once."""
     require_linear(eco)
-    f, data = stationary_dynamics(eco), jax_data(eco)
+    f = stationary_dynamics(eco)
     radius = np.zeros((len(alphas), len(betas)))
     laws: list[list[LongRun | None]] = []
     for i, a in enumerate(alphas):
         laws.append([])
         for j, b in enumerate(betas):
-            parts = [np.asarray(x) for x in f(a, b, data)]
+            parts = [np.asarray(x) for x in f(a, b)]
             radius[i, j] = np.max(np.abs(np.linalg.eigvals(parts[1])))
             laws[i].append(_long_run(eco, *parts) if radius[i, j] < 1 - 1e-12 else None)
     return radius, laws

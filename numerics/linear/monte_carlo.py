@@ -1,10 +1,14 @@
 """Monte Carlo of the linear-Gaussian surrogate: labels drawn from the real sources or the models' previous
-fits, every model refitted by minimum-norm weighted least squares (:class:`LinearMonteCarlo`)."""
+fits, every model refitted by minimum-norm weighted least squares (:class:`LinearMonteCarlo`). The program is
+compiled once per :class:`~numerics.linear.steps.Structure` and row counts; the ecosystem's numbers and its
+designs' rows are arguments, and every source of a round is drawn and refitted in one batched operation."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -14,8 +18,9 @@ from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.divergence import Divergence, first_divergence
 from interplay.numerics.driver.keys import prng_key
 from interplay.numerics.driver.limits import replicate_chunk, replicate_keys, require_count, run_in_chunks
-from interplay.numerics.driver.schedules import initial_beta, schedules
-from interplay.numerics.linear.iterate import JAX_LINEAR, require_linear, round_plan_of
+from interplay.numerics.driver.schedules import schedules
+from interplay.numerics.linear import steps
+from interplay.numerics.linear.iterate import require_linear
 from interplay.theory.spec import Ecosystem, SpecError
 
 # -- Monte Carlo of the sampling process -----------------------------------------------------------------------
@@ -73,73 +78,103 @@ def design_rows(design, size: int, method: str) -> np.ndarray:
     return np.linalg.qr(gaussian)[0] @ root
 
 
+class Rows(NamedTuple):
+    """The rows whose labels a simulation draws (:func:`design_rows`), zero-padded to the structure's row counts
+    (a zero row adds nothing to X^T X nor to X^T y): real (K + 1, r, d) of private_1..K, public; synthetic
+    (K, r', d) of generating model j; synthetic_size: m."""
+
+    real: object
+    synthetic: object
+    synthetic_size: object
+
+
+def _padded(blocks: list[np.ndarray], count: int) -> np.ndarray:
+    return np.stack([np.concatenate([X, np.zeros((count - X.shape[0], X.shape[1]))]) for X in blocks])
+
+
+def design_arrays(eco: Ecosystem, method: str) -> tuple[tuple[int, int], Rows]:
+    """((r, r'), rows): the row counts (structure: every design's rows under ``"sufficient"``, d; under
+    ``"raw"`` the largest real size and m) and the rows of ``eco``'s designs padded to them."""
+    real = [design_rows(s, s.size, method) for s in (*eco.private, eco.public)]
+    synthetic = [design_rows(s, eco.n, method) for s in eco.family.synthetic_designs(eco.K)]
+    counts = (max(X.shape[0] for X in real), max(X.shape[0] for X in synthetic))
+    return counts, Rows(_padded(real, counts[0]), _padded(synthetic, counts[1]), np.float64(eco.n))
+
+
+def _labelled(keys, X, thetas, sigma, sizes):
+    """(X^T y / n, X^T X / n) per source for labels y = X theta + sigma eps (keys (S,), X (S, r, d), thetas (S, d),
+    sizes (S,)): one standard normal per row, from the source's own key (the first r' of r normals of a key are
+    those of a draw of r', so zero-padded rows leave the stream of the real rows as it was)."""
+    eps = jax.vmap(lambda key: jax.random.normal(key, X.shape[1:2]))(keys)
+    y = jnp.einsum("srd,sd->sr", X, thetas) + sigma * eps
+    return jnp.einsum("srd,sr->sd", X, y) / sizes[:, None], jnp.einsum("srd,sre->sde", X, X) / sizes[:, None, None]
+
+
 @compiled_cache
-def _simulator(eco: Ecosystem, method: str):
-    K = eco.K
-    family = eco.family
-    theta = jnp.asarray(np.asarray(family.theta.evalf(), dtype=float).ravel())
-    sigma = float(np.sqrt(float(family.noise_var)))
-    real_X = [jnp.asarray(design_rows(s, s.size, method)) for s in (*eco.private, eco.public)]
-    real_n = [float(s.size) for s in (*eco.private, eco.public)]
-    synthetic_X = [jnp.asarray(design_rows(s, eco.n, method)) for s in family.synthetic_designs(K)]
-    m = float(eco.n)
+def simulation_program(st: steps.Structure, counts: tuple[int, int]):
+    """A jitted f(values, rows, keys (R, 2), alphas (T,), betas (T,)) -> thetas (R, T+1, K, d), replicates vmapped,
+    for every ecosystem of structure ``st`` whose designs have the row counts ``counts`` (:func:`design_arrays`).
 
-    def real_data(key):
-        """X_s^T y_s / n_s for fresh real labels y_s = X_s theta* + sigma eps, and the Grams X_s^T X_s / n_s."""
-        keys = jax.random.split(key, K + 1)
-        rhs, grams = [], []
-        for key_s, X, n in zip(keys, real_X, real_n):
-            y = X @ theta + sigma * jax.random.normal(key_s, (X.shape[0],))
-            rhs.append(X.T @ y / n)
-            grams.append(X.T @ X / n)
-        return rhs, grams
+    A round draws the labels of the K + 1 real sources (each round, or once under ``reuse``) and of the K
+    generating models' synthetic designs, then every model k refits theta_k = H_k^+ r_k with
+    H_k = sum_s A_ks G_s + sum_j w_kj G_j, r_k likewise (plus the previous rounds' under ``accumulate``)."""
+    K = st.K
 
-    def one_round(state, key, plan, fixed_real):
-        thetas, normal_sum, rhs_sum = state
-        k_real, k_synthetic = jax.random.split(key)
-        rhs, grams = fixed_real if eco.regime == "reuse" else real_data(k_real)
-        keys = jax.random.split(k_synthetic, K)
-        synthetic_rhs, synthetic_grams = [], []
-        for j, (key_j, X) in enumerate(zip(keys, synthetic_X)):  # one synthetic dataset per generating model
-            y = X @ thetas[j] + sigma * jax.random.normal(key_j, (X.shape[0],))
-            synthetic_rhs.append(X.T @ y / m)
-            synthetic_grams.append(X.T @ X / m)
-        new_thetas, normals, rhss = [], [], []
-        for k in range(K):
-            wp, wq = plan.w_private[k, 0], plan.w_public[k, 0]
-            normal = wp * grams[k] + wq * grams[K] + sum(plan.w_synthetic[k, j] * synthetic_grams[j] for j in range(K))
-            rhs_k = wp * rhs[k] + wq * rhs[K] + sum(plan.w_synthetic[k, j] * synthetic_rhs[j] for j in range(K))
-            if eco.regime == "accumulate":  # the union of every round's batch, each of equal weight
-                normal, rhs_k = normal_sum[k] + normal, rhs_sum[k] + rhs_k
-            normals.append(normal)
-            rhss.append(rhs_k)
-            new_thetas.append(JAX_LINEAR.pinv(normal) @ rhs_k)  # the minimum-norm weighted least-squares fit
-        return jnp.stack(new_thetas), jnp.stack(normals), jnp.stack(rhss)
+    def simulate_one(v, rows, key, alphas, betas):
+        sigma = jnp.sqrt(v.noise_var)
+        synthetic_sizes = jnp.full(K, rows.synthetic_size)
 
-    def simulate_one(key, alphas, betas):
+        def real_data(key):
+            """X_s^T y_s / n_s for fresh real labels y_s = X_s theta* + sigma eps, and the Grams X_s^T X_s / n_s."""
+            thetas = jnp.broadcast_to(v.theta, (K + 1, st.d))
+            return _labelled(jax.random.split(key, K + 1), rows.real, thetas, sigma, v.real_sizes)
+
+        def one_round(state, key, w, fixed_real):
+            thetas, normal_sum, rhs_sum = state
+            k_real, k_synthetic = jax.random.split(key)
+            rhs, grams = fixed_real if st.regime == "reuse" else real_data(k_real)
+            # one synthetic dataset per generating model j, labelled with its fit theta_j
+            synthetic_rhs, synthetic_grams = _labelled(
+                jax.random.split(k_synthetic, K), rows.synthetic, thetas, sigma, synthetic_sizes
+            )
+            normal = (
+                w.private[:, None, None] * grams[:K]
+                + w.public[:, None, None] * grams[K]
+                + jnp.einsum("kj,jab->kab", w.synthetic, synthetic_grams)
+            )
+            rhs = w.private[:, None] * rhs[:K] + w.public[:, None] * rhs[K] + w.synthetic @ synthetic_rhs
+            if st.regime == "accumulate":  # the union of every round's batch, each of equal weight
+                normal, rhs = normal_sum + normal, rhs_sum + rhs
+            fits = jnp.einsum("kab,kb->ka", steps.pinv(normal), rhs)  # the minimum-norm weighted least squares
+            return fits, normal, rhs
+
         k_data, k_start, k_rounds = jax.random.split(key, 3)
         fixed_real = real_data(k_data)
-        d = theta.shape[0]
+        d = st.d
         zero = (jnp.zeros((K, d)), jnp.zeros((K, d, d)), jnp.zeros((K, d)))
-        start = one_round(zero, k_start, round_plan_of(eco, 0.0, initial_beta(eco, betas), True), fixed_real)
+        initial = steps.weights(v, 0.0, steps.initial_beta(v, betas), initial=True)
+        start = one_round(zero, k_start, initial, fixed_real)
 
         def body(state, inputs):
             key, alpha, beta = inputs
-            state = one_round(state, key, round_plan_of(eco, alpha, beta, False), fixed_real)
+            state = one_round(state, key, steps.weights(v, alpha, beta, initial=False), fixed_real)
             return state, state[0]
 
         keys = jax.random.split(k_rounds, alphas.shape[0])
         _, thetas = jax.lax.scan(body, start, (keys, alphas, betas))
         return jnp.concatenate([start[0][None], thetas])
 
-    return jax.jit(jax.vmap(simulate_one, in_axes=(0, None, None)))
+    return jax.jit(jax.vmap(simulate_one, in_axes=(None, None, 0, None, None)))
 
 
 def compiled_simulation(eco: Ecosystem, method: str = "sufficient"):
-    """The jitted f(keys (R, 2), alphas (T,), betas (T,)) -> thetas (R, T+1, K, d) of :func:`simulate_linear`."""
+    """The f(keys (R, 2), alphas (T,), betas (T,)) -> thetas (R, T+1, K, d) of :func:`simulate_linear`: the
+    structure's compiled :func:`simulation_program` with ``eco``'s values and rows."""
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
-    return _simulator(eco, method)
+    counts, rows = design_arrays(eco, method)
+    program = simulation_program(steps.structure(eco), counts)
+    return functools.partial(program, steps.values(eco), rows)
 
 
 def drawn_per_source(eco: Ecosystem, method: str) -> int:
