@@ -1,12 +1,11 @@
 """Every notebook runs from a clean kernel, and its closing cell's assertions (the numbers it shows) hold."""
 
-from pathlib import Path
-
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from paths import ROOT
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def test_there_are_notebooks():

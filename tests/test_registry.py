@@ -97,9 +97,9 @@ def test_every_package_folder_is_installed():
     """pyproject.toml lists the installed packages one by one (the folders theory/ and numerics/ install under
     interplay.*): a family folder missing there would import from a checkout but not from an installed wheel."""
     import tomllib
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    from paths import ROOT as root
+
     listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     folders = {
         "interplay." + ".".join(init.parent.relative_to(root).parts)

@@ -24,13 +24,12 @@ z-test at family-wise level 1e-3 (Bonferroni over the entries of the setting).
 """
 
 import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
+from paths import DATA
 from scipy import stats
 
-DATA = Path(__file__).parent / "data"
 _spec = importlib.util.spec_from_file_location("families_before", DATA / "families_before.py")
 before = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(before)
@@ -80,4 +79,3 @@ def assert_same_law(new: np.ndarray, old: np.ndarray, level: float, what: str) -
     constant = se == 0
     assert np.all(np.abs(difference[~constant]) <= z * se[~constant]), (what, np.max(np.abs(difference) / se))
     assert np.allclose(difference[constant], 0.0, rtol=0, atol=1e-12), what
-

@@ -7,11 +7,11 @@ import os
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import pytest
+from paths import EXAMPLES
 
 from interplay.numerics.cli.compilation import CACHE_VARIABLE, announce_compilation, cache_folder
 
@@ -77,7 +77,7 @@ def test_quiet_runs_never_announce_a_compilation(tmp_path, monkeypatch):
 
     armed = []
     monkeypatch.setattr(cli, "announce_compilation", lambda: armed.append(True) or contextlib.nullcontext())
-    example = str(Path(__file__).parents[1] / "examples" / "gaussian.toml")
+    example = str(EXAMPLES / "gaussian.toml")
     assert cli.main(["derive", example, "--out", str(tmp_path / "quiet"), "--quiet"]) == 0
     assert armed == []
     assert cli.main(["derive", example, "--out", str(tmp_path / "loud")]) == 0

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from paths import ROOT
 
 from interplay.numerics.cli import main as cli
 from interplay.numerics.cli.main import main
 from interplay.numerics.cli.report import MARKER, OutputError, Report, read_marker
 from interplay.numerics.sweeps import Grid
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def tree(root: Path) -> list:

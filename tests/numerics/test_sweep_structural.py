@@ -3,12 +3,12 @@ the families' simulate with the same seed, within 4 standard errors of the exact
 (equal to the ecosystem built by hand at each value), their checkpoints and their saved grids."""
 
 import dataclasses
-from pathlib import Path
 
 import jax
 import numpy as np
 import pytest
 from host_devices import run_on_four_host_devices
+from paths import EXAMPLES
 
 import interplay.numerics as numerics
 import interplay.numerics.categorical as nc
@@ -20,7 +20,6 @@ from interplay.theory import Ecosystem, SpecError
 from interplay.theory.categorical.maps import Categorical, categorical_ecosystem
 from interplay.theory.examples import two_model_gaussian
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 R = 2000  # replicates: SEs of a few percent of the values, a few seconds per sweep
 
 

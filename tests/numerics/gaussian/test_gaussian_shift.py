@@ -15,12 +15,12 @@ replicate of a collapsing fit (K = 2, alpha = 1, W = I, MLE) had negative varian
 
 import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.special
 import sympy
+from paths import DATA
 
 import interplay.numerics as numerics
 from interplay.theory import moment_map
@@ -29,7 +29,6 @@ from interplay.theory.gaussian.maps import Moments
 from interplay.theory.maps import initial_state
 from interplay.theory.symbolic import t_symbol
 
-DATA = Path(__file__).parent / "data"
 _spec = importlib.util.spec_from_file_location("gaussian_before", DATA / "gaussian_before.py")
 before = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(before)

@@ -3,11 +3,11 @@ spec and seed, the same seed gives byte-identical JSON, config errors are one li
 failed job leaves nothing half-written."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy
+from paths import EXAMPLES
 from toml_configs import to_toml, two_gaussians
 
 import interplay.numerics as numerics
@@ -16,7 +16,6 @@ from interplay.numerics.cli.main import main
 from interplay.numerics.cli.report import MARKER, Report
 from interplay.theory import fixed_point, population_map
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SMALL = """
 [simulate]
 rounds = 5

@@ -1,0 +1,7 @@
+"""Where the tests find the repository's files, wherever in tests/ the test module sits."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository
+EXAMPLES = ROOT / "examples"  # one documented config per family
+DATA = ROOT / "tests" / "data"  # recorded reference numbers and the scripts that made them
