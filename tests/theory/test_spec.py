@@ -153,3 +153,19 @@ def test_with_options_validates_again():
 def test_source_size_override():
     source = GaussianSource([0.0], [[1.0]], size=7, name="x")
     assert source.size == 7 and source.dim == 1
+
+
+def test_a_source_without_a_size_reuses_its_share_of_n():
+    """GaussianSource(size=None) under reuse is a dataset of the source's share of n (round 1's beta), exactly
+    as if that size were given; it is infinite only when the ecosystem's n is None."""
+    from interplay.theory.rounds import sample_sizes
+
+    default = make(regime="reuse", beta=[0.3, 0.8], alpha=0.5, n=20)
+    given = make(regime="reuse", beta=[0.3, 0.8], alpha=0.5, n=20, sizes=[6, 6], public_size=14)
+    for t in (0, 1, 2):
+        here, there = (
+            sample_sizes(e, e.alpha_at(t) if t else 0, e.beta_at(t), initial=t == 0) for e in (default, given)
+        )
+        assert here == there
+    assert sample_sizes(default, 0.5, 0.8, initial=False).n_private == [[6], [6]]
+    assert sample_sizes(make(regime="reuse", n=None), 0.5, 0.5, initial=False).n_public == sympy.oo

@@ -104,7 +104,9 @@ class GaussianSource:
     """A real data source N(mean, cov).
 
     ``size`` is the number of samples of its dataset under the ``reuse`` regime (drawn once, reused every
-    round); by default it is the source's share of the initial fit's n samples. ``None`` means infinite.
+    round). ``None`` (the default) means the source's share of the initial fit's n samples: beta n for a private
+    source, (1 - beta) n for the public one, with round 1's beta (:func:`theory.rounds.sample_sizes`); the source
+    is infinite only when the ecosystem's n is None.
     """
 
     mean: sympy.ImmutableMatrix
