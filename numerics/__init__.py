@@ -4,6 +4,11 @@ One verb per problem: ``iterate_moments`` / ``iterate_population`` (exact trajec
 Carlo of the sampling process), ``sweep`` (a grid of parameters), ``trajectory_sensitivity`` /
 ``fixed_point_sensitivity`` (derivatives), ``continue_fixed_points`` (branches and bifurcations);
 ``clear_compiled`` releases the compiled functions kept for reuse.
+
+Importing it turns on jax's float64 mode (``jax_enable_x64``) for the whole process, as jax offers no other way
+for a library to compute in float64 by default: the exact recursions are compared with sympy to 1e-12 and the
+Monte Carlo accumulates over thousands of rounds. Other jax code in the same process then gets float64 arrays
+by default too. ``interplay`` and ``interplay.theory`` never import jax (tests/test_package.py).
 """
 
 import jax
