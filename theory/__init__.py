@@ -1,6 +1,9 @@
 """interplay.theory: the interactive training process, answered exactly with sympy.
 
-Describe the process once as an :class:`Ecosystem`; build its update maps; analyse them.
+Describe the process once as an :class:`Ecosystem` (``Ecosystem.gaussian``, ``.categorical``, ``.linear``,
+``.poisson``); build its update maps (:func:`population_map`, :func:`moment_map`); analyse them
+(:func:`fixed_point`, :func:`stability_condition`, :func:`spectral_radius`); read the long run
+(:func:`long_run`, :func:`stationary_spread`); the categorical process's exact law (:func:`exact_chain`).
 """
 
 from interplay.theory import registry
@@ -13,10 +16,13 @@ from interplay.theory.analysis import (
     stability_condition,
     to_latex,
 )
+from interplay.theory.categorical.chain import ExactChain, exact_chain
 from interplay.theory.categorical.maps import Categorical, CategoricalSource, categorical_ecosystem
 from interplay.theory.gaussian.maps import Gaussian, GaussianSource, gaussian_ecosystem
 from interplay.theory.linear.maps import Design, LinearGaussian, linear_ecosystem
+from interplay.theory.longrun import long_run, stationary_spread
 from interplay.theory.maps import SymbolicMap, moment_map, population_map, t_symbol
+from interplay.theory.poisson.maps import Poisson, PoissonSource, poisson_ecosystem
 from interplay.theory.spec import Ecosystem, SpecError
 
 registry.families()  # import and check every registered family: a missing hook fails here
@@ -26,22 +32,29 @@ __all__ = [
     "CategoricalSource",
     "Design",
     "Ecosystem",
+    "ExactChain",
     "Gaussian",
     "GaussianSource",
     "LinearGaussian",
     "NoUniqueFixedPoint",
+    "Poisson",
+    "PoissonSource",
     "SpecError",
     "SymbolicMap",
     "categorical_ecosystem",
     "eigenvalues",
+    "exact_chain",
     "fixed_point",
     "gaussian_ecosystem",
     "jacobian",
     "linear_ecosystem",
+    "long_run",
     "moment_map",
+    "poisson_ecosystem",
     "population_map",
     "spectral_radius",
     "stability_condition",
+    "stationary_spread",
     "t_symbol",
     "to_latex",
 ]
