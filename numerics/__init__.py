@@ -24,6 +24,8 @@ from interplay.numerics.gaussian.iterate import ExactTrajectory
 from interplay.numerics.gaussian.monte_carlo import MonteCarlo, simulation_memory
 from interplay.numerics.linear.iterate import LinearTrajectory
 from interplay.numerics.linear.monte_carlo import LinearMonteCarlo
+from interplay.numerics.poisson.iterate import PoissonTrajectory
+from interplay.numerics.poisson.monte_carlo import PoissonMonteCarlo
 from interplay.numerics.sensitivity import Sensitivity, fixed_point_sensitivity, trajectory_sensitivity
 from interplay.numerics.sweeps import Grid, sweep
 from interplay.numerics.verbs import iterate_moments, iterate_population, simulate
@@ -39,6 +41,8 @@ __all__ = [
     "LinearMonteCarlo",
     "LinearTrajectory",
     "MonteCarlo",
+    "PoissonMonteCarlo",
+    "PoissonTrajectory",
     "Sensitivity",
     "clear_compiled",
     "continue_fixed_points",

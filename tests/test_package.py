@@ -35,3 +35,20 @@ def test_the_theory_never_loads_jax_and_only_the_numerics_switch_it_to_float64(t
     done = _python(code, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "False", "True"]
+
+
+def test_the_readme_shows_the_whole_public_surface():
+    """Every name either half exports is in the README's "The public surface" section (and it fits on a screen)."""
+    import re
+
+    from paths import ROOT
+
+    import interplay.numerics
+    import interplay.theory
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## The public surface", 1)[1].split("\n## ", 1)[0]
+    shown = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", section))
+    for package in (interplay.theory, interplay.numerics):
+        assert set(package.__all__) <= shown, sorted(set(package.__all__) - shown)
+    assert len(section.splitlines()) <= 40
