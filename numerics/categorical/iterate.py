@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from functools import cached_property
 
 import jax
 import jax.numpy as jnp
@@ -13,7 +12,7 @@ import numpy as np
 
 from interplay.numerics.categorical import steps
 from interplay.numerics.driver.compiled_cache import compiled_cache
-from interplay.numerics.driver.divergence import Divergence, first_divergence
+from interplay.numerics.driver.results import ExactRounds
 from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.driver.sizes import device, spec_sizes
 from interplay.theory.categorical import maps as categorical
@@ -103,7 +102,7 @@ def population_recursion(eco: Ecosystem):
 
 
 @dataclass(frozen=True)
-class CategoricalTrajectory:
+class CategoricalTrajectory(ExactRounds):
     """Exact values over rounds t = 0..T.
 
     mean: (T+1, K, m) E[p_k] (population: p_k itself);  cov: (T+1, K, m, K, m) Cov(p_ki, p_lj) (zero in the
@@ -114,15 +113,6 @@ class CategoricalTrajectory:
     kind: str
     mean: np.ndarray
     cov: np.ndarray
-
-    @property
-    def rounds(self) -> int:
-        return self.mean.shape[0] - 1
-
-    @cached_property
-    def divergence(self) -> Divergence | None:
-        """None, or the first round at which a quantity is not finite (:mod:`numerics.driver.divergence`)."""
-        return first_divergence({"mean": self.mean, "cov": self.cov})
 
     def _flat(self):
         T1, K, m = self.mean.shape

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from functools import cached_property
 
 import jax
 import jax.numpy as jnp
@@ -15,9 +14,9 @@ from interplay.numerics.categorical import steps
 from interplay.numerics.categorical import tokens as categorical_tokens
 from interplay.numerics.categorical.iterate import alphas_betas, jensen_shannon, require_categorical, total_variation
 from interplay.numerics.driver.compiled_cache import compiled_cache
-from interplay.numerics.driver.divergence import Divergence, first_divergence
 from interplay.numerics.driver.keys import prng_key
 from interplay.numerics.driver.limits import replicate_chunk, replicate_keys, require_count, run_in_chunks
+from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
 from interplay.numerics.samplers import counts
 from interplay.theory.spec import Ecosystem, SpecError
@@ -26,7 +25,7 @@ from interplay.theory.spec import Ecosystem, SpecError
 
 
 @dataclass(frozen=True)
-class CategoricalMonteCarlo:
+class CategoricalMonteCarlo(SimulatedReplicates):
     """Simulated fits: probs (R, T+1, K, m) over rounds t = 0..T, or (R, 1, K, m) holding round T alone when
     simulated with ``trajectory=False``; with the spec, the method and the key that made them."""
 
@@ -36,16 +35,7 @@ class CategoricalMonteCarlo:
     method: str
     rounds: int
     probs: np.ndarray
-
-    @property
-    def replicates(self) -> int:
-        return self.probs.shape[0]
-
-    @cached_property
-    def divergence(self) -> Divergence | None:
-        """None, or the first round at which some replicate's fit is not finite (:mod:`numerics.driver.divergence`)."""
-        kept = range(self.rounds + 1) if self.probs.shape[1] > 1 else [self.rounds]
-        return first_divergence({"probs": self.probs}, round_axis=1, rounds=kept)
+    checked = ("probs",)
 
     def holds(self, k: int, category: int) -> np.ndarray:
         """(rounds kept,): the fraction of replicates in which model k gives the category positive mass."""

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from functools import cached_property
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
-from interplay.numerics.driver.divergence import Divergence, first_divergence
+from interplay.numerics.driver.results import ExactRounds
 from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.driver.sizes import device, spec_sizes
 from interplay.numerics.gaussian import step
@@ -114,7 +113,7 @@ def _spec_inputs(eco: Ecosystem, rounds: int):
 
 
 @dataclass(frozen=True)
-class ExactTrajectory:
+class ExactTrajectory(ExactRounds):
     """Exact values over rounds t = 0..T.
 
     centred_mean: (T+1, K, d)        E[m_k] - origin (population: m_k - origin), computed without the origin
@@ -129,20 +128,12 @@ class ExactTrajectory:
     fitted_cov: np.ndarray
     mean_cov: np.ndarray
     origin: np.ndarray
+    checked = ("mean", "fitted_cov", "mean_cov")
 
     @property
     def mean(self) -> np.ndarray:
         """E[m_k] (T+1, K, d) (population: m_k itself)."""
         return self.centred_mean + self.origin
-
-    @property
-    def rounds(self) -> int:
-        return self.mean.shape[0] - 1
-
-    @cached_property
-    def divergence(self) -> Divergence | None:
-        """None, or the first round at which a quantity is not finite (:mod:`numerics.driver.divergence`)."""
-        return first_divergence({"mean": self.mean, "fitted_cov": self.fitted_cov, "mean_cov": self.mean_cov})
 
     def squared_distance(self, k: int, l: int) -> np.ndarray:
         """E||m_k - m_l||^2 per round: ||E m_k - E m_l||^2 + tr(Cov m_k + Cov m_l - 2 Cov(m_k, m_l))."""

@@ -37,7 +37,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import NamedTuple
 
 import jax
@@ -45,7 +44,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
-from interplay.numerics.driver.divergence import Divergence, first_divergence
 from interplay.numerics.driver.keys import prng_key
 from interplay.numerics.driver.limits import (
     replicate_chunk,
@@ -53,6 +51,7 @@ from interplay.numerics.driver.limits import (
     require_count,
     run_in_chunks,
 )
+from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
 from interplay.numerics.gaussian import step
@@ -65,7 +64,7 @@ METHODS = ("sufficient", "raw")
 
 
 @dataclass(frozen=True)
-class MonteCarlo:
+class MonteCarlo(SimulatedReplicates):
     """Simulated fitted parameters over rounds t = 0..T, with what made them.
 
     means: (R, T+1, K, d); covs: (R, T+1, K, d, d); R replicates; method: ``"sufficient"`` or ``"raw"``.
@@ -77,19 +76,11 @@ class MonteCarlo:
     method: str
     means: np.ndarray
     covs: np.ndarray
-
-    @property
-    def replicates(self) -> int:
-        return self.means.shape[0]
+    checked = ("means", "covs")
 
     @property
     def rounds(self) -> int:
         return self.means.shape[1] - 1
-
-    @cached_property
-    def divergence(self) -> Divergence | None:
-        """None, or the first round at which some replicate's fit is not finite (:mod:`numerics.driver.divergence`)."""
-        return first_divergence({"means": self.means, "covs": self.covs}, round_axis=1)
 
 
 def _symmetric_root(cov):

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from functools import cached_property
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
-from interplay.numerics.driver.divergence import Divergence, first_divergence
+from interplay.numerics.driver.results import ExactRounds
 from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.linear import steps
 from interplay.theory.spec import Ecosystem, SpecError
@@ -26,7 +25,7 @@ def require_linear(eco: Ecosystem) -> None:
 
 
 @dataclass(frozen=True)
-class LinearTrajectory:
+class LinearTrajectory(ExactRounds):
     """Exact values over rounds t = 0..T.
 
     M: (T+1, Kd, (K+1)d), C: (T+1, Kd, Kd) -- the paper's M_t, C_t;
@@ -38,15 +37,7 @@ class LinearTrajectory:
     C: np.ndarray
     mean: np.ndarray
     cov: np.ndarray
-
-    @property
-    def rounds(self) -> int:
-        return self.mean.shape[0] - 1
-
-    @cached_property
-    def divergence(self) -> Divergence | None:
-        """None, or the first round at which a quantity is not finite (:mod:`numerics.driver.divergence`)."""
-        return first_divergence({"M": self.M, "C": self.C, "mean": self.mean, "cov": self.cov})
+    checked = ("M", "C", "mean", "cov")
 
     @property
     def theta(self) -> np.ndarray:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from functools import cached_property
 from typing import NamedTuple
 
 import jax
@@ -15,9 +14,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
-from interplay.numerics.driver.divergence import Divergence, first_divergence
 from interplay.numerics.driver.keys import prng_key
 from interplay.numerics.driver.limits import replicate_chunk, replicate_keys, require_count, run_in_chunks
+from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.linear import steps
 from interplay.numerics.linear.iterate import require_linear
@@ -27,7 +26,7 @@ from interplay.theory.spec import Ecosystem, SpecError
 
 
 @dataclass(frozen=True)
-class LinearMonteCarlo:
+class LinearMonteCarlo(SimulatedReplicates):
     """Simulated fitted parameters theta_{t,k}: thetas (R, T+1, K, d), R replicates, with what made them."""
 
     ecosystem: Ecosystem
@@ -35,19 +34,11 @@ class LinearMonteCarlo:
     key: tuple[int, ...]
     method: str
     thetas: np.ndarray
-
-    @property
-    def replicates(self) -> int:
-        return self.thetas.shape[0]
+    checked = ("thetas",)
 
     @property
     def rounds(self) -> int:
         return self.thetas.shape[1] - 1
-
-    @cached_property
-    def divergence(self) -> Divergence | None:
-        """None, or the first round at which some replicate's fit is not finite (:mod:`numerics.driver.divergence`)."""
-        return first_divergence({"thetas": self.thetas}, round_axis=1)
 
     def task_error(self, gram=None) -> np.ndarray:
         """(R, T+1, K): (theta_k - theta*)^T S (theta_k - theta*) per replicate."""

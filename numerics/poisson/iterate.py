@@ -18,15 +18,14 @@ set never recompiles and sweeps can ``vmap`` over any of them. Every step is arr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
-from interplay.numerics.driver.divergence import Divergence, first_divergence
 from interplay.numerics.driver.jax_ops import JaxOps
+from interplay.numerics.driver.results import ExactRounds
 from interplay.numerics.driver.schedules import initial_beta, schedules
 from interplay.numerics.driver.sizes import device, spec_sizes
 from interplay.theory.poisson import maps as poisson
@@ -126,7 +125,7 @@ def population_recursion(shape: Ecosystem):
 
 
 @dataclass(frozen=True)
-class PoissonTrajectory:
+class PoissonTrajectory(ExactRounds):
     """Exact values over rounds t = 0..T: mean (T+1, K) E lambda_k (population: lambda_k itself), cov
     (T+1, K, K) Cov(lambda_k, lambda_l) (zero for the population map)."""
 
@@ -134,15 +133,6 @@ class PoissonTrajectory:
     kind: str
     mean: np.ndarray
     cov: np.ndarray
-
-    @property
-    def rounds(self) -> int:
-        return self.mean.shape[0] - 1
-
-    @cached_property
-    def divergence(self) -> Divergence | None:
-        """None, or the first round at which a quantity is not finite (:mod:`numerics.driver.divergence`)."""
-        return first_divergence({"mean": self.mean, "cov": self.cov})
 
     def variance(self) -> np.ndarray:
         """(T+1, K): Var lambda_k."""

@@ -22,16 +22,15 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
-from interplay.numerics.driver.divergence import Divergence, first_divergence
 from interplay.numerics.driver.keys import prng_key
 from interplay.numerics.driver.limits import replicate_chunk, replicate_keys, require_count, run_in_chunks
+from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
 from interplay.numerics.poisson.iterate import plan, require_poisson, schedule_inputs, structure, values
 from interplay.theory.spec import Ecosystem, SpecError
@@ -40,7 +39,7 @@ METHODS = ("sufficient", "raw")
 
 
 @dataclass(frozen=True)
-class PoissonMonteCarlo:
+class PoissonMonteCarlo(SimulatedReplicates):
     """Simulated fitted rates (R, T+1, K) over rounds t = 0..T, or (R, 1, K) holding round T alone when simulated
     with ``trajectory=False``; with the spec, the method and the key that made them."""
 
@@ -50,16 +49,7 @@ class PoissonMonteCarlo:
     method: str
     rounds: int
     rates: np.ndarray
-
-    @property
-    def replicates(self) -> int:
-        return self.rates.shape[0]
-
-    @cached_property
-    def divergence(self) -> Divergence | None:
-        """None, or the first round at which some replicate's rate is not finite."""
-        kept = range(self.rounds + 1) if self.rates.shape[1] > 1 else [self.rounds]
-        return first_divergence({"rates": self.rates}, round_axis=1, rounds=kept)
+    checked = ("rates",)
 
     def squared_distance(self) -> np.ndarray:
         """(R, rounds kept, K, K): (lambda_k - lambda_l)^2 per replicate."""

@@ -1,0 +1,45 @@
+"""What every family's results share: an exact trajectory's rounds and divergence, a Monte Carlo result's
+replicates and divergence (:mod:`numerics.driver.divergence`).
+
+A family's result dataclass lists its arrays and inherits one of these, naming in ``checked`` the arrays whose
+first non-finite round is its ``divergence``.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import ClassVar
+
+from interplay.numerics.driver.divergence import Divergence, first_divergence
+
+
+class ExactRounds:
+    """An exact trajectory: arrays leading with the round t = 0..T, among them ``mean``."""
+
+    checked: ClassVar[tuple[str, ...]] = ("mean", "cov")
+
+    @property
+    def rounds(self) -> int:
+        return self.mean.shape[0] - 1
+
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which one of the ``checked`` arrays is not finite."""
+        return first_divergence({name: getattr(self, name) for name in self.checked})
+
+
+class SimulatedReplicates:
+    """A Monte Carlo result: arrays (replicates, rounds kept, ...) with every round 0..T, or round T alone
+    (a result simulated without its trajectory); the first array of ``checked`` is the fitted parameters."""
+
+    checked: ClassVar[tuple[str, ...]]
+
+    @property
+    def replicates(self) -> int:
+        return getattr(self, self.checked[0]).shape[0]
+
+    @cached_property
+    def divergence(self) -> Divergence | None:
+        """None, or the first round at which some replicate's fit is not finite."""
+        kept = range(self.rounds + 1) if getattr(self, self.checked[0]).shape[1] > 1 else [self.rounds]
+        return first_divergence({name: getattr(self, name) for name in self.checked}, round_axis=1, rounds=kept)
