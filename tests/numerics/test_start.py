@@ -9,6 +9,7 @@ SpecError naming ``start``.
 """
 
 import doctest
+import inspect
 from fractions import Fraction
 
 import numpy as np
@@ -17,8 +18,10 @@ import sympy
 from scipy.stats import norm
 
 import interplay.numerics as numerics
+from interplay.numerics import registry as numerics_registry
 from interplay.numerics import verbs
 from interplay.theory import SpecError
+from interplay.theory import registry as theory_registry
 from interplay.theory.categorical.chain import distributions, exact_chain, expectation
 from interplay.theory.categorical.maps import categorical_ecosystem, moment_trajectory
 from interplay.theory.gaussian.maps import Moments, fitted_covariance, gaussian_ecosystem
@@ -328,6 +331,16 @@ def test_bad_start_in_the_theory_is_a_spec_error_naming_start():
 
 def test_the_verbs_doctest():
     assert doctest.testmod(verbs, verbose=False).failed == 0
+
+
+def test_every_family_takes_a_start():
+    """The verbs pass ``start`` to every registered family's hooks, and the theory's initial_state to its own:
+    each accepts it (and handles it or refuses it with a SpecError)."""
+    for family in numerics_registry.families():
+        for verb in ("iterate_moments", "iterate_population", "simulate"):
+            assert "start" in inspect.signature(getattr(family, verb)).parameters, (family.name, verb)
+    for family in theory_registry.families():
+        assert "start" in inspect.signature(family.initial_state).parameters, family.name
 
 
 def test_a_family_that_cannot_start_from_a_state_says_so():
