@@ -20,6 +20,12 @@ from scipy.stats import norm
 import interplay.numerics as numerics
 from interplay.numerics import registry as numerics_registry
 from interplay.numerics import verbs
+from interplay.numerics.categorical import iterate as nc_iterate
+from interplay.numerics.categorical import steps as nc_steps
+from interplay.numerics.gaussian import iterate as ng_iterate
+from interplay.numerics.gaussian import step as ng_step
+from interplay.numerics.poisson import iterate as np_iterate
+from interplay.numerics.poisson import monte_carlo as np_monte_carlo
 from interplay.theory import SpecError
 from interplay.theory import registry as theory_registry
 from interplay.theory.categorical.chain import distributions, exact_chain, expectation
@@ -279,6 +285,40 @@ def test_gaussian_population_map_from_a_start_equals_the_sympy_map():
         np.testing.assert_allclose(exact.mean[t].ravel(), np.array(parts["mean"], dtype=float)[:, 0], atol=1e-13)
         np.testing.assert_allclose(exact.fitted_cov[t].reshape(4, 2), np.array(parts["cov"], dtype=float), atol=1e-13)
         state = fmap(state)
+
+
+# -- values as inputs ---------------------------------------------------------------------------------------
+
+
+def test_a_new_start_value_does_not_recompile():
+    """A start is an input of the compiled recursions and simulators: a second start value of the same structure
+    reuses the trace of the first (the cache of traces does not grow)."""
+    cases = [
+        (
+            pair("fresh-W"),
+            P_START,
+            [[1, 0, 0], [0, 0, 1]],
+            lambda eco: nc_iterate.moment_program(nc_steps.structure(eco)),
+        ),
+        (poisson_pair("reuse"), [1, 3], [5, 0], lambda eco: np_iterate.moment_recursion(np_iterate.structure(eco))),
+        (
+            gaussian_pair("reuse"),
+            GAUSSIAN_START,
+            {"mean": [[0, 0], [1, 1]], "cov": [[[1, 0], [0, 1]], [[0, 0], [0, 0]]]},
+            lambda eco: ng_iterate._structured_recursion(ng_step.structure(eco), 2, False, True),
+        ),
+    ]
+    for eco, first, second, program in cases:
+        numerics.iterate_moments(eco, 2, start=first)
+        traced = program(eco)._cache_size()
+        numerics.iterate_moments(eco, 2, start=second)
+        assert program(eco)._cache_size() == traced, eco.family.name
+    eco = poisson_pair("reuse")
+    run = np_monte_carlo.compiled_simulation(eco, 2, start=[1, 3])[0]
+    numerics.simulate(eco, 2, key=0, replicates=4, start=[1, 3])
+    traced = run._cache_size()
+    numerics.simulate(eco, 2, key=1, replicates=6, start=[2, 2])
+    assert run._cache_size() == traced
 
 
 # -- bad starts ----------------------------------------------------------------------------------------------
