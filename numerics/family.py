@@ -32,13 +32,15 @@ class NumericsFamily(Protocol):
     # exact_limits(eco, axes [(name, values)], quantities) -> {q: array over the alpha and beta axes given}
     exact_limits: Callable | None
 
-    def iterate_moments(self, eco: Ecosystem, rounds: int):
+    # Each verb starts at round 0 from the initial fit, or from a given ``start`` (the family's fitted parameters,
+    # deterministic: :mod:`interplay.theory.start`); SpecError naming ``start`` if bad or unsupported.
+    def iterate_moments(self, eco: Ecosystem, rounds: int, start=None):
         """The exact expected trajectory of the finite-n process over rounds 0..T (a trajectory object)."""
 
-    def iterate_population(self, eco: Ecosystem, rounds: int):
+    def iterate_population(self, eco: Ecosystem, rounds: int, start=None):
         """The trajectory of the population map (SpecError where the family has none of its own)."""
 
-    def simulate(self, eco: Ecosystem, rounds: int, key, replicates: int, **options):
+    def simulate(self, eco: Ecosystem, rounds: int, key, replicates: int, start=None, **options):
         """Monte Carlo of the sampling process; ``method`` one of ``methods``."""
 
     def drawn_per_source(self, eco: Ecosystem, method: str) -> int:

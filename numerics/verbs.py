@@ -1,5 +1,25 @@
 """The package-level verbs (``numerics.iterate_moments``, ``numerics.iterate_population``, ``numerics.simulate``)
-for any family: each looks the ecosystem's family up in :mod:`numerics.registry`."""
+for any family: each looks the ecosystem's family up in :mod:`numerics.registry`.
+
+``start`` (every verb): None, round 0 is the initial fit to real data; or the state of round 0, the fitted
+parameters of every model, the same in every replicate (zero covariance), rounds 1.. proceeding as usual
+(:mod:`theory.start`):
+
+* categorical: the K x m probabilities p_0 (K = 1, alpha = 1, W = [[1]], ``fresh``: the Wright-Fisher chain);
+* poisson: the K rates;
+* gaussian: ``{"mean": K x d means, "cov": K x d x d covariances}``;
+* linear-gaussian: not supported.
+
+A bad start (wrong shape, probabilities not summing to 1, a negative rate, a covariance not positive
+semi-definite) or one the family cannot take is a SpecError naming ``start``.
+
+>>> import interplay.numerics as numerics
+>>> from interplay.theory import Ecosystem
+>>> wright_fisher = Ecosystem.categorical([[0.5, 0.5]], [0.5, 0.5], alpha=1, beta=1, mixing=[[1]], n=10)
+>>> exact = numerics.iterate_moments(wright_fisher, 3, start=[[0.2, 0.8]])
+>>> [round(float(v), 6) for v in exact.cov[:, 0, 0, 0, 0]]  # p_0 (1 - p_0) (1 - (1 - 1/n)^t)
+[0.0, 0.016, 0.0304, 0.04336]
+"""
 
 from __future__ import annotations
 
@@ -25,26 +45,29 @@ def _require_trajectory_fits(eco: Ecosystem, rounds: int, memory: int | None) ->
     require_fits(trajectory_bytes(eco, rounds), "rounds", f"an exact trajectory of {rounds} rounds", memory)
 
 
-def iterate_moments(eco: Ecosystem, rounds: int, memory: int | None = None):
-    """The exact expected trajectory of the finite-n process over rounds 0..T (any family); refused up front
-    when it cannot fit in ``memory`` bytes (default: the memory available)."""
+def iterate_moments(eco: Ecosystem, rounds: int, memory: int | None = None, start=None):
+    """The exact expected trajectory of the finite-n process over rounds 0..T (any family), from the initial fit
+    or the given ``start`` (module doc); refused up front when it cannot fit in ``memory`` bytes (default: the
+    memory available)."""
     function = implementation(eco, "iterate_moments")
     _require_trajectory_fits(eco, rounds, memory)
-    return function(eco, rounds)
+    return function(eco, rounds, start=start)
 
 
-def iterate_population(eco: Ecosystem, rounds: int, memory: int | None = None):
-    """The deterministic trajectory of the population (infinite-sample) map over rounds 0..T (any family);
-    refused up front when it cannot fit in ``memory`` bytes (default: the memory available)."""
+def iterate_population(eco: Ecosystem, rounds: int, memory: int | None = None, start=None):
+    """The deterministic trajectory of the population (infinite-sample) map over rounds 0..T (any family), from
+    the initial fit or the given ``start`` (module doc); refused up front when it cannot fit in ``memory`` bytes
+    (default: the memory available)."""
     function = implementation(eco, "iterate_population")
     _require_trajectory_fits(eco, rounds, memory)
-    return function(eco, rounds)
+    return function(eco, rounds, start=start)
 
 
-def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000, **options):
+def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000, start=None, **options):
     """Monte Carlo of the sampling process: ``replicates`` runs of ``rounds`` rounds from the PRNG ``key``
-    (an integer seed or a jax key); family-specific options (e.g. Gaussian ``method``) pass through."""
-    return implementation(eco, "simulate")(eco, rounds, key, replicates, **options)
+    (an integer seed or a jax key), from the initial fit or the given ``start`` (module doc); family-specific
+    options (e.g. Gaussian ``method``) pass through."""
+    return implementation(eco, "simulate")(eco, rounds, key, replicates, start=start, **options)
 
 
 def require_simulation_fits(

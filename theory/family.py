@@ -32,8 +32,9 @@ class TheoryFamily(Protocol):
     def moment_map(self, eco: Ecosystem, t) -> SymbolicMap:
         """The exact finite-n recursion of the moments of the fitted parameters, round t >= 1."""
 
-    def initial_state(self, fmap: SymbolicMap) -> list:
-        """The flat state of ``fmap`` after the initial fit (round 0)."""
+    def initial_state(self, fmap: SymbolicMap, start=None) -> list:
+        """The flat state of ``fmap`` at round 0: after the initial fit, or at the given ``start`` (the family's
+        fitted parameters, :mod:`interplay.theory.start`; SpecError naming ``start`` if bad or unsupported)."""
 
     def long_run(self, eco: Ecosystem, fmap: SymbolicMap, point: dict) -> dict:
         """The named long-run quantities at the population map's fixed point ``point`` of ``fmap``: sympy

@@ -27,6 +27,7 @@ def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
     return registry.family(eco).moment_map(eco, t)
 
 
-def initial_state(fmap: SymbolicMap) -> list:
-    """The flat state of ``fmap`` after the initial fit (round 0), as expressions of the spec's values."""
-    return registry.family(fmap.ecosystem).initial_state(fmap)
+def initial_state(fmap: SymbolicMap, start=None) -> list:
+    """The flat state of ``fmap`` at round 0, as expressions of the spec's values: after the initial fit, or at
+    the given ``start`` (the family's fitted parameters, deterministic: :mod:`theory.start`)."""
+    return registry.family(fmap.ecosystem).initial_state(fmap, start)

@@ -17,6 +17,7 @@ from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.driver.sizes import device, spec_sizes
 from interplay.theory.categorical import maps as categorical
 from interplay.theory.spec import Ecosystem, SpecError
+from interplay.theory.start import numeric_start
 
 
 def require_categorical(eco: Ecosystem) -> None:
@@ -55,12 +56,13 @@ def _initial_plan(v: steps.Values, betas, initial_sizes):
 
 @compiled_cache
 def moment_program(st: steps.Structure):
-    """A jitted f(values, alphas, betas, sizes) -> (E p, Cov p) over rounds 0..T, shapes (T+1, Km) and
-    (T+1, Km, Km), for every ecosystem of structure ``st``; ``sizes``: the :class:`numerics.driver.sizes.Sizes`
-    of alphas, betas."""
+    """A jitted f(values, alphas, betas, sizes, start=None) -> (E p, Cov p) over rounds 0..T, shapes (T+1, Km)
+    and (T+1, Km, Km), for every ecosystem of structure ``st``; ``sizes``: the
+    :class:`numerics.driver.sizes.Sizes` of alphas, betas; ``start``: None (round 0 is the initial fit) or the
+    given p_0 (K, m), a deterministic round 0."""
     size = st.K * st.m
 
-    def run(v, alphas, betas, sizes):
+    def run(v, alphas, betas, sizes, start=None):
         def summary(moments, t):
             mean, cov = steps.fitted_moments(st, v, moments, t)
             return mean.reshape(size), cov.reshape(size, size)
@@ -68,21 +70,27 @@ def moment_program(st: steps.Structure):
         def step(moments, plan, t):
             return steps.moment_step(st, v, moments, plan, t)
 
-        start = step(steps.zero_moments(st), _initial_plan(v, betas, sizes.initial), 0.0)
-        return _scan_rounds(step, start, summary, v, alphas, betas, sizes.rounds)
+        if start is None:
+            first = step(steps.zero_moments(st), _initial_plan(v, betas, sizes.initial), 0.0)
+        else:
+            zero = steps.zero_moments(st)
+            first = zero._replace(mean=steps.frequencies_of_fit(st, v, start, 0.0))
+        return _scan_rounds(step, first, summary, v, alphas, betas, sizes.rounds)
 
     return jax.jit(run)
 
 
 @compiled_cache
 def population_program(st: steps.Structure):
-    """A jitted f(values, alphas, betas) -> p over rounds 0..T of the population map, shape (T+1, Km)."""
+    """A jitted f(values, alphas, betas, start=None) -> p over rounds 0..T of the population map, shape (T+1, Km),
+    from the initial fit or the given ``start`` p_0 (K, m)."""
 
-    def run(v, alphas, betas):
+    def run(v, alphas, betas, start=None):
         def step(probs, plan, t):
             return steps.population_step(st, v, probs, plan, t)
 
-        start = step(jnp.full((st.K, st.m), 1.0 / st.m), _initial_plan(v, betas, None), 0.0)
+        if start is None:
+            start = step(jnp.full((st.K, st.m), 1.0 / st.m), _initial_plan(v, betas, None), 0.0)
         return _scan_rounds(step, start, lambda p, t: p.reshape(st.K * st.m), v, alphas, betas, None)
 
     return jax.jit(run)
@@ -138,21 +146,31 @@ class CategoricalTrajectory(ExactRounds):
         return jensen_shannon(self.mean[:, k], self.mean[:, l])
 
 
-def iterate_moments(eco: Ecosystem, rounds: int) -> CategoricalTrajectory:
-    """The exact E p and Cov p of the finite-n process over rounds 0..T (tau = 1)."""
+def given_start(eco: Ecosystem, start):
+    """None, or the checked ``start`` p_0 (:func:`theory.categorical.maps.start_state`) as a float64 (K, m) array."""
+    if start is None:
+        return None
+    return jnp.asarray(numeric_start(categorical.start_state(eco, start)))
+
+
+def iterate_moments(eco: Ecosystem, rounds: int, start=None) -> CategoricalTrajectory:
+    """The exact E p and Cov p of the finite-n process over rounds 0..T (tau = 1), from the initial fit or the
+    given ``start``: p_0 (K x m probabilities) at round 0, deterministic (:mod:`theory.start`)."""
     alphas, betas = alphas_betas(eco, rounds)
     categorical.require_closed_moments(eco)
-    mean, cov = moment_recursion(eco)(alphas, betas, device(spec_sizes(eco, rounds)))
+    start = given_start(eco, start)
+    mean, cov = moment_recursion(eco)(alphas, betas, device(spec_sizes(eco, rounds)), start)
     T1, K, m = rounds + 1, eco.K, eco.dim
     return CategoricalTrajectory(
         eco, "moments", np.asarray(mean).reshape(T1, K, m), np.asarray(cov).reshape(T1, K, m, K, m)
     )
 
 
-def iterate_population(eco: Ecosystem, rounds: int) -> CategoricalTrajectory:
-    """The deterministic trajectory of the population map (any temperature)."""
+def iterate_population(eco: Ecosystem, rounds: int, start=None) -> CategoricalTrajectory:
+    """The deterministic trajectory of the population map (any temperature), from the initial fit or the given
+    ``start`` p_0 (K x m probabilities)."""
     alphas, betas = alphas_betas(eco, rounds)
-    probs = np.asarray(population_recursion(eco)(alphas, betas))
+    probs = np.asarray(population_recursion(eco)(alphas, betas, given_start(eco, start)))
     T1, K, m = rounds + 1, eco.K, eco.dim
     return CategoricalTrajectory(eco, "population", probs.reshape(T1, K, m), np.zeros((T1, K, m, K, m)))
 

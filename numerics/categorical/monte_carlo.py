@@ -12,7 +12,13 @@ import numpy as np
 
 from interplay.numerics.categorical import steps
 from interplay.numerics.categorical import tokens as categorical_tokens
-from interplay.numerics.categorical.iterate import alphas_betas, jensen_shannon, require_categorical, total_variation
+from interplay.numerics.categorical.iterate import (
+    alphas_betas,
+    given_start,
+    jensen_shannon,
+    require_categorical,
+    total_variation,
+)
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.keys import prng_key
 from interplay.numerics.driver.limits import replicate_chunk, replicate_keys, require_count, run_in_chunks
@@ -72,13 +78,16 @@ def _routes(method: str, capacities: dict[str, int], m: int) -> dict[str, str]:
 
 @compiled_cache
 def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple[str, int], ...], trajectory: bool):
-    """A jitted f(values, keys (R, 2), alphas (T,), betas (T,), sizes) -> probs (R, T+1 or 1, K, m), replicates
-    vmapped, for every ecosystem of structure ``st`` (its :class:`numerics.categorical.steps.Values` passed in).
+    """A jitted f(values, keys (R, 2), alphas (T,), betas (T,), sizes, start=None) -> probs (R, T+1 or 1, K, m),
+    replicates vmapped, for every ecosystem of structure ``st`` (its :class:`numerics.categorical.steps.Values`
+    passed in).
 
-    Round 0 fits the real samples alone; rounds 1..T run in one ``lax.scan``, each drawing the counts of every
-    source of the round (:func:`numerics.samplers.counts.draw_counts`, by the route ``method`` gives each kind of source
-    for its largest size ``capacities``): the K x K synthetic samples, and the K private and the public sample
-    unless the regime reuses round 0's, in the :class:`numerics.driver.sizes.Sizes` ``sizes`` of alphas and betas.
+    Round 0 fits the real samples alone, or is the given ``start`` p_0 (K, m) in every replicate (the real
+    samples of round 0 are drawn all the same, so that ``reuse`` reuses them); rounds 1..T run in one
+    ``lax.scan``, each drawing the counts of every source of the round
+    (:func:`numerics.samplers.counts.draw_counts`, by the route ``method`` gives each kind of source for its
+    largest size ``capacities``): the K x K synthetic samples, and the K private and the public sample unless the
+    regime reuses round 0's, in the :class:`numerics.driver.sizes.Sizes` ``sizes`` of alphas and betas.
 
     The values used to be compiled in as constants, which XLA folded with its constant evaluator; computed at
     run time, a few of them (the products alpha W, the binomial tree's logs of the real sources) differ in the
@@ -101,7 +110,7 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
             + jnp.einsum("kj,kji->ki", plan.w_synthetic, synthetic)
         )
 
-    def simulate_one(v, key, alphas, betas, sizes):
+    def simulate_one(v, key, alphas, betas, sizes, start):
         prepared = {route: counts.prepare(v.sources, route) for route in {routes["private"], routes["public"]}}
         real_sources = {kind: prepared[routes[kind]] for kind in ("private", "public")}
 
@@ -114,7 +123,10 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
         k_start, k_rounds = jax.random.split(key)
         plan_0 = steps.round_plan(v, 0.0, steps.initial_beta(v, betas), sizes.initial, initial=True)
         real_0 = real_frequencies(k_start, plan_0)
-        union_0 = training_set(plan_0, real_0, jnp.zeros((K, K, m)))
+        if start is None:
+            union_0 = training_set(plan_0, real_0, jnp.zeros((K, K, m)))
+        else:
+            union_0 = steps.frequencies_of_fit(st, v, start, 0.0)
 
         def one_round(state, inputs):
             """state: the training frequencies of round t - 1 and the real ones; returns those of round t."""
@@ -141,7 +153,12 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
             return jnp.concatenate([steps.fit(st, v, union_0, 0.0)[None], path])
         return steps.fit(st, v, union, float(T))[None]
 
-    return jax.jit(jax.vmap(simulate_one, in_axes=(None, 0, None, None, None)))
+    replicated = jax.vmap(simulate_one, in_axes=(None, 0, None, None, None, None))
+
+    def program(v, keys, alphas, betas, sizes, start=None):
+        return replicated(v, keys, alphas, betas, sizes, start)
+
+    return jax.jit(program)
 
 
 def _size_bounds(eco: Ecosystem) -> dict[str, int]:
@@ -163,12 +180,17 @@ def drawn_per_source(eco: Ecosystem, method: str) -> int:
 
 
 def compiled_simulation(
-    eco: Ecosystem, rounds: int, method: str = "sufficient", trajectory: bool = True, any_schedule: bool = False
+    eco: Ecosystem,
+    rounds: int,
+    method: str = "sufficient",
+    trajectory: bool = True,
+    any_schedule: bool = False,
+    start=None,
 ):
     """(f, alphas, betas, sizes): the jitted f(keys, alphas, betas, sizes) -> probs of :func:`simulate` and the
     spec's schedules and their sample sizes (:mod:`numerics.driver.sizes`). Its arrays hold the largest samples of the
     spec's schedules; with ``any_schedule`` they hold any alpha, beta in [0, 1], so alphas, betas and sizes may be
-    replaced by others of the same length (sweeps vmap)."""
+    replaced by others of the same length (sweeps vmap). ``start``: None or p_0 (K x m), the state of round 0."""
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     alphas, betas = alphas_betas(eco, rounds)
@@ -178,11 +200,12 @@ def compiled_simulation(
         capacities = _size_bounds(eco)
     bounds, trajectory = tuple(sorted(capacities.items())), bool(trajectory)
     st, v = steps.structure(eco), steps.values(eco)
-    if method == "sufficient" and categorical_tokens.applies(eco, capacities):
+    start = given_start(eco, start)
+    if method == "sufficient" and start is None and categorical_tokens.applies(eco, capacities):
         program = categorical_tokens.token_list_program(st, bounds, trajectory)
         run = functools.partial(program, v, categorical_tokens.alias_arrays(v))
     else:
-        run = functools.partial(simulation_program(st, method, bounds, trajectory), v)
+        run = functools.partial(simulation_program(st, method, bounds, trajectory), v, start=start)
     return run, alphas, betas, device(sizes)
 
 
@@ -194,8 +217,11 @@ def simulate(
     method: str = "sufficient",
     trajectory: bool = True,
     memory: int | None = None,
+    start=None,
 ) -> CategoricalMonteCarlo:
-    """Simulate ``replicates`` independent runs for ``rounds`` update rounds (``key``: PRNG key or int seed).
+    """Simulate ``replicates`` independent runs for ``rounds`` update rounds (``key``: PRNG key or int seed),
+    from the initial fit to real samples or, given ``start`` (p_0, K x m probabilities), from p_0 in every
+    replicate (:mod:`theory.start`; e.g. K = 1, alpha = 1, W = [[1]], ``fresh``: the Wright-Fisher chain).
 
     ``method``: ``"sufficient"`` (default) takes the cheapest exact route: token lists while samples have at most
     1.5 m tokens, at tau = 1 under reuse or fresh (:mod:`numerics.categorical.tokens`: a token of a fit in O(1));
@@ -216,7 +242,7 @@ def simulate(
     kept = rounds + 1 if trajectory else 1
     largest = drawn_per_source(eco, method)
     chunk = replicate_chunk(eco, rounds, replicates, kept_rounds=kept, drawn_per_source=largest, memory=memory)
-    run, alphas, betas, sizes = compiled_simulation(eco, rounds, method, trajectory)
+    run, alphas, betas, sizes = compiled_simulation(eco, rounds, method, trajectory, start=start)
     seed, key = prng_key(key)
     probs = run_in_chunks(run, replicate_keys(key, replicates), chunk, alphas, betas, sizes)
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())

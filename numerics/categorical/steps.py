@@ -115,6 +115,13 @@ def fit(st: Structure, v: Values, frequencies, t):
     return s * frequencies + _floor(st, v, s)
 
 
+def frequencies_of_fit(st: Structure, v: Values, probs, t):
+    """The training frequencies F whose fit of round t is ``probs``: F = (p - (1 - s_t)/m) / s_t (a given start,
+    :func:`theory.categorical.maps.start_frequencies`)."""
+    s = smoothing_factor(st, v, t)
+    return (probs - _floor(st, v, s)) / s
+
+
 def sampling_probs(st: Structure, v: Values, probs):
     """pi(p) = p^(1/tau) / sum p^(1/tau) per model (rows of ``probs``)."""
     return JAX.tempered(probs, v.exponent) if st.tempered else probs

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 import numpy as np
+import sympy
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.results import ExactRounds
@@ -28,6 +29,7 @@ from interplay.numerics.gaussian import step
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.gaussian.maps import Fit
 from interplay.theory.spec import Ecosystem, SpecError
+from interplay.theory.start import numeric_start
 
 
 def require_gaussian(eco: Ecosystem) -> None:
@@ -40,8 +42,22 @@ def _change(old, new) -> jax.Array:
     return jnp.max(jnp.stack([jnp.max(jnp.abs(a - b)) for a, b in zip(jax.tree.leaves(old), jax.tree.leaves(new))]))
 
 
-def _run(shape: step.Structure, population: bool, values, beta_1, alphas, betas, sizes, tolerance, trajectory, rounds):
-    """Round 0, then ``rounds`` update rounds of the exact recursion (or the population map).
+def _run(
+    shape: step.Structure,
+    population: bool,
+    values,
+    beta_1,
+    alphas,
+    betas,
+    sizes,
+    tolerance,
+    start=None,
+    *,
+    trajectory,
+    rounds,
+):
+    """Round 0 (the initial fit, or the given ``start``: a centred :class:`theory.gaussian.maps.Fit` of arrays),
+    then ``rounds`` update rounds of the exact recursion (or the population map).
 
     ``values``: the ecosystem's :class:`numerics.gaussian.step.Values`, ``beta_1`` the spec's (for a run without
     update rounds); ``alphas``, ``betas`` are schedules of length
@@ -63,10 +79,15 @@ def _run(shape: step.Structure, population: bool, values, beta_1, alphas, betas,
     plan0 = plan(0.0, beta_1, True, sizes.initial)  # round 0 has no synthetic data: alpha 0 whatever the schedule
     if population:
         K, d = shape.K, shape.d
-        start = step.population_step(shape, values, Fit(jnp.zeros((K * d, 1)), jnp.zeros((K * d, d))), plan0, 0.0)
+        if start is None:
+            zero = Fit(jnp.zeros((K * d, 1)), jnp.zeros((K * d, d)))
+            start = step.population_step(shape, values, zero, plan0, 0.0)
         advance = functools.partial(step.population_step, shape, values)
     else:
-        start = step.moment_step(shape, values, step.zero_moments(shape), plan0, 0.0)
+        if start is None:
+            start = step.moment_step(shape, values, step.zero_moments(shape), plan0, 0.0)
+        else:  # a deterministic fit: no dispersion, nu = 0 so that U = S (theory.gaussian.maps.moments_of_fit)
+            start = step.zero_moments(shape)._replace(mean=start.mean, scatter=start.cov)
         advance = functools.partial(step.moment_step, shape, values)
 
     if rounds == 0:  # the round-0 fit alone (a zero-length scan would still index the empty schedules)
@@ -87,7 +108,8 @@ def _run(shape: step.Structure, population: bool, values, beta_1, alphas, betas,
 
 
 def recursion(eco: Ecosystem, rounds: int, population: bool = False, trajectory: bool = True):
-    """A jitted f(alphas, betas, sizes, tolerance) -> (final state, convergence round, per-round states or None).
+    """A jitted f(alphas, betas, sizes, tolerance, start=None) -> (final state, convergence round, per-round states
+    or None); ``start``: None (round 0 is the initial fit) or :func:`given_start`.
 
     ``alphas``, ``betas``: schedules of length ``rounds`` or scalars; ``sizes``: their
     :class:`numerics.driver.sizes.Sizes`. The state is :class:`theory.gaussian.maps.Moments` (exact recursion) or
@@ -105,6 +127,16 @@ def recursion(eco: Ecosystem, rounds: int, population: bool = False, trajectory:
 @compiled_cache
 def _structured_recursion(shape: step.Structure, rounds: int, population: bool, trajectory: bool):
     return jax.jit(functools.partial(_run, shape, population, trajectory=trajectory, rounds=rounds))
+
+
+def given_start(eco: Ecosystem, start) -> Fit | None:
+    """None, or the checked ``start`` (:func:`theory.gaussian.maps.start_state`) in centred coordinates (means
+    minus :func:`theory.gaussian.maps.origin`, exactly) as a :class:`theory.gaussian.maps.Fit` of float64 arrays."""
+    if start is None:
+        return None
+    fit = gaussian.start_state(eco, start)
+    origin = sympy.Matrix.vstack(*[gaussian.origin(eco)] * eco.K)
+    return Fit(jnp.asarray(numeric_start(fit.mean - origin)), jnp.asarray(numeric_start(fit.cov)))
 
 
 def _spec_inputs(eco: Ecosystem, rounds: int):
@@ -143,10 +175,12 @@ class ExactTrajectory(ExactRounds):
         return np.sum(gap**2, axis=1) + spread
 
 
-def iterate_moments(eco: Ecosystem, rounds: int) -> ExactTrajectory:
-    """The exact expected trajectory of the finite-n process (n = None gives the population map's values)."""
+def iterate_moments(eco: Ecosystem, rounds: int, start=None) -> ExactTrajectory:
+    """The exact expected trajectory of the finite-n process (n = None gives the population map's values), from
+    the initial fit or the given ``start`` ``{"mean": K x d, "cov": K x d x d}`` at round 0, deterministic
+    (:mod:`theory.start`)."""
     require_gaussian(eco)
-    _, _, path = recursion(eco, rounds)(*_spec_inputs(eco, rounds))
+    _, _, path = recursion(eco, rounds)(*_spec_inputs(eco, rounds), given_start(eco, start))
     K, d = eco.K, eco.dim
     T = rounds + 1
     return ExactTrajectory(
@@ -159,10 +193,11 @@ def iterate_moments(eco: Ecosystem, rounds: int) -> ExactTrajectory:
     )
 
 
-def iterate_population(eco: Ecosystem, rounds: int) -> ExactTrajectory:
-    """The deterministic trajectory of the population (infinite-sample) map."""
+def iterate_population(eco: Ecosystem, rounds: int, start=None) -> ExactTrajectory:
+    """The deterministic trajectory of the population (infinite-sample) map, from the initial fit or the given
+    ``start`` ``{"mean": K x d, "cov": K x d x d}``."""
     require_gaussian(eco)
-    _, _, path = recursion(eco, rounds, population=True)(*_spec_inputs(eco, rounds))
+    _, _, path = recursion(eco, rounds, population=True)(*_spec_inputs(eco, rounds), given_start(eco, start))
     K, d = eco.K, eco.dim
     T = rounds + 1
     return ExactTrajectory(

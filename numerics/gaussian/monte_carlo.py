@@ -55,7 +55,7 @@ from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
 from interplay.numerics.gaussian import step
-from interplay.numerics.gaussian.iterate import require_gaussian
+from interplay.numerics.gaussian.iterate import given_start, require_gaussian
 from interplay.numerics.samplers.wishart import standard_draws, statistics_from_draws
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.spec import Ecosystem, SpecError
@@ -192,9 +192,10 @@ class Simulator(NamedTuple):
     """The compiled simulators of one structure; ``values`` are :func:`numerics.gaussian.step.values`, ``sizes`` the
     :class:`numerics.driver.sizes.Sizes` of ``alphas`` and ``betas``; every result leads with the replicate.
 
-    chunk(keys, values, alphas, betas, sizes) -> (means, covs): one replicate per key (:func:`simulate` runs
-    the replicates in chunks of keys); all(key, alphas, betas, sizes, values, replicates) -> the same for the
-    keys ``jax.random.split(key, replicates)`` in one batch (traceable, for sweeps).
+    chunk(keys, values, alphas, betas, sizes, start=None) -> (means, covs): one replicate per key (:func:`simulate`
+    runs the replicates in chunks of keys); all(key, alphas, betas, sizes, values, replicates) -> the same for the
+    keys ``jax.random.split(key, replicates)`` in one batch (traceable, for sweeps). ``start``: None (round 0 is
+    the initial fit) or :func:`numerics.gaussian.iterate.given_start`, round 0's fit in every replicate.
     """
 
     chunk: Callable
@@ -212,9 +213,10 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
     unbiased = shape.estimator == "unbiased"
     reuse = shape.regime == "reuse"
 
-    def replicate(key, values, alphas, betas, sizes):
-        """Rounds 0..T of one replicate (round 0 is the initial fit: alpha = 0 from the zero state) in blocks of
-        B rounds; each block draws its randomness at once, then scans its rounds."""
+    def replicate(key, values, alphas, betas, sizes, start):
+        """Rounds 0..T of one replicate (round 0 is the initial fit: alpha = 0 from the zero state, its means and
+        covariances replaced by the given ``start``, if any, with nu = 0) in blocks of B rounds; each block draws
+        its randomness at once, then scans its rounds."""
         real_roots = jnp.linalg.cholesky(values.private_cov)
         public_root = jnp.linalg.cholesky(values.public_cov)
 
@@ -263,6 +265,9 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
         k_data, k_rounds = jax.random.split(key)
         beta_1 = betas[0] if betas.shape[0] else values.beta_1  # the initial fit's share
         zero = (jnp.zeros((K, d)), jnp.zeros((K, d, d)), jnp.zeros((K, d, d)), jnp.zeros(K))
+        if start is not None:  # a deterministic fit: U = S, nu = 0 (theory.gaussian.maps.moments_of_fit)
+            covs = start.cov.reshape(K, d, d)
+            started = (start.mean.reshape(K, d), covs, covs, jnp.zeros(K))
         fixed_real = None
         if reuse:
             sources = real_sources(step.round_plan(values, 0.0, beta_1, sizes.initial, initial=True))
@@ -280,6 +285,8 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
             def body(state, inputs):
                 noise, alpha, beta, round_sizes, t = inputs
                 state = one_round(state, noise, plan_of(alpha, beta, round_sizes), t, fixed_real)
+                if start is not None:
+                    state = jax.tree.map(lambda drawn, given: jnp.where(t == 0, given, drawn), state, started)
                 return state, state[:2]
 
             return jax.lax.scan(body, state, (sampler.noise(key, drawn), alphas, betas, block_sizes, ts))
@@ -305,7 +312,12 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
         _, (means, covs) = jax.lax.scan(one_block, zero, inputs)
         return tuple(x.reshape((blocks * B,) + x.shape[2:])[:rounds] for x in (means, covs))
 
-    chunk = jax.jit(jax.vmap(replicate, in_axes=(0, None, None, None, None)))
+    replicated = jax.vmap(replicate, in_axes=(0, None, None, None, None, None))
+
+    def chunk_of(keys, values, alphas, betas, sizes, start=None):
+        return replicated(keys, values, alphas, betas, sizes, start)
+
+    chunk = jax.jit(chunk_of)
 
     def all_replicates(key, alphas, betas, sizes, values, replicates):
         return chunk(replicate_keys(key, replicates), values, alphas, betas, sizes)
@@ -374,7 +386,13 @@ def drawn_per_source(eco: Ecosystem, method: str) -> int:
 
 
 def simulate(
-    eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: str = "sufficient", memory: int | None = None
+    eco: Ecosystem,
+    rounds: int,
+    key,
+    replicates: int = 1000,
+    method: str = "sufficient",
+    memory: int | None = None,
+    start=None,
 ) -> MonteCarlo:
     """Simulate ``replicates`` independent runs of the process for ``rounds`` update rounds.
 
@@ -386,19 +404,21 @@ def simulate(
     memory independent of n) or ``"raw"`` (the n samples themselves; the reference). Both simulate the same process
     exactly; for one seed they give different draws.
     What cannot fit in ``memory`` bytes (default: the memory available) is refused before any work
-    (:mod:`numerics.driver.limits`).
+    (:mod:`numerics.driver.limits`). Round 0 is the initial fit or, given ``start`` ``{"mean": K x d, "cov":
+    K x d x d}``, that fit in every replicate (:mod:`theory.start`).
     """
     replicates = require_count(replicates, "replicates", 1)
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     require_gaussian(eco)
+    start = given_start(eco, start)
     eco.check_rounds(rounds)
     chunk = replicate_chunk(eco, rounds, replicates, drawn_per_source=drawn_per_source(eco, method), memory=memory)
     alphas, betas = schedules(eco, rounds)
     sizes = spec_sizes(eco, rounds)
     simulator = _structured_simulator(eco, method, rounds, sizes)
     seed, key = prng_key(key)
-    arguments = (simulation_values(eco), jnp.asarray(alphas), jnp.asarray(betas), device(sizes))
+    arguments = (simulation_values(eco), jnp.asarray(alphas), jnp.asarray(betas), device(sizes), start)
     means, covs = run_in_chunks(simulator.chunk, replicate_keys(key, replicates), chunk, *arguments)
     means = means + np.array(gaussian.origin(eco), dtype=float).ravel()
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())

@@ -9,7 +9,7 @@ from interplay.theory.linear.maps import Design
 from interplay.theory.spec import SpecError
 
 
-def iterate_population(eco, rounds: int):
+def iterate_population(eco, rounds: int, start=None):
     """The linear family has no population map of its own: it is the mean dynamics of the moment recursion
     (``LinearTrajectory.mean`` of :func:`numerics.linear.iterate.iterate_linear`)."""
     raise SpecError("family", "iterate_population is not available for linear-gaussian ecosystems")

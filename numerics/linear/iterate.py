@@ -17,6 +17,7 @@ from interplay.numerics.driver.results import ExactRounds
 from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.linear import steps
 from interplay.theory.spec import Ecosystem, SpecError
+from interplay.theory.start import refuse_start
 
 
 def require_linear(eco: Ecosystem) -> None:
@@ -97,9 +98,11 @@ def moment_recursion(eco: Ecosystem):
     return functools.partial(moment_program(steps.structure(eco)), steps.values(eco))
 
 
-def iterate_linear(eco: Ecosystem, rounds: int) -> LinearTrajectory:
-    """The exact M_t, C_t and the mean and covariance of the fitted parameters for t = 0..rounds."""
+def iterate_linear(eco: Ecosystem, rounds: int, start=None) -> LinearTrajectory:
+    """The exact M_t, C_t and the mean and covariance of the fitted parameters for t = 0..rounds (round 0: the
+    initial fit; a given ``start`` is refused, :func:`theory.start.refuse_start`)."""
     require_linear(eco)
+    refuse_start("linear-Gaussian", start)
     alphas, betas = schedules(eco, rounds)
     M, C, mean, cov = moment_recursion(eco)(jnp.asarray(alphas), jnp.asarray(betas))
     K, d, T = eco.K, eco.dim, rounds + 1

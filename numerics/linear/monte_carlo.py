@@ -21,6 +21,7 @@ from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.linear import steps
 from interplay.numerics.linear.iterate import require_linear
 from interplay.theory.spec import Ecosystem, SpecError
+from interplay.theory.start import refuse_start
 
 # -- Monte Carlo of the sampling process -----------------------------------------------------------------------
 
@@ -176,7 +177,13 @@ def drawn_per_source(eco: Ecosystem, method: str) -> int:
 
 
 def simulate_linear(
-    eco: Ecosystem, rounds: int, key, replicates: int = 1000, method: str = "sufficient", memory: int | None = None
+    eco: Ecosystem,
+    rounds: int,
+    key,
+    replicates: int = 1000,
+    method: str = "sufficient",
+    memory: int | None = None,
+    start=None,
 ) -> LinearMonteCarlo:
     """Simulate ``replicates`` independent runs of the process (designs fixed, labels random).
 
@@ -184,9 +191,10 @@ def simulate_linear(
     ``"sufficient"`` (default) draws d labels per source on root rows of its design, so the cost does not grow
     with the sample sizes; ``"raw"`` draws a label for every sample (the reference). Same law (:func:`design_rows`).
     Replicates run in chunks of bounded memory; what cannot fit in ``memory`` bytes (default: available) is
-    refused up front (:mod:`numerics.driver.limits`).
+    refused up front (:mod:`numerics.driver.limits`). Round 0 is the initial fit (a given ``start`` is refused).
     """
     require_linear(eco)
+    refuse_start("linear-Gaussian", start)
     replicates = require_count(replicates, "replicates", 1)
     if eco.n is None:
         raise SpecError("n", "Monte Carlo needs a finite synthetic sample size; n = None is the population limit")

@@ -31,6 +31,7 @@ from interplay.numerics.driver.sizes import device, spec_sizes
 from interplay.theory.poisson import maps as poisson
 from interplay.theory.rounds import round_plan
 from interplay.theory.spec import Ecosystem, SpecError
+from interplay.theory.start import numeric_start
 
 
 class PoissonJaxOps(JaxOps):
@@ -92,13 +93,17 @@ def scan_rounds(shape: Ecosystem, numbers, step, start, summary, alphas, betas, 
 
 @compiled_cache
 def moment_recursion(shape: Ecosystem):
-    """A jitted f(values, beta_1, alphas, betas, sizes) -> (E lambda (T+1, K), Cov lambda (T+1, K, K)) for the
-    :func:`structure` ``shape``; beta_1 weighs the initial fit (:func:`numerics.driver.schedules.initial_beta`),
-    ``sizes``: the :class:`numerics.driver.sizes.Sizes` of alphas, betas."""
+    """A jitted f(values, beta_1, alphas, betas, sizes, start=None) -> (E lambda (T+1, K), Cov lambda (T+1, K, K))
+    for the :func:`structure` ``shape``; beta_1 weighs the initial fit (:func:`numerics.driver.schedules.initial_beta`),
+    ``sizes``: the :class:`numerics.driver.sizes.Sizes` of alphas, betas; ``start``: None (round 0 is the initial
+    fit) or the given rates (K,), a deterministic round 0."""
 
-    def run(numbers, beta_1, alphas, betas, sizes):
-        plan_0 = plan(shape, numbers, 0.0, beta_1, sizes.initial, initial=True)
-        start = poisson.initial_moments(shape, numbers, plan_0, JAX_POISSON)
+    def run(numbers, beta_1, alphas, betas, sizes, start=None):
+        if start is None:
+            plan_0 = plan(shape, numbers, 0.0, beta_1, sizes.initial, initial=True)
+            start = poisson.initial_moments(shape, numbers, plan_0, JAX_POISSON)
+        else:
+            start = poisson.started_moments(shape, start[:, None], JAX_POISSON)
 
         def step(moments, round_plan_t, t):
             return poisson.moment_step(shape, numbers, moments, round_plan_t, t, JAX_POISSON)
@@ -110,11 +115,15 @@ def moment_recursion(shape: Ecosystem):
 
 @compiled_cache
 def population_recursion(shape: Ecosystem):
-    """A jitted f(values, beta_1, alphas, betas) -> lambda (T+1, K) of the population map."""
+    """A jitted f(values, beta_1, alphas, betas, start=None) -> lambda (T+1, K) of the population map, from the
+    initial fit or the given rates ``start`` (K,)."""
 
-    def run(numbers, beta_1, alphas, betas):
-        plan_0 = plan(shape, numbers, 0.0, beta_1, None, initial=True)
-        start = poisson.initial_rates(shape, numbers, plan_0, JAX_POISSON)
+    def run(numbers, beta_1, alphas, betas, start=None):
+        if start is None:
+            plan_0 = plan(shape, numbers, 0.0, beta_1, None, initial=True)
+            start = poisson.initial_rates(shape, numbers, plan_0, JAX_POISSON)
+        else:
+            start = start[:, None]
 
         def step(rates, round_plan_t, t):
             return poisson.population_step(shape, numbers, rates, round_plan_t, t, JAX_POISSON)
@@ -158,16 +167,27 @@ def schedule_inputs(eco: Ecosystem, rounds: int):
     return jnp.asarray(initial_beta(eco, betas)), jnp.asarray(alphas), jnp.asarray(betas)
 
 
-def iterate_moments(eco: Ecosystem, rounds: int) -> PoissonTrajectory:
-    """The exact E lambda and Cov lambda of the finite-n process over rounds 0..T."""
+def given_start(eco: Ecosystem, start):
+    """None, or the checked ``start`` (:func:`theory.poisson.maps.start_state`) as a float64 (K,) array."""
+    if start is None:
+        return None
+    return jnp.asarray(numeric_start(poisson.start_state(eco, start))[:, 0])
+
+
+def iterate_moments(eco: Ecosystem, rounds: int, start=None) -> PoissonTrajectory:
+    """The exact E lambda and Cov lambda of the finite-n process over rounds 0..T, from the initial fit or the
+    given ``start``: the K rates at round 0, deterministic (:mod:`theory.start`)."""
     inputs = schedule_inputs(eco, rounds)
     if eco.n is None:
         raise SpecError("n", "the moment recursion needs a finite n; n = None is the population limit")
-    mean, cov = moment_recursion(structure(eco))(values(eco), *inputs, device(spec_sizes(eco, rounds)))
+    start = given_start(eco, start)
+    mean, cov = moment_recursion(structure(eco))(values(eco), *inputs, device(spec_sizes(eco, rounds)), start)
     return PoissonTrajectory(eco, "moments", np.asarray(mean), np.asarray(cov))
 
 
-def iterate_population(eco: Ecosystem, rounds: int) -> PoissonTrajectory:
-    """The deterministic trajectory of the population map over rounds 0..T."""
-    rates = np.asarray(population_recursion(structure(eco))(values(eco), *schedule_inputs(eco, rounds)))
+def iterate_population(eco: Ecosystem, rounds: int, start=None) -> PoissonTrajectory:
+    """The deterministic trajectory of the population map over rounds 0..T, from the initial fit or the given
+    ``start`` (the K rates)."""
+    inputs = schedule_inputs(eco, rounds)
+    rates = np.asarray(population_recursion(structure(eco))(values(eco), *inputs, given_start(eco, start)))
     return PoissonTrajectory(eco, "population", rates, np.zeros(rates.shape + (eco.K,)))

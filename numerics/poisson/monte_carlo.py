@@ -32,7 +32,7 @@ from interplay.numerics.driver.keys import prng_key
 from interplay.numerics.driver.limits import replicate_chunk, replicate_keys, require_count, run_in_chunks
 from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
-from interplay.numerics.poisson.iterate import plan, require_poisson, schedule_inputs, structure, values
+from interplay.numerics.poisson.iterate import given_start, plan, require_poisson, schedule_inputs, structure, values
 from interplay.theory.spec import Ecosystem, SpecError
 
 METHODS = ("sufficient", "raw")
@@ -73,17 +73,18 @@ def sample_means(key, rates, sizes, method: str, capacity: int):
 
 @compiled_cache
 def simulator(shape: Ecosystem, method: str, capacity: int, trajectory: bool):
-    """A jitted, replicate-vmapped f(keys (R, 2), values, beta_1, alphas (T,), betas (T,), sizes) -> rates
-    (R, T+1 or 1, K) for the :func:`numerics.poisson.iterate.structure` ``shape``; ``capacity``: the largest
+    """A jitted, replicate-vmapped f(keys (R, 2), values, beta_1, alphas (T,), betas (T,), sizes, start=None) ->
+    rates (R, T+1 or 1, K) for the :func:`numerics.poisson.iterate.structure` ``shape``; ``capacity``: the largest
     sample size (``raw`` only; 0 for ``sufficient``).
 
-    Rounds 0..T run in one ``lax.scan`` (round 0 is a round with alpha = 0, beta = beta_1: the initial fit), each
+    Rounds 0..T run in one ``lax.scan`` (round 0 is a round with alpha = 0, beta = beta_1: the initial fit, whose
+    rates the given ``start`` (K,) replaces in every replicate; its real samples are drawn all the same), each
     drawing the means of all K + 1 + K^2 samples of the round in one call: the K private and the public sample
     (under ``reuse`` those of round 0 are kept) and model k's sample of every model j, at rate lambda_j.
     """
     K = shape.K
 
-    def simulate_one(key, numbers, beta_1, alphas, betas, sizes):
+    def simulate_one(key, numbers, beta_1, alphas, betas, sizes, start):
         def one_round(state, inputs):
             rates, real = state
             key, alpha, beta, t, round_sizes = inputs
@@ -99,6 +100,8 @@ def simulator(shape: Ecosystem, method: str, capacity: int, trajectory: bool):
                 + (round_plan.w_synthetic * synthetic).sum(1)
             )
             rates = (t * rates + batch) / (t + 1) if shape.regime == "accumulate" else batch
+            if start is not None:
+                rates = jnp.where(t == 0, start, rates)
             return (rates, real), (rates if trajectory else None)
 
         every = jax.tree.map(lambda first, rest: jnp.concatenate([first[None], rest]), sizes.initial, sizes.rounds)
@@ -113,7 +116,12 @@ def simulator(shape: Ecosystem, method: str, capacity: int, trajectory: bool):
         (rates, _), path = jax.lax.scan(one_round, (jnp.zeros(K), jnp.zeros(K + 1)), inputs)
         return path if trajectory else rates[None]
 
-    return jax.jit(jax.vmap(simulate_one, in_axes=(0, None, None, None, None, None)))
+    replicated = jax.vmap(simulate_one, in_axes=(0, None, None, None, None, None, None))
+
+    def program(keys, numbers, beta_1, alphas, betas, sizes, start=None):
+        return replicated(keys, numbers, beta_1, alphas, betas, sizes, start)
+
+    return jax.jit(program)
 
 
 def drawn_per_source(eco: Ecosystem, method: str) -> int:
@@ -125,16 +133,17 @@ def drawn_per_source(eco: Ecosystem, method: str) -> int:
     return max(sizes)
 
 
-def compiled_simulation(eco: Ecosystem, rounds: int, method: str = "sufficient", trajectory: bool = True):
+def compiled_simulation(eco: Ecosystem, rounds: int, method: str = "sufficient", trajectory: bool = True, start=None):
     """(f, inputs): the jitted f of :func:`simulator` for the spec's structure and its inputs after the keys
-    (values, beta_1, alphas, betas, sizes), so that ``f(keys, *inputs)`` simulates the spec."""
+    (values, beta_1, alphas, betas, sizes, start), so that ``f(keys, *inputs)`` simulates the spec (from the
+    given ``start``, the K rates, if not None)."""
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     require_poisson(eco)
     sizes = spec_sizes(eco, rounds)
     capacity = max(static_sizes(eco, rounds, sizes).values()) if method == "raw" else 0  # raises for n = None
     run = simulator(structure(eco), method, capacity, bool(trajectory))
-    return run, (values(eco), *schedule_inputs(eco, rounds), device(sizes))
+    return run, (values(eco), *schedule_inputs(eco, rounds), device(sizes), given_start(eco, start))
 
 
 def simulate(
@@ -145,8 +154,10 @@ def simulate(
     method: str = "sufficient",
     trajectory: bool = True,
     memory: int | None = None,
+    start=None,
 ) -> PoissonMonteCarlo:
-    """Simulate ``replicates`` independent runs for ``rounds`` update rounds (``key``: PRNG key or int seed).
+    """Simulate ``replicates`` independent runs for ``rounds`` update rounds (``key``: PRNG key or int seed),
+    from the initial fit or, given ``start`` (the K rates), from those rates in every replicate.
 
     ``method``: ``"sufficient"`` (one Poisson count per source and round) or ``"raw"`` (every sample); the same
     law. ``trajectory=False`` keeps only the final round's rates. What cannot fit in ``memory`` bytes (default:
@@ -162,7 +173,7 @@ def simulate(
     kept = rounds + 1 if trajectory else 1
     largest = drawn_per_source(eco, method)
     chunk = replicate_chunk(eco, rounds, replicates, kept_rounds=kept, drawn_per_source=largest, memory=memory)
-    run, inputs = compiled_simulation(eco, rounds, method, trajectory)
+    run, inputs = compiled_simulation(eco, rounds, method, trajectory, start)
     seed, key = prng_key(key)
     rates = run_in_chunks(run, replicate_keys(key, replicates), chunk, *inputs)
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())

@@ -32,7 +32,7 @@ from scipy.sparse.csgraph import connected_components
 from sympy.polys.domains import QQ
 from sympy.polys.matrices import DomainMatrix
 
-from interplay.theory.categorical.maps import smoothing_factor
+from interplay.theory.categorical.maps import smoothing_factor, start_frequencies, start_state
 from interplay.theory.rounds import plan_at
 from interplay.theory.spec import Ecosystem, SpecError
 
@@ -165,8 +165,15 @@ def _add_all(zero, real_counts, real_draws, m):
     return batch
 
 
-def _initial_law(eco: Ecosystem, later_rounds) -> tuple[dict, bool]:
-    """The law of the initial fit's state, and whether states carry the real counts.
+def _start_frequencies(eco: Ecosystem, start) -> Fit:
+    """The training frequencies F_0 whose fit of round 0 is the given ``start`` (p_0, K x m; rational)."""
+    frequencies = start_frequencies(eco, start_state(eco, start)).reshape(eco.K, eco.dim)
+    return tuple(tuple(_fraction(f) for f in frequencies.row(k)) for k in range(eco.K))
+
+
+def _initial_law(eco: Ecosystem, later_rounds, start=None) -> tuple[dict, bool]:
+    """The law of the state of round 0, and whether states carry the real counts: the initial fit's, or the
+    given ``start`` (p_0, K x m) with probability one.
 
     Under ``reuse`` the real datasets are drawn once, here, and the state keeps their counts when a later round
     uses them; a source no round uses is not drawn (its counts are None).
@@ -184,19 +191,22 @@ def _initial_law(eco: Ecosystem, later_rounds) -> tuple[dict, bool]:
         law = {counts + (outcome,): p * q for counts, p in law.items() for outcome, q in outcomes}
     result = defaultdict(Fraction)
     zero = tuple(tuple(Fraction(0) for _ in range(m)) for _ in range(K))
+    given = None if start is None else _start_frequencies(eco, start)
     for counts, p in law.items():
-        result[(_add_all(zero, counts, plan.real, m), counts if keep else ())] += p
+        frequencies = _add_all(zero, counts, plan.real, m) if given is None else given
+        result[(frequencies, counts if keep else ())] += p
     return result, keep
 
 
-def distributions(eco: Ecosystem, rounds: int) -> list[dict[Fit, sympy.Rational]]:
-    """The exact law of the fits {p (K x m rational tuple): probability} after each round 0..rounds."""
+def distributions(eco: Ecosystem, rounds: int, start=None) -> list[dict[Fit, sympy.Rational]]:
+    """The exact law of the fits {p (K x m rational tuple): probability} after each round 0..rounds, from the
+    initial fit or the given ``start`` (p_0, K x m rationals: :func:`theory.categorical.maps.start_state`)."""
     _check(eco)
     eco.check_rounds(rounds)
     if _homogeneous(eco):
-        chain = exact_chain(eco)
+        chain = exact_chain(eco, start)
         return [chain.law(t) for t in range(rounds + 1)]
-    law, reuse = _initial_law(eco, range(1, rounds + 1))
+    law, reuse = _initial_law(eco, range(1, rounds + 1), start)
     laws = [_fit_law(eco, law, 0)]
     for t in range(1, rounds + 1):
         plan = _Round(eco, t)
@@ -361,8 +371,9 @@ def _homogeneous(eco: Ecosystem) -> bool:
     return eco.regime != "accumulate" and eco.is_constant
 
 
-def exact_chain(eco: Ecosystem) -> ExactChain:
-    """The time-homogeneous chain of a ``reuse`` or ``fresh`` ecosystem with constant alpha and beta."""
+def exact_chain(eco: Ecosystem, start=None) -> ExactChain:
+    """The time-homogeneous chain of a ``reuse`` or ``fresh`` ecosystem with constant alpha and beta, started
+    from the initial fit or the given ``start`` (p_0, K x m rationals)."""
     _check(eco)
     if not _homogeneous(eco):
         raise SpecError(
@@ -371,7 +382,7 @@ def exact_chain(eco: Ecosystem) -> ExactChain:
             "use distributions() for accumulate or schedules",
         )
     plan = _Round(eco, 1)
-    initial_law, reuse = _initial_law(eco, [1])
+    initial_law, reuse = _initial_law(eco, [1], start)
     index: dict = {}
     states: list = []
 

@@ -42,6 +42,7 @@ from interplay.theory.analysis import fixed_point
 from interplay.theory.ops import SYMPY
 from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at
 from interplay.theory.spec import EXACT_HINT, Ecosystem, SpecError, exact, is_numeric, matrix, plain, show, sums_to_one
+from interplay.theory.start import require_distributions, start_array
 from interplay.theory.symbolic import Layout, SymbolicMap, all_positions, plan_round, symmetric_symbols, t_symbol
 
 
@@ -349,19 +350,42 @@ def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
     return layout.build("moments", eco, new._asdict())
 
 
-def initial_moments(eco: Ecosystem, ops=SYMPY) -> Moments:
-    """The exact moments of the initial fit (round 0)."""
+def start_state(eco: Ecosystem, start) -> sympy.ImmutableMatrix:
+    """A given round-0 state (:mod:`theory.start`): the K x m fitted probabilities p_0, one row per model, each
+    a probability vector (exact; SpecError naming ``start`` otherwise)."""
+    probs = start_array(start, (eco.K, eco.dim), f"K x m = {eco.K} x {eco.dim} probabilities, one row per model")
+    require_distributions(probs)
+    return sympy.ImmutableMatrix(probs.tolist())
+
+
+def start_frequencies(eco: Ecosystem, probs):
+    """The training frequencies F_0 (stacked Km x 1) whose fit of round 0 is ``probs`` (K x m, checked by
+    :func:`start_state`): F_0 = (p_0 - (1 - s_0)/m) / s_0, p_0 itself without smoothing. Under ``accumulate``
+    this stands for the batch of round 0 in the union."""
+    s = smoothing_factor(eco, 0)
+    return (sympy.Matrix(probs).reshape(eco.K * eco.dim, 1) - sympy.ones(eco.K * eco.dim, 1) * (1 - s) / eco.dim) / s
+
+
+def initial_moments(eco: Ecosystem, ops=SYMPY, start=None) -> Moments:
+    """The exact moments of round 0: the initial fit, or the deterministic ``start`` (p_0, K x m)."""
+    if start is not None:
+        K, m = eco.K, eco.dim
+        frequencies = start_frequencies(eco, start_state(eco, start))
+        return Moments(frequencies, sympy.zeros(K * m, K * m), sympy.zeros(K * m, (K + 1) * m))
     return moment_step(eco, zero_moments(eco, ops), plan_at(eco, 0, ops=ops), 0, ops)
 
 
-def initial_state(fmap: SymbolicMap) -> list:
-    """The flat state of ``fmap`` after the initial fit (round 0), as expressions of the spec's values."""
+def initial_state(fmap: SymbolicMap, start=None) -> list:
+    """The flat state of ``fmap`` at round 0, as expressions of the spec's values: after the initial fit, or
+    at the given ``start`` (the K x m probabilities p_0, :func:`start_state`)."""
     eco = fmap.ecosystem
     K, m = eco.K, eco.dim
     if fmap.name == "population":
-        start = population_step(eco, sympy.zeros(K * m, 1), plan_at(eco, 0, population=True), 0)
-        return fmap.pack(probs=start.reshape(K, m))
-    return fmap.pack(**initial_moments(eco)._asdict())
+        if start is not None:
+            return fmap.pack(probs=start_state(eco, start))
+        probs = population_step(eco, sympy.zeros(K * m, 1), plan_at(eco, 0, population=True), 0)
+        return fmap.pack(probs=probs.reshape(K, m))
+    return fmap.pack(**initial_moments(eco, start=start)._asdict())
 
 
 # -- diversity and distances from the exact moments ---------------------------------------------------------
@@ -382,10 +406,11 @@ def expected_squared_distance(mean_p, cov_p, k: int, l: int, m: int):
     return sum((mean_p[a] - mean_p[b]) ** 2 + cov_p[a, a] + cov_p[b, b] - 2 * cov_p[a, b] for a, b in pairs)
 
 
-def moment_trajectory(eco: Ecosystem, rounds: int) -> list[tuple[sympy.Matrix, sympy.Matrix]]:
-    """Exact (E p, Cov p) after rounds 0..rounds, by the sympy moment step (symbols allowed; tau = 1)."""
+def moment_trajectory(eco: Ecosystem, rounds: int, start=None) -> list[tuple[sympy.Matrix, sympy.Matrix]]:
+    """Exact (E p, Cov p) after rounds 0..rounds, by the sympy moment step (symbols allowed; tau = 1), from the
+    initial fit or the given ``start`` (p_0, K x m)."""
     eco.check_rounds(rounds)
-    moments = initial_moments(eco)
+    moments = initial_moments(eco, start=start)
     trajectory = [fitted_moments(eco, moments, 0)]
     for t in range(1, rounds + 1):
         moments = Moments(*(sympy.expand(x) for x in moment_step(eco, moments, plan_at(eco, t), t)))

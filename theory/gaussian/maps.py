@@ -49,6 +49,7 @@ numerics, from this one definition.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -58,6 +59,7 @@ import sympy
 from interplay.theory.ops import SYMPY
 from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at
 from interplay.theory.spec import Ecosystem, SpecError, is_numeric, matrix, plain
+from interplay.theory.start import require_positive_semidefinite, start_array
 from interplay.theory.symbolic import (
     Layout,
     SymbolicMap,
@@ -364,6 +366,19 @@ def moments_of_fit(eco: Ecosystem, fit: Fit, ops=SYMPY) -> Moments:
     return Moments(fit.mean, zero.cov, zero.cross, fit.cov, zero.nu)
 
 
+def start_state(eco: Ecosystem, start) -> Fit:
+    """A given round-0 state (:mod:`theory.start`): ``{"mean": K x d means, "cov": K x d x d covariances}``, each
+    covariance symmetric positive semi-definite, as a stacked :class:`Fit` (exact; SpecError naming ``start``)."""
+    K, d = eco.K, eco.dim
+    expected = f'{{"mean": K x d = {K} x {d} means, "cov": K x d x d = {K} x {d} x {d} covariances}}'
+    if not isinstance(start, Mapping) or set(start) != {"mean", "cov"}:
+        raise SpecError("start", f"expected {expected}, got {start!r}")
+    means = start_array(start["mean"], (K, d), f"means K x d = {K} x {d}")
+    covs = start_array(start["cov"], (K, d, d), f"covariances K x d x d = {K} x {d} x {d}")
+    require_positive_semidefinite(covs)
+    return Fit(sympy.Matrix(K * d, 1, list(means.ravel())), sympy.Matrix(covs.reshape(K * d, d).tolist()))
+
+
 def population_step(eco: Ecosystem, fit: Fit, plan: RoundPlan, t, ops=SYMPY) -> Fit:
     """The population (infinite-sample) update map (m, S) -> (m', S'); ``plan`` must have infinite sizes."""
     moments = moment_step(eco, moments_of_fit(eco, fit, ops), plan, t, ops)
@@ -411,9 +426,13 @@ def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
     return layout.build("moments", eco, new._asdict())
 
 
-def initial_state(fmap: SymbolicMap) -> list:
-    """The flat state of ``fmap`` after the initial fit (round 0), as expressions of the spec's values."""
+def initial_state(fmap: SymbolicMap, start=None) -> list:
+    """The flat state of ``fmap`` at round 0, as expressions of the spec's values: after the initial fit, or at
+    the given ``start`` (:func:`start_state`; the moments of a deterministic fit, :func:`moments_of_fit`)."""
     eco = fmap.ecosystem
+    if start is not None:
+        fit = start_state(eco, start)
+        return fmap.pack(**(fit if fmap.name == "population" else moments_of_fit(eco, fit))._asdict())
     if fmap.name == "population":
         K, d = eco.K, eco.dim
         fit = population_step(

@@ -50,6 +50,7 @@ import sympy
 from interplay.theory.ops import SympyOps
 from interplay.theory.rounds import RoundPlan, plan_at
 from interplay.theory.spec import Ecosystem, SpecError, exact, is_numeric, matrix, plain
+from interplay.theory.start import refuse_start
 from interplay.theory.symbolic import (
     Layout,
     SymbolicMap,
@@ -451,9 +452,11 @@ def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
     return layout.build("moments", eco, new._asdict())
 
 
-def initial_state(fmap: SymbolicMap) -> list:
-    """The flat state of ``fmap`` after the initial fit (round 0): theta_0 = P_0 E b, or (M_0, C_0)."""
+def initial_state(fmap: SymbolicMap, start=None) -> list:
+    """The flat state of ``fmap`` after the initial fit (round 0): theta_0 = P_0 E b, or (M_0, C_0); a given
+    ``start`` is refused (:func:`theory.start.refuse_start`)."""
     eco = fmap.ecosystem
+    refuse_start("linear-Gaussian", start)
     K, d = eco.K, eco.dim
     plan = plan_at(eco, 0, population=True, ops=SYMPY_LINEAR)
     if fmap.name == "population":

@@ -52,6 +52,7 @@ import sympy
 from interplay.theory.ops import SympyOps
 from interplay.theory.rounds import RoundPlan, plan_at
 from interplay.theory.spec import Ecosystem, SpecError, exact, plain, show
+from interplay.theory.start import require_nonnegative, start_array
 from interplay.theory.symbolic import Layout, SymbolicMap, all_positions, plan_round, symmetric_symbols, t_symbol
 
 
@@ -237,6 +238,21 @@ def initial_moments(eco: Ecosystem, values: PoissonValues, plan: RoundPlan, ops=
     return moment_step(eco, values, zero_moments(eco, ops), plan, 0, ops)
 
 
+def start_state(eco: Ecosystem, start) -> sympy.ImmutableMatrix:
+    """A given round-0 state (:mod:`theory.start`): the K fitted rates, each >= 0, as a K x 1 matrix (exact;
+    SpecError naming ``start`` otherwise)."""
+    rates = start_array(start, (eco.K,), f"K = {eco.K} rates, one per model")
+    require_nonnegative(rates, "rates")
+    return sympy.ImmutableMatrix(eco.K, 1, list(rates))
+
+
+def started_moments(eco: Ecosystem, rates, ops=SYMPY_POISSON) -> Moments:
+    """The moments of the deterministic state ``rates`` (K x 1): no dispersion, no correlation with the real
+    samples (under ``reuse`` those are drawn at round 0, independently of a given start)."""
+    zero = zero_moments(eco, ops)
+    return zero._replace(mean=rates)
+
+
 def initial_rates(eco: Ecosystem, values: PoissonValues, plan: RoundPlan, ops=SYMPY_POISSON):
     """The population map's start: the initial fit to infinite real samples, R r (``plan``: round 0's)."""
     return population_step(eco, values, ops.zeros(eco.K, 1), plan, 0, ops)
@@ -277,20 +293,31 @@ def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
     return layout.build("moments", eco, new._asdict())
 
 
-def initial_state(fmap: SymbolicMap) -> list:
-    """The flat state of ``fmap`` after the initial fit (round 0), as expressions of the spec's values."""
+def initial_state(fmap: SymbolicMap, start=None) -> list:
+    """The flat state of ``fmap`` at round 0, as expressions of the spec's values: after the initial fit, or at
+    the given ``start`` (the K rates, :func:`start_state`)."""
     eco = fmap.ecosystem
     values = spec_values(eco)
     if fmap.name == "population":
+        if start is not None:
+            return fmap.pack(rates=start_state(eco, start))
         return fmap.pack(rates=initial_rates(eco, values, plan_at(eco, 0, population=True)))
-    return fmap.pack(**initial_moments(eco, values, plan_at(eco, 0))._asdict())
+    return fmap.pack(**_round_zero(eco, values, start)._asdict())
 
 
-def moment_trajectory(eco: Ecosystem, rounds: int) -> list[Moments]:
-    """Exact moments after rounds 0..rounds by the sympy step (symbols allowed), for tests and small exact work."""
+def _round_zero(eco: Ecosystem, values: PoissonValues, start) -> Moments:
+    """The exact moments of round 0: the initial fit's, or those of the given ``start``."""
+    if start is None:
+        return initial_moments(eco, values, plan_at(eco, 0))
+    return started_moments(eco, start_state(eco, start))
+
+
+def moment_trajectory(eco: Ecosystem, rounds: int, start=None) -> list[Moments]:
+    """Exact moments after rounds 0..rounds by the sympy step (symbols allowed), for tests and small exact work,
+    from the initial fit or the given ``start`` (the K rates)."""
     eco.check_rounds(rounds)
     values = spec_values(eco)
-    moments = initial_moments(eco, values, plan_at(eco, 0))
+    moments = _round_zero(eco, values, start)
     trajectory = [moments]
     for t in range(1, rounds + 1):
         moments = Moments(*(sympy.expand(x) for x in moment_step(eco, values, moments, plan_at(eco, t), t)))
