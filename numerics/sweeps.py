@@ -10,14 +10,23 @@ A grid whose results cannot fit in memory is refused before any work (:mod:`nume
 (a recursion that overflowed, a limit that does not exist) are kept, located by ``Grid.diverged`` and explained
 in one line by ``Grid.divergence``.
 
-Swept parameters: ``alpha``, ``beta`` (constant over rounds), ``n`` (training-set size, Gaussian), ``K`` (number
-of models) and ``temperature`` (categorical sampling temperature tau). alpha, beta and n are inputs of one
-compiled function, vmapped over the grid: alpha and beta themselves, and every point's sample sizes, computed
-exactly on the host from its values (:mod:`numerics.driver.sizes`; a grid value 0.7 is the spec's 0.7). K and tau
-change array shapes or the compiled program, so they are an outer Python loop: for each value the modified
-ecosystem is built and its own compiled sweep runs over the other axes; the results are stacked in the order the
-axes were given. Quantities are computed from the final state (E[.] under the exact recursion, the values
-themselves under ``population=True``); each family names its own, ``exact_quantities`` and
+Swept parameters: ``alpha``, ``beta`` (constant over rounds), ``n`` (training-set size, Gaussian and Poisson),
+``K`` (number of models), ``temperature`` (categorical sampling temperature tau), and value axes: any numeric
+value of the spec named as a path, ``public.mean[0]``, ``private[1].cov[0][1]``, ``private[0].probs[2]``,
+``public.rate``, ``mixing[0][1]`` (:mod:`numerics.value_axes` parses them and says how the rest of the spec
+follows: a probability vector keeps the other entries' proportions, W's diagonal absorbs a change of its row, a
+covariance stays symmetric; the family's ``value_fields`` lists what it can sweep). alpha, beta, n and value axes
+are inputs of one compiled function, vmapped over the grid: every point's (alpha, beta), its sample sizes, computed
+exactly on the host from its values (:mod:`numerics.driver.sizes`; a grid value 0.7 is the spec's 0.7), and the
+numbers of the ecosystem at the point (the family's ``sweep_values`` of the spec with the point's value axes set).
+The compiled function is cached by the family's ``sweep_structure``, so another ecosystem of the same structure,
+or other values of an axis, reuse it. K and tau change array shapes or the compiled program, so they are an outer
+Python loop: for each value the modified ecosystem is built and its compiled sweep runs over the other axes; the
+results are stacked in the order the axes were given. A K axis copies private[0] and extends W, so its value axes
+may only name the public source.
+
+Quantities are computed from the final state (E[.] under the exact recursion, the values themselves under
+``population=True``); each family names its own, ``exact_quantities`` and
 ``monte_carlo_quantities`` of its :class:`~numerics.family.NumericsFamily`, documented with their shapes in its
 ``numerics/<family>/sweep.py`` (Gaussian: mean, fitted_cov, mean_cov, spread, task_error, spectral_radius,
 converged_at; categorical: mean, diversity, spread; linear-Gaussian: the limits spread, error, spectral_radius),

@@ -125,7 +125,8 @@ def _entry(shape: tuple[int, int], axis: ValueAxis) -> tuple[int, int] | None:
         return None
     row, column = (axis.index[0], 0) if wanted == 1 else axis.index
     if row >= rows or column >= columns:
-        raise SpecError(where, f"index {list(axis.index)} is out of range for {axis.field} of shape {shape}")
+        size = f"has {rows} {'entry' if rows == 1 else 'entries'}" if wanted == 1 else f"is {rows} x {columns}"
+        raise SpecError(where, f"index {list(axis.index)} is out of range: {axis.field} {size}")
     return row, column
 
 
