@@ -83,7 +83,7 @@ from interplay.numerics.driver.limits import (
     require_fits,
     require_standard_errors,
 )
-from interplay.numerics.driver.sizes import Sizes, per_round, run_sizes, stack_runs
+from interplay.numerics.driver.sizes import per_round, run_sizes, stack_runs
 from interplay.numerics.files import PARTIAL, write_atomically
 from interplay.theory.spec import Ecosystem, SpecError
 
@@ -296,11 +296,13 @@ class _PointInputs:
     """The inputs of a chunk of grid points: (alpha, beta) at each point, their sample sizes, computed exactly on
     the host from each swept value taken at its exact value (:func:`numerics.driver.sizes.run_sizes`), and the
     numbers of the ecosystem at each point (the family's ``sweep_values``: ``eco`` with the point's value axes
-    set, :mod:`numerics.value_axes`); the other parameters are the spec's. Leading axis: the points."""
+    set, :mod:`numerics.value_axes`); the other parameters are the spec's. Leading axis: the points, but for the
+    numbers of a grid without value axes, the same at every point and passed once (``batched`` False)."""
 
     def __init__(self, eco: Ecosystem, names: tuple[str, ...]):
         self.eco, self.names = eco, names
         self.value_axes = [(i, value_axes.parse(name)) for i, name in enumerate(names) if name not in SWEPT]
+        self.batched = bool(self.value_axes)
         self.sweep_values = registry.family(eco).sweep_values
         self._at: dict[tuple, tuple[Ecosystem, object]] = {}  # per combination of the value axes' values
 
@@ -313,7 +315,8 @@ class _PointInputs:
             self._at[combination] = eco, self.sweep_values(eco)
         return self._at[combination]
 
-    def __call__(self, points: np.ndarray) -> tuple[np.ndarray, Sizes, object]:
+    def __call__(self, points: np.ndarray) -> tuple[tuple, object]:
+        """((alpha, beta) (N, 2), sizes[, numbers]: per point), the numbers shared by every point or None."""
         parameters, runs, numbers = [], [], []
         spec = {"alpha": self.eco.alpha_at(1) if self.eco.is_constant else 0, "beta": self.eco.beta_at(1)}
         for point in points:
@@ -323,8 +326,10 @@ class _PointInputs:
             parameters.append([float(swept["alpha"]), float(swept["beta"])])
             runs.append(run_sizes(eco, swept["alpha"], swept["beta"], n=n, constant=True))
             numbers.append(values)
-        stacked = jax.tree.map(lambda *x: np.stack([np.asarray(v) for v in x]), *numbers)
-        return np.array(parameters, dtype=np.float64).reshape(-1, 2), stack_runs(runs), stacked
+        per_point = (np.array(parameters, dtype=np.float64).reshape(-1, 2), stack_runs(runs))
+        if not self.batched:
+            return per_point, self._ecosystem(())[1]
+        return per_point + (jax.tree.map(lambda *x: np.stack([np.asarray(v) for v in x]), *numbers),), None
 
 
 def _exact_function(eco: Ecosystem, rounds: int, population: bool, tolerance: float):
@@ -376,10 +381,10 @@ class _Structure:
 
 
 @compiled_cache
-def _compiled(shape: _Structure, rounds, population, tolerance, quantities, replicates, seed):
+def _compiled(shape: _Structure, rounds, population, tolerance, quantities, replicates, seed, batched: bool):
     """jit(vmap(f)): f((alpha, beta), sizes, values) -> {quantity: value} at one grid point, exact and Monte Carlo
-    together, for every ecosystem of the structure ``shape`` (its numbers are the input ``values``), whatever
-    the grid's axes."""
+    together, for every ecosystem of the structure ``shape`` (its numbers are the input ``values``, one per point
+    when ``batched``, else one for all), whatever the grid's axes."""
     eco = shape.eco
     simulated = [q for q in quantities if q in registry.family(eco).monte_carlo_quantities]
     exact = [q for q in quantities if q not in simulated]
@@ -390,7 +395,7 @@ def _compiled(shape: _Structure, rounds, population, tolerance, quantities, repl
         out = at(parameters, sizes, values, exact) if exact else {}
         return out | (mc(parameters, sizes, values, simulated) if simulated else {})
 
-    return jax.jit(jax.vmap(point))
+    return jax.jit(jax.vmap(point, in_axes=(0, 0, 0 if batched else None)))
 
 
 def _on_k_axis(values: dict, lead: int) -> dict:
@@ -516,8 +521,9 @@ def sweep(
         build, starts = None, range(0)
         if compiled_quantities:
             mc = (replicates, seed) if simulated else (0, 0)
+            batched = any(name not in SWEPT for name in inner)  # value axes: numbers per point
             build = functools.partial(
-                _compiled, _Structure(eco_s), rounds, exact_population, tolerance, compiled_quantities, *mc
+                _compiled, _Structure(eco_s), rounds, exact_population, tolerance, compiled_quantities, *mc, batched
             )
             starts = range(0, len(points), size)
         slices.append(_Slice(index, outer, eco_s, build, size, starts))
@@ -597,7 +603,11 @@ def _run_chunks(slices: list[_Slice], names, points, store, tagged: bool, progre
         saved = store.load(tag, s.outer) if store else None
         if saved is None:
             chunk = points[start : start + s.chunk_size]
-            saved = _evaluate_sharded(s.compile(), inputs[s.index](chunk), devices)
+            per_point, shared = inputs[s.index](chunk)
+            compiled = s.compile()
+            if shared is not None:
+                compiled = functools.partial(_with_shared, compiled, shared)
+            saved = _evaluate_sharded(compiled, per_point, devices)
             if store:
                 store.save(tag, s.outer, saved)
         computed[s.index].append(saved)
@@ -618,6 +628,11 @@ def _assemble(per_slice: list[dict], outer_axes, inner_axes, names) -> dict[str,
         rest = list(range(len(names), stacked.ndim))
         values[q] = np.transpose(stacked, permutation + rest)
     return values
+
+
+def _with_shared(compiled, shared, *per_point):
+    """compiled(*per_point, shared): the numbers every point of the grid shares come last."""
+    return compiled(*per_point, shared)
 
 
 def _evaluate_sharded(compiled, chunk, devices) -> dict:

@@ -86,7 +86,7 @@ def test_a_value_axis_compiles_once_for_all_its_values_and_for_other_values():
     other = eco.with_options(alpha=0.25, private=(eco.private[1], eco.private[0]))
     grid = sweep(other, {"public.mean[1]": [-3.0, 0.5, 7.0, 9.0]}, ["spread"], rounds=ROUNDS, progress=False)
     assert compiled_cache.compiled_count() == count
-    compiled = sweeps._compiled(sweeps._Structure(other), ROUNDS, False, 1e-12, ("spread",), 0, 0)
+    compiled = sweeps._compiled(sweeps._Structure(other), ROUNDS, False, 1e-12, ("spread",), 0, 0, True)
     assert compiled._cache_size() == 1  # traced once for both sweeps' eight values
     exact = numerics.iterate_moments(_at(other, ["public.mean[1]"], [7.0]), ROUNDS)
     assert grid["spread"][2, 0, 1] == pytest.approx(exact.squared_distance(0, 1)[-1], rel=1e-12)
