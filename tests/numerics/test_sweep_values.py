@@ -103,6 +103,17 @@ def test_gaussian_monte_carlo_on_a_value_axis_equals_simulate_at_that_value():
     )
 
 
+def test_a_public_value_axis_beside_a_k_axis_is_set_in_the_k_model_ecosystem():
+    eco = Ecosystem.gaussian(means=[[1.0]], public_mean=[0.0], alpha=0.5, beta=0.5, n=10)
+    axes = {"K": [2, 3], "public.mean[0]": [0.0, 2.0]}
+    grid = sweep(eco, axes, ["mean", "spread"], rounds=ROUNDS, progress=False)
+    for (i, K), (j, mean) in itertools.product(enumerate(axes["K"]), enumerate(axes["public.mean[0]"])):
+        at = _at(sweeps._with_models(eco, K), ["public.mean[0]"], [mean])
+        exact = numerics.iterate_moments(at, ROUNDS)
+        np.testing.assert_allclose(grid["mean"][i, j], exact.mean[-1, 0], rtol=1e-12, atol=1e-12)
+        assert grid["spread"][i, j] == pytest.approx(exact.squared_distance(0, 1)[-1], rel=1e-12, abs=1e-12)
+
+
 def _categorical(**options):
     return categorical_ecosystem(
         [[0.2, 0.3, 0.5], [0.6, 0.2, 0.2]], [0.3, 0.3, 0.4], alpha=0.5, beta=0.5, n=10, **options
