@@ -25,9 +25,12 @@ class NumericsFamily(Protocol):
     sweep_axes: tuple[str, ...]  # the sweepable parameters it has, of numerics.sweeps.SWEPT
     exact_quantities: tuple[str, ...]
     monte_carlo_quantities: tuple[str, ...]  # each named "mc_..."
-    # exact_point(eco, rounds, population, tolerance) -> f(alpha, beta, sizes, quantities) -> {q: value}: the
-    # exact quantities at one grid point after ``rounds`` rounds (jax; sweeps.py vmaps and jits it), or None when
-    # the family's exact quantities are limits computed on the host by ``exact_limits``
+    # the spec's values a sweep can take as an axis: {source field or "mixing": its rule} (numerics.value_axes)
+    value_fields: dict[str, str]
+    # exact_point(eco, rounds, population, tolerance) -> f(values, alpha, beta, sizes, quantities) -> {q: value}:
+    # the exact quantities at one grid point after ``rounds`` rounds, for every ecosystem of eco's
+    # ``sweep_structure`` (jax; sweeps.py vmaps and jits it; ``values``: the point's ``sweep_values``), or None
+    # when the family's exact quantities are limits computed on the host by ``exact_limits``
     exact_point: Callable | None
     # exact_limits(eco, axes [(name, values)], quantities) -> {q: array over the alpha and beta axes given}
     exact_limits: Callable | None
@@ -50,8 +53,16 @@ class NumericsFamily(Protocol):
         """Numbers a Monte Carlo replicate keeps per round."""
 
     def monte_carlo_sampler(self, eco: Ecosystem, rounds: int, replicates: int, seed: int) -> Callable:
-        """g(alphas (T,), betas (T,), sizes) -> {mc quantity: per-replicate values (R, ...)} at the final round,
-        the same draws as ``simulate(eco, rounds, key=seed, replicates=R)`` (default method)."""
+        """g(values, alphas (T,), betas (T,), sizes) -> {mc quantity: per-replicate values (R, ...)} at the final
+        round for every ecosystem of eco's ``sweep_structure`` (``values``: its ``sweep_values``), the same draws
+        as ``simulate(eco, rounds, key=seed, replicates=R)`` (default method)."""
+
+    def sweep_values(self, eco: Ecosystem):
+        """Every number of ``eco`` that ``exact_point`` and ``monte_carlo_sampler`` read, a pytree of float64
+        arrays: the input of the compiled sweep, so ecosystems that differ only in these share one compilation."""
+
+    def sweep_structure(self, eco: Ecosystem):
+        """What the sweep functions are built on (hashable): ecosystems with equal structures share them."""
 
     def sweep_settings(self, eco: Ecosystem, exact_population: bool, simulated: bool) -> dict:
         """The family's entries of a sweep's ``Grid.settings`` (e.g. ``method`` when ``simulated``)."""

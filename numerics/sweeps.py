@@ -10,14 +10,23 @@ A grid whose results cannot fit in memory is refused before any work (:mod:`nume
 (a recursion that overflowed, a limit that does not exist) are kept, located by ``Grid.diverged`` and explained
 in one line by ``Grid.divergence``.
 
-Swept parameters: ``alpha``, ``beta`` (constant over rounds), ``n`` (training-set size, Gaussian), ``K`` (number
-of models) and ``temperature`` (categorical sampling temperature tau). alpha, beta and n are inputs of one
-compiled function, vmapped over the grid: alpha and beta themselves, and every point's sample sizes, computed
-exactly on the host from its values (:mod:`numerics.driver.sizes`; a grid value 0.7 is the spec's 0.7). K and tau
-change array shapes or the compiled program, so they are an outer Python loop: for each value the modified
-ecosystem is built and its own compiled sweep runs over the other axes; the results are stacked in the order the
-axes were given. Quantities are computed from the final state (E[.] under the exact recursion, the values
-themselves under ``population=True``); each family names its own, ``exact_quantities`` and
+Swept parameters: ``alpha``, ``beta`` (constant over rounds), ``n`` (training-set size, Gaussian and Poisson),
+``K`` (number of models), ``temperature`` (categorical sampling temperature tau), and value axes: any numeric
+value of the spec named as a path, ``public.mean[0]``, ``private[1].cov[0][1]``, ``private[0].probs[2]``,
+``public.rate``, ``mixing[0][1]`` (:mod:`numerics.value_axes` parses them and says how the rest of the spec
+follows: a probability vector keeps the other entries' proportions, W's diagonal absorbs a change of its row, a
+covariance stays symmetric; the family's ``value_fields`` lists what it can sweep). alpha, beta, n and value axes
+are inputs of one compiled function, vmapped over the grid: every point's (alpha, beta), its sample sizes, computed
+exactly on the host from its values (:mod:`numerics.driver.sizes`; a grid value 0.7 is the spec's 0.7), and the
+numbers of the ecosystem at the point (the family's ``sweep_values`` of the spec with the point's value axes set).
+The compiled function is cached by the family's ``sweep_structure``, so another ecosystem of the same structure,
+or other values of an axis, reuse it. K and tau change array shapes or the compiled program, so they are an outer
+Python loop: for each value the modified ecosystem is built and its compiled sweep runs over the other axes; the
+results are stacked in the order the axes were given. A K axis copies private[0] and extends W, so its value axes
+may only name the public source.
+
+Quantities are computed from the final state (E[.] under the exact recursion, the values themselves under
+``population=True``); each family names its own, ``exact_quantities`` and
 ``monte_carlo_quantities`` of its :class:`~numerics.family.NumericsFamily`, documented with their shapes in its
 ``numerics/<family>/sweep.py`` (Gaussian: mean, fitted_cov, mean_cov, spread, task_error, spectral_radius,
 converged_at; categorical: mean, diversity, spread; linear-Gaussian: the limits spread, error, spectral_radius),
@@ -60,7 +69,7 @@ import sympy
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from tqdm import tqdm
 
-from interplay.numerics import registry
+from interplay.numerics import registry, value_axes
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.divergence import diverged_points
 from interplay.numerics.driver.keys import prng_key
@@ -74,7 +83,7 @@ from interplay.numerics.driver.limits import (
     require_fits,
     require_standard_errors,
 )
-from interplay.numerics.driver.sizes import Sizes, per_round, run_sizes, stack_runs
+from interplay.numerics.driver.sizes import per_round, run_sizes, stack_runs
 from interplay.numerics.files import PARTIAL, write_atomically
 from interplay.theory.spec import Ecosystem, SpecError
 
@@ -181,9 +190,14 @@ def _check_axes(eco: Ecosystem, axes: dict) -> list[tuple[str, np.ndarray]]:
         raise SpecError("axes", f"sweep one to three parameters, got {len(axes)}")
     checked = []
     for name, values in axes.items():
-        if name not in SWEPT:
-            raise SpecError(f"axes.{name}", f"cannot sweep {name!r}; sweepable: {SWEPT}")
-        _check_family_axis(eco, name)
+        value_axis = name not in SWEPT and value_axes.is_value_axis(name)
+        if value_axis:
+            value_axes.check(eco, value_axes.parse(name), exchangeable="K" in axes)
+        elif name not in SWEPT:
+            values_named = "a value of the spec such as public.mean[0], private[1].probs[2], mixing[0][1]"
+            raise SpecError(f"axes.{name}", f"cannot sweep {name!r}; sweepable: {SWEPT} or {values_named}")
+        else:
+            _check_family_axis(eco, name)
         try:
             values = np.asarray(values, dtype=np.float64).ravel()
         except (TypeError, ValueError):
@@ -208,6 +222,9 @@ def _check_axes(eco: Ecosystem, axes: dict) -> list[tuple[str, np.ndarray]]:
         if name == "temperature":
             if values.min() <= 0:
                 raise SpecError("axes.temperature", "values must be > 0")
+        if value_axis:
+            for value in np.unique(values):  # each value alone gives a valid spec (combinations: at evaluation)
+                value_axes.ecosystem_with(eco, value_axes.parse(name), value)
         checked.append((name, values))
     return checked
 
@@ -275,33 +292,53 @@ def _ecosystem_at(eco: Ecosystem, outer: dict) -> Ecosystem:
     return eco
 
 
-def _defaults(eco: Ecosystem) -> dict:
-    """The spec's alpha and beta: the values of the parameters a grid does not sweep (n is only in the sizes)."""
-    return {"alpha": float(eco.alpha_at(1)) if eco.is_constant else 0.0, "beta": float(eco.beta_at(1))}
+class _PointInputs:
+    """The inputs of a chunk of grid points: (alpha, beta) at each point, their sample sizes, computed exactly on
+    the host from each swept value taken at its exact value (:func:`numerics.driver.sizes.run_sizes`), and the
+    numbers of the ecosystem at each point (the family's ``sweep_values``: ``eco`` with the point's value axes
+    set, :mod:`numerics.value_axes`); the other parameters are the spec's. Leading axis: the points, but for the
+    numbers of a grid without value axes, the same at every point and passed once (``batched`` False)."""
+
+    def __init__(self, eco: Ecosystem, names: tuple[str, ...]):
+        self.eco, self.names = eco, names
+        self.value_axes = [(i, value_axes.parse(name)) for i, name in enumerate(names) if name not in SWEPT]
+        self.batched = bool(self.value_axes)
+        self.sweep_values = registry.family(eco).sweep_values
+        self._at: dict[tuple, tuple[Ecosystem, object]] = {}  # per combination of the value axes' values
+
+    def _ecosystem(self, point) -> tuple[Ecosystem, object]:
+        combination = tuple(float(point[i]) for i, _ in self.value_axes)
+        if combination not in self._at:
+            eco = self.eco
+            for (_, axis), value in zip(self.value_axes, combination):
+                eco = value_axes.ecosystem_with(eco, axis, value)
+            self._at[combination] = eco, self.sweep_values(eco)
+        return self._at[combination]
+
+    def __call__(self, points: np.ndarray) -> tuple[tuple, object]:
+        """((alpha, beta) (N, 2), sizes[, numbers]: per point), the numbers shared by every point or None."""
+        parameters, runs, numbers = [], [], []
+        spec = {"alpha": self.eco.alpha_at(1) if self.eco.is_constant else 0, "beta": self.eco.beta_at(1)}
+        for point in points:
+            eco, values = self._ecosystem(point)
+            swept = spec | {name: float(v) for name, v in zip(self.names, point)}
+            n = int(swept["n"]) if "n" in swept else eco.n
+            parameters.append([float(swept["alpha"]), float(swept["beta"])])
+            runs.append(run_sizes(eco, swept["alpha"], swept["beta"], n=n, constant=True))
+            numbers.append(values)
+        per_point = (np.array(parameters, dtype=np.float64).reshape(-1, 2), stack_runs(runs))
+        if not self.batched:
+            return per_point, self._ecosystem(())[1]
+        return per_point + (jax.tree.map(lambda *x: np.stack([np.asarray(v) for v in x]), *numbers),), None
 
 
-def _point_sizes(eco: Ecosystem, names: tuple[str, ...], points: np.ndarray) -> Sizes:
-    """The sample sizes at every grid point (leading axis: the points), computed exactly on the host from each
-    swept value taken at its exact value (:func:`numerics.driver.sizes.run_sizes`); the other parameters are
-    the spec's."""
-    spec = {"alpha": eco.alpha_at(1) if eco.is_constant else 0, "beta": eco.beta_at(1), "n": eco.n}
-    runs = []
-    for point in points:
-        values = spec | {name: float(v) for name, v in zip(names, point)}
-        n = int(values["n"]) if eco.n is not None else None
-        runs.append(run_sizes(eco, values["alpha"], values["beta"], n=n, constant=True))
-    return stack_runs(runs)
-
-
-def _exact_function(eco: Ecosystem, names, rounds: int, population: bool, tolerance: float):
-    """f(swept values (len(names),), sizes, quantities) -> {quantity: value} at one grid point (the family's
-    ``exact_point``); the other parameters are the spec's; ``sizes`` are the point's (:func:`_point_sizes`)."""
+def _exact_function(eco: Ecosystem, rounds: int, population: bool, tolerance: float):
+    """f((alpha, beta), sizes, values, quantities) -> {quantity: value} at one grid point (the family's
+    ``exact_point``); (alpha, beta), ``sizes`` and ``values`` are the point's (:class:`_PointInputs`)."""
     at = registry.family(eco).exact_point(eco, rounds, population, tolerance)
-    defaults = _defaults(eco)
 
-    def exact(swept, sizes, quantities):
-        values = defaults | {name: swept[i] for i, name in enumerate(names)}
-        return at(values["alpha"], values["beta"], sizes, quantities)
+    def exact(parameters, sizes, values, quantities):
+        return at(values, parameters[0], parameters[1], sizes, quantities)
 
     return exact
 
@@ -315,33 +352,50 @@ def _replicate_summary(samples: dict, replicates: int) -> dict:
     return out
 
 
-def _monte_carlo_function(eco: Ecosystem, names, rounds: int, replicates: int, seed: int):
-    """f(swept values, sizes, quantities) -> {mc quantity: mean, mc quantity_se: standard error} at the final
-    round."""
+def _monte_carlo_function(eco: Ecosystem, rounds: int, replicates: int, seed: int):
+    """f((alpha, beta), sizes, values, quantities) -> {mc quantity: mean, mc quantity_se: standard error} at the
+    final round."""
     sampler = registry.family(eco).monte_carlo_sampler(eco, rounds, replicates, seed)
-    defaults = _defaults(eco)
 
-    def at(swept, sizes, quantities):
-        values = defaults | {name: swept[i] for i, name in enumerate(names)}
-        samples = sampler(jnp.full(rounds, values["alpha"]), jnp.full(rounds, values["beta"]), per_round(sizes, rounds))
+    def at(parameters, sizes, values, quantities):
+        alphas, betas = jnp.full(rounds, parameters[0]), jnp.full(rounds, parameters[1])
+        samples = sampler(values, alphas, betas, per_round(sizes, rounds))
         return _replicate_summary({q: samples[q] for q in quantities}, replicates)
 
     return at
 
 
+class _Structure:
+    """An ecosystem standing for every ecosystem of the same sweep structure (its family's ``sweep_structure``):
+    equal to them and hashed alike, so they share one compiled sweep whose numbers are inputs."""
+
+    def __init__(self, eco: Ecosystem):
+        family = registry.family(eco)
+        self.eco, self.key = eco, (family.name, family.sweep_structure(eco))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Structure) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
 @compiled_cache
-def _compiled(eco: Ecosystem, names, rounds, population, tolerance, quantities, replicates, seed):
-    """jit(vmap(f)): f(swept values, sizes) -> {quantity: value} at one grid point, exact and Monte Carlo
-    together."""
+def _compiled(shape: _Structure, rounds, population, tolerance, quantities, replicates, seed, batched: bool):
+    """jit(vmap(f)): f((alpha, beta), sizes, values) -> {quantity: value} at one grid point, exact and Monte Carlo
+    together, for every ecosystem of the structure ``shape`` (its numbers are the input ``values``, one per point
+    when ``batched``, else one for all), whatever the grid's axes."""
+    eco = shape.eco
     simulated = [q for q in quantities if q in registry.family(eco).monte_carlo_quantities]
     exact = [q for q in quantities if q not in simulated]
-    at = _exact_function(eco, names, rounds, population, tolerance) if exact else None
-    mc = _monte_carlo_function(eco, names, rounds, replicates, seed) if simulated else None
+    at = _exact_function(eco, rounds, population, tolerance) if exact else None
+    mc = _monte_carlo_function(eco, rounds, replicates, seed) if simulated else None
 
-    def point(swept, sizes):
-        return (at(swept, sizes, exact) if exact else {}) | (mc(swept, sizes, simulated) if simulated else {})
+    def point(parameters, sizes, values):
+        out = at(parameters, sizes, values, exact) if exact else {}
+        return out | (mc(parameters, sizes, values, simulated) if simulated else {})
 
-    return jax.jit(jax.vmap(point))
+    return jax.jit(jax.vmap(point, in_axes=(0, 0, 0 if batched else None)))
 
 
 def _on_k_axis(values: dict, lead: int) -> dict:
@@ -467,8 +521,9 @@ def sweep(
         build, starts = None, range(0)
         if compiled_quantities:
             mc = (replicates, seed) if simulated else (0, 0)
+            batched = any(name not in SWEPT for name in inner)  # value axes: numbers per point
             build = functools.partial(
-                _compiled, eco_s, inner, rounds, exact_population, tolerance, compiled_quantities, *mc
+                _compiled, _Structure(eco_s), rounds, exact_population, tolerance, compiled_quantities, *mc, batched
             )
             starts = range(0, len(points), size)
         slices.append(_Slice(index, outer, eco_s, build, size, starts))
@@ -542,12 +597,17 @@ def _run_chunks(slices: list[_Slice], names, points, store, tagged: bool, progre
     devices = jax.devices()
     computed: dict[int, list] = {s.index: [] for s in slices}
     chunks = [(s, start) for s in slices for start in s.starts]
+    inputs = {s.index: _PointInputs(s.eco, names) for s in slices}
     for s, start in tqdm(chunks, desc="sweep", unit="chunk", disable=not progress):
         tag = (s.index if tagged else None, start // s.chunk_size)
         saved = store.load(tag, s.outer) if store else None
         if saved is None:
             chunk = points[start : start + s.chunk_size]
-            saved = _evaluate_sharded(s.compile(), (chunk, _point_sizes(s.eco, names, chunk)), devices)
+            per_point, shared = inputs[s.index](chunk)
+            compiled = s.compile()
+            if shared is not None:
+                compiled = functools.partial(_with_shared, compiled, shared)
+            saved = _evaluate_sharded(compiled, per_point, devices)
             if store:
                 store.save(tag, s.outer, saved)
         computed[s.index].append(saved)
@@ -568,6 +628,11 @@ def _assemble(per_slice: list[dict], outer_axes, inner_axes, names) -> dict[str,
         rest = list(range(len(names), stacked.ndim))
         values[q] = np.transpose(stacked, permutation + rest)
     return values
+
+
+def _with_shared(compiled, shared, *per_point):
+    """compiled(*per_point, shared): the numbers every point of the grid shares come last."""
+    return compiled(*per_point, shared)
 
 
 def _evaluate_sharded(compiled, chunk, devices) -> dict:

@@ -8,6 +8,7 @@ import sympy
 
 from interplay.numerics import registry as numerics_registry
 from interplay.numerics.family import NumericsFamily
+from interplay.numerics.value_axes import RULES
 from interplay.theory import Ecosystem, SpecError
 from interplay.theory import registry as theory_registry
 from interplay.theory.categorical.maps import categorical_ecosystem
@@ -18,7 +19,7 @@ from interplay.theory.registry import members
 SIDES = [(theory_registry, TheoryFamily), (numerics_registry, NumericsFamily)]
 OPTIONAL = {"exact_point", "exact_limits", "numerical_population"}  # a capability a family may lack: None
 ATTRIBUTES = {"name", "constructor", "family_type", "source_type", "methods", "sweep_axes"}
-ATTRIBUTES |= {"exact_quantities", "monte_carlo_quantities"}
+ATTRIBUTES |= {"exact_quantities", "monte_carlo_quantities", "value_fields"}
 
 
 def test_both_registries_list_the_same_families():
@@ -46,6 +47,9 @@ def test_the_sweep_capabilities_are_consistent():
         assert all(q.startswith("mc_") for q in numerics.monte_carlo_quantities)
         assert not any(q.startswith("mc_") for q in numerics.exact_quantities)
         assert {"alpha", "beta", "K"} <= set(numerics.sweep_axes)
+        rules = {field: rule for field, rule in numerics.value_fields.items() if field != "mixing"}
+        assert set(rules.values()) <= set(RULES), name
+        assert numerics.value_fields.get("mixing", "row-stochastic") == "row-stochastic", name
 
 
 @pytest.mark.parametrize(

@@ -21,10 +21,14 @@ are the largest).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from interplay.numerics.categorical import iterate as categorical_iterate
+from interplay.numerics.categorical import steps
 from interplay.numerics.categorical.monte_carlo import compiled_simulation
 from interplay.numerics.driver.jax_ops import pairwise_squared_distance
 from interplay.numerics.driver.limits import replicate_keys
@@ -33,6 +37,33 @@ from interplay.theory.spec import Ecosystem
 
 EXACT_QUANTITIES = ("mean", "diversity", "spread")
 MONTE_CARLO_QUANTITIES = ("mc_mean", "mc_diversity", "mc_spread", "mc_support")
+VALUE_FIELDS = {"probs": "simplex", "mixing": "row-stochastic"}
+
+
+class SweepValues(NamedTuple):
+    """The numbers a sweep point reads: :class:`numerics.categorical.steps.Values`, and the values the Monte Carlo
+    program takes (the values again, with the sources' alias tables where it samples token lists; empty in the
+    population limit)."""
+
+    numbers: steps.Values
+    simulation: tuple
+
+
+def _simulation(eco: Ecosystem, rounds: int = 1):
+    """The Monte Carlo program of a sweep for ``eco``'s structure: ``compiled_simulation`` sized for any alpha
+    and beta, a ``functools.partial`` of the structure's compiled program and ``eco``'s values."""
+    return compiled_simulation(eco, rounds, trajectory=False, any_schedule=True)[0]
+
+
+def sweep_values(eco: Ecosystem) -> SweepValues:
+    simulation = _simulation(eco).args if eco.n is not None else ()
+    return SweepValues(steps.values(eco), jax.tree.map(np.asarray, simulation))
+
+
+def sweep_structure(eco: Ecosystem) -> tuple:
+    """K, m, regime, smoothing, tempering, and the sizes that bound the Monte Carlo's arrays."""
+    sizes = tuple(s.size for s in (*eco.private, eco.public))
+    return steps.structure(eco), eco.n, sizes
 
 
 def _closed(eco: Ecosystem, population: bool) -> bool:
@@ -41,15 +72,16 @@ def _closed(eco: Ecosystem, population: bool) -> bool:
 
 
 def exact_point(eco: Ecosystem, rounds: int, population: bool, tolerance: float):
-    """f(alpha, beta, sizes, quantities) -> {quantity: value}: the exact moment recursion (tau = 1, finite n) or
-    else the population map, after ``rounds`` rounds."""
+    """f(values, alpha, beta, sizes, quantities) -> {quantity: value}: the exact moment recursion (tau = 1, finite
+    n) or else the population map, after ``rounds`` rounds, for every ecosystem of ``eco``'s structure
+    (``values``: the point's :func:`sweep_values`)."""
     exact = _closed(eco, population)
-    run = (categorical_iterate.moment_recursion if exact else categorical_iterate.population_recursion)(eco)
+    run = (categorical_iterate.moment_recursion if exact else categorical_iterate.population_recursion)(eco).func
     K, m = eco.K, eco.dim
 
-    def at(alpha, beta, sizes, quantities):
+    def at(v: SweepValues, alpha, beta, sizes, quantities):
         schedule = (jnp.full(rounds, alpha), jnp.full(rounds, beta))
-        out = run(*schedule, per_round(sizes, rounds)) if exact else run(*schedule)
+        out = run(v.numbers, *schedule, per_round(sizes, rounds)) if exact else run(v.numbers, *schedule)
         mean, cov = (out[0][-1], out[1][-1]) if exact else (out[-1], jnp.zeros((K * m, K * m)))
         probs, blocks = mean.reshape(K, m), cov.reshape(K, m, K, m)
         variance = jnp.einsum("kiki->ki", blocks)
@@ -65,13 +97,14 @@ def exact_point(eco: Ecosystem, rounds: int, population: bool, tolerance: float)
 
 
 def monte_carlo_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
-    """g(alphas (T,), betas (T,), sizes) -> {mc quantity: per-replicate values (R, ...)} at the final round, with
-    the keys ``simulate(eco, rounds, key=seed, replicates=R)`` splits."""
+    """g(values, alphas (T,), betas (T,), sizes) -> {mc quantity: per-replicate values (R, ...)} at the final
+    round, with the keys ``simulate(eco, rounds, key=seed, replicates=R)`` splits, for every ecosystem of
+    ``eco``'s structure (``values``: the point's :func:`sweep_values`)."""
     keys = replicate_keys(jax.random.PRNGKey(seed), replicates)
-    simulator = compiled_simulation(eco, rounds, trajectory=False, any_schedule=True)[0]
+    program = _simulation(eco, rounds).func
 
-    def categorical_samples(alphas, betas, sizes):
-        probs = simulator(keys, alphas, betas, sizes)[:, -1]  # (R, K, m)
+    def categorical_samples(v: SweepValues, alphas, betas, sizes):
+        probs = program(*v.simulation, keys, alphas, betas, sizes)[:, -1]  # (R, K, m)
         return {
             "mc_mean": probs,
             "mc_diversity": 1 - (probs**2).sum(-1),

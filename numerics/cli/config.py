@@ -13,7 +13,8 @@ A config has the tables (see ``examples/*.toml``, one per family)::
     [simulate]        rounds, replicates, seed
     [sweep]           rounds, quantities, population, chunk_size, replicates and seed (for the mc_*
                       quantities), and [sweep.axes]: name = [values] or {start, stop, num}, name one of
-                      alpha, beta, n, K, temperature (see :mod:`numerics.sweeps`)
+                      alpha, beta, n, K, temperature or a value of the spec, quoted: "public.mean[0]",
+                      "private[1].probs[2]", "mixing[0][1]" (see :mod:`numerics.sweeps`, :mod:`numerics.value_axes`)
     [output]          folder
 
 A string where a fraction is expected ("alpha") makes it a symbol when it is a name, else that exact number

@@ -19,38 +19,61 @@ name                shape             value
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from interplay.numerics.driver.jax_ops import JAX, pairwise_squared_distance
-from interplay.numerics.gaussian.iterate import recursion
-from interplay.numerics.gaussian.monte_carlo import compiled_simulation
+from interplay.numerics.driver.jax_ops import pairwise_squared_distance
+from interplay.numerics.gaussian import step
+from interplay.numerics.gaussian.iterate import _structured_recursion
+from interplay.numerics.gaussian.monte_carlo import SimulationValues, compiled_simulation
 from interplay.theory.gaussian import maps as gaussian
-from interplay.theory.rounds import round_plan
 from interplay.theory.spec import Ecosystem
 
 EXACT_QUANTITIES = ("mean", "fitted_cov", "mean_cov", "spread", "task_error", "spectral_radius", "converged_at")
 MONTE_CARLO_QUANTITIES = ("mc_mean", "mc_fitted_cov", "mc_spread")
+VALUE_FIELDS = {"mean": "entry", "cov": "symmetric", "mixing": "row-stochastic"}
+
+
+class SweepValues(NamedTuple):
+    """The numbers a sweep point reads: :class:`numerics.gaussian.step.Values` (centred coordinates), the origin
+    (the public mean, added back to the means) and the spec's beta_1."""
+
+    numbers: step.Values
+    origin: np.ndarray  # (d,)
+    beta_1: np.ndarray  # ()
+
+
+def sweep_values(eco: Ecosystem) -> SweepValues:
+    return SweepValues(
+        step.values(eco), np.array(gaussian.origin(eco), dtype=float).ravel(), np.float64(eco.beta_at(1))
+    )
+
+
+def sweep_structure(eco: Ecosystem) -> tuple:
+    """K, d, regime, estimator, and the sizes that bound the Monte Carlo's raw-sample routes."""
+    sizes = tuple(s.size for s in (*eco.private, eco.public))
+    return step.structure(eco), eco.n, sizes
 
 
 def _block_diagonal(matrix, K, d):
     return jnp.stack([matrix[k * d : (k + 1) * d, k * d : (k + 1) * d] for k in range(K)])
 
 
-def _quantities(eco: Ecosystem, population: bool):
-    """The exact quantities of a final state of :func:`numerics.gaussian.iterate.recursion` (centred coordinates: means
-    measured from the public mean; ``mean`` adds it back)."""
-    K, d = eco.K, eco.dim
-    origin = JAX.asarray(gaussian.origin(eco))[:, 0]
-    eco = gaussian.centred(eco)
-    tasks = jnp.stack([JAX.asarray(s.mean)[:, 0] for s in (*eco.private, eco.public)])
+def _quantities(shape: step.Structure, v: SweepValues, population: bool):
+    """The exact quantities of a final state of :func:`numerics.gaussian.iterate.recursion` (centred coordinates:
+    means measured from the public mean; ``mean`` adds it back)."""
+    K, d = shape.K, shape.d
+    tasks = jnp.concatenate([v.numbers.private_mean, v.numbers.public_mean[None]])
 
     def parts(state):
         means = state.mean[:, 0].reshape(K, d)
         if population:
             return means, state.cov.reshape(K, d, d), jnp.zeros((K * d, K * d))
-        return means, gaussian.fitted_covariance(eco, state, JAX).reshape(K, d, d), state.cov
+        return means, step.fitted_covariance(shape, state).reshape(K, d, d), state.cov
 
     def spread(state):
         means, _, cov = parts(state)
@@ -66,7 +89,7 @@ def _quantities(eco: Ecosystem, population: bool):
         return ((means[:, None] - tasks[None]) ** 2).sum(-1) + variance[:, None]
 
     return {
-        "mean": lambda state: parts(state)[0] + origin,
+        "mean": lambda state: parts(state)[0] + v.origin,
         "fitted_cov": lambda state: parts(state)[1],
         "mean_cov": lambda state: parts(state)[2],
         "spread": spread,
@@ -74,35 +97,35 @@ def _quantities(eco: Ecosystem, population: bool):
     }
 
 
-def _spectral_radius(eco: Ecosystem, population: bool, state, alpha, beta, round_sizes):
+def _spectral_radius(shape: step.Structure, numbers: step.Values, population: bool, state, alpha, beta, round_sizes):
     """max |lambda| of d(step)/d(state) at ``state`` (centred coordinates) for constant alpha, beta (round t = 1's
     map, whose sample sizes are ``round_sizes``)."""
-    eco = gaussian.centred(eco)
     flat, unravel = ravel_pytree(state)
-    sizes = None if population else round_sizes
-    plan = round_plan(eco, alpha, beta, initial=False, population=population, sizes=sizes, ops=JAX)
-    step = gaussian.population_step if population else gaussian.moment_step
+    plan = step.round_plan(numbers, alpha, beta, None if population else round_sizes, False)
+    advance = step.population_step if population else step.moment_step
 
     def flat_step(x):
-        return ravel_pytree(step(eco, unravel(x), plan, 1.0, JAX))[0]
+        return ravel_pytree(advance(shape, numbers, unravel(x), plan, 1.0))[0]
 
     return jnp.max(jnp.abs(jnp.linalg.eigvals(jax.jacfwd(flat_step)(flat))))
 
 
 def exact_point(eco: Ecosystem, rounds: int, population: bool, tolerance: float):
-    """f(alpha, beta, sizes, quantities) -> {quantity: value} at one grid point after ``rounds`` rounds of the
-    exact recursion (or the population map); ``sizes`` are the point's (:func:`numerics.sweeps._point_sizes`)."""
-    run = recursion(eco, rounds, population=population, trajectory=False)
-    table = _quantities(eco, population)
+    """f(values, alpha, beta, sizes, quantities) -> {quantity: value} at one grid point after ``rounds`` rounds of
+    the exact recursion (or the population map), for every ecosystem of ``eco``'s structure: ``values`` are the
+    point's :func:`sweep_values`, ``sizes`` its sample sizes (:class:`numerics.sweeps._PointInputs`)."""
+    shape = step.structure(eco)
+    run = _structured_recursion(shape, rounds, population, False)
 
-    def at(alpha, beta, sizes, quantities):
-        final, converged_at, _ = run(alpha, beta, sizes, tolerance)
+    def at(v: SweepValues, alpha, beta, sizes, quantities):
+        final, converged_at, _ = run(v.numbers, v.beta_1, alpha, beta, sizes, tolerance)
+        table = _quantities(shape, v, population)
         out = {}
         for q in quantities:
             if q == "converged_at":
                 out[q] = converged_at
             elif q == "spectral_radius":
-                out[q] = _spectral_radius(eco, population, final, alpha, beta, sizes.rounds)
+                out[q] = _spectral_radius(shape, v.numbers, population, final, alpha, beta, sizes.rounds)
             else:
                 out[q] = table[q](final)
         return out
@@ -111,16 +134,16 @@ def exact_point(eco: Ecosystem, rounds: int, population: bool, tolerance: float)
 
 
 def monte_carlo_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
-    """g(alphas (T,), betas (T,), sizes) -> {mc quantity: per-replicate values (R, ...)} at the final round: the
-    sufficient-statistics ``compiled_simulation``, one key (that of ``simulate(eco, rounds, key=seed, ...)``)."""
+    """g(values, alphas (T,), betas (T,), sizes) -> {mc quantity: per-replicate values (R, ...)} at the final
+    round: the sufficient-statistics ``compiled_simulation`` of ``eco``'s structure with the point's
+    :func:`sweep_values`, one key (that of ``simulate(eco, rounds, key=seed, ...)``)."""
     key = jax.random.PRNGKey(seed)
     run = compiled_simulation(eco, rounds, replicates, "sufficient")[0]
-    origin = JAX.asarray(gaussian.origin(eco))[:, 0]
 
-    def gaussian_samples(alphas, betas, sizes):
-        means, covs = run(key, alphas, betas, sizes)  # means from the origin
+    def gaussian_samples(v: SweepValues, alphas, betas, sizes):
+        means, covs = run(key, alphas, betas, sizes, values=SimulationValues(*v.numbers, v.beta_1))  # centred
         return {
-            "mc_mean": means[:, -1] + origin,
+            "mc_mean": means[:, -1] + v.origin,
             "mc_fitted_cov": covs[:, -1],
             "mc_spread": pairwise_squared_distance(means[:, -1]),
         }

@@ -14,17 +14,28 @@ theta* the truth): its exact quantities are limits, computed over the grid on th
 from __future__ import annotations
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from interplay.numerics.driver.jax_ops import pairwise_squared_distance
 from interplay.numerics.driver.limits import replicate_keys
+from interplay.numerics.linear import steps
 from interplay.numerics.linear.longrun import long_run_grid
-from interplay.numerics.linear.monte_carlo import compiled_simulation
+from interplay.numerics.linear.monte_carlo import compiled_simulation, design_arrays
 from interplay.theory.spec import Ecosystem
 
 EXACT_QUANTITIES = ("spread", "error", "spectral_radius")
 MONTE_CARLO_QUANTITIES = ("mc_error", "mc_spread")
+VALUE_FIELDS: dict[str, str] = {}  # no value axes: the exact limits are computed on the host over alpha, beta
+
+
+def sweep_values(eco: Ecosystem) -> tuple:
+    """The numbers the Monte Carlo program reads: :class:`numerics.linear.steps.Values` and the designs' rows."""
+    return compiled_simulation(eco).args
+
+
+def sweep_structure(eco: Ecosystem) -> tuple:
+    """K, d, the regime and the designs' row counts."""
+    return steps.structure(eco), design_arrays(eco, "sufficient")[0]
 
 
 def exact_limits(eco: Ecosystem, checked, quantities) -> dict[str, np.ndarray]:
@@ -52,14 +63,15 @@ def exact_limits(eco: Ecosystem, checked, quantities) -> dict[str, np.ndarray]:
 
 
 def monte_carlo_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
-    """g(alphas (T,), betas (T,), sizes) -> {mc quantity: per-replicate values (R, ...)} at the final round, with
-    the keys ``simulate(eco, rounds, key=seed, replicates=R)`` splits."""
+    """g(values, alphas (T,), betas (T,), sizes) -> {mc quantity: per-replicate values (R, ...)} at the final
+    round, with the keys ``simulate(eco, rounds, key=seed, replicates=R)`` splits, for every ecosystem of
+    ``eco``'s structure (``values``: the point's :func:`sweep_values`)."""
     keys = replicate_keys(jax.random.PRNGKey(seed), replicates)
-    simulator = compiled_simulation(eco)
-    theta = jnp.asarray(np.asarray(eco.family.theta.evalf(), dtype=float).ravel())
+    program = compiled_simulation(eco).func
 
-    def linear_samples(alphas, betas, sizes):  # linear sizes are the designs' rows: no sample sizes to pass
-        thetas = simulator(keys, alphas, betas)[:, -1]  # (R, K, d)
+    def linear_samples(v, alphas, betas, sizes):  # linear sizes are the designs' rows: no sample sizes to pass
+        thetas = program(*v, keys, alphas, betas)[:, -1]  # (R, K, d)
+        theta = v[0].theta
         return {"mc_error": ((thetas - theta) ** 2).sum(-1), "mc_spread": pairwise_squared_distance(thetas)}
 
     return linear_samples

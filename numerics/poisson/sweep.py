@@ -18,11 +18,13 @@ compilation.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from interplay.numerics.driver.limits import replicate_keys
-from interplay.numerics.driver.schedules import initial_beta
 from interplay.numerics.driver.sizes import per_round
 from interplay.numerics.poisson import iterate
 from interplay.numerics.poisson.monte_carlo import METHODS, simulator, squared_distance
@@ -30,6 +32,22 @@ from interplay.theory.spec import Ecosystem
 
 EXACT_QUANTITIES = ("mean", "variance", "spread")
 MONTE_CARLO_QUANTITIES = ("mc_mean", "mc_spread")
+VALUE_FIELDS = {"rate": "entry", "mixing": "row-stochastic"}
+
+
+class SweepValues(NamedTuple):
+    """The numbers a sweep point reads: the real rates and W (:func:`numerics.poisson.iterate.values`)."""
+
+    numbers: object
+
+
+def sweep_values(eco: Ecosystem) -> SweepValues:
+    return SweepValues(jax.tree.map(np.asarray, iterate.values(eco)))
+
+
+def sweep_structure(eco: Ecosystem) -> tuple:
+    """K, the regime and whether n is finite (the moment recursion or the population map)."""
+    return eco.K, eco.regime, eco.n is None
 
 
 def _moments(eco: Ecosystem, population: bool) -> bool:
@@ -38,13 +56,15 @@ def _moments(eco: Ecosystem, population: bool) -> bool:
 
 
 def exact_point(eco: Ecosystem, rounds: int, population: bool, tolerance: float):
-    """f(alpha, beta, sizes, quantities) -> {quantity: value} after ``rounds`` rounds at constant alpha, beta
-    (``tolerance`` is not used: the quantities are those of the final round)."""
+    """f(values, alpha, beta, sizes, quantities) -> {quantity: value} after ``rounds`` rounds at constant alpha,
+    beta (``tolerance`` is not used: the quantities are those of the final round), for every ecosystem of
+    ``eco``'s structure (``values``: the point's :func:`sweep_values`)."""
     moments = _moments(eco, population)
-    shape, numbers, K = iterate.structure(eco), iterate.values(eco), eco.K
+    shape, K = iterate.structure(eco), eco.K
     run = (iterate.moment_recursion if moments else iterate.population_recursion)(shape)
 
-    def at(alpha, beta, sizes, quantities):
+    def at(v: SweepValues, alpha, beta, sizes, quantities):
+        numbers = v.numbers
         schedule = (beta, jnp.full(rounds, alpha), jnp.full(rounds, beta))
         if moments:
             mean, cov = jax.tree.map(lambda x: x[-1], run(numbers, *schedule, per_round(sizes, rounds)))
@@ -57,14 +77,15 @@ def exact_point(eco: Ecosystem, rounds: int, population: bool, tolerance: float)
 
 
 def monte_carlo_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int):
-    """g(alphas (T,), betas (T,), sizes) -> {mc quantity: per-replicate values (R, ...)} at the final round, the
-    draws of ``simulate(eco, rounds, key=seed, replicates=R)`` (method ``sufficient``)."""
+    """g(values, alphas (T,), betas (T,), sizes) -> {mc quantity: per-replicate values (R, ...)} at the final
+    round, the draws of ``simulate(eco, rounds, key=seed, replicates=R)`` (method ``sufficient``), for every
+    ecosystem of ``eco``'s structure (``values``: the point's :func:`sweep_values`; a sweep has rounds >= 1, so
+    beta_1 = betas[0])."""
     keys = replicate_keys(jax.random.PRNGKey(seed), replicates)
     run = simulator(iterate.structure(eco), METHODS[0], 0, False)
-    numbers = iterate.values(eco)
 
-    def poisson_samples(alphas, betas, sizes):
-        rates = run(keys, numbers, initial_beta(eco, betas), alphas, betas, sizes)[:, -1]  # (R, K)
+    def poisson_samples(v: SweepValues, alphas, betas, sizes):
+        rates = run(keys, v.numbers, betas[0], alphas, betas, sizes)[:, -1]  # (R, K)
         return {"mc_mean": rates, "mc_spread": squared_distance(rates)}
 
     return poisson_samples
