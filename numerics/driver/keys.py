@@ -35,10 +35,10 @@ def replicate_keys(key, replicates: int):
     For the default threefry keys (a raw uint32 pair) with jax's partitionable threefry, key r is
     threefry2x32(key, (0, r)): it is computed in blocks of :data:`KEY_BLOCK` by one program compiled once and
     returned as a numpy array, so a new replicate count compiles nothing (``jax.random.split`` would compile
-    for every R). Other keys are split by ``jax.random.split``.
+    for every R). Other keys, and keys traced inside a compiled function, are split by ``jax.random.split``.
     """
     raw = isinstance(key, jax.Array | np.ndarray) and key.dtype == np.uint32 and key.shape == (2,)
-    if not (raw and jax.config.jax_threefry_partitionable and replicates < 2**32):
+    if isinstance(key, jax.core.Tracer) or not (raw and jax.config.jax_threefry_partitionable and replicates < 2**32):
         return jax.random.split(key, replicates)
     key = np.asarray(key)
     blocks = [np.asarray(_key_block(key, np.uint32(start))) for start in range(0, replicates, KEY_BLOCK)]

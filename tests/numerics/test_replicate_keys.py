@@ -41,3 +41,8 @@ def test_a_new_replicate_count_and_seed_compile_nothing():
         rates = npo.simulate(eco, 4, key=seed, replicates=replicates).rates
         assert rates.shape == (replicates, 5, 2) and np.isfinite(rates).all()
     assert _live_executables() == before
+
+
+def test_keys_traced_inside_a_compiled_function_are_split_there():
+    key = jax.random.PRNGKey(11)
+    np.testing.assert_array_equal(jax.jit(lambda k: replicate_keys(k, 9))(key), jax.random.split(key, 9))
