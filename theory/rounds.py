@@ -145,6 +145,13 @@ def mixing_coefficients(eco: Ecosystem, plan: RoundPlan, ops=SYMPY):
     return R, ops.kron(plan.w_synthetic, eye)
 
 
+def synthetic_rates(plan: RoundPlan, ops=SYMPY) -> list[list]:
+    """Q_kj = w_synthetic[k, j]^2 / N_kj (K rows of K): the factor of model j's sampling noise in model k's fit,
+    0 for a source of no samples (``ops.per_sample``)."""
+    K = plan.w_synthetic.shape[0]
+    return [[ops.per_sample(plan.w_synthetic[k, j] ** 2, plan.n_synthetic[k, j]) for j in range(K)] for k in range(K)]
+
+
 def plan_at(eco: Ecosystem, t: int, *, population: bool = False, ops=SYMPY) -> RoundPlan:
     """The plan of round t (t = 0 is the initial fit) with the spec's own alpha_t and beta_t."""
     return round_plan(eco, eco.alpha_at(t), eco.beta_at(t), initial=t == 0, population=population, ops=ops)
