@@ -1,15 +1,15 @@
-"""Benchmark: values as inputs and compile time against K, for the categorical and linear-Gaussian families.
+"""Benchmark: values as inputs and compile time against K, for the categorical, linear-Gaussian and Poisson families.
 
 Two headline ratios per family (issue 12, "Performance"):
 
 * **second run / first run**: in one process, ``iterate_moments`` + ``simulate`` of an ecosystem (compiling
   included), then of another of the same structure with other values (source probabilities or designs' theta*,
-  W with its rows permuted, smoothing or noise) and another replicate count and seed. Target: >= 10x faster.
+  W with its rows permuted, smoothing, noise or rates) and another replicate count and seed. Target: >= 10x faster.
 * **compile time at K = 64 / K = 4**: ``jax.jit(...).lower(...).compile()`` of the programs behind
   ``iterate_moments`` and ``simulate`` (categorical: every Monte Carlo method), measured alone, W = J/K.
   Target: <= 3x.
 
-    python benchmarks/recompilation.py [--family categorical|linear|all] [--rounds 100]
+    python benchmarks/recompilation.py [--family categorical|linear|poisson|all] [--rounds 100]
 
 Prints the load average (``/proc/loadavg``) before and after: the machine is shared, so absolute times carry
 load noise; the ratios come from one process on one machine.
@@ -28,7 +28,8 @@ import interplay.numerics.categorical as nc
 from interplay.numerics.categorical import iterate as categorical_iterate
 from interplay.numerics.categorical import monte_carlo as categorical_mc
 from interplay.numerics.categorical import steps
-from interplay.numerics.driver.limits import REPLICATE_CHUNK, replicate_keys
+from interplay.numerics.driver.keys import replicate_keys
+from interplay.numerics.driver.limits import REPLICATE_CHUNK
 from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
 from interplay.theory.categorical.maps import categorical_ecosystem
 
@@ -155,6 +156,59 @@ def linear_compile_times(K: int, rounds: int) -> dict[str, float]:
     return out
 
 
+# -- poisson ---------------------------------------------------------------------------------------------------
+
+
+def poisson(K: int, rates, public, mixing=None, n: int = 50):
+    from interplay.theory.poisson.maps import poisson_ecosystem
+
+    return poisson_ecosystem(
+        rates, public, alpha=sympy.Rational(1, 2), beta=sympy.Rational(1, 2), n=n, regime="fresh",
+        mixing=equal_split(K) if mixing is None else mixing,
+    )  # fmt: skip
+
+
+def poisson_second_run(rounds: int) -> None:
+    import interplay.numerics.poisson as npo
+
+    first = poisson(2, [2, 6], 4)
+    other = poisson(2, [3, 1], 7, mixing=[[sympy.Rational(1, 4), sympy.Rational(3, 4)], [1, 0]])
+
+    def run(eco, key, replicates):
+        def both():
+            npo.iterate_moments(eco, rounds)
+            return [npo.simulate(eco, rounds, key=key, replicates=replicates, method=m).rates for m in npo.METHODS]
+
+        return timed(both)
+
+    t_first = run(first, 0, 500)
+    t_second = run(other, 1, 700)
+    print(
+        f"poisson K = 2, n = 50, {rounds} rounds: first run {t_first:.2f} s (500 replicates, both methods), second "
+        f"run with other values {t_second:.3f} s (700 replicates): {t_first / t_second:.0f}x faster"
+    )
+
+
+def poisson_compile_times(K: int, rounds: int) -> dict[str, float]:
+    from interplay.numerics.poisson import iterate as poisson_iterate
+    from interplay.numerics.poisson import monte_carlo as poisson_mc
+
+    eco = poisson(K, [2] * K, 4, n=8 * K)  # n = 8 K: the same sample sizes at every K
+    shape, inputs = poisson_iterate.structure(eco), poisson_iterate.schedule_inputs(eco, rounds)
+    sizes = device(spec_sizes(eco, rounds))
+    out = {}
+    start = time.perf_counter()
+    poisson_iterate.moment_recursion(shape).lower(poisson_iterate.values(eco), *inputs, sizes).compile()
+    out["iterate_moments"] = time.perf_counter() - start
+    keys = replicate_keys(jax.random.PRNGKey(0), REPLICATE_CHUNK)
+    for method in poisson_mc.METHODS:
+        program, program_inputs = poisson_mc.compiled_simulation(eco, rounds, method)
+        start = time.perf_counter()
+        program.lower(keys, *program_inputs).compile()
+        out[f"simulate ({method})"] = time.perf_counter() - start
+    return out
+
+
 def compile_scaling(name: str, compile_times, rounds: int) -> None:
     small, large = compile_times(4, rounds), compile_times(64, rounds)
     for what in small:
@@ -164,7 +218,7 @@ def compile_scaling(name: str, compile_times, rounds: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--family", choices=("categorical", "linear", "all"), default="all")
+    parser.add_argument("--family", choices=("categorical", "linear", "poisson", "all"), default="all")
     parser.add_argument("--rounds", type=int, default=100)
     args = parser.parse_args()
     print(f"load average before: {load()}")
@@ -174,6 +228,9 @@ def main() -> None:
     if args.family in ("linear", "all"):
         linear_second_run(args.rounds)
         compile_scaling("linear", linear_compile_times, args.rounds)
+    if args.family in ("poisson", "all"):
+        poisson_second_run(args.rounds)
+        compile_scaling("poisson", poisson_compile_times, args.rounds)
     print(f"load average after: {load()}")
 
 

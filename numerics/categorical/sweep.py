@@ -31,7 +31,7 @@ from interplay.numerics.categorical import iterate as categorical_iterate
 from interplay.numerics.categorical import steps
 from interplay.numerics.categorical.monte_carlo import compiled_simulation
 from interplay.numerics.driver.jax_ops import pairwise_squared_distance
-from interplay.numerics.driver.limits import replicate_keys
+from interplay.numerics.driver.keys import replicate_keys
 from interplay.numerics.driver.sizes import per_round
 from interplay.theory.spec import Ecosystem
 

@@ -194,17 +194,13 @@ def replicate_chunk(eco: Ecosystem, rounds: int, replicates: int, *, extra: int 
     return chunk
 
 
-def replicate_keys(key, replicates: int):
-    """One key per replicate, ``jax.random.split(key, R)``: replicate r's key does not depend on R."""
-    return jax.random.split(key, replicates)
-
-
 def run_in_chunks(run, keys, chunk: int, *arguments):
     """``run(keys, *arguments)`` (a pytree of arrays leading with the replicate) evaluated ``chunk`` keys at a
     time into preallocated numpy arrays. Every call gets exactly ``chunk`` (at least 2) keys, whatever the number
     of replicates (the last chunk is padded, the extra results dropped), so a new replicate count reuses the
-    compiled program; XLA compiles a batch of one differently, which changes the last bits, while batches of 2
-    or more give each replicate the same numbers."""
+    compiled program (``keys``, from :func:`numerics.driver.keys.replicate_keys`, are sliced and padded in numpy:
+    an eager jax operation would compile for each shape). XLA compiles a batch of one differently, which changes
+    the last bits, while batches of 2 or more give each replicate the same numbers."""
     replicates = keys.shape[0]
     chunk = max(2, chunk)
     out = None
@@ -212,7 +208,8 @@ def run_in_chunks(run, keys, chunk: int, *arguments):
         part = keys[start : start + chunk]
         size = part.shape[0]
         if size < chunk:
-            part = jax.numpy.concatenate([part, jax.numpy.repeat(part[-1:], chunk - size, axis=0)])
+            xp = np if isinstance(part, np.ndarray) else jax.numpy  # typed keys: jax.random.split's array
+            part = xp.concatenate([part, xp.repeat(part[-1:], chunk - size, axis=0)])
         values = jax.tree.map(np.asarray, run(part, *arguments))
         if out is None:
             out = jax.tree.map(lambda v: np.empty((replicates,) + v.shape[1:], v.dtype), values)

@@ -14,8 +14,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
-from interplay.numerics.driver.keys import prng_key
-from interplay.numerics.driver.limits import replicate_chunk, replicate_keys, require_count, run_in_chunks
+from interplay.numerics.driver.keys import prng_key, replicate_keys
+from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
 from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.linear import steps

@@ -17,7 +17,7 @@ import jax
 import numpy as np
 
 from interplay.numerics.driver.jax_ops import pairwise_squared_distance
-from interplay.numerics.driver.limits import replicate_keys
+from interplay.numerics.driver.keys import replicate_keys
 from interplay.numerics.linear import steps
 from interplay.numerics.linear.longrun import long_run_grid
 from interplay.numerics.linear.monte_carlo import compiled_simulation, design_arrays

@@ -29,8 +29,8 @@ import numpy as np
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.jax_ops import JAX
-from interplay.numerics.driver.keys import prng_key
-from interplay.numerics.driver.limits import replicate_chunk, replicate_keys, require_count, run_in_chunks
+from interplay.numerics.driver.keys import prng_key, replicate_keys
+from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
 from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
 from interplay.numerics.poisson.iterate import given_start, plan, require_poisson, schedule_inputs, structure, values

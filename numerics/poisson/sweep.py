@@ -24,7 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from interplay.numerics.driver.limits import replicate_keys
+from interplay.numerics.driver.keys import replicate_keys
 from interplay.numerics.driver.sizes import per_round
 from interplay.numerics.poisson import iterate
 from interplay.numerics.poisson.monte_carlo import METHODS, simulator, squared_distance

@@ -12,7 +12,8 @@ from linear_cases import W3, general
 
 import interplay.numerics.linear as nl
 from interplay.numerics.driver.compiled_cache import clear_compiled, compiled_count
-from interplay.numerics.driver.limits import REPLICATE_CHUNK, replicate_keys
+from interplay.numerics.driver.keys import replicate_keys
+from interplay.numerics.driver.limits import REPLICATE_CHUNK
 from interplay.numerics.linear import iterate, longrun, monte_carlo, steps
 from interplay.numerics.linear.iterate import iterate_linear_over_designs
 from interplay.theory.linear import maps as linear
