@@ -4,6 +4,10 @@ Every map in `theory` is one Python function over matrices that uses only ``+``,
 ``@``, ``.T``, slicing and the operations of an *ops* object. Called with :data:`SYMPY` it returns exact
 sympy expressions (the theory); `numerics` calls the same function with its jax ops (the compiled map). So
 the two answers come from one definition of the map.
+
+Every quotient by a sample size goes through ``ops.per_sample(value, size)``: value / size, and 0 for a source of
+no samples (size 0, which only a source of weight 0 has: :func:`theory.rounds.sample_size`), so such a source
+contributes nothing where it used to give 0 / 0 or 0 x oo.
 """
 
 from __future__ import annotations
@@ -45,6 +49,12 @@ class SympyOps:
     @staticmethod
     def block_diag(blocks):
         return sympy.diag(*blocks)
+
+    @staticmethod
+    def per_sample(value, size):
+        """value / size, and 0 when the size is exactly 0 (a source of no samples contributes nothing); a
+        symbolic size is divided by as it is."""
+        return value * 0 if sympy.sympify(size).is_zero else value / size
 
     @staticmethod
     def tempered(rows, exponent):

@@ -5,13 +5,18 @@ For model k at update round t >= 1 (the paper's weights; alpha_t = 0 at the init
     w_private[k] = (1 - alpha_t) beta_t,   w_public[k] = (1 - alpha_t)(1 - beta_t),
     w_synthetic[k, j] = alpha_t W[k, j].
 
-Sample sizes: a source of weight w in a training set of n samples contributes N = max(1, round(w n)) samples
-(a half rounds up), so when every w n is an integer the weighted fit is the plain fit of the pooled n samples.
+Sample sizes: a source of weight w > 0 in a training set of n samples contributes N = max(1, round(w n)) samples
+(a half rounds up), so when every w n is an integer the weighted fit is the plain fit of the pooled n samples. A
+source of weight exactly 0 (the public source when beta_t = 1, the private one when beta_t = 0, model j's outputs
+for model k when W[k, j] = 0, every synthetic source at the initial fit) has N = 0: it is not sampled, and every
+recursion divides by its size through ``ops.per_sample`` (:mod:`theory.ops`), so it contributes nothing.
 :func:`sample_sizes` computes them once, in exact rational arithmetic; `numerics` receives them as data
 (exact integers held in float64 arrays), so theory and every numerical path use the same numbers. Under the
 ``reuse`` regime each real dataset is drawn once, with its ``size`` (default: its share of the initial fit,
-beta_1 n private and (1 - beta_1) n public), and enters every round whole, with its weight. The public
-sample of a round is shared by all models.
+beta_1 n private and (1 - beta_1) n public), and enters every round whole, with its weight; a dataset of no
+samples (beta_1 = 1 for the public one, beta_1 = 0 for the private ones) that a later beta_t gives a positive
+weight is refused (:class:`theory.spec.SpecError` naming ``beta``). The public sample of a round is shared by all
+models.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import NamedTuple
 import sympy
 
 from interplay.theory.ops import SYMPY
-from interplay.theory.spec import Ecosystem, exact
+from interplay.theory.spec import Ecosystem, SpecError, exact, show
 
 
 class RoundSizes(NamedTuple):
@@ -49,10 +54,13 @@ FROM_SPEC = "from the spec"
 
 
 def sample_size(weight, n):
-    """max(1, round(w n)) with a half rounding up, in exact arithmetic (an int for rational w and n); sympy.oo
-    when n is None (the population limit); w n itself when w or n is a symbol."""
+    """max(1, round(w n)) with a half rounding up for w > 0, and 0 for w = 0 (a source of weight 0 is not sampled),
+    in exact arithmetic (an int for rational w and n); sympy.oo when n is None (the population limit); w n itself
+    when w or n is a symbol."""
     if n is None:
         return sympy.oo
+    if weight == 0:
+        return 0
     if isinstance(weight, Fraction | int) and isinstance(n, Fraction | int):  # floor(w n + 1/2) in integers
         top, bottom = weight.numerator * n.numerator, weight.denominator * n.denominator
         return max(1, (2 * top + bottom) // (2 * bottom))
@@ -92,6 +100,8 @@ def sample_sizes(
         beta_1 = _number(eco.beta_at(1) if initial_beta is FROM_SPEC else initial_beta, "beta")
         n_private = [[_dataset_size(s.size, beta_1, n)] for s in eco.private]
         n_public = _dataset_size(eco.public.size, 1 - beta_1, n)
+        _require_drawn(any(row[0] == 0 for row in n_private), (1 - alpha) * beta, "private", beta_1, beta)
+        _require_drawn(n_public == 0, (1 - alpha) * (1 - beta), "public", beta_1, beta)
     else:
         n_private = [[sample_size((1 - alpha) * beta, n)]] * K
         n_public = sample_size((1 - alpha) * (1 - beta), n)
@@ -107,6 +117,17 @@ def _synthetic_sizes(mixing: sympy.ImmutableMatrix, alpha, n) -> tuple[tuple, ..
 def _dataset_size(size, initial_share, n):
     """A reused dataset: its own ``size``, else its share of the initial fit's n samples."""
     return int(size) if size is not None else sample_size(initial_share, n)
+
+
+def _require_drawn(empty: bool, weight, kind: str, beta_1, beta) -> None:
+    """Refuse a reused dataset of no samples (``empty``: drawn once, at beta_1, with weight 0) that this round gives
+    a positive ``weight``: it has nothing to contribute."""
+    if empty and sympy.sympify(weight).is_nonzero:
+        raise SpecError(
+            "beta",
+            f"under reuse the {kind} data are drawn once, at beta_1 = {show(beta_1)}, which gives them no samples, "
+            f"but beta = {show(beta)} later weighs them {show(weight)}; give the {kind} source(s) a size",
+        )
 
 
 def round_plan(
@@ -143,6 +164,13 @@ def mixing_coefficients(eco: Ecosystem, plan: RoundPlan, ops=SYMPY):
     eye = ops.eye(eco.dim)
     R = ops.hstack([ops.block_diag([plan.w_private[k, 0] * eye for k in range(eco.K)]), ops.kron(plan.w_public, eye)])
     return R, ops.kron(plan.w_synthetic, eye)
+
+
+def synthetic_rates(plan: RoundPlan, ops=SYMPY) -> list[list]:
+    """Q_kj = w_synthetic[k, j]^2 / N_kj (K rows of K): the factor of model j's sampling noise in model k's fit,
+    0 for a source of no samples (``ops.per_sample``)."""
+    K = plan.w_synthetic.shape[0]
+    return [[ops.per_sample(plan.w_synthetic[k, j] ** 2, plan.n_synthetic[k, j]) for j in range(K)] for k in range(K)]
 
 
 def plan_at(eco: Ecosystem, t: int, *, population: bool = False, ops=SYMPY) -> RoundPlan:

@@ -20,6 +20,7 @@ from interplay.numerics.categorical.iterate import (
     total_variation,
 )
 from interplay.numerics.driver.compiled_cache import compiled_cache
+from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
 from interplay.numerics.driver.results import SimulatedReplicates
@@ -101,7 +102,7 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
     synthetic_rows = jnp.tile(jnp.arange(K), K)  # sample (k, j) is drawn from model j
 
     def frequencies(key, distributions, rows, sizes, kind):
-        return counts.draw_counts(key, distributions, rows, sizes, capacities[kind]) / sizes[:, None]
+        return JAX.per_sample(counts.draw_counts(key, distributions, rows, sizes, capacities[kind]), sizes[:, None])
 
     def training_set(plan, real, synthetic):
         return (

@@ -154,11 +154,11 @@ def moment_step(st: Structure, v: Values, moments: Moments, plan: RoundPlan, t) 
     K = st.K
     A, W = real_weights(plan), plan.w_synthetic
     sizes = jnp.concatenate([plan.n_private[:, 0], jnp.reshape(plan.n_public, (1,))])
-    sigma_b = _multinomial_cov(v.sources) / sizes[:, None, None]
+    sigma_b = JAX.per_sample(_multinomial_cov(v.sources), sizes[:, None, None])
     s_prev = smoothing_factor(st, v, t - 1)
     mean_p, cov_p = fitted_moments(st, v, moments, t - 1)
     second = _multinomial_cov(mean_p) - jnp.einsum("jajb->jab", cov_p)  # E[diag(p_j) - p_j p_j^T]
-    noise = jnp.einsum("kj,jab,kl->kalb", W**2 / plan.n_synthetic, second, jnp.eye(K))
+    noise = jnp.einsum("kj,jab,kl->kalb", JAX.per_sample(W**2, plan.n_synthetic), second, jnp.eye(K))
     batch_mean = A @ v.sources + W @ mean_p
     real_cov = jnp.einsum("ks,sab,ls->kalb", A, sigma_b, A)
     if st.regime == "accumulate":

@@ -20,6 +20,7 @@ import numpy as np
 
 from interplay.numerics.categorical import steps
 from interplay.numerics.driver.compiled_cache import compiled_cache
+from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.samplers import counts
 from interplay.theory.spec import Ecosystem
 
@@ -103,7 +104,7 @@ def token_list_program(st: steps.Structure, capacities: tuple[tuple[str, int], .
     def fits(v, lists, weights, sizes, t):
         """p_k = s_t (sum_c w_kc / N_kc x the counts of component c's first N_kc tokens) + (1 - s_t) / m."""
         kept = rank < sizes[:, owner]
-        mass = jnp.where(kept, weights[:, owner] / sizes[:, owner], 0.0)
+        mass = jnp.where(kept, JAX.per_sample(weights[:, owner], sizes[:, owner]), 0.0)
         union = jnp.zeros((K, m)).at[jnp.arange(K)[:, None], lists].add(mass)
         return steps.fit(st, v, union, t)
 

@@ -52,6 +52,13 @@ class JaxOps:
         return jax.scipy.linalg.block_diag(*blocks)
 
     @staticmethod
+    def per_sample(value, size):
+        """value / size elementwise (broadcast), 0 where size = 0 (a source of no samples contributes nothing),
+        with finite gradients there."""
+        empty = size == 0
+        return jnp.where(empty, 0.0, value / jnp.where(empty, 1.0, size))
+
+    @staticmethod
     def tempered(rows, exponent):
         """p_i^e / sum_j p_j^e along the last axis, as exp(e (log p_i - max_j log p_j)) renormalised: finite for
         every e > 0, 0 where p_i = 0, with finite gradients. e is capped at 1e300, beyond which (tau < 1e-300) the

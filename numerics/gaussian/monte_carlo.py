@@ -89,11 +89,11 @@ def _symmetric_root(cov):
 
 def _sample_statistics(samples, size):
     """Mean xbar and scatter per sample (1/N) sum (x - xbar)(x - xbar)^T of the first N = ``size`` rows of
-    ``samples`` (N_max, d)."""
+    ``samples`` (N_max, d); both 0 for N = 0 (a source of weight 0 draws nothing)."""
     mask = (jnp.arange(samples.shape[0]) < size)[:, None]
-    mean = (samples * mask).sum(0) / size
+    mean = step.per_sample((samples * mask).sum(0), size)
     centred = (samples - mean) * mask
-    return mean, centred.T @ centred / size
+    return mean, step.per_sample(centred.T @ centred, size)
 
 
 class _Sampler(NamedTuple):
@@ -246,7 +246,11 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
                 + wq[:, None, None] * (pub_within + _outer(pub_xbar - batch_mean))
                 + jnp.einsum("kj,kjab->kab", ws, syn_within + _outer(syn_xbar - batch_mean[:, None]))
             )
-            batch_nu = wp**2 / plan.n_private + wq**2 / plan.n_public + jnp.sum(ws**2 / plan.n_synthetic, 1)
+            batch_nu = (
+                step.per_sample(wp**2, plan.n_private)
+                + step.per_sample(wq**2, plan.n_public)
+                + jnp.sum(step.per_sample(ws**2, plan.n_synthetic), 1)
+            )
             if shape.regime == "accumulate":
                 old, new = t / (t + 1), 1 / (t + 1)
                 new_means = (t * means + batch_mean) / (t + 1)

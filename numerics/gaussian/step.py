@@ -25,6 +25,7 @@ from typing import NamedTuple
 import jax.numpy as jnp
 import numpy as np
 
+from interplay.numerics.driver.jax_ops import JAX
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.gaussian.maps import Fit, Moments
 from interplay.theory.rounds import RoundSizes
@@ -60,6 +61,9 @@ class Plan(NamedTuple):
     n_private: object  # (K,)
     n_public: object  # ()
     n_synthetic: object  # (K, K)
+
+
+per_sample = JAX.per_sample  # value / N, 0 for a source of no samples (theory.ops)
 
 
 def structure(eco: Ecosystem) -> Structure:
@@ -165,9 +169,9 @@ def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted
     )
     scatters = jnp.concatenate(
         [
-            ((1 - 1 / p.n_private)[:, None, None] * v.private_cov)[:, None],
-            jnp.broadcast_to((1 - 1 / p.n_public) * v.public_cov, (K, 1, d, d)),
-            (1 - 1 / p.n_synthetic)[:, :, None, None] * fitted[None],
+            ((1 - per_sample(1.0, p.n_private))[:, None, None] * v.private_cov)[:, None],
+            jnp.broadcast_to((1 - per_sample(1.0, p.n_public)) * v.public_cov, (K, 1, d, d)),
+            (1 - per_sample(1.0, p.n_synthetic))[:, :, None, None] * fitted[None],
         ],
         1,
     )
@@ -190,7 +194,7 @@ def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted
     fitted_part = cov_m[mi, :, mj, :]  # (K, P, P, d, d)
     fitted_real = cross_m[mi, :, bj, :]  # Cov(m-part of p, b-part of q)
     real_part = (bi == bj)[..., None, None] * real[b_index][:, :, None]
-    noise = fitted[None] / p.n_synthetic[:, :, None, None]  # Cov(eps_kj) (K, K, d, d)
+    noise = per_sample(fitted[None], p.n_synthetic[:, :, None, None])  # Cov(eps_kj) (K, K, d, d)
     noise_part = jnp.zeros((K, P, d, d)).at[:, np.flatnonzero(draws[0])].set(noise)
     pieces = fitted_part + fitted_real + jnp.swapaxes(fitted_real, 1, 2).swapaxes(3, 4) + real_part
     pieces = pieces + jnp.eye(P)[None, :, :, None, None] * noise_part[:, :, None]
@@ -211,12 +215,12 @@ def moment_step(structure: Structure, v: Values, moments: Moments, p: Plan, t) -
 
     real_mean = jnp.concatenate([v.private_mean, v.public_mean[None]])  # E b (K + 1, d)
     sizes = jnp.concatenate([p.n_private, p.n_public[None]])
-    sigma_b = jnp.concatenate([v.private_cov, v.public_cov[None]]) / sizes[:, None, None]  # blocks of Sigma_b
+    sigma_b = per_sample(jnp.concatenate([v.private_cov, v.public_cov[None]]), sizes[:, None, None])  # Sigma_b
     R = jnp.concatenate([jnp.diag(p.w_private), p.w_public[:, None]], 1)  # (K, K + 1); R = this (x) I
     G = p.w_synthetic  # G = this (x) I
-    rate = G**2 / p.n_synthetic
+    rate = per_sample(G**2, p.n_synthetic)
     noise = jnp.einsum("kl,kab->kalb", jnp.eye(K), jnp.einsum("kj,jab->kab", rate, fitted))
-    batch_nu = p.w_private**2 / p.n_private + p.w_public**2 / p.n_public + rate.sum(1)
+    batch_nu = per_sample(p.w_private**2, p.n_private) + per_sample(p.w_public**2, p.n_public) + rate.sum(1)
     batch_mean = R @ real_mean + G @ mean
     real_cov = jnp.einsum("ks,ls,sab->kalb", R, R, sigma_b)
     new_scatter = _scatters(structure, v, mean, cov, cross, scatter, fitted, sigma_b, p, t)

@@ -45,9 +45,9 @@ class PoissonJaxOps(JaxOps):
     def hadamard(a, b):
         return a * b
 
-    @staticmethod
-    def ratio(a, b):
-        return a / b
+    @classmethod
+    def ratio(cls, a, b):
+        return cls.per_sample(a, b)
 
 
 JAX_POISSON = PoissonJaxOps()

@@ -28,6 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
+from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
 from interplay.numerics.driver.results import SimulatedReplicates
@@ -62,13 +63,14 @@ def squared_distance(rates):
 
 
 def sample_means(key, rates, sizes, method: str, capacity: int):
-    """The mean of ``sizes`` draws of Poisson(``rates``) (arrays of one shape; sizes >= 1 exact integers):
-    ``sufficient`` one Poisson(N rate) count / N; ``raw`` the first N of ``capacity`` draws, summed, / N."""
+    """The mean of ``sizes`` draws of Poisson(``rates``) (arrays of one shape; sizes >= 0 exact integers):
+    ``sufficient`` one Poisson(N rate) count / N; ``raw`` the first N of ``capacity`` draws, summed, / N; 0 for
+    N = 0 (a source of weight 0 draws nothing)."""
     if method == "sufficient":
-        return jax.random.poisson(key, sizes * rates, dtype=jnp.int64).astype(jnp.float64) / sizes
+        return JAX.per_sample(jax.random.poisson(key, sizes * rates, dtype=jnp.int64).astype(jnp.float64), sizes)
     draws = jax.random.poisson(key, rates[..., None], shape=rates.shape + (capacity,), dtype=jnp.int64)
     kept = jnp.arange(capacity) < sizes[..., None]
-    return jnp.where(kept, draws, 0).sum(-1).astype(jnp.float64) / sizes
+    return JAX.per_sample(jnp.where(kept, draws, 0).sum(-1).astype(jnp.float64), sizes)
 
 
 @compiled_cache

@@ -118,6 +118,8 @@ def token_counts(key, cdf, last_positive, sizes, capacity: int):
     """Counts of ``sizes[s]`` tokens located by inverse CDF in row s of ``cdf`` (S, m); ``capacity`` (static)
     bounds the sizes. Tokens are handled in blocks of :data:`TOKEN_BLOCK`."""
     S, m = cdf.shape
+    if capacity == 0:  # sources of weight 0 only: nothing drawn
+        return jnp.zeros((S, m))
     block = min(capacity, TOKEN_BLOCK)
     steps = -(-capacity // block)
     rows = jnp.broadcast_to(jnp.arange(S)[:, None], (S, block))

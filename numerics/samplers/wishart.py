@@ -23,6 +23,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from interplay.numerics.driver.jax_ops import JAX
+
 
 def standard_gamma(key, shape):
     """Gamma(shape, 1) draws, one per element of ``shape`` (> 0).
@@ -98,17 +100,18 @@ def standard_draws(key, size, d: int):
 
 def statistics_from_draws(mean, root, size, normals, chi2):
     """(xbar, A / N) from :func:`standard_draws`: xbar = mean + root z / sqrt(N) and the scatter A =
-    (root B)(root B)^T, B the Bartlett factor (module docstring). mean (..., d), root (..., d, d), size (...)."""
+    (root B)(root B)^T, B the Bartlett factor (module docstring). mean (..., d), root (..., d, d), size (...).
+    N = 0 (a source of weight 0, not sampled) gives the finite placeholders xbar = mean, A / N = 0."""
     d = mean.shape[-1]
     size = jnp.broadcast_to(jnp.asarray(size, dtype=jnp.float64), mean.shape[:-1])
-    xbar = mean + jnp.einsum("...ab,...b->...a", root, normals[..., :d]) / jnp.sqrt(size)[..., None]
+    xbar = mean + JAX.per_sample(jnp.einsum("...ab,...b->...a", root, normals[..., :d]), jnp.sqrt(size)[..., None])
     bartlett = jnp.sqrt(chi2)[..., None, :] * jnp.eye(d)
     if d > 1:
         rows, cols = jnp.tril_indices(d, -1)
         column_used = (size - 1)[..., None] - cols > 0  # column j of B is zero once j >= N - 1
         bartlett = bartlett.at[..., rows, cols].set(normals[..., d:] * column_used)
     spread = root @ bartlett  # spread spread^T ~ Wishart(N - 1, root root^T), independent of xbar
-    return xbar, spread @ jnp.swapaxes(spread, -1, -2) / size[..., None, None]
+    return xbar, JAX.per_sample(spread @ jnp.swapaxes(spread, -1, -2), size[..., None, None])
 
 
 def gaussian_statistics(key, mean, root, size):

@@ -22,6 +22,7 @@ from interplay.theory.categorical.maps import categorical_ecosystem
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.maps import initial_state
 from interplay.theory.rounds import plan_at, sample_sizes
+from interplay.theory.spec import SpecError
 
 R = sympy.Rational
 HALF_W = [[0.9, 0.1], [0.1, 0.9]]  # alpha = 0.7, n = 50: model k takes 0.7 x 0.1 x 50 = 3.5 samples of model j
@@ -140,3 +141,31 @@ def test_categorical_recursion_at_a_half_sample_is_the_exact_one():
     _, cov = categorical.fitted_moments(eco, state, 2)
     compiled = nc.iterate_moments(eco, 2).cov[-1].reshape(4, 4)
     np.testing.assert_allclose(compiled, np.asarray(cov.tolist(), float), rtol=1e-12, atol=1e-15)
+
+
+def test_a_source_of_weight_zero_is_not_sampled():
+    """Size 0 for weight exactly 0: the public source at beta = 1, model j's outputs for model k != j at W = I,
+    every synthetic source at the initial fit; a positive weight keeps max(1, round(w n)) (0.05 samples: 1)."""
+    eco = half_case(mixing=[[1, 0], [0, 1]], regime="fresh")
+    assert sample_sizes(eco, R(7, 10), 1, initial=False) == ([[15]] * 2, 0, ((35, 0), (0, 35)))
+    assert sample_sizes(eco, R(7, 10), 0, initial=False) == ([[0]] * 2, 15, ((35, 0), (0, 35)))
+    assert sample_sizes(eco, R(7, 10), 1, initial=True) == ([[50]] * 2, 0, ((0, 0), (0, 0)))
+    assert sample_sizes(eco, R(999, 1000), 1, initial=False).n_private == [[1]] * 2
+    sizes = spec_sizes(eco, 2)
+    np.testing.assert_array_equal(sizes.rounds.n_public, [0, 0])
+    np.testing.assert_array_equal(sizes.initial.n_synthetic, np.zeros((2, 2)))
+
+
+def test_reused_data_without_samples_that_a_later_round_weighs_are_refused():
+    """Under reuse the real data are drawn once at beta_1: beta_1 = 1 leaves the public dataset empty, so a later
+    beta_t < 1 is refused, naming beta (beta_1 = 0 and the private data likewise); a size given to the source,
+    or a schedule that keeps the weight 0, is fine."""
+    with pytest.raises(SpecError, match=r"^beta: under reuse the public data .* beta_1 = 1\b") as error:
+        spec_sizes(half_case(beta=(1, 0.5), alpha=(0.7, 0.7)), 2)
+    assert error.value.parameter == "beta" and "\n" not in str(error.value)
+    with pytest.raises(SpecError, match=r"^beta: under reuse the private data"):
+        plan_at(half_case(beta=(0, 0.5), alpha=(0.7, 0.7)), 2)
+    with pytest.raises(SpecError, match="^beta"):
+        numerics.iterate_moments(half_case(beta=(1, 0.5), alpha=(0.7, 0.7)), 2)
+    assert spec_sizes(half_case(beta=(1, 0.5), alpha=(0.7, 0.7), public_size=3), 2).rounds.n_public.tolist() == [3, 3]
+    assert spec_sizes(half_case(beta=(1, 0.5), alpha=(0.7, 1)), 2).rounds.n_public.tolist() == [0, 0]

@@ -26,7 +26,9 @@ with E p = s E F + (1 - s)/m, Cov p = s^2 Cov F. For tau != 1 the population map
 but the moment recursion does not close (E pi(p) is not a function of the moments): :func:`moment_map` then
 raises; use the exact chain (:mod:`theory.categorical.chain`) or Monte Carlo.
 
-Every step is written against an ops object (:mod:`theory.ops`): sympy gives the theory, jax the numerics.
+A source of no samples (N_s = 0, weight 0: :func:`theory.rounds.sample_size`) contributes nothing: every
+quotient by N_s is :mod:`theory.ops`' ``per_sample``, 0 for it. Every step is written against an ops object
+(:mod:`theory.ops`): sympy gives the theory, jax the numerics.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ import sympy
 
 from interplay.theory.analysis import fixed_point
 from interplay.theory.ops import SYMPY
-from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at
+from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at, synthetic_rates
 from interplay.theory.spec import EXACT_HINT, Ecosystem, SpecError, exact, is_numeric, matrix, plain, show, sums_to_one
 from interplay.theory.start import require_distributions, start_array
 from interplay.theory.symbolic import Layout, SymbolicMap, all_positions, plan_round, symmetric_symbols, t_symbol
@@ -216,7 +218,7 @@ def real_sources(eco: Ecosystem, plan: RoundPlan, ops=SYMPY):
     sources = list(eco.private) + [eco.public]
     sizes = [plan.n_private[k, 0] for k in range(eco.K)] + [plan.n_public]
     qs = [ops.asarray(s.probs) for s in sources]
-    return ops.vstack(qs), ops.block_diag([_multinomial_cov(q, ops) / n for q, n in zip(qs, sizes)])
+    return ops.vstack(qs), ops.block_diag([ops.per_sample(_multinomial_cov(q, ops), n) for q, n in zip(qs, sizes)])
 
 
 def zero_moments(eco: Ecosystem, ops=SYMPY) -> Moments:
@@ -248,10 +250,11 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
         rows = slice(j * m, (j + 1) * m)
         return _multinomial_cov(mean_p[rows, :], ops) - cov_p[rows, rows]
 
+    rates = synthetic_rates(plan, ops)
     noise = ops.block_diag(
         [
             sum(
-                ((plan.w_synthetic[k, j] ** 2 / plan.n_synthetic[k, j]) * second_central(j) for j in range(K)),
+                (rates[k][j] * second_central(j) for j in range(K)),
                 ops.zeros(m, m),
             )
             for k in range(K)

@@ -39,6 +39,9 @@ sum_p w_p = 1 this equals the raw-moment form E V_k' - Cov(m_k') - mu_k' mu_k'^T
 moment), which loses everything to rounding once the means are large against the spreads. The population map
 over (m, S) is the same recursion with every N_s infinite.
 
+A source of no samples (N_s = 0, weight 0: :func:`theory.rounds.sample_size`) is no piece: every quotient by
+N_s is :func:`theory.ops` ``per_sample``, 0 for it, so its terms vanish (not 0 / 0).
+
 The numerics run these maps in *centred coordinates* (:func:`centred`): every mean measured from the public
 mean, computed exactly before any rounding, so a common shift of all means changes nothing but the origin.
 
@@ -57,7 +60,7 @@ import numpy as np
 import sympy
 
 from interplay.theory.ops import SYMPY
-from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at
+from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at, synthetic_rates
 from interplay.theory.spec import Ecosystem, SpecError, is_numeric, matrix, plain
 from interplay.theory.start import require_positive_semidefinite, start_array
 from interplay.theory.symbolic import (
@@ -287,15 +290,15 @@ def _model_scatters(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, sigma_
     joint = ops.vstack([ops.hstack([sigma_b, moments.cross.T]), ops.hstack([moments.cross, moments.cov])])
     blocks = []
     for k in range(K):
-        noise = [block(fitted, j, d) / plan.n_synthetic[k, j] for j in range(K)]
+        noise = [ops.per_sample(block(fitted, j, d), plan.n_synthetic[k, j]) for j in range(K)]
         cov_z = ops.block_diag([joint, *noise])
         size = 3 * K + 1  # blocks of z: b_1..b_K, b_public, m_1..m_K, eps_k1..eps_kK
         rows = [_indicator([k], size), _indicator([K], size)]  # the private and the public sample: b_k, b_public
         rows += [_indicator([K + 1 + j, 2 * K + 1 + j], size) for j in range(K)]  # draws from j: m_j + eps_kj
         weights = [plan.w_private[k, 0], plan.w_public[k, 0]] + [plan.w_synthetic[k, j] for j in range(K)]
         means = [block(mean_b, k, d), block(mean_b, K, d)] + [block(moments.mean, j, d) for j in range(K)]
-        scatters = [(1 - 1 / sizes[s]) * covariances[s] for s in (k, K)]
-        scatters += [(1 - 1 / plan.n_synthetic[k, j]) * block(fitted, j, d) for j in range(K)]
+        scatters = [(1 - ops.per_sample(1, sizes[s])) * covariances[s] for s in (k, K)]
+        scatters += [(1 - ops.per_sample(1, plan.n_synthetic[k, j])) * block(fitted, j, d) for j in range(K)]
         if accumulate:
             rows = [_indicator([K + 1 + k], size)] + rows  # the union's mean: m_k
             weights = [t / (t + 1)] + [w / (t + 1) for w in weights]
@@ -317,13 +320,14 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
     K, d = eco.K, eco.dim
     R, G = mixing_coefficients(eco, plan, ops)
     mean_b, covariances = real_sources(eco, ops)
-    sigma_b = ops.block_diag([c / size for c, size in zip(covariances, _real_sizes(eco, plan))])
+    sigma_b = ops.block_diag([ops.per_sample(c, size) for c, size in zip(covariances, _real_sizes(eco, plan))])
     fitted = fitted_covariance(eco, moments, ops)
 
+    rates = synthetic_rates(plan, ops)
     noise = ops.block_diag(
         [
             sum(
-                ((plan.w_synthetic[k, j] ** 2 / plan.n_synthetic[k, j]) * block(fitted, j, d) for j in range(K)),
+                (rates[k][j] * block(fitted, j, d) for j in range(K)),
                 ops.zeros(d, d),
             )
             for k in range(K)
@@ -332,9 +336,9 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
     batch_nu = ops.asarray(
         [
             [
-                plan.w_private[k, 0] ** 2 / plan.n_private[k, 0]
-                + plan.w_public[k, 0] ** 2 / plan.n_public
-                + sum(plan.w_synthetic[k, j] ** 2 / plan.n_synthetic[k, j] for j in range(K))
+                ops.per_sample(plan.w_private[k, 0] ** 2, plan.n_private[k, 0])
+                + ops.per_sample(plan.w_public[k, 0] ** 2, plan.n_public)
+                + sum(rates[k])
             ]
             for k in range(K)
         ]

@@ -69,11 +69,12 @@ class PoissonSympyOps(SympyOps):
         """The elementwise product of two matrices of one shape."""
         return sympy.Matrix(a).multiply_elementwise(sympy.Matrix(b))
 
-    @staticmethod
-    def ratio(a, b):
-        """The elementwise quotient a / b (a rate over an infinite sample size is 0)."""
+    @classmethod
+    def ratio(cls, a, b):
+        """The elementwise quotient a / b of a quantity by sample sizes, :meth:`per_sample` (a rate over an
+        infinite sample size is 0, over none, the size of a source of weight 0, is 0 too)."""
         a, b = sympy.Matrix(a), sympy.Matrix(b)
-        return sympy.Matrix(a.rows, a.cols, lambda i, j: a[i, j] / b[i, j])
+        return sympy.Matrix(a.rows, a.cols, lambda i, j: cls.per_sample(a[i, j], b[i, j]))
 
 
 SYMPY_POISSON = PoissonSympyOps()
