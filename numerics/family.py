@@ -25,14 +25,16 @@ class NumericsFamily(Protocol):
     sweep_axes: tuple[str, ...]  # the sweepable parameters it has, of numerics.sweeps.SWEPT
     exact_quantities: tuple[str, ...]
     monte_carlo_quantities: tuple[str, ...]  # each named "mc_..."
-    # the spec's values a sweep can take as an axis: {source field or "mixing": its rule} (numerics.value_axes)
+    # the spec's values a sweep can take as an axis: {source field, "family.FIELD" (a field of the family's spec) or
+    # "mixing": its rule} (numerics.value_axes)
     value_fields: dict[str, str]
     # exact_point(eco, rounds, population, tolerance) -> f(values, alpha, beta, sizes, quantities) -> {q: value}:
     # the exact quantities at one grid point after ``rounds`` rounds, for every ecosystem of eco's
     # ``sweep_structure`` (jax; sweeps.py vmaps and jits it; ``values``: the point's ``sweep_values``), or None
     # when the family's exact quantities are limits computed on the host by ``exact_limits``
     exact_point: Callable | None
-    # exact_limits(eco, axes [(name, values)], quantities) -> {q: array over the alpha and beta axes given}
+    # exact_limits(eco, axes [(name, values)], quantities) -> {q: array over the alpha and beta axes given} (the
+    # sweep calls it with the ecosystem built at each combination of the value axes' values)
     exact_limits: Callable | None
 
     # Each verb starts at round 0 from the initial fit, or from a given ``start`` (the family's fitted parameters,

@@ -11,19 +11,21 @@ A grid whose results cannot fit in memory is refused before any work (:mod:`nume
 in one line by ``Grid.divergence``.
 
 Swept parameters: ``alpha``, ``beta`` (constant over rounds), ``n`` (training-set size, Gaussian and Poisson),
-``K`` (number of models), ``temperature`` (categorical sampling temperature tau), and value axes: any numeric
-value of the spec named as a path, ``public.mean[0]``, ``private[1].cov[0][1]``, ``private[0].probs[2]``,
-``public.rate``, ``mixing[0][1]`` (:mod:`numerics.value_axes` parses them and says how the rest of the spec
-follows: a probability vector keeps the other entries' proportions, W's diagonal absorbs a change of its row, a
-covariance stays symmetric; the family's ``value_fields`` lists what it can sweep). alpha, beta, n and value axes
-are inputs of one compiled function, vmapped over the grid: every point's (alpha, beta), its sample sizes, computed
-exactly on the host from its values (:mod:`numerics.driver.sizes`; a grid value 0.7 is the spec's 0.7), and the
-numbers of the ecosystem at the point (the family's ``sweep_values`` of the spec with the point's value axes set).
-The compiled function is cached by the family's ``sweep_structure``, so another ecosystem of the same structure,
-or other values of an axis, reuse it. K and tau change array shapes or the compiled program, so they are an outer
-Python loop: for each value the modified ecosystem is built and its compiled sweep runs over the other axes; the
-results are stacked in the order the axes were given. A K axis copies private[0] and extends W, so its value axes
-may only name the public source.
+``K`` (number of models), ``temperature`` (categorical sampling temperature tau), and value axes: any numeric value
+of the spec named as a path, ``public.mean[0]``, ``private[1].cov[0][1]``, ``private[0].probs[2]``,
+``public.rate``, ``family.theta[0]``, ``mixing[0][1]`` (:mod:`numerics.value_axes` parses them and says how the
+rest of the spec follows: a probability vector keeps the other entries' proportions, W's diagonal absorbs a change
+of its row, a covariance stays symmetric; the family's ``value_fields`` lists what it can sweep). alpha, beta, n
+and value axes are inputs of one compiled function, vmapped over the grid: every point's (alpha, beta), its sample
+sizes, computed exactly on the host from its values (:mod:`numerics.driver.sizes`; a grid value 0.7 is the spec's
+0.7), and the numbers of the ecosystem at the point (the family's ``sweep_values`` of the spec with the point's
+value axes set). The compiled function is cached by the family's ``sweep_structure``, so another ecosystem of the
+same structure, or other values of an axis, reuse it. K and tau change array shapes or the compiled program, so
+they are an outer Python loop: for each value the modified ecosystem is built and its compiled sweep runs over the
+other axes; the results are stacked in the order the axes were given. A K axis copies private[0] and extends W, so
+its value axes may only name the public source or the family's spec. A family whose exact quantities are limits
+computed on the host (``exact_limits``, linear-Gaussian) gets them at each combination of the value axes' values,
+of the ecosystem built there.
 
 Quantities are computed from the final state (E[.] under the exact recursion, the values themselves under
 ``population=True``); each family names its own, ``exact_quantities`` and
@@ -309,9 +311,7 @@ class _PointInputs:
     def _ecosystem(self, point) -> tuple[Ecosystem, object]:
         combination = tuple(float(point[i]) for i, _ in self.value_axes)
         if combination not in self._at:
-            eco = self.eco
-            for (_, axis), value in zip(self.value_axes, combination):
-                eco = value_axes.ecosystem_with(eco, axis, value)
+            eco = value_axes.ecosystem_at(self.eco, [axis for _, axis in self.value_axes], combination)
             self._at[combination] = eco, self.sweep_values(eco)
         return self._at[combination]
 
@@ -535,9 +535,24 @@ def sweep(
     for s in slices:
         values = {q: v.reshape(inner_shape + v.shape[1:]) for q, v in computed[s.index].items()}
         if limits and len(simulated) < len(quantities):
-            values |= family.exact_limits(s.eco, inner_axes, [q for q in quantities if q not in simulated])
+            values |= _exact_limits(s.eco, inner_axes, [q for q in quantities if q not in simulated])
         per_slice.append(_on_k_axis(values, len(inner_shape)) if "K" in names else values)
     return Grid(tuple(checked), _assemble(per_slice, outer_axes, inner_axes, names), eco.describe(), settings)
+
+
+def _exact_limits(eco: Ecosystem, inner_axes, quantities) -> dict[str, np.ndarray]:
+    """The family's ``exact_limits`` (computed on the host over the alpha and beta axes) at every combination of
+    the value axes' values, each of the ecosystem built at that combination (:func:`value_axes.ecosystem_at`),
+    stacked and put in the order of ``inner_axes``."""
+    grid = [(name, v) for name, v in inner_axes if name in SWEPT]
+    valued = [(name, v) for name, v in inner_axes if name not in SWEPT]
+    parsed = [value_axes.parse(name) for name, _ in valued]
+    limits = registry.family(eco).exact_limits
+    per_combination = [
+        limits(value_axes.ecosystem_at(eco, parsed, combination), grid, quantities)
+        for combination in itertools.product(*(v for _, v in valued))
+    ]
+    return _assemble(per_combination, valued, grid, tuple(name for name, _ in inner_axes))
 
 
 class _Points:

@@ -1,10 +1,12 @@
 """Value axes of a sweep: any numeric value of the spec named as a path, and the ecosystem at one of its values.
 
-A name is ``public.FIELD[i]...``, ``private[k].FIELD[i]...`` (a field of a real source) or ``mixing[k][j]`` (an
-entry of W), e.g. ``public.mean[0]``, ``private[1].cov[0][1]``, ``private[0].probs[2]``, ``public.rate``. A
-vector field takes one index, a matrix two, a number none. The family says which fields can be swept and how
-the rest of the field follows the swept entry (``value_fields`` of its
-:class:`~interplay.numerics.family.NumericsFamily`), one of these rules:
+A name is ``public.FIELD[i]...``, ``private[k].FIELD[i]...`` (a field of a real source), ``family.FIELD[i]...``
+(a field of the family's spec, shared by every model) or ``mixing[k][j]`` (an entry of W), e.g.
+``public.mean[0]``, ``private[1].cov[0][1]``, ``private[0].probs[2]``, ``public.rate``, ``family.theta[0]``,
+``family.noise_var``. A vector field takes one index, a matrix two, a number none. The family says which fields
+can be swept and how the rest of the field follows the swept entry (``value_fields`` of its
+:class:`~interplay.numerics.family.NumericsFamily`: a source field by its name, a field of the family's spec as
+``"family.FIELD"``), one of these rules:
 
 ``entry``      the entry alone changes (a Gaussian mean, a Poisson rate);
 ``symmetric``  entry [i][j] and its mirror [j][i] change together, so a covariance stays symmetric; the
@@ -33,18 +35,23 @@ from interplay.numerics import registry
 from interplay.theory.spec import Ecosystem, SpecError, exact, show
 
 RULES = ("entry", "symmetric", "simplex")
-_NAME = re.compile(r"(?P<source>public|private\[(?P<k>\d+)\])\.(?P<field>[a-z_]+)(?P<index>(\[\d+\])*)")
+_NAME = re.compile(r"(?P<source>public|private\[(?P<k>\d+)\]|family)\.(?P<field>[a-z_]+)(?P<index>(\[\d+\])*)")
 _MIXING = re.compile(r"mixing\[(?P<k>\d+)\]\[(?P<j>\d+)\]")
 
 
 class ValueAxis(NamedTuple):
-    """A parsed value-axis name: ``source`` "public", "private[k]" or "mixing"; ``field`` of the source (None for
-    mixing); ``index`` the entry's indices."""
+    """A parsed value-axis name: ``source`` "public", "private[k]", "family" or "mixing"; ``field`` of the source
+    or of the family's spec (None for mixing); ``index`` the entry's indices."""
 
     name: str
     source: str
     field: str | None
     index: tuple[int, ...]
+
+    @property
+    def key(self) -> str | None:
+        """The axis's key in the family's ``value_fields``: the field, ``"family.FIELD"`` for the family's spec."""
+        return f"family.{self.field}" if self.source == "family" else self.field
 
 
 def is_value_axis(name: str) -> bool:
@@ -74,15 +81,19 @@ def check(eco: Ecosystem, axis: ValueAxis, exchangeable: bool) -> None:
     make the models of a K axis differ: a private source or W)."""
     fields = _fields(eco)
     where = f"axes.{axis.name}"
-    swept = sorted(f for f in fields if f != "mixing")
+    family = axis.source == "family"
+    swept = sorted(f for f in fields if f != "mixing" and f.startswith("family.") == family)
     if axis.source == "mixing":
         if "mixing" not in fields:
             raise SpecError(where, f"{eco.family.name} sweeps cannot sweep W")
-    elif axis.field not in fields:
+    elif axis.key not in fields:
         what = ", ".join(swept) if swept else "none"
-        raise SpecError(where, f"{eco.family.name} sources have no sweepable field {axis.field!r} (sweepable: {what})")
-    if exchangeable and axis.source != "public":
-        raise SpecError(where, "a K axis copies private[0] and extends W: sweep the public source's values only")
+        whose = "spec has" if family else "sources have"
+        raise SpecError(where, f"{eco.family.name} {whose} no sweepable field {axis.field!r} (sweepable: {what})")
+    if exchangeable and axis.source not in ("public", "family"):
+        raise SpecError(
+            where, "a K axis copies private[0] and extends W: sweep the public source's or the family's values only"
+        )
 
 
 def ecosystem_with(eco: Ecosystem, axis: ValueAxis, value: float) -> Ecosystem:
@@ -92,18 +103,18 @@ def ecosystem_with(eco: Ecosystem, axis: ValueAxis, value: float) -> Ecosystem:
     try:
         if axis.source == "mixing":
             return eco.with_options(mixing=_with_mixing(eco.mixing, axis, number))
-        if axis.source == "public":
-            source = eco.public
+        if axis.source in ("public", "family"):
+            source = getattr(eco, axis.source)
         else:
             k = int(axis.source[len("private[") : -1])
             if k >= eco.K:
                 raise SpecError(where, f"private[{k}]: there are {eco.K} models (private[0]..private[{eco.K - 1}])")
             source = eco.private[k]
-        rule = _fields(eco)[axis.field]
+        rule = _fields(eco)[axis.key]
         entry = _with_entry(getattr(source, axis.field), axis, rule, number)
         changed = dataclasses.replace(source, **{axis.field: entry})
-        if axis.source == "public":
-            return eco.with_options(public=changed)
+        if axis.source in ("public", "family"):
+            return eco.with_options(**{axis.source: changed})
         private = list(eco.private)
         private[k] = changed
         return eco.with_options(private=tuple(private))
@@ -111,6 +122,13 @@ def ecosystem_with(eco: Ecosystem, axis: ValueAxis, value: float) -> Ecosystem:
         if error.parameter == where:
             raise
         raise SpecError(where, f"at {value:g}: {error}") from None
+
+
+def ecosystem_at(eco: Ecosystem, axes, values) -> Ecosystem:
+    """``eco`` with the value named by each of ``axes`` (:class:`ValueAxis`) set to its value, in turn."""
+    for axis, value in zip(axes, values, strict=True):
+        eco = ecosystem_with(eco, axis, value)
+    return eco
 
 
 def _entry(shape: tuple[int, int], axis: ValueAxis) -> tuple[int, int] | None:

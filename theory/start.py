@@ -5,8 +5,9 @@ is that state instead: the fitted parameters of every model, deterministic (zero
 and rounds 1.. proceed exactly as before (under ``reuse`` the real datasets are still drawn once, at round 0,
 independently of the start). E.g. a K = 1 categorical ecosystem with alpha = 1, W = [[1]], ``fresh``, started at
 p_0, is the Wright-Fisher chain. What a start holds is the family's (categorical: the K x m probabilities;
-Poisson: the K rates; Gaussian: the K x d means and the K x d x d covariances): each family's ``start_state``
-checks it and raises :class:`~interplay.theory.spec.SpecError` naming ``start``.
+Poisson: the K rates; Gaussian: the K x d means and the K x d x d covariances; linear-Gaussian: the K x d
+parameters): each family's ``start_state`` checks it and raises :class:`~interplay.theory.spec.SpecError` naming
+``start``.
 """
 
 from __future__ import annotations
@@ -76,9 +77,3 @@ def numeric_start(value) -> np.ndarray:
     if not all(sympy.sympify(x).is_number for x in entries.ravel()):
         raise SpecError("start", f"numerics needs numbers, got {entries.tolist()}")
     return entries.astype(np.float64)
-
-
-def refuse_start(family: str, start) -> None:
-    """SpecError naming ``start`` when a family that cannot start from a given state is given one."""
-    if start is not None:
-        raise SpecError("start", f"the {family} family cannot start its trajectory from a given state (yet)")

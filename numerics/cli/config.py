@@ -14,7 +14,8 @@ A config has the tables (see ``examples/*.toml``, one per family)::
     [sweep]           rounds, quantities, population, chunk_size, replicates and seed (for the mc_*
                       quantities), and [sweep.axes]: name = [values] or {start, stop, num}, name one of
                       alpha, beta, n, K, temperature or a value of the spec, quoted: "public.mean[0]",
-                      "private[1].probs[2]", "mixing[0][1]" (see :mod:`numerics.sweeps`, :mod:`numerics.value_axes`)
+                      "private[1].probs[2]", "family.theta[0]", "mixing[0][1]" (see :mod:`numerics.sweeps`,
+                      :mod:`numerics.value_axes`)
     [output]          folder
 
 A string where a fraction is expected ("alpha") makes it a symbol when it is a name, else that exact number

@@ -6,13 +6,6 @@ from types import SimpleNamespace
 
 from interplay.numerics.linear import figures, iterate, monte_carlo, sweep
 from interplay.theory.linear.maps import Design
-from interplay.theory.spec import SpecError
-
-
-def iterate_population(eco, rounds: int, start=None):
-    """The linear family has no population map of its own: it is the mean dynamics of the moment recursion
-    (``LinearTrajectory.mean`` of :func:`numerics.linear.iterate.iterate_linear`)."""
-    raise SpecError("family", "iterate_population is not available for linear-gaussian ecosystems")
 
 
 def fitted_values(eco) -> int:
@@ -47,7 +40,7 @@ FAMILY = SimpleNamespace(
     exact_limits=sweep.exact_limits,
     numerical_population=None,
     iterate_moments=iterate.iterate_linear,
-    iterate_population=iterate_population,
+    iterate_population=iterate.iterate_population,
     simulate=monte_carlo.simulate_linear,
     drawn_per_source=monte_carlo.drawn_per_source,
     fitted_values=fitted_values,

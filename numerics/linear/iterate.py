@@ -16,8 +16,9 @@ from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.results import ExactRounds
 from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.linear import steps
+from interplay.theory.linear import maps as linear
 from interplay.theory.spec import Ecosystem, SpecError
-from interplay.theory.start import refuse_start
+from interplay.theory.start import numeric_start
 
 
 def require_linear(eco: Ecosystem) -> None:
@@ -71,11 +72,13 @@ def squared_distance(mean, cov, k, l):
 
 @compiled_cache
 def moment_program(st: steps.Structure):
-    """A jitted f(values, alphas, betas) -> (M_t, C_t, E theta_t, Cov theta_t) over rounds 0..T, shapes
+    """A jitted f(values, alphas, betas, start=None) -> (M_t, C_t, E theta_t, Cov theta_t) over rounds 0..T, shapes
     (T+1, Kd, (K+1)d), (T+1, Kd, Kd), (T+1, Kd), (T+1, Kd, Kd), for every ecosystem of structure ``st`` (its
-    :class:`numerics.linear.steps.Values` passed in; they may be batched with ``vmap``)."""
+    :class:`numerics.linear.steps.Values` passed in; they may be batched with ``vmap``). ``start``: None (round
+    0 is the initial fit) or the given parameters (Kd,), a deterministic round 0
+    (:func:`theory.linear.maps.started_moments`)."""
 
-    def run(v, alphas, betas):
+    def run(v, alphas, betas, start=None):
         def summary(moments):
             mean, cov = steps.parameter_moments(st, v, moments)
             return moments.M, moments.C, mean, cov
@@ -85,30 +88,50 @@ def moment_program(st: steps.Structure):
             return moments, summary(moments)
 
         initial = steps.weights(v, 0.0, steps.initial_beta(v, betas), initial=True)  # sweeps vmap over beta_1
-        start = steps.moment_step(st, v, steps.zero_moments(st), initial)
-        _, path = jax.lax.scan(body, start, (alphas, betas))
-        return tuple(jnp.concatenate([f[None], p]) for f, p in zip(summary(start), path))
+        first = steps.moment_step(st, v, steps.zero_moments(st), initial)
+        if start is not None:
+            first = linear.started_moments(first, start)
+        _, path = jax.lax.scan(body, first, (alphas, betas))
+        return tuple(jnp.concatenate([f[None], p]) for f, p in zip(summary(first), path))
 
     return jax.jit(run)
 
 
 def moment_recursion(eco: Ecosystem):
-    """f(alphas, betas) -> (M_t, C_t, E theta_t, Cov theta_t) of ``eco`` (:func:`moment_program` with its
-    values): compiled once per structure."""
+    """f(alphas, betas, start=None) -> (M_t, C_t, E theta_t, Cov theta_t) of ``eco`` (:func:`moment_program` with
+    its values): compiled once per structure."""
     return functools.partial(moment_program(steps.structure(eco)), steps.values(eco))
 
 
-def iterate_linear(eco: Ecosystem, rounds: int, start=None) -> LinearTrajectory:
-    """The exact M_t, C_t and the mean and covariance of the fitted parameters for t = 0..rounds (round 0: the
-    initial fit; a given ``start`` is refused, :func:`theory.start.refuse_start`)."""
+def given_start(eco: Ecosystem, start):
+    """None, or the checked ``start`` (:func:`theory.linear.maps.start_state`) as a float64 (Kd,) array."""
+    if start is None:
+        return None
+    return jnp.asarray(numeric_start(linear.start_state(eco, start))[:, 0])
+
+
+def _trajectory(eco: Ecosystem, rounds: int, start):
     require_linear(eco)
-    refuse_start("linear-Gaussian", start)
+    start = given_start(eco, start)
     alphas, betas = schedules(eco, rounds)
-    M, C, mean, cov = moment_recursion(eco)(jnp.asarray(alphas), jnp.asarray(betas))
+    M, C, mean, cov = moment_recursion(eco)(jnp.asarray(alphas), jnp.asarray(betas), start)
     K, d, T = eco.K, eco.dim, rounds + 1
-    return LinearTrajectory(
-        eco, np.asarray(M), np.asarray(C), np.asarray(mean).reshape(T, K, d), np.asarray(cov).reshape(T, K, d, K, d)
-    )
+    return np.asarray(M), np.asarray(C), np.asarray(mean).reshape(T, K, d), np.asarray(cov).reshape(T, K, d, K, d)
+
+
+def iterate_linear(eco: Ecosystem, rounds: int, start=None) -> LinearTrajectory:
+    """The exact M_t, C_t and the mean and covariance of the fitted parameters for t = 0..rounds: round 0 is the
+    initial fit, or the given ``start`` (the K x d parameters theta_k, the same in every replicate:
+    E theta_0 = start, Cov theta_0 = 0)."""
+    return LinearTrajectory(eco, *_trajectory(eco, rounds, start))
+
+
+def iterate_population(eco: Ecosystem, rounds: int, start=None) -> LinearTrajectory:
+    """The population map theta_t = P_t E b + Q_t theta_{t-1} (every label at its mean) for t = 0..rounds, from
+    the initial fit theta_0 = P_0 E b or the given ``start`` (K x d). It is linear, so theta_t is the mean
+    M_t E b + c_t of the moment recursion; M_t is reported with it, and C_t and the covariance are 0."""
+    M, C, mean, cov = _trajectory(eco, rounds, start)
+    return LinearTrajectory(eco, M, np.zeros_like(C), mean, np.zeros_like(cov))
 
 
 def _check_grams(grams, shape, parameter):

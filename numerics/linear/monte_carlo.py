@@ -19,9 +19,8 @@ from interplay.numerics.driver.limits import replicate_chunk, require_count, run
 from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.linear import steps
-from interplay.numerics.linear.iterate import require_linear
+from interplay.numerics.linear.iterate import given_start, require_linear
 from interplay.theory.spec import Ecosystem, SpecError
-from interplay.theory.start import refuse_start
 
 # -- Monte Carlo of the sampling process -----------------------------------------------------------------------
 
@@ -104,15 +103,19 @@ def _labelled(keys, X, thetas, sigma, sizes):
 
 @compiled_cache
 def simulation_program(st: steps.Structure, counts: tuple[int, int]):
-    """A jitted f(values, rows, keys (R, 2), alphas (T,), betas (T,)) -> thetas (R, T+1, K, d), replicates vmapped,
-    for every ecosystem of structure ``st`` whose designs have the row counts ``counts`` (:func:`design_arrays`).
+    """A jitted f(values, rows, keys (R, 2), alphas (T,), betas (T,), start=None) -> thetas (R, T+1, K, d),
+    replicates vmapped, for every ecosystem of structure ``st`` whose designs have the row counts ``counts``
+    (:func:`design_arrays`).
 
     A round draws the labels of the K + 1 real sources (each round, or once under ``reuse``) and of the K
     generating models' synthetic designs, then every model k refits theta_k = H_k^+ r_k with
-    H_k = sum_s A_ks G_s + sum_j w_kj G_j, r_k likewise (plus the previous rounds' under ``accumulate``)."""
+    H_k = sum_s A_ks G_s + sum_j w_kj G_j, r_k likewise (plus the previous rounds' under ``accumulate``).
+    ``start``: None, or the given parameters (K, d) that replace round 0's fits in every replicate (its labels
+    are drawn all the same; under ``accumulate`` round 0 then contributes H_0 and r_0 = H_0 theta_0, so that
+    theta_1 = H_1^+ (H_0 theta_0 + r_1) as in :mod:`theory.linear.maps`)."""
     K = st.K
 
-    def simulate_one(v, rows, key, alphas, betas):
+    def simulate_one(v, rows, key, alphas, betas, start):
         sigma = jnp.sqrt(v.noise_var)
         synthetic_sizes = jnp.full(K, rows.synthetic_size)
 
@@ -145,7 +148,9 @@ def simulation_program(st: steps.Structure, counts: tuple[int, int]):
         d = st.d
         zero = (jnp.zeros((K, d)), jnp.zeros((K, d, d)), jnp.zeros((K, d)))
         initial = steps.weights(v, 0.0, steps.initial_beta(v, betas), initial=True)
-        start = one_round(zero, k_start, initial, fixed_real)
+        first = one_round(zero, k_start, initial, fixed_real)
+        if start is not None:
+            first = (start, first[1], jnp.einsum("kab,kb->ka", first[1], start))
 
         def body(state, inputs):
             key, alpha, beta = inputs
@@ -153,15 +158,20 @@ def simulation_program(st: steps.Structure, counts: tuple[int, int]):
             return state, state[0]
 
         keys = jax.random.split(k_rounds, alphas.shape[0])
-        _, thetas = jax.lax.scan(body, start, (keys, alphas, betas))
-        return jnp.concatenate([start[0][None], thetas])
+        _, thetas = jax.lax.scan(body, first, (keys, alphas, betas))
+        return jnp.concatenate([first[0][None], thetas])
 
-    return jax.jit(jax.vmap(simulate_one, in_axes=(None, None, 0, None, None)))
+    replicated = jax.vmap(simulate_one, in_axes=(None, None, 0, None, None, None))
+
+    def program(v, rows, keys, alphas, betas, start=None):
+        return replicated(v, rows, keys, alphas, betas, start)
+
+    return jax.jit(program)
 
 
 def compiled_simulation(eco: Ecosystem, method: str = "sufficient"):
-    """The f(keys (R, 2), alphas (T,), betas (T,)) -> thetas (R, T+1, K, d) of :func:`simulate_linear`: the
-    structure's compiled :func:`simulation_program` with ``eco``'s values and rows."""
+    """The f(keys (R, 2), alphas (T,), betas (T,), start=None) -> thetas (R, T+1, K, d) of
+    :func:`simulate_linear`: the structure's compiled :func:`simulation_program` with ``eco``'s values and rows."""
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     counts, rows = design_arrays(eco, method)
@@ -191,10 +201,11 @@ def simulate_linear(
     ``"sufficient"`` (default) draws d labels per source on root rows of its design, so the cost does not grow
     with the sample sizes; ``"raw"`` draws a label for every sample (the reference). Same law (:func:`design_rows`).
     Replicates run in chunks of bounded memory; what cannot fit in ``memory`` bytes (default: available) is
-    refused up front (:mod:`numerics.driver.limits`). Round 0 is the initial fit (a given ``start`` is refused).
+    refused up front (:mod:`numerics.driver.limits`). Round 0 is the initial fit, or the given ``start`` (the K x d
+    parameters theta_k) in every replicate.
     """
     require_linear(eco)
-    refuse_start("linear-Gaussian", start)
+    start = given_start(eco, start)
     replicates = require_count(replicates, "replicates", 1)
     if eco.n is None:
         raise SpecError("n", "Monte Carlo needs a finite synthetic sample size; n = None is the population limit")
@@ -203,6 +214,8 @@ def simulate_linear(
     seed, key = prng_key(key)
     alphas, betas = schedules(eco, rounds)
     run = compiled_simulation(eco, method)
-    thetas = run_in_chunks(run, replicate_keys(key, replicates), chunk, jnp.asarray(alphas), jnp.asarray(betas))
+    keys = replicate_keys(key, replicates)
+    start = None if start is None else start.reshape(eco.K, eco.dim)
+    thetas = run_in_chunks(run, keys, chunk, jnp.asarray(alphas), jnp.asarray(betas), start)
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
     return LinearMonteCarlo(eco, seed, key_data, method, thetas)

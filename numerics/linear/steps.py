@@ -13,8 +13,9 @@ normal matrix and the blocks of the theory's P, Q, N are (models k, j, real sour
     (N)_kj = H_k^+ (w_kj S_j),   (Q)_kj = H_k^+ (w_kj S_j + delta_kj H_{k, t-1})
 
 (H_{k, t-1} = 0 unless ``accumulate``), and the recursion M_t = P + Q M_{t-1}, C_t = Q C Q^T + N D N^T
-(+ P Sigma_b P^T unless reuse) is evaluated on the stacked Kd x (K + 1)d and Kd x Kd matrices, as in the theory.
-tests/test_linear_vectorised.py checks these steps against the sympy maps on random points.
+(+ P Sigma_b P^T unless reuse), c_t = Q c_{t-1} (the offset of a given start) is evaluated on the stacked
+Kd x (K + 1)d and Kd x Kd matrices, as in the theory. tests/numerics/linear/test_linear_vectorised.py checks
+these steps against the sympy maps on random points.
 """
 
 from __future__ import annotations
@@ -155,22 +156,25 @@ def dynamics(st: Structure, v: Values, w: Weights, previous_normal=None) -> Dyna
 
 def zero_moments(st: Structure) -> LinearMoments:
     K, d = st.K, st.d
-    return LinearMoments(jnp.zeros((K * d, (K + 1) * d)), jnp.zeros((K * d, K * d)), jnp.zeros((K * d, d)))
+    return LinearMoments(
+        jnp.zeros((K * d, (K + 1) * d)), jnp.zeros((K * d, K * d)), jnp.zeros((K * d, d)), jnp.zeros(K * d)
+    )
 
 
 def moment_step(st: Structure, v: Values, moments: LinearMoments, w: Weights) -> LinearMoments:
-    """M_t = P_t + Q_t M_{t-1};  C_t = Q_t C_{t-1} Q_t^T + N_t D N_t^T  [+ P_t Sigma_b P_t^T unless reuse]."""
+    """M_t = P_t + Q_t M_{t-1};  C_t = Q_t C_{t-1} Q_t^T + N_t D N_t^T  [+ P_t Sigma_b P_t^T unless reuse];
+    c_t = Q_t c_{t-1} (the offset c: (Kd,))."""
     accumulate = st.regime == "accumulate"
     step = dynamics(st, v, w, moments.normal if accumulate else None)
     M = step.P + step.Q @ moments.M
     C = step.Q @ moments.C @ step.Q.T + step.N @ synthetic_noise(v) @ step.N.T
     if st.regime != "reuse":
         C = C + step.P @ real_statistics(v)[1] @ step.P.T
-    return LinearMoments(M, C, step.normal if accumulate else moments.normal)
+    return LinearMoments(M, C, step.normal if accumulate else moments.normal, step.Q @ moments.offset)
 
 
 def parameter_moments(st: Structure, v: Values, moments: LinearMoments):
-    """(E theta_t (Kd,), Cov theta_t (Kd, Kd)): M_t E b and M_t Sigma_b M_t^T + C_t (reuse) or C_t."""
+    """(E theta_t (Kd,), Cov theta_t (Kd, Kd)): M_t E b + c_t and M_t Sigma_b M_t^T + C_t (reuse) or C_t."""
     mean_b, sigma_b = real_statistics(v)
     cov = moments.C + moments.M @ sigma_b @ moments.M.T if st.regime == "reuse" else moments.C
-    return moments.M @ mean_b, cov
+    return moments.M @ mean_b + moments.offset, cov

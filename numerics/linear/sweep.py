@@ -1,6 +1,10 @@
 """The linear-Gaussian family's part of a sweep (:mod:`numerics.sweeps`; theta_k: model k's fitted parameter,
 theta* the truth): its exact quantities are limits, computed over the grid on the host; its Monte Carlo sampler.
 
+Value axes (:mod:`numerics.value_axes`): an entry of theta* (``family.theta[i]``), the noise variance sigma^2
+(``family.noise_var``) and an entry of W (``mixing[k][j]``). The limits are computed at each combination of their
+values with the ecosystem built there; the Monte Carlo program takes them as inputs (its :func:`sweep_values`).
+
 ==================  ================  ==============================================================
 ``spread``          (K, K)            lim E||theta_k - theta_l||^2 (the exact limit law; NaN where
                                       rho(Q) >= 1: no limit; ``rounds`` is not used)
@@ -25,7 +29,7 @@ from interplay.theory.spec import Ecosystem
 
 EXACT_QUANTITIES = ("spread", "error", "spectral_radius")
 MONTE_CARLO_QUANTITIES = ("mc_error", "mc_spread")
-VALUE_FIELDS: dict[str, str] = {}  # no value axes: the exact limits are computed on the host over alpha, beta
+VALUE_FIELDS = {"family.theta": "entry", "family.noise_var": "entry", "mixing": "row-stochastic"}
 
 
 def sweep_values(eco: Ecosystem) -> tuple:

@@ -2,10 +2,10 @@
 given fitted parameters, the same in every replicate, and rounds 1.. proceed as usual.
 
 Each family's exact moment recursion from a start is checked against an independent derivation (the Wright-Fisher
-closed forms, the exact Markov chain of the categorical counts, the Poisson closed forms, the sympy maps iterated
-from the given state) and against the Monte Carlo from that start (fixed seeds; each comparison within the normal
-quantile of a Bonferroni correction at family-wise level 1e-3, from the standard errors). Bad starts are a
-SpecError naming ``start``.
+closed forms, the exact Markov chain of the categorical counts, the Poisson and linear-Gaussian closed forms, the
+sympy maps iterated from the given state) and against the Monte Carlo from that start (fixed seeds; each comparison
+within the normal quantile of a Bonferroni correction at family-wise level 1e-3, from the standard errors). Bad
+starts are a SpecError naming ``start``.
 """
 
 import doctest
@@ -24,6 +24,9 @@ from interplay.numerics.categorical import iterate as nc_iterate
 from interplay.numerics.categorical import steps as nc_steps
 from interplay.numerics.gaussian import iterate as ng_iterate
 from interplay.numerics.gaussian import step as ng_step
+from interplay.numerics.linear import iterate as nl_iterate
+from interplay.numerics.linear import monte_carlo as nl_monte_carlo
+from interplay.numerics.linear import steps as nl_steps
 from interplay.numerics.poisson import iterate as np_iterate
 from interplay.numerics.poisson import monte_carlo as np_monte_carlo
 from interplay.theory import SpecError
@@ -31,7 +34,7 @@ from interplay.theory import registry as theory_registry
 from interplay.theory.categorical.chain import distributions, exact_chain, expectation
 from interplay.theory.categorical.maps import categorical_ecosystem, moment_trajectory
 from interplay.theory.gaussian.maps import Moments, fitted_covariance, gaussian_ecosystem
-from interplay.theory.linear.maps import Design, linear_ecosystem
+from interplay.theory.linear.maps import Design, exact_moments, linear_data, linear_ecosystem, parameter_moments
 from interplay.theory.maps import initial_state, moment_map, population_map
 from interplay.theory.poisson.maps import moment_trajectory as poisson_moment_trajectory
 from interplay.theory.poisson.maps import poisson_ecosystem
@@ -287,6 +290,81 @@ def test_gaussian_population_map_from_a_start_equals_the_sympy_map():
         state = fmap(state)
 
 
+# -- linear-Gaussian -----------------------------------------------------------------------------------------
+
+
+def linear_alone(regime):
+    """K = 1, d = 1: private Gram 2 (n~ = 4), public Gram 1 (n_* = 6), synthetic Gram 1 (m = 5), sigma^2 = 3,
+    theta* = 1, alpha = beta = 1/2."""
+    options = dict(alpha=R(1, 2), beta=R(1, 2), mixing=[[1]], n=5, regime=regime, noise_var=3)
+    return linear_ecosystem([1], [Design([[2]], 4)], Design([[1]], 6), synthetic=[[1]], **options)
+
+
+@pytest.mark.parametrize("regime", ["reuse", "fresh"])
+def test_linear_round_one_from_a_start_has_the_closed_form(regime):
+    """From theta_0 = 3: A_1 = 1/4 * 2 + 1/4 * 1 + 1/2 * 1 = 5/4, so theta_1 = 2/5 b~ + 1/5 b_* + 2/5 (theta_0 + X^+ w)
+    with Var b~ = 3 / (4 * 2), Var b_* = 3 / 6, Var X^+ w = 3 / 5: E theta_1 = 2/5 + 1/5 + 6/5 = 9/5 and
+    Var theta_1 = 4/25 * 3/8 + 1/25 * 1/2 + 4/25 * 3/5 = 22/125 (b is independent of the start in both regimes)."""
+    eco = linear_alone(regime)
+    data = linear_data(eco)
+    expected = [(3, 0), (R(9, 5), R(22, 125))]
+    for moments, (mean, variance) in zip(exact_moments(eco, 1, start=[[3]]), expected):
+        assert parameter_moments(eco, data, moments) == (sympy.Matrix([[mean]]), sympy.Matrix([[variance]]))
+    exact = numerics.iterate_moments(eco, 1, start=[[3]])
+    np.testing.assert_allclose(exact.mean[:, 0, 0], [3, 1.8], rtol=1e-15)
+    np.testing.assert_allclose(exact.cov[:, 0, 0, 0, 0], [0, 0.176], rtol=1e-14, atol=0)
+
+
+LINEAR_START = [[1, -2], [R(1, 2), 3]]
+
+
+def linear_pair(regime):
+    """K = 2, d = 2, a rank-deficient private design, W not uniform."""
+    private = [Design([[2, 1], [1, 1]], 4), Design([[1, 0], [0, 0]], 3)]
+    public = Design([[1, 0], [0, 2]], 5)
+    options = dict(alpha=R(1, 2), beta=R(2, 3), n=4, regime=regime, mixing=[[R(3, 4), R(1, 4)], [R(1, 2), R(1, 2)]])
+    return linear_ecosystem([1, R(1, 2)], private, public, synthetic=[[2, 0], [0, 1]], noise_var=2, **options)
+
+
+@pytest.mark.parametrize("regime", ["reuse", "fresh", "accumulate"])
+def test_linear_moments_from_a_start_equal_the_sympy_moment_map(regime):
+    """E theta and Cov theta of the jax recursion from theta_0 equal those of the sympy moment map iterated from
+    initial_state(fmap, start) (M_0 = 0, c_0 = theta_0, C_0 = 0), round by round, and exact_moments from it."""
+    eco, rounds = linear_pair(regime), 2
+    exact = numerics.iterate_moments(eco, rounds, start=LINEAR_START)
+    data = linear_data(eco)
+    fmap = moment_map(eco, 1)
+    state = initial_state(fmap, LINEAR_START)
+    for t, moments in enumerate(exact_moments(eco, rounds, start=LINEAR_START)):
+        parts = fmap.unpack(state)
+        mean, cov = parameter_moments(eco, data, type(moments)(**parts))
+        assert (mean, cov) == parameter_moments(eco, data, moments)
+        np.testing.assert_allclose(exact.mean[t].ravel(), np.array(mean, dtype=float)[:, 0], atol=1e-13)
+        np.testing.assert_allclose(exact.cov[t].reshape(4, 4), np.array(cov, dtype=float), atol=1e-13)
+        state = fmap(state)
+    assert (exact.cov[0] == 0).all() and (exact.mean[0] == [[1, -2], [0.5, 3]]).all()
+
+
+@pytest.mark.parametrize("regime", ["reuse", "accumulate"])
+def test_linear_monte_carlo_from_a_start_agrees_with_the_moment_recursion(regime):
+    eco, rounds, reps = linear_pair(regime), 3, 600
+    exact = numerics.iterate_moments(eco, rounds, start=LINEAR_START)
+    mc = numerics.simulate(eco, rounds, key=4, replicates=reps, start=LINEAR_START)
+    mean = exact.mean.reshape(rounds + 1, 4)
+    second = exact.cov.reshape(rounds + 1, 4, 4) + mean[:, :, None] * mean[:, None, :]
+    assert_moments_agree(mc.thetas.reshape(reps, rounds + 1, 4), mean, second, f"linear {regime}")
+
+
+def test_linear_population_map_from_a_start_equals_the_sympy_map():
+    eco = linear_pair("accumulate")
+    fmap, state = population_map(eco), initial_state(population_map(eco), LINEAR_START)
+    exact = numerics.iterate_population(eco, 3, start=LINEAR_START)
+    for t in range(4):
+        np.testing.assert_allclose(exact.mean[t].ravel(), np.array(fmap.unpack(state)["theta"], dtype=float)[:, 0])
+        state = fmap(state)
+    assert (exact.cov == 0).all()
+
+
 # -- values as inputs ---------------------------------------------------------------------------------------
 
 
@@ -307,6 +385,12 @@ def test_a_new_start_value_does_not_recompile():
             {"mean": [[0, 0], [1, 1]], "cov": [[[1, 0], [0, 1]], [[0, 0], [0, 0]]]},
             lambda eco: ng_iterate._structured_recursion(ng_step.structure(eco), 2, False, True),
         ),
+        (
+            linear_pair("reuse"),
+            LINEAR_START,
+            [[0, 0], [2, 1]],
+            lambda eco: nl_iterate.moment_program(nl_steps.structure(eco)),
+        ),
     ]
     for eco, first, second, program in cases:
         numerics.iterate_moments(eco, 2, start=first)
@@ -318,6 +402,12 @@ def test_a_new_start_value_does_not_recompile():
     numerics.simulate(eco, 2, key=0, replicates=4, start=[1, 3])
     traced = run._cache_size()
     numerics.simulate(eco, 2, key=1, replicates=6, start=[2, 2])
+    assert run._cache_size() == traced
+    eco = linear_pair("accumulate")
+    run = nl_monte_carlo.compiled_simulation(eco).func
+    numerics.simulate(eco, 2, key=0, replicates=4, start=LINEAR_START)
+    traced = run._cache_size()
+    numerics.simulate(eco, 2, key=1, replicates=6, start=[[0, 0], [2, 1]])
     assert run._cache_size() == traced
 
 
@@ -333,6 +423,10 @@ BAD = {
     "poisson negative rate": (lambda: poisson_pair("fresh"), [1, -2], "start: rates must be >= 0"),
     "poisson wrong shape": (lambda: poisson_pair("fresh"), [1, 2, 3], "start: expected K = 2 rates"),
     "poisson not finite": (lambda: poisson_pair("fresh"), [1, float("nan")], "start: must be finite"),
+    "linear wrong shape": (lambda: linear_pair("fresh"), [1, -2, 0.5, 3], "start: expected K x d = 2 x 2"),
+    "linear ragged": (lambda: linear_pair("fresh"), [[1, -2], [3]], "start: must be a rectangular"),
+    "linear not finite": (lambda: linear_pair("fresh"), [[1, float("inf")], [0, 0]], "start: must be finite"),
+    "linear not a number": (lambda: linear_pair("fresh"), [[1, "x"], [0, 0]], "start: expected a number"),
     "gaussian not a mapping": (lambda: gaussian_pair("fresh"), [[1, 2], [3, 4]], 'start: expected {"mean"'),
     "gaussian no cov": (lambda: gaussian_pair("fresh"), {"mean": [[1, 2], [3, 4]]}, 'start: expected {"mean"'),
     "gaussian wrong means": (
@@ -381,13 +475,3 @@ def test_every_family_takes_a_start():
             assert "start" in inspect.signature(getattr(family, verb)).parameters, (family.name, verb)
     for family in theory_registry.families():
         assert "start" in inspect.signature(family.initial_state).parameters, family.name
-
-
-def test_a_family_that_cannot_start_from_a_state_says_so():
-    eye = np.eye(2)
-    eco = linear_ecosystem([1, 0], [Design(eye, 4)], Design(eye, 6), synthetic=eye, alpha=0.5, beta=0.5)
-    for verb, arguments in [("iterate_moments", {}), ("simulate", {"key": 0, "replicates": 2})]:
-        with pytest.raises(SpecError, match="start: the linear-Gaussian family cannot start"):
-            getattr(numerics, verb)(eco, 2, start=[[0, 0]], **arguments)
-    with pytest.raises(SpecError, match="start: the linear-Gaussian family cannot start"):
-        initial_state(moment_map(eco, 1), [[0, 0]])

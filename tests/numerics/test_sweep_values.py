@@ -8,11 +8,12 @@ import re
 import numpy as np
 import pytest
 import sympy
-from linear_cases import proportional
+from linear_cases import W3, general
 
 import interplay.numerics as numerics
 from interplay.numerics import sweeps, value_axes
 from interplay.numerics.driver import compiled_cache
+from interplay.numerics.linear.longrun import long_run_linear
 from interplay.numerics.sweeps import sweep
 from interplay.theory import SpecError
 from interplay.theory.categorical.maps import categorical_ecosystem
@@ -146,6 +147,59 @@ def test_poisson_value_axes_equal_the_recursion_and_simulate_at_each_value():
         np.testing.assert_allclose(grid["mc_mean"][index], rates.mean(0), rtol=1e-12, atol=1e-14)
 
 
+def _linear():
+    """Rank-1 private designs and beta = 1: the initial fits are biased, so after a few rounds theta* still
+    matters (the limit is unbiased)."""
+    return general(3, 2, seed=2, low_rank=True, alpha=0.5, beta=1, n=6, mixing=W3)
+
+
+LINEAR_QUANTITIES = ["spread", "error", "spectral_radius", "mc_error", "mc_spread"]
+
+
+@pytest.mark.parametrize(
+    "axes",
+    [
+        {"family.theta[0]": [-1.0, 2.5], "alpha": [0.3, 0.8]},
+        {"beta": [0.2, 0.9], "family.noise_var": [0.5, 3.0]},
+        {"mixing[0][2]": [0.0, 0.3], "family.theta[1]": [0.0, 1.0]},
+    ],
+)
+def test_linear_value_axes_equal_the_limits_and_simulate_at_each_value(axes):
+    """The exact limits at each point are those of the ecosystem built with the point's values; the Monte Carlo
+    draws what simulate draws from the same seed."""
+    eco = _linear()
+    grid = sweep(eco, axes, LINEAR_QUANTITIES, rounds=3, replicates=50, seed=7, progress=False)
+    for index, point in _points(axes):
+        at = _at(eco, list(axes), point)
+        law = long_run_linear(at)
+        assert grid["spectral_radius"][index] == pytest.approx(law.spectral_radius, rel=1e-12)
+        np.testing.assert_allclose(grid["error"][index], law.task_error(), rtol=1e-12)
+        spread = [[law.squared_distance(k, l) for l in range(3)] for k in range(3)]
+        np.testing.assert_allclose(grid["spread"][index], spread, rtol=1e-12, atol=1e-15)
+        thetas = numerics.simulate(at, 3, key=7, replicates=50).thetas[:, -1]
+        theta = np.asarray(at.family.theta, dtype=float)[:, 0]
+        np.testing.assert_allclose(grid["mc_error"][index], ((thetas - theta) ** 2).sum(-1).mean(0), rtol=1e-10)
+        gaps = ((thetas[:, :, None] - thetas[:, None]) ** 2).sum(-1).mean(0)
+        np.testing.assert_allclose(grid["mc_spread"][index], gaps, rtol=1e-10, atol=1e-13)
+    for position, name in enumerate(axes):  # each value axis moves the limits or the Monte Carlo
+        if name not in ("alpha", "beta"):
+            moved = [np.take(grid[q], 1, position) - np.take(grid[q], 0, position) for q in ("error", "mc_error")]
+            assert max(np.abs(x).max() for x in moved) > 1e-3, name
+
+
+def test_a_linear_value_axis_compiles_once_for_all_its_values_and_for_other_values():
+    eco = _linear()
+    numerics.clear_compiled()
+    sweep(eco, {"family.noise_var": [0.5, 1.0, 2.0, 3.0]}, LINEAR_QUANTITIES, rounds=3, replicates=8, progress=False)
+    count = compiled_cache.compiled_count()
+    other = eco.with_options(alpha=0.25)
+    axes = {"family.noise_var": [0.1, 4.0], "mixing[1][0]": [0.2, 0.4]}
+    sweep(other, axes, LINEAR_QUANTITIES, rounds=3, replicates=8, progress=False)
+    assert compiled_cache.compiled_count() == count
+    compiled = sweeps._compiled(sweeps._Structure(other), 3, False, 1e-12, ("mc_error", "mc_spread"), 8, 0, True)
+    assert compiled._cache_size() == 1  # traced once for both sweeps' four points
+
+
 def test_the_rules_that_keep_a_spec_valid():
     """probs: the other entries keep their proportions; W: the diagonal absorbs; cov: symmetric."""
     eco = _categorical(mixing=[[0.5, 0.5], [0.25, 0.75]])
@@ -171,7 +225,12 @@ def test_the_rules_that_keep_a_spec_valid():
         (_gaussian(), {"private[0].mean[0]": [0.0], "K": [2, 3]}, "public source"),
         (_categorical(), {"public.probs[0]": [1.5]}, "at 1.5"),
         (poisson_ecosystem([2, 6], 4, n=20), {"public.rate": [-1.0]}, "at -1"),
-        (proportional(2, 1, alpha=0.5, beta=0.5, n=5), {"mixing[0][1]": [0.5]}, "cannot sweep W"),
+        (_gaussian(), {"family.dim": [2.0]}, "gaussian spec has no sweepable field 'dim' (sweepable: none)"),
+        (_linear(), {"family.thetta[0]": [0.0]}, "no sweepable field 'thetta' (sweepable: family.noise_var, "),
+        (_linear(), {"family.theta[2]": [0.0]}, "out of range: theta has 2 entries"),
+        (_linear(), {"family.noise_var": [1.0, -1.0]}, "at -1: family.noise_var: must be > 0"),
+        (_linear(), {"public.gram[0][0]": [1.0]}, "linear-gaussian sources have no sweepable field 'gram'"),
+        (_linear(), {"mixing[1][0]": [0.7]}, "diagonal"),
     ],
 )
 def test_bad_value_axes_are_refused_naming_the_axis(eco, axes, problem):

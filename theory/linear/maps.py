@@ -20,11 +20,17 @@ minimiser (pseudo-inverse) is, with b_s = X_s^+ y_s and X^T y = X^T X X^+ y,
 
 Stacked (the paper's displayed equation): theta_t = P_t b + Q_t theta_{t-1} + Q_t X_t^+ w_t, with blocks
 (P_t)_{kk} = w_priv A^+ S~_k, (P_t)_{k,K+1} = w_pub A^+ S_*, (Q_t)_{kj} = alpha W_kj A^+ S_j. Unrolled,
-theta_t = M_t b + xi_t with the exact recursions (names from the paper; the definitions are inferred)
+theta_t = M_t b + c_t + xi_t with the exact recursions (names from the paper; the definitions are inferred)
 
     M_0 = P_0,  M_t = P_t + Q_t M_{t-1};   C_0 = 0,  C_t = Q_t (C_{t-1} + D) Q_t^T,   D = sigma^2 blockdiag((m S_j)^+),
-    E theta_t = M_t E b,   Cov theta_t = M_t Sigma_b M_t^T + C_t,
+    c_0 = 0,  c_t = Q_t c_{t-1};
+    E theta_t = M_t E b + c_t,   Cov theta_t = M_t Sigma_b M_t^T + C_t,
     E b_s = S_s^+ S_s theta*,   Sigma_b = sigma^2 blockdiag((n_s S_s)^+).
+
+A given ``start`` (:mod:`theory.start`) is a deterministic round 0, theta_0 = the K x d given parameters: then
+M_0 = 0, C_0 = 0 and c_0 = theta_0 (the offset c_t = Q_t ... Q_1 theta_0 is the part of theta_t that the start
+carries; it is 0 from the initial fit), and under ``accumulate`` H_0 = A_0 (round 0's data still count, the start
+standing in for their fit), as for the other families.
 
 Regimes (real designs always fixed): ``reuse`` -- real labels drawn once (the paper's theory, exactly the above);
 ``fresh`` -- new real labels every round, so the real noise enters C: C_t = Q C Q^T + N D N^T + P Sigma_b P^T
@@ -50,7 +56,7 @@ import sympy
 from interplay.theory.ops import SympyOps
 from interplay.theory.rounds import RoundPlan, plan_at
 from interplay.theory.spec import Ecosystem, SpecError, exact, is_numeric, matrix, plain
-from interplay.theory.start import refuse_start
+from interplay.theory.start import start_array
 from interplay.theory.symbolic import (
     Layout,
     SymbolicMap,
@@ -358,21 +364,26 @@ def dynamics(eco: Ecosystem, data: LinearData, plan: RoundPlan, previous_normal=
 
 
 class LinearMoments(NamedTuple):
-    """The state of the exact recursion: theta_t = M_t b + xi_t, C_t = Cov(xi_t) (plus, under ``fresh`` and
-    ``accumulate``, the real-label noise of every round), and the accumulated normal matrices (accumulate)."""
+    """The state of the exact recursion: theta_t = M_t b + c_t + xi_t, C_t = Cov(xi_t) (plus, under ``fresh``
+    and ``accumulate``, the real-label noise of every round), the accumulated normal matrices (accumulate) and
+    the offset c_t that a given start carries (0 from the initial fit)."""
 
     M: object  # Kd x (K+1)d
     C: object  # Kd x Kd
     normal: object  # Kd x d
+    offset: object  # Kd x 1
 
 
 def zero_moments(eco: Ecosystem, ops=SYMPY_LINEAR) -> LinearMoments:
     K, d = eco.K, eco.dim
-    return LinearMoments(ops.zeros(K * d, (K + 1) * d), ops.zeros(K * d, K * d), ops.zeros(K * d, d))
+    return LinearMoments(
+        ops.zeros(K * d, (K + 1) * d), ops.zeros(K * d, K * d), ops.zeros(K * d, d), ops.zeros(K * d, 1)
+    )
 
 
 def moment_step(eco: Ecosystem, data: LinearData, moments: LinearMoments, plan: RoundPlan, ops=SYMPY_LINEAR):
-    """M_t = P_t + Q_t M_{t-1};  C_t = Q_t C_{t-1} Q_t^T + N_t D N_t^T  [+ P_t Sigma_b P_t^T unless reuse]."""
+    """M_t = P_t + Q_t M_{t-1};  C_t = Q_t C_{t-1} Q_t^T + N_t D N_t^T  [+ P_t Sigma_b P_t^T unless reuse];
+    c_t = Q_t c_{t-1}."""
     accumulate = eco.regime == "accumulate"
     step = dynamics(eco, data, plan, moments.normal if accumulate else None, ops)
     M = step.P + step.Q @ moments.M
@@ -380,14 +391,21 @@ def moment_step(eco: Ecosystem, data: LinearData, moments: LinearMoments, plan: 
     if eco.regime != "reuse":
         C = C + step.P @ real_statistics(eco, data, ops)[1] @ step.P.T
     normal = step.normal if accumulate else moments.normal
-    return LinearMoments(M, C, normal)
+    return LinearMoments(M, C, normal, step.Q @ moments.offset)
+
+
+def started_moments(initial: LinearMoments, theta) -> LinearMoments:
+    """The moments of the deterministic round 0 ``theta`` (Kd x 1), from those of the ``initial`` fit: M_0 = 0,
+    C_0 = 0, c_0 = theta, and the initial fit's normal matrices H_0 (accumulate: round 0's data still count)."""
+    return initial._replace(M=0 * initial.M, C=0 * initial.C, offset=theta)
 
 
 def parameter_moments(eco: Ecosystem, data: LinearData, moments: LinearMoments, ops=SYMPY_LINEAR):
-    """(E theta_t, Cov theta_t) stacked: M_t E b and M_t Sigma_b M_t^T + C_t (reuse) or C_t (fresh, accumulate)."""
+    """(E theta_t, Cov theta_t) stacked: M_t E b + c_t and M_t Sigma_b M_t^T + C_t (reuse) or C_t (fresh,
+    accumulate)."""
     mean_b, sigma_b = real_statistics(eco, data, ops)
     cov = moments.C + moments.M @ sigma_b @ moments.M.T if eco.regime == "reuse" else moments.C
-    return moments.M @ mean_b, cov
+    return moments.M @ mean_b + moments.offset, cov
 
 
 def population_step(eco: Ecosystem, data: LinearData, theta, normal, plan: RoundPlan, ops=SYMPY_LINEAR):
@@ -398,14 +416,30 @@ def population_step(eco: Ecosystem, data: LinearData, theta, normal, plan: Round
     return step.P @ mean_b + step.Q @ theta, step.normal if accumulate else normal
 
 
-def exact_moments(eco: Ecosystem, rounds: int) -> list[LinearMoments]:
-    """M_t, C_t for t = 0..rounds in exact sympy arithmetic (the initial fit, then the update rounds)."""
+def start_state(eco: Ecosystem, start) -> sympy.ImmutableMatrix:
+    """A given round-0 state (:mod:`theory.start`): the K x d fitted parameters theta_k, one row per model, stacked
+    Kd x 1 (exact; SpecError naming ``start`` otherwise)."""
+    K, d = eco.K, eco.dim
+    theta = start_array(start, (K, d), f"K x d = {K} x {d} parameters, one row per model")
+    return sympy.ImmutableMatrix(K * d, 1, list(theta.ravel()))
+
+
+def _round_zero(eco: Ecosystem, data: LinearData, start) -> LinearMoments:
+    """The exact moments of round 0: the initial fit's, or those of the given ``start`` (:func:`started_moments`)."""
+    initial = moment_step(eco, data, zero_moments(eco), plan_at(eco, 0, population=True, ops=SYMPY_LINEAR))
+    return initial if start is None else started_moments(initial, start_state(eco, start))
+
+
+def exact_moments(eco: Ecosystem, rounds: int, start=None) -> list[LinearMoments]:
+    """M_t, C_t (and H_t, c_t) for t = 0..rounds in exact sympy arithmetic: the initial fit or the given ``start``
+    (K x d parameters, :func:`start_state`), then the update rounds."""
     eco.check_rounds(rounds)
     data = linear_data(eco)
-    moments = zero_moments(eco)
+    moments = _round_zero(eco, data, start)
     trajectory = []
     for t in range(rounds + 1):
-        moments = moment_step(eco, data, moments, plan_at(eco, t, population=True, ops=SYMPY_LINEAR))
+        if t:
+            moments = moment_step(eco, data, moments, plan_at(eco, t, population=True, ops=SYMPY_LINEAR))
         moments = LinearMoments(*(sympy.Matrix(m).applyfunc(sympy.simplify) for m in moments))
         trajectory.append(moments)
     return trajectory
@@ -439,27 +473,32 @@ def population_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
 
 
 def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
-    """The exact recursion of round t >= 1 over (M, C) (and H under ``accumulate``): the paper's M_t, C_t."""
+    """The exact recursion of round t >= 1 over (M, c, C) (and H under ``accumulate``): the paper's M_t, C_t and
+    the offset c_t of a given start."""
     K, d = eco.K, eco.dim
     layout = Layout()
     normal = _normal_part(eco, layout)
     M = sympy.Matrix(K * d, (K + 1) * d, lambda i, j: sympy.Symbol(f"M_{{{i + 1},{j + 1}}}", real=True))
     layout.add("M", ("M", M, all_positions(K * d, (K + 1) * d)))
+    offset = sympy.Matrix([sympy.Symbol(f"c_{{{i + 1}}}", real=True) for i in range(K * d)])
+    layout.add("offset", ("offset", offset, all_positions(K * d, 1)))
     C, positions = symmetric_symbols("C", K * d)
     layout.add("C", ("C", C, positions))
     plan = plan_at(eco, plan_round(eco, t), population=True, ops=SYMPY_LINEAR)
-    new = moment_step(eco, linear_data(eco), LinearMoments(M, C, normal), plan)
+    new = moment_step(eco, linear_data(eco), LinearMoments(M, C, normal, offset), plan)
     return layout.build("moments", eco, new._asdict())
 
 
 def initial_state(fmap: SymbolicMap, start=None) -> list:
-    """The flat state of ``fmap`` after the initial fit (round 0): theta_0 = P_0 E b, or (M_0, C_0); a given
-    ``start`` is refused (:func:`theory.start.refuse_start`)."""
+    """The flat state of ``fmap`` at round 0: after the initial fit, theta_0 = P_0 E b, or (M_0, c_0 = 0, C_0); or
+    at the given ``start`` (:func:`start_state`), theta_0 = start, or (M_0 = 0, c_0 = start, C_0 = 0), with the
+    initial fit's H_0 under ``accumulate``."""
     eco = fmap.ecosystem
-    refuse_start("linear-Gaussian", start)
-    K, d = eco.K, eco.dim
-    plan = plan_at(eco, 0, population=True, ops=SYMPY_LINEAR)
+    data = linear_data(eco)
     if fmap.name == "population":
-        theta, normal = population_step(eco, linear_data(eco), sympy.zeros(K * d, 1), sympy.zeros(K * d, d), plan)
-        return fmap.pack(theta=theta, normal=normal)
-    return fmap.pack(**moment_step(eco, linear_data(eco), zero_moments(eco), plan)._asdict())
+        K, d = eco.K, eco.dim
+        plan = plan_at(eco, 0, population=True, ops=SYMPY_LINEAR)
+        theta, normal = population_step(eco, data, sympy.zeros(K * d, 1), sympy.zeros(K * d, d), plan)
+        return fmap.pack(theta=theta if start is None else start_state(eco, start), normal=normal)
+    moments = _round_zero(eco, data, start)
+    return fmap.pack(**moments._asdict())

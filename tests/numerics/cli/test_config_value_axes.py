@@ -42,3 +42,27 @@ def test_a_bad_value_axis_is_one_line_naming_the_key(tmp_path, capsys):
     lines = capsys.readouterr().err.strip().splitlines()
     assert lines == ["interplay: error: sweep.axes.private[1].mean[1]: index [1] is out of range: mean has 1 entry"]
     assert not (tmp_path / "out").exists()
+
+
+LINEAR_SWEEP = """
+[sweep]
+rounds = 3
+replicates = 20
+quantities = ["error", "mc_error"]
+axes.alpha = [0.2, 0.6]
+axes."family.theta[0]" = [0.0, 2.0]
+axes."family.noise_var" = [0.5, 2.0]
+"""
+
+
+def test_a_linear_value_axis_in_a_config_sweeps_like_the_library(tmp_path):
+    text = (EXAMPLES / "linear.toml").read_text()
+    path = tmp_path / "linear.toml"
+    path.write_text(text[: text.index("[simulate]")] + LINEAR_SWEEP)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "s"), "--quiet"]) == 0
+    result = json.loads((tmp_path / "s" / "result.json").read_text())
+    axes = {"alpha": [0.2, 0.6], "family.theta[0]": [0.0, 2.0], "family.noise_var": [0.5, 2.0]}
+    grid = numerics.sweep(load(path).ecosystem, axes, ["error", "mc_error"], rounds=3, replicates=20, progress=False)
+    for q in ("error", "mc_error"):
+        np.testing.assert_array_equal(np.array(result["values"][q]), grid[q])
+    assert np.all(np.diff(grid["error"], axis=2) > 0)  # a larger sigma^2, a larger error

@@ -50,26 +50,29 @@ def _ecosystem(K, regime, n, seed=0):
 
 @pytest.mark.parametrize("K, regime, n", CASES)
 def test_moment_step_matches_the_sympy_map(K, regime, n):
-    """One round of M, C (and H under accumulate) at a random point, and E theta, Cov theta there."""
+    """One round of M, c, C (and H under accumulate) at a random point, and E theta, Cov theta there."""
     rng = np.random.default_rng(10 * K + len(regime) + (n is None))
     eco = _ecosystem(K, regime, n, seed=K)
     d = eco.dim
     M = sympy.Matrix(K * d, (K + 1) * d, lambda i, j: _rational(rng.normal() * 0.3))
     C = _psd(rng, K * d)
+    c = sympy.Matrix(K * d, 1, lambda i, j: _rational(rng.normal()))  # the offset of a start
     H = sympy.Matrix.vstack(*(_psd(rng, d, ridge=0.5) for _ in range(K)))  # H_{k, t-1} of accumulate
     fmap = linear.moment_map(eco)
-    parts = {"M": M, "C": C} | ({"normal": H} if regime == "accumulate" else {})
+    parts = {"M": M, "C": C, "offset": c} | ({"normal": H} if regime == "accumulate" else {})
     expected = fmap.unpack(fmap(fmap.pack(**parts)))
     st, v = steps.structure(eco), steps.values(eco)
     normal = _floats(H) if regime == "accumulate" else np.zeros((K * d, d))
     w = steps.weights(v, float(eco.alpha), float(eco.beta), initial=False)
-    got = steps.moment_step(st, v, LinearMoments(_floats(M), _floats(C), normal), w)
+    state = LinearMoments(_floats(M), _floats(C), normal, _floats(c)[:, 0])
+    got = steps.moment_step(st, v, state, w)
     np.testing.assert_allclose(np.asarray(got.M), _floats(expected["M"]), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(np.asarray(got.C), _floats(expected["C"]), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(np.asarray(got.offset), _floats(expected["offset"])[:, 0], rtol=1e-10, atol=1e-12)
     if regime == "accumulate":
         np.testing.assert_allclose(np.asarray(got.normal), _floats(expected["normal"]), rtol=1e-12, atol=1e-15)
-    mean, cov = linear.parameter_moments(eco, linear.linear_data(eco), LinearMoments(M, C, H))
-    got_mean, got_cov = steps.parameter_moments(st, v, LinearMoments(_floats(M), _floats(C), normal))
+    mean, cov = linear.parameter_moments(eco, linear.linear_data(eco), LinearMoments(M, C, H, c))
+    got_mean, got_cov = steps.parameter_moments(st, v, state)
     np.testing.assert_allclose(np.asarray(got_mean), _floats(mean)[:, 0], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(np.asarray(got_cov), _floats(cov), rtol=1e-10, atol=1e-12)
 
