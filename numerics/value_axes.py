@@ -131,16 +131,17 @@ def ecosystem_at(eco: Ecosystem, axes, values) -> Ecosystem:
     return eco
 
 
-def _entry(shape: tuple[int, int], axis: ValueAxis) -> tuple[int, int] | None:
-    """The (row, column) of the named entry in a field of ``shape`` (None for a number)."""
+def _entry(shape: tuple[int, int] | None, axis: ValueAxis) -> tuple[int, int] | None:
+    """The (row, column) of the named entry in a field of ``shape`` (a column: a vector; None: a number, which
+    takes no index and gives None)."""
     where = f"axes.{axis.name}"
-    rows, columns = shape
-    wanted = 0 if (rows, columns) == (1, 1) and not axis.index else (1 if columns == 1 else 2)
+    wanted = 0 if shape is None else (1 if shape[1] == 1 else 2)
     if len(axis.index) != wanted:
         kind = {0: "a number: no index", 1: "a vector: one index", 2: "a matrix: two indices"}[wanted]
         raise SpecError(where, f"{axis.field} is {kind}, got {len(axis.index)}")
-    if not axis.index:
+    if shape is None:
         return None
+    rows, columns = shape
     row, column = (axis.index[0], 0) if wanted == 1 else axis.index
     if row >= rows or column >= columns:
         size = f"has {rows} {'entry' if rows == 1 else 'entries'}" if wanted == 1 else f"is {rows} x {columns}"
@@ -151,11 +152,10 @@ def _entry(shape: tuple[int, int], axis: ValueAxis) -> tuple[int, int] | None:
 def _with_entry(current, axis: ValueAxis, rule: str, number):
     """The field ``current`` (a sympy matrix or a number) with the named entry set to ``number`` by ``rule``."""
     if not isinstance(current, sympy.MatrixBase):
-        _entry((1, 1), axis)
+        _entry(None, axis)
         return number
-    entry = _entry(current.shape, axis)
+    row, column = _entry(current.shape, axis)
     values = sympy.Matrix(current)
-    row, column = entry
     if rule == "simplex":
         rest = 1 - values[row, column]
         if rest == 0:

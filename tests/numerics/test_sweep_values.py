@@ -231,6 +231,9 @@ def test_the_rules_that_keep_a_spec_valid():
         (_linear(), {"family.noise_var": [1.0, -1.0]}, "at -1: family.noise_var: must be > 0"),
         (_linear(), {"public.gram[0][0]": [1.0]}, "linear-gaussian sources have no sweepable field 'gram'"),
         (_linear(), {"mixing[1][0]": [0.7]}, "diagonal"),
+        (_linear(), {"family.noise_var[0]": [1.0]}, "noise_var is a number: no index, got 1"),
+        (poisson_ecosystem([2, 6], 4, n=20), {"public.rate[0]": [3.0]}, "rate is a number: no index, got 1"),
+        (two_model_gaussian(), {"public.mean": [0.5]}, "mean is a vector: one index, got 0"),  # d = 1: 1 x 1
     ],
 )
 def test_bad_value_axes_are_refused_naming_the_axis(eco, axes, problem):
