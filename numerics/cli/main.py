@@ -5,6 +5,7 @@
 * ``interplay demo`` derives the fixed point and stability condition of the default two-model Gaussian
   ecosystem (alpha and beta left symbolic), prints them as text and LaTeX, and draws the exact moment
   trajectories over their Monte Carlo bands for one numeric setting.
+* ``interplay --version`` prints ``interplay <version>`` and exits.
 * ``interplay derive CONFIG`` / ``simulate CONFIG`` / ``sweep CONFIG``: the same for an ecosystem described in a
   TOML file (:mod:`numerics.cli.config`), each writing a report folder that appears whole or not at all.
 
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import sympy
 
+from interplay import __version__
 from interplay.numerics.cli.compilation import announce_compilation, persistent_cache
 from interplay.numerics.cli.config import ConfigError
 from interplay.numerics.cli.report import OutputError, Report
@@ -135,6 +137,7 @@ def _output_options(command, default: str | None) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="interplay", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"interplay {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = commands.add_parser("demo", help="derive and simulate the default two-model Gaussian ecosystem")
     _output_options(run, "interplay-demo")

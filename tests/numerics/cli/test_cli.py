@@ -180,3 +180,12 @@ def test_ctrl_c_or_sigterm_stops_a_blocked_computation(tmp_path, signal_number, 
         err.count("\n") == 1 and "interrupted: 1 of 3 chunks saved in" in err and "resume with: interplay sweep" in err
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chunks", "sweep.toml"]  # no report, staging or lock
+
+
+def test_version_prints_the_package_version(capsys):
+    import interplay
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out == f"interplay {interplay.__version__}\n"
