@@ -100,8 +100,16 @@ def _no_unique_fixed_point(reason: NoUniqueFixedPoint, result: dict, text: list)
     text.append(f"Population map: no unique fixed point ({reason}).")
 
 
+NUMERICAL_RADIUS = (
+    "a float: the largest |eigenvalue| is a root of a factor of degree > 2 of the characteristic polynomial, or of "
+    "a matrix with irrational entries"
+)
+
+
 def _closed_population(eco, result: dict, text: list, latex: list) -> None:
-    """The population map's fixed point, multipliers and stability condition in closed form (sympy)."""
+    """The population map's fixed point, multipliers and stability condition in closed form (sympy). The spectral
+    radius is exact where its eigenvalue is (:func:`~theory.analysis.eigenvalues`), else a float, and then the
+    report says so (``spectral_radius_exact`` false, and a note in the text)."""
     fmap = population_map(eco)
     try:
         point = fixed_point(fmap)
@@ -110,16 +118,19 @@ def _closed_population(eco, result: dict, text: list, latex: list) -> None:
         return
     condition = stability_condition(fmap, point)
     radius = spectral_radius(fmap, point)
+    exact = not radius.atoms(sympy.Float)
     values = theory_registry.family(eco).long_run(eco, fmap, point)
     result["population"] = {
         "closed_form": True,
         "fixed_point": {str(k): plain(v) for k, v in point.items()},
         "spectral_radius": plain(radius),
+        "spectral_radius_exact": exact,
         "stability_condition": str(condition),
     } | {name: _as_json(value) for name, value in values.items()}
     text.append("Population map fixed point:")
     text += [f"  {k} = {v}" for k, v in point.items()]
-    text += [f"Spectral radius: {radius}", f"Stability condition: {condition}"]
+    numerical = "" if exact else f" ({NUMERICAL_RADIUS})"
+    text += [f"Spectral radius: {radius}{numerical}", f"Stability condition: {condition}"]
     text += [f"{name}: {_as_lists(value)}" for name, value in values.items()]
     latex += [
         r"\text{fixed point: } \begin{aligned}" + to_latex(point) + r"\end{aligned}",

@@ -14,7 +14,7 @@ import interplay.numerics as numerics
 from interplay.numerics.cli.config import ConfigError, load
 from interplay.numerics.cli.main import main
 from interplay.numerics.cli.report import MARKER, Report
-from interplay.theory import fixed_point, population_map
+from interplay.theory import Ecosystem, fixed_point, population_map
 
 SMALL = """
 [simulate]
@@ -455,3 +455,26 @@ def test_derive_without_a_unique_fixed_point_answers_with_the_reason(tmp_path, c
     assert f"Population map: no unique fixed point ({population['reason']})." in (
         (tmp_path / "d" / "derivation.txt").read_text().splitlines()
     )
+
+
+def test_derive_says_when_the_spectral_radius_is_a_float():
+    """Exact rational inputs give an exact radius where its eigenvalue is a root of a factor of degree <= 2 of the
+    characteristic polynomial (3 models, W3: rho = alpha = 3/5); three linear models on random designs have an
+    irreducible cubic factor, and derive says that its radius is a float."""
+    from linear_cases import W3, general
+
+    from interplay.numerics.cli.jobs import NUMERICAL_RADIUS, _closed_population
+
+    exact = Ecosystem.gaussian(means=[[-1], [0], [1]], public_mean=[0], alpha=0.6, beta=0.5, mixing=W3)
+    cubic = general(3, 2, alpha=0.6, beta=0.5, mixing=W3)
+    reports = []
+    for eco in (exact, cubic):
+        result, text = {}, []
+        _closed_population(eco, result, text, [])
+        reports.append((result["population"], next(line for line in text if line.startswith("Spectral radius"))))
+    (exact_json, exact_line), (cubic_json, cubic_line) = reports
+    assert exact_line == "Spectral radius: 3/5" and exact_json["spectral_radius"] == 0.6
+    assert exact_json["spectral_radius_exact"] is True
+    assert cubic_line == f"Spectral radius: 0.658478926505624 ({NUMERICAL_RADIUS})"
+    assert cubic_json["spectral_radius_exact"] is False
+    assert cubic_json["spectral_radius"] == pytest.approx(0.658478926505624, abs=1e-15)
