@@ -12,19 +12,12 @@ from collections import Counter
 import numpy as np
 import sympy
 
+from interplay.theory.domain import condition_over, fractions, simplify_over
 from interplay.theory.maps import SymbolicMap, t_symbol
 
 
 class NoUniqueFixedPoint(ValueError):
     """The map has no fixed point, or a continuum of them (e.g. alpha = 1: any consensus is fixed)."""
-
-
-def _assumptions(fmap: SymbolicMap):
-    """The spec's symbolic fractions lie in [0, 1]: used to simplify conditions."""
-    eco = fmap.ecosystem
-    fractions = [v for value in (eco.alpha, eco.beta) for v in (value if isinstance(value, tuple) else (value,))]
-    symbols = set().union(*(sympy.sympify(v).free_symbols for v in fractions))
-    return sympy.And(*[sympy.Q.nonnegative(s) for s in symbols] + [sympy.Q.real(s) for s in symbols])
 
 
 def _require_autonomous(fmap: SymbolicMap):
@@ -114,17 +107,21 @@ def _float_number(v: complex) -> sympy.Expr:
 
 
 def spectral_radius(fmap: SymbolicMap, at: dict | None = None) -> sympy.Expr:
-    """max |lambda| over the Jacobian's eigenvalues; a number for numeric specs, else an expression."""
-    assumptions = _assumptions(fmap)
-    moduli = {sympy.refine(sympy.Abs(v), assumptions) for v in eigenvalues(fmap, at)}
-    return sympy.Max(*moduli)
+    """max |lambda| over the Jacobian's eigenvalues; a number for numeric specs, else an expression simplified
+    over the domain alpha, beta in [0, 1] (:func:`~theory.domain.simplify_over`: |e| = e where e >= 0 there, and a
+    modulus another one bounds is left out of the Max)."""
+    over = fractions(fmap.ecosystem)
+    return simplify_over(sympy.Max(*{sympy.Abs(v) for v in eigenvalues(fmap, at)}), over)
 
 
 def stability_condition(fmap: SymbolicMap, at: dict | None = None) -> sympy.Basic:
-    """The condition for the fixed point to be linearly stable: every |lambda| < 1 (True/False if numeric)."""
-    assumptions = _assumptions(fmap)
-    moduli = {sympy.refine(sympy.Abs(v), assumptions) for v in eigenvalues(fmap, at)}
-    return sympy.simplify(sympy.And(*[m < 1 for m in moduli]))
+    """The condition for the fixed point to be linearly stable, rho < 1 (True/False if numeric): with the
+    spectral radius rho = Max(m_1, ..., m_r) of the moduli no other one bounds on the domain, the conjunction of
+    m_i < 1, reduced to one condition over the domain (:func:`~theory.domain.condition_over`)."""
+    over = fractions(fmap.ecosystem)
+    radius = spectral_radius(fmap, at)
+    moduli = radius.args if isinstance(radius, sympy.Max) else (radius,)
+    return condition_over([m < 1 for m in moduli], over)
 
 
 def to_latex(value) -> str:

@@ -399,7 +399,9 @@ def test_linear_derive_with_a_symbolic_alpha_gives_the_closed_forms_in_it(tmp_pa
         results[name] = json.loads((tmp_path / f"{name}-derived" / "result.json").read_text())
     a = sympy.Symbol("a", nonnegative=True)
     population = results["symbolic"]["population"]
-    assert sympy.sympify(population["converges"], locals={"a": a}) == (a * (a + 3) / (2 * (a + 1)) < 1)
+    # rho = a (a + 3) / (2 (a + 1)) < 1 iff (a + 2)(a - 1) < 0: simplified over a in [0, 1]
+    assert sympy.sympify(population["spectral_radius"], locals={"a": a}) == a * (a + 3) / (2 * (a + 1))
+    assert sympy.sympify(population["converges"], locals={"a": a}) == (a < 1)
     for key in ("long_run_error", "relative_efficiency"):
         at_half = [
             [float(sympy.sympify(v, locals={"a": a}).subs(a, sympy.Rational(1, 2))) for v in row]
