@@ -25,6 +25,7 @@ import jax.numpy as jnp
 import sympy
 
 import interplay.numerics.categorical as nc
+from interplay.numerics import registry
 from interplay.numerics.categorical import iterate as categorical_iterate
 from interplay.numerics.categorical import monte_carlo as categorical_mc
 from interplay.numerics.categorical import steps
@@ -49,6 +50,26 @@ def equal_split(K: int) -> list[list]:
     return [[sympy.Rational(1, K)] * K for _ in range(K)]
 
 
+def second_run(label: str, changed: str, first, other, rounds: int) -> None:
+    """Times iterate_moments + simulate (the family's, through the registry) of ``first`` with 500 replicates
+    (compiling), then of ``other``, of the same structure, with 700 replicates and another seed."""
+    family = registry.family(first)
+
+    def run(eco, key, replicates):
+        def both():
+            family.iterate_moments(eco, rounds)
+            return family.simulate(eco, rounds, key=key, replicates=replicates)
+
+        return timed(both)
+
+    t_first = run(first, 0, 500)
+    t_second = run(other, 1, 700)
+    print(
+        f"{label}, {rounds} rounds: first run {t_first:.2f} s (500 replicates), second run with {changed} "
+        f"{t_second:.3f} s (700 replicates): {t_first / t_second:.1f}x faster"
+    )
+
+
 # -- categorical -----------------------------------------------------------------------------------------------
 
 
@@ -63,20 +84,7 @@ def categorical_second_run(rounds: int) -> None:
     h = sympy.Rational(1, 2)
     first = categorical(2, [[h, sympy.Rational(3, 10), sympy.Rational(1, 5)], [0, h, h]], [h, h, 0], 1)
     other = categorical(2, [[sympy.Rational(1, 5), h, sympy.Rational(3, 10)], [h, 0, h]], [0, h, h], 2)
-
-    def run(eco, key, replicates):
-        def both():
-            nc.iterate_moments(eco, rounds)
-            return nc.simulate(eco, rounds, key=key, replicates=replicates).probs
-
-        return timed(both)
-
-    t_first = run(first, 0, 500)
-    t_second = run(other, 1, 700)
-    print(
-        f"categorical K = 2, m = 3, n = 50, {rounds} rounds: first run {t_first:.2f} s (500 replicates), second "
-        f"run with other values {t_second:.3f} s (700 replicates): {t_first / t_second:.0f}x faster"
-    )
+    second_run("categorical K = 2, m = 3, n = 50", "other values", first, other, rounds)
 
 
 def categorical_compile_times(K: int, rounds: int) -> dict[str, float]:
@@ -114,24 +122,7 @@ def linear(K: int, theta, noise, mixing=None):
 
 
 def linear_second_run(rounds: int) -> None:
-    import interplay.numerics.linear as nl
-
-    first = linear(2, [1, 0], 1)
-    other = linear(2, [0, 1], 2)
-
-    def run(eco, key, replicates):
-        def both():
-            nl.iterate_linear(eco, rounds)
-            return nl.simulate_linear(eco, rounds, key=key, replicates=replicates).thetas
-
-        return timed(both)
-
-    t_first = run(first, 0, 500)
-    t_second = run(other, 1, 700)
-    print(
-        f"linear K = 2, d = 2, n = 20, {rounds} rounds: first run {t_first:.2f} s (500 replicates), second run "
-        f"with other values {t_second:.3f} s (700 replicates): {t_first / t_second:.1f}x faster"
-    )
+    second_run("linear K = 2, d = 2, n = 20", "other values", linear(2, [1, 0], 1), linear(2, [0, 1], 2), rounds)
 
 
 def linear_compile_times(K: int, rounds: int) -> dict[str, float]:
@@ -169,24 +160,9 @@ def poisson(K: int, rates, public, mixing=None, n: int = 50):
 
 
 def poisson_second_run(rounds: int) -> None:
-    import interplay.numerics.poisson as npo
-
     first = poisson(2, [2, 6], 4)
     other = poisson(2, [3, 1], 7, mixing=[[sympy.Rational(1, 4), sympy.Rational(3, 4)], [1, 0]])
-
-    def run(eco, key, replicates):
-        def both():
-            npo.iterate_moments(eco, rounds)
-            return npo.simulate(eco, rounds, key=key, replicates=replicates).rates
-
-        return timed(both)
-
-    t_first = run(first, 0, 500)
-    t_second = run(other, 1, 700)
-    print(
-        f"poisson K = 2, n = 50, {rounds} rounds: first run {t_first:.2f} s (500 replicates), second run "
-        f"with other rates and W {t_second:.3f} s (700 replicates): {t_first / t_second:.0f}x faster"
-    )
+    second_run("poisson K = 2, n = 50", "other rates and W", first, other, rounds)
 
 
 def poisson_compile_times(K: int, rounds: int) -> dict[str, float]:
