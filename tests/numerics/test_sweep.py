@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import sympy
 from host_devices import run_on_four_host_devices
+from sweep_chunks import count_chunks, interrupt_after
 
 import interplay.numerics as numerics
-import interplay.numerics.sweeps as sweep_module
 from interplay.numerics.sweeps import Grid, sweep
 from interplay.theory import SpecError, population_map, spectral_radius
 from interplay.theory.examples import two_model_gaussian
@@ -86,22 +86,12 @@ def test_interrupted_sweep_resumes_from_saved_chunks(tmp_path, monkeypatch):
     eco = two_model_gaussian(n=15)
     axes = {"alpha": ALPHAS, "beta": BETAS}  # 18 points, chunks of 4 -> 5 chunks
     reference = sweep(eco, axes, ["spread"], rounds=10, chunk_size=4, progress=False)
-    real = sweep_module._evaluate_sharded
-    calls = []
-
-    def interrupted(*args):
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        calls.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(sweep_module, "_evaluate_sharded", interrupted)
+    interrupt_after(monkeypatch, 2)
     with pytest.raises(KeyboardInterrupt):
         sweep(eco, axes, ["spread"], rounds=10, chunk_size=4, checkpoint=tmp_path, progress=False)
     assert sorted(p.name for p in tmp_path.glob("chunk-*")) == ["chunk-000000.npz", "chunk-000001.npz"]
 
-    counted = []
-    monkeypatch.setattr(sweep_module, "_evaluate_sharded", lambda *args: counted.append(1) or real(*args))
+    counted = count_chunks(monkeypatch)
     resumed = sweep(eco, axes, ["spread"], rounds=10, chunk_size=4, checkpoint=tmp_path, progress=False)
     assert len(counted) == 3  # only the three missing chunks are computed
     np.testing.assert_array_equal(resumed["spread"], reference["spread"])

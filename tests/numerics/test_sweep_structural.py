@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from host_devices import run_on_four_host_devices
 from paths import EXAMPLES
+from sweep_chunks import count_chunks, interrupt_after
 
 import interplay.numerics as numerics
 import interplay.numerics.categorical as nc
 import interplay.numerics.linear as nl
-import interplay.numerics.sweeps as sweep_module
 from interplay.numerics.cli.config import load
 from interplay.numerics.sweeps import Grid, sweep
 from interplay.theory import Ecosystem, SpecError
@@ -238,23 +238,13 @@ def test_interrupted_structural_sweep_resumes_and_checks_each_chunks_k(tmp_path,
     axes = {"K": [2, 3], "alpha": np.linspace(0, 1, 6)}  # 2 slices x 2 chunks of 4 points
     options = {"rounds": 10, "chunk_size": 4, "progress": False}
     reference = sweep(eco, axes, ["spread"], **options)
-    real = sweep_module._evaluate_sharded
-    calls = []
-
-    def interrupted(*args):
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        calls.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(sweep_module, "_evaluate_sharded", interrupted)
+    interrupt_after(monkeypatch, 3)
     with pytest.raises(KeyboardInterrupt):
         sweep(eco, axes, ["spread"], checkpoint=tmp_path, **options)
     names = sorted(p.name for p in tmp_path.glob("chunk-*"))
     assert names == ["chunk-0000-000000.npz", "chunk-0000-000001.npz", "chunk-0001-000000.npz"]
 
-    counted = []
-    monkeypatch.setattr(sweep_module, "_evaluate_sharded", lambda *args: counted.append(1) or real(*args))
+    counted = count_chunks(monkeypatch)
     resumed = sweep(eco, axes, ["spread"], checkpoint=tmp_path, **options)
     assert len(counted) == 1  # only K = 3's second chunk is computed
     np.testing.assert_array_equal(resumed["spread"], reference["spread"])

@@ -84,19 +84,13 @@ def _sweep_setup(tmp_path):
 
 
 def test_sweep_checkpoint_resumes_and_ctrl_c_says_what_was_saved(tmp_path, monkeypatch, capsys):
+    from sweep_chunks import EVALUATE, count_chunks, interrupt_after
+
     import interplay.numerics as numerics
     from interplay.numerics import sweeps
 
     config, out, checkpoint, argv = _sweep_setup(tmp_path)
-    real, computed = sweeps._evaluate_sharded, []
-
-    def interrupted_in_the_second_chunk(*args):
-        if len(computed) == 1:
-            raise KeyboardInterrupt
-        computed.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(sweeps, "_evaluate_sharded", interrupted_in_the_second_chunk)
+    interrupt_after(monkeypatch, 1)  # Ctrl-C in the second chunk
     previous = os.umask(0o022)
     try:
         assert main(argv) == 130
@@ -112,17 +106,16 @@ def test_sweep_checkpoint_resumes_and_ctrl_c_says_what_was_saved(tmp_path, monke
     modes = [path.stat().st_mode & 0o777 for path in (checkpoint, checkpoint / "chunk-000000.npz")]
     assert modes == [0o755, 0o644]
 
-    computed.clear()
-    monkeypatch.setattr(sweeps, "_evaluate_sharded", lambda *args: computed.append(1) or real(*args))
+    computed = count_chunks(monkeypatch)
     assert main(argv) == 0
     assert len(computed) == 2  # only the two missing chunks
     spread = np.array(json.loads((out / "result.json").read_text())["values"]["spread"])
-    monkeypatch.setattr(sweeps, "_evaluate_sharded", real)
+    monkeypatch.setattr(sweeps, "_evaluate_sharded", EVALUATE)
     axes = {"alpha": [0.0, 0.5, 1.0], "beta": [0.2, 0.8]}
     expected = numerics.sweep(load(config).ecosystem, axes, ["spread"], rounds=5, progress=False)
     np.testing.assert_array_equal(spread, expected["spread"])
-    monkeypatch.setattr(sweeps, "_evaluate_sharded", lambda *args: computed.append(1) or real(*args))
-    assert main([*argv, "--force"]) == 0 and len(computed) == 2  # everything loaded from the checkpoint
+    computed = count_chunks(monkeypatch)
+    assert main([*argv, "--force"]) == 0 and len(computed) == 0  # everything loaded from the checkpoint
 
 
 def test_a_checkpoint_folder_is_never_a_user_folder_nor_inside_out(tmp_path, capsys):
