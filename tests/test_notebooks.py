@@ -1,9 +1,15 @@
-"""Every notebook runs from a clean kernel, and its closing cell's assertions (the numbers it shows) hold."""
+"""Every notebook runs from a clean kernel, and its closing cell's assertions (the numbers it shows) hold.
+
+A notebook whose checks pass is written with its outputs to build/notebooks/, where the documentation site reads
+it (docs/hooks.py): the site shows what the tests ran, and its build executes nothing.
+"""
+
+import os
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from paths import ROOT
+from paths import EXECUTED_NOTEBOOKS, ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
@@ -22,3 +28,11 @@ def test_notebook_runs_and_its_checks_pass(path):
     assert last.cell_type == "code" and "assert" in last.source
     printed = "".join(output.get("text", "") for output in last.outputs if output.output_type == "stream")
     assert "all checks passed" in printed
+    _write_for_the_docs(notebook, path.name)
+
+
+def _write_for_the_docs(notebook, name):
+    EXECUTED_NOTEBOOKS.mkdir(parents=True, exist_ok=True)
+    partial = EXECUTED_NOTEBOOKS / f".{name}.{os.getpid()}"  # whole or not at all, whichever worker writes
+    nbformat.write(notebook, partial)
+    os.replace(partial, EXECUTED_NOTEBOOKS / name)

@@ -146,17 +146,26 @@ class Ecosystem(metaclass=_Constructors):
 
     Parameters
     ----------
-    family: the distribution family the models fit (e.g. :class:`theory.gaussian.maps.Gaussian`).
-    public: the public real source shared by every model (D*), of the family's source type.
-    private: one private real source per model (D~_k); K = len(private).
-    alpha: synthetic fraction of each update, in [0, 1]; a constant or a schedule (alpha_1, ..., alpha_T).
-    beta: private share of the real part, in [0, 1]; a constant or a schedule (beta_1, ..., beta_T), whose
+    family
+        the distribution family the models fit (e.g. :class:`theory.gaussian.maps.Gaussian`).
+    public
+        the public real source shared by every model (D*), of the family's source type.
+    private
+        one private real source per model (D~_k); K = len(private).
+    alpha
+        synthetic fraction of each update, in [0, 1]; a constant or a schedule (alpha_1, ..., alpha_T).
+    beta
+        private share of the real part, in [0, 1]; a constant or a schedule (beta_1, ..., beta_T), whose
         first entry also sets the initial fit.
-    mixing: row-stochastic K x K matrix W; model k takes share W[k, j] of its synthetic data from model j.
+    mixing
+        row-stochastic K x K matrix W; model k takes share W[k, j] of its synthetic data from model j.
         ``None`` is the paper's equal split W = J / K.
-    n: training-set size per model per update, or ``None`` for the population (infinite-sample) limit.
-    estimator: one of the family's estimators (default its first), e.g. Gaussian ``"mle"`` or ``"unbiased"``.
-    regime: real data ``"reuse"`` (drawn once, reused every round, as in the paper's theory), ``"fresh"``
+    n
+        training-set size per model per update, or ``None`` for the population (infinite-sample) limit.
+    estimator
+        one of the family's estimators (default its first), e.g. Gaussian ``"mle"`` or ``"unbiased"``.
+    regime
+        real data ``"reuse"`` (drawn once, reused every round, as in the paper's theory), ``"fresh"``
         (new real samples every round) or ``"accumulate"`` (every round's data kept, refit on the union).
 
     Example

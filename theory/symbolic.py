@@ -13,6 +13,7 @@ import sympy
 from interplay.theory.spec import Ecosystem, SpecError
 
 t_symbol = sympy.Symbol("t", integer=True, nonnegative=True)
+"""The round t of a map that depends on it (schedules of alpha and beta, the ``accumulate`` regime)."""
 
 
 @dataclass(frozen=True)
