@@ -8,7 +8,8 @@
   checks passed, to ``build/notebooks/`` (CI runs the tests before this build). :func:`on_files` adds those to the
   site and stops the build when one is missing or its cells differ from ``notebooks/`` (stale).
 * :class:`DocstringMarkup` shows the docstrings' reStructuredText as Markdown: Sphinx roles (``:func:`name```) as
-  code, doctest blocks (``>>>`` lines and their output) as Python console blocks.
+  code, doctest blocks (``>>>`` lines and their output) as Python console blocks, tables and aligned rows as
+  preformatted text.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ API_SOURCE = ROOT / "build" / "api-source"
 NOTEBOOKS = ROOT / "notebooks"
 EXECUTED = ROOT / "build" / "notebooks"  # written by tests/test_notebooks.py
 ROLE = re.compile(r":(?:func|class|mod|meth|attr|data|obj|exc):`~?([^`]+)`")
+ALIGNED = re.compile(r"\S {2,}\S")  # columns: two or more spaces inside a line
+TABLE_RULE = re.compile(r"^=+( +=+)+\s*$")  # a reStructuredText simple table's rule
 
 
 @event_priority(100)  # before mkdocstrings reads its paths
@@ -68,30 +71,32 @@ def on_files(files: Files, config) -> Files:
     return files
 
 
-def _fence_doctests(text: str) -> str:
-    """Each doctest block (from a ``>>>`` line to the next blank line) inside a ``pycon`` fence, indentation kept."""
-    lines, fenced, block = text.splitlines(), [], False
-    for line in lines:
-        starts = line.lstrip().startswith(">>>")
-        if starts and not block:
-            indent = line[: len(line) - len(line.lstrip())]
-            if fenced and fenced[-1].strip():
-                fenced.append("")
-            fenced.append(f"{indent}```pycon")
-            block = True
-        elif block and not line.strip():
-            fenced.append(f"{indent}```")
-            block = False
-        fenced.append(line)
-    if block:
-        fenced.append(f"{indent}```")
-    return "\n".join(fenced)
+def _as_markdown(text: str) -> str:
+    """The blocks of a docstring (between blank lines) that Markdown would run together, fenced: a doctest (from
+    its first ``>>>`` line) as ``pycon``; an unindented block laid out in columns (a reST table, rows of aligned
+    ``name: shape  meaning``) as preformatted text. Indented blocks are code to Markdown already."""
+    blocks = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = block.split("\n")
+        doctest = next((i for i, line in enumerate(lines) if line.lstrip().startswith(">>>")), None)
+        if doctest is not None:
+            indent = lines[doctest][: len(lines[doctest]) - len(lines[doctest].lstrip())]
+            prose = [*lines[:doctest], ""] if doctest else []
+            blocks.append("\n".join([*prose, f"{indent}```pycon", *lines[doctest:], f"{indent}```"]))
+        elif not block.startswith((" ", "\t")) and (
+            sum(bool(ALIGNED.search(line)) for line in lines) >= 2 or any(TABLE_RULE.match(line) for line in lines)
+        ):
+            blocks.append("\n".join(["```text", *lines, "```"]))
+        else:
+            blocks.append(block)
+    return "\n\n".join(blocks)
 
 
 class DocstringMarkup(griffe.Extension):
     """reStructuredText in docstrings as Markdown: ``:func:`interplay.theory.fixed_point``` becomes inline code,
-    and a doctest block a fenced Python console block (Markdown would read its ``>>>`` as nested quotes)."""
+    a doctest a fenced Python console block (Markdown would read its ``>>>`` as nested quotes), a table or aligned
+    rows preformatted text (Markdown would join their lines)."""
 
     def on_object(self, *, obj: griffe.Object, **kwargs) -> None:
         if obj.docstring is not None:
-            obj.docstring.value = _fence_doctests(ROLE.sub(r"``\1``", obj.docstring.value))
+            obj.docstring.value = _as_markdown(ROLE.sub(r"``\1``", obj.docstring.value))
