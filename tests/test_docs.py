@@ -52,3 +52,14 @@ def test_a_missing_or_stale_executed_notebook_stops_the_build(tmp_path, monkeypa
         hooks.on_files(hooks.Files([]), config)
     _notebook(tmp_path / "build" / "notebooks" / "tour.ipynb", "# A tour")  # as the test writes it: added
     assert [f.src_uri for f in hooks.on_files(hooks.Files([]), config)] == ["notebooks/tour.ipynb"]
+
+
+def test_every_registered_family_has_an_api_page_in_the_nav():
+    from interplay.theory.registry import FAMILY_PACKAGES
+
+    nav = (ROOT / "mkdocs.yml").read_text()
+    for package in FAMILY_PACKAGES:
+        page = ROOT / "docs" / "api" / f"{package}.md"
+        assert page.exists() and f"api/{package}.md" in nav, f"{package}: no API page in mkdocs.yml's nav"
+        assert f"::: interplay.theory.{package}" in page.read_text()
+        assert f"::: interplay.numerics.{package}" in page.read_text()
