@@ -3,7 +3,8 @@
 
 From simulated trajectories (:func:`numerics.categorical.simulate` with ``trajectory=True``), category i is held
 in round t of a replicate when some model gives it positive mass (``model=k``: model k), lost otherwise; T_i is its
-first loss and T^(k) the first round with at least k categories lost (t = 0 is the initial fit). A probability p
+first loss and T^(k) the first round with at least k categories lost (t = 0 is the initial fit; for one
+self-consuming model without smoothing T^(m-1) is the absorption time, a point mass). A probability p
 over rounds is the share of replicates, with the binomial standard error sqrt(p (1 - p) / R). A time is censored
 at the horizon: a replicate where it does not happen by round T counts as T + 1, so the mean estimates the
 restricted mean E min(T^(k), T + 1) = sum_{t=0..T} P(T^(k) > t) (which is E T^(k) only when P(T^(k) > T) is

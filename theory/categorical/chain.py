@@ -1,4 +1,4 @@
-"""The exact Markov chain of a categorical ecosystem with small n and m, in exact rational arithmetic.
+"""The exact Markov chain of a categorical ecosystem with small n and m, in exact rational arithmetic (or float64).
 
 Every fit is a rational vector: model k's training frequencies F_k are sums of counts c / N with weights w
 (see :mod:`theory.categorical.maps`). From a state (the K frequency vectors F, and under ``reuse`` the real counts
@@ -13,7 +13,11 @@ enter the fit and are not enumerated. All probabilities stay rational when 1/tau
 * :func:`distributions` -- the exact law of the fits after rounds 0..T (any regime, schedules included);
 * :func:`exact_chain` -- the time-homogeneous chain (``reuse`` / ``fresh``, constant alpha and beta) with its
   closed classes (the absorbing states are one-state classes), absorption probabilities, expected absorption
-  times and stationary laws (:class:`ExactChain`).
+  times, stationary laws and first passages into any set of states (:class:`ExactChain`); its laws are kept
+  round after round. ``numeric=True`` keeps the states exact and the probabilities in float64 (scipy sparse),
+  for chains too large for rationals; ``lump`` merges the states that differ by a permutation of exchangeable
+  categories (:func:`exchangeable_categories`). The collapse statistics built on it are
+  :mod:`theory.categorical.collapse`.
 """
 
 from __future__ import annotations
@@ -77,12 +81,17 @@ def _outcomes(probs: tuple[Fraction, ...], size: int, numeric: bool = False) -> 
         for i, c in zip(support, parts):
             counts[i] = c
         if numeric:
-            logs = lgamma(size + 1) + sum(c * log(probs[i]) - lgamma(c + 1) for i, c in zip(support, parts))
+            logs = lgamma(size + 1) + sum(c * _log(probs[i]) - lgamma(c + 1) for i, c in zip(support, parts))
             result.append((tuple(counts), exp(logs)))
         else:
             weight = Fraction(factorial(size), prod(factorial(c) for c in parts))
             result.append((tuple(counts), weight * prod(probs[i] ** c for i, c in zip(support, parts))))
     return tuple(result)
+
+
+def _log(p: Fraction) -> float:
+    """log p of a positive rational, also where p itself is below the smallest float."""
+    return log(p.numerator) - log(p.denominator)
 
 
 class _Round:
@@ -275,9 +284,13 @@ def _lumping(eco: Ecosystem, start, lump) -> tuple[tuple[int, ...], ...]:
     if lump is True:
         return tuple(block for block in exchangeable if len(block) > 1)
     try:
-        blocks = tuple(tuple(sorted(int(i) for i in block)) for block in lump)
-    except (TypeError, ValueError):
-        raise SpecError("lump", f"must be True, False or blocks of category indices, got {lump!r}") from None
+        blocks = tuple(tuple(sorted(block)) for block in lump)
+        indices = all(isinstance(i, int | np.integer) and not isinstance(i, bool) for block in blocks for i in block)
+    except TypeError:
+        indices = False
+    if not indices:
+        raise SpecError("lump", f"must be True, False or blocks of category indices, got {lump!r}")
+    blocks = tuple(tuple(int(i) for i in block) for block in blocks)
     members = [i for block in blocks for i in block]
     if len(set(members)) != len(members) or not set(members) <= set(range(eco.dim)):
         raise SpecError("lump", f"must be disjoint blocks of categories 0..{eco.dim - 1}, got {lump!r}")

@@ -151,6 +151,9 @@ def test_bad_input_names_the_parameter():
         exact_chain(eco, lump=[(0, 1)])
     with pytest.raises(SpecError, match="lump: must be disjoint blocks"):
         exact_chain(eco, lump=[(1, 2), (2,)])
+    for lump in ([(1.0, 2)], [1, 2], "12"):
+        with pytest.raises(SpecError, match="lump: must be True, False or blocks of category indices"):
+            exact_chain(eco, lump=lump)
     stats = collapse_statistics(eco)
     with pytest.raises(SpecError, match="category: must be an integer in 0..2"):
         stats.survival(3, 4)
@@ -160,3 +163,48 @@ def test_bad_input_names_the_parameter():
         collapse_statistics(eco, model=1)
     with pytest.raises(SpecError, match="rounds: must be an integer >= 0"):
         stats.all_survive(-1)
+
+
+def test_float64_chain_methods_equal_the_exact_ones():
+    """Transition matrix, absorption probabilities and times (collapse), the stationary law (rescue by fresh data)
+    and a law: float64 = rationals to 1e-12."""
+    collapse = CASES["one model"]
+    exact, numeric = exact_chain(collapse), exact_chain(collapse, numeric=True)
+    np.testing.assert_allclose(numeric.matrix().toarray(), np.array(exact.matrix(), dtype=float), rtol=1e-12)
+    classes, A = exact.absorption_probabilities()
+    assert numeric.absorption_probabilities()[0] == classes
+    np.testing.assert_allclose(numeric.absorption_probabilities()[1], np.array(A, dtype=float), rtol=1e-12)
+    np.testing.assert_allclose(numeric.absorption_times(), np.array(exact.absorption_times(), dtype=float), rtol=1e-12)
+    law = exact.law(3)
+    assert numeric.law(3).keys() == law.keys()
+    np.testing.assert_allclose([numeric.law(3)[fit] for fit in law], [float(p) for p in law.values()], rtol=1e-12)
+    rescue = categorical_ecosystem([Q], Q, alpha=R(1, 2), beta=1, n=3, regime="fresh")
+    exact, numeric = exact_chain(rescue), exact_chain(rescue, numeric=True)
+    (closed,) = exact.closed_classes()
+    assert numeric.closed_classes() == [closed]
+    stationary = exact.stationary(closed)
+    np.testing.assert_allclose([numeric.stationary(closed)[i] for i in closed], [float(stationary[i]) for i in closed])
+
+
+def test_float64_chain_takes_probabilities_below_the_smallest_float():
+    """A source probability of 10^-400: its log-multinomials need log p from the numerator and denominator (the
+    float of p is 0); the draws that use it have probability 0.0 in float64."""
+    tiny = R(1, 10**400)
+    eco = categorical_ecosystem([[tiny, 1 - tiny]], [tiny, 1 - tiny], alpha=1, beta=1, n=2, regime="fresh")
+    exact, numeric = exact_chain(eco).law(1), exact_chain(eco, numeric=True).law(1)
+    assert numeric.keys() <= exact.keys() and numeric[((0, 1),)] == 1.0 == float(exact[((0, 1),)])
+
+
+def test_a_law_after_the_previous_round_costs_one_step(monkeypatch):
+    """law(t) continues from the kept law of round t - 1: one step of the chain, not t."""
+    from interplay.theory.categorical.chain import ExactChain
+
+    steps = []
+    advance = ExactChain._advance
+    monkeypatch.setattr(ExactChain, "_advance", lambda self, *args: steps.append(1) or advance(self, *args))
+    for numeric in (False, True):
+        chain = exact_chain(CASES["one model"], numeric=numeric)
+        chain.law(10)
+        steps.clear()
+        chain.law(11), chain.law(5), chain.law(11)
+        assert len(steps) == 1
