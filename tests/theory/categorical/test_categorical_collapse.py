@@ -125,11 +125,15 @@ def test_smoothing_loses_nothing_and_the_mean_time_is_infinite():
     assert numeric.mean_loss_time(1) == np.inf
 
 
-def test_float64_law_of_a_101_state_chain_keeps_the_wright_fisher_moments():
-    """n = 100 from p_0 = 3/10 (101 states): the float64 law after 50 rounds has E p = p_0 and
-    Var p = p_0 (1 - p_0) (1 - (1 - 1/n)^50)."""
-    chain = exact_chain(wright_fisher(100), start=[[R(3, 10), R(7, 10)]], numeric=True)
+def test_float64_101_state_chain_keeps_the_wright_fisher_moments_and_fixation():
+    """n = 100 from p_0 = 3/10 (101 states), float64: the law after 50 rounds has E p = p_0 and
+    Var p = p_0 (1 - p_0) (1 - (1 - 1/n)^50); the second category is never lost with probability 7/10, its
+    fixation probability (the chain leaves the inside at a rate about 1/n a round: by round 3,000 all but
+    e^-30 of it has left)."""
+    stats = collapse_statistics(wright_fisher(100), start=[[R(3, 10), R(7, 10)]], numeric=True)
+    chain = stats.chain()
     assert chain.size == 101
+    assert abs(stats.survival(1, 3000)[-1] - 0.7) < 1e-10
     law = chain.law(50)
     p = np.array([float(fit[0][0]) for fit in law])
     weights = np.array(list(law.values()))
