@@ -16,6 +16,7 @@ import jax
 jax.config.update("jax_enable_x64", True)
 
 from interplay.numerics import registry
+from interplay.numerics.categorical.collapse import CollapseEstimates, collapse_estimates
 from interplay.numerics.categorical.iterate import CategoricalTrajectory
 from interplay.numerics.categorical.monte_carlo import CategoricalMonteCarlo
 from interplay.numerics.continuation import Branch, continue_fixed_points
@@ -36,6 +37,7 @@ __all__ = [
     "Branch",
     "CategoricalMonteCarlo",
     "CategoricalTrajectory",
+    "CollapseEstimates",
     "ExactTrajectory",
     "Grid",
     "LinearMonteCarlo",
@@ -45,6 +47,7 @@ __all__ = [
     "PoissonTrajectory",
     "Sensitivity",
     "clear_compiled",
+    "collapse_estimates",
     "continue_fixed_points",
     "fixed_point_sensitivity",
     "iterate_moments",

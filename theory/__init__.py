@@ -3,7 +3,8 @@
 Describe the process once as an :class:`Ecosystem` (``Ecosystem.gaussian``, ``.categorical``, ``.linear``,
 ``.poisson``); build its update maps (:func:`population_map`, :func:`moment_map`); analyse them
 (:func:`fixed_point`, :func:`stability_condition`, :func:`spectral_radius`); read the long run
-(:func:`long_run`, :func:`stationary_spread`); the categorical process's exact law (:func:`exact_chain`).
+(:func:`long_run`, :func:`stationary_spread`); the categorical process's exact law (:func:`exact_chain`) and
+when it loses categories (:func:`collapse_statistics`).
 """
 
 from interplay.theory import registry
@@ -17,6 +18,7 @@ from interplay.theory.analysis import (
     to_latex,
 )
 from interplay.theory.categorical.chain import ExactChain, exact_chain
+from interplay.theory.categorical.collapse import CollapseStatistics, collapse_statistics
 from interplay.theory.categorical.maps import Categorical, CategoricalSource, categorical_ecosystem
 from interplay.theory.gaussian.maps import Gaussian, GaussianSource, gaussian_ecosystem
 from interplay.theory.linear.maps import Design, LinearGaussian, linear_ecosystem
@@ -30,6 +32,7 @@ registry.families()  # import and check every registered family: a missing hook 
 __all__ = [
     "Categorical",
     "CategoricalSource",
+    "CollapseStatistics",
     "Design",
     "Ecosystem",
     "ExactChain",
@@ -42,6 +45,7 @@ __all__ = [
     "SpecError",
     "SymbolicMap",
     "categorical_ecosystem",
+    "collapse_statistics",
     "eigenvalues",
     "exact_chain",
     "fixed_point",

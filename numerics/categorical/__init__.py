@@ -4,7 +4,9 @@
 * :func:`iterate_population` -- the population map (:func:`theory.categorical.maps.population_step`, any tau);
 * :func:`simulate` -- the sampling process itself: every source contributes Multinomial(N, p) counts, drawn by
   the cheaper exact route for N (tokens, or the counts directly, :mod:`numerics.samplers.counts`), every model refits
-  its (smoothed) frequencies; replicates are ``vmap``-ped and the PRNG key is explicit.
+  its (smoothed) frequencies; replicates are ``vmap``-ped and the PRNG key is explicit;
+* :func:`collapse_estimates` -- when simulated runs lose categories, with standard errors
+  (:mod:`numerics.categorical.collapse`; exact: :mod:`theory.categorical.collapse`).
 
 Example: collapse, rescue by fresh data, and two vocabularies teaching each other while converging
 
@@ -25,6 +27,7 @@ True
 True
 """
 
+from interplay.numerics.categorical.collapse import CollapseEstimates, collapse_estimates
 from interplay.numerics.categorical.iterate import CategoricalTrajectory, iterate_moments, iterate_population
 from interplay.numerics.categorical.monte_carlo import (
     METHODS,
@@ -38,6 +41,8 @@ __all__ = [
     "METHODS",
     "CategoricalMonteCarlo",
     "CategoricalTrajectory",
+    "CollapseEstimates",
+    "collapse_estimates",
     "compiled_simulation",
     "drawn_per_source",
     "iterate_moments",

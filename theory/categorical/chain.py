@@ -1,4 +1,4 @@
-"""The exact Markov chain of a categorical ecosystem with small n and m, in exact rational arithmetic.
+"""The exact Markov chain of a categorical ecosystem with small n and m, in exact rational arithmetic (or float64).
 
 Every fit is a rational vector: model k's training frequencies F_k are sums of counts c / N with weights w
 (see :mod:`theory.categorical.maps`). From a state (the K frequency vectors F, and under ``reuse`` the real counts
@@ -13,22 +13,27 @@ enter the fit and are not enumerated. All probabilities stay rational when 1/tau
 * :func:`distributions` -- the exact law of the fits after rounds 0..T (any regime, schedules included);
 * :func:`exact_chain` -- the time-homogeneous chain (``reuse`` / ``fresh``, constant alpha and beta) with its
   closed classes (the absorbing states are one-state classes), absorption probabilities, expected absorption
-  times and stationary laws (:class:`ExactChain`).
+  times, stationary laws and first passages into any set of states (:class:`ExactChain`); its laws are kept
+  round after round. ``numeric=True`` keeps the states exact and the probabilities in float64 (scipy sparse),
+  for chains too large for rationals; ``lump`` merges the states that differ by a permutation of exchangeable
+  categories (:func:`exchangeable_categories`). The collapse statistics built on it are
+  :mod:`theory.categorical.collapse`.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
-from math import factorial, prod
+from math import exp, factorial, inf, lcm, lgamma, log, prod
 
 import numpy as np
 import sympy
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, identity
 from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import spsolve
 from sympy.polys.domains import QQ
 from sympy.polys.matrices import DomainMatrix
 
@@ -64,8 +69,10 @@ def _check(eco: Ecosystem) -> None:
 
 
 @lru_cache(maxsize=4096)
-def _outcomes(probs: tuple[Fraction, ...], size: int) -> tuple[tuple[tuple[int, ...], Fraction], ...]:
-    """Every count vector of Mult(size, probs) with positive probability, and its probability."""
+def _outcomes(probs: tuple[Fraction, ...], size: int, numeric: bool = False) -> tuple:
+    """Every count vector of Mult(size, probs) with positive probability, and its probability: a Fraction, or
+    (``numeric``) a float64 from logarithms, exp(log N! - sum log c_i! + sum c_i log pi_i), which underflows to
+    0 but never overflows."""
     support = [i for i, p in enumerate(probs) if p > 0]
     result = []
     for cuts in itertools.combinations(range(size + len(support) - 1), len(support) - 1):
@@ -73,9 +80,18 @@ def _outcomes(probs: tuple[Fraction, ...], size: int) -> tuple[tuple[tuple[int, 
         counts = [0] * len(probs)
         for i, c in zip(support, parts):
             counts[i] = c
-        weight = Fraction(factorial(size), prod(factorial(c) for c in parts))
-        result.append((tuple(counts), weight * prod(probs[i] ** c for i, c in zip(support, parts))))
+        if numeric:
+            logs = lgamma(size + 1) + sum(c * _log(probs[i]) - lgamma(c + 1) for i, c in zip(support, parts))
+            result.append((tuple(counts), exp(logs)))
+        else:
+            weight = Fraction(factorial(size), prod(factorial(c) for c in parts))
+            result.append((tuple(counts), weight * prod(probs[i] ** c for i, c in zip(support, parts))))
     return tuple(result)
+
+
+def _log(p: Fraction) -> float:
+    """log p of a positive rational, also where p itself is below the smallest float."""
+    return log(p.numerator) - log(p.denominator)
 
 
 class _Round:
@@ -111,12 +127,12 @@ def _add(partial, outcome, users, m):
     return tuple(tuple(row) for row in values)
 
 
-def _convolve(law: dict, draws, m) -> dict:
+def _convolve(law: dict, draws, m, numeric: bool) -> dict:
     """Push a law over partial batch sums through independent draws (probs, size, users)."""
     for probs, size, users in draws:
         new = defaultdict(Fraction)
         for partial, p in law.items():
-            for outcome, q in _outcomes(probs, size):
+            for outcome, q in _outcomes(probs, size, numeric):
                 new[_add(partial, outcome, users, m)] += p * q
         law = new
     return law
@@ -136,18 +152,19 @@ def _sampling(eco: Ecosystem, probs: tuple[Fraction, ...]) -> tuple[Fraction, ..
     return tuple(p / total for p in powered)
 
 
-def _step(eco: Ecosystem, state: State, plan: _Round, reuse: bool) -> dict:
-    """The law of the next state (round plan.t) from ``state`` (of round plan.t - 1)."""
+def _step(eco: Ecosystem, state: State, plan: _Round, reuse: bool, numeric: bool = False) -> dict:
+    """The law of the next state (round plan.t) from ``state`` (of round plan.t - 1); probabilities in float64
+    when ``numeric`` (the states stay exact)."""
     K, m, t = eco.K, eco.dim, plan.t
     frequencies, real_counts = state
     zero = tuple(tuple(Fraction(0) for _ in range(m)) for _ in range(K))
     if reuse:  # the real counts drawn once, with this round's weights
         law = {_add_all(zero, real_counts, plan.real, m): Fraction(1)}
     else:
-        law = _convolve({zero: Fraction(1)}, [draw for draw in plan.real if draw[2]], m)
+        law = _convolve({zero: Fraction(1)}, [draw for draw in plan.real if draw[2]], m, numeric)
     if plan.synthetic:
         sources = [_sampling(eco, p) for p in fitted(eco, frequencies, t - 1)]
-        law = _convolve(law, [(sources[j], size, users) for j, size, users in plan.synthetic], m)
+        law = _convolve(law, [(sources[j], size, users) for j, size, users in plan.synthetic], m, numeric)
     result = defaultdict(Fraction)
     for batch, p in law.items():
         if eco.regime == "accumulate":
@@ -171,7 +188,7 @@ def _start_frequencies(eco: Ecosystem, start) -> Fit:
     return tuple(tuple(_fraction(f) for f in frequencies.row(k)) for k in range(eco.K))
 
 
-def _initial_law(eco: Ecosystem, later_rounds, start=None) -> tuple[dict, bool]:
+def _initial_law(eco: Ecosystem, later_rounds, start=None, numeric: bool = False) -> tuple[dict, bool]:
     """The law of the state of round 0, and whether states carry the real counts: the initial fit's, or the
     given ``start`` (p_0, K x m) with probability one.
 
@@ -187,7 +204,7 @@ def _initial_law(eco: Ecosystem, later_rounds, start=None) -> tuple[dict, bool]:
             used = [u or bool(users) for u, (_, _, users) in zip(used, _Round(eco, t).real)]
     law = {(): Fraction(1)}
     for (probs, size, _), needed in zip(plan.real, used):
-        outcomes = _outcomes(probs, size) if needed else (((None), Fraction(1)),)
+        outcomes = _outcomes(probs, size, numeric) if needed else (((None), Fraction(1)),)
         law = {counts + (outcome,): p * q for counts, p in law.items() for outcome, q in outcomes}
     result = defaultdict(Fraction)
     zero = tuple(tuple(Fraction(0) for _ in range(m)) for _ in range(K))
@@ -240,34 +257,137 @@ def expectation(law: dict, function) -> sympy.Rational:
 # -- the time-homogeneous chain ------------------------------------------------------------------------------
 
 
+def exchangeable_categories(eco: Ecosystem, start=None) -> tuple[tuple[int, ...], ...]:
+    """The categories the chain cannot tell apart, in blocks: i and j share a block when every real source (each
+    private q_k and the public q) and the ``start`` p_0 (when given) give them equal probabilities.
+
+    Smoothing, temperature and mixing treat all categories alike, so a permutation sigma of a block maps the chain
+    onto itself, P(sigma x, sigma y) = P(x, y), and leaves its initial law unchanged: the orbits of the states
+    then form a Markov chain (the chain is lumpable on them; Kemeny & Snell, *Finite Markov Chains*, 1960, 6.3).
+    """
+    _check(eco)
+    rows = [tuple(_fraction(p) for p in source.probs) for source in (*eco.private, eco.public)]
+    if start is not None:
+        rows += list(_start_frequencies(eco, start))
+    blocks = defaultdict(list)
+    for i in range(eco.dim):
+        blocks[tuple(row[i] for row in rows)].append(i)
+    return tuple(sorted(tuple(block) for block in blocks.values()))
+
+
+def _lumping(eco: Ecosystem, start, lump) -> tuple[tuple[int, ...], ...]:
+    """The blocks of two or more categories to lump: none (``lump`` False), every exchangeable block (True) or the
+    given blocks, each inside an exchangeable block."""
+    if lump is False or lump is None:
+        return ()
+    exchangeable = exchangeable_categories(eco, start)
+    if lump is True:
+        return tuple(block for block in exchangeable if len(block) > 1)
+    try:
+        blocks = tuple(tuple(sorted(block)) for block in lump)
+        indices = all(isinstance(i, int | np.integer) and not isinstance(i, bool) for block in blocks for i in block)
+    except TypeError:
+        indices = False
+    if not indices:
+        raise SpecError("lump", f"must be True, False or blocks of category indices, got {lump!r}")
+    blocks = tuple(tuple(int(i) for i in block) for block in blocks)
+    members = [i for block in blocks for i in block]
+    if len(set(members)) != len(members) or not set(members) <= set(range(eco.dim)):
+        raise SpecError("lump", f"must be disjoint blocks of categories 0..{eco.dim - 1}, got {lump!r}")
+    block_of = {i: block for block in exchangeable for i in block}
+    for block in blocks:
+        if any(block_of[i] != block_of[block[0]] for i in block):
+            raise SpecError(
+                "lump",
+                f"categories {block} are not exchangeable (a source or the start gives them different probabilities); "
+                f"the exchangeable blocks are {exchangeable}",
+            )
+    return tuple(block for block in blocks if len(block) > 1)
+
+
+def _canonical(state: State, blocks) -> State:
+    """The representative of a state's orbit under the permutations of each block of categories: the block's
+    columns (a category's frequencies in every model, and its reused real counts) in decreasing order."""
+    if not blocks:
+        return state
+    frequencies, real_counts = state
+    drawn = [counts for counts in real_counts if counts is not None]
+    order = list(range(len(frequencies[0])))
+
+    def column(i):
+        return tuple(row[i] for row in frequencies), tuple(counts[i] for counts in drawn)
+
+    for block in blocks:
+        for position, i in zip(block, sorted(block, key=column, reverse=True)):
+            order[position] = i
+
+    def permuted(vector):
+        return None if vector is None else tuple(vector[i] for i in order)
+
+    return tuple(permuted(row) for row in frequencies), tuple(permuted(counts) for counts in real_counts)
+
+
 @dataclass(frozen=True)
 class ExactChain:
     """The chain of the fits after the initial fit: states, transition probabilities, initial law.
 
     ``fits[i]`` is state i's K x m tuple of fitted probabilities (under ``reuse`` several states can share a fit:
-    they differ in the reused real counts). ``transition`` is {i: {j: P(i -> j)}} in exact rationals.
+    they differ in the reused real counts). ``transition`` is {i: {j: P(i -> j)}} in exact rationals, or in
+    float64 when ``numeric`` (the states and which transitions are possible stay exact, so the closed classes are
+    exact too). ``lumped``: the blocks of exchangeable categories whose permutations were lumped
+    (:func:`exchangeable_categories`); each state is then an orbit and ``fits[i]`` its representative (each
+    block's columns in decreasing order), so the chain gives the law of what such permutations leave unchanged.
+
+    Exact results are sympy (Rational, Matrix, ``oo``), numeric ones numpy float64 (arrays, floats, ``inf``) and
+    a scipy sparse matrix. The laws of the rounds are computed one from the other and kept: law(t) after
+    law(t - 1) costs one step (exact: integer numerators over the common denominator D0 D^t).
     """
 
     ecosystem: Ecosystem
     fits: tuple[Fit, ...]
     transition: dict
     initial: dict
+    numeric: bool = False
+    lumped: tuple[tuple[int, ...], ...] = ()
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def size(self) -> int:
         return len(self.fits)
 
-    def matrix(self) -> sympy.Matrix:
-        """The transition matrix P (rows sum to one)."""
+    def _value(self, p):
+        """A probability as this chain returns it: sympy.Rational, or float when numeric."""
+        return float(p) if self.numeric else sympy.Rational(p.numerator, p.denominator)
+
+    def _kept(self, name, compute):
+        if name not in self._cache:
+            self._cache[name] = compute()
+        return self._cache[name]
+
+    def matrix(self):
+        """The transition matrix P (rows sum to one): a sympy Matrix, or a scipy CSR float64 matrix when numeric."""
+        if self.numeric:
+            return self._sparse()
         P = sympy.zeros(self.size, self.size)
         for i, row in self.transition.items():
             for j, p in row.items():
                 P[i, j] = sympy.Rational(p.numerator, p.denominator)
         return P
 
+    def _sparse(self) -> csr_matrix:
+        def build():
+            entries = [(i, j, float(p)) for i, row in self.transition.items() for j, p in row.items()]
+            rows, cols, values = zip(*entries)
+            return csr_matrix((values, (rows, cols)), shape=(self.size, self.size))
+
+        return self._kept("sparse", build)
+
     def closed_classes(self) -> list[tuple[int, ...]]:
         """The closed communicating classes (a chain that enters one never leaves); absorbing states are the
         one-state classes."""
+        return list(self._kept("closed", self._closed_classes))
+
+    def _closed_classes(self) -> list[tuple[int, ...]]:
         rows, cols = zip(*[(i, j) for i, row in self.transition.items() for j in row])
         graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(self.size, self.size))
         _, labels = connected_components(graph, directed=True, connection="strong")
@@ -286,23 +406,57 @@ class ExactChain:
     def absorbing_states(self) -> list[int]:
         return [c[0] for c in self.closed_classes() if len(c) == 1]
 
-    def _transient_solve(self, right_hand_sides) -> tuple[list[int], DomainMatrix]:
-        """Solve (I - Q) X = B over the transient states (those in no closed class)."""
-        closed = {i for c in self.closed_classes() for i in c}
-        transient = [i for i in range(self.size) if i not in closed]
-        index = {s: a for a, s in enumerate(transient)}
-        n = len(transient)
+    def _reaching(self, targets, within) -> set[int]:
+        """The states ``targets`` and those with a path to them whose other states all lie in ``within``."""
+
+        def predecessors():
+            result = defaultdict(list)
+            for i, row in self.transition.items():
+                for j in row:
+                    result[j].append(i)
+            return result
+
+        before = self._kept("predecessors", predecessors)
+        found, frontier = set(targets), list(targets)
+        while frontier:
+            for i in before[frontier.pop()]:
+                if i in within and i not in found:
+                    found.add(i)
+                    frontier.append(i)
+        return found
+
+    def _certain_to_enter(self, target: set[int]) -> list[int]:
+        """The states outside ``target`` from which the chain enters it with probability one: those with no path
+        avoiding ``target`` to a state that cannot reach it (a property of the graph, so exact in both modes)."""
+        outside = set(range(self.size)) - target
+        stranded = outside - self._reaching(target, outside)
+        return sorted(outside - self._reaching(stranded, outside))
+
+    def _solve_before(self, target: set[int], right_hand_sides) -> tuple[list[int], object]:
+        """(states, X): X solves (I - Q) X = B over the states that enter ``target`` with probability one, Q being
+        P among them and row i of B right_hand_sides(i); a sympy Matrix, or a numpy array when numeric."""
+        states = self._certain_to_enter(target)
+        n = len(states)
+        if n == 0:
+            return states, None
+        B = [right_hand_sides(i) for i in states]
+        if self.numeric:
+            Q = self._sparse()[states][:, states]
+            X = spsolve((identity(n, format="csc") - Q).tocsc(), np.array(B, dtype=float))
+            return states, np.asarray(X).reshape(n, -1)
+        index = {s: a for a, s in enumerate(states)}
         A = [[QQ(int(a == b)) for b in range(n)] for a in range(n)]
-        for a, i in enumerate(transient):
+        for a, i in enumerate(states):
             for j, p in self.transition[i].items():
                 if j in index:
                     A[a][index[j]] -= QQ(p.numerator, p.denominator)
-        B = [[QQ(v.numerator, v.denominator) for v in right_hand_sides(i)] for i in transient]
-        if n == 0:
-            return transient, None
-        return transient, DomainMatrix(A, (n, n), QQ).lu_solve(DomainMatrix(B, (n, len(B[0])), QQ))
+        B = [[QQ(v.numerator, v.denominator) for v in row] for row in B]
+        return states, DomainMatrix(A, (n, n), QQ).lu_solve(DomainMatrix(B, (n, len(B[0])), QQ)).to_Matrix()
 
-    def absorption_probabilities(self) -> tuple[list[tuple[int, ...]], sympy.Matrix]:
+    def _zeros(self, *shape):
+        return np.zeros(shape) if self.numeric else sympy.zeros(*shape)
+
+    def absorption_probabilities(self) -> tuple[list[tuple[int, ...]], object]:
         """(classes, A) with A[i, c] = P(the chain started in state i ends in closed class c)."""
         classes = self.closed_classes()
         member = {i: c for c, members in enumerate(classes) for i in members}
@@ -314,46 +468,123 @@ class ExactChain:
                     row[member[j]] += p
             return row
 
-        transient, solution = self._transient_solve(into)
-        A = sympy.zeros(self.size, len(classes))
+        transient, solution = self._solve_before(set(member), into)
+        A = self._zeros(self.size, len(classes))
         for i, c in member.items():
             A[i, c] = 1
         for a, i in enumerate(transient):
-            A[i, :] = solution.to_Matrix()[a, :]
+            A[i, :] = solution[a, :]
         return classes, A
 
-    def absorption_times(self) -> sympy.Matrix:
-        """E[rounds until the chain enters a closed class], per starting state (0 in a closed class)."""
-        transient, solution = self._transient_solve(lambda i: [Fraction(1)])
-        times = sympy.zeros(self.size, 1)
+    def absorption_times(self):
+        """E[rounds until the chain enters a closed class], per starting state (0 in a closed class): a column."""
+        closed = {i for c in self.closed_classes() for i in c}
+        transient, solution = self._solve_before(closed, lambda i: [Fraction(1)])
+        times = self._zeros(self.size, 1)
         for a, i in enumerate(transient):
-            times[i] = solution.to_Matrix()[a, 0]
+            times[i, 0] = solution[a, 0]
         return times
 
-    def law(self, t: int) -> dict[Fit, sympy.Rational]:
-        """The exact law of the fits {fit: probability} after round t (t = 0: the initial fit)."""
-        weights = dict(self.initial)
-        for _ in range(t):
-            new = defaultdict(Fraction)
-            for i, p in weights.items():
-                for j, q in self.transition[i].items():
-                    new[j] += p * q
-            weights = new
-        result = defaultdict(Fraction)
-        for i, p in weights.items():
-            result[self.fits[i]] += p
-        return {fit: sympy.Rational(p.numerator, p.denominator) for fit, p in result.items()}
-
-    def initial_vector(self) -> sympy.Matrix:
-        v = sympy.zeros(1, self.size)
+    def mean_hitting_time(self, target):
+        """E[T_A] from the initial law, T_A = min{t >= 0: X_t in A} the first round the chain is in ``target`` A (a
+        set of states); infinite (``oo``) when the chain may never enter A."""
+        target = set(target)
+        states, solution = self._solve_before(target, lambda i: [Fraction(1)])
+        index = {s: a for a, s in enumerate(states)}
+        total = 0
         for i, p in self.initial.items():
-            v[i] = sympy.Rational(p.numerator, p.denominator)
+            if i not in target:
+                if i not in index:
+                    return inf if self.numeric else sympy.oo
+                total += self._value(p) * solution[index[i], 0]
+        return total
+
+    def hitting_time_survival(self, target, rounds: int):
+        """P(T_A > t) for t = 0..rounds: the probability that the chain is outside ``target`` A (a set of states)
+        in every round 0..t, i.e. the mass of the chain stopped on entering A. A list of sympy Rationals, or a numpy
+        array; kept per A, so a longer horizon continues from the last round computed."""
+        self.ecosystem.check_rounds(rounds)
+        outside = frozenset(target)
+        if self.numeric:
+            return np.array([self._weights(t, outside).sum() for t in range(rounds + 1)])
+        D0, D, _ = self._integers()
+        return [sympy.Rational(sum(self._weights(t, outside).values()), D0 * D**t) for t in range(rounds + 1)]
+
+    def _integers(self) -> tuple[int, int, dict]:
+        """(D0, D, rows): the initial law's common denominator D0, the transition's D and the rows D P(i -> j)."""
+
+        def build():
+            D0 = lcm(*(p.denominator for p in self.initial.values()))
+            D = lcm(*(p.denominator for row in self.transition.values() for p in row.values()))
+            rows = {
+                i: {j: p.numerator * (D // p.denominator) for j, p in row.items()} for i, row in self.transition.items()
+            }
+            return D0, D, rows
+
+        return self._kept("integers", build)
+
+    def _weights(self, t: int, stop: frozenset = frozenset()):
+        """P(X_t = i, X_0..X_t all outside ``stop``) per state i: a numpy vector, or exact numerators {i: D0 D^t P}.
+        Computed round after round from the initial law and kept."""
+        evolutions = self._kept("evolutions", dict)
+        if stop not in evolutions:
+            if self.numeric:
+                start = np.zeros(self.size)
+                for i, p in self.initial.items():
+                    start[i] = 0.0 if i in stop else p
+            else:
+                D0 = self._integers()[0]
+                start = {i: p.numerator * (D0 // p.denominator) for i, p in self.initial.items() if i not in stop}
+            evolutions[stop] = [start]
+        history = evolutions[stop]
+        while len(history) <= t:
+            history.append(self._advance(history[-1], stop))
+        return history[t]
+
+    def _advance(self, weights, stop: frozenset):
+        """One round of the chain stopped on entering ``stop``."""
+        if self.numeric:
+            following = self._kept("transposed", lambda: self._sparse().T.tocsr()) @ weights
+            following[list(stop)] = 0.0
+            return following
+        rows = self._integers()[2]
+        following = defaultdict(int)
+        for i, x in weights.items():
+            for j, a in rows[i].items():
+                if j not in stop:
+                    following[j] += x * a
+        return dict(following)
+
+    def law(self, t: int) -> dict:
+        """The law of the fits {fit: probability} after round t (t = 0: the initial fit), exact or float64."""
+        self.ecosystem.check_rounds(t)
+        weights = self._weights(t)
+        result = defaultdict(Fraction)
+        if self.numeric:
+            for i in np.flatnonzero(weights):
+                result[self.fits[i]] += float(weights[i])
+            return dict(result)
+        D0, D, _ = self._integers()
+        for i, x in weights.items():
+            result[self.fits[i]] += x
+        return {fit: sympy.Rational(x, D0 * D**t) for fit, x in result.items()}
+
+    def initial_vector(self):
+        """The initial law as a row: a 1 x size sympy Matrix, or a numpy vector."""
+        v = np.zeros(self.size) if self.numeric else sympy.zeros(1, self.size)
+        for i, p in self.initial.items():
+            v[i] = self._value(p)
         return v
 
-    def stationary(self, members: tuple[int, ...]) -> dict[int, sympy.Rational]:
+    def stationary(self, members: tuple[int, ...]) -> dict:
         """The stationary law of a closed class: pi P = pi on its states, sum pi = 1."""
-        index = {s: a for a, s in enumerate(members)}
         n = len(members)
+        if self.numeric:
+            P = self._sparse()[list(members)][:, list(members)].toarray()
+            A = np.vstack([P.T - np.eye(n), np.ones((1, n))])
+            solution = np.linalg.lstsq(A, np.eye(n + 1)[n], rcond=None)[0]
+            return {i: float(solution[a]) for a, i in enumerate(members)}
+        index = {s: a for a, s in enumerate(members)}
         A = [[QQ(0)] * n for _ in range(n + 1)]
         for a, i in enumerate(members):
             A[a][a] -= 1
@@ -371,9 +602,14 @@ def _homogeneous(eco: Ecosystem) -> bool:
     return eco.regime != "accumulate" and eco.is_constant
 
 
-def exact_chain(eco: Ecosystem, start=None) -> ExactChain:
+def exact_chain(eco: Ecosystem, start=None, *, numeric: bool = False, lump=False) -> ExactChain:
     """The time-homogeneous chain of a ``reuse`` or ``fresh`` ecosystem with constant alpha and beta, started
-    from the initial fit or the given ``start`` (p_0, K x m rationals)."""
+    from the initial fit or the given ``start`` (p_0, K x m rationals).
+
+    ``numeric``: transition probabilities in float64, for chains too large for rationals (the states stay exact;
+    results are numpy/scipy). ``lump``: True lumps every block of :func:`exchangeable_categories` (a state is then
+    an orbit, see :class:`ExactChain`); a list of blocks lumps those, each inside an exchangeable block.
+    """
     _check(eco)
     if not _homogeneous(eco):
         raise SpecError(
@@ -381,16 +617,21 @@ def exact_chain(eco: Ecosystem, start=None) -> ExactChain:
             "the exact chain is time-homogeneous only for reuse/fresh with constant alpha, beta; "
             "use distributions() for accumulate or schedules",
         )
+    blocks = _lumping(eco, start, lump)
     plan = _Round(eco, 1)
-    initial_law, reuse = _initial_law(eco, [1], start)
+    initial_law, reuse = _initial_law(eco, [1], start, numeric)
     index: dict = {}
     states: list = []
 
     def number(state):
+        state = _canonical(state, blocks)
         if state not in index:
             index[state] = len(states)
             states.append(state)
         return index[state]
+
+    def values(law):
+        return {i: float(p) if numeric else p for i, p in law.items()}
 
     initial = defaultdict(Fraction)
     for state, p in initial_law.items():
@@ -401,9 +642,9 @@ def exact_chain(eco: Ecosystem, start=None) -> ExactChain:
         i = frontier.pop()
         row = defaultdict(Fraction)
         known = len(states)
-        for successor, p in _step(eco, states[i], plan, reuse).items():
+        for successor, p in _step(eco, states[i], plan, reuse, numeric).items():
             row[number(successor)] += p
         frontier += range(known, len(states))
-        transition[i] = dict(row)
+        transition[i] = values(row)
     fits = tuple(fitted(eco, frequencies, 1) for frequencies, _ in states)
-    return ExactChain(eco, fits, transition, dict(initial))
+    return ExactChain(eco, fits, transition, values(initial), numeric, blocks)

@@ -15,8 +15,10 @@ from monte_carlo_checks import Z, assert_mean_agrees
 from sympy import Rational as R
 
 import interplay.numerics.categorical as nc
+from interplay.numerics.categorical.collapse import collapse_estimates
 from interplay.theory import fixed_point, moment_map
 from interplay.theory.categorical.chain import exact_chain
+from interplay.theory.categorical.collapse import collapse_statistics
 from interplay.theory.categorical.maps import categorical_ecosystem, expected_diversity
 
 REPLICATES = 3000
@@ -66,7 +68,7 @@ def test_monte_carlo_matches_exact_moments(name, method):
 def test_collapse_matches_exact_absorption_probabilities_and_times():
     """alpha = 1, one model, n = 4, m = 3: the share of replicates fixed on each category and the mean number of
     rounds until a point mass agree with the exact chain's absorption probabilities and expected times; supports
-    never grow (absorbing faces)."""
+    never grow (absorbing faces). The same runs give every collapse statistic of the exact chain (below)."""
     eco = categorical_ecosystem([[0.5, 0.3, 0.2]], [0.5, 0.3, 0.2], alpha=1, beta=1, n=4, regime="fresh")
     chain = exact_chain(eco)
     classes, A = chain.absorption_probabilities()
@@ -83,6 +85,27 @@ def test_collapse_matches_exact_absorption_probabilities_and_times():
         assert abs(share - p) < Z * np.sqrt(p * (1 - p) / 4000), (category, share, p)
     times = np.argmax(support == 1, axis=1)  # first round with a point mass (rounds after the initial fit)
     assert abs(times.mean() - mean_time) < Z * times.std(ddof=1) / np.sqrt(4000)
+    assert_collapse_statistics_agree(collapse_estimates(mc), collapse_statistics(eco), 80)
+
+
+def assert_collapse_statistics_agree(mc, exact, rounds):
+    """Per round t = 0..rounds: P(category i held in rounds 0..t) for each i, P(all held so far), P(at least k
+    lost by t) for k = 1, 2, each an exact binomial test of the replicates' count against the exact p (two-sided:
+    twice the smaller tail; a z-test would not do where p is 1e-5 and one replicate of 4,000 has the event), and
+    the restricted mean times E min(T^(k), rounds + 1) = sum_t P(T^(k) > t) (a z-test with the SE of the mean):
+    every p-value above the Bonferroni level 1e-3 / (number of tests)."""
+    R = len(mc.held)
+    pairs = [(mc.survival(i).value, exact.survival(i, rounds)) for i in range(3)]
+    pairs += [(mc.all_survive().value, exact.all_survive(rounds))]
+    pairs += [(mc.loss_distribution(k).value, exact.loss_distribution(k, rounds)) for k in (1, 2)]
+    counts = np.rint(np.concatenate([e for e, _ in pairs]) * R)
+    p = np.array([float(v) for _, values in pairs for v in values])
+    tails = np.minimum(scipy.stats.binom.cdf(counts, R, p), scipy.stats.binom.sf(counts - 1, R, p))
+    p_values = list(np.minimum(1, 2 * tails))
+    for k in (1, 2):
+        mean, restricted = mc.mean_loss_time(k), sum(1 - float(v) for v in exact.loss_distribution(k, rounds))
+        p_values.append(2 * scipy.stats.norm.sf(abs(mean.value - restricted) / mean.se))
+    assert min(p_values) > 1e-3 / len(p_values), (min(p_values), len(p_values))
 
 
 def test_fresh_data_stationary_state_matches_theory():
