@@ -30,12 +30,16 @@ communicating classes, the strongly connected components no edge leaves) and the
 which train, eventually, on one or more closed classes). W restricted to a closed class C is stochastic and
 irreducible, so its spectral radius is exactly 1; restricted to the transient models it is below 1. Whether a
 class is anchored depends on the real data its models receive after the initial fit: under ``reuse`` and
-``fresh`` the real share of model k at round t is 1 - alpha_t, so a class receives real data iff alpha_t < 1 (then
+``fresh`` the real share of model k at round t is 1 - alpha_t (beta only splits it between private and public data,
+and a reused dataset that a later beta weighs always has samples), so a class receives real data iff alpha_t < 1 (then
 its synthetic part, alpha W_C, has spectral radius alpha < 1: it contracts, a unique stable fixed point); with
 alpha = 1 nothing anchors it: at finite n its models drift together (a random walk of their parameters: collapse)
-and in the population limit they keep a consensus of their initial fits, a continuum of fixed points. Under
+and in the population limit they never forget their initial fits (an aperiodic class settles on a consensus of
+them, a class of period p cycles with period p): no unique fixed point. Under
 ``accumulate`` the union of all rounds keeps round 0's real data (weight at least 1 / (t + 1)), so every class
-keeps an anchor (Gerstgrasser et al. 2024, arXiv 2404.01413: accumulating data avoids collapse).
+keeps an anchor (Gerstgrasser et al. 2024, arXiv 2404.01413: accumulating data avoids collapse; the exact Gaussian
+recursion at alpha = 1 keeps E[S] and Var(m) bounded). A transient model that trains on several closed classes mixes
+their states: where they drift apart, its fit keeps their spread.
 """
 
 from __future__ import annotations
