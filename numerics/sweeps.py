@@ -49,9 +49,9 @@ has the same public source and K copies of the private one. W is extended as the
 I_K (a one-model spec extends as J/K), the only two that define exchangeable models at every K, or, with
 ``sweep(..., mixing=...)``, built at each K by a graph generator ``{"graph": "ring", ...}``
 (:func:`theory.graphs.graph_mixing`; in a config, ``[ecosystem] mixing = {graph = "ring"}``) or by a callable
-K -> W, so the K models need not be exchangeable. Per-model shapes would change
-with K, so on a K axis each quantity is reported for model 1 (model 0 of a generated graph, e.g. the star's
-center; by exchangeability any model under J/K or I_K): ``mean``, ``fitted_cov``,
+K -> W, so the K models need not be exchangeable (a random generator draws each K's graph from its one seed).
+Per-model shapes would change with K, so on a K axis each quantity is reported for model 1 (model 0 of a generated
+graph, e.g. the star's center; by exchangeability any model under J/K or I_K): ``mean``, ``fitted_cov``,
 ``diversity``, ``error`` and ``mc_support`` (and their ``mc_`` versions) -> model 1's value; ``spread`` /
 ``mc_spread`` -> the scalar E||x_1 - x_2||^2 (K >= 2); ``task_error`` -> (2,): model 1's error on its own
 private task (every private task is the same) and on the public one; scalars as they are.
