@@ -44,10 +44,14 @@ rounds, key=seed, replicates=R)`` of the family, so a point's value equals that 
 (sufficient) method of its ``simulate``, final round only. They cannot sweep n; the grid's
 settings record the replicates, the seed and the method.
 
-A ``K`` axis needs exchangeable models: every private source the same, W the equal split J/K or the identity
-(extended as J/K or I_K; a one-model spec extends as J/K), and (linear) one common synthetic design; the
-K-model ecosystem has the same public source and K copies of the private one. Per-model shapes would change
-with K, so on a K axis each quantity is reported by exchangeability for model 1: ``mean``, ``fitted_cov``,
+A ``K`` axis needs every private source the same and (linear) one common synthetic design; the K-model ecosystem
+has the same public source and K copies of the private one. W is extended as the equal split J/K or the identity
+I_K (a one-model spec extends as J/K), the only two that define exchangeable models at every K, or, with
+``sweep(..., mixing=...)``, built at each K by a graph generator ``{"graph": "ring", ...}``
+(:func:`theory.graphs.graph_mixing`; in a config, ``[ecosystem] mixing = {graph = "ring"}``) or by a callable
+K -> W, so the K models need not be exchangeable (a random generator draws each K's graph from its one seed).
+Per-model shapes would change with K, so on a K axis each quantity is reported for model 1 (model 0 of a generated
+graph, e.g. the star's center; by exchangeability any model under J/K or I_K): ``mean``, ``fitted_cov``,
 ``diversity``, ``error`` and ``mc_support`` (and their ``mc_`` versions) -> model 1's value; ``spread`` /
 ``mc_spread`` -> the scalar E||x_1 - x_2||^2 (K >= 2); ``task_error`` -> (2,): model 1's error on its own
 private task (every private task is the same) and on the public one; scalars as they are.
@@ -61,6 +65,7 @@ import functools
 import hashlib
 import itertools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -255,15 +260,23 @@ def _mixing_rule(eco: Ecosystem) -> str:
         return "equal"
     if K >= 2 and eco.mixing == sympy.eye(K):
         return "self"
-    raise SpecError("axes.K", "a K axis needs exchangeable models: mixing must be the equal split J/K or the identity")
+    raise SpecError(
+        "axes.K",
+        "a K axis needs exchangeable models: mixing must be the equal split J/K or the identity, or give a "
+        "graph generator that builds W at each K (sweep(..., mixing={'graph': 'ring'}); in a config, as mixing)",
+    )
 
 
-def _check_k_axis(eco: Ecosystem, quantities, values: np.ndarray) -> None:
-    """K models are only defined from a spec whose models are exchangeable (see the module doc)."""
+def _check_k_axis(eco: Ecosystem, quantities, values: np.ndarray, mixing) -> None:
+    """K models are only defined from a spec whose private sources are the same and whose W extends to any K: it
+    is the equal split or the identity, or the sweep names how W is built at each K (see the module doc)."""
     first = _without_name(eco.private[0])
     if any(_without_name(s) != first for s in eco.private[1:]):
         raise SpecError("axes.K", "a K axis needs exchangeable models: every private source must be the same")
-    _mixing_rule(eco)
+    if mixing is None:
+        _mixing_rule(eco)
+    for K in values:
+        _with_models(eco, int(K), mixing)  # every K's W is valid
     synthetic = getattr(eco.family, "synthetic", None)
     if synthetic and any(_without_name(s) != _without_name(synthetic[0]) for s in synthetic[1:]):
         raise SpecError("axes.K", "a K axis needs exchangeable models: give one common synthetic design")
@@ -275,20 +288,38 @@ def _check_k_axis(eco: Ecosystem, quantities, values: np.ndarray) -> None:
         raise SpecError("axes.K", f"{pairwise} compare models 1 and 2: K values must be >= 2")
 
 
-def _with_models(eco: Ecosystem, K: int) -> Ecosystem:
-    """The same ecosystem with K exchangeable models: the public source, K copies of the private one, W extended."""
+def _with_models(eco: Ecosystem, K: int, mixing=None) -> Ecosystem:
+    """The same ecosystem with K models: the public source, K copies of the private one, W extended (J/K or I_K),
+    or built for K models by ``mixing``, a graph generator ``{"graph": name, ...}`` (:mod:`theory.graphs`) or a
+    callable K -> W."""
     private = tuple(dataclasses.replace(eco.private[0], name=f"private[{k}]") for k in range(K))
-    mixing = None if _mixing_rule(eco) == "equal" else np.eye(K, dtype=int)
     family = eco.family
     if getattr(family, "synthetic", None):
         family = dataclasses.replace(family, synthetic=family.synthetic[0])
-    return eco.with_options(private=private, mixing=mixing, family=family)
+    if mixing is None:
+        extended = None if _mixing_rule(eco) == "equal" else np.eye(K, dtype=int)
+        return eco.with_options(private=private, mixing=extended, family=family)
+    try:
+        return eco.with_options(private=private, mixing=mixing(K) if callable(mixing) else mixing, family=family)
+    except SpecError as error:
+        problem = str(error).removeprefix(f"{error.parameter}: ")
+        raise SpecError(error.parameter, f"{problem} (W built for K = {K} on the K axis)") from None
 
 
-def _ecosystem_at(eco: Ecosystem, outer: dict) -> Ecosystem:
+def _check_mixing(mixing, names) -> None:
+    """``mixing`` builds W on a K axis: a generator table or a callable (see :func:`_with_models`)."""
+    if mixing is None:
+        return
+    if "K" not in names:
+        raise SpecError("mixing", "builds W at each K of a K axis, and this sweep has none")
+    if not callable(mixing) and not (isinstance(mixing, Mapping) and "graph" in mixing):
+        raise SpecError("mixing", f'give a graph generator {{"graph": name, ...}} or a callable K -> W, got {mixing!r}')
+
+
+def _ecosystem_at(eco: Ecosystem, outer: dict, mixing=None) -> Ecosystem:
     """The spec at one value of each outer-loop axis (K, temperature)."""
     if "K" in outer:
-        eco = _with_models(eco, int(outer["K"]))
+        eco = _with_models(eco, int(outer["K"]), mixing)
     if "temperature" in outer:
         eco = eco.with_options(family=dataclasses.replace(eco.family, temperature=float(outer["temperature"])))
     return eco
@@ -469,13 +500,16 @@ def sweep(
     seed: int = 0,
     memory: int | None = None,
     announce=None,
+    mixing=None,
 ) -> Grid:
     """Evaluate ``quantities`` after ``rounds`` rounds at every point of the grid ``axes`` (see module doc).
 
     A grid whose results (or one point's Monte Carlo replicates) cannot fit in ``memory`` bytes (default: the
     memory available) is refused before any work (:mod:`numerics.driver.limits`); the grid's points are generated
     chunk by chunk. ``announce``, when given, receives the sweep's :class:`numerics.driver.limits.Estimate` before any
-    work. Non-finite values are kept and explained by :attr:`Grid.divergence`."""
+    work. Non-finite values are kept and explained by :attr:`Grid.divergence`. ``mixing``, with a K axis, builds
+    W at each K: a graph generator ``{"graph": "ring", ...}`` (:func:`theory.graphs.graph_mixing`) or a callable
+    K -> W; by default W must be the equal split or the identity."""
     family = registry.family(eco)
     eco.check_rounds(rounds)
     if rounds < 1:
@@ -489,8 +523,9 @@ def sweep(
         raise SpecError("chunk_size", f"must be an integer >= 1, got {chunk_size!r}")
     checked = _check_axes(eco, axes)
     names = tuple(name for name, _ in checked)
+    _check_mixing(mixing, names)
     if "K" in names:
-        _check_k_axis(eco, quantities, dict(checked)["K"])
+        _check_k_axis(eco, quantities, dict(checked)["K"], mixing)
     elif eco.K < 2 and any(q in PAIRWISE for q in quantities):
         raise SpecError("quantities", f"{[q for q in quantities if q in PAIRWISE]} compare models 1 and 2: K = 1")
     simulated = tuple(q for q in quantities if q in family.monte_carlo_quantities)
@@ -504,10 +539,15 @@ def sweep(
         eco, simulated, quantities, exact_population, rounds=rounds, population=population, tolerance=tolerance,
         chunk_size=chunk_size, replicates=replicates, seed=seed,
     )  # fmt: skip
+    if mixing is not None:
+        name = getattr(mixing, "__qualname__", type(mixing).__qualname__)
+        settings["mixing"] = dict(mixing) if isinstance(mixing, Mapping) else f"callable {name}"
 
     inner = tuple(name for name, _ in inner_axes)
     inner_shape = tuple(len(v) for _, v in inner_axes)
-    estimate = _check_grid_memory(eco, checked, quantities, simulated, rounds, replicates if simulated else 0, memory)
+    estimate = _check_grid_memory(
+        eco, checked, quantities, simulated, rounds, replicates if simulated else 0, memory, mixing
+    )
     if announce is not None:
         announce(estimate)
     points = _Points(inner_axes)
@@ -516,7 +556,7 @@ def sweep(
     slices = []
     for index, combination in enumerate(itertools.product(*(v for _, v in outer_axes))):
         outer = {name: value for (name, _), value in zip(outer_axes, combination)}
-        eco_s = _ecosystem_at(eco, outer)
+        eco_s = _ecosystem_at(eco, outer, mixing)
         size = _chunk_size(eco_s, rounds, replicates, chunk_size) if simulated else chunk_size
         build, starts = None, range(0)
         if compiled_quantities:
@@ -581,7 +621,7 @@ def _values_per_point(eco: Ecosystem, quantity: str, K: int) -> int:
     return largest * (2 if quantity.startswith("mc_") else 1)
 
 
-def _check_grid_memory(eco: Ecosystem, checked, quantities, simulated, rounds, replicates, memory) -> Estimate:
+def _check_grid_memory(eco: Ecosystem, checked, quantities, simulated, rounds, replicates, memory, mixing) -> Estimate:
     """Refuse a grid whose results, held about three times while assembled, cannot fit (naming the axes), and
     Monte Carlo replicates one grid point cannot hold (naming replicates or rounds); else the sweep's rough
     duration and the grid's memory (:mod:`numerics.driver.limits`)."""
@@ -592,7 +632,7 @@ def _check_grid_memory(eco: Ecosystem, checked, quantities, simulated, rounds, r
     shape = " x ".join(str(len(v)) for v in axes.values())
     needed = 3.0 * BYTES * points * per_point
     require_fits(needed, "axes", f"a {shape} grid of {list(quantities)}", memory)
-    eco_k = _with_models(eco, K) if "K" in axes else eco
+    eco_k = _with_models(eco, K, mixing) if "K" in axes else eco
     if not simulated:
         return Estimate(grid_seconds(eco_k, points, rounds), needed)
     # a grid point runs all its replicates at once

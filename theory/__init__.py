@@ -4,7 +4,8 @@ Describe the process once as an :class:`Ecosystem` (``Ecosystem.gaussian``, ``.c
 ``.poisson``); build its update maps (:func:`population_map`, :func:`moment_map`); analyse them
 (:func:`fixed_point`, :func:`stability_condition`, :func:`spectral_radius`); read the long run
 (:func:`long_run`, :func:`stationary_spread`); the categorical process's exact law (:func:`exact_chain`) and
-when it loses categories (:func:`collapse_statistics`).
+when it loses categories (:func:`collapse_statistics`); who trains on whom (:func:`graph_mixing`,
+:func:`mixing_from_edges`, :func:`trains_on_graph`).
 """
 
 from interplay.theory import registry
@@ -21,6 +22,7 @@ from interplay.theory.categorical.chain import ExactChain, exact_chain
 from interplay.theory.categorical.collapse import CollapseStatistics, collapse_statistics
 from interplay.theory.categorical.maps import Categorical, CategoricalSource, categorical_ecosystem
 from interplay.theory.gaussian.maps import Gaussian, GaussianSource, gaussian_ecosystem
+from interplay.theory.graphs import ClosedClass, TrainsOnGraph, graph_mixing, mixing_from_edges, trains_on_graph
 from interplay.theory.linear.maps import Design, LinearGaussian, linear_ecosystem
 from interplay.theory.longrun import long_run, stationary_spread
 from interplay.theory.maps import SymbolicMap, moment_map, population_map, t_symbol
@@ -32,6 +34,7 @@ registry.families()  # import and check every registered family: a missing hook 
 __all__ = [
     "Categorical",
     "CategoricalSource",
+    "ClosedClass",
     "CollapseStatistics",
     "Design",
     "Ecosystem",
@@ -44,15 +47,18 @@ __all__ = [
     "PoissonSource",
     "SpecError",
     "SymbolicMap",
+    "TrainsOnGraph",
     "categorical_ecosystem",
     "collapse_statistics",
     "eigenvalues",
     "exact_chain",
     "fixed_point",
     "gaussian_ecosystem",
+    "graph_mixing",
     "jacobian",
     "linear_ecosystem",
     "long_run",
+    "mixing_from_edges",
     "moment_map",
     "poisson_ecosystem",
     "population_map",
@@ -61,4 +67,5 @@ __all__ = [
     "stationary_spread",
     "t_symbol",
     "to_latex",
+    "trains_on_graph",
 ]

@@ -159,7 +159,9 @@ class Ecosystem(metaclass=_Constructors):
         first entry also sets the initial fit.
     mixing
         row-stochastic K x K matrix W; model k takes share W[k, j] of its synthetic data from model j.
-        ``None`` is the paper's equal split W = J / K.
+        ``None`` is the paper's equal split W = J / K. It may be given sparse (a scipy.sparse matrix, an edge
+        list ``{(k, j): w}`` or ``{"edges": [[k, j, w], ...]}``) or by a named generator,
+        ``{"graph": "ring", ...}`` (:mod:`theory.graphs`); it is stored as the exact matrix.
     n
         training-set size per model per update, or ``None`` for the population (infinite-sample) limit.
     estimator
@@ -212,7 +214,9 @@ class Ecosystem(metaclass=_Constructors):
         K = len(private)
         mixing = sympy.ImmutableMatrix(K, K, [sympy.Rational(1, K)] * K * K) if self.mixing is None else None
         if mixing is None:
-            mixing = matrix(self.mixing, "mixing")
+            from interplay.theory.graphs import mixing_matrix  # sparse forms and generators; it imports this module
+
+            mixing = mixing_matrix(self.mixing, K)
             if mixing.shape != (K, K):
                 raise SpecError("mixing", f"must be {K} x {K} for K = {K} models, got shape {mixing.shape}")
             for (i, j), w in np.ndenumerate(np.asarray(mixing.tolist(), dtype=object)):
@@ -220,6 +224,11 @@ class Ecosystem(metaclass=_Constructors):
                     raise SpecError("mixing", f"entries must be >= 0, got {show(w)} at [{i}, {j}]")
             for i in range(K):
                 row = list(mixing.row(i))
+                if all(w.is_zero for w in row):
+                    raise SpecError(
+                        "mixing",
+                        f"row {i} is all zeros: model {i} trains on no model's outputs (W[{i}, {i}] = 1: on its own)",
+                    )
                 if is_numeric(mixing.row(i)) and not sums_to_one(row):
                     raise SpecError(
                         "mixing", f"must be row-stochastic, row {i} sums to {show(sum(row))} ({EXACT_HINT})"

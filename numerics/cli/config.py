@@ -6,7 +6,10 @@ A config has the tables (see ``examples/*.toml``, one per family)::
                       default) and the fields of its spec class (gaussian: dim; categorical: m, temperature,
                       smoothing; linear-gaussian: theta, noise_var, synthetic = a design table or a list of
                       them); the family's ``configure`` fills defaults from the public source (dim, m)
-    [ecosystem]       alpha, beta, mixing, n, estimator, regime (the Ecosystem fields; all optional)
+    [ecosystem]       alpha, beta, mixing, n, estimator, regime (the Ecosystem fields; all optional); mixing is
+                      a matrix, an edge list {edges = [[k, j, weight], ...]} ([k, j]: equal shares) or a
+                      graph generator {graph = "ring", ...} (:mod:`theory.graphs`), which a K axis of the
+                      sweep also uses to build W at each K
     [public]          the public source: the family's source fields (gaussian: mean, cov, size;
                       categorical: probs, size; linear-gaussian designs: gram, size)
     [[private]]       one table per model, the same fields
@@ -236,6 +239,9 @@ def _jobs(raw: dict) -> dict:
                 raise ConfigError(f"{job}.{key}: must be >= 1, got {settings[key]}")
         jobs[job] = settings
     jobs["sweep"]["axes"] = _axes(jobs["sweep"]["axes"])
+    mixing = raw.get("ecosystem", {}).get("mixing")
+    if isinstance(mixing, dict) and "graph" in mixing and "K" in (jobs["sweep"]["axes"] or {}):
+        jobs["sweep"]["mixing"] = mixing  # a K axis builds W at each K by the same generator
     return jobs
 
 

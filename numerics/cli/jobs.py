@@ -24,6 +24,7 @@ from interplay.theory import (
     spectral_radius,
     stability_condition,
     to_latex,
+    trains_on_graph,
 )
 from interplay.theory import registry as theory_registry
 from interplay.theory.spec import plain
@@ -152,11 +153,19 @@ def _numerical_population(eco, result: dict, text: list, latex: list) -> None:
     latex += formulas
 
 
+def _trains_on_graph(eco, result: dict, text: list) -> None:
+    """Who trains on whom (:func:`theory.graphs.trains_on_graph`): the closed classes of W, whether they receive
+    real data, their radii and what follows for collapse."""
+    graph = trains_on_graph(eco)
+    result["trains_on_graph"] = graph.describe()
+    text += ["Trains-on graph (W as a Markov chain):"] + [f"  {line}" for line in graph.summary()]
+
+
 @_job
 def derive(config, report, progress: bool = True) -> dict:
     """Population fixed point, its multipliers and stability condition, long-run closed forms (numerical fixed
     points where no closed form exists); with a finite n (and a closed moment recursion) also the stationary
-    E||theta_k - theta_l||^2 of the exact recursion."""
+    E||theta_k - theta_l||^2 of the exact recursion; and the trains-on graph of W (closed classes, real data)."""
     eco = config.ecosystem
     _require_constant(eco)
     if not _closed_form(eco):
@@ -175,6 +184,7 @@ def derive(config, report, progress: bool = True) -> dict:
         except (NoUniqueFixedPoint, SpecError) as reason:
             result["moments"] = {"stationary_spread": None, "reason": str(reason)}
             text.append(f"Exact moment recursion: no stationary spread ({reason}).")
+    _trains_on_graph(eco, result, text)
     with report:
         report.write_text("derivation.txt", "\n".join(text) + "\n")
         report.write_text("derivation.tex", "\n\n".join(latex) + "\n")
@@ -278,6 +288,7 @@ def sweep(config, report, progress: bool = True, checkpoint=None) -> dict:
         checkpoint=checkpoint,
         progress=progress,
         announce=functools.partial(_announce, progress),
+        mixing=settings.get("mixing"),
     )
     result = _header(config, "sweep") | {
         "settings": {k: v for k, v in settings.items() if k != "axes"},

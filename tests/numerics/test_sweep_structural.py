@@ -16,7 +16,7 @@ import interplay.numerics.categorical as nc
 import interplay.numerics.linear as nl
 from interplay.numerics.cli.config import load
 from interplay.numerics.sweeps import Grid, sweep
-from interplay.theory import Ecosystem, SpecError
+from interplay.theory import Ecosystem, SpecError, graph_mixing
 from interplay.theory.categorical.maps import Categorical, categorical_ecosystem
 from interplay.theory.examples import two_model_gaussian
 
@@ -108,24 +108,50 @@ def test_linear_monte_carlo_sweep_is_simulate_linear_with_the_same_seed():
 
 def test_k_axis_equals_the_k_model_ecosystem_built_by_hand():
     """At each K the reduced values are model 1's (models 1-2 for spread) of the exact recursion of K models;
-    the K axis may come after a vmapped one."""
+    the K axis may come after a vmapped one. W is J/K, or built at each K by a graph generator (a star: not
+    exchangeable, model 1 is its center), given by name or as a callable K -> W (the same compiled recursions:
+    W's values are inputs)."""
     Ks = [2, 3, 5]
-    grid = sweep(
-        exchangeable_gaussian(2),
-        {"alpha": [0.2, 0.7], "K": Ks},
-        ["spread", "mean", "task_error", "spectral_radius"],
-        rounds=20,
-        progress=False,
-    )
-    assert grid.shape == (2, 3) and grid["spread"].shape == (2, 3) and grid["task_error"].shape == (2, 3, 2)
-    assert grid.axis("K").dtype.kind == "i"
-    for j, K in enumerate(Ks):  # at alpha = 0.7 (one compiled recursion per K)
-        exact = numerics.iterate_moments(exchangeable_gaussian(K, alpha=0.7), 20)
-        assert grid["spread"][1, j] == pytest.approx(exact.squared_distance(0, 1)[-1], rel=1e-12)
-        np.testing.assert_allclose(grid["mean"][1, j], exact.mean[-1, 0], rtol=1e-12)
-        own = (exact.mean[-1, 0, 0] + 1) ** 2 + exact.mean_cov[-1, 0, 0, 0, 0]
-        public = exact.mean[-1, 0, 0] ** 2 + exact.mean_cov[-1, 0, 0, 0, 0]
-        np.testing.assert_allclose(grid["task_error"][1, j], [own, public], rtol=1e-12)
+    star = {"graph": "star"}
+    for mixing in (None, star, lambda K: graph_mixing("star", K)):
+        grid = sweep(
+            exchangeable_gaussian(2),
+            {"alpha": [0.2, 0.7], "K": Ks},
+            ["spread", "mean", "task_error", "spectral_radius"],
+            rounds=20,
+            progress=False,
+            mixing=mixing,
+        )
+        assert grid.shape == (2, 3) and grid["spread"].shape == (2, 3) and grid["task_error"].shape == (2, 3, 2)
+        assert grid.axis("K").dtype.kind == "i"
+        recorded = mixing if not callable(mixing) else f"callable {mixing.__qualname__}"
+        assert grid.settings.get("mixing") == recorded
+        for j, K in enumerate(Ks):  # at alpha = 0.7 (one compiled recursion per K)
+            exact = numerics.iterate_moments(exchangeable_gaussian(K, alpha=0.7, mixing=mixing and star), 20)
+            assert grid["spread"][1, j] == pytest.approx(exact.squared_distance(0, 1)[-1], rel=1e-12)
+            np.testing.assert_allclose(grid["mean"][1, j], exact.mean[-1, 0], rtol=1e-12)
+            own = (exact.mean[-1, 0, 0] + 1) ** 2 + exact.mean_cov[-1, 0, 0, 0, 0]
+            public = exact.mean[-1, 0, 0] ** 2 + exact.mean_cov[-1, 0, 0, 0, 0]
+            np.testing.assert_allclose(grid["task_error"][1, j], [own, public], rtol=1e-12)
+        if mixing is None:
+            exchangeable = grid["spread"]
+    assert not np.allclose(grid["spread"][:, 1:], exchangeable[:, 1:], rtol=1e-3)  # the star is not J/K (K >= 3)
+
+
+@pytest.mark.parametrize(
+    ("axes", "mixing", "parameter", "words"),
+    [
+        ({"alpha": [0.5]}, {"graph": "ring"}, "mixing", "has none"),
+        ({"K": [3]}, [[1, 0], [0, 1]], "mixing", "graph generator"),
+        ({"K": [5, 4]}, {"graph": "k_nearest", "degree": 4}, "mixing.degree", "K = 4 on the K axis"),
+        ({"K": [3]}, {"graph": "wheel"}, "mixing.graph", "unknown graph"),
+        ({"K": [3]}, lambda K: np.zeros((K, K)), "mixing", "all zeros"),
+    ],
+)
+def test_k_axis_graph_generators_refuse_what_is_undefined(axes, mixing, parameter, words):
+    with pytest.raises(SpecError) as error:
+        sweep(exchangeable_gaussian(2), axes, ["spread"], rounds=2, progress=False, mixing=mixing)
+    assert error.value.parameter == parameter and words in str(error.value)
 
 
 def test_k_axis_extends_self_consumption_as_the_identity():

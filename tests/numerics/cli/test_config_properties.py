@@ -142,7 +142,14 @@ def invalid_configs(draw):
         (("ecosystem", "beta"), draw(st.sampled_from([2.0, -1, False, "half"]))),
         (("ecosystem", "n"), draw(st.sampled_from([0, -3, 2.5, "ten", [5]]))),
         (("ecosystem", "regime"), draw(st.sampled_from(["forever", 3]))),
-        (("ecosystem", "mixing"), draw(st.sampled_from([[[2.0]], [[0.5, 0.6], [0.5, 0.5]], "J", [[-1.0, 2.0]]]))),
+        (
+            ("ecosystem", "mixing"),
+            draw(
+                st.sampled_from(
+                    [[[2.0]], [[0.5, 0.6], [0.5, 0.5]], "J", [[-1.0, 2.0]], {"graph": "wheel"}, {"edges": [[0, 9]]}]
+                )
+            ),
+        ),
         (("ecosystem", "colour"), 1),
         (("family", "name"), draw(st.sampled_from(["poisson", 7, ["gaussian"]]))),
         (("family", "shape"), 1),
