@@ -1,18 +1,20 @@
 """Labelled results: every result as an ``xarray.Dataset`` with named dimensions, saved as netCDF without loss.
 
 A result class (:class:`numerics.driver.results.Labelled`: the exact trajectories and Monte Carlo results of every
-family, :class:`numerics.sensitivity.Sensitivity`) declares its arrays' dimension names once, in ``dims``, and
-:func:`labelled` builds the Dataset; :meth:`numerics.sweeps.Grid.to_xarray` labels a sweep (:func:`grid_dataset`).
+family, sensitivities (:class:`numerics.sensitivity.Sensitivity`), branches of fixed points
+(:class:`numerics.continuation.Branch`), the linear limit law :class:`numerics.linear.longrun.LongRun`) declares its
+arrays' dimension names once, in ``dims``, and :func:`labelled` builds the Dataset;
+:meth:`numerics.sweeps.Grid.to_xarray` labels a sweep (:func:`grid_dataset`).
 
 Dimensions: ``replicate``, ``round``, ``model``, ``component`` (Gaussian, linear-Gaussian) or ``category``
 (categorical), and ``model2``, ``component2``, ``category2`` for the second index of a covariance; the
 linear-Gaussian recursion's stacked ``parameter`` (model k's component i at k d + i) and ``source_parameter``; a
-sensitivity's ``symbol`` (of the state) and ``parameter``; a grid's swept axes, named as swept (``alpha``,
-``public.mean[0]``), then its quantity's own (the family's ``quantity_dims``). Coordinates: positions 0, 1, ... as
-in the arrays (model k is ``model=k``, as in the spec path ``private[k]``), the rounds 0..T (round T alone for a
-Monte Carlo result kept at its final round), the swept values, a sensitivity's state symbols and parameter names. So
-``ds["mean"].sel(model=1, round=3)`` is ``result.mean[3, 1]`` (index variables as ``ds["mean"]``: ``ds.mean`` is
-xarray's reduction), and ``ds.to_dataframe()`` is a tidy table.
+sensitivity's ``symbol`` (of the state) and ``parameter``, a branch's ``point``, ``symbol`` and ``multiplier``; a
+grid's swept axes, named as swept (``alpha``, ``public.mean[0]``), then its quantity's own (the family's
+``quantity_dims``). Coordinates: positions 0, 1, ... as in the arrays (model k is ``model=k``, as in the spec path
+``private[k]``), the rounds 0..T (round T alone for a Monte Carlo result kept at its final round), the swept values,
+the state symbols and parameter names. So ``ds["mean"].sel(model=1, round=3)`` is ``result.mean[3, 1]``
+(index variables as ``ds["mean"]``: ``ds.mean`` is xarray's reduction), and ``ds.to_dataframe()`` is a tidy table.
 
 Attributes (netCDF holds text, numbers and numeric arrays; anything else is stored as its JSON text, as in
 result.json): ``interplay_result`` (the class), ``family``, ``spec`` (the spec, ``json.loads(ds.attrs["spec"])``),
@@ -53,9 +55,10 @@ def attributes(values: dict) -> dict:
 
 
 def _provenance(result) -> dict:
-    """What made a result: its class, family and spec, its kind and method, its seed and key, the versions."""
+    """What made a result: its class, family and spec (of its map's ecosystem for a map's fixed points), its kind
+    and method, its seed and key, the versions."""
     found = {"interplay_result": type(result).__name__}
-    eco = getattr(result, "ecosystem", None)
+    eco = getattr(result, "ecosystem", None) or getattr(getattr(result, "fmap", None), "ecosystem", None)
     if eco is not None:
         found |= {"family": eco.family.name, "spec": eco.describe()}
     for name in ("kind", "method", "seed"):
@@ -97,7 +100,7 @@ def labelled(result, **attrs):
     rounds = getattr(result, "rounds", None)
     if rounds is not None and "round" in sizes and "round" not in coordinates:
         coordinates["round"] = np.arange(rounds + 1)[-sizes["round"] :]  # 0..T, or T alone
-    return _dataset(variables, coordinates, _provenance(result) | attrs)
+    return _dataset(variables, coordinates, _provenance(result) | result.attributes() | attrs)
 
 
 def grid_dataset(grid, dims: dict | None = None, **attrs):

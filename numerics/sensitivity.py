@@ -47,11 +47,6 @@ class Sensitivity(Labelled):
     derivative: np.ndarray
     dims = {"state": ("round", "symbol"), "derivative": ("round", "symbol", "parameter"), "values": ("parameter",)}
 
-    @property
-    def ecosystem(self) -> Ecosystem:
-        """The ecosystem of the map, its parameters left symbolic."""
-        return self.fmap.ecosystem
-
     def coordinates(self) -> dict:
         return {"symbol": [str(x) for x in self.fmap.state], "parameter": [str(p) for p in self.parameters]}
 

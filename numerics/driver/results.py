@@ -24,6 +24,10 @@ class Labelled:
         """Coordinates other than the integer positions 0, 1, ... (and the rounds) that a dimension has."""
         return {}
 
+    def attributes(self) -> dict:
+        """Attributes of its own, besides those every result has (:func:`numerics.labelled.labelled`)."""
+        return {}
+
     def to_xarray(self, **attrs):
         """This result as an ``xarray.Dataset`` with named dimensions and coordinates, the spec, the seed and key
         (Monte Carlo), the package versions and the given ``attrs`` as attributes (:func:`numerics.labelled.labelled`;

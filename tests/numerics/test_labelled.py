@@ -14,7 +14,9 @@ import sympy
 import xarray as xr
 
 import interplay.numerics as numerics
+from interplay.numerics.continuation import Bifurcation, Branch
 from interplay.numerics.labelled import attribute, attributes
+from interplay.numerics.linear.longrun import LongRun
 from interplay.theory import Ecosystem, population_map
 
 T, K, R, SEED, KEY = 3, 2, 4, 7, (0, 7)
@@ -155,18 +157,50 @@ def test_a_grid_round_trips_with_its_axes_as_coordinates(tmp_path):
     assert on_k.to_xarray()["mean"].dims == ("K", "component") and on_k.to_xarray()["spread"].dims == ("K",)
 
 
-def test_a_fixed_point_sensitivity_round_trips_labelled_by_state_and_parameter(tmp_path):
+@pytest.fixture(scope="module")
+def population():
+    """The population map of a two-model Gaussian ecosystem with alpha and beta symbolic."""
     alpha, beta = sympy.symbols("alpha beta", nonnegative=True)
-    eco = Ecosystem.gaussian(means=[[-1], [1]], public_mean=[0], alpha=alpha, beta=beta)
-    fmap = population_map(eco)
-    answer = numerics.fixed_point_sensitivity(fmap, {"alpha": 0.5, "beta": 0.25})
+    return population_map(Ecosystem.gaussian(means=[[-1], [1]], public_mean=[0], alpha=alpha, beta=beta))
+
+
+def test_a_fixed_point_sensitivity_round_trips_labelled_by_state_and_parameter(population, tmp_path):
+    answer = numerics.fixed_point_sensitivity(population, {"alpha": 0.5, "beta": 0.25})
     dataset = round_trip(answer, tmp_path / "sensitivity.nc")
     assert dataset["derivative"].dims == ("symbol", "parameter") and dataset["state"].dims == ("symbol",)
     assert dataset["parameter"].values.tolist() == ["alpha", "beta"]
-    assert dataset["symbol"].values.tolist() == [str(x) for x in fmap.state]
-    assert float(dataset["derivative"].sel(symbol=str(fmap.state[1]), parameter="beta")) == answer.derivative[1, 1]
+    assert dataset["symbol"].values.tolist() == [str(x) for x in population.state]
+    entry = dataset["derivative"].sel(symbol=str(population.state[1]), parameter="beta")
+    assert float(entry) == answer.derivative[1, 1]
     assert float(dataset["values"].sel(parameter="alpha")) == 0.5
     assert json.loads(dataset.attrs["spec"])["alpha"] == "alpha"
+
+
+def test_a_branch_of_fixed_points_round_trips_with_complex_multipliers_and_its_bifurcations(population, tmp_path):
+    rng = np.random.default_rng(2)
+    n, points = len(population.state), 5
+    multipliers = rng.normal(size=(points, n)) + 1j * rng.normal(size=(points, n))
+    event = Bifurcation("period doubling", 0.75, rng.normal(size=n), multipliers[2])
+    branch = Branch(
+        population, sympy.Symbol("alpha"), np.linspace(0, 1, points), rng.normal(size=(points, n)), multipliers, [event]
+    )
+    dataset = round_trip(branch, tmp_path / "branch.nc")
+    assert dataset["multipliers"].dtype == np.complex128 and dataset["stable"].dtype == bool
+    assert complex(dataset["multipliers"].sel(point=3, multiplier=1)) == multipliers[3, 1]
+    np.testing.assert_array_equal(dataset["stable"], branch.stable)
+    assert dataset["states"].dims == ("point", "symbol") and dataset.attrs["parameter"] == "alpha"
+    (saved,) = json.loads(dataset.attrs["bifurcations"])
+    assert saved["kind"] == "period doubling" and saved["parameter"] == 0.75 and saved["state"] == event.state.tolist()
+    assert [complex(*z) for z in saved["multipliers"]] == multipliers[2].tolist()
+
+
+def test_the_linear_limit_law_round_trips_like_a_trajectory_without_rounds(tmp_path):
+    exact, _ = results("linear-gaussian")
+    law = LongRun(exact.ecosystem, 0.25, exact.M[-1], exact.C[-1], exact.mean[-1], exact.cov[-1])
+    dataset = round_trip(law, tmp_path / "law.nc")
+    assert dataset["cov"].dims == ("model", "component", "model2", "component2") and "round" not in dataset.dims
+    assert float(dataset["spectral_radius"]) == 0.25
+    assert float(dataset["M"].sel(parameter=3, source_parameter=4)) == exact.M[-1, 3, 4]
 
 
 def test_groups_and_root_attributes_share_one_file(tmp_path):
