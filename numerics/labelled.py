@@ -70,7 +70,7 @@ def _provenance(result) -> dict:
 
 def _trailing(dims: tuple[str, ...], ndim: int) -> tuple[str, ...]:
     """The last ``ndim`` names: an array with fewer axes than declared drops the leading ones."""
-    return dims[len(dims) - ndim :] if ndim <= len(dims) else dims + tuple(f"axis{i}" for i in range(ndim - len(dims)))
+    return dims[len(dims) - ndim :]
 
 
 def _dataset(variables: dict, coordinates: dict, attrs: dict):
@@ -94,6 +94,8 @@ def labelled(result, **attrs):
     variables = {}
     for name, dims in type(result).dims.items():
         array = np.asarray(getattr(result, name))
+        if array.ndim > len(dims):
+            raise ValueError(f"{type(result).__name__}.{name} has {array.ndim} axes but {len(dims)} names: {dims}")
         variables[name] = (_trailing(dims, array.ndim), array)
     coordinates = dict(result.coordinates())
     sizes = {dim: size for dims, array in variables.values() for dim, size in zip(dims, array.shape)}

@@ -218,3 +218,10 @@ def test_attributes_netcdf_cannot_hold_are_json_text():
     assert attribute(True) == "true" and attribute(np.array([True])) == "[true]"
     assert attribute({"b": [1.5, float("nan")], "a": (2, None)}) == '{"a": [2, null], "b": [1.5, null]}'
     assert attributes({"seed": None, "method": "raw"}) == {"method": "raw"}
+
+
+def test_an_array_with_more_axes_than_its_declared_names_is_refused():
+    exact, _ = results("poisson")
+    wrong = numerics.PoissonTrajectory(exact.ecosystem, "moments", exact.cov, exact.cov)  # mean given 3 axes
+    with pytest.raises(ValueError, match=r"PoissonTrajectory.mean has 3 axes but 2 names"):
+        wrong.to_xarray()
