@@ -165,7 +165,11 @@ def population():
 
 
 def test_a_fixed_point_sensitivity_round_trips_labelled_by_state_and_parameter(population, tmp_path):
-    answer = numerics.fixed_point_sensitivity(population, {"alpha": 0.5, "beta": 0.25})
+    """A fixed point's sensitivity (state (n,), derivative (n, p), as fixed_point_sensitivity returns it)."""
+    rng, n = np.random.default_rng(3), len(population.state)
+    parameters = sympy.symbols("alpha beta", nonnegative=True)
+    state, derivative = rng.normal(size=n), rng.normal(size=(n, 2))
+    answer = numerics.Sensitivity(population, parameters, np.array([0.5, 0.25]), state, derivative)
     dataset = round_trip(answer, tmp_path / "sensitivity.nc")
     assert dataset["derivative"].dims == ("symbol", "parameter") and dataset["state"].dims == ("symbol",)
     assert dataset["parameter"].values.tolist() == ["alpha", "beta"]
