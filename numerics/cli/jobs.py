@@ -226,7 +226,7 @@ def simulate(config, report, progress: bool = True) -> dict:
         "monte_carlo": None if mc.divergence is None else str(mc.divergence),
     }
     warn_divergence(result["divergence"])
-    provenance = {key: result[key] for key in ("job", "config", "spec", "settings", "seed")}
+    provenance = {key: result[key] for key in ("job", "config", "spec", "settings", "seed", "versions")}
     with report:
         np.savez(report.path("trajectories.npz"), **arrays)
         report.write_netcdf("result.nc", {"exact": exact, "monte_carlo": mc}, **provenance)

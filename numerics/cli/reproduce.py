@@ -173,8 +173,9 @@ def _reproduce(report, seed: int, replicates: int, rounds: int, grid: int, progr
         ).to_xarray(EXPERIMENT_DIMS),
         "plane": Grid((("alpha", alphas), ("beta", betas)), plane, result["spec"], result["settings"]).to_xarray(),
     }
+    provenance = {key: result[key] for key in ("paper", "seed", "settings", "versions")}
     with report:
-        report.write_netcdf("result.nc", labelled, paper=result["paper"], seed=seed, settings=result["settings"])
+        report.write_netcdf("result.nc", labelled, **provenance)
         report.save_figure("two_task.png", plot_two_task(experiment))
         report.save_figure(
             "cross_task_plane.png",

@@ -79,6 +79,7 @@ def test_simulate_writes_the_library_numbers_and_is_reproducible(tmp_path):
     labelled = tmp_path / "a" / "result.nc"  # the same numbers, labelled
     root = numerics.load_result(labelled)
     assert root.attrs["seed"] == 4 and root.attrs["job"] == "simulate" and json.loads(root.attrs["spec"])["n"] == 50
+    assert json.loads(root.attrs["versions"]) == result["versions"]
     monte_carlo = numerics.load_result(labelled, group="monte_carlo")
     assert monte_carlo["means"].dims == ("replicate", "round", "model", "component")
     np.testing.assert_array_equal(monte_carlo["means"], mc.means)

@@ -41,6 +41,7 @@ def test_reproduce_writes_every_file_with_the_library_numbers_reproducibly(tmp_p
     plane = two_task_plane(np.linspace(0, 1, 5), np.linspace(0, 1, 5))
     cross = np.array([[np.nan if v is None else v for v in row] for row in result["plane"]["cross"]])
     np.testing.assert_array_equal(cross, plane["cross"])
+    assert load_result(tmp_path / "a" / "result.nc").attrs["seed"] == 3
     two_task = load_result(tmp_path / "a" / "result.nc", group="two_task")  # labelled: model 1 on task 2
     np.testing.assert_array_equal(
         two_task["error"].sel(alpha=0.5, beta=1.0, model=0, task=1), experiment["error"][1, 2, :, 0, 1]
