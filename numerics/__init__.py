@@ -3,7 +3,8 @@
 One verb per problem: ``iterate_moments`` / ``iterate_population`` (exact trajectories), ``simulate`` (Monte
 Carlo of the sampling process), ``sweep`` (a grid of parameters), ``trajectory_sensitivity`` /
 ``fixed_point_sensitivity`` (derivatives), ``continue_fixed_points`` (branches and bifurcations);
-``clear_compiled`` releases the compiled functions kept for reuse.
+``clear_compiled`` releases the compiled functions kept for reuse. Every result converts to an ``xarray.Dataset``
+(``to_xarray``); ``save_result`` / ``load_result`` write and read them as netCDF (:mod:`numerics.labelled`).
 
 Importing it turns on jax's float64 mode (``jax_enable_x64``) for the whole process, as jax offers no other way
 for a library to compute in float64 by default: the exact recursions are compared with sympy to 1e-12 and the
@@ -23,6 +24,7 @@ from interplay.numerics.continuation import Branch, continue_fixed_points
 from interplay.numerics.driver.compiled_cache import clear_compiled
 from interplay.numerics.gaussian.iterate import ExactTrajectory
 from interplay.numerics.gaussian.monte_carlo import MonteCarlo, simulation_memory
+from interplay.numerics.labelled import load_result, save_result
 from interplay.numerics.linear.iterate import LinearTrajectory
 from interplay.numerics.linear.monte_carlo import LinearMonteCarlo
 from interplay.numerics.poisson.iterate import PoissonTrajectory
@@ -52,6 +54,8 @@ __all__ = [
     "fixed_point_sensitivity",
     "iterate_moments",
     "iterate_population",
+    "load_result",
+    "save_result",
     "simulate",
     "simulation_memory",
     "sweep",

@@ -22,6 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 import sympy
 
+from interplay.numerics.driver.results import Labelled
 from interplay.numerics.sensitivity import _values, compile_parametric
 from interplay.theory import SpecError, SymbolicMap, t_symbol
 
@@ -35,8 +36,9 @@ class Bifurcation:
 
 
 @dataclass(frozen=True)
-class Branch:
-    """Points (parameter, state) along a branch with their multipliers, stability and bifurcations."""
+class Branch(Labelled):
+    """Points (parameter, state) along a branch with their multipliers, stability and bifurcations; labelled
+    (``to_xarray``) by ``point``, ``symbol`` (of the state) and ``multiplier``, its bifurcations an attribute."""
 
     fmap: SymbolicMap
     parameter: sympy.Symbol
@@ -44,10 +46,32 @@ class Branch:
     states: np.ndarray  # (N, n)
     multipliers: np.ndarray  # (N, n) complex
     bifurcations: list[Bifurcation] = field(default_factory=list)
+    dims = {
+        "values": ("point",),
+        "states": ("point", "symbol"),
+        "multipliers": ("point", "multiplier"),
+        "stable": ("point",),
+    }
 
     @property
     def stable(self) -> np.ndarray:
         return np.abs(self.multipliers).max(axis=1) < 1
+
+    def coordinates(self) -> dict:
+        return {"symbol": [str(x) for x in self.fmap.state]}
+
+    def attributes(self) -> dict:
+        """The continuation parameter's name and the bifurcations (a complex multiplier as [real, imaginary])."""
+        events = [
+            {
+                "kind": b.kind,
+                "parameter": b.parameter,
+                "state": np.asarray(b.state).tolist(),
+                "multipliers": [[float(z.real), float(z.imag)] for z in np.asarray(b.multipliers)],
+            }
+            for b in self.bifurcations
+        ]
+        return {"parameter": str(self.parameter), "bifurcations": events}
 
 
 def _test_functions(multipliers: np.ndarray) -> np.ndarray:

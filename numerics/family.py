@@ -25,6 +25,8 @@ class NumericsFamily(Protocol):
     sweep_axes: tuple[str, ...]  # the sweepable parameters it has, of numerics.sweeps.SWEPT
     exact_quantities: tuple[str, ...]
     monte_carlo_quantities: tuple[str, ...]  # each named "mc_..."
+    # every quantity's dimension names beyond the swept axes, e.g. {"spread": ("model", "model2")} (numerics.labelled)
+    quantity_dims: dict[str, tuple[str, ...]]
     # the spec's values a sweep can take as an axis: {source field, "family.FIELD" (a field of the family's spec) or
     # "mixing": its rule} (numerics.value_axes)
     value_fields: dict[str, str]

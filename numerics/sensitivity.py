@@ -23,6 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 import sympy
 
+from interplay.numerics.driver.results import Labelled
 from interplay.theory import SpecError, SymbolicMap, t_symbol
 from interplay.theory.maps import initial_state
 from interplay.theory.spec import Ecosystem
@@ -31,11 +32,12 @@ UNIT_MULTIPLIER = 1e-9  # |1 - lambda| below this: I - dF/dx is singular at x*
 
 
 @dataclass(frozen=True)
-class Sensitivity:
+class Sensitivity(Labelled):
     """A state and its derivative with respect to ``parameters`` (at ``values``).
 
     Trajectories: state (T+1, n), derivative (T+1, n, p); fixed points: state (n,), derivative (n, p). Entries
-    follow ``fmap.state``; ``part`` extracts a named part (e.g. ``"mean"``) as matrices.
+    follow ``fmap.state``; ``part`` extracts a named part (e.g. ``"mean"``) as matrices. Labelled
+    (``to_xarray``) by ``round``, ``symbol`` (of the state) and ``parameter``.
     """
 
     fmap: SymbolicMap
@@ -43,6 +45,10 @@ class Sensitivity:
     values: np.ndarray
     state: np.ndarray
     derivative: np.ndarray
+    dims = {"state": ("round", "symbol"), "derivative": ("round", "symbol", "parameter"), "values": ("parameter",)}
+
+    def coordinates(self) -> dict:
+        return {"symbol": [str(x) for x in self.fmap.state], "parameter": [str(p) for p in self.parameters]}
 
     def part(self, name: str, of: str = "state") -> np.ndarray:
         """The named part of the state (``of="state"``) or of d/d(parameter j) (``of="derivative"``)."""

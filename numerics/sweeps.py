@@ -169,6 +169,14 @@ class Grid:
         shape[position] = -1
         return self.axis(name).reshape(shape)
 
+    def to_xarray(self, dims: dict | None = None, **attrs):
+        """This grid as an ``xarray.Dataset``: the axes as dimensions with their values as coordinates, each
+        quantity's own dimensions after them, the spec, settings, seed and versions as attributes
+        (:func:`numerics.labelled.grid_dataset`; ``dims`` names the dimensions of quantities no family declares)."""
+        from interplay.numerics.labelled import grid_dataset
+
+        return grid_dataset(self, dims, **attrs)
+
     def save(self, path) -> None:
         """Write an ``.npz`` holding every array and the metadata as JSON; the file appears atomically."""
         meta = {"axes": [name for name, _ in self.axes], "quantities": list(self.values), "spec": self.spec}

@@ -19,7 +19,7 @@ from interplay.theory.registry import members
 SIDES = [(theory_registry, TheoryFamily), (numerics_registry, NumericsFamily)]
 OPTIONAL = {"exact_point", "exact_limits", "numerical_population"}  # a capability a family may lack: None
 ATTRIBUTES = {"name", "constructor", "family_type", "source_type", "methods", "sweep_axes"}
-ATTRIBUTES |= {"exact_quantities", "monte_carlo_quantities", "value_fields"}
+ATTRIBUTES |= {"exact_quantities", "monte_carlo_quantities", "value_fields", "quantity_dims"}
 
 
 def test_both_registries_list_the_same_families():
@@ -40,13 +40,14 @@ def test_every_family_provides_every_hook(registry, protocol):
 
 def test_the_sweep_capabilities_are_consistent():
     """Exactly one of the two exact sweep hooks is given; Monte Carlo quantities are mc_*, exact ones are not;
-    every family sweeps alpha, beta and K."""
+    every family sweeps alpha, beta and K and names the dimensions of every quantity (numerics.labelled)."""
     for name in numerics_registry.names():
         numerics = numerics_registry.family(name)
         assert (numerics.exact_point is None) != (numerics.exact_limits is None), name
         assert all(q.startswith("mc_") for q in numerics.monte_carlo_quantities)
         assert not any(q.startswith("mc_") for q in numerics.exact_quantities)
         assert {"alpha", "beta", "K"} <= set(numerics.sweep_axes)
+        assert set(numerics.quantity_dims) == set(numerics.exact_quantities) | set(numerics.monte_carlo_quantities)
         rules = {field: rule for field, rule in numerics.value_fields.items() if field != "mixing"}
         assert set(rules.values()) <= set(RULES), name
         assert numerics.value_fields.get("mixing", "row-stochastic") == "row-stochastic", name

@@ -121,6 +121,7 @@ class CategoricalTrajectory(ExactRounds):
     kind: str
     mean: np.ndarray
     cov: np.ndarray
+    dims = {"mean": ("round", "model", "category"), "cov": ("round", "model", "category", "model2", "category2")}
 
     def _flat(self):
         T1, K, m = self.mean.shape

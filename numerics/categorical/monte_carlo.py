@@ -43,6 +43,7 @@ class CategoricalMonteCarlo(SimulatedReplicates):
     rounds: int
     probs: np.ndarray
     checked = ("probs",)
+    dims = {"probs": ("replicate", "round", "model", "category")}
 
     def holds(self, k: int, category: int) -> np.ndarray:
         """(rounds kept,): the fraction of replicates in which model k gives the category positive mass."""

@@ -37,6 +37,15 @@ from interplay.theory.spec import Ecosystem
 
 EXACT_QUANTITIES = ("mean", "diversity", "spread")
 MONTE_CARLO_QUANTITIES = ("mc_mean", "mc_diversity", "mc_spread", "mc_support")
+QUANTITY_DIMS = {  # their dimensions beyond the swept axes (numerics.labelled)
+    "mean": ("model", "category"),
+    "diversity": ("model",),
+    "spread": ("model", "model2"),
+    "mc_mean": ("model", "category"),
+    "mc_diversity": ("model",),
+    "mc_spread": ("model", "model2"),
+    "mc_support": ("model",),
+}
 VALUE_FIELDS = {"probs": "simplex", "mixing": "row-stochastic"}
 
 

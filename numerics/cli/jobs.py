@@ -1,7 +1,8 @@
 """The jobs behind ``interplay derive|simulate|sweep CONFIG``: each fills a :class:`~numerics.cli.report.Report`.
 
 Every report holds ``result.json`` with the spec, the job's settings, the seed where there is one and the
-package versions, next to the job's own files.
+package versions, next to the job's own files; simulate and sweep also write their arrays labelled, as netCDF
+(``result.nc``: the grid, or the groups ``exact`` and ``monte_carlo``; :mod:`numerics.labelled`).
 """
 
 from __future__ import annotations
@@ -235,8 +236,10 @@ def simulate(config, report, progress: bool = True) -> dict:
         "monte_carlo": None if mc.divergence is None else str(mc.divergence),
     }
     warn_divergence(result["divergence"])
+    provenance = {key: result[key] for key in ("job", "config", "spec", "settings", "seed", "versions")}
     with report:
         np.savez(report.path("trajectories.npz"), **arrays)
+        report.write_netcdf("result.nc", {"exact": exact, "monte_carlo": mc}, **provenance)
         report.save_figure("trajectories.png", figure)
         report.write_json("result.json", result)
     return result
@@ -299,6 +302,7 @@ def sweep(config, report, progress: bool = True, checkpoint=None) -> dict:
     warn_divergence({"sweep": grid.divergence})
     with report:
         grid.save(report.path("grid.npz"))
+        report.write_netcdf("result.nc", grid, job="sweep", config=result["config"])
         if len(grid.axes) == 2:
             view, label = _scalar_view(grid, settings["quantities"][0])
             boundary = _stability_boundary(eco, [name for name, _ in grid.axes])

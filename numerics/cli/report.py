@@ -58,8 +58,8 @@ class OutputError(ValueError):
 
 
 def versions() -> dict[str, str]:
-    """Versions of the packages that made a result."""
-    names = ("interplay", "jax", "jaxlib", "numpy", "scipy", "sympy", "matplotlib")
+    """Versions of the packages that made a result (and of those that write its netCDF file)."""
+    names = ("interplay", "jax", "jaxlib", "numpy", "scipy", "sympy", "matplotlib", "xarray", "h5netcdf", "h5py")
     found = {}
     for name in names:
         try:
@@ -67,6 +67,11 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             found[name] = "not installed"
     return found
+
+
+def strict_json(data, indent: int | None = 2) -> str:
+    """Strict JSON that any parser reads, keys sorted: every non-finite float (a diverged quantity) becomes null."""
+    return json.dumps(finite_or_null(data), indent=indent, sort_keys=True, allow_nan=False)
 
 
 def read_marker(folder: Path) -> dict | None:
@@ -343,8 +348,14 @@ class Report:
 
     def write_json(self, name: str, data) -> None:
         """Strict JSON that any parser reads: every non-finite float (a diverged quantity) becomes null."""
-        text = json.dumps(finite_or_null(data), indent=2, sort_keys=True, allow_nan=False)
-        self.path(name).write_text(text + "\n")
+        self.path(name).write_text(strict_json(data) + "\n")
+
+    def write_netcdf(self, name: str, data, **attrs) -> None:
+        """Labelled results (a result, an ``xarray.Dataset`` or ``{group: either}``) as netCDF, ``attrs`` on the
+        file's root (:func:`numerics.labelled.save_result`)."""
+        from interplay.numerics.labelled import save_result
+
+        save_result(self.path(name), data, **attrs)
 
     def save_figure(self, name: str, figure) -> None:
         """Save and close the figure (a long job would otherwise keep every figure open)."""

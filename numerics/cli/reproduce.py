@@ -1,10 +1,12 @@
 """``interplay reproduce``: the paper's two-model setting, derived, iterated, simulated and drawn in one report.
 
 Vu, Reeves & Wenger (arXiv 2505.21677) with its linear-Gaussian surrogate: two models whose private data cover
-different tasks (model 1: coordinates 1-2, model 2: coordinates 3-4 of theta* in R^4), a small public sample,
-and each round a fraction alpha of synthetic data from both models. The report folder holds ``index.md`` (the
-page: closed forms, figures, tables, findings), ``result.json`` (every number, the specs, the seed and the
-package versions), ``derivation.tex`` and the figures. The same seed gives byte-identical ``result.json``.
+different tasks (model 1: coordinates 1-2, model 2: coordinates 3-4 of theta* in R^4), a small public sample, and
+each round a fraction alpha of synthetic data from both models. The report folder holds ``index.md`` (the page:
+closed forms, figures, tables, findings), ``result.json`` (every number, the specs, the seed and the package
+versions), ``result.nc`` (the two-task experiment and the (alpha, beta) plane labelled, as netCDF groups
+``two_task`` and ``plane``: :mod:`numerics.labelled`), ``derivation.tex`` and the figures. The same seed gives
+byte-identical ``result.json``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,13 @@ from interplay.theory.linear.longrun import proportional_error, proportional_spr
 from interplay.theory.spec import plain
 
 SETTINGS = (0.0, 0.5, 1.0)
+# the two-task experiment's arrays beyond its (alpha, beta) settings: error[..., t, k, j] is model k on task j
+EXPERIMENT_DIMS = {
+    "error": ("round", "model", "task"),
+    "mc_error": ("round", "model", "task"),
+    "mc_se": ("round", "model", "task"),
+    "spread": ("round",),
+}
 
 
 def _say(progress: bool, text: str) -> None:
@@ -155,7 +164,18 @@ def _reproduce(report, seed: int, replicates: int, rounds: int, grid: int, progr
     figure_grid = Grid(
         (("alpha", alphas), ("beta", betas)), {"cross": plane["cross"], "spread": plane["spread"]}, result["spec"]
     )
+    labelled = {
+        "two_task": Grid(
+            (("alpha", np.asarray(SETTINGS)), ("beta", np.asarray(SETTINGS))),
+            {key: experiment[key] for key in ("error", "spread", "mc_error", "mc_se")},
+            result["spec"],
+            result["settings"],
+        ).to_xarray(EXPERIMENT_DIMS),
+        "plane": Grid((("alpha", alphas), ("beta", betas)), plane, result["spec"], result["settings"]).to_xarray(),
+    }
+    provenance = {key: result[key] for key in ("paper", "seed", "settings", "versions")}
     with report:
+        report.write_netcdf("result.nc", labelled, **provenance)
         report.save_figure("two_task.png", plot_two_task(experiment))
         report.save_figure(
             "cross_task_plane.png",

@@ -1,8 +1,8 @@
 """What every family's results share: an exact trajectory's rounds and divergence, a Monte Carlo result's
-replicates and divergence (:mod:`numerics.driver.divergence`).
+replicates and divergence (:mod:`numerics.driver.divergence`), and their labelled form (:class:`Labelled`).
 
 A family's result dataclass lists its arrays and inherits one of these, naming in ``checked`` the arrays whose
-first non-finite round is its ``divergence``.
+first non-finite round is its ``divergence``, and in ``dims`` the dimension names of each array it labels.
 """
 
 from __future__ import annotations
@@ -13,7 +13,31 @@ from typing import ClassVar
 from interplay.numerics.driver.divergence import Divergence, first_divergence
 
 
-class ExactRounds:
+class Labelled:
+    """A result that converts to an ``xarray.Dataset`` (:mod:`numerics.labelled`): ``dims`` maps each array (an
+    attribute or property) to its dimension names, declared once per class; an array with fewer axes than names
+    takes the trailing ones (a fixed point's state drops the leading ``round`` of a trajectory's)."""
+
+    dims: ClassVar[dict[str, tuple[str, ...]]]
+
+    def coordinates(self) -> dict:
+        """Coordinates other than the integer positions 0, 1, ... (and the rounds) that a dimension has."""
+        return {}
+
+    def attributes(self) -> dict:
+        """Attributes of its own, besides those every result has (:func:`numerics.labelled.labelled`)."""
+        return {}
+
+    def to_xarray(self, **attrs):
+        """This result as an ``xarray.Dataset`` with named dimensions and coordinates, the spec, the seed and key
+        (Monte Carlo), the package versions and the given ``attrs`` as attributes (:func:`numerics.labelled.labelled`;
+        ``ds.to_netcdf(path)`` or :func:`numerics.labelled.save_result` writes it, ``load_result`` reads it)."""
+        from interplay.numerics.labelled import labelled
+
+        return labelled(self, **attrs)
+
+
+class ExactRounds(Labelled):
     """An exact trajectory: arrays leading with the round t = 0..T, among them ``mean``."""
 
     checked: ClassVar[tuple[str, ...]] = ("mean", "cov")
@@ -28,7 +52,7 @@ class ExactRounds:
         return first_divergence({name: getattr(self, name) for name in self.checked})
 
 
-class SimulatedReplicates:
+class SimulatedReplicates(Labelled):
     """A Monte Carlo result: arrays (replicates, rounds kept, ...) with every round 0..T, or round T alone
     (a result simulated without its trajectory); the first array of ``checked`` is the fitted parameters."""
 

@@ -161,6 +161,13 @@ class ExactTrajectory(ExactRounds):
     mean_cov: np.ndarray
     origin: np.ndarray
     checked = ("mean", "fitted_cov", "mean_cov")
+    dims = {
+        "mean": ("round", "model", "component"),
+        "centred_mean": ("round", "model", "component"),
+        "fitted_cov": ("round", "model", "component", "component2"),
+        "mean_cov": ("round", "model", "component", "model2", "component2"),
+        "origin": ("component",),
+    }
 
     @property
     def mean(self) -> np.ndarray:

@@ -72,6 +72,10 @@ class MonteCarlo(SimulatedReplicates):
     means: np.ndarray
     covs: np.ndarray
     checked = ("means", "covs")
+    dims = {
+        "means": ("replicate", "round", "model", "component"),
+        "covs": ("replicate", "round", "model", "component", "component2"),
+    }
 
     @property
     def rounds(self) -> int:

@@ -35,6 +35,18 @@ from interplay.theory.spec import Ecosystem
 
 EXACT_QUANTITIES = ("mean", "fitted_cov", "mean_cov", "spread", "task_error", "spectral_radius", "converged_at")
 MONTE_CARLO_QUANTITIES = ("mc_mean", "mc_fitted_cov", "mc_spread")
+QUANTITY_DIMS = {  # their dimensions beyond the swept axes (numerics.labelled); mean_cov's are m's stacked entries
+    "mean": ("model", "component"),
+    "fitted_cov": ("model", "component", "component2"),
+    "mean_cov": ("parameter", "parameter2"),
+    "spread": ("model", "model2"),
+    "task_error": ("model", "task"),
+    "spectral_radius": (),
+    "converged_at": (),
+    "mc_mean": ("model", "component"),
+    "mc_fitted_cov": ("model", "component", "component2"),
+    "mc_spread": ("model", "model2"),
+}
 VALUE_FIELDS = {"mean": "entry", "cov": "symmetric", "mixing": "row-stochastic"}
 
 

@@ -36,6 +36,7 @@ FAMILY = SimpleNamespace(
     sweep_axes=("alpha", "beta", "K"),
     exact_quantities=sweep.EXACT_QUANTITIES,
     monte_carlo_quantities=sweep.MONTE_CARLO_QUANTITIES,
+    quantity_dims=sweep.QUANTITY_DIMS,
     exact_point=None,
     exact_limits=sweep.exact_limits,
     numerical_population=None,

@@ -40,6 +40,14 @@ class LinearTrajectory(ExactRounds):
     mean: np.ndarray
     cov: np.ndarray
     checked = ("M", "C", "mean", "cov")
+    # M's rows are theta's stacked entries (model k's component i at k d + i), its columns those of b (the K
+    # private and then the public least-squares solutions, :mod:`theory.linear.maps`)
+    dims = {
+        "M": ("round", "parameter", "source_parameter"),
+        "C": ("round", "parameter", "parameter2"),
+        "mean": ("round", "model", "component"),
+        "cov": ("round", "model", "component", "model2", "component2"),
+    }
 
     @property
     def theta(self) -> np.ndarray:

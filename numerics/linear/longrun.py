@@ -11,8 +11,9 @@ import numpy as np
 import scipy.linalg
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
+from interplay.numerics.driver.results import Labelled
 from interplay.numerics.linear import steps
-from interplay.numerics.linear.iterate import require_linear, squared_distance, task_error
+from interplay.numerics.linear.iterate import LinearTrajectory, require_linear, squared_distance, task_error
 from interplay.theory.analysis import NoUniqueFixedPoint
 from interplay.theory.spec import Ecosystem, SpecError
 
@@ -38,8 +39,9 @@ def stationary_dynamics(eco: Ecosystem):
 
 
 @dataclass(frozen=True)
-class LongRun:
-    """The limit law of theta_t: mean (K, d), cov (K, d, K, d); M = (I - Q)^-1 P, C the Lyapunov solution."""
+class LongRun(Labelled):
+    """The limit law of theta_t: mean (K, d), cov (K, d, K, d); M = (I - Q)^-1 P, C the Lyapunov solution;
+    labelled (``to_xarray``) as :class:`numerics.linear.iterate.LinearTrajectory` without its rounds."""
 
     ecosystem: Ecosystem
     spectral_radius: float
@@ -47,6 +49,7 @@ class LongRun:
     C: np.ndarray
     mean: np.ndarray
     cov: np.ndarray
+    dims = LinearTrajectory.dims | {"spectral_radius": ()}
 
     def task_error(self, gram=None) -> np.ndarray:
         theta = np.asarray(self.ecosystem.family.theta.evalf(), dtype=float).ravel()

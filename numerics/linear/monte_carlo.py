@@ -35,6 +35,7 @@ class LinearMonteCarlo(SimulatedReplicates):
     method: str
     thetas: np.ndarray
     checked = ("thetas",)
+    dims = {"thetas": ("replicate", "round", "model", "component")}
 
     @property
     def rounds(self) -> int:

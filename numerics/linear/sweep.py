@@ -29,6 +29,13 @@ from interplay.theory.spec import Ecosystem
 
 EXACT_QUANTITIES = ("spread", "error", "spectral_radius")
 MONTE_CARLO_QUANTITIES = ("mc_error", "mc_spread")
+QUANTITY_DIMS = {  # their dimensions beyond the swept axes (numerics.labelled)
+    "spread": ("model", "model2"),
+    "error": ("model",),
+    "spectral_radius": (),
+    "mc_error": ("model",),
+    "mc_spread": ("model", "model2"),
+}
 VALUE_FIELDS = {"family.theta": "entry", "family.noise_var": "entry", "mixing": "row-stochastic"}
 
 

@@ -33,6 +33,7 @@ FAMILY = SimpleNamespace(
     sweep_axes=("alpha", "beta", "n", "K"),
     exact_quantities=sweep.EXACT_QUANTITIES,
     monte_carlo_quantities=sweep.MONTE_CARLO_QUANTITIES,
+    quantity_dims=sweep.QUANTITY_DIMS,
     exact_point=sweep.exact_point,
     exact_limits=None,
     numerical_population=None,

@@ -142,6 +142,7 @@ class PoissonTrajectory(ExactRounds):
     kind: str
     mean: np.ndarray
     cov: np.ndarray
+    dims = {"mean": ("round", "model"), "cov": ("round", "model", "model2")}
 
     def variance(self) -> np.ndarray:
         """(T+1, K): Var lambda_k."""

@@ -51,6 +51,7 @@ class PoissonMonteCarlo(SimulatedReplicates):
     rounds: int
     rates: np.ndarray
     checked = ("rates",)
+    dims = {"rates": ("replicate", "round", "model")}
 
     def squared_distance(self) -> np.ndarray:
         """(R, rounds kept, K, K): (lambda_k - lambda_l)^2 per replicate."""

@@ -32,6 +32,13 @@ from interplay.theory.spec import Ecosystem
 
 EXACT_QUANTITIES = ("mean", "variance", "spread")
 MONTE_CARLO_QUANTITIES = ("mc_mean", "mc_spread")
+QUANTITY_DIMS = {  # their dimensions beyond the swept axes (numerics.labelled)
+    "mean": ("model",),
+    "variance": ("model",),
+    "spread": ("model", "model2"),
+    "mc_mean": ("model",),
+    "mc_spread": ("model", "model2"),
+}
 VALUE_FIELDS = {"rate": "entry", "mixing": "row-stochastic"}
 
 

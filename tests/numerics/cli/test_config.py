@@ -76,6 +76,15 @@ def test_simulate_writes_the_library_numbers_and_is_reproducible(tmp_path):
     with np.load(tmp_path / "a" / "trajectories.npz") as data:
         np.testing.assert_array_equal(data["monte_carlo_means"], mc.means)
     assert (tmp_path / "a" / "trajectories.png").read_bytes()[:4] == b"\x89PNG"
+    labelled = tmp_path / "a" / "result.nc"  # the same numbers, labelled
+    root = numerics.load_result(labelled)
+    assert root.attrs["seed"] == 4 and root.attrs["job"] == "simulate" and json.loads(root.attrs["spec"])["n"] == 50
+    assert json.loads(root.attrs["versions"]) == result["versions"]
+    monte_carlo = numerics.load_result(labelled, group="monte_carlo")
+    assert monte_carlo["means"].dims == ("replicate", "round", "model", "component")
+    np.testing.assert_array_equal(monte_carlo["means"], mc.means)
+    assert monte_carlo.attrs["key"].tolist() == list(mc.key)
+    np.testing.assert_array_equal(numerics.load_result(labelled, group="exact")["mean"].sel(round=5), exact.mean[5])
 
 
 def test_sweep_writes_the_grid_and_the_phase_diagram(tmp_path):
@@ -88,7 +97,11 @@ def test_sweep_writes_the_grid_and_the_phase_diagram(tmp_path):
     )
     np.testing.assert_array_equal(np.array(result["values"]["spread"]), grid["spread"])
     assert result["stability_boundary"] == "alpha < 1"
-    assert {p.name for p in (tmp_path / "s").iterdir()} == {MARKER, "grid.npz", "phase_diagram.png", "result.json"}
+    files = {MARKER, "grid.npz", "phase_diagram.png", "result.json", "result.nc"}
+    assert {p.name for p in (tmp_path / "s").iterdir()} == files
+    labelled = numerics.load_result(tmp_path / "s" / "result.nc")
+    assert labelled["task_error"].dims == ("alpha", "beta", "model", "task") and labelled.attrs["job"] == "sweep"
+    np.testing.assert_array_equal(labelled["spread"].sel(alpha=0.5, beta=0.8), grid["spread"][1, 1])
 
 
 @pytest.mark.parametrize(
@@ -187,6 +200,22 @@ def test_every_command_runs_on_every_example_config(tmp_path):
             out = tmp_path / f"{example}-{command}"
             assert main([command, str(path), "--out", str(out), "--quiet"]) == 0, (example, command)
             assert (out / "result.json").exists()
+        _assert_labelled_like_the_arrays(tmp_path / f"{example}-simulate")
+        sweep = numerics.load_result(tmp_path / f"{example}-sweep" / "result.nc")
+        assert sweep["alpha"].values.tolist() == [0.2, 0.6] and sweep["beta"].values.tolist() == [0.3, 0.9]
+
+
+def _assert_labelled_like_the_arrays(report):
+    """result.nc of a simulate report holds the arrays of trajectories.npz, each with its class's dimensions."""
+    with np.load(report / "trajectories.npz") as data:
+        for group, prefix in (("exact", "exact_"), ("monte_carlo", "monte_carlo_")):
+            labelled = numerics.load_result(report / "result.nc", group=group)
+            dims = getattr(numerics, labelled.attrs["interplay_result"]).dims
+            saved = [name for name in labelled.data_vars if prefix + name in data]
+            assert saved, (report, group)
+            for name in saved:
+                assert labelled[name].dims == dims[name]
+                np.testing.assert_array_equal(labelled[name], data[prefix + name])
 
 
 def test_categorical_and_linear_sweeps_equal_the_library_at_each_point():

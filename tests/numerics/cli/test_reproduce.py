@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 
+from interplay.numerics import load_result
 from interplay.numerics.cli.main import main
 from interplay.numerics.cli.report import MARKER
 from interplay.numerics.cli.reproduce import SETTINGS, two_task_plane
@@ -15,6 +16,7 @@ FILES = {
     MARKER,
     "index.md",
     "result.json",
+    "result.nc",
     "derivation.tex",
     "two_task.png",
     "cross_task_plane.png",
@@ -39,6 +41,12 @@ def test_reproduce_writes_every_file_with_the_library_numbers_reproducibly(tmp_p
     plane = two_task_plane(np.linspace(0, 1, 5), np.linspace(0, 1, 5))
     cross = np.array([[np.nan if v is None else v for v in row] for row in result["plane"]["cross"]])
     np.testing.assert_array_equal(cross, plane["cross"])
+    assert load_result(tmp_path / "a" / "result.nc").attrs["seed"] == 3
+    two_task = load_result(tmp_path / "a" / "result.nc", group="two_task")  # labelled: model 1 on task 2
+    np.testing.assert_array_equal(
+        two_task["error"].sel(alpha=0.5, beta=1.0, model=0, task=1), experiment["error"][1, 2, :, 0, 1]
+    )
+    np.testing.assert_array_equal(load_result(tmp_path / "a" / "result.nc", group="plane")["cross"], plane["cross"])
 
     findings = result["findings"]
     assert findings["transfer"]["end"] < findings["transfer"]["start"]  # model 1 learns task 2 through model 2
