@@ -33,8 +33,8 @@ import numbers
 
 import numpy as np
 
-from interplay.numerics.cli.report import strict_json, versions
 from interplay.numerics.files import write_atomically
+from interplay.numerics.provenance import strict_json, versions
 
 ENGINE = "h5netcdf"
 

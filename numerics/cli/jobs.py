@@ -15,8 +15,8 @@ import sympy
 
 from interplay.numerics import registry as numerics_registry
 from interplay.numerics.cli.config import ConfigError, keys_as_written
-from interplay.numerics.cli.report import versions
 from interplay.numerics.driver.divergence import quiet_overflow, warn_divergence
+from interplay.numerics.provenance import versions
 from interplay.theory import (
     NoUniqueFixedPoint,
     SpecError,

@@ -40,11 +40,10 @@ import os
 import shutil
 import threading
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
-from interplay.numerics.driver.divergence import finite_or_null
 from interplay.numerics.files import fresh_path, partial_prefix, write_atomically
+from interplay.numerics.provenance import strict_json, versions
 
 MARKER = ".interplay-report"
 TOOL = "interplay"
@@ -55,23 +54,6 @@ class OutputError(ValueError):
 
     def __init__(self, option: str, problem: str):
         super().__init__(f"{option}: {problem}")
-
-
-def versions() -> dict[str, str]:
-    """Versions of the packages that made a result (and of those that write its netCDF file)."""
-    names = ("interplay", "jax", "jaxlib", "numpy", "scipy", "sympy", "matplotlib", "xarray", "h5netcdf", "h5py")
-    found = {}
-    for name in names:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
-
-
-def strict_json(data, indent: int | None = 2) -> str:
-    """Strict JSON that any parser reads, keys sorted: every non-finite float (a diverged quantity) becomes null."""
-    return json.dumps(finite_or_null(data), indent=indent, sort_keys=True, allow_nan=False)
 
 
 def read_marker(folder: Path) -> dict | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from interplay.numerics.cli.report import Report, versions
+from interplay.numerics.cli.report import Report
 from interplay.numerics.driver.divergence import finite_or_null, first_divergence, quiet_overflow, warn_divergence
 from interplay.numerics.driver.limits import require_standard_errors
 from interplay.numerics.linear.longrun import long_run_grid
@@ -29,6 +29,7 @@ from interplay.numerics.linear.paper import (
     two_task_experiment,
 )
 from interplay.numerics.plots import phase_diagram
+from interplay.numerics.provenance import versions
 from interplay.numerics.sweeps import Grid
 from interplay.theory import fixed_point, population_map, stability_condition, to_latex
 from interplay.theory.linear.longrun import proportional_error, proportional_spread
