@@ -1,12 +1,14 @@
 """interplay.theory.long_run and stationary_spread answer for every family through its hooks, and agree with
 closed forms (the Gaussian fixed point of the README) and with the exact numerics iterated to stationarity."""
 
+import functools
+
 import numpy as np
 import pytest
 import sympy
 
 import interplay.numerics as numerics
-from interplay.theory import Ecosystem, long_run, stationary_spread
+from interplay.theory import Ecosystem, SpecError, long_run, stationary_spread
 
 ECOSYSTEMS = {
     "gaussian": lambda: Ecosystem.gaussian(means=[[-1], [1]], public_mean=[0], alpha=0.5, beta=0.5, n=50),
@@ -21,8 +23,51 @@ def test_the_gaussian_long_run_is_the_readme_fixed_point():
     """Means -1, 1 around a public 0: model 1's limiting mean is beta (alpha - 1) = -1/4, model 2's +1/4, so
     they end 1/4 apart in squared distance (homogenisation)."""
     values = long_run(ECOSYSTEMS["gaussian"]())
-    assert [m[0] for m in values["limiting_means"]] == [sympy.Rational(-1, 4), sympy.Rational(1, 4)]
-    assert values["homogenisation"][0, 1] == sympy.Rational(1, 4)
+    assert values["mean"] == sympy.Matrix([[sympy.Rational(-1, 4)], [sympy.Rational(1, 4)]])
+    assert values["squared_distance"][0, 1] == sympy.Rational(1, 4)
+    assert values["spectral_radius"] == sympy.Rational(1, 2) and values["stability_condition"] is sympy.true
+
+
+@functools.cache
+def named(family: str, of: str):
+    return long_run(ECOSYSTEMS[family](), of=of)
+
+
+@pytest.mark.parametrize("of", ("population", "moments"))
+@pytest.mark.parametrize("family", sorted(ECOSYSTEMS))
+def test_every_named_quantity_has_a_meaning_and_labels_that_fit_its_value(family, of):
+    answer = named(family, of)
+    assert answer.kind == of and {"spectral_radius", "stability_condition", "squared_distance"} <= set(answer)
+    for name in answer:
+        quantity = answer.quantity(name)
+        assert quantity.meaning and name in answer.describe()
+        assert quantity.array().shape == tuple(len(labels) for _, labels in quantity.axes), name
+    with pytest.raises(SpecError, match="quantity"):
+        answer.quantity("nu")
+
+
+@pytest.mark.parametrize("family", sorted(ECOSYSTEMS))
+def test_the_stationary_answer_is_the_long_iteration_of_the_exact_recursion(family):
+    """Each model's expected fit and the variance of its fit in the stationary law (named) equal the exact
+    recursion's after 80 rounds (alpha = 1/2 contracts by about 1/2 a round)."""
+    eco = ECOSYSTEMS[family]()
+    answer = named(family, "moments")
+    last = numerics.iterate_moments(eco, 80)
+
+    def close(name, value):
+        np.testing.assert_allclose(np.array(answer[name], dtype=float).reshape(np.shape(value)), value, rtol=1e-10)
+
+    if family == "gaussian":
+        close("mean", last.mean[-1])
+        close("mean_variance", np.stack([last.mean_cov[-1][k, :, k, :] for k in range(2)]))
+        close("covariance", last.fitted_cov[-1])
+    elif family == "categorical":
+        close("probs", last.mean[-1])
+        close("probs_covariance", np.stack([last.cov[-1][k, :, k, :] for k in range(2)]))
+        close("diversity", last.diversity()[-1])
+    else:
+        close("rate", last.mean[-1])
+        close("rate_variance", last.variance()[-1])
 
 
 @pytest.mark.parametrize("family", sorted(ECOSYSTEMS))

@@ -3,7 +3,8 @@
 Describe the process once as an :class:`Ecosystem` (``Ecosystem.gaussian``, ``.categorical``, ``.linear``,
 ``.poisson``); build its update maps (:func:`population_map`, :func:`moment_map`); analyse them
 (:func:`fixed_point`, :func:`stability_condition`, :func:`spectral_radius`); read the long run
-(:func:`long_run`, :func:`stationary_spread`); the categorical process's exact law (:func:`exact_chain`).
+(:func:`long_run`: named quantities, a :class:`NamedAnswer`; :func:`stationary_spread`); the categorical
+process's exact law (:func:`exact_chain`).
 """
 
 from interplay.theory import registry
@@ -22,6 +23,7 @@ from interplay.theory.gaussian.maps import Gaussian, GaussianSource, gaussian_ec
 from interplay.theory.linear.maps import Design, LinearGaussian, linear_ecosystem
 from interplay.theory.longrun import long_run, stationary_spread
 from interplay.theory.maps import SymbolicMap, moment_map, population_map, t_symbol
+from interplay.theory.named import NamedAnswer, Quantity
 from interplay.theory.poisson.maps import Poisson, PoissonSource, poisson_ecosystem
 from interplay.theory.spec import Ecosystem, SpecError
 
@@ -36,9 +38,11 @@ __all__ = [
     "Gaussian",
     "GaussianSource",
     "LinearGaussian",
+    "NamedAnswer",
     "NoUniqueFixedPoint",
     "Poisson",
     "PoissonSource",
+    "Quantity",
     "SpecError",
     "SymbolicMap",
     "categorical_ecosystem",
