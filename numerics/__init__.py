@@ -2,8 +2,8 @@
 
 One verb per problem: ``iterate_moments`` / ``iterate_population`` (exact trajectories), ``simulate`` (Monte
 Carlo of the sampling process), ``sweep`` (a grid of parameters), ``trajectory_sensitivity`` /
-``fixed_point_sensitivity`` (derivatives), ``continue_fixed_points`` (branches and bifurcations);
-``clear_compiled`` releases the compiled functions kept for reuse.
+``fixed_point_sensitivity`` / ``quantity_sensitivity`` (derivatives), ``continue_fixed_points`` (branches and
+bifurcations); ``clear_compiled`` releases the compiled functions kept for reuse.
 
 Importing it turns on jax's float64 mode (``jax_enable_x64``) for the whole process, as jax offers no other way
 for a library to compute in float64 by default: the exact recursions are compared with sympy to 1e-12 and the
@@ -26,7 +26,13 @@ from interplay.numerics.linear.iterate import LinearTrajectory
 from interplay.numerics.linear.monte_carlo import LinearMonteCarlo
 from interplay.numerics.poisson.iterate import PoissonTrajectory
 from interplay.numerics.poisson.monte_carlo import PoissonMonteCarlo
-from interplay.numerics.sensitivity import Sensitivity, fixed_point_sensitivity, trajectory_sensitivity
+from interplay.numerics.sensitivity import (
+    QuantitySensitivity,
+    Sensitivity,
+    fixed_point_sensitivity,
+    quantity_sensitivity,
+    trajectory_sensitivity,
+)
 from interplay.numerics.sweeps import Grid, sweep
 from interplay.numerics.verbs import iterate_moments, iterate_population, simulate
 
@@ -43,12 +49,14 @@ __all__ = [
     "MonteCarlo",
     "PoissonMonteCarlo",
     "PoissonTrajectory",
+    "QuantitySensitivity",
     "Sensitivity",
     "clear_compiled",
     "continue_fixed_points",
     "fixed_point_sensitivity",
     "iterate_moments",
     "iterate_population",
+    "quantity_sensitivity",
     "simulate",
     "simulation_memory",
     "sweep",
