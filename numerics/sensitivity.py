@@ -59,16 +59,25 @@ class Sensitivity:
         return array[..., start : start + size, :] if of == "derivative" else array[..., start : start + size]
 
 
-def compile_parametric(fmap: SymbolicMap):
-    """(F(x, theta, t), x_0(theta), parameters): the map and its initial state as jax functions of the
-    parameter vector theta (the map's free symbols other than t, sorted by name)."""
+def compile_step(fmap: SymbolicMap):
+    """(F(x, theta, t), parameters): the map as a jax function of the state and of the parameter vector theta
+    (the map's free symbols other than t, sorted by name). Any map of state symbols will do (no ecosystem
+    needed: :func:`numerics.continuation.continue_fixed_points` follows scalar normal forms too)."""
     parameters = tuple(sorted(fmap.parameters - {t_symbol}, key=str))
     arguments = list(fmap.state) + list(parameters) + [t_symbol]
     update = sympy.lambdify(arguments, list(fmap.update), modules="jax", cse=True)
-    start = sympy.lambdify(list(parameters), [sympy.sympify(e) for e in initial_state(fmap)], modules="jax", cse=True)
 
     def step(x, theta, t):
         return jnp.stack([jnp.asarray(e, dtype=jnp.float64) for e in update(*x, *theta, t)])
+
+    return step, parameters
+
+
+def compile_parametric(fmap: SymbolicMap):
+    """(F(x, theta, t), x_0(theta), parameters): :func:`compile_step` and the map's initial state as a jax
+    function of theta."""
+    step, parameters = compile_step(fmap)
+    start = sympy.lambdify(list(parameters), [sympy.sympify(e) for e in initial_state(fmap)], modules="jax", cse=True)
 
     def initial(theta):
         return jnp.stack([jnp.asarray(e, dtype=jnp.float64) for e in start(*theta)])
