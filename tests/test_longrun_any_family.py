@@ -42,8 +42,11 @@ def test_every_named_quantity_has_a_meaning_and_labels_that_fit_its_value(family
         quantity = answer.quantity(name)
         assert quantity.meaning and name in answer.describe()
         assert quantity.array().shape == tuple(len(labels) for _, labels in quantity.axes), name
+    assert answer.quantity("squared_distance").labels("model2") == ("model 1", "model 2")
     with pytest.raises(SpecError, match="quantity"):
         answer.quantity("nu")
+    with pytest.raises(SpecError, match="dim"):
+        answer.quantity("squared_distance").labels("task")
 
 
 @pytest.mark.parametrize("family", sorted(ECOSYSTEMS))
