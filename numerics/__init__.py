@@ -2,9 +2,10 @@
 
 One verb per problem: ``iterate_moments`` / ``iterate_population`` (exact trajectories), ``simulate`` (Monte
 Carlo of the sampling process), ``sweep`` (a grid of parameters), ``trajectory_sensitivity`` /
-``fixed_point_sensitivity`` (derivatives), ``continue_fixed_points`` (branches and bifurcations);
-``clear_compiled`` releases the compiled functions kept for reuse. Every result converts to an ``xarray.Dataset``
-(``to_xarray``); ``save_result`` / ``load_result`` write and read them as netCDF (:mod:`numerics.labelled`).
+``fixed_point_sensitivity`` / ``quantity_sensitivity`` (derivatives), ``continue_fixed_points`` (branches and
+bifurcations); ``clear_compiled`` releases the compiled functions kept for reuse. Every result converts to an
+``xarray.Dataset`` (``to_xarray``); ``save_result`` / ``load_result`` write and read them as netCDF
+(:mod:`numerics.labelled`).
 
 Importing it turns on jax's float64 mode (``jax_enable_x64``) for the whole process, as jax offers no other way
 for a library to compute in float64 by default: the exact recursions are compared with sympy to 1e-12 and the
@@ -29,7 +30,13 @@ from interplay.numerics.linear.iterate import LinearTrajectory
 from interplay.numerics.linear.monte_carlo import LinearMonteCarlo
 from interplay.numerics.poisson.iterate import PoissonTrajectory
 from interplay.numerics.poisson.monte_carlo import PoissonMonteCarlo
-from interplay.numerics.sensitivity import Sensitivity, fixed_point_sensitivity, trajectory_sensitivity
+from interplay.numerics.sensitivity import (
+    QuantitySensitivity,
+    Sensitivity,
+    fixed_point_sensitivity,
+    quantity_sensitivity,
+    trajectory_sensitivity,
+)
 from interplay.numerics.sweeps import Grid, sweep
 from interplay.numerics.verbs import iterate_moments, iterate_population, simulate
 
@@ -47,6 +54,7 @@ __all__ = [
     "MonteCarlo",
     "PoissonMonteCarlo",
     "PoissonTrajectory",
+    "QuantitySensitivity",
     "Sensitivity",
     "clear_compiled",
     "collapse_estimates",
@@ -55,6 +63,7 @@ __all__ = [
     "iterate_moments",
     "iterate_population",
     "load_result",
+    "quantity_sensitivity",
     "save_result",
     "simulate",
     "simulation_memory",

@@ -7,8 +7,19 @@ say the stability; a bifurcation is where one crosses the unit circle, detected 
 consecutive points of how many multipliers lie outside it (counted by kind, so repeated multipliers are
 caught too, where a determinant's sign would not change) and located by bisection along the arclength:
 
-* through +1 (real multipliers > 1): a fold when lambda turns back (the tangent's lambda component changes
-  sign), else a branch point (pitchfork, transcritical, or a continuum of fixed points);
+* through +1 (real multipliers > 1): named from the normal form, as BifurcationKit does (Kuznetsov, Elements
+  of Applied Bifurcation Theory, chapter 4: bifurcations of fixed points of maps). With J = dF/dx at the point, v and w
+  its right and left eigenvectors of the multiplier 1 (|v| = 1, w . v = 1), the map reduced to the centre
+  manifold x = x* + s v + s^2 h + dp psi is s -> s + a dp + b1 s dp + b2 s^2 + b3 s^3 + ..., with
+
+      a  = <w, F_p>,                          (J - I) psi = a v - F_p,
+      b2 = <w, D2F[v, v]> / 2,                (J - I) h   = b2 v - D2F[v, v] / 2    (w . psi = w . h = 0),
+      b1 = <w, D_p J v + D2F[v, psi]>,        b3 = <w, D2F[v, h] + D3F[v, v, v] / 6>;
+
+  a != 0: a **fold** (saddle-node: the branch turns back in the parameter); a = 0 (a branch of fixed points
+  crosses another) and b2 != 0: **transcritical** (the two exchange stability); a = b2 = 0 (a symmetry) and
+  b3 != 0: **pitchfork**. A multiplier 1 that is not simple, or all of a, b2, b3 zero, stays a **branch
+  point** (e.g. a continuum of fixed points). The coefficients come with the event;
 * through -1 (real multipliers < -1): period doubling (flip);
 * a complex pair through the circle: Neimark-Sacker.
 """
@@ -23,16 +34,24 @@ import numpy as np
 import sympy
 
 from interplay.numerics.driver.results import Labelled
-from interplay.numerics.sensitivity import _values, compile_parametric
+from interplay.numerics.sensitivity import _values, compile_step
 from interplay.theory import SpecError, SymbolicMap, t_symbol
+
+NORMAL_FORM_ZERO = 1e-6  # a coefficient below this (times the largest of 1, |b1|, |b2|, |b3|) is zero
+SIMPLE = 1e-6  # another multiplier within this of 1: the multiplier 1 is not simple
 
 
 @dataclass(frozen=True)
 class Bifurcation:
-    kind: str  # "fold", "branch point", "period doubling", "neimark-sacker"
+    """A crossing of the unit circle: ``kind`` "fold", "transcritical", "pitchfork", "branch point" (multiplier
+    +1, named from the normal form's ``coefficients`` a, b1, b2, b3; module docstring), "period doubling"
+    (-1) or "neimark-sacker" (a complex pair)."""
+
+    kind: str
     parameter: float
     state: np.ndarray
     multipliers: np.ndarray
+    coefficients: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,7 +128,7 @@ def continue_fixed_points(
         raise SpecError("direction", f"must be 1 or -1, got {direction!r}")
     if t_symbol in fmap.parameters:
         raise SpecError("fmap", "the map depends on the round t (accumulate regime): it has no fixed points")
-    F, _, parameters = compile_parametric(fmap)
+    F, parameters = compile_step(fmap)
     theta0 = np.asarray(_values(parameters, values))
     names = [str(p) for p in parameters]
     if parameter not in names:
@@ -162,11 +181,12 @@ def continue_fixed_points(
     for i in range(len(zs) - 1):
         for kind_index in range(3):
             if tests[i, kind_index] != tests[i + 1, kind_index]:
-                bifurcations.append(_locate(zs[i], zs[i + 1], kind_index, correct, multipliers, tangent_at, n, locate))
+                point = _locate(zs[i], zs[i + 1], kind_index, correct, multipliers, locate)
+                bifurcations.append(_named(point, kind_index, multipliers(point), F, theta0, index, n))
     return Branch(fmap, parameters[index], zs[:, n], zs[:, :n], mus, bifurcations)
 
 
-def _locate(left, right, kind_index, correct, multipliers, tangent_at, n, precision) -> Bifurcation:
+def _locate(left, right, kind_index, correct, multipliers, precision) -> np.ndarray:
     """Bisect the arclength between two branch points until the change of the count is pinned."""
 
     def test(z):
@@ -181,9 +201,73 @@ def _locate(left, right, kind_index, correct, multipliers, tangent_at, n, precis
             low, low_value = middle, value
         else:
             high = middle
-    point = (low + high) / 2
-    kind = ["branch point", "period doubling", "neimark-sacker"][kind_index]
-    if kind_index == 0:
-        turn = np.sign(tangent_at(left, right - left)[n]) != np.sign(tangent_at(right, right - left)[n])
-        kind = "fold" if turn else kind
-    return Bifurcation(kind, float(point[n]), point[:n], multipliers(point))
+    return (low + high) / 2
+
+
+def _named(point, kind_index, multipliers, F, theta0, index, n) -> Bifurcation:
+    """The event at ``point`` (state, parameter), a crossing of +1 named from its normal form."""
+    if kind_index:
+        kind = ["period doubling", "neimark-sacker"][kind_index - 1]
+        return Bifurcation(kind, float(point[n]), point[:n], multipliers)
+    coefficients = normal_form(F, theta0, index, point[:n], point[n])
+    if coefficients is None:
+        return Bifurcation("branch point", float(point[n]), point[:n], multipliers)
+    scale = max(1.0, *(abs(coefficients[c]) for c in ("b1", "b2", "b3")))
+    zero = {c: abs(value) < NORMAL_FORM_ZERO * scale for c, value in coefficients.items()}
+    if not zero["a"]:
+        kind = "fold"
+    elif not zero["b2"]:
+        kind = "transcritical"
+    elif not zero["b3"]:
+        kind = "pitchfork"
+    else:
+        kind = "branch point"
+    return Bifurcation(kind, float(point[n]), point[:n], multipliers, coefficients)
+
+
+def normal_form(F, theta0, index: int, x, p) -> dict[str, float] | None:
+    """The coefficients a, b1, b2, b3 of the map reduced to the centre manifold of a simple multiplier 1 at the
+    fixed point x of F(., theta with theta[index] = p) (module docstring); None when the multiplier 1 is not
+    simple there."""
+    x, theta0 = jnp.asarray(x), jnp.asarray(theta0)
+
+    def G(x, p):
+        return F(x, theta0.at[index].set(p), 1.0)
+
+    J = np.asarray(jax.jacfwd(G)(x, p))
+    values, right = np.linalg.eig(J)
+    nearest = np.argsort(np.abs(values - 1))
+    if len(values) > 1 and abs(values[nearest[1]] - 1) < SIMPLE:
+        return None
+    v = np.real(right[:, nearest[0]])
+    v = v / np.linalg.norm(v)
+    left_values, left = np.linalg.eig(J.T)
+    w = np.real(left[:, np.argmin(np.abs(left_values - 1))])
+    w = w / (w @ v)
+
+    def along(*directions):
+        """D^k F[directions] at (x, p): nested directional derivatives."""
+
+        def derivative(f, u):
+            return lambda y: jax.jvp(f, (y,), (jnp.asarray(u),))[1]
+
+        f = lambda y: G(y, p)  # noqa: E731
+        for u in directions:
+            f = derivative(f, u)
+        return np.asarray(f(x))
+
+    def centre(rhs):
+        """h with (J - I) h = rhs and w . h = 0 (rhs is in the range of J - I: w . rhs = 0)."""
+        system = np.vstack([J - np.eye(len(v)), w])
+        return np.linalg.lstsq(system, np.concatenate([rhs, [0.0]]), rcond=None)[0]
+
+    F_p = np.asarray(jax.jacfwd(G, argnums=1)(x, p))
+    a = float(w @ F_p)
+    psi = centre(a * v - F_p)
+    Jv_p = np.asarray(jax.jacfwd(lambda q: jax.jvp(lambda y: G(y, q), (x,), (jnp.asarray(v),))[1])(p))
+    b1 = float(w @ (Jv_p + along(v, psi)))
+    second = along(v, v)
+    b2 = float(w @ second) / 2
+    h = centre(b2 * v - second / 2)
+    b3 = float(w @ (along(v, h) + along(v, v, v) / 6))
+    return {"a": a, "b1": b1, "b2": b2, "b3": b3}

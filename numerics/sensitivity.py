@@ -6,7 +6,9 @@ Leave the parameters of interest symbolic in the spec (alpha, beta, a mean, a va
 * :func:`trajectory_sensitivity` -- d x_t / d theta for t = 0..T, forward-mode autodiff through the ``lax.scan``;
 * :func:`fixed_point_sensitivity` -- d x* / d theta at x* = F(x*, theta) by the implicit function theorem,
   d x*/d theta = (I - dF/dx)^{-1} dF/d theta, through ``jax.lax.custom_root``: no differentiation through the
-  thousands of iterations that find x*, and :func:`solve_fixed_point` stays differentiable inside any jax code.
+  thousands of iterations that find x*, and :func:`solve_fixed_point` stays differentiable inside any jax code;
+* :func:`quantity_sensitivity` -- the derivative of one named long-run quantity (a model's mean, a distance, a
+  cross-task loss, a diversity...; :func:`theory.long_run`) at x*, by the chain rule on d x* / d theta.
 
 In the finite-n moment map a symbolic alpha or beta makes the sample sizes w n continuous (no rounding): its
 derivatives are those of that relaxation.
@@ -25,7 +27,9 @@ import sympy
 
 from interplay.numerics.driver.results import Labelled
 from interplay.theory import SpecError, SymbolicMap, t_symbol
+from interplay.theory import registry as theory_registry
 from interplay.theory.maps import initial_state
+from interplay.theory.named import Quantity, index_axis
 from interplay.theory.spec import Ecosystem
 
 UNIT_MULTIPLIER = 1e-9  # |1 - lambda| below this: I - dF/dx is singular at x*
@@ -61,16 +65,25 @@ class Sensitivity(Labelled):
         return array[..., start : start + size, :] if of == "derivative" else array[..., start : start + size]
 
 
-def compile_parametric(fmap: SymbolicMap):
-    """(F(x, theta, t), x_0(theta), parameters): the map and its initial state as jax functions of the
-    parameter vector theta (the map's free symbols other than t, sorted by name)."""
+def compile_step(fmap: SymbolicMap):
+    """(F(x, theta, t), parameters): the map as a jax function of the state and of the parameter vector theta
+    (the map's free symbols other than t, sorted by name). Any map of state symbols will do (no ecosystem
+    needed: :func:`numerics.continuation.continue_fixed_points` follows scalar normal forms too)."""
     parameters = tuple(sorted(fmap.parameters - {t_symbol}, key=str))
     arguments = list(fmap.state) + list(parameters) + [t_symbol]
     update = sympy.lambdify(arguments, list(fmap.update), modules="jax", cse=True)
-    start = sympy.lambdify(list(parameters), [sympy.sympify(e) for e in initial_state(fmap)], modules="jax", cse=True)
 
     def step(x, theta, t):
         return jnp.stack([jnp.asarray(e, dtype=jnp.float64) for e in update(*x, *theta, t)])
+
+    return step, parameters
+
+
+def compile_parametric(fmap: SymbolicMap):
+    """(F(x, theta, t), x_0(theta), parameters): :func:`compile_step` and the map's initial state as a jax
+    function of theta."""
+    step, parameters = compile_step(fmap)
+    start = sympy.lambdify(list(parameters), [sympy.sympify(e) for e in initial_state(fmap)], modules="jax", cse=True)
 
     def initial(theta):
         return jnp.stack([jnp.asarray(e, dtype=jnp.float64) for e in start(*theta)])
@@ -179,3 +192,91 @@ def fixed_point_sensitivity(fmap: SymbolicMap, values: dict, *, tolerance: float
         raise SpecError("values", f"the iteration did not converge to a fixed point (last change {change:.3g})")
     derivative = jax.jit(jax.jacfwd(point))(theta)
     return Sensitivity(fmap, parameters, np.asarray(theta), np.asarray(x), np.asarray(derivative))
+
+
+@dataclass(frozen=True)
+class QuantitySensitivity:
+    """A named long-run quantity at the fixed point and its derivative with respect to ``parameters``.
+
+    value: the quantity's shape (its axes, :class:`theory.named.Quantity`); derivative: that shape + (p,), the
+    last axis following ``parameters``.
+    """
+
+    name: str
+    parameters: tuple[sympy.Symbol, ...]
+    value: np.ndarray
+    derivative: np.ndarray
+
+    def wrt(self, parameter: str) -> np.ndarray:
+        """d(quantity)/d(parameter), the quantity's shape."""
+        names = [str(p) for p in self.parameters]
+        if parameter not in names:
+            raise SpecError("parameter", f"{parameter!r} is not a parameter of the map; it has {names}")
+        return self.derivative[..., names.index(parameter)]
+
+
+def _quantity_of_state(fmap: SymbolicMap, quantity) -> tuple[str, np.ndarray]:
+    """(name, object array of sympy expressions in the state symbols and the parameters): a named quantity of
+    the family's long run (:func:`theory.long_run`) at the symbolic state, or ``quantity(parts)`` for a
+    callable of the map's named parts (matrices of state symbols, ``fmap.unpack``)."""
+    symbolic = {s: s for s in fmap.state}
+    if callable(quantity):
+        name, value = getattr(quantity, "__name__", "quantity"), quantity(fmap.unpack(symbolic))
+        array = Quantity(value, name, _natural_axes(value)).array()
+    else:
+        eco = fmap.ecosystem
+        answer = theory_registry.family(eco).long_run(eco, fmap, symbolic)
+        if quantity not in answer:
+            raise SpecError(
+                "quantity",
+                f"{quantity!r} is not a quantity of the {fmap.name} map's state; it has {list(answer)} "
+                "(the spectral radius and the stability condition are not functions of the state)",
+            )
+        name, array = quantity, answer.quantity(quantity).array()
+    if not all(isinstance(sympy.sympify(e), sympy.Expr) for e in array.flat):
+        raise SpecError("quantity", f"{name!r} is not a number (or an array of numbers) of the state")
+    return name, array
+
+
+def _natural_axes(value):
+    """Unlabelled axes of a callable's value (for its shape): none for a scalar, rows and columns for a matrix."""
+    if isinstance(value, sympy.MatrixBase):
+        return tuple(index_axis(f"axis{i}", n) for i, n in enumerate(value.shape))
+    if isinstance(value, list | tuple):
+        rows, cols = sympy.Matrix(value[0]).shape
+        return index_axis("axis0", len(value)), index_axis("axis1", rows), index_axis("axis2", cols)
+    return ()
+
+
+def quantity_sensitivity(fmap: SymbolicMap, values: dict, quantity, *, tolerance: float = 1e-13) -> QuantitySensitivity:
+    """A long-run quantity q(x*(theta), theta) at the fixed point of ``fmap`` and its derivative with respect to
+    the map's free symbols (``values`` gives them), by the chain rule on the implicit derivative:
+
+        dq/dtheta = dq/dx (x*) dx*/dtheta + dq/dtheta (x*),   dx*/dtheta = (I - dF/dx)^-1 dF/dtheta
+
+    (:func:`fixed_point_sensitivity`; the second term where q depends on a parameter directly, e.g. a
+    cross-task loss on a task whose mean is a parameter). ``quantity``: a name of the family's long run at
+    this map (``theory.long_run(eco, of=...)``; e.g. ``"squared_distance"``, ``"cross_task_kl"``, ``"mean"``)
+    or a callable of the map's named parts (sympy matrices of the state symbols) returning a sympy expression
+    or matrix, e.g. ``lambda parts: (parts["mean"][0] - parts["mean"][1]) ** 2``.
+    """
+    name, array = _quantity_of_state(fmap, quantity)
+    sensitivity = fixed_point_sensitivity(fmap, values, tolerance=tolerance)
+    parameters = sensitivity.parameters
+    extra = set().union(*(sympy.sympify(e).free_symbols for e in array.flat)) - set(fmap.state) - set(parameters)
+    if extra:
+        raise SpecError("quantity", f"{name!r} depends on {sorted(map(str, extra))}, which the map does not")
+    entries = sympy.lambdify([*fmap.state, *parameters], list(array.flat), modules="jax", cse=True)
+
+    def evaluate(x, theta):
+        return jnp.stack([jnp.asarray(e, dtype=jnp.float64) for e in entries(*x, *theta)])
+
+    x, theta = jnp.asarray(sensitivity.state), jnp.asarray(sensitivity.values)
+    value, (by_state, by_parameter) = jax.jit(lambda x, th: (evaluate(x, th), jax.jacfwd(evaluate, (0, 1))(x, th)))(
+        x, theta
+    )
+    value, by_state, by_parameter = np.asarray(value), np.asarray(by_state), np.asarray(by_parameter)
+    derivative = by_state @ sensitivity.derivative + by_parameter
+    return QuantitySensitivity(
+        name, parameters, value.reshape(array.shape), derivative.reshape(*array.shape, len(parameters))
+    )

@@ -3,9 +3,9 @@
 Describe the process once as an :class:`Ecosystem` (``Ecosystem.gaussian``, ``.categorical``, ``.linear``,
 ``.poisson``); build its update maps (:func:`population_map`, :func:`moment_map`); analyse them
 (:func:`fixed_point`, :func:`stability_condition`, :func:`spectral_radius`); read the long run
-(:func:`long_run`, :func:`stationary_spread`); the categorical process's exact law (:func:`exact_chain`) and
-when it loses categories (:func:`collapse_statistics`); who trains on whom (:func:`graph_mixing`,
-:func:`mixing_from_edges`, :func:`trains_on_graph`).
+(:func:`long_run`: named quantities, a :class:`NamedAnswer`; :func:`stationary_spread`); the categorical
+process's exact law (:func:`exact_chain`) and when it loses categories (:func:`collapse_statistics`); who trains on
+whom (:func:`graph_mixing`, :func:`mixing_from_edges`, :func:`trains_on_graph`).
 """
 
 from interplay.theory import registry
@@ -14,6 +14,7 @@ from interplay.theory.analysis import (
     eigenvalues,
     fixed_point,
     jacobian,
+    latex_table,
     spectral_radius,
     stability_condition,
     to_latex,
@@ -26,6 +27,7 @@ from interplay.theory.graphs import ClosedClass, TrainsOnGraph, graph_mixing, mi
 from interplay.theory.linear.maps import Design, LinearGaussian, linear_ecosystem
 from interplay.theory.longrun import long_run, stationary_spread
 from interplay.theory.maps import SymbolicMap, moment_map, population_map, t_symbol
+from interplay.theory.named import NamedAnswer, Quantity
 from interplay.theory.poisson.maps import Poisson, PoissonSource, poisson_ecosystem
 from interplay.theory.spec import Ecosystem, SpecError
 
@@ -42,9 +44,11 @@ __all__ = [
     "Gaussian",
     "GaussianSource",
     "LinearGaussian",
+    "NamedAnswer",
     "NoUniqueFixedPoint",
     "Poisson",
     "PoissonSource",
+    "Quantity",
     "SpecError",
     "SymbolicMap",
     "TrainsOnGraph",
@@ -56,6 +60,7 @@ __all__ = [
     "gaussian_ecosystem",
     "graph_mixing",
     "jacobian",
+    "latex_table",
     "linear_ecosystem",
     "long_run",
     "mixing_from_edges",

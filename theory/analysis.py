@@ -14,6 +14,8 @@ import sympy
 
 from interplay.theory.domain import condition_over, fractions, simplify_over
 from interplay.theory.maps import SymbolicMap, t_symbol
+from interplay.theory.named import NamedAnswer
+from interplay.theory.spec import SpecError
 
 
 class NoUniqueFixedPoint(ValueError):
@@ -125,7 +127,63 @@ def stability_condition(fmap: SymbolicMap, at: dict | None = None) -> sympy.Basi
 
 
 def to_latex(value) -> str:
-    """LaTeX of an expression, a matrix, a condition or a {symbol: value} dict (one line per entry)."""
+    """LaTeX of an expression, a matrix, a condition or a {symbol: value} dict (one line per entry); of a named
+    answer (:class:`~theory.named.NamedAnswer`), a booktabs table of its quantities, values and meanings."""
+    if isinstance(value, NamedAnswer):
+        rows = {name: {"value": v, "meaning": value.quantity(name).meaning} for name, v in value.items()}
+        return latex_table(rows, row_header="quantity")
     if isinstance(value, dict):
         return " \\\\\n".join(f"{sympy.latex(k)} &= {sympy.latex(v)}" for k, v in value.items())
     return sympy.latex(value)
+
+
+_SPECIAL = {c: "\\" + c for c in "&%$#_{}"} | {
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+
+
+def _cell(value, digits: int | None) -> str:
+    """A table cell: text (escaped) for a str, else $LaTeX$ of the sympy value (a list of matrices: joined by
+    commas), numbers to ``digits`` significant digits when given."""
+    if isinstance(value, str):
+        return "".join(_SPECIAL.get(c, c) for c in value)
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v, digits) for v in value)
+    value = sympy.sympify(value)
+    if digits is not None:
+
+        def rounded(x):
+            return x.evalf(digits) if isinstance(x, sympy.Expr) and x.is_number and not x.is_Integer else x
+
+        value = value.applyfunc(rounded) if isinstance(value, sympy.MatrixBase) else rounded(value)
+    return f"${sympy.latex(value)}$"
+
+
+def latex_table(rows, columns=None, *, row_header="", digits: int | None = None) -> str:
+    """A booktabs ``tabular`` of results: ``rows`` {row label: {column: value}} (e.g. one row per parameter value,
+    each a dict of quantities or a :class:`~theory.named.NamedAnswer`), the columns in the order ``columns``
+    (default: the first row's keys), ``row_header`` over the labels. Labels, headers and values that are str are
+    set as text (LaTeX's special characters escaped), anything else as math; ``digits`` rounds numbers to that
+    many significant digits. Needs ``\\usepackage{booktabs}``."""
+    if not rows:
+        raise SpecError("rows", "a table needs at least one row")
+    columns = list(next(iter(rows.values())).keys()) if columns is None else list(columns)
+    for label, row in rows.items():
+        missing = [c for c in columns if c not in row]
+        if missing:
+            raise SpecError("rows", f"row {label!r} has no column {missing[0]!r}")
+    lines = [
+        "\\begin{tabular}{" + "l" * (len(columns) + 1) + "}",
+        "\\toprule",
+        " & ".join(_cell(c, None) for c in [row_header, *columns]) + " \\\\",
+        "\\midrule",
+    ]
+    for label, row in rows.items():
+        lines.append(" & ".join([_cell(label, None)] + [_cell(row[c], digits) for c in columns]) + " \\\\")
+    lines += ["\\bottomrule", "\\end{tabular}"]
+    return "\n".join(lines)

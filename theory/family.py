@@ -10,6 +10,7 @@ from typing import Protocol, runtime_checkable
 
 import sympy
 
+from interplay.theory.named import NamedAnswer
 from interplay.theory.spec import Ecosystem
 from interplay.theory.symbolic import SymbolicMap
 
@@ -36,9 +37,12 @@ class TheoryFamily(Protocol):
         """The flat state of ``fmap`` at round 0: after the initial fit, or at the given ``start`` (the family's
         fitted parameters, :mod:`interplay.theory.start`; SpecError naming ``start`` if bad or unsupported)."""
 
-    def long_run(self, eco: Ecosystem, fmap: SymbolicMap, point: dict) -> dict:
-        """The named long-run quantities at the population map's fixed point ``point`` of ``fmap``: sympy
-        values (numbers, matrices, lists of them, booleans or relations), as ``derive`` reports them."""
+    def long_run(self, eco: Ecosystem, fmap: SymbolicMap, point: dict) -> NamedAnswer:
+        """The named long-run quantities (:mod:`theory.named`: values with meanings and axis labels) at a state
+        ``point`` ({state symbol: value}) of ``fmap``, the population map or the moment recursion of ``eco``:
+        sympy values (numbers, matrices, lists of them, booleans or relations), as ``derive`` reports them; raw
+        expressions (:func:`theory.long_run` simplifies them), so that a symbolic ``point`` gives each quantity
+        as a function of the state (:func:`numerics.quantity_sensitivity`)."""
 
     def stationary_spread(self, eco: Ecosystem) -> sympy.Matrix:
         """K x K: E||theta_k - theta_l||^2 at the fixed point of the exact moment recursion at finite n."""

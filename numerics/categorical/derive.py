@@ -7,6 +7,8 @@ import numpy as np
 import sympy
 
 from interplay.numerics.categorical.fixed_points import categorical_fixed_points
+from interplay.numerics.cli import answers
+from interplay.theory.categorical.longrun import population_quantities
 from interplay.theory.spec import Ecosystem
 
 
@@ -43,15 +45,13 @@ def numerical_population(eco: Ecosystem) -> tuple[dict, list[str], list[str]]:
         text.append(f"  fixed point {p.probs.tolist()}: spectral radius {p.spectral_radius:.6g} ({kind}{reached})")
     reached = [p for p in points if p.reached]
     if reached:
-        probs = reached[0].probs
-        tv = 0.5 * np.abs(probs[:, None, :] - probs[None, :, :]).sum(-1)
-        population |= {
-            "limiting_probs": probs.tolist(),
-            "total_variation": tv.tolist(),
+        probs = np.maximum(reached[0].probs, 0)  # a category the limit loses: 0, not a round-off below it
+        answer = population_quantities(eco, sympy.Matrix(probs))
+        population |= answers.json_entries(answer) | {
             "spectral_radius": reached[0].spectral_radius,
-            "stability_condition": str(reached[0].spectral_radius < 1),
+            "stability_condition": bool(reached[0].spectral_radius < 1),
         }
-        text.append(f"Total variation between the limiting distributions: {tv.tolist()}")
+        text += ["At the fixed point reached from the round-0 fit:", *answers.text_lines(answer)]
     else:
         text.append("  the round-0 fit iterates to none of them (no convergence within the iterations)")
     return population, text, latex

@@ -14,21 +14,18 @@ import numpy as np
 import sympy
 
 from interplay.numerics import registry as numerics_registry
+from interplay.numerics.cli import answers
 from interplay.numerics.cli.config import ConfigError, keys_as_written
 from interplay.numerics.driver.divergence import quiet_overflow, warn_divergence
 from interplay.numerics.provenance import versions
 from interplay.theory import (
     NoUniqueFixedPoint,
     SpecError,
-    fixed_point,
+    long_run,
     population_map,
-    spectral_radius,
     stability_condition,
-    to_latex,
     trains_on_graph,
 )
-from interplay.theory import registry as theory_registry
-from interplay.theory.spec import plain
 
 
 def _job(run):
@@ -64,24 +61,6 @@ def _header(config, job: str) -> dict:
     }
 
 
-def _as_json(value):
-    """A long-run value as JSON: sympy booleans as booleans, relations as strings, numbers and matrices plain."""
-    if isinstance(value, list | tuple):
-        return [_as_json(v) for v in value]
-    if value in (sympy.true, sympy.false):
-        return bool(value)
-    if isinstance(value, sympy.logic.boolalg.Boolean):
-        return str(value)
-    return plain(value)
-
-
-def _as_lists(value):
-    """A long-run value for the text report: matrices as nested lists of their exact entries."""
-    if isinstance(value, list | tuple):
-        return [_as_lists(v) for v in value]
-    return value.tolist() if isinstance(value, sympy.MatrixBase) else value
-
-
 def _closed_form(eco) -> bool:
     """Whether sympy solves the population map's fixed point (the numerics family's ``closed_form``)."""
     return numerics_registry.family(eco).closed_form(eco)
@@ -98,7 +77,7 @@ def _require_constant(eco) -> None:
 
 def _no_unique_fixed_point(reason: NoUniqueFixedPoint, result: dict, text: list) -> None:
     """Records why the population map has no unique fixed point: derive answers with the reason, it does not fail."""
-    result["population"] = {"fixed_point": None, "reason": str(reason)}
+    result["population"] = {"closed_form": None, "reason": str(reason)}
     text.append(f"Population map: no unique fixed point ({reason}).")
 
 
@@ -109,36 +88,35 @@ NUMERICAL_RADIUS = (
 
 
 def _closed_population(eco, result: dict, text: list, latex: list) -> None:
-    """The population map's fixed point, multipliers and stability condition in closed form (sympy). The spectral
+    """The named quantities at the population map's fixed point in closed form (sympy,
+    :func:`~theory.longrun.long_run`), its spectral radius and stability condition among them. The spectral
     radius is exact where its eigenvalue is (:func:`~theory.analysis.eigenvalues`), else a float, and then the
     report says so (``spectral_radius_exact`` false, and a note in the text)."""
-    fmap = population_map(eco)
     try:
-        point = fixed_point(fmap)
+        answer = long_run(eco)
     except NoUniqueFixedPoint as reason:
         _no_unique_fixed_point(reason, result, text)
         return
-    condition = stability_condition(fmap, point)
-    radius = spectral_radius(fmap, point)
+    radius = answer["spectral_radius"]
     exact = not radius.atoms(sympy.Float)
-    values = theory_registry.family(eco).long_run(eco, fmap, point)
-    result["population"] = {
-        "closed_form": True,
-        "fixed_point": {str(k): plain(v) for k, v in point.items()},
-        "spectral_radius": plain(radius),
-        "spectral_radius_exact": exact,
-        "stability_condition": str(condition),
-    } | {name: _as_json(value) for name, value in values.items()}
-    text.append("Population map fixed point:")
-    text += [f"  {k} = {v}" for k, v in point.items()]
+    result["population"] = {"closed_form": True, "spectral_radius_exact": exact} | answers.json_entries(answer)
     numerical = "" if exact else f" ({NUMERICAL_RADIUS})"
-    text += [f"Spectral radius: {radius}{numerical}", f"Stability condition: {condition}"]
-    text += [f"{name}: {_as_lists(value)}" for name, value in values.items()]
-    latex += [
-        r"\text{fixed point: } \begin{aligned}" + to_latex(point) + r"\end{aligned}",
-        r"\rho = " + sympy.latex(radius),
-        r"\text{stable iff } " + to_latex(condition),
-    ]
+    text += ["Population map, at its fixed point (n infinite):", *answers.text_lines(answer)]
+    text += [f"Spectral radius: {radius}{numerical}", f"Stability condition: {answer['stability_condition']}"]
+    latex += [r"\text{population map, at its fixed point:}", *answers.latex_lines(answer)]
+
+
+def _stationary_moments(eco, result: dict, text: list, latex: list) -> None:
+    """The named quantities of the stationary law of the exact moment recursion at finite n."""
+    try:
+        answer = long_run(eco, of="moments")
+    except (NoUniqueFixedPoint, SpecError) as reason:
+        result["moments"] = {"reason": str(reason)}
+        text.append(f"Exact moment recursion: no stationary law ({reason}).")
+        return
+    result["moments"] = answers.json_entries(answer)
+    text += [f"Exact moment recursion at n = {eco.n}, its stationary law:", *answers.text_lines(answer)]
+    latex += [rf"\text{{stationary law of the exact recursion, }} n = {eco.n}:", *answers.latex_lines(answer)]
 
 
 def _numerical_population(eco, result: dict, text: list, latex: list) -> None:
@@ -164,9 +142,10 @@ def _trains_on_graph(eco, result: dict, text: list) -> None:
 
 @_job
 def derive(config, report, progress: bool = True) -> dict:
-    """Population fixed point, its multipliers and stability condition, long-run closed forms (numerical fixed
-    points where no closed form exists); with a finite n (and a closed moment recursion) also the stationary
-    E||theta_k - theta_l||^2 of the exact recursion; and the trains-on graph of W (closed classes, real data)."""
+    """The named long-run quantities (:func:`theory.long_run`) at the population map's fixed point, its spectral
+    radius and stability condition among them (numerical fixed points where no closed form exists); with a
+    finite n (and a closed moment recursion) also those of the exact recursion's stationary law; and the
+    trains-on graph of W (closed classes, real data)."""
     eco = config.ecosystem
     _require_constant(eco)
     if not _closed_form(eco):
@@ -177,14 +156,7 @@ def derive(config, report, progress: bool = True) -> dict:
     (_closed_population if _closed_form(eco) else _numerical_population)(eco, result, text, latex)
     if eco.n is not None:
         _say(progress, "[2/2] exact moment recursion at finite n: fixed point ...")
-        try:
-            spread = theory_registry.family(eco).stationary_spread(eco)
-            result["moments"] = {"stationary_spread": plain(spread)}
-            text.append(f"Stationary E||theta_k - theta_l||^2 at n = {eco.n}: {spread.tolist()}")
-            latex.append(r"E\|\theta_k - \theta_l\|^2_{\infty} = " + sympy.latex(spread))
-        except (NoUniqueFixedPoint, SpecError) as reason:
-            result["moments"] = {"stationary_spread": None, "reason": str(reason)}
-            text.append(f"Exact moment recursion: no stationary spread ({reason}).")
+        _stationary_moments(eco, result, text, latex)
     _trains_on_graph(eco, result, text)
     with report:
         report.write_text("derivation.txt", "\n".join(text) + "\n")

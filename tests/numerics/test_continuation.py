@@ -7,7 +7,7 @@ import sympy
 
 from interplay.numerics.continuation import continue_fixed_points
 from interplay.numerics.plots import bifurcation_diagram
-from interplay.theory import Ecosystem, SpecError, fixed_point, population_map
+from interplay.theory import Ecosystem, SpecError, SymbolicMap, fixed_point, population_map
 
 alpha = sympy.Symbol("alpha", real=True)
 
@@ -32,7 +32,7 @@ def test_branch_follows_the_closed_form_and_finds_both_crossings_at_alpha_one():
         np.testing.assert_allclose(state, expected, atol=1e-9)
     np.testing.assert_array_equal(branch.stable, branch.values < 1)
     kinds = sorted(b.kind for b in branch.bifurcations)
-    assert kinds == ["branch point", "period doubling"]
+    assert kinds == ["branch point", "period doubling"]  # +1 is a double multiplier (means and variances): unnamed
     for event in branch.bifurcations:
         assert event.parameter == pytest.approx(1.0, abs=1e-8)
         np.testing.assert_allclose(sorted(np.abs(event.multipliers)), [1, 1, 1, 1], atol=1e-7)
@@ -74,7 +74,12 @@ def test_categorical_temperature_pitchfork_at_tau_equal_alpha():
     np.testing.assert_allclose(branch.multipliers[:, 0].real, alpha_value / branch.values, atol=1e-9)
     np.testing.assert_array_equal(branch.stable, branch.values > alpha_value)
     (event,) = branch.bifurcations
-    assert event.kind == "branch point" and event.parameter == pytest.approx(alpha_value, abs=1e-8)
+    assert event.kind == "pitchfork" and event.parameter == pytest.approx(alpha_value, abs=1e-8)
+    # the normal form by hand: with r = 1/tau, pi_tau(1/2 + s) = 1/2 + r s + (4/3) r (1 - r^2) s^3 + O(s^5), so
+    # at tau = alpha: a = b2 = 0 (symmetry), b1 = d(alpha r)/d tau = -alpha / tau^2, b3 = (4/3) alpha r (1 - r^2)
+    r = 1 / alpha_value
+    expected = {"a": 0, "b1": -alpha_value / alpha_value**2, "b2": 0, "b3": 4 / 3 * alpha_value * r * (1 - r**2)}
+    assert event.coefficients == pytest.approx(expected, abs=1e-6)
 
     def iterate(tau_value, p, rounds=4000):
         for _ in range(rounds):
@@ -84,3 +89,34 @@ def test_categorical_temperature_pitchfork_at_tau_equal_alpha():
 
     assert iterate(0.65, 0.51) == pytest.approx(0.5, abs=1e-9)  # above tau = alpha: back to the symmetric point
     assert abs(iterate(0.55, 0.51) - 0.5) > 0.05  # below: pushed to an asymmetric fixed point
+
+
+def scalar_map(update) -> SymbolicMap:
+    """x -> update(x, p): a one-dimensional map of no ecosystem (continuation needs only the map)."""
+    return SymbolicMap(
+        "normal form", (x,), (update,), (("x", (0,)),), (("x", sympy.ImmutableMatrix([[x]]), ((0, 0),)),), None
+    )
+
+
+x, p = sympy.symbols("x p", real=True)
+
+
+@pytest.mark.parametrize(
+    "update, start, value, direction, kind, coefficients",
+    [
+        (x + p * x - x**2, 0.0, -0.3, 1, "transcritical", {"a": 0, "b1": 1, "b2": -1, "b3": 0}),
+        (x + p * x - x**3, 0.0, -0.3, 1, "pitchfork", {"a": 0, "b1": 1, "b2": 0, "b3": -1}),
+        (x + p - x**2, 1.0, 1.0, -1, "fold", {"a": 1, "b1": 0, "b2": -1, "b3": 0}),
+    ],
+    ids=["transcritical", "pitchfork", "fold"],
+)
+def test_branch_points_of_the_scalar_normal_forms_are_named(update, start, value, direction, kind, coefficients):
+    """The three normal forms at (x, p) = (0, 0): along x = 0 through the transcritical and the pitchfork, and
+    around the fold x = +-sqrt(p) from x = 1 (multiplier 1 - 2x crosses 1 where the branch turns back). Their
+    coefficients are those of the map itself (v = w = 1, no centre-manifold correction at x = 0)."""
+    branch = continue_fixed_points(
+        scalar_map(update), "p", {"p": value}, [start], step=0.1, direction=direction, points=30, bounds=(-0.5, 1.5)
+    )
+    (event,) = branch.bifurcations
+    assert event.kind == kind and event.parameter == pytest.approx(0, abs=1e-8)
+    assert event.state == pytest.approx([0], abs=1e-8) and event.coefficients == pytest.approx(coefficients, abs=1e-8)

@@ -6,7 +6,7 @@ import pytest
 import sympy
 
 import interplay.numerics as numerics
-from interplay.numerics.sensitivity import fixed_point_sensitivity, trajectory_sensitivity
+from interplay.numerics.sensitivity import fixed_point_sensitivity, quantity_sensitivity, trajectory_sensitivity
 from interplay.theory import Ecosystem, SpecError, fixed_point, moment_map, population_map
 
 alpha, beta, mu = sympy.symbols("alpha beta mu_1", real=True)
@@ -101,3 +101,58 @@ def test_bad_sensitivity_requests():
         fixed_point_sensitivity(moments, {"alpha": 1.0})  # alpha = 1: Var(m) grows without bound
     with pytest.raises(SpecError, match="part"):
         fixed_point_sensitivity(fmap, POINT).part("nope")
+
+
+def test_quantity_sensitivity_is_the_derivative_of_the_closed_form():
+    """dq/dtheta of named population quantities against sympy's derivative of their closed form at the closed-form
+    fixed point: the squared distance between the limits (through the state only) and the cross-task KL, which
+    also depends on mu_1 directly (task 1's mean), so the chain rule's direct term is checked too."""
+    from interplay.theory.gaussian.longrun import long_run as gaussian_long_run
+
+    fmap = population_map(population_eco())
+    closed_form = gaussian_long_run(fmap.ecosystem, fmap, fixed_point(fmap))
+    results = {name: quantity_sensitivity(fmap, POINT, name) for name in ("squared_distance", "cross_task_kl")}
+    for name, result in results.items():
+        exact = closed_form[name]
+        np.testing.assert_allclose(result.value, np.array(exact.xreplace(at(POINT)), dtype=float), atol=1e-12)
+        for parameter in result.parameters:
+            symbolic = np.array(exact.diff(parameter).xreplace(at(POINT)), dtype=float)
+            np.testing.assert_allclose(result.wrt(str(parameter)), symbolic, atol=1e-10)
+    assert np.abs(results["cross_task_kl"].wrt("mu_1")).max() > 0.1
+
+
+def test_quantity_sensitivity_at_finite_n_is_the_derivative_of_the_closed_form():
+    """E||m_1 - m_2||^2 in the stationary law of the exact recursion at n = 20 (sizes w n continuous in alpha):
+    the chain-rule derivative against sympy's derivative of its closed form and against central differences of
+    that closed form; a callable of the state gives the same."""
+    from interplay.theory.gaussian.longrun import long_run as gaussian_long_run
+
+    eco = Ecosystem.gaussian(
+        means=[[-1], [1]], public_mean=[0], alpha=alpha, beta=sympy.Rational(1, 2), n=20, regime="fresh"
+    )
+    fmap = moment_map(eco)
+    exact = gaussian_long_run(eco, fmap, fixed_point(fmap))["squared_distance"][0, 1]
+    distance = quantity_sensitivity(fmap, {"alpha": 0.5}, "squared_distance")
+    assert distance.value.shape == (2, 2) and distance.derivative.shape == (2, 2, 1)
+    assert distance.value[0, 1] == pytest.approx(float(exact.subs(alpha, 0.5)), rel=1e-12)
+    slope = distance.wrt("alpha")[0, 1]
+    assert slope == pytest.approx(float(exact.diff(alpha).subs(alpha, 0.5)), rel=1e-9)
+    h = sympy.Rational(1, 10**5)
+    difference = (exact.subs(alpha, sympy.Rational(1, 2) + h) - exact.subs(alpha, sympy.Rational(1, 2) - h)) / (2 * h)
+    assert slope == pytest.approx(float(difference), rel=1e-8) and slope < 0  # more synthetic data: closer models
+
+    def gap(parts):
+        mean, cov = parts["mean"], parts["cov"]
+        return (mean[0] - mean[1]) ** 2 + cov[0, 0] + cov[1, 1] - 2 * cov[0, 1]
+
+    by_callable = quantity_sensitivity(fmap, {"alpha": 0.5}, gap)
+    assert by_callable.name == "gap" and by_callable.derivative == pytest.approx(distance.derivative[0, 1], rel=1e-12)
+
+
+def test_bad_quantity_requests():
+    fmap = population_map(population_eco())
+    for quantity in ("spectral_radius", "nu"):
+        with pytest.raises(SpecError, match="quantity"):
+            quantity_sensitivity(fmap, POINT, quantity)
+    with pytest.raises(SpecError, match="parameter"):
+        quantity_sensitivity(fmap, POINT, "mean").wrt("gamma")

@@ -334,7 +334,15 @@ def population_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
 
 
 def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
-    """The exact finite-n recursion of round t >= 1 over (E F, Cov(F, b), Cov F); tau = 1 only."""
+    """The exact finite-n recursion of round t >= 1 (tau = 1 only). Its state's parts (:class:`Moments`), of
+    the training frequencies F (the fit is p = s F + (1 - s)/m, :func:`fitted_moments`):
+
+    ``mean``   Km x 1, E[F] (symbols mu_{k,i});
+    ``cross``  Km x (K+1)m, Cov(F, b) with the reused real frequencies b (symbols X; zero unless ``reuse``);
+    ``cov``    Km x Km, Cov(F) (symbols C).
+
+    :func:`theory.long_run` (``of="moments"``) names what they give: :mod:`theory.categorical.longrun`.
+    """
     require_closed_moments(eco)
     K, m = eco.K, eco.dim
     mean = sympy.Matrix([sympy.Symbol(f"\\mu_{{{k + 1},{i + 1}}}", real=True) for k in range(K) for i in range(m)])

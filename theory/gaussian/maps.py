@@ -393,7 +393,8 @@ def population_step(eco: Ecosystem, fit: Fit, plan: RoundPlan, t, ops=SYMPY) -> 
 
 
 def population_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
-    """The population update map (m_k, S_k)_k -> (m_k', S_k')_k of update round t >= 1.
+    """The population update map (m_k, S_k)_k -> (m_k', S_k')_k of update round t >= 1: parts ``mean`` (Kd x 1,
+    the stacked fitted means m_{ki}) and ``cov`` (Kd x d, the stacked fitted covariances S<k>_{ij}).
 
     It depends on t only under ``accumulate`` or with a schedule.
     """
@@ -409,7 +410,18 @@ def population_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
 
 
 def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
-    """The exact finite-n moment recursion of update round t >= 1, over (E m, nu, Cov(m, b), Cov m, E U)."""
+    """The exact finite-n moment recursion of update round t >= 1. Its state's parts (:class:`Moments`):
+
+    ``mean``     Kd x 1, E[m] (symbols mu_i), the stacked expected fitted means;
+    ``nu``       K x 1, nu_k = sum_s w_s^2 / N_s of model k's training set (the unbiased estimator's
+                 c_k = 1 / (1 - nu_k));
+    ``cross``    Kd x (K+1)d, Cov(m, b) with the reused real sample means b (symbols X; a zero constant unless
+                 ``reuse``);
+    ``cov``      Kd x Kd, Cov(m) (symbols C), within and across models;
+    ``scatter``  Kd x d, E[U_k] stacked (symbols U<k>), so E[S_k] = c_k E[U_k].
+
+    :func:`theory.long_run` (``of="moments"``) names what they give: :mod:`theory.gaussian.longrun`.
+    """
     K, d = eco.K, eco.dim
     mean = sympy.Matrix([sympy.Symbol(f"\\mu_{{{i + 1}}}", real=True) for i in range(K * d)])
     nu = sympy.Matrix([sympy.Symbol(f"\\nu_{{{k + 1}}}", real=True) for k in range(K)])

@@ -18,13 +18,19 @@ For constant alpha, beta and fixed designs (``reuse`` or ``fresh``), one update 
   the between-model spread (:func:`proportional_error`, :func:`proportional_spread`).
 * Relative efficiency: RE_k = sigma^2 tr((sum_s n_s S_s)^+) / lim E||theta_k - theta*||^2 (:func:`relative_efficiency`),
   against the ideal estimator that pools all real data.
+
+:func:`long_run` names (:mod:`theory.named`), at the population map's fixed point: ``theta`` (model x component,
+the limit of E theta_k) and ``uncovered_directions`` (a basis); at the exact moment recursion's (finite n, the
+limit law): ``theta`` (E theta_k), ``theta_covariance`` (model x component x component2, Cov theta_k), ``bias``
+(E theta_k - theta*), ``mse`` (model, E||theta_k - theta*||^2), ``relative_efficiency`` (model, RE_k) and
+``squared_distance`` (model x model2, E||theta_k - theta_l||^2).
 """
 
 from __future__ import annotations
 
 import sympy
 
-from interplay.theory.analysis import fixed_point, spectral_radius, stability_condition
+from interplay.theory.analysis import fixed_point, spectral_radius
 from interplay.theory.linear.maps import (
     SYMPY_LINEAR,
     block,
@@ -35,8 +41,10 @@ from interplay.theory.linear.maps import (
     synthetic_noise,
 )
 from interplay.theory.linear.maps import dynamics as round_dynamics
+from interplay.theory.named import NamedAnswer, Quantity, diagonal_blocks, index_axis, model_axis, pairs, per_model
 from interplay.theory.rounds import plan_at
 from interplay.theory.spec import Ecosystem, SpecError
+from interplay.theory.symbolic import SymbolicMap
 
 
 def _require_stationary(eco: Ecosystem) -> None:
@@ -104,13 +112,32 @@ def limit(eco: Ecosystem) -> dict[str, sympy.Matrix]:
     return {"M": parts["M"], "C": parts["C"]}
 
 
-def long_run_moments(eco: Ecosystem) -> tuple[sympy.Matrix, sympy.Matrix]:
-    """(lim E theta, lim Cov theta), stacked Kd x 1 and Kd x Kd."""
-    parts = limit(eco)
-    _, _, _, _, mean_b, sigma_b = stationary_dynamics(eco)
+def _law(eco: Ecosystem, parts: dict) -> tuple[sympy.Matrix, sympy.Matrix]:
+    """(E theta, Cov theta), Kd x 1 and Kd x Kd, of a state (M, c, C) of the moment map: theta = M b + c + xi,
+    so E theta = M E b + c and Cov theta = M Sigma_b M^T + C under ``reuse`` (the real data drawn once), C
+    otherwise (C then holds the real-label noise of every round)."""
+    mean_b, sigma_b = real_statistics(eco, linear_data(eco))
     M, C = parts["M"], parts["C"]
     cov = M @ sigma_b @ M.T + C if eco.regime == "reuse" else C
-    return (M @ mean_b).applyfunc(sympy.simplify), cov.applyfunc(sympy.simplify)
+    return M @ mean_b + parts["offset"], cov
+
+
+def _errors(eco: Ecosystem, mean: sympy.Matrix, cov: sympy.Matrix) -> list:
+    """E||theta_k - theta*||^2 = ||bias_k||^2 + tr Cov(theta_k), one per model."""
+    d, theta = eco.dim, eco.family.theta
+    errors = []
+    for k in range(eco.K):
+        gap = block(mean, k, d) - theta
+        errors.append((gap.T @ gap)[0, 0] + cov[k * d : (k + 1) * d, k * d : (k + 1) * d].trace())
+    return errors
+
+
+def long_run_moments(eco: Ecosystem) -> tuple[sympy.Matrix, sympy.Matrix]:
+    """(lim E theta, lim Cov theta), stacked Kd x 1 and Kd x Kd."""
+    _require_stationary(eco)
+    fmap = moment_map(eco)
+    mean, cov = _law(eco, fmap.unpack(fixed_point(fmap)))
+    return mean.applyfunc(sympy.simplify), cov.applyfunc(sympy.simplify)
 
 
 def long_run_bias(eco: Ecosystem) -> sympy.Matrix:
@@ -121,13 +148,7 @@ def long_run_bias(eco: Ecosystem) -> sympy.Matrix:
 
 def long_run_error(eco: Ecosystem) -> list[sympy.Expr]:
     """lim E||theta_k - theta*||^2 = ||bias_k||^2 + tr Cov(theta_k), one per model."""
-    mean, cov = long_run_moments(eco)
-    d, theta = eco.dim, eco.family.theta
-    errors = []
-    for k in range(eco.K):
-        gap = block(mean, k, d) - theta
-        errors.append(sympy.simplify((gap.T @ gap)[0, 0] + cov[k * d : (k + 1) * d, k * d : (k + 1) * d].trace()))
-    return errors
+    return [sympy.simplify(e) for e in _errors(eco, *long_run_moments(eco))]
 
 
 def ideal_error(eco: Ecosystem) -> sympy.Expr:
@@ -172,36 +193,60 @@ def proportional_spread(alpha, beta, n_private, noise_var, trace_inverse, t):
     return 2 * factor * beta**2 * noise_var * trace_inverse / n_private
 
 
-def long_run(eco: Ecosystem, fmap, point) -> dict:
-    """What ``derive`` reports: ``limiting_means`` (the limit of the mean dynamics), ``converges`` (rho(Q) < 1:
-    a sympy boolean, or with symbolic alpha or beta the condition on them), ``uncovered_directions`` (no model's
-    weighted real data cover them) and, at finite n unless it surely diverges, ``long_run_bias``,
-    ``long_run_error`` lim E||theta_k - theta*||^2 and ``relative_efficiency`` (holding where it converges)."""
-    condition = sympy.sympify(converges(eco)) if eco.is_numeric else stability_condition(fmap, point)
-    values = {
-        "limiting_means": fmap.unpack(point)["theta"],
-        "converges": condition,
-        "uncovered_directions": uncovered_directions(eco),
-    }
-    if condition is not sympy.false and eco.n is not None:
-        values |= {
-            "long_run_bias": long_run_bias(eco),
-            "long_run_error": sympy.Matrix(long_run_error(eco)),
-            "relative_efficiency": sympy.Matrix(relative_efficiency(eco)),
-        }
-    return values
+def long_run(eco: Ecosystem, fmap: SymbolicMap, point: dict) -> NamedAnswer:
+    """The named quantities (module docstring) at ``point`` ({state symbol: value}), a state of the population
+    map or of the moment recursion ``fmap`` of ``eco`` (reuse or fresh)."""
+    parts = fmap.unpack(point)
+    d, model = eco.dim, model_axis(eco)
+    components = (index_axis("component", d), index_axis("component2", d))
+    if fmap.name == "population":
+        return NamedAnswer(
+            "population",
+            {
+                "theta": Quantity(
+                    per_model(eco, parts["theta"]), "the limit of model k's expected parameters", (model, components[0])
+                ),
+                "uncovered_directions": Quantity(
+                    uncovered_directions(eco), "a basis of the directions no model's weighted real data see"
+                ),
+            },
+        )
+    mean, cov = _law(eco, parts)
+    errors = _errors(eco, mean, cov)
+    ideal = ideal_error(eco)
+    theta_star = sympy.Matrix.vstack(*[eco.family.theta] * eco.K)
+    return NamedAnswer(
+        "moments",
+        {
+            "theta": Quantity(
+                per_model(eco, mean), "E[theta_k], model k's expected parameters", (model, components[0])
+            ),
+            "theta_covariance": Quantity(diagonal_blocks(eco, cov), "Cov(theta_k)", (model, *components)),
+            "bias": Quantity(per_model(eco, mean - theta_star), "E[theta_k] - theta*", (model, components[0])),
+            "mse": Quantity(sympy.Matrix(errors), "E||theta_k - theta*||^2, model k's error", (model,)),
+            "relative_efficiency": Quantity(
+                sympy.Matrix([ideal / e for e in errors]),
+                "MSE of the ideal estimator pooling all real data / model k's MSE (1: as good as pooling)",
+                (model,),
+            ),
+            "squared_distance": Quantity(
+                _spread(eco, mean, cov), "E||theta_k - theta_l||^2 between the models' parameters", pairs(eco)
+            ),
+        },
+    )
 
 
-def stationary_spread(eco: Ecosystem) -> sympy.Matrix:
-    """K x K matrix of lim E||theta_k - theta_l||^2 under the exact limit law."""
-    mean, cov = long_run_moments(eco)
+def _spread(eco: Ecosystem, mean: sympy.Matrix, cov: sympy.Matrix) -> sympy.Matrix:
     d = eco.dim
 
     def spread(k, l):
         rows_k, rows_l = slice(k * d, (k + 1) * d), slice(l * d, (l + 1) * d)
         gap = mean[rows_k, :] - mean[rows_l, :]
-        return sympy.simplify(
-            (gap.T @ gap)[0, 0] + (cov[rows_k, rows_k] + cov[rows_l, rows_l] - 2 * cov[rows_k, rows_l]).trace()
-        )
+        return (gap.T @ gap)[0, 0] + (cov[rows_k, rows_k] + cov[rows_l, rows_l] - 2 * cov[rows_k, rows_l]).trace()
 
     return sympy.Matrix(eco.K, eco.K, spread)
+
+
+def stationary_spread(eco: Ecosystem) -> sympy.Matrix:
+    """K x K matrix of lim E||theta_k - theta_l||^2 under the exact limit law."""
+    return _spread(eco, *long_run_moments(eco)).applyfunc(sympy.simplify)

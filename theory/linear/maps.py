@@ -473,8 +473,15 @@ def population_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
 
 
 def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
-    """The exact recursion of round t >= 1 over (M, c, C) (and H under ``accumulate``): the paper's M_t, C_t and
-    the offset c_t of a given start."""
+    """The exact recursion of round t >= 1: theta_t = M_t b + c_t + xi_t. Its state's parts (:class:`LinearMoments`):
+
+    ``normal``  Kd x d, the accumulated normal matrices H<k> (state under ``accumulate`` only);
+    ``M``       Kd x (K+1)d, the paper's M_t, the weights of the real least-squares solutions b;
+    ``offset``  Kd x 1, c_t, what a given start carries (0 from the initial fit);
+    ``C``       Kd x Kd, Cov(xi_t), the synthetic (and, unless ``reuse``, real-label) noise accumulated.
+
+    :func:`theory.long_run` (``of="moments"``) names what they give: :mod:`theory.linear.longrun`.
+    """
     K, d = eco.K, eco.dim
     layout = Layout()
     normal = _normal_part(eco, layout)

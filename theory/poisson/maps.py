@@ -276,7 +276,14 @@ def population_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
 
 
 def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
-    """The exact finite-n recursion of round t >= 1 over (E lambda, Cov(lambda, b) under reuse, Cov lambda)."""
+    """The exact finite-n recursion of round t >= 1. Its state's parts (:class:`Moments`):
+
+    ``mean``   K x 1, E[lambda] (symbols mu_k);
+    ``cross``  K x (K+1), Cov(lambda, b) with the reused real sample means b (symbols X; zero unless ``reuse``);
+    ``cov``    K x K, Cov(lambda) (symbols C).
+
+    :func:`theory.long_run` (``of="moments"``) names what they give: :mod:`theory.poisson.longrun`.
+    """
     K = eco.K
     mean = sympy.Matrix([sympy.Symbol(f"\\mu_{{{k + 1}}}", real=True) for k in range(K)])
     cov, cov_positions = symmetric_symbols("C", K)

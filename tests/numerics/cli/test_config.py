@@ -14,7 +14,8 @@ import interplay.numerics as numerics
 from interplay.numerics.cli.config import ConfigError, load
 from interplay.numerics.cli.main import main
 from interplay.numerics.cli.report import MARKER, Report
-from interplay.theory import Ecosystem, fixed_point, population_map
+from interplay.theory import Ecosystem, fixed_point, population_map, stationary_spread
+from interplay.theory.spec import plain
 
 SMALL = """
 [simulate]
@@ -54,9 +55,21 @@ def test_derive_writes_what_the_library_derives(tmp_path):
     assert main(["derive", str(config_path), "--out", str(tmp_path / "d"), "--quiet"]) == 0
     result = json.loads((tmp_path / "d" / "result.json").read_text())
     eco = load(config_path).ecosystem
-    expected = fixed_point(population_map(eco))
-    assert result["population"]["fixed_point"] == {str(k): float(v) for k, v in expected.items()}
-    assert result["population"]["stability_condition"] == "True" and result["spec"]["n"] == 50
+    fmap = population_map(eco)
+    limit = fmap.unpack(fixed_point(fmap))
+    population, moments = result["population"], result["moments"]
+    assert population["mean"] == [[float(m)] for m in limit["mean"]]  # model k's limiting mean: row k (d = 1)
+    assert population["covariance"] == [[[float(s)]] for s in limit["cov"]]
+    assert population["axes"]["cross_task_kl"] == {
+        "model": ["model 1", "model 2"],
+        "task": ["private 1", "private 2", "public"],
+    }
+    assert population["stability_condition"] is True and result["spec"]["n"] == 50
+    assert (
+        moments["squared_distance"] == plain(stationary_spread(eco)) and "E[S_k]" in moments["meanings"]["covariance"]
+    )
+    names = {*population, *moments}  # named quantities, never the maps' state parts or symbols
+    assert not names & {"nu", "cross", "scatter", "fixed_point"} and not any("{" in name for name in names)
     assert {p.name for p in (tmp_path / "d").iterdir()} == {MARKER, "derivation.txt", "derivation.tex", "result.json"}
 
 
@@ -175,7 +188,7 @@ def test_categorical_derive_and_simulate_write_the_library_numbers(tmp_path):
     derived = json.loads((tmp_path / "d" / "result.json").read_text())
     fmap = population_map(eco)
     probs = np.array(fmap.unpack(fixed_point(fmap))["probs"], dtype=float)
-    np.testing.assert_array_equal(np.array(derived["population"]["limiting_probs"]), probs)
+    np.testing.assert_array_equal(np.array(derived["population"]["probs"]), probs)
     assert derived["population"]["total_variation"][0][1] == pytest.approx(0.5 * np.abs(probs[0] - probs[1]).sum())
     assert probs[1, 0] > 0  # model 2 learns the concept its own data never showed
 
@@ -270,9 +283,9 @@ def test_linear_derive_and_simulate_write_the_library_numbers(tmp_path, capsys):
     eco = load(config_path).ecosystem
     assert main(["derive", str(config_path), "--out", str(tmp_path / "d"), "--quiet"]) == 0
     derived = json.loads((tmp_path / "d" / "result.json").read_text())
-    assert derived["population"]["converges"] is True and derived["population"]["uncovered_directions"] == []
+    assert derived["population"]["stability_condition"] is True and derived["population"]["uncovered_directions"] == []
     expected = [float(e) for e in linear_longrun.long_run_error(eco)]
-    assert [row[0] for row in derived["population"]["long_run_error"]] == expected
+    assert [row[0] for row in derived["moments"]["mse"]] == expected
 
     assert main(["simulate", str(config_path), "--out", str(tmp_path / "s"), "--quiet"]) == 0
     simulated = json.loads((tmp_path / "s" / "result.json").read_text())
@@ -384,7 +397,7 @@ def test_categorical_derive_at_a_temperature_answers_with_numerical_fixed_points
     path_of_iterates = numerics.iterate_population(eco, 400).mean
     limit = np.asarray(reached["probs"])
     np.testing.assert_allclose(path_of_iterates[-1], limit, atol=1e-12)
-    np.testing.assert_allclose(population["limiting_probs"], limit, atol=0)
+    np.testing.assert_allclose(population["probs"], limit, atol=0)
     # the iterates approach it at the rate of its slowest mode that the (symmetric) start excites: a multiplier
     gaps = np.abs(path_of_iterates - limit).max(axis=(1, 2))
     rate = gaps[12] / gaps[11]  # gaps ~1e-7, far above rounding
@@ -402,7 +415,7 @@ def test_categorical_derive_at_a_vanishing_temperature_is_the_argmax_limit(tmp_p
     assert status == 0 and errors == []
     population = json.loads((tmp_path / "d" / "result.json").read_text())["population"]
     expected = [[0.16, 0.42, 0.42, 0.0], [0.0, 0.42, 0.42, 0.16]]
-    np.testing.assert_allclose(population["limiting_probs"], expected, atol=1e-15)
+    np.testing.assert_allclose(population["probs"], expected, atol=1e-15)
 
 
 def test_categorical_sweep_at_a_temperature_has_no_symbolic_boundary(tmp_path, capsys):
@@ -430,16 +443,13 @@ def test_linear_derive_with_a_symbolic_alpha_gives_the_closed_forms_in_it(tmp_pa
     population = results["symbolic"]["population"]
     # rho = a (a + 3) / (2 (a + 1)) < 1 iff (a + 2)(a - 1) < 0: simplified over a in [0, 1]
     assert sympy.sympify(population["spectral_radius"], locals={"a": a}) == a * (a + 3) / (2 * (a + 1))
-    assert sympy.sympify(population["converges"], locals={"a": a}) == (a < 1)
-    for key in ("long_run_error", "relative_efficiency"):
+    assert sympy.sympify(population["stability_condition"], locals={"a": a}) == (a < 1)
+    for key in ("mse", "relative_efficiency", "squared_distance"):
         at_half = [
             [float(sympy.sympify(v, locals={"a": a}).subs(a, sympy.Rational(1, 2))) for v in row]
-            for row in population[key]
+            for row in results["symbolic"]["moments"][key]
         ]
-        np.testing.assert_allclose(at_half, results["numeric"]["population"][key], rtol=1e-12)
-    spread = results["symbolic"]["moments"]["stationary_spread"][0][1]
-    at_half = float(sympy.sympify(spread, locals={"a": a}).subs(a, sympy.Rational(1, 2)))
-    assert at_half == pytest.approx(results["numeric"]["moments"]["stationary_spread"][0][1], rel=1e-12)
+        np.testing.assert_allclose(at_half, results["numeric"]["moments"][key], rtol=1e-12)
 
 
 def test_fractions_as_strings_are_exact_and_float_thirds_are_refused(tmp_path):
@@ -482,7 +492,7 @@ def test_derive_without_a_unique_fixed_point_answers_with_the_reason(tmp_path, c
     (tmp_path / "config.toml").write_text(config)
     assert main(["derive", str(tmp_path / "config.toml"), "--out", str(tmp_path / "d"), "--quiet"]) == 0
     population = json.loads((tmp_path / "d" / "result.json").read_text())["population"]
-    assert population["fixed_point"] is None and reason in population["reason"]
+    assert population["closed_form"] is None and reason in population["reason"]
     assert f"Population map: no unique fixed point ({population['reason']})." in (
         (tmp_path / "d" / "derivation.txt").read_text().splitlines()
     )

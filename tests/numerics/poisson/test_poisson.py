@@ -194,7 +194,7 @@ def test_population_fixed_point(regime):
     np.testing.assert_allclose(npo.iterate_population(eco, 80).mean[-1], np.array(rates, dtype=float)[:, 0], rtol=1e-12)
     np.testing.assert_allclose(npo.iterate_moments(eco, 80).mean[-1], np.array(rates, dtype=float)[:, 0], rtol=1e-12)
     named = longrun.long_run(eco, fmap, point)
-    assert named["squared_gaps"][0, 1] == (rates[0] - rates[1]) ** 2
+    assert named["squared_distance"][0, 1] == (rates[0] - rates[1]) ** 2
     tasks = [2, 5, 3]
     for k in range(2):
         for j in range(3):
@@ -208,9 +208,13 @@ def test_stationary_moments_are_the_long_run_of_the_recursion(regime):
     eco = small(regime)
     stationary = longrun.stationary_moments(eco)
     exact = npo.iterate_moments(eco, 120)
-    np.testing.assert_allclose(exact.variance()[-1], np.array(stationary["variance"], dtype=float)[:, 0], rtol=1e-11)
-    np.testing.assert_allclose(exact.spread()[-1], np.array(stationary["spread"], dtype=float), rtol=1e-11, atol=1e-14)
-    assert FAMILY.stationary_spread(eco) == stationary["spread"]
+    np.testing.assert_allclose(
+        exact.variance()[-1], np.array(stationary["rate_variance"], dtype=float)[:, 0], rtol=1e-11
+    )
+    np.testing.assert_allclose(
+        exact.spread()[-1], np.array(stationary["squared_distance"], dtype=float), rtol=1e-11, atol=1e-14
+    )
+    assert FAMILY.stationary_spread(eco) == stationary["squared_distance"]
 
 
 @settings(max_examples=25, deadline=None)
