@@ -115,9 +115,10 @@ def _number(value) -> str:
         return str(value)
 
 
-def parameter_title(eco, *, skip=(), **extra) -> str:
+def parameter_title(eco, *, skip=(), note: str = "", **extra) -> str:
     """The figure's title from the ecosystem's parameters: ``Gaussian, K = 2, n = 50, reuse, unbiased, α = 0.5,
-    β = 0.5`` (a schedule: ``α scheduled``; ``skip``: swept parameters left out), then ``extra`` (``seed = 0``)."""
+    β = 0.5`` (a schedule: ``α scheduled``; ``skip``: swept parameters left out), then ``extra`` (``seed = 0``)
+    and a ``note`` (``long-run limits``)."""
     family = getattr(eco.family, "name", type(eco.family).__name__).replace("_", "-").replace("gaussian", "Gaussian")
     parts = [family[:1].upper() + family[1:], f"K = {eco.K}", "n = ∞" if eco.n is None else f"n = {eco.n}"]
     if "n" in skip:
@@ -130,7 +131,7 @@ def parameter_title(eco, *, skip=(), **extra) -> str:
         if name not in skip:
             parts.append(f"{symbol} scheduled" if isinstance(value, tuple) else f"{symbol} = {_number(value)}")
     parts += [f"{key.replace('_', ' ')} = {value}" for key, value in extra.items()]
-    return ", ".join(parts)
+    return ", ".join(parts + ([note] if note else []))
 
 
 def legend_entries(axes) -> tuple[list, list]:

@@ -222,7 +222,7 @@ def phase_diagram(
         _, ax = plt.subplots(figsize=(5.2, 4.6), layout="constrained")
     norm = colour_norm(values, scale, vmin, vmax)
     cmap = plt.get_cmap("viridis").with_extremes(bad=MISSING_COLOR)
-    shown = np.ma.masked_invalid(values.T) if scale == "linear" else np.ma.masked_less_equal(values.T, 0)
+    shown = np.ma.masked_where(~np.isfinite(values.T) | ((values.T <= 0) & (scale == "log")), values.T)
     mesh = ax.pcolormesh(x, y, shown, shading="nearest", cmap=cmap, norm=norm)
     finite = values[np.isfinite(values)]
     below = vmin is not None and finite.size and finite.min() < vmin
@@ -230,9 +230,11 @@ def phase_diagram(
     extend = {(True, True): "both", (True, False): "min", (False, True): "max"}.get((bool(below), bool(above)))
     ax.figure.colorbar(mesh, ax=ax, label=label or quantity_label(quantity), extend=extend or "neither")
     entries = []
-    if np.ma.getmaskarray(shown).any():
-        missing = "not finite (no limit)" if scale == "linear" else "not finite or <= 0"
-        entries.append(Patch(facecolor=MISSING_COLOR, label=missing))
+    missing = [] if np.isfinite(values).all() else ["not finite (no limit)"]
+    if scale == "log" and (finite <= 0).any():
+        missing.append("<= 0 (off the log scale)")
+    if missing:
+        entries.append(Patch(facecolor=MISSING_COLOR, label=", ".join(missing)))
     if contours is not None:
         exact = values if contours is True else np.asarray(contours, dtype=float)
         steps = _levels(norm, levels)

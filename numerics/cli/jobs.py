@@ -256,7 +256,7 @@ def _exact_counterpart(grid, quantity: str):
 def _after(eco, settings) -> dict:
     """What the sweep's values are: the limit (a family whose exact quantities are limits), else after T rounds."""
     if numerics_registry.family(eco).exact_limits is not None:
-        return {"values": "limits"}
+        return {"note": "long-run limits"}
     return {"rounds": settings["rounds"]}
 
 
@@ -321,6 +321,7 @@ def sweep(config, report, progress: bool = True, checkpoint=None) -> dict:
                 boundary=boundary,
                 label=label,
                 contours=_exact_counterpart(grid, quantity),
+                **settings["colour"],
                 title=parameter_title(eco, skip=names, **_after(eco, settings)),
             )
             report.save_figure("phase_diagram", figure)

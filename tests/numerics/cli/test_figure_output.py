@@ -2,6 +2,8 @@
 line naming --format, exit 2); a progress bar on stderr for a Monte Carlo of several chunks, nothing with --quiet,
 and never a bar in the result files."""
 
+import json
+
 import pytest
 from paths import EXAMPLES
 
@@ -54,6 +56,27 @@ def test_simulate_shows_a_progress_bar_on_stderr_and_writes_the_format_asked_for
 
 
 def test_sweep_draws_its_phase_diagram_in_the_format_asked_for(tmp_path, capsys):
-    assert main(["sweep", str(_config(tmp_path)), "--out", str(tmp_path / "s"), "--format", "pdf", "--quiet"]) == 0
+    path = _config(tmp_path)
+    path.write_text(path.read_text() + 'colour = { scale = "log", vmax = 10 }\n')
+    assert main(["sweep", str(path), "--out", str(tmp_path / "s"), "--format", "pdf", "--quiet"]) == 0
     assert capsys.readouterr().err == ""
     assert (tmp_path / "s" / "phase_diagram.pdf").read_bytes()[:4] == b"%PDF"
+    result = json.loads((tmp_path / "s" / "result.json").read_text())
+    assert result["settings"]["colour"] == {"scale": "log", "vmin": None, "vmax": 10}
+
+
+@pytest.mark.parametrize(
+    ("colour", "key"),
+    [
+        ('{ scale = "cubic" }', "sweep.colour.scale"),
+        ('{ scale = "log", vmin = 0 }', "sweep.colour.vmin"),
+        ("{ vmin = 2, vmax = 1 }", "sweep.colour.vmax"),
+        ("{ hue = 1 }", "sweep.colour.hue"),
+    ],
+)
+def test_a_bad_colour_scale_is_one_line_naming_the_key(tmp_path, capsys, colour, key):
+    path = _config(tmp_path)
+    path.write_text(path.read_text() + f"colour = {colour}\n")
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and key in lines[0]
