@@ -19,6 +19,7 @@ enter the fit and are not enumerated. All probabilities stay rational when 1/tau
 from __future__ import annotations
 
 import itertools
+import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
@@ -31,6 +32,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from sympy.polys.domains import QQ
 from sympy.polys.matrices import DomainMatrix
+from tqdm import tqdm
 
 from interplay.theory.categorical.maps import smoothing_factor, start_frequencies, start_state
 from interplay.theory.rounds import plan_at
@@ -198,17 +200,19 @@ def _initial_law(eco: Ecosystem, later_rounds, start=None) -> tuple[dict, bool]:
     return result, keep
 
 
-def distributions(eco: Ecosystem, rounds: int, start=None) -> list[dict[Fit, sympy.Rational]]:
+def distributions(eco: Ecosystem, rounds: int, start=None, progress: bool = False) -> list[dict[Fit, sympy.Rational]]:
     """The exact law of the fits {p (K x m rational tuple): probability} after each round 0..rounds, from the
-    initial fit or the given ``start`` (p_0, K x m rationals: :func:`theory.categorical.maps.start_state`)."""
+    initial fit or the given ``start`` (p_0, K x m rationals: :func:`theory.categorical.maps.start_state`);
+    ``progress``: a bar over the rounds on stderr."""
     _check(eco)
     eco.check_rounds(rounds)
     if _homogeneous(eco):
         chain = exact_chain(eco, start)
-        return [chain.law(t) for t in range(rounds + 1)]
+        rounds_shown = tqdm(range(rounds + 1), desc="exact laws", unit="round", file=sys.stderr, disable=not progress)
+        return [chain.law(t) for t in rounds_shown]
     law, reuse = _initial_law(eco, range(1, rounds + 1), start)
     laws = [_fit_law(eco, law, 0)]
-    for t in range(1, rounds + 1):
+    for t in tqdm(range(1, rounds + 1), desc="exact laws", unit="round", file=sys.stderr, disable=not progress):
         plan = _Round(eco, t)
         new = defaultdict(Fraction)
         for state, p in law.items():
@@ -330,10 +334,11 @@ class ExactChain:
             times[i] = solution.to_Matrix()[a, 0]
         return times
 
-    def law(self, t: int) -> dict[Fit, sympy.Rational]:
-        """The exact law of the fits {fit: probability} after round t (t = 0: the initial fit)."""
+    def law(self, t: int, progress: bool = False) -> dict[Fit, sympy.Rational]:
+        """The exact law of the fits {fit: probability} after round t (t = 0: the initial fit); ``progress``: a
+        bar over the rounds on stderr (each round multiplies the law by P in exact rationals)."""
         weights = dict(self.initial)
-        for _ in range(t):
+        for _ in tqdm(range(t), desc="exact law", unit="round", file=sys.stderr, disable=not progress):
             new = defaultdict(Fraction)
             for i, p in weights.items():
                 for j, q in self.transition[i].items():
