@@ -150,42 +150,66 @@ def _edge_segments(level, fine_x, fine_y, tolerance):
             yield np.where(zero, xs, np.nan), np.where(zero, ys, np.nan), axis, value
 
 
+def _level(gap, x_range, y_range):
+    """The fine grid (401 x 401 over the ranges) and the relation's lhs - rhs on it (NaN where undefined)."""
+    fine_x, fine_y = np.meshgrid(np.linspace(*x_range, 401), np.linspace(*y_range, 401))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a condition may be singular at a corner
+        level = np.broadcast_to(np.asarray(gap(fine_x, fine_y), dtype=float), fine_x.shape)
+    return fine_x, fine_y, np.where(np.isfinite(level), level, np.nan)
+
+
+def _crosses(level, tolerance) -> bool:
+    """Whether the level changes sign strictly inside the fine grid."""
+    interior = level[1:-1, 1:-1]
+    return bool(np.isfinite(interior).any() and np.nanmin(interior) < -tolerance and np.nanmax(interior) > tolerance)
+
+
 def draw_boundary(ax, boundary, x_name: str, y_name: str, x, y) -> str:
-    """Draw the curve where each relation of ``boundary`` holds with equality: inside the grid as a dashed
-    contour, along the grid's edge as a dashed line on the edge (so a boundary such as alpha = 1 at the end of
-    an alpha axis stays visible). Returns the legend text, which says where the boundary lies."""
+    """Draw the curve where each relation of ``boundary`` holds with equality, so that it is always seen: inside
+    the grid as a dashed contour; along the grid's edge as a dashed line on the edge (alpha = 1 at the end of an
+    alpha axis); just beyond the grid (within a tenth of its range) as a contour in the margin, the axes widened
+    along one axis to hold it. Returns the legend text, which says where the boundary lies."""
     import sympy
 
     relations = boundary.args if isinstance(boundary, sympy.And) else (boundary,)
-    fine_x, fine_y = np.meshgrid(np.linspace(x.min(), x.max(), 401), np.linspace(y.min(), y.max(), 401))
     symbols = {s.name: s for s in boundary.free_symbols}
-    inside, edges = False, []
     style = {"colors": BOUNDARY_COLOR, "linewidths": 1.8, "linestyles": "--"}
+    found = {"inside": False, "beyond": False}
+    edges = []
+    x_range, y_range = (x.min(), x.max()), (y.min(), y.max())
+    margin = [(low - (high - low) / 10, high + (high - low) / 10) for low, high in (x_range, y_range)]
     for relation in relations:
         gap = sympy.lambdify(
             [symbols.get(x_name, sympy.Symbol(x_name)), symbols.get(y_name, sympy.Symbol(y_name))],
             relation.lhs - relation.rhs,
         )
-        with np.errstate(divide="ignore", invalid="ignore"):  # a condition may be singular at a corner
-            level = np.broadcast_to(np.asarray(gap(fine_x, fine_y), dtype=float), fine_x.shape)
-        level = np.where(np.isfinite(level), level, np.nan)
+        fine_x, fine_y, level = _level(gap, x_range, y_range)
         if not np.isfinite(level).any():
             continue
         tolerance = 1e-9 * max(1.0, float(np.nanmax(np.abs(level))))
-        interior = level[1:-1, 1:-1]
-        if np.nanmin(interior) < -tolerance and np.nanmax(interior) > tolerance:
-            contour = ax.contour(fine_x, fine_y, level, levels=[0], **style)
-            contour.set_gid("stability boundary")
-            inside = True
+        drawn = False
+        if _crosses(level, tolerance):
+            ax.contour(fine_x, fine_y, level, levels=[0], **style).set_gid("stability boundary")
+            found["inside"] = drawn = True
         for xs, ys, axis, value in _edge_segments(level, fine_x, fine_y, tolerance):
             (line,) = ax.plot(xs, ys, "--", color=BOUNDARY_COLOR, lw=2.4, clip_on=False, zorder=5)
             line.set_gid("stability boundary on the edge")
             edges.append(f"{axis_label(x_name if axis == 'x' else y_name)} = {value:g}")
+            drawn = True
+        for ranges in ((margin[0], y_range), (x_range, margin[1])) if not drawn else ():
+            wide_x, wide_y, wide = _level(gap, *ranges)
+            if _crosses(wide, tolerance):
+                ax.contour(wide_x, wide_y, wide, levels=[0], **style).set_gid("stability boundary beyond the grid")
+                found["beyond"] = True
+                break
     text = "stability boundary (theory)"
     if edges:
-        where = ", ".join(dict.fromkeys(edges))
-        return f"{text}: on the grid's edge, {where}" + (", and inside" if inside else "")
-    return text if inside else f"{text}: outside the grid (every point shown is on one side)"
+        text += ",\non the grid's edge: " + ", ".join(dict.fromkeys(edges))
+    if found["beyond"]:
+        text += ",\njust beyond the grid"
+    if not (edges or found["inside"] or found["beyond"]):
+        text += ":\noutside the plotted range"
+    return text
 
 
 @styled

@@ -71,11 +71,25 @@ def test_phase_diagram_scale_covers_the_data_and_the_edge_boundary_is_drawn_and_
     _clear_of_every_axes(figure)
 
 
+def test_a_boundary_just_beyond_the_grid_is_drawn_in_a_margin():
+    """alpha < 1 over alpha in [0, 0.95] (the examples' grids): the line alpha = 1 is drawn, the axes widened."""
+    alphas, betas = np.linspace(0, 0.95, 5), np.linspace(0, 1, 4)
+    grid = Grid((("alpha", alphas), ("beta", betas)), {"spread": np.add.outer(alphas, betas)}, {})
+    figure = phase_diagram(grid, "spread", boundary=ALPHA < 1)
+    ax = figure.axes[0]
+    (beyond,) = [c for c in ax.collections if c.get_gid() == "stability boundary beyond the grid"]
+    vertices = np.concatenate([p.vertices for p in beyond.get_paths()])
+    np.testing.assert_allclose(vertices[:, 0], 1, atol=1e-3)
+    assert ax.get_xlim()[1] > 1 and ax.get_ylim() == pytest.approx((-1 / 6, 7 / 6))  # beta's range unchanged
+    assert "just beyond the grid" in ax.get_legend().get_texts()[0].get_text()
+    _clear_of_every_axes(figure)
+
+
 def test_phase_diagram_options_log_vmin_vmax_and_a_boundary_off_the_grid():
     figure = phase_diagram(_plane(), "spread", scale="log", boundary=ALPHA < 2)
     mesh = figure.axes[0].collections[0]
     assert isinstance(mesh.norm, LogNorm) and (mesh.norm.vmin, mesh.norm.vmax) == pytest.approx((0.1, 2.1))
-    assert "outside the grid" in figure.axes[0].get_legend().get_texts()[0].get_text()
+    assert "outside the plotted range" in figure.axes[0].get_legend().get_texts()[0].get_text()
     figure = phase_diagram(_plane(), "spread", vmin=0.5, vmax=1.0)
     assert (figure.axes[0].collections[0].norm.vmin, figure.axes[0].collections[0].norm.vmax) == (0.5, 1.0)
     values = _plane().values["spread"].copy()
