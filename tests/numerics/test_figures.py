@@ -13,6 +13,7 @@ from interplay.numerics.figure_style import FORMATS, axis_label, parameter_title
 from interplay.numerics.gaussian.figures import theory_vs_monte_carlo
 from interplay.numerics.plots import bifurcation_diagram, phase_diagram
 from interplay.numerics.sweeps import Grid
+from interplay.theory import Ecosystem
 from interplay.theory.examples import two_model_gaussian
 
 ALPHA, BETA = sympy.symbols("alpha beta", nonnegative=True)
@@ -105,13 +106,14 @@ def _fake_runs(eco, rounds=4, replicates=6, seed=0):
     """Exact and Monte Carlo stand-ins with the attributes the Gaussian figure reads."""
     rng = np.random.default_rng(seed)
     T, K = rounds + 1, eco.K
+    mean = rng.normal(size=(T, K, 1))
     exact = SimpleNamespace(
         ecosystem=eco,
         rounds=rounds,
         kind="moments",
-        mean=rng.normal(size=(T, K, 1)),
+        mean=mean,
         fitted_cov=1 + rng.random((T, K, 1, 1)),
-        squared_distance=lambda k, l: np.linspace(1, 0.5, T),
+        squared_distance=lambda k, l: np.sum((mean[:, k] - mean[:, l]) ** 2, axis=-1),
     )
     mc = SimpleNamespace(means=rng.normal(size=(replicates, T, K, 1)), covs=1 + rng.random((replicates, T, K, 1, 1)))
     return exact, mc
@@ -135,6 +137,8 @@ def test_trajectory_figure_has_a_spread_panel_a_schedule_panel_and_a_legend_off_
     _clear_of_every_axes(figure)
     constant = theory_vs_monte_carlo(*_fake_runs(two_model_gaussian(alpha=0.5, beta=0.5, n=20)))
     assert [ax.get_title() for ax in constant.axes][2:] == ["homogenisation"]  # no schedule when constant
+    alone = Ecosystem.gaussian(means=[[1.0]], public_mean=[0.0], alpha=0.5, beta=0.5, n=20)
+    assert len(theory_vs_monte_carlo(*_fake_runs(alone)).axes) == 2  # one model: no pair to measure
 
 
 def test_bifurcation_labels_never_overlap():
