@@ -12,7 +12,7 @@ def linear_theory_vs_monte_carlo(exact, mc, title: str = ""):
     recursion (lines) over Monte Carlo bands; the homogenisation E||theta_1 - theta_2||^2; the schedule when alpha
     or beta vary (:func:`numerics.plots.trajectory_figure`)."""
     panels = [
-        Panel(r"$\|\theta_k - \theta^*\|^2$", "parameter error", exact.task_error(), mc.task_error(), "log"),
+        Panel(r"$E\|\theta_k - \theta^*\|^2$", "parameter error", exact.task_error(), mc.task_error(), "log"),
         Panel(r"$\theta_{k,1}$", "first coordinate of the fit", exact.mean[:, :, 0], mc.thetas[:, :, :, 0]),
     ]
     spread = None  # one model: no pair
