@@ -60,7 +60,7 @@ QUANTITIES = {
     "task_error": r"$E\|\theta_1 - \mu_1\|^2$",
     "spectral_radius": r"spectral radius $\rho$",
     "converged_at": r"rounds to converge",
-    "radius": r"spectral radius $\rho$",
+    "mean_cov": r"$\mathrm{Cov}(\theta_1, \theta_1)$",
 }
 _PATH = re.compile(r"^(?P<source>[a-z_]+(?:\[\d+\])?)\.(?P<field>[a-z_]+)(?P<index>(?:\[\d+\])*)$")
 _FIELDS = {"mean": r"\mu", "cov": r"\Sigma", "probs": "p", "rate": r"\lambda", "theta": r"\theta^*",
