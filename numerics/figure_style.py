@@ -11,6 +11,7 @@ axes (:func:`legend_below`, :func:`legend_beside`), so they never cover data; :f
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 
@@ -67,12 +68,24 @@ _FIELDS = {"mean": r"\mu", "cov": r"\Sigma", "probs": "p", "rate": r"\lambda", "
            "noise_var": r"\sigma^2"}  # fmt: skip
 
 
+@contextlib.contextmanager
+def style():
+    """:data:`STYLE` inside the block; only its own settings are saved and restored (``matplotlib.rc_context``
+    restores every setting, the backend's among them, which stops a notebook's inline figures that follow)."""
+    previous = {key: matplotlib.rcParams[key] for key in STYLE}
+    matplotlib.rcParams.update(STYLE)
+    try:
+        yield
+    finally:
+        matplotlib.rcParams.update(previous)
+
+
 def styled(draw):
     """Draw under :data:`STYLE` (the decorator every figure function of the toolkit carries)."""
 
     @functools.wraps(draw)
     def drawing(*args, **kwargs):
-        with matplotlib.rc_context(STYLE):
+        with style():
             return draw(*args, **kwargs)
 
     return drawing
@@ -167,5 +180,5 @@ def save(figure, path, fmt: str = "png") -> None:
     """Write the figure in one of :data:`FORMATS` (``path`` without or with the matching suffix)."""
     if fmt not in FORMATS:
         raise ValueError(f"format: one of {', '.join(FORMATS)}, got {fmt!r}")
-    with matplotlib.rc_context(STYLE):
+    with style():
         figure.savefig(path, format=fmt, dpi=DPI, metadata=_NO_DATES.get(fmt))

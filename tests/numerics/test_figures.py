@@ -172,3 +172,18 @@ def test_save_writes_the_format_asked_for(tmp_path, fmt, magic):
     assert magic in path.read_bytes()[:400] and fmt in FORMATS
     with pytest.raises(ValueError, match="format"):
         save(phase_diagram(_plane(), "spread"), tmp_path / "plane.jpg", "jpg")
+
+
+def test_the_style_restores_only_its_own_settings():
+    """What a figure function sets outside STYLE survives it (matplotlib.rc_context would restore every setting,
+    the backend's among them, which stopped a notebook's later inline figures from showing)."""
+    import matplotlib
+
+    from interplay.numerics.figure_style import STYLE, style
+
+    before = matplotlib.rcParams["font.size"], matplotlib.rcParams["lines.markersize"]
+    with style():
+        assert matplotlib.rcParams["font.size"] == STYLE["font.size"]
+        matplotlib.rcParams["lines.markersize"] = before[1] + 1  # as switching the backend does
+    assert matplotlib.rcParams["font.size"] == before[0] and matplotlib.rcParams["lines.markersize"] == before[1] + 1
+    matplotlib.rcParams["lines.markersize"] = before[1]
