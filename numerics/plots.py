@@ -313,6 +313,7 @@ def separate_labels(fig, texts, gap: float = 2.0) -> None:
     """Move annotations (offset in points) up, one after the other, until no two overlap in display space."""
     if len(texts) < 2:
         return
+    fig.draw_without_rendering()  # an annotation measures as a unit box until the figure has been drawn once
     renderer = fig.canvas.get_renderer()
     placed = []
     for text in texts:

@@ -145,11 +145,11 @@ def test_bifurcation_labels_never_overlap():
     """Two bifurcations at the same point (as the swap map's branch point and period doubling at alpha = 1):
     their names are moved apart until their boxes are disjoint."""
     x = sympy.Symbol("x")
-    events = [SimpleNamespace(kind=kind, parameter=1.0, state=np.array([0.5])) for kind in ("branch point", "fold")]
-    events.append(SimpleNamespace(kind="period doubling", parameter=1.001, state=np.array([0.5])))
-    branch = SimpleNamespace(
+    events = [SimpleNamespace(kind=kind, parameter=1.0, state=np.array([1.5])) for kind in ("branch point", "fold")]
+    events.append(SimpleNamespace(kind="period doubling", parameter=1.001, state=np.array([1.5])))
+    branch = SimpleNamespace(  # states outside matplotlib's default view (0, 1), as the swap map's variance 1.5
         values=np.linspace(0, 2, 21),
-        states=np.linspace(0, 1, 21)[:, None],
+        states=np.linspace(1, 2, 21)[:, None],
         stable=np.linspace(0, 2, 21) < 1,
         bifurcations=events,
         parameter=ALPHA,
@@ -162,6 +162,7 @@ def test_bifurcation_labels_never_overlap():
     boxes = [t.get_window_extent(renderer) for t in ax.texts]
     assert len(boxes) == 3
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    assert all(figure.bbox.contains(box.x1, box.y1) for box in boxes)  # moved apart, not off the figure
     _clear_of_every_axes(figure)
 
 
