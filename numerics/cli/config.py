@@ -59,6 +59,7 @@ JOBS = {
         "replicates": (int, 1000),
         "seed": (int, 0),
         "axes": (dict, None),
+        "colour": (dict, {}),
     },
     "output": {"folder": (str, None)},
 }
@@ -239,10 +240,31 @@ def _jobs(raw: dict) -> dict:
                 raise ConfigError(f"{job}.{key}: must be >= 1, got {settings[key]}")
         jobs[job] = settings
     jobs["sweep"]["axes"] = _axes(jobs["sweep"]["axes"])
+    jobs["sweep"]["colour"] = _colour(jobs["sweep"]["colour"])
     mixing = raw.get("ecosystem", {}).get("mixing")
     if isinstance(mixing, dict) and "graph" in mixing and "K" in (jobs["sweep"]["axes"] or {}):
         jobs["sweep"]["mixing"] = mixing  # a K axis builds W at each K by the same generator
     return jobs
+
+
+def _colour(table: dict) -> dict:
+    """The phase diagram's colour scale (:func:`numerics.plots.phase_diagram`): ``scale`` linear or log, and
+    ``vmin`` / ``vmax`` to fix its ends (default: every finite value)."""
+    colour = {"scale": "linear", "vmin": None, "vmax": None}
+    for key, value in table.items():
+        name = f"sweep.colour.{key}"
+        if key not in colour:
+            raise ConfigError(f"{name}: unknown key (known: {', '.join(colour)})")
+        if key == "scale" and value not in ("linear", "log"):
+            raise ConfigError(f"{name}: 'linear' or 'log', got {value!r}")
+        if key != "scale" and not (_is_number(value) and np.isfinite(value)):
+            raise ConfigError(f"{name}: expected a finite number, got {value!r}")
+        colour[key] = value
+    if colour["vmin"] is not None and colour["vmax"] is not None and not colour["vmin"] < colour["vmax"]:
+        raise ConfigError(f"sweep.colour.vmax: must exceed vmin ({colour['vmin']}), got {colour['vmax']}")
+    if colour["scale"] == "log" and colour["vmin"] is not None and colour["vmin"] <= 0:
+        raise ConfigError(f"sweep.colour.vmin: a log scale needs vmin > 0, got {colour['vmin']}")
+    return colour
 
 
 def _axes(table) -> dict | None:

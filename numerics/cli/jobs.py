@@ -171,6 +171,8 @@ def simulate(config, report, progress: bool = True) -> dict:
     """Exact trajectories (the moment recursion; the population map where it does not close) and the Monte
     Carlo of the sampling process, compared round by round."""
     from interplay.numerics.driver.limits import require_standard_errors, trajectory_bytes, trajectory_estimate
+    from interplay.numerics.driver.progress import progress_bars
+    from interplay.numerics.figure_style import parameter_title
     from interplay.numerics.verbs import (
         iterate_moments,
         iterate_population,
@@ -189,9 +191,10 @@ def simulate(config, report, progress: bool = True) -> dict:
     family = numerics_registry.family(eco)
     exact = (iterate_moments if family.moments_close(eco) else iterate_population)(eco, rounds)
     _say(progress, f"[2/2] Monte Carlo, {replicates} replicates, seed {seed} ...")
-    mc = monte_carlo(eco, rounds, seed, replicates)
+    with progress_bars(progress):
+        mc = monte_carlo(eco, rounds, seed, replicates)
     draws, arrays = family.trajectory_arrays(exact, mc)
-    figure = family.trajectory_figure(exact, mc, f"{config.path.name}: seed {seed}")
+    figure = family.trajectory_figure(exact, mc, parameter_title(eco, seed=seed, replicates=replicates))
     mean = draws.mean(0)
     se = draws.std(0, ddof=1) / np.sqrt(replicates)
     result = _header(config, "simulate") | {"settings": settings, "seed": seed, "key": list(mc.key)}
@@ -212,18 +215,34 @@ def simulate(config, report, progress: bool = True) -> dict:
     with report:
         np.savez(report.path("trajectories.npz"), **arrays)
         report.write_netcdf("result.nc", {"exact": exact, "monte_carlo": mc}, **provenance)
-        report.save_figure("trajectories.png", figure)
+        report.save_figure("trajectories", figure)
         report.write_json("result.json", result)
     return result
 
 
 def _scalar_view(grid, quantity: str):
-    """A per-point scalar for the figure: models 1-2 for pairwise quantities, model 1 task 1 for tables."""
+    """A per-point scalar for the figure and its label: models 1-2 for pairwise quantities, model 1 (task 1)
+    for per-model ones (:func:`numerics.figure_style.quantity_label`)."""
+    from interplay.numerics.figure_style import quantity_label
+
     value = grid[quantity]
     extra = value.ndim - len(grid.axes)
     if quantity in ("spread", "mc_spread") and extra == 2:
-        return value[..., 0, 1], f"{quantity} between models 1 and 2"
-    return value[(...,) + (0,) * extra], quantity + (" [first entry]" if extra else "")
+        return value[..., 0, 1], quantity_label(quantity)
+    return value[(...,) + (0,) * extra], quantity_label(quantity, "first entry" if extra > 1 else "")
+
+
+def _exact_counterpart(grid, quantity: str):
+    """The exact limit drawn as contour lines: the quantity itself, or for ``mc_q`` the exact ``q`` when swept."""
+    exact = quantity[3:] if quantity.startswith("mc_") else quantity
+    return _scalar_view(grid, exact)[0] if exact in grid.values else None
+
+
+def _after(eco, settings) -> dict:
+    """What the sweep's values are: the limit (a family whose exact quantities are limits), else after T rounds."""
+    if numerics_registry.family(eco).exact_limits is not None:
+        return {"note": "long-run limits"}
+    return {"rounds": settings["rounds"]}
 
 
 def _stability_boundary(eco, axes: list[str]):
@@ -243,6 +262,7 @@ def _stability_boundary(eco, axes: list[str]):
 def sweep(config, report, progress: bool = True, checkpoint=None) -> dict:
     """A sweep over the [sweep] axes; a phase diagram when there are two axes. With a ``checkpoint`` folder
     each finished chunk is saved there and a rerun resumes (:func:`numerics.sweeps.sweep`)."""
+    from interplay.numerics.figure_style import parameter_title
     from interplay.numerics.plots import phase_diagram
     from interplay.numerics.sweeps import sweep as run_sweep
 
@@ -276,12 +296,21 @@ def sweep(config, report, progress: bool = True, checkpoint=None) -> dict:
         grid.save(report.path("grid.npz"))
         report.write_netcdf("result.nc", grid, job="sweep", config=result["config"])
         if len(grid.axes) == 2:
-            view, label = _scalar_view(grid, settings["quantities"][0])
-            boundary = _stability_boundary(eco, [name for name, _ in grid.axes])
+            quantity = settings["quantities"][0]
+            view, label = _scalar_view(grid, quantity)
+            names = [name for name, _ in grid.axes]
+            boundary = _stability_boundary(eco, names)
             result["stability_boundary"] = None if boundary is None else str(boundary)
             figure = phase_diagram(
-                grid, settings["quantities"][0], select=lambda _: view, boundary=boundary, label=label
+                grid,
+                quantity,
+                select=lambda _: view,
+                boundary=boundary,
+                label=label,
+                contours=_exact_counterpart(grid, quantity),
+                **settings["colour"],
+                title=parameter_title(eco, skip=names, **_after(eco, settings)),
             )
-            report.save_figure("phase_diagram.png", figure)
+            report.save_figure("phase_diagram", figure)
         report.write_json("result.json", result)
     return result

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import shlex
 import signal
@@ -39,6 +40,7 @@ from interplay import __version__
 from interplay.numerics.cli.compilation import announce_compilation, persistent_cache
 from interplay.numerics.cli.config import ConfigError
 from interplay.numerics.cli.report import OutputError, Report
+from interplay.numerics.figure_style import FORMATS
 from interplay.theory import NoUniqueFixedPoint, SpecError, fixed_point, population_map, stability_condition, to_latex
 from interplay.theory.examples import two_model_gaussian
 from interplay.theory.gaussian.longrun import homogenisation
@@ -80,30 +82,29 @@ def _derivation_text() -> tuple[str, str]:
 def demo(args, config, report) -> None:
     import interplay.numerics as numerics
     from interplay.numerics.driver.limits import require_standard_errors
+    from interplay.numerics.driver.progress import progress_bars
+    from interplay.numerics.figure_style import parameter_title
     from interplay.numerics.gaussian.figures import theory_vs_monte_carlo
 
     require_standard_errors(args.replicates)  # the figure's bands are standard errors
     eco = two_model_gaussian(alpha=args.alpha, beta=args.beta, n=args.n, estimator=args.estimator, regime=args.regime)
-    print("[1/3] deriving the fixed point and stability condition (sympy) ...", flush=True)
+    say = (lambda text: None) if args.quiet else functools.partial(print, flush=True)
+    say("[1/3] deriving the fixed point and stability condition (sympy) ...")
     text, latex = _derivation_text()
     print(text)
     print("LaTeX:")
     print(latex)
-    print(
-        f"[2/3] exact moment recursion and Monte Carlo ({args.replicates} replicates, seed {args.seed}) ...", flush=True
-    )
+    say(f"[2/3] exact moment recursion and Monte Carlo ({args.replicates} replicates, seed {args.seed}) ...")
     exact = numerics.iterate_moments(eco, args.rounds)
-    mc = numerics.simulate(eco, args.rounds, args.seed, args.replicates)
-    print("[3/3] drawing ...", flush=True)
-    title = (
-        f"two-model Gaussian ecosystem: alpha={args.alpha}, beta={args.beta}, n={args.n}, "
-        f"{args.estimator}, {args.regime}; seed {args.seed}, {args.replicates} replicates"
-    )
+    with progress_bars(not args.quiet):
+        mc = numerics.simulate(eco, args.rounds, args.seed, args.replicates)
+    say("[3/3] drawing ...")
+    title = parameter_title(eco, seed=args.seed, replicates=args.replicates)
     with report:
-        report.save_figure("trajectories.png", theory_vs_monte_carlo(exact, mc, title))
+        figure = report.save_figure("trajectories", theory_vs_monte_carlo(exact, mc, title))
         report.write_text("derivation.tex", latex + "\n")
         report.write_text("derivation.txt", text + "\n")
-    print(f"wrote {report.folder}: trajectories.png, derivation.tex, derivation.txt")
+    print(f"wrote {report.folder}: {figure}, derivation.tex, derivation.txt")
 
 
 def _fraction(text: str) -> float:
@@ -129,10 +130,12 @@ FORCE_HELP = (
 )
 
 
-def _output_options(command, default: str | None) -> None:
+def _output_options(command, default: str | None, figures: bool = True) -> None:
     where = f"default {default}" if default else "default: the config's [output] folder, else interplay-COMMAND"
     command.add_argument("--out", default=default, help=f"report folder, new or an earlier report ({where})")
     command.add_argument("--force", action="store_true", help=FORCE_HELP)
+    if figures:
+        command.add_argument("--format", choices=FORMATS, default="png", help="file format of the figures (png)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -149,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=0, help="PRNG seed (default 0)")
     run.add_argument("--estimator", choices=["mle", "unbiased"], default="mle")
     run.add_argument("--regime", choices=["reuse", "fresh", "accumulate"], default="reuse")
+    run.add_argument("--quiet", action="store_true", help="no progress output")
     run.set_defaults(handler=demo)
     reproduce = commands.add_parser(
         "reproduce", help="the paper's two-model setting: closed forms, experiments, report"
@@ -167,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         command = commands.add_parser(name, help=summary)
         command.add_argument("config", help="a TOML file (see examples/)")
-        _output_options(command, None)
+        _output_options(command, None, figures=name != "derive")
         command.add_argument("--quiet", action="store_true", help="no progress output")
         command.set_defaults(handler=handler)
     commands.choices["sweep"].add_argument(
@@ -220,7 +224,9 @@ def _report(args, argv: list[str]) -> tuple[object, Report]:
 
         config = load(args.config)
     folder = args.out or config.jobs["output"]["folder"] or f"interplay-{args.command}"
-    report = Report(folder, force=args.force, command=shlex.join(["interplay", *argv]), option="--out")
+    command = shlex.join(["interplay", *argv])
+    figures = getattr(args, "format", "png")
+    report = Report(folder, force=args.force, command=command, option="--out", figure_format=figures)
     checkpoint = getattr(args, "checkpoint", None)
     if checkpoint:
         inner, outer = Path(os.path.abspath(checkpoint)), Path(os.path.abspath(folder))

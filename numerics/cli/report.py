@@ -92,11 +92,21 @@ class Report:
     """``with Report(folder) as report: report.write_text(...)``; the folder appears at the end of the block.
 
     ``force``: may replace an earlier report; ``command``: recorded in the marker; ``option``: the name errors
-    give the folder (``--out`` in the CLI). See the module doc for what may be replaced and how.
+    give the folder (``--out`` in the CLI); ``figure_format``: the file format of its
+    figures (``--format``). See the module doc for what may be replaced and how.
     """
 
-    def __init__(self, folder, *, force: bool = False, command: str | None = None, option: str = "folder"):
+    def __init__(
+        self,
+        folder,
+        *,
+        force: bool = False,
+        command: str | None = None,
+        option: str = "folder",
+        figure_format: str = "png",
+    ):
         self.folder = Path(folder)
+        self.figure_format = figure_format
         self.force = force
         self.command = command
         self.option = option
@@ -339,9 +349,17 @@ class Report:
 
         save_result(self.path(name), data, **attrs)
 
-    def save_figure(self, name: str, figure) -> None:
-        """Save and close the figure (a long job would otherwise keep every figure open)."""
+    def save_figure(self, stem: str, figure) -> str:
+        """Save the figure as ``stem`` + the report's ``figure_format`` (png, pdf or svg:
+        :func:`numerics.figure_style.save`) and close it (a long job would otherwise keep every figure open);
+        returns the file name."""
         import matplotlib.pyplot as plt
 
-        figure.savefig(self.path(name), dpi=120)
-        plt.close(figure)
+        from interplay.numerics.figure_style import save
+
+        name = f"{stem}.{self.figure_format}"
+        try:
+            save(figure, self.path(name), self.figure_format)
+        finally:
+            plt.close(figure)
+        return name

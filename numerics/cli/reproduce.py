@@ -17,6 +17,8 @@ import sympy
 from interplay.numerics.cli.report import Report
 from interplay.numerics.driver.divergence import finite_or_null, first_divergence, quiet_overflow, warn_divergence
 from interplay.numerics.driver.limits import require_standard_errors
+from interplay.numerics.driver.progress import bar, progress_bars
+from interplay.numerics.figure_style import parameter_title
 from interplay.numerics.linear.longrun import long_run_grid
 from interplay.numerics.linear.paper import (
     low_rank_ecosystem,
@@ -45,9 +47,13 @@ EXPERIMENT_DIMS = {
 }
 
 
-def _say(progress: bool, text: str) -> None:
-    if progress:
-        print(text, flush=True)
+STEPS = (
+    "closed forms (sympy): fixed point, stability, unbiasedness, proportional case",
+    "two-task experiment: exact recursion and Monte Carlo",
+    "long-run errors over the (alpha, beta) grid",
+    "relative efficiency, K = 4 low rank, and where its optimum lies",
+    "figures, page and numbers",
+)
 
 
 def closed_forms() -> dict:
@@ -107,18 +113,31 @@ def reproduce(
 
 @quiet_overflow()
 def _reproduce(report, seed: int, replicates: int, rounds: int, grid: int, progress: bool) -> dict:
-    _say(progress, "[1/5] closed forms (sympy): fixed point, stability, unbiasedness, proportional case ...")
-    forms = closed_forms()
-    _say(progress, f"[2/5] two-task experiment: exact recursion and Monte Carlo ({replicates} replicates) ...")
-    experiment = two_task_experiment(SETTINGS, SETTINGS, rounds=rounds, replicates=replicates, key=seed)
-    _say(progress, f"[3/5] long-run errors over a {grid} x {grid} (alpha, beta) grid ...")
-    alphas, betas = np.linspace(0, 1, grid), np.linspace(0, 1, grid)
-    plane = two_task_plane(alphas, betas)
-    _say(progress, "[4/5] relative efficiency, K = 4 low rank, and where its optimum lies ...")
-    efficiency = relative_efficiency_plane(low_rank_ecosystem())
-    optimum = optimum_table()
-    _say(progress, "[5/5] figures, page and numbers ...")
+    with progress_bars(progress), bar(len(STEPS), STEPS[0], "step") as steps:
+        forms = closed_forms()
+        _next(steps, 1)
+        experiment = two_task_experiment(SETTINGS, SETTINGS, rounds=rounds, replicates=replicates, key=seed)
+        _next(steps, 2)
+        alphas, betas = np.linspace(0, 1, grid), np.linspace(0, 1, grid)
+        plane = two_task_plane(alphas, betas)
+        _next(steps, 3)
+        efficiency = relative_efficiency_plane(low_rank_ecosystem())
+        optimum = optimum_table()
+        _next(steps, 4)
+        result = _write(report, seed, replicates, rounds, grid, forms, experiment, alphas, betas, plane, efficiency,
+                        optimum)  # fmt: skip
+        steps.update(1)
+    return result
 
+
+def _next(steps, index: int) -> None:
+    """The step bar: one more step done, the next one's name."""
+    steps.update(1)
+    steps.set_description(STEPS[index])
+
+
+def _write(report, seed, replicates, rounds, grid, forms, experiment, alphas, betas, plane, efficiency, optimum):
+    """The numbers, the page and the figures, in the report folder."""
     error, spread = experiment["error"], experiment["spread"]
     half = SETTINGS.index(0.5)
     findings = {
@@ -175,29 +194,44 @@ def _reproduce(report, seed: int, replicates: int, rounds: int, grid: int, progr
         "plane": Grid((("alpha", alphas), ("beta", betas)), plane, result["spec"], result["settings"]).to_xarray(),
     }
     provenance = {key: result[key] for key in ("paper", "seed", "settings", "versions")}
+    title = parameter_title(two_task_ecosystem(0.5, 0.5), skip=("alpha", "beta"))
     with report:
         report.write_netcdf("result.nc", labelled, **provenance)
-        report.save_figure("two_task.png", plot_two_task(experiment))
-        report.save_figure(
-            "cross_task_plane.png",
-            phase_diagram(
-                figure_grid, "cross", boundary=forms["stability"], label="long-run error of model 1 on task 2"
+        figures = {
+            "two_task": report.save_figure("two_task", plot_two_task(experiment, title=title)),
+            "cross_task_plane": report.save_figure(
+                "cross_task_plane",
+                phase_diagram(
+                    figure_grid,
+                    "cross",
+                    boundary=forms["stability"],
+                    label=r"model 1 on task 2: $E\|\theta_1 - \theta^*\|_{S_2}^2$",
+                    scale="log",
+                    contours=True,
+                    title=f"{title}, long-run limits",
+                ),
             ),
-        )
-        report.save_figure(
-            "homogenisation_plane.png",
-            phase_diagram(
-                figure_grid, "spread", boundary=forms["stability"], label="long-run E||theta_1 - theta_2||^2"
+            "homogenisation_plane": report.save_figure(
+                "homogenisation_plane",
+                phase_diagram(
+                    figure_grid,
+                    "spread",
+                    boundary=forms["stability"],
+                    label=r"$E\|\theta_1 - \theta_2\|^2$",
+                    scale="log",
+                    contours=True,
+                    title=f"{title}, long-run limits",
+                ),
             ),
-        )
-        report.save_figure("relative_efficiency.png", plot_relative_efficiency(efficiency))
+            "relative_efficiency": report.save_figure("relative_efficiency", plot_relative_efficiency(efficiency)),
+        }
         report.write_text("derivation.tex", "\n\n".join(latex) + "\n")
-        report.write_text("index.md", _page(result, latex, experiment, optimum))
+        report.write_text("index.md", _page(result, latex, experiment, optimum, figures))
         report.write_json("result.json", result)
     return result
 
 
-def _page(result: dict, latex: list[str], experiment: dict, optimum: np.ndarray) -> str:
+def _page(result: dict, latex: list[str], experiment: dict, optimum: np.ndarray, figures: dict) -> str:
     f = result["findings"]
     rows = []
     for i, a in enumerate(SETTINGS):
@@ -235,7 +269,7 @@ $$ {latex[3]} $$
 
 ## Two models, two tasks: error of model k on task j over {rounds} rounds
 
-![two tasks](two_task.png)
+![two tasks]({figures["two_task"]})
 
 Lines: exact; dots: Monte Carlo mean +- 4 standard errors. Table: error at round 0 -> round {rounds}.
 
@@ -251,12 +285,12 @@ Lines: exact; dots: Monte Carlo mean +- 4 standard errors. Table: error at round
 
 ## The (alpha, beta) plane: long-run errors (exact limit laws)
 
-![cross-task error](cross_task_plane.png)
-![homogenisation](homogenisation_plane.png)
+![cross-task error]({figures["cross_task_plane"]})
+![homogenisation]({figures["homogenisation_plane"]})
 
 ## Relative efficiency, K = 4, low rank (the paper's Figure 2)
 
-![relative efficiency](relative_efficiency.png)
+![relative efficiency]({figures["relative_efficiency"]})
 
 Best (alpha, beta) = ({f["relative_efficiency"]["best_alpha"]:.2f}, {f["relative_efficiency"]["best_beta"]:.2f}),
 RE {f["relative_efficiency"]["best"]:.3f}; at (0.5, 0.5): {f["relative_efficiency"]["at_half"]:.3f}. The paper

@@ -28,6 +28,7 @@ import jax
 import numpy as np
 
 from interplay.numerics import registry
+from interplay.numerics.driver.progress import bar
 from interplay.theory.spec import Ecosystem, SpecError
 
 CHUNK_BYTES = 2**28  # working memory of one chunk of replicates or grid points
@@ -200,19 +201,22 @@ def run_in_chunks(run, keys, chunk: int, *arguments):
     of replicates (the last chunk is padded, the extra results dropped), so a new replicate count reuses the
     compiled program (``keys``, from :func:`numerics.driver.keys.replicate_keys`, are sliced and padded in numpy:
     an eager jax operation would compile for each shape). XLA compiles a batch of one differently, which changes
-    the last bits, while batches of 2 or more give each replicate the same numbers."""
+    the last bits, while batches of 2 or more give each replicate the same numbers. Progress: a bar over the
+    replicates when bars are on (:func:`numerics.driver.progress.progress_bars`) and there are several chunks."""
     replicates = keys.shape[0]
     chunk = max(2, chunk)
     out = None
-    for start in range(0, replicates, chunk):
-        part = keys[start : start + chunk]
-        size = part.shape[0]
-        if size < chunk:
-            xp = np if isinstance(part, np.ndarray) else jax.numpy  # typed keys: jax.random.split's array
-            part = xp.concatenate([part, xp.repeat(part[-1:], chunk - size, axis=0)])
-        values = jax.tree.map(np.asarray, run(part, *arguments))
-        if out is None:
-            out = jax.tree.map(lambda v: np.empty((replicates,) + v.shape[1:], v.dtype), values)
-        for o, v in zip(jax.tree.leaves(out), jax.tree.leaves(values)):
-            o[start : start + size] = v[:size]
+    with bar(replicates, "Monte Carlo", "replicate", steps=-(-replicates // chunk)) as shown:
+        for start in range(0, replicates, chunk):
+            part = keys[start : start + chunk]
+            size = part.shape[0]
+            if size < chunk:
+                xp = np if isinstance(part, np.ndarray) else jax.numpy  # typed keys: jax.random.split's array
+                part = xp.concatenate([part, xp.repeat(part[-1:], chunk - size, axis=0)])
+            values = jax.tree.map(np.asarray, run(part, *arguments))
+            if out is None:
+                out = jax.tree.map(lambda v: np.empty((replicates,) + v.shape[1:], v.dtype), values)
+            for o, v in zip(jax.tree.leaves(out), jax.tree.leaves(values)):
+                o[start : start + size] = v[:size]
+            shown.update(size)
     return out

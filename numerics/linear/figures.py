@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-from interplay.numerics.plots import band
+from interplay.numerics.plots import Panel, trajectory_figure
 
 
 def linear_theory_vs_monte_carlo(exact, mc, title: str = ""):
-    """Two panels: each model's parameter error E||theta_k - theta*||^2 and its first coordinate E theta_k1,
-    exact recursion (lines) over Monte Carlo bands."""
-    t = np.arange(exact.mean.shape[0])
-    fig, (ax_error, ax_mean) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    errors = mc.task_error()
-    for k in range(exact.ecosystem.K):
-        color = colors[k % len(colors)]
-        band(ax_error, t, errors[:, :, k], color, f"model {k + 1}")
-        ax_error.plot(t, exact.task_error()[:, k], color=color, lw=1.8, label=f"model {k + 1} exact")
-        band(ax_mean, t, mc.thetas[:, :, k, 0], color, f"model {k + 1}")
-        ax_mean.plot(t, exact.mean[:, k, 0], color=color, lw=1.8, label=f"model {k + 1} exact")
-    ax_error.set(xlabel="round t", ylabel="||theta_k - theta*||^2", title="parameter error", yscale="log")
-    ax_mean.set(xlabel="round t", ylabel="theta_k1", title="first coordinate of the fit")
-    ax_error.legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return fig
+    """Panels: each model's parameter error E||theta_k - theta*||^2 and its first coordinate E theta_k1, exact
+    recursion (lines) over Monte Carlo bands; the homogenisation E||theta_1 - theta_2||^2; the schedule when alpha
+    or beta vary (:func:`numerics.plots.trajectory_figure`)."""
+    panels = [
+        Panel(r"$E\|\theta_k - \theta^*\|^2$", "parameter error", exact.task_error(), mc.task_error(), "log"),
+        Panel(r"$\theta_{k,1}$", "first coordinate of the fit", exact.mean[:, :, 0], mc.thetas[:, :, :, 0]),
+    ]
+    spread = None  # one model: no pair
+    if exact.ecosystem.K >= 2:
+        spread = (r"$E\|\theta_1 - \theta_2\|^2$", np.asarray(exact.squared_distance(0, 1)), mc.thetas)
+    return trajectory_figure(exact, mc, panels, title, spread)

@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from interplay.numerics.driver.limits import require_standard_errors
+from interplay.numerics.figure_style import axis_label, legend_below, legend_beside, styled
 from interplay.numerics.linear.iterate import iterate_linear
 from interplay.numerics.linear.longrun import relative_efficiency_grid
 from interplay.numerics.linear.monte_carlo import simulate_linear
@@ -109,37 +110,56 @@ def two_task_experiment(alphas=(0.0, 0.5, 1.0), betas=(0.0, 0.5, 1.0), rounds=15
     return result
 
 
+@styled
 def plot_relative_efficiency(plane, title="Relative efficiency, K = 4, low rank"):
-    fig, ax = plt.subplots(figsize=(5.2, 4.2), constrained_layout=True)
+    """RE over the (beta, alpha) plane, its best point and (0.5, 0.5) marked; the legend above the axes."""
+    fig, ax = plt.subplots(figsize=(5.2, 4.6), layout="constrained")
     image = ax.pcolormesh(plane["betas"], plane["alphas"], plane["overall"], shading="nearest", vmin=0, vmax=1)
-    fig.colorbar(image, ax=ax, label="RE = MSE(ideal) / mean MSE(models)")
+    fig.colorbar(
+        image, ax=ax, label=r"RE $= \mathrm{MSE}_{\mathrm{ideal}} / \overline{\mathrm{MSE}}_{\mathrm{models}}$"
+    )
     a, b, best = plane["best"]
-    ax.plot(b, a, "r*", ms=12, label=f"best ({a:.2f}, {b:.2f}): {best:.3f}")
-    ax.plot(0.5, 0.5, "wo", ms=7, label=f"(0.5, 0.5): {plane['at_half']:.3f}")
-    ax.set(xlabel=r"$\beta$ (private share)", ylabel=r"$\alpha$ (synthetic fraction)", title=title)
-    ax.legend(fontsize=7, loc="lower left")
+    ax.plot(
+        b,
+        a,
+        "*",
+        color="#d62728",
+        ms=12,
+        mec="white",
+        label=rf"best $(\alpha, \beta)$ = ({a:.2f}, {b:.2f}): {best:.3f}",
+    )
+    ax.plot(0.5, 0.5, "o", color="white", mec="black", ms=7, label=f"(0.5, 0.5): {plane['at_half']:.3f}")
+    ax.set(xlabel=r"$\beta$ (private share)", ylabel=r"$\alpha$ (synthetic fraction)")
+    legend_beside(ax)
+    fig.suptitle(title)
     return fig
 
 
-def plot_two_task(result):
-    """Rows: alpha; columns: beta; each panel the four curves model k on task j (exact lines, MC dots)."""
+@styled
+def plot_two_task(result, title: str = ""):
+    """Rows: alpha; columns: beta; each panel the four curves model k on task j (exact lines, MC dots +- 4 SE);
+    one legend below the panels."""
     alphas, betas = result["alphas"], result["betas"]
-    fig, axes = plt.subplots(len(alphas), len(betas), figsize=(3.4 * len(betas), 2.6 * len(alphas)),
-                             sharex=True, constrained_layout=True, squeeze=False)  # fmt: skip
+    fig, axes = plt.subplots(len(alphas), len(betas), figsize=(3.3 * len(betas), 2.5 * len(alphas) + 0.6),
+                             sharex=True, layout="constrained", squeeze=False)  # fmt: skip
     t = np.arange(result["error"].shape[2])
     styles = {(0, 0): "C0-", (0, 1): "C0--", (1, 1): "C1-", (1, 0): "C1--"}
     for i, a in enumerate(alphas):
         for j, b in enumerate(betas):
             ax = axes[i, j]
             for (k, task), style in styles.items():
-                ax.plot(t, result["error"][i, j, :, k, task], style, label=f"M{k + 1} on T{task + 1}")
+                ax.plot(t, result["error"][i, j, :, k, task], style, label=f"model {k + 1} on task {task + 1}")
                 if "mc_error" in result:
                     ax.errorbar(t, result["mc_error"][i, j, :, k, task], 4 * result["mc_se"][i, j, :, k, task],
                                 fmt=".", color=style[:2], ms=3, lw=0.8)  # fmt: skip
-            ax.set_title(rf"$\alpha$={a:g}, $\beta$={b:g}", fontsize=9)
+            ax.set_title(rf"$\alpha$ = {a:g}, $\beta$ = {b:g}")
             ax.set_yscale("log")
     for ax in axes[-1]:
-        ax.set_xlabel("round t")
-    axes[0, 0].legend(fontsize=7)
-    fig.supylabel("excess squared error on task")
+        ax.set_xlabel(axis_label("round"))
+    fig.supylabel(r"excess error on task $j$, $E\|\theta_k - \theta^*\|^2_{S_j}$")
+    if "mc_error" in result:
+        axes[0, 0].errorbar([], [], [], fmt=".", color="0.3", ms=3, lw=0.8, label="Monte Carlo mean ± 4 SE")
+    legend_below(fig, ncols=5)
+    if title:
+        fig.suptitle(title)
     return fig

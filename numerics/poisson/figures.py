@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
-import numpy as np
-
-from interplay.numerics.plots import band
+from interplay.numerics import plots
+from interplay.numerics.plots import Panel
 
 
 def trajectory_figure(exact, mc, title: str = ""):
-    """Two panels per model: E lambda_k and Var lambda_k, exact lines (:class:`PoissonTrajectory`) over the Monte
-    Carlo bands (:class:`PoissonMonteCarlo`; the variance band is that of (lambda_k - E lambda_k)^2 with the
-    exact E, whose mean is Var lambda_k)."""
-    t = np.arange(exact.rounds + 1)
-    fig, (ax_mean, ax_var) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    variance = exact.variance()
-    for k in range(exact.ecosystem.K):
-        color = colors[k % len(colors)]
-        band(ax_mean, t, mc.rates[:, :, k], color, f"model {k + 1}")
-        ax_mean.plot(t, exact.mean[:, k], color=color, lw=1.8, label=f"model {k + 1} exact")
-        band(ax_var, t, (mc.rates[:, :, k] - exact.mean[:, k]) ** 2, color, f"model {k + 1}")
-        ax_var.plot(t, variance[:, k], color=color, lw=1.8, label=f"model {k + 1} exact")
-    ax_mean.set(xlabel="round t", ylabel=r"fitted rate $\lambda_k$", title=r"rates: exact $E[\lambda_k]$ vs MC")
-    ax_var.set(xlabel="round t", ylabel=r"Var $\lambda_k$", title="variances: exact vs Monte Carlo")
-    ax_mean.legend(fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return fig
+    """Panels: E lambda_k and Var lambda_k, exact lines (:class:`PoissonTrajectory`) over the Monte Carlo bands
+    (:class:`PoissonMonteCarlo`; the variance band is that of (lambda_k - E lambda_k)^2 with the exact E, whose mean
+    is Var lambda_k); the homogenisation E(lambda_1 - lambda_2)^2; the schedule when alpha or beta vary
+    (:func:`numerics.plots.trajectory_figure`)."""
+    panels = [
+        Panel(r"fitted rate $\lambda_k$", r"rates: $E\,\lambda_k$", exact.mean, mc.rates),
+        Panel(r"$\mathrm{Var}\,\lambda_k$", "variances", exact.variance(), (mc.rates - exact.mean) ** 2),
+    ]
+    spread = None  # one model: no pair
+    if exact.ecosystem.K >= 2:
+        spread = (r"$E(\lambda_1 - \lambda_2)^2$", exact.spread()[:, 0, 1], mc.rates)
+    return plots.trajectory_figure(exact, mc, panels, title, spread)

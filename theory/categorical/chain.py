@@ -23,6 +23,7 @@ enter the fit and are not enumerated. All probabilities stay rational when 1/tau
 from __future__ import annotations
 
 import itertools
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -36,6 +37,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import spsolve
 from sympy.polys.domains import QQ
 from sympy.polys.matrices import DomainMatrix
+from tqdm import tqdm
 
 from interplay.theory.categorical.maps import smoothing_factor, start_frequencies, start_state
 from interplay.theory.rounds import plan_at
@@ -215,17 +217,19 @@ def _initial_law(eco: Ecosystem, later_rounds, start=None, numeric: bool = False
     return result, keep
 
 
-def distributions(eco: Ecosystem, rounds: int, start=None) -> list[dict[Fit, sympy.Rational]]:
+def distributions(eco: Ecosystem, rounds: int, start=None, progress: bool = False) -> list[dict[Fit, sympy.Rational]]:
     """The exact law of the fits {p (K x m rational tuple): probability} after each round 0..rounds, from the
-    initial fit or the given ``start`` (p_0, K x m rationals: :func:`theory.categorical.maps.start_state`)."""
+    initial fit or the given ``start`` (p_0, K x m rationals: :func:`theory.categorical.maps.start_state`);
+    ``progress``: a bar over the rounds on stderr."""
     _check(eco)
     eco.check_rounds(rounds)
     if _homogeneous(eco):
         chain = exact_chain(eco, start)
-        return [chain.law(t) for t in range(rounds + 1)]
+        rounds_shown = tqdm(range(rounds + 1), desc="exact laws", unit="round", file=sys.stderr, disable=not progress)
+        return [chain.law(t) for t in rounds_shown]
     law, reuse = _initial_law(eco, range(1, rounds + 1), start)
     laws = [_fit_law(eco, law, 0)]
-    for t in range(1, rounds + 1):
+    for t in tqdm(range(1, rounds + 1), desc="exact laws", unit="round", file=sys.stderr, disable=not progress):
         plan = _Round(eco, t)
         new = defaultdict(Fraction)
         for state, p in law.items():
@@ -523,9 +527,9 @@ class ExactChain:
 
         return self._kept("integers", build)
 
-    def _weights(self, t: int, stop: frozenset = frozenset()):
+    def _weights(self, t: int, stop: frozenset = frozenset(), progress: bool = False):
         """P(X_t = i, X_0..X_t all outside ``stop``) per state i: a numpy vector, or exact numerators {i: D0 D^t P}.
-        Computed round after round from the initial law and kept."""
+        Computed round after round from the initial law and kept; ``progress``: a bar over the rounds computed."""
         evolutions = self._kept("evolutions", dict)
         if stop not in evolutions:
             if self.numeric:
@@ -537,7 +541,8 @@ class ExactChain:
                 start = {i: p.numerator * (D0 // p.denominator) for i, p in self.initial.items() if i not in stop}
             evolutions[stop] = [start]
         history = evolutions[stop]
-        while len(history) <= t:
+        pending = range(len(history), t + 1)
+        for _ in tqdm(pending, desc="exact law", unit="round", file=sys.stderr, disable=not progress):
             history.append(self._advance(history[-1], stop))
         return history[t]
 
@@ -555,10 +560,11 @@ class ExactChain:
                     following[j] += x * a
         return dict(following)
 
-    def law(self, t: int) -> dict:
-        """The law of the fits {fit: probability} after round t (t = 0: the initial fit), exact or float64."""
+    def law(self, t: int, progress: bool = False) -> dict:
+        """The law of the fits {fit: probability} after round t (t = 0: the initial fit), exact or float64;
+        ``progress``: a bar on stderr over the rounds not computed before (each multiplies the law by P)."""
         self.ecosystem.check_rounds(t)
-        weights = self._weights(t)
+        weights = self._weights(t, progress=progress)
         result = defaultdict(Fraction)
         if self.numeric:
             for i in np.flatnonzero(weights):

@@ -111,9 +111,10 @@ def test_figure_draws_the_exact_moments():
     exact = npo.iterate_moments(eco, ROUNDS)
     mc = npo.simulate(eco, ROUNDS, key=3, replicates=REPLICATES)
     figure = figures.trajectory_figure(exact, mc, "fresh")
-    mean_axis, variance_axis = figure.axes
+    mean_axis, variance_axis, spread_axis = figure.axes  # the third: homogenisation E(lambda_1 - lambda_2)^2
     np.testing.assert_array_equal(mean_axis.lines[1].get_ydata(), exact.mean[:, 1])
     np.testing.assert_array_equal(variance_axis.lines[0].get_ydata(), exact.variance()[:, 0])
+    np.testing.assert_array_equal(spread_axis.lines[0].get_ydata(), exact.spread()[:, 0, 1])
 
 
 def test_new_values_and_seeds_reuse_the_compiled_simulator():

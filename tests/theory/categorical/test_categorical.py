@@ -280,3 +280,16 @@ def test_population_limit_distance_closed_form():
     assert sympy.simplify(limit.row(0) - limit.row(1) - (1 - a) * b * (q1 - q2)) == sympy.zeros(1, 3)
     tv = nc.iterate_population(pair(alpha=0.6, beta=0.5), 200).total_variation(0, 1)[-1]
     assert tv == pytest.approx(0.4 * 0.5 * 0.5, abs=1e-12)
+
+
+def test_exact_law_shows_a_progress_bar_only_when_asked(capsys):
+    """law(t) multiplies by P once a round not computed before: with progress=True a bar counts those rounds on
+    stderr, else silence; the law is the same either way."""
+    eco = categorical_ecosystem([[R(1, 2), R(1, 2)]], [R(1, 2)] * 2, alpha=1, beta=1, n=2, mixing=[[1]])
+    quiet = exact_chain(eco).law(3)
+    assert capsys.readouterr().err == ""
+    assert exact_chain(eco).law(3, progress=True) == quiet
+    shown = capsys.readouterr().err.replace("\r", "\n").splitlines()[-1]
+    assert "exact law" in shown and "3/3" in shown
+    assert distributions(eco, 2, progress=True)[-1] == exact_chain(eco).law(2)
+    assert "3/3" in capsys.readouterr().err
