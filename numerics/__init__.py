@@ -25,7 +25,7 @@ from interplay.numerics.continuation import Branch, continue_fixed_points
 from interplay.numerics.driver.compiled_cache import clear_compiled
 from interplay.numerics.gaussian.iterate import ExactTrajectory
 from interplay.numerics.gaussian.monte_carlo import MonteCarlo, simulation_memory
-from interplay.numerics.labelled import load_result, save_result
+from interplay.numerics.labelled import answer_dataset, load_result, save_result
 from interplay.numerics.linear.iterate import LinearTrajectory
 from interplay.numerics.linear.monte_carlo import LinearMonteCarlo
 from interplay.numerics.poisson.iterate import PoissonTrajectory
@@ -56,6 +56,7 @@ __all__ = [
     "PoissonTrajectory",
     "QuantitySensitivity",
     "Sensitivity",
+    "answer_dataset",
     "clear_compiled",
     "collapse_estimates",
     "continue_fixed_points",

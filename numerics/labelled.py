@@ -21,6 +21,9 @@ result.json): ``interplay_result`` (the class), ``family``, ``spec`` (the spec, 
 ``versions`` (JSON), and where the result has them ``kind`` (``moments`` or ``population``), ``method``, ``seed``,
 ``key`` (the PRNG key's uint32 words), ``settings`` (JSON), and whatever the caller adds.
 
+A named answer of the theory (:func:`theory.long_run`) becomes a Dataset by :func:`answer_dataset`, its axes'
+labels as coordinates.
+
 Files: :func:`save_result` writes netCDF-4 through h5netcdf (HDF5), atomically: float64 bit for bit, int64 and
 uint32 (seeds, keys, integer axes) and Unicode text exactly, and groups, so one file holds several results
 (``interplay simulate`` writes ``exact`` and ``monte_carlo`` beside the job's attributes). :func:`load_result`
@@ -79,7 +82,7 @@ def _dataset(variables: dict, coordinates: dict, attrs: dict):
     import xarray as xr
 
     sizes = {}
-    for dims, array in variables.values():
+    for dims, array, *_ in variables.values():
         sizes.update(zip(dims, np.shape(array)))
     coords = {
         dim: np.asarray(coordinates[dim]) if dim in coordinates else np.arange(size) for dim, size in sizes.items()
@@ -128,13 +131,44 @@ def grid_dataset(grid, dims: dict | None = None, **attrs):
     return _dataset(variables, {name: values for name, values in grid.axes}, provenance | attrs)
 
 
+def answer_dataset(answer, **attrs):
+    """A named answer (:class:`theory.named.NamedAnswer`, e.g. of :func:`theory.long_run`) as an
+    ``xarray.Dataset``: one variable per quantity, its dimensions and their labels (``"model 1"``, ``"private 2"``,
+    ``"public"``) from the quantity's axes, its ``meaning`` as an attribute. A quantity whose entries are all real
+    numbers is float64, with its exact entries (sympy text: ``"4449/15775"``) in the attribute ``exact``; any other
+    (a symbolic expression, a condition) is text. Attributes: ``kind`` (the map it was computed from), the
+    versions and ``attrs`` (e.g. the spec)."""
+    import sympy
+
+    variables, coordinates = {}, {}
+    for name in answer:
+        quantity = answer.quantity(name)
+        entries = quantity.array()
+        coordinates |= {dim: np.asarray(labels, dtype=str) for dim, labels in quantity.axes}
+        flat = [sympy.sympify(entry) for entry in entries.ravel()]
+        exact = np.array([str(entry) for entry in flat]).reshape(entries.shape)
+        meaning = {"meaning": quantity.meaning}
+        if all(entry.is_number and entry.is_extended_real for entry in flat):
+            values = np.array([float(entry) for entry in flat], dtype=np.float64).reshape(entries.shape)
+            meaning["exact"] = strict_json(exact.tolist(), indent=None)
+        else:
+            values = exact
+        variables[name] = (quantity.dims, values, meaning)
+    provenance = {"interplay_result": "NamedAnswer", "kind": answer.kind, "versions": versions()}
+    return _dataset(variables, coordinates, provenance | attrs)
+
+
 def save_result(path, data, **attrs) -> None:
     """Write a labelled result (an ``xarray.Dataset`` or a result with ``to_xarray``), or ``{group: result}`` (one
     group each, :func:`load_result` ``(path, group)`` reads one), to the netCDF file ``path``, atomically
     (:mod:`numerics.files`); ``attrs`` become attributes of the file's root (:func:`attribute`)."""
     import xarray as xr
 
+    from interplay.theory.named import NamedAnswer
+
     def dataset(item):
+        if isinstance(item, NamedAnswer):
+            return answer_dataset(item)
         return item if isinstance(item, xr.Dataset) else item.to_xarray()
 
     if isinstance(data, dict):

@@ -87,7 +87,7 @@ NUMERICAL_RADIUS = (
 )
 
 
-def _closed_population(eco, result: dict, text: list, latex: list) -> None:
+def _closed_population(eco, result: dict, text: list, latex: list):
     """The named quantities at the population map's fixed point in closed form (sympy,
     :func:`~theory.longrun.long_run`), its spectral radius and stability condition among them. The spectral
     radius is exact where its eigenvalue is (:func:`~theory.analysis.eigenvalues`), else a float, and then the
@@ -96,7 +96,7 @@ def _closed_population(eco, result: dict, text: list, latex: list) -> None:
         answer = long_run(eco)
     except NoUniqueFixedPoint as reason:
         _no_unique_fixed_point(reason, result, text)
-        return
+        return None
     radius = answer["spectral_radius"]
     exact = not radius.atoms(sympy.Float)
     result["population"] = {"closed_form": True, "spectral_radius_exact": exact} | answers.json_entries(answer)
@@ -104,19 +104,21 @@ def _closed_population(eco, result: dict, text: list, latex: list) -> None:
     text += ["Population map, at its fixed point (n infinite):", *answers.text_lines(answer)]
     text += [f"Spectral radius: {radius}{numerical}", f"Stability condition: {answer['stability_condition']}"]
     latex += [r"\text{population map, at its fixed point:}", *answers.latex_lines(answer)]
+    return answer
 
 
-def _stationary_moments(eco, result: dict, text: list, latex: list) -> None:
-    """The named quantities of the stationary law of the exact moment recursion at finite n."""
+def _stationary_moments(eco, result: dict, text: list, latex: list):
+    """The named quantities of the stationary law of the exact moment recursion at finite n (None if none)."""
     try:
         answer = long_run(eco, of="moments")
     except (NoUniqueFixedPoint, SpecError) as reason:
         result["moments"] = {"reason": str(reason)}
         text.append(f"Exact moment recursion: no stationary law ({reason}).")
-        return
+        return None
     result["moments"] = answers.json_entries(answer)
     text += [f"Exact moment recursion at n = {eco.n}, its stationary law:", *answers.text_lines(answer)]
     latex += [rf"\text{{stationary law of the exact recursion, }} n = {eco.n}:", *answers.latex_lines(answer)]
+    return answer
 
 
 def _numerical_population(eco, result: dict, text: list, latex: list) -> None:
@@ -145,7 +147,8 @@ def derive(config, report, progress: bool = True) -> dict:
     """The named long-run quantities (:func:`theory.long_run`) at the population map's fixed point, its spectral
     radius and stability condition among them (numerical fixed points where no closed form exists); with a
     finite n (and a closed moment recursion) also those of the exact recursion's stationary law; and the
-    trains-on graph of W (closed classes, real data)."""
+    trains-on graph of W (closed classes, real data). The named answers are also written labelled, as netCDF
+    (result.nc, groups ``population`` and ``moments``)."""
     eco = config.ecosystem
     _require_constant(eco)
     if not _closed_form(eco):
@@ -153,12 +156,20 @@ def derive(config, report, progress: bool = True) -> dict:
     result = _header(config, "derive")
     text, latex = [], []
     _say(progress, "[1/2] population map: fixed point, multipliers, stability ...")
-    (_closed_population if _closed_form(eco) else _numerical_population)(eco, result, text, latex)
+    named = {}
+    if _closed_form(eco):
+        named["population"] = _closed_population(eco, result, text, latex)
+    else:
+        _numerical_population(eco, result, text, latex)
     if eco.n is not None:
         _say(progress, "[2/2] exact moment recursion at finite n: fixed point ...")
-        _stationary_moments(eco, result, text, latex)
+        named["moments"] = _stationary_moments(eco, result, text, latex)
     _trains_on_graph(eco, result, text)
+    named = {kind: answer for kind, answer in named.items() if answer is not None}
     with report:
+        if named:  # the named answers labelled (numerics.labelled.answer_dataset), one group each
+            provenance = {key: result[key] for key in ("job", "config", "spec", "versions")}
+            report.write_netcdf("result.nc", named, **provenance)
         report.write_text("derivation.txt", "\n".join(text) + "\n")
         report.write_text("derivation.tex", "\n\n".join(latex) + "\n")
         report.write_json("result.json", result)

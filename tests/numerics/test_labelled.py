@@ -15,9 +15,9 @@ import xarray as xr
 
 import interplay.numerics as numerics
 from interplay.numerics.continuation import Bifurcation, Branch
-from interplay.numerics.labelled import attribute, attributes
+from interplay.numerics.labelled import answer_dataset, attribute, attributes
 from interplay.numerics.linear.longrun import LongRun
-from interplay.theory import Ecosystem, population_map
+from interplay.theory import Ecosystem, long_run, population_map
 
 T, K, R, SEED, KEY = 3, 2, 4, 7, (0, 7)
 
@@ -203,6 +203,26 @@ def test_the_linear_limit_law_round_trips_like_a_trajectory_without_rounds(tmp_p
     assert dataset["cov"].dims == ("model", "component", "model2", "component2") and "round" not in dataset.dims
     assert float(dataset["spectral_radius"]) == 0.25
     assert float(dataset["M"].sel(parameter=3, source_parameter=4)) == exact.M[-1, 3, 4]
+
+
+def test_a_named_answer_round_trips_labelled_exact_entries_kept_symbolic_ones_as_text(tmp_path):
+    """Numbers become float64 with their exact sympy text beside them; an expression in a symbol stays text."""
+    alpha = sympy.Symbol("alpha", nonnegative=True)
+    numeric = long_run(Ecosystem.poisson(rates=[1, 3], public_rate=2, alpha=sympy.Rational(1, 3), beta=0, n=20))
+    dataset = round_trip(answer_dataset(numeric, spec="poisson"), tmp_path / "answer.nc")
+    rates = [sympy.Rational(r) for r in numeric["rate"]]
+    assert dataset["rate"].dims == ("model",) and list(dataset["model"].values) == ["model 1", "model 2"]
+    assert dataset["rate"].dtype == np.float64 and list(dataset["rate"].values) == [float(r) for r in rates]
+    assert json.loads(dataset["rate"].attrs["exact"]) == [str(r) for r in rates]
+    assert dataset["cross_task_kl"].sel(model="model 2", task="public").item() == float(numeric["cross_task_kl"][1, 2])
+    assert dataset["rate"].attrs["meaning"] == numeric.quantity("rate").meaning and dataset.attrs["spec"] == "poisson"
+    beta = sympy.Symbol("beta", nonnegative=True)
+    symbolic = long_run(Ecosystem.poisson(rates=[1, 3], public_rate=2, alpha=alpha, beta=beta))
+    numerics.save_result(tmp_path / "symbolic.nc", symbolic)  # a NamedAnswer saves directly
+    back = numerics.load_result(tmp_path / "symbolic.nc")
+    assert back.attrs["kind"] == "population" and back["rate"].dtype.kind in "OU"
+    symbols = {"alpha": alpha, "beta": beta}
+    assert [sympy.sympify(v, locals=symbols) for v in back["rate"].values] == list(symbolic["rate"])
 
 
 def test_groups_and_root_attributes_share_one_file(tmp_path):

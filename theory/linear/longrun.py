@@ -20,7 +20,8 @@ For constant alpha, beta and fixed designs (``reuse`` or ``fresh``), one update 
   against the ideal estimator that pools all real data.
 
 :func:`long_run` names (:mod:`theory.named`), at the population map's fixed point: ``theta`` (model x component,
-the limit of E theta_k) and ``uncovered_directions`` (a basis); at the exact moment recursion's (finite n, the
+the limit of E theta_k) and ``uncovered_directions`` (direction x component: a basis, one row each, no rows when
+every direction is seen); at the exact moment recursion's (finite n, the
 limit law): ``theta`` (E theta_k), ``theta_covariance`` (model x component x component2, Cov theta_k), ``bias``
 (E theta_k - theta*), ``mse`` (model, E||theta_k - theta*||^2), ``relative_efficiency`` (model, RE_k) and
 ``squared_distance`` (model x model2, E||theta_k - theta_l||^2).
@@ -86,6 +87,14 @@ def uncovered_directions(eco: Ecosystem) -> list[sympy.Matrix]:
     beta = eco.beta_at(1)
     real = [beta * s.gram + (1 - beta) * eco.public.gram for s in eco.private]
     return sympy.Matrix.vstack(*real).nullspace()
+
+
+def _basis_rows(eco: Ecosystem, basis: list[sympy.Matrix]) -> Quantity:
+    """The named quantity of a basis: one row per direction (0 x d when there is none)."""
+    rows = sympy.Matrix.hstack(*basis).T if basis else sympy.zeros(0, eco.dim)
+    directions = ("direction", tuple(str(i + 1) for i in range(len(basis))))
+    meaning = "a basis of the directions no model's weighted real data see"
+    return Quantity(rows, meaning, (directions, index_axis("component", eco.dim)))
 
 
 def unbiased_at_every_round(eco: Ecosystem, rounds: int = 1) -> bool:
@@ -206,9 +215,7 @@ def long_run(eco: Ecosystem, fmap: SymbolicMap, point: dict) -> NamedAnswer:
                 "theta": Quantity(
                     per_model(eco, parts["theta"]), "the limit of model k's expected parameters", (model, components[0])
                 ),
-                "uncovered_directions": Quantity(
-                    uncovered_directions(eco), "a basis of the directions no model's weighted real data see"
-                ),
+                "uncovered_directions": _basis_rows(eco, uncovered_directions(eco)),
             },
         )
     mean, cov = _law(eco, parts)

@@ -70,7 +70,15 @@ def test_derive_writes_what_the_library_derives(tmp_path):
     )
     names = {*population, *moments}  # named quantities, never the maps' state parts or symbols
     assert not names & {"nu", "cross", "scatter", "fixed_point"} and not any("{" in name for name in names)
-    assert {p.name for p in (tmp_path / "d").iterdir()} == {MARKER, "derivation.txt", "derivation.tex", "result.json"}
+    files = {MARKER, "derivation.txt", "derivation.tex", "result.json", "result.nc"}
+    assert {p.name for p in (tmp_path / "d").iterdir()} == files
+    # the same answers labelled: coordinates are the axes' labels, exact entries kept as text beside the floats
+    labelled = numerics.load_result(tmp_path / "d" / "result.nc", group="population")
+    assert float(labelled["mean"].sel(model="model 2", component="1")) == float(limit["mean"][1])
+    assert list(labelled["cross_task_kl"].coords["task"].values) == ["private 1", "private 2", "public"]
+    spread = numerics.load_result(tmp_path / "d" / "result.nc", group="moments")["squared_distance"]
+    assert json.loads(spread.attrs["exact"]) == [[str(v) for v in row] for row in stationary_spread(eco).tolist()]
+    assert spread.attrs["meaning"] == moments["meanings"]["squared_distance"]
 
 
 def test_simulate_writes_the_library_numbers_and_is_reproducible(tmp_path):
