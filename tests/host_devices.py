@@ -7,6 +7,7 @@ import sys
 
 def run_on_four_host_devices(code: str) -> None:
     """Run ``code`` in a new Python process that sees four CPU devices (asserted); fails if the code fails."""
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4")
+    flags = f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count=4".strip()
+    env = dict(os.environ, XLA_FLAGS=flags)
     check = "import jax; assert len(jax.devices()) == 4; "
     subprocess.run([sys.executable, "-c", check + code], check=True, env=env)
