@@ -195,33 +195,28 @@ def _write(report, seed, replicates, rounds, grid, forms, experiment, alphas, be
     }
     provenance = {key: result[key] for key in ("paper", "seed", "settings", "versions")}
     title = parameter_title(two_task_ecosystem(0.5, 0.5), skip=("alpha", "beta"))
+
+    def long_run_plane(quantity: str, label: str):
+        """The long-run (alpha, beta) plane of one quantity: log colour scale, exact contours, the boundary."""
+        return phase_diagram(
+            figure_grid,
+            quantity,
+            boundary=forms["stability"],
+            label=label,
+            scale="log",
+            contours=True,
+            title=f"{title}, long-run limits",
+        )
+
     with report:
         report.write_netcdf("result.nc", labelled, **provenance)
         figures = {
             "two_task": report.save_figure("two_task", plot_two_task(experiment, title=title)),
             "cross_task_plane": report.save_figure(
-                "cross_task_plane",
-                phase_diagram(
-                    figure_grid,
-                    "cross",
-                    boundary=forms["stability"],
-                    label=r"model 1 on task 2: $E\|\theta_1 - \theta^*\|_{S_2}^2$",
-                    scale="log",
-                    contours=True,
-                    title=f"{title}, long-run limits",
-                ),
+                "cross_task_plane", long_run_plane("cross", r"model 1 on task 2: $E\|\theta_1 - \theta^*\|_{S_2}^2$")
             ),
             "homogenisation_plane": report.save_figure(
-                "homogenisation_plane",
-                phase_diagram(
-                    figure_grid,
-                    "spread",
-                    boundary=forms["stability"],
-                    label=r"$E\|\theta_1 - \theta_2\|^2$",
-                    scale="log",
-                    contours=True,
-                    title=f"{title}, long-run limits",
-                ),
+                "homogenisation_plane", long_run_plane("spread", r"$E\|\theta_1 - \theta_2\|^2$")
             ),
             "relative_efficiency": report.save_figure("relative_efficiency", plot_relative_efficiency(efficiency)),
         }
