@@ -78,6 +78,14 @@ def _routes(method: str, capacities: dict[str, int], m: int) -> dict[str, str]:
     return {kind: counts.cheaper_route(size, m) for kind, size in capacities.items()}
 
 
+def _drawn_together(routes: dict[str, str], capacities: dict[str, int], kinds: tuple[str, ...]) -> bool:
+    """Whether samples of these kinds can share one draw: one route, and for tokens one capacity (a token draw
+    costs its capacity, so a smaller sample is not made to pay for a larger one)."""
+    shared = {routes[kind] for kind in kinds}
+    same_size = len({capacities[kind] for kind in kinds}) == 1
+    return len(shared) == 1 and (shared == {"multinomial"} or same_size)
+
+
 @compiled_cache
 def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple[str, int], ...], trajectory: bool):
     """A jitted f(values, keys (R, 2), alphas (T,), betas (T,), sizes, start=None) -> probs (R, T+1 or 1, K, m),
@@ -99,11 +107,15 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
     K, m = st.K, st.m
     capacities = dict(capacities)
     routes = _routes(method, capacities, m)
-    private_rows, public_rows = jnp.arange(K), jnp.asarray([K])
+    real_rows = jnp.arange(K + 1)  # the K private sources, then the public one
     synthetic_rows = jnp.tile(jnp.arange(K), K)  # sample (k, j) is drawn from model j
+    together = _drawn_together(routes, capacities, ("private", "public"))
+    all_together = st.regime != "reuse" and _drawn_together(routes, capacities, ("private", "public", "synthetic"))
 
-    def frequencies(key, distributions, rows, sizes, kind):
-        return JAX.per_sample(counts.draw_counts(key, distributions, rows, sizes, capacities[kind]), sizes[:, None])
+    def frequencies(key, distributions, rows, sizes, kinds):
+        """Frequencies of one draw of every sample (a row of ``rows`` each) by the kinds' shared route."""
+        capacity = max(capacities[kind] for kind in kinds)
+        return JAX.per_sample(counts.draw_counts(key, distributions, rows, sizes, capacity), sizes[:, None])
 
     def training_set(plan, real, synthetic):
         return (
@@ -114,12 +126,19 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
 
     def simulate_one(v, key, alphas, betas, sizes, start):
         prepared = {route: counts.prepare(v.sources, route) for route in {routes["private"], routes["public"]}}
-        real_sources = {kind: prepared[routes[kind]] for kind in ("private", "public")}
+
+        def real_sizes(plan):
+            return jnp.concatenate([plan.n_private[:, 0], plan.n_public[None]])
 
         def real_frequencies(key, plan):
+            """(K + 1, m): the private and public samples' frequencies, in one draw where their routes agree."""
+            if together:
+                return frequencies(key, prepared[routes["private"]], real_rows, real_sizes(plan), ("private", "public"))
             k_private, k_public = jax.random.split(key)
-            private = frequencies(k_private, real_sources["private"], private_rows, plan.n_private[:, 0], "private")
-            public = frequencies(k_public, real_sources["public"], public_rows, plan.n_public[None], "public")
+            private = frequencies(
+                k_private, prepared[routes["private"]], real_rows[:K], plan.n_private[:, 0], ("private",)
+            )
+            public = frequencies(k_public, prepared[routes["public"]], real_rows[K:], plan.n_public[None], ("public",))
             return jnp.concatenate([private, public])
 
         k_start, k_rounds = jax.random.split(key)
@@ -136,13 +155,19 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
             key, alpha, beta, t, round_sizes = inputs
             plan = steps.round_plan(v, alpha, beta, round_sizes, initial=False)
             k_real, k_synthetic = jax.random.split(key)
-            if st.regime != "reuse":
-                real = real_frequencies(k_real, plan)
             fitted = steps.fit(st, v, union, t - 1)
             sampled = jnp.clip(steps.sampling_probs(st, v, fitted), 0.0, 1.0)  # row j: what model j generates from
             models = counts.prepare(sampled, routes["synthetic"])
             sizes = plan.n_synthetic.reshape(K * K)  # sample (k, j): model j's data for model k
-            synthetic = frequencies(k_synthetic, models, synthetic_rows, sizes, "synthetic")
+            if all_together:  # the round's K + 1 real samples and K x K synthetic ones in one draw
+                sources = counts.concatenate(prepared[routes["private"]], models)
+                rows = jnp.concatenate([real_rows, K + 1 + synthetic_rows])
+                drawn = frequencies(key, sources, rows, jnp.concatenate([real_sizes(plan), sizes]), tuple(routes))
+                real, synthetic = drawn[: K + 1], drawn[K + 1 :]
+            else:
+                if st.regime != "reuse":
+                    real = real_frequencies(k_real, plan)
+                synthetic = frequencies(k_synthetic, models, synthetic_rows, sizes, ("synthetic",))
             batch = training_set(plan, real, synthetic.reshape(K, K, m))
             union = (t * union + batch) / (t + 1) if st.regime == "accumulate" else batch
             return (union, real), (steps.fit(st, v, union, t) if trajectory else None)

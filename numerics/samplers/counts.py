@@ -73,6 +73,14 @@ def prepare(probs, route: str) -> Distributions:
     return Distributions(probs, cumulative(probs), last_positive)
 
 
+def concatenate(first: Distributions, second: Distributions) -> Distributions:
+    """The rows of two :class:`Distributions` prepared for the same route, one after the other."""
+    if (first.cdf is None) != (second.cdf is None):
+        raise ValueError("distributions prepared for different routes")
+    joined = [None if a is None else jnp.concatenate([a, b]) for a, b in zip(first, second)]
+    return Distributions(*joined)
+
+
 def locate_tokens(key, cdf, last_positive, shape):
     """Categories of uniform tokens by inverse CDF: (S,) + shape indices, row s drawn from row s of ``cdf``."""
     S = cdf.shape[0]

@@ -14,13 +14,17 @@ every result, in ``tests/data/families_before.npz``. Here today's code runs the 
   round changes the values by their spread (order 1e-1 relative). A discrete draw (a count, a token) that
   flips at a boundary would show as such a jump and fail, as it should: that is a different stream.
 
-One stream changed on purpose (:data:`STREAM_CHANGED`): the Gaussian simulator used to draw every replicate in
+Two streams changed on purpose (:data:`STREAM_CHANGED`). The Gaussian simulator used to draw every replicate in
 one batch from one key (its gamma sampler pooled the rejected candidates of all replicates, so a replicate's
 draws depended on the others and on their number); it now gives replicate r its own key
 ``jax.random.split(key, R)[r]`` and runs the replicates in fixed chunks, so a new replicate count never
-recompiles and replicate r's numbers do not depend on R. Its Monte Carlo is checked to sample the same law as
-the recorded one: each entry's mean over the replicates agrees with the recorded mean within a two-sample
-z-test at family-wise level 1e-3 (Bonferroni over the entries of the setting).
+recompiles and replicate r's numbers do not depend on R. The categorical simulator now draws the private and
+public samples of a round in one call, and under ``fresh`` and ``accumulate`` the synthetic ones with them, and
+its multinomial tree runs small trees' levels in one loop (``numerics.samplers.binomial``): the same laws, other
+draws, and half the compile time (22 s to 11 s for examples/categorical.toml's multinomial route). Their Monte
+Carlo is checked to sample the same law as the recorded one: each entry's mean over the replicates agrees with
+the recorded mean within a two-sample z-test at family-wise level 1e-3 (Bonferroni over the entries of the
+setting).
 """
 
 import importlib.util
@@ -37,7 +41,7 @@ REFERENCE = np.load(DATA / "families_before.npz")
 
 EXACT = 1e-12  # float64 rounding of the same arithmetic
 MONTE_CARLO = 1e-10  # the same stream, operations possibly reordered (module docstring)
-STREAM_CHANGED = {"gaussian"}  # families whose Monte Carlo stream changed on purpose (module docstring)
+STREAM_CHANGED = {"gaussian", "categorical"}  # families whose Monte Carlo stream changed on purpose (module docstring)
 FAMILY_WISE_LEVEL = 1e-3
 
 
