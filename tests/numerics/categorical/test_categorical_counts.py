@@ -15,6 +15,7 @@ import scipy.stats
 import sympy
 
 import interplay.numerics.categorical as nc
+from interplay.numerics.categorical.tokens import applies as token_lists_apply
 from interplay.numerics.samplers import counts
 from interplay.theory.categorical.maps import categorical_ecosystem
 
@@ -89,12 +90,14 @@ def test_the_default_route_switches_from_tokens_to_counts_at_four_tokens_per_cat
 
 
 def test_simulation_methods_agree_in_distribution():
-    """K = 2, m = 30, n = 40, 8 rounds: model 1's final diversity and the models' squared distance have the same
-    distribution whether every sample is materialised (raw), drawn as counts (multinomial) or by the default."""
+    """K = 2, m = 16, n = 20, 8 rounds: model 1's final diversity and the models' squared distance have the same
+    distribution whether every sample is materialised (raw), drawn as counts (multinomial) or by the default
+    (here token lists: n <= 1.5 m)."""
     rng = np.random.default_rng(1)
-    private = [exactly_normalised(rng.dirichlet(np.full(30, 0.5))) for _ in range(2)]
-    public = exactly_normalised(rng.dirichlet(np.ones(30)))
-    eco = categorical_ecosystem(private, public, alpha=0.7, beta=0.6, n=40, regime="fresh")
+    private = [exactly_normalised(rng.dirichlet(np.full(16, 0.5))) for _ in range(2)]
+    public = exactly_normalised(rng.dirichlet(np.ones(16)))
+    eco = categorical_ecosystem(private, public, alpha=0.7, beta=0.6, n=20, regime="fresh")
+    assert token_lists_apply(eco, {"private": 20, "public": 20, "synthetic": 20})
     runs = {m: nc.simulate(eco, 8, key=i, replicates=3000, method=m) for i, m in enumerate(nc.METHODS)}
     for method in ("sufficient", "multinomial"):
         for stat in (lambda mc: mc.diversity()[:, -1, 0], lambda mc: mc.total_variation(0, 1)[:, -1]):
