@@ -75,14 +75,17 @@ def _routes(method: str, capacities: dict[str, int], m: int) -> dict[str, str]:
         return {kind: "tokens" for kind in capacities}
     if method == "multinomial":
         return {kind: "multinomial" for kind in capacities}
-    return {kind: counts.cheaper_route(size, m) for kind, size in capacities.items()}
+    largest = max(capacities.values())  # a kind of no samples draws nothing by either route: it takes the largest's
+    return {kind: counts.cheaper_route(size or largest, m) for kind, size in capacities.items()}
 
 
 def _drawn_together(routes: dict[str, str], capacities: dict[str, int], kinds: tuple[str, ...]) -> bool:
-    """Whether samples of these kinds can share one draw: one route, and for tokens one capacity (a token draw
-    costs its capacity, so a smaller sample is not made to pay for a larger one)."""
+    """Whether samples of these kinds can share one draw: one route, and for tokens one capacity among the kinds
+    that have samples (a token draw costs its capacity, so a smaller sample is not made to pay for a larger one).
+    Kinds of no samples never decide it, so a sweep (whose capacities bound any alpha, beta) draws the same
+    samples as ``simulate`` of its point with the same seed."""
     shared = {routes[kind] for kind in kinds}
-    same_size = len({capacities[kind] for kind in kinds}) == 1
+    same_size = len({capacities[kind] for kind in kinds if capacities[kind] > 0}) <= 1
     return len(shared) == 1 and (shared == {"multinomial"} or same_size)
 
 
