@@ -157,7 +157,6 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
             union, real = state
             key, alpha, beta, t, round_sizes = inputs
             plan = steps.round_plan(v, alpha, beta, round_sizes, initial=False)
-            k_real, k_synthetic = jax.random.split(key)
             fitted = steps.fit(st, v, union, t - 1)
             sampled = jnp.clip(steps.sampling_probs(st, v, fitted), 0.0, 1.0)  # row j: what model j generates from
             models = counts.prepare(sampled, routes["synthetic"])
@@ -168,6 +167,7 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
                 drawn = frequencies(key, sources, rows, jnp.concatenate([real_sizes(plan), sizes]), tuple(routes))
                 real, synthetic = drawn[: K + 1], drawn[K + 1 :]
             else:
+                k_real, k_synthetic = jax.random.split(key)
                 if st.regime != "reuse":
                     real = real_frequencies(k_real, plan)
                 synthetic = frequencies(k_synthetic, models, synthetic_rows, sizes, ("synthetic",))

@@ -314,8 +314,8 @@ def multinomial(key, n, probs):
             counts, jnp.stack([drawn, parents - drawn], -1).reshape(rows, -1), (0, 2 * first)
         )
 
-    # The top levels (at most M / 16 nodes) share one fixed-width loop body, so they compile once; the last
-    # (<= 4) levels, which hold nearly all the work, run at their exact widths.
+    # The top levels share one fixed-width loop body, so they compile once; the last _unrolled_levels (at most 4),
+    # which hold nearly all the work, run at their exact widths.
     looped = levels - _unrolled_levels(levels)
     width = 1 << max(looped - 1, 0)
     counts = lax.fori_loop(0, looped, lambda level, c: split(level, c, width), counts)
