@@ -11,9 +11,10 @@ machine absolute times carry the load, the ratios less so.
 * reuse: the first call of a structure (compiling) against a second call with other values (a private mean,
   alpha) and, for ``simulate``, another seed and replicate count (K = 4, d = 2, 20 rounds; 100 then 150
   replicates). Target: the second at least 10x faster.
-* monte-carlo: K = 32, d = 2, n = 100, alpha = beta = 1/2, W = J / K, fresh, MLE, 1,000 replicates x 100 rounds:
+* monte-carlo: K = 32, d = 2, n = 128, alpha = beta = 1/2, W = J / K, fresh, MLE, 1,000 replicates x 100 rounds:
   ``numerics.simulate`` (the default method; compiled first, median of two timed runs) against plain numpy
-  drawing the raw samples (N = 25 private and public samples, 2 from each model): ``numpy``, a loop over the
+  drawing the raw samples (N = 32 private and public samples, alpha n / K = 2 from each model: whole, so every
+  source has the same size, which the vectorised numpy process needs): ``numpy``, a loop over the
   rounds vectorised over replicates and sources, and ``numpy-source-loop``, vectorised over replicates only
   (loops over models and sources, as ``benchmarks/monte_carlo.py``'s reference); both timed on 100 replicates
   x 20 rounds and extrapolated linearly. Targets: at least 5x faster than numpy; within 3x of the time jax
@@ -83,12 +84,24 @@ def reuse_case(verb: str) -> dict:
     return {"verb": verb, "first_s": first, "second_s": second, "ratio": first / second}
 
 
+def uniform_sizes(K: int, d: int, n: int, alpha: float) -> tuple[int, int, int]:
+    """(private, public, synthetic) sample sizes of every model: the toolkit's (theory.rounds.sample_sizes), which
+    the vectorised numpy processes need equal over the models and sources (alpha n / K whole)."""
+    from interplay.theory.rounds import sample_sizes
+
+    private, public, synthetic = sample_sizes(ecosystem(K, d, n=n), alpha, 0.5, initial=alpha == 0)
+    sizes = {row[0] for row in private}, {size for row in synthetic for size in row if alpha > 0}
+    if len(sizes[0]) != 1 or len(sizes[1]) > 1:
+        raise ValueError(
+            f"K = {K}, n = {n}: the toolkit's sizes differ over the sources; choose n with alpha n / K whole"
+        )
+    return sizes[0].pop(), public, sizes[1].pop() if sizes[1] else 0
+
+
 def numpy_loop(K: int, d: int, n: int, rounds: int, replicates: int, seed: int = 0):
     """The process in plain numpy from raw samples (fresh, MLE, W = J / K), vectorised over replicates and
     sources, a Python loop over the rounds. Returns the fitted means and covariances of the last round."""
     import numpy as np
-
-    from interplay.theory.rounds import sample_size
 
     rng = np.random.default_rng(seed)
     centres = np.array([[np.cos(2 * np.pi * k / K)] + [np.sin(2 * np.pi * k / K)] * (d - 1) for k in range(K)]).round(6)
@@ -96,7 +109,7 @@ def numpy_loop(K: int, d: int, n: int, rounds: int, replicates: int, seed: int =
     for t in range(rounds + 1):
         alpha = 0.0 if t == 0 else 0.5
         w = [(1 - alpha) * 0.5, (1 - alpha) * 0.5, alpha / K]
-        sizes = [sample_size(x, n) if x > 0 else 0 for x in w]
+        sizes = uniform_sizes(K, d, n, alpha)
         private = centres[None, :, None] + rng.standard_normal((replicates, K, sizes[0], d))
         public = rng.standard_normal((replicates, 1, sizes[1], d))
         parts = [(w[0], private), (w[1], np.broadcast_to(public, private.shape[:2] + public.shape[2:]))]
@@ -116,21 +129,20 @@ def numpy_source_loop(K: int, d: int, n: int, rounds: int, replicates: int, seed
     replicates only, Python loops over the rounds, the models and their sources (raw samples)."""
     import numpy as np
 
-    from interplay.theory.rounds import sample_size
-
     rng = np.random.default_rng(seed)
     centres = np.array([[np.cos(2 * np.pi * k / K)] + [np.sin(2 * np.pi * k / K)] * (d - 1) for k in range(K)])
     means, covs = np.zeros((replicates, K, d)), np.zeros((replicates, K, d, d))
     for t in range(rounds + 1):
         alpha = 0.0 if t == 0 else 0.5
         w = [(1 - alpha) * 0.5, (1 - alpha) * 0.5, alpha / K]
-        public = rng.standard_normal((replicates, sample_size(w[1], n), d))
+        n_private, n_public, n_synthetic = uniform_sizes(K, d, n, alpha)
+        public = rng.standard_normal((replicates, n_public, d))
         roots = np.linalg.cholesky(covs + 1e-300 * np.eye(d)) if t > 0 else None
         new_means, second = np.zeros_like(means), np.zeros_like(covs)
         for k in range(K):
-            parts = [(w[0], centres[k] + rng.standard_normal((replicates, sample_size(w[0], n), d))), (w[1], public)]
+            parts = [(w[0], centres[k] + rng.standard_normal((replicates, n_private, d))), (w[1], public)]
             for j in range(K if t > 0 else 0):
-                z = rng.standard_normal((replicates, sample_size(w[2], n), d))
+                z = rng.standard_normal((replicates, n_synthetic, d))
                 parts.append((w[2], means[:, j, None] + z @ np.swapaxes(roots[:, j], -1, -2)))
             for weight, x in parts:
                 new_means[:, k] += weight * x.mean(1)
@@ -155,7 +167,7 @@ def random_floor(K: int, d: int, rounds: int, replicates: int) -> float:
 
 
 def monte_carlo_case(method: str, replicates: int, rounds: int) -> dict:
-    K, d, n = 32, 2, 100
+    K, d, n = 32, 2, 128
     if method.startswith("numpy"):
         run = numpy_loop if method == "numpy" else numpy_source_loop
         seconds = _timed(lambda: run(K, d, n, rounds, replicates))
@@ -213,7 +225,7 @@ def main() -> None:
         ours = _subprocess(["monte-carlo", "simulate", replicates, rounds])
         floor = _subprocess(["monte-carlo", "floor", replicates, rounds])
         print(
-            f"monte carlo K=32 d=2 n=100 {replicates} x {rounds}: simulate {ours['seconds']:.2f} s (first call "
+            f"monte carlo K=32 d=2 n=128 {replicates} x {rounds}: simulate {ours['seconds']:.2f} s (first call "
             f"{ours['first_s']:.2f} s), normals floor {floor['seconds']:.2f} s, ratio "
             f"{ours['seconds'] / floor['seconds']:.1f} (target <= 3)",
             flush=True,

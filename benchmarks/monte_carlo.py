@@ -70,34 +70,33 @@ def ecosystem(n):
     )
 
 
-def sample_size(weight, n):
-    """max(1, round(w n)), half up: the sizes of theory.rounds."""
-    return max(1, int(weight * n + 0.5))
-
-
 def numpy_reference(n, rounds, replicates, seed):
     """The same process in plain numpy, vectorised over replicates, from raw samples. Returns (R, T+1, K) fitted
     means and variances."""
     import numpy as np
 
+    from interplay.theory.rounds import sample_sizes
+
+    eco = ecosystem(n)
     rng = np.random.default_rng(seed)
     means = np.zeros((replicates, rounds + 1, K))
     variances = np.zeros((replicates, rounds + 1, K))
     for t in range(rounds + 1):
         alpha = 0.0 if t == 0 else ALPHA
         w_private, w_public, w_synthetic = (1 - alpha) * BETA, (1 - alpha) * (1 - BETA), alpha / K
-        public = PUBLIC_MEAN + PUBLIC_SD * rng.standard_normal((replicates, sample_size(w_public, n)))
+        n_private, n_public, n_synthetic = sample_sizes(eco, alpha, BETA, initial=t == 0)  # the toolkit's sizes
+        public = PUBLIC_MEAN + PUBLIC_SD * rng.standard_normal((replicates, n_public))
         mean = w_public * public.mean(1)
         second = w_public * np.mean(public**2, 1)
         mean, second = np.repeat(mean[:, None], K, 1), np.repeat(second[:, None], K, 1)
         for k in range(K):
-            private = PRIVATE_MEANS[k] + PRIVATE_SD[k] * rng.standard_normal((replicates, sample_size(w_private, n)))
+            private = PRIVATE_MEANS[k] + PRIVATE_SD[k] * rng.standard_normal((replicates, n_private[k][0]))
             mean[:, k] += w_private * private.mean(1)
             second[:, k] += w_private * np.mean(private**2, 1)
             if t == 0:
                 continue
             for j in range(K):
-                shape = (replicates, sample_size(w_synthetic, n))
+                shape = (replicates, n_synthetic[k][j])
                 sd = np.sqrt(np.maximum(variances[:, t - 1, j], 0))[:, None]
                 synthetic = means[:, t - 1, j, None] + sd * rng.standard_normal(shape)
                 mean[:, k] += w_synthetic * synthetic.mean(1)

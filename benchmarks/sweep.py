@@ -30,8 +30,8 @@ N = 50
 
 def numpy_spread(eco, alpha: float, beta: float, rounds: int) -> float:
     """E||m_1 - m_2||^2 after ``rounds`` rounds: the exact recursion written out in plain numpy. Its sample sizes
-    are those every path uses, max(1, round(w n)) in exact integers (theory.rounds.sample_sizes; a float
-    floor(w n + 0.5) may fall just below a half and disagree)."""
+    are those every path uses, the exact largest-remainder apportionment of theory.rounds.sample_sizes (a float
+    computation of the quotas may fall just below a tie and disagree)."""
     mu = np.array([-1.0, 1.0, 0.0])  # private 1, private 2, public
     var = np.array([1.0, 1.0, 2.0])
     sizes = sample_sizes(eco, float(alpha), float(beta), initial=False, initial_beta=float(beta))

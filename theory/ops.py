@@ -6,7 +6,7 @@ sympy expressions (the theory); `numerics` calls the same function with its jax 
 the two answers come from one definition of the map.
 
 Every quotient by a sample size goes through ``ops.per_sample(value, size)``: value / size, and 0 for a source of
-no samples (size 0, which only a source of weight 0 has: :func:`theory.rounds.sample_size`), so such a source
+no samples (size 0, which only a source of weight 0 has: :func:`theory.rounds.sample_sizes`), so such a source
 contributes nothing where it used to give 0 / 0 or 0 x oo.
 """
 

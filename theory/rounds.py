@@ -5,23 +5,33 @@ For model k at update round t >= 1 (the paper's weights; alpha_t = 0 at the init
     w_private[k] = (1 - alpha_t) beta_t,   w_public[k] = (1 - alpha_t)(1 - beta_t),
     w_synthetic[k, j] = alpha_t W[k, j].
 
-Sample sizes: a source of weight w > 0 in a training set of n samples contributes N = max(1, round(w n)) samples
-(a half rounds up), so when every w n is an integer the weighted fit is the plain fit of the pooled n samples. A
-source of weight exactly 0 (the public source when beta_t = 1, the private one when beta_t = 0, model j's outputs
-for model k when W[k, j] = 0, every synthetic source at the initial fit) has N = 0: it is not sampled, and every
-recursion divides by its size through ``ops.per_sample`` (:mod:`theory.ops`), so it contributes nothing.
-:func:`sample_sizes` computes them once, in exact rational arithmetic; `numerics` receives them as data
-(exact integers held in float64 arrays), so theory and every numerical path use the same numbers. Under the
-``reuse`` regime each real dataset is drawn once, with its ``size`` (default: its share of the initial fit,
-beta_1 n private and (1 - beta_1) n public), and enters every round whole, with its weight; a dataset of no
-samples (beta_1 = 1 for the public one, beta_1 = 0 for the private ones) that a later beta_t gives a positive
-weight is refused (:class:`theory.spec.SpecError` naming ``beta``). The public sample of a round is shared by all
-models.
+Sample sizes add up to n: a training set of n samples holds exactly n. The public sample of a round is shared by all
+models, so it is sized first, N_public = round((1 - alpha_t)(1 - beta_t) n) (a half rounds up; at least 1 for a
+positive weight, and at most what leaves one sample for every other source of positive weight); each model k then
+shares the remaining n - N_public among its private source and its synthetic sources (weights (1 - alpha_t) beta_t
+and alpha_t W[k, j]) by the largest-remainder (Hamilton) apportionment of :func:`apportion`: quotas proportional to
+the weights, their integer parts, then one more sample to each of the largest fractional parts, ties going to the
+sources met first in the order private, synthetic k, k + 1, ..., K, 1, ..., k - 1 (so that exchangeable models keep
+the same sizes up to relabelling); a source of positive weight left with none takes one from the source furthest
+above its quota. The one exception: an n smaller than the number of sources of positive weight (n = 1 or 2 with
+private, public and synthetic sources) gives each of them one sample, so the training set holds more than n (a
+source of positive weight is never dropped: that would change the weights). When every w n is an integer these are
+the sizes w n, and the weighted fit is the plain fit of the pooled n samples. A source of weight exactly 0 (the
+public source when beta_t = 1, the private one when beta_t = 0, model j's outputs for model k when W[k, j] = 0,
+every synthetic source at the initial fit) has N = 0: it is not sampled, and every recursion divides by its size
+through ``ops.per_sample`` (:mod:`theory.ops`), so it contributes nothing. :func:`sample_sizes` computes them once,
+in exact arithmetic; `numerics` receives them as data (exact integers held in float64 arrays), so theory and every
+numerical path use the same numbers. Under the ``reuse`` regime each real dataset is drawn once, with its ``size``
+(default: its size in the initial fit, as above), and enters every round whole, with its weight, the synthetic
+samples keeping the sizes of a fresh round; a dataset of no samples (beta_1 = 1 for the public one, beta_1 = 0 for
+the private ones) that a later beta_t gives a positive weight is refused (:class:`theory.spec.SpecError` naming
+``beta``). Weights or an n that are symbols give the sizes w n themselves.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -53,21 +63,32 @@ class RoundPlan(NamedTuple):
 FROM_SPEC = "from the spec"
 
 
-def sample_size(weight, n):
-    """max(1, round(w n)) with a half rounding up for w > 0, and 0 for w = 0 (a source of weight 0 is not sampled),
-    in exact arithmetic (an int for rational w and n); sympy.oo when n is None (the population limit); w n itself
-    when w or n is a symbol."""
-    if n is None:
-        return sympy.oo
-    if weight == 0:
-        return 0
-    if isinstance(weight, Fraction | int) and isinstance(n, Fraction | int):  # floor(w n + 1/2) in integers
-        top, bottom = weight.numerator * n.numerator, weight.denominator * n.denominator
-        return max(1, (2 * top + bottom) // (2 * bottom))
-    size = sympy.sympify(weight * n)
-    if not size.is_number:
-        return size
-    return max(1, int(sympy.floor(size + sympy.Rational(1, 2))))
+def _round_half_up(x) -> int:
+    """floor(x + 1/2) of an exact non-negative number (a Fraction or a sympy number)."""
+    return math.floor(x + (Fraction(1, 2) if isinstance(x, Fraction) else sympy.Rational(1, 2)))
+
+
+def apportion(weights: list, total: int) -> list[int]:
+    """Whole sizes N_c >= 0 with sum N_c = ``total`` for exact weights w_c >= 0 (a positive sum; listed in the
+    order that breaks ties), by the largest-remainder (Hamilton) method: quotas q_c = total w_c / sum w, their
+    integer parts, then one more to each of the largest fractional parts (ties: first listed). A weight of 0 gets
+    0; a positive weight left with 0 gets 1, taken from the source whose N_c - q_c is largest among those with
+    N_c >= 2. When ``total`` is smaller than the number of positive weights, each positive weight gets 1 (the sum
+    then exceeds ``total``: the module doc's one exception)."""
+    positive = [c for c, w in enumerate(weights) if w > 0]
+    if total < len(positive):
+        return [int(w > 0) for w in weights]
+    weight_sum = sum(weights[c] for c in positive)
+    quotas = [total * w / weight_sum if w > 0 else 0 for w in weights]
+    sizes = [math.floor(q) for q in quotas]
+    left = total - sum(sizes)
+    for c in sorted(positive, key=lambda c: -(quotas[c] - sizes[c]))[:left]:  # a stable sort: ties by order
+        sizes[c] += 1
+    for c in positive:
+        if sizes[c] == 0:
+            donor = max((d for d in positive if sizes[d] >= 2), key=lambda d: sizes[d] - quotas[d])
+            sizes[donor], sizes[c] = sizes[donor] - 1, 1
+    return sizes
 
 
 @functools.lru_cache(maxsize=4096)
@@ -93,30 +114,61 @@ def sample_sizes(
     if population or eco.n is None:
         return RoundSizes([[sympy.oo]] * K, sympy.oo, [[sympy.oo] * K] * K)
     n = _number(eco.n if n is FROM_SPEC else n, "n")
-    alpha = 0 if initial else _number(alpha, "alpha")
+    alpha = Fraction(0) if initial else _number(alpha, "alpha")
     beta = _number(beta, "beta")
-    n_synthetic = _synthetic_sizes(eco.mixing, alpha, n)
+    if not all(_is_number(x) for x in (n, alpha, beta)) or not _numbers(eco.mixing):
+        return _symbolic_sizes(eco, alpha, beta, n)
+    n_private, n_public, n_synthetic = _fresh_sizes(eco.mixing, alpha, beta, n)
     if eco.regime == "reuse":
         beta_1 = _number(eco.beta_at(1) if initial_beta is FROM_SPEC else initial_beta, "beta")
-        n_private = [[_dataset_size(s.size, beta_1, n)] for s in eco.private]
-        n_public = _dataset_size(eco.public.size, 1 - beta_1, n)
+        initial_private, initial_public, _ = _fresh_sizes(eco.mixing, Fraction(0), beta_1, n)
+        n_private = [[_dataset_size(s.size, row[0])] for s, row in zip(eco.private, initial_private)]
+        n_public = _dataset_size(eco.public.size, initial_public)
         _require_drawn(any(row[0] == 0 for row in n_private), (1 - alpha) * beta, "private", beta_1, beta)
         _require_drawn(n_public == 0, (1 - alpha) * (1 - beta), "public", beta_1, beta)
-    else:
-        n_private = [[sample_size((1 - alpha) * beta, n)]] * K
-        n_public = sample_size((1 - alpha) * (1 - beta), n)
     return RoundSizes(n_private, n_public, n_synthetic)
 
 
+def _is_number(x) -> bool:
+    return isinstance(x, Fraction) or bool(sympy.sympify(x).is_number)
+
+
+@functools.lru_cache(maxsize=64)
+def _numbers(mixing: sympy.ImmutableMatrix) -> bool:
+    return all(w.is_number for w in mixing)
+
+
+def _symbolic_sizes(eco: Ecosystem, alpha, beta, n) -> RoundSizes:
+    """Sizes w n where a weight or n is a symbol (no apportionment: the expressions themselves)."""
+    synthetic = [[sympy.sympify(alpha * w * n) for w in row] for row in eco.mixing.tolist()]
+    private, public = sympy.sympify((1 - alpha) * beta * n), sympy.sympify((1 - alpha) * (1 - beta) * n)
+    return RoundSizes([[private]] * eco.K, public, synthetic)
+
+
 @functools.lru_cache(maxsize=4096)
-def _synthetic_sizes(mixing: sympy.ImmutableMatrix, alpha, n) -> tuple[tuple, ...]:
-    """K rows of K: the sizes of the synthetic samples alpha W[k, j] n (cached: a sweep's points share them)."""
-    return tuple(tuple(sample_size(alpha * _number(w, "mixing"), n) for w in row) for row in mixing.tolist())
+def _fresh_sizes(mixing: sympy.ImmutableMatrix, alpha, beta, n):
+    """(n_private K rows [N], n_public, n_synthetic K rows of K) of a round that draws every source, apportioned
+    as the module doc says (cached: a sweep's points share them)."""
+    K, n = mixing.shape[0], int(n)
+    rows = [[_number(w, "mixing") for w in row] for row in mixing.tolist()]
+    w_private, w_public = (1 - alpha) * beta, (1 - alpha) * (1 - beta)
+    others = max(bool(w_private > 0) + sum(bool(alpha * w > 0) for w in row) for row in rows)
+    n_public = 0 if w_public == 0 else max(1, min(_round_half_up(w_public * n), n - others))
+    n_private, n_synthetic = [], []
+    for k, row in enumerate(rows):
+        order = [(k + i) % K for i in range(K)]  # ties: private, then synthetic k, k + 1, ..., k - 1
+        sizes = apportion([w_private] + [alpha * row[j] for j in order], max(n - n_public, 0))
+        n_private.append([sizes[0]])
+        synthetic = [0] * K
+        for j, size in zip(order, sizes[1:]):
+            synthetic[j] = size
+        n_synthetic.append(tuple(synthetic))
+    return n_private, n_public, tuple(n_synthetic)
 
 
-def _dataset_size(size, initial_share, n):
-    """A reused dataset: its own ``size``, else its share of the initial fit's n samples."""
-    return int(size) if size is not None else sample_size(initial_share, n)
+def _dataset_size(size, initial_size: int) -> int:
+    """A reused dataset: its own ``size``, else its size in the initial fit."""
+    return int(size) if size is not None else initial_size
 
 
 def _require_drawn(empty: bool, weight, kind: str, beta_1, beta) -> None:

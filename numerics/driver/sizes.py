@@ -1,11 +1,11 @@
 """Sample sizes as data: the compiled functions receive them, they never round anything themselves.
 
-Every round's sample sizes (max(1, round(w n)) for a weight w > 0, 0 for w = 0: a source of weight 0 is not sampled,
-and every quotient by its size is ``per_sample``'s 0, :mod:`theory.ops`) are computed once, in exact arithmetic, on
-the host by :func:`theory.rounds.sample_sizes`, and passed into the jitted (and vmapped) functions as float64 arrays
-of exact integers next to alpha_t and beta_t. So the exact recursions, every Monte Carlo path and the sweeps use the
-theory's numbers: a source of 0.7 x 0.1 x 50 = 3.5 samples has 4 everywhere (a float computation of w n may fall
-just below the half and give 3).
+Every round's sample sizes (n apportioned to the sources' weights by largest remainder, 0 for a weight of 0: a source
+of weight 0 is not sampled, and every quotient by its size is ``per_sample``'s 0, :mod:`theory.ops`) are computed
+once, in exact arithmetic, on the host by :func:`theory.rounds.sample_sizes`, and passed into the jitted (and vmapped)
+functions as float64 arrays of exact integers next to alpha_t and beta_t. So the exact recursions, every Monte Carlo
+path and the sweeps use the theory's numbers: quotas of 31.5 and 3.5 samples tie exactly everywhere (a float
+computation of 0.7 x 0.1 x 50 gives 3.4999999999999996 and would lose the tie).
 """
 
 from __future__ import annotations

@@ -131,7 +131,7 @@ def test_symbolic_fractions_are_accepted():
 
 
 def test_weights_and_sizes_of_a_round():
-    """Weights follow the paper: (1-a)b private, (1-a)(1-b) public, a W[k, j] synthetic; sizes round(w n)."""
+    """Weights follow the paper: (1-a)b private, (1-a)(1-b) public, a W[k, j] synthetic; sizes w n, whole here."""
     eco = make(alpha=0.5, beta=0.25, n=40, mixing=[[0.75, 0.25], [0.5, 0.5]], regime="fresh")
     plan = plan_at(eco, 1)
     assert list(plan.w_private) == [sympy.Rational(1, 8)] * 2

@@ -1,4 +1,4 @@
-"""A source of weight 0 is not sampled (size 0, :func:`theory.rounds.sample_size`) and contributes nothing to the
+"""A source of weight 0 is not sampled (size 0, :func:`theory.rounds.sample_sizes`) and contributes nothing to the
 exact recursions of any family: at beta = 1 the public source is irrelevant, at W = I (beta = 1) every model is
 alone with its private source, so its moments are those of a one-model ecosystem."""
 

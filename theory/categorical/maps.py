@@ -26,7 +26,7 @@ with E p = s E F + (1 - s)/m, Cov p = s^2 Cov F. For tau != 1 the population map
 but the moment recursion does not close (E pi(p) is not a function of the moments): :func:`moment_map` then
 raises; use the exact chain (:mod:`theory.categorical.chain`) or Monte Carlo.
 
-A source of no samples (N_s = 0, weight 0: :func:`theory.rounds.sample_size`) contributes nothing: every
+A source of no samples (N_s = 0, weight 0: :func:`theory.rounds.sample_sizes`) contributes nothing: every
 quotient by N_s is :mod:`theory.ops`' ``per_sample``, 0 for it. Every step is written against an ops object
 (:mod:`theory.ops`): sympy gives the theory, jax the numerics.
 """

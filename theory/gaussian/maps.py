@@ -39,7 +39,7 @@ sum_p w_p = 1 this equals the raw-moment form E V_k' - Cov(m_k') - mu_k' mu_k'^T
 moment), which loses everything to rounding once the means are large against the spreads. The population map
 over (m, S) is the same recursion with every N_s infinite.
 
-A source of no samples (N_s = 0, weight 0: :func:`theory.rounds.sample_size`) is no piece: every quotient by
+A source of no samples (N_s = 0, weight 0: :func:`theory.rounds.sample_sizes`) is no piece: every quotient by
 N_s is :func:`theory.ops` ``per_sample``, 0 for it, so its terms vanish (not 0 / 0).
 
 The numerics run these maps in *centred coordinates* (:func:`centred`): every mean measured from the public

@@ -21,6 +21,7 @@ import pytest
 import scipy.special
 import sympy
 from paths import DATA
+from sizes_change import with_old_sizes
 
 import interplay.numerics as numerics
 from interplay.theory import moment_map
@@ -67,7 +68,8 @@ def test_exact_trajectories_equal_those_of_the_raw_moment_recursion(name):
     K, d, options = before.settings()[name]
     eco = before.ecosystem(K, d, **options)
     for kind, run in (("moments", numerics.iterate_moments), ("population", numerics.iterate_population)):
-        trajectory = run(eco, before.ROUNDS)
+        with with_old_sizes():  # the sizes changed on purpose (tests/sizes_change.py); nothing else may
+            trajectory = run(eco, before.ROUNDS)
         same = FIRST_HALF_CASE.get(name, before.ROUNDS + 1) if kind == "moments" else before.ROUNDS + 1
         for field in ("mean", "fitted_cov", "mean_cov"):
             reference = REFERENCE[f"{name}/{kind}/{field}"]
@@ -82,7 +84,8 @@ def test_symbolic_results_equal_those_of_the_raw_moment_recursion():
     """The demo's fixed point and stability condition, the long-run closed forms and the moment recursion's
     fixed point: the difference to the recorded expressions simplifies to 0."""
     recorded = json.loads((DATA / "gaussian_before_symbolic.json").read_text())
-    now = before.symbolic_results()
+    with with_old_sizes():
+        now = before.symbolic_results()
     assert now.keys() == recorded.keys()
     for name, texts in recorded.items():
         assert len(now[name]) == len(texts), name
@@ -144,16 +147,17 @@ def test_the_issue_case_has_its_exact_value_at_shift_1e8():
     equals (rtol 1e-12) an exact rational evaluation of the symbolic moment map at shift 1e8 (absolute
     coordinates, no rounding anywhere) and the raw-moment recursion at shift 0 (where it is accurate: recorded
     from the code before the change). Likewise the population map (1.4375, not -0.0625)."""
-    eco = before.issue_ecosystem(10**8)
-    fmap = moment_map(eco)
-    values = initial_state(fmap)
-    for _ in range(5):
-        values = fmap(values)
-    exact = gaussian.fitted_covariance(eco, Moments(**fmap.unpack(values)))
-    assert all(v.is_Rational for v in exact)
-    exact = np.array(exact, dtype=float).reshape(2, 1, 1)
-    np.testing.assert_allclose(exact, REFERENCE["issue/moments/fitted_cov"][5], rtol=1e-12)
-    np.testing.assert_allclose(numerics.iterate_moments(eco, 5).fitted_cov[5], exact, rtol=1e-12)
+    with with_old_sizes():  # the recorded sizes (tests/sizes_change.py)
+        eco = before.issue_ecosystem(10**8)
+        fmap = moment_map(eco)
+        values = initial_state(fmap)
+        for _ in range(5):
+            values = fmap(values)
+        exact = gaussian.fitted_covariance(eco, Moments(**fmap.unpack(values)))
+        assert all(v.is_Rational for v in exact)
+        exact = np.array(exact, dtype=float).reshape(2, 1, 1)
+        np.testing.assert_allclose(exact, REFERENCE["issue/moments/fitted_cov"][5], rtol=1e-12)
+        np.testing.assert_allclose(numerics.iterate_moments(eco, 5).fitted_cov[5], exact, rtol=1e-12)
 
     population = gaussian.population_map(eco)
     values = initial_state(population)
