@@ -3,7 +3,8 @@
 One verb per problem: ``iterate_moments`` / ``iterate_population`` (exact trajectories), ``simulate`` (Monte
 Carlo of the sampling process), ``sweep`` (a grid of parameters), ``trajectory_sensitivity`` /
 ``fixed_point_sensitivity`` / ``quantity_sensitivity`` (derivatives), ``continue_fixed_points`` (branches and
-bifurcations); ``clear_compiled`` releases the compiled functions kept for reuse. Every result converts to an
+bifurcations), ``homogenisation`` (how alike the models of a trajectory are: distances, divergences,
+diversity); ``clear_compiled`` releases the compiled functions kept for reuse. Every result converts to an
 ``xarray.Dataset`` (``to_xarray``); ``save_result`` / ``load_result`` write and read them as netCDF
 (:mod:`numerics.labelled`).
 
@@ -25,6 +26,7 @@ from interplay.numerics.continuation import Branch, continue_fixed_points
 from interplay.numerics.driver.compiled_cache import clear_compiled
 from interplay.numerics.gaussian.iterate import ExactTrajectory
 from interplay.numerics.gaussian.monte_carlo import MonteCarlo, simulation_memory
+from interplay.numerics.homogenisation_measures import homogenisation
 from interplay.numerics.labelled import answer_dataset, load_result, save_result
 from interplay.numerics.linear.iterate import LinearTrajectory
 from interplay.numerics.linear.monte_carlo import LinearMonteCarlo
@@ -61,6 +63,7 @@ __all__ = [
     "collapse_estimates",
     "continue_fixed_points",
     "fixed_point_sensitivity",
+    "homogenisation",
     "iterate_moments",
     "iterate_population",
     "load_result",

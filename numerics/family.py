@@ -77,6 +77,23 @@ class NumericsFamily(Protocol):
     def configure(self, family_table: dict, public) -> dict:
         """The config's [family] table with its defaults filled in from the public source (e.g. Gaussian dim)."""
 
+    # -- homogenisation (numerics.homogenisation_measures), the family's part in numerics/<family>/distances.py;
+    # ``result`` is a Monte Carlo result (arrays (R, T+1, ...)) or a population trajectory (T+1, ...)
+    def parameters(self, result) -> np.ndarray:
+        """theta (..., K, p): the fitted parameters whose squared distances measure homogenisation."""
+
+    def parameter_moments(self, trajectory) -> tuple[np.ndarray, np.ndarray]:
+        """(E theta (T+1, K, p), Cov theta (T+1, K, p, K, p)) of an exact moment trajectory (E theta may be shifted
+        by a constant: only differences between models are used)."""
+
+    def divergences(self, result) -> dict:
+        """{"kl": KL(f_k || f_l), "tv": TV(f_k, f_l)} (..., K, K) between the fitted distributions; an entry that
+        has no closed form is the text saying so."""
+
+    # probabilities(result) -> (..., K, m): the fitted probabilities whose diversity is measured (the categorical
+    # family); None for a family without categories
+    probabilities: Callable | None
+
     def moments_close(self, eco: Ecosystem) -> bool:
         """Whether the exact moment recursion closes (else ``simulate`` is compared with the population map)."""
 

@@ -17,7 +17,12 @@ from interplay.theory.linear.maps import linear_ecosystem
 from interplay.theory.registry import members
 
 SIDES = [(theory_registry, TheoryFamily), (numerics_registry, NumericsFamily)]
-OPTIONAL = {"exact_point", "exact_limits", "numerical_population"}  # a capability a family may lack: None
+OPTIONAL = {
+    "exact_point",
+    "exact_limits",
+    "numerical_population",
+    "probabilities",
+}  # a capability a family may lack: None
 ATTRIBUTES = {"name", "constructor", "family_type", "source_type", "methods", "sweep_axes"}
 ATTRIBUTES |= {"exact_quantities", "monte_carlo_quantities", "value_fields", "quantity_dims"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from interplay.numerics.categorical import derive, figures, iterate, monte_carlo, sweep
+from interplay.numerics.categorical import derive, distances, figures, iterate, monte_carlo, sweep
 
 
 def fitted_values(eco) -> int:
@@ -57,4 +57,8 @@ FAMILY = SimpleNamespace(
     trajectory_arrays=trajectory_arrays,
     trajectory_figure=trajectory_figure,
     closed_form=closed_form,
+    parameters=distances.probabilities,
+    parameter_moments=distances.parameter_moments,
+    divergences=distances.divergences,
+    probabilities=distances.probabilities,
 )

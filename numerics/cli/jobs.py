@@ -222,13 +222,38 @@ def simulate(config, report, progress: bool = True) -> dict:
         "monte_carlo": None if mc.divergence is None else str(mc.divergence),
     }
     warn_divergence(result["divergence"])
+    measured = {"exact_homogenisation": exact.homogenisation(), "monte_carlo_homogenisation": mc.homogenisation()}
+    result["homogenisation"] = _final_homogenisation(*measured.values())
     provenance = {key: result[key] for key in ("job", "config", "spec", "settings", "seed", "versions")}
     with report:
         np.savez(report.path("trajectories.npz"), **arrays)
-        report.write_netcdf("result.nc", {"exact": exact, "monte_carlo": mc}, **provenance)
+        report.write_netcdf("result.nc", {"exact": exact, "monte_carlo": mc} | measured, **provenance)
         report.save_figure("trajectories", figure)
         report.write_json("result.json", result)
     return result
+
+
+def _final_homogenisation(exact, simulated) -> dict:
+    """The scalar homogenisation measures (:mod:`numerics.homogenisation_measures`) at the final round: the exact value
+    where the exact trajectory has it, and the replicates' mean, standard error and median; a measure that is
+    infinite in some replicates (KL where a model lost what another holds) gives their number, its mean null."""
+    final = {}
+    for name, values in simulated.data_vars.items():
+        if values.dims != ("replicate", "round"):
+            continue
+        last = values.values[:, -1]
+        infinite = int(np.isinf(last).sum())
+        entry = {
+            "monte_carlo_mean": float(last.mean()),
+            "monte_carlo_standard_error": float(last.std(ddof=1) / np.sqrt(last.size)) if not infinite else None,
+            "monte_carlo_median": float(np.median(last)),
+        }
+        if infinite:
+            entry["infinite_replicates"] = infinite
+        if name in exact:
+            entry["exact"] = float(exact[name].values[-1])
+        final[name] = entry
+    return final
 
 
 def _scalar_view(grid, quantity: str):

@@ -37,10 +37,20 @@ class Labelled:
         return labelled(self, **attrs)
 
 
+def _homogenisation(self, **attrs):
+    """How alike the models are, round by round: the named measures of :mod:`numerics.homogenisation_measures` (squared
+    distances between their parameters, KL and TV between their fitted distributions, diversity), as an
+    ``xarray.Dataset``."""
+    from interplay.numerics.homogenisation_measures import homogenisation
+
+    return homogenisation(self, **attrs)
+
+
 class ExactRounds(Labelled):
     """An exact trajectory: arrays leading with the round t = 0..T, among them ``mean``."""
 
     checked: ClassVar[tuple[str, ...]] = ("mean", "cov")
+    homogenisation = _homogenisation
 
     @property
     def rounds(self) -> int:
@@ -57,6 +67,7 @@ class SimulatedReplicates(Labelled):
     (a result simulated without its trajectory); the first array of ``checked`` is the fitted parameters."""
 
     checked: ClassVar[tuple[str, ...]]
+    homogenisation = _homogenisation
 
     @property
     def replicates(self) -> int:

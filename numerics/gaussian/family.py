@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from interplay.numerics.gaussian import figures, iterate, monte_carlo, sweep
+from interplay.numerics.gaussian import distances, figures, iterate, monte_carlo, sweep
 
 
 def fitted_values(eco) -> int:
@@ -54,4 +54,8 @@ FAMILY = SimpleNamespace(
     trajectory_arrays=trajectory_arrays,
     trajectory_figure=figures.theory_vs_monte_carlo,
     closed_form=lambda eco: True,
+    parameters=distances.parameters,
+    parameter_moments=distances.parameter_moments,
+    divergences=distances.divergences,
+    probabilities=None,
 )

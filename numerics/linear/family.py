@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from interplay.numerics.linear import figures, iterate, monte_carlo, sweep
+from interplay.numerics.linear import distances, figures, iterate, monte_carlo, sweep
 from interplay.theory.linear.maps import Design
 
 
@@ -56,4 +56,8 @@ FAMILY = SimpleNamespace(
     trajectory_arrays=trajectory_arrays,
     trajectory_figure=figures.linear_theory_vs_monte_carlo,
     closed_form=lambda eco: True,
+    parameters=distances.parameters,
+    parameter_moments=distances.parameter_moments,
+    divergences=distances.divergences,
+    probabilities=None,
 )

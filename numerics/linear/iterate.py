@@ -31,7 +31,8 @@ class LinearTrajectory(ExactRounds):
     """Exact values over rounds t = 0..T.
 
     M: (T+1, Kd, (K+1)d), C: (T+1, Kd, Kd) -- the paper's M_t, C_t;
-    mean: (T+1, K, d) E theta_{t,k};  cov: (T+1, K, d, K, d) Cov(theta_{t,k}, theta_{t,l}).
+    mean: (T+1, K, d) E theta_{t,k};  cov: (T+1, K, d, K, d) Cov(theta_{t,k}, theta_{t,l}); kind: ``moments``, or
+    ``population`` (theta_t itself, C_t and cov zero).
     """
 
     ecosystem: Ecosystem
@@ -39,6 +40,7 @@ class LinearTrajectory(ExactRounds):
     C: np.ndarray
     mean: np.ndarray
     cov: np.ndarray
+    kind: str = "moments"
     checked = ("M", "C", "mean", "cov")
     # M's rows are theta's stacked entries (model k's component i at k d + i), its columns those of b (the K
     # private and then the public least-squares solutions, :mod:`theory.linear.maps`)
@@ -139,7 +141,7 @@ def iterate_population(eco: Ecosystem, rounds: int, start=None) -> LinearTraject
     the initial fit theta_0 = P_0 E b or the given ``start`` (K x d). It is linear, so theta_t is the mean
     M_t E b + c_t of the moment recursion; M_t is reported with it, and C_t and the covariance are 0."""
     M, C, mean, cov = _trajectory(eco, rounds, start)
-    return LinearTrajectory(eco, M, np.zeros_like(C), mean, np.zeros_like(cov))
+    return LinearTrajectory(eco, M, np.zeros_like(C), mean, np.zeros_like(cov), kind="population")
 
 
 def _check_grams(grams, shape, parameter):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from interplay.numerics.poisson import figures, iterate, monte_carlo, sweep
+from interplay.numerics.poisson import distances, figures, iterate, monte_carlo, sweep
 
 
 def fitted_values(eco) -> int:
@@ -53,4 +53,8 @@ FAMILY = SimpleNamespace(
     trajectory_arrays=trajectory_arrays,
     trajectory_figure=figures.trajectory_figure,
     closed_form=always,
+    parameters=distances.parameters,
+    parameter_moments=distances.parameter_moments,
+    divergences=distances.divergences,
+    probabilities=None,
 )

@@ -106,6 +106,15 @@ def test_simulate_writes_the_library_numbers_and_is_reproducible(tmp_path):
     np.testing.assert_array_equal(monte_carlo["means"], mc.means)
     assert monte_carlo.attrs["key"].tolist() == list(mc.key)
     np.testing.assert_array_equal(numerics.load_result(labelled, group="exact")["mean"].sel(round=5), exact.mean[5])
+    # the homogenisation measures: labelled per round in result.nc, their final round in result.json
+    measured = numerics.load_result(labelled, group="monte_carlo_homogenisation")
+    np.testing.assert_array_equal(measured["mean_kl"], mc.homogenisation()["mean_kl"])
+    spread = mc.homogenisation()["mean_squared_distance"].values[:, -1]
+    final = result["homogenisation"]["mean_squared_distance"]
+    assert final["exact"] == exact.homogenisation()["mean_squared_distance"].values[-1]
+    assert final["monte_carlo_mean"] == spread.mean() and final["monte_carlo_median"] == np.median(spread)
+    scalars = {"mean_squared_distance", "squared_frobenius", "frobenius", "mean_kl", "mean_tv"}
+    assert set(result["homogenisation"]) == scalars
 
 
 def test_sweep_writes_the_grid_and_the_phase_diagram(tmp_path):
