@@ -67,7 +67,7 @@ _PER_PAIR = ("model", "model2")
 def homogenisation(result, **attrs):
     """The homogenisation measures of ``result`` (an exact trajectory or a Monte Carlo result of any family) as an
     ``xarray.Dataset``, as the module doc defines them; ``attrs`` are added to its attributes."""
-    from interplay.numerics.labelled import _dataset, _provenance
+    from interplay.numerics.labelled import derived_dataset
 
     family = registry.family(result.ecosystem)
     simulated = isinstance(result, SimulatedReplicates)
@@ -98,16 +98,14 @@ def homogenisation(result, **attrs):
     if getattr(result, "rounds", None) is not None:
         kept = next(iter(variables.values()))[1].shape[len(lead) - 1]
         coordinates["round"] = np.arange(result.rounds + 1)[-kept:]
-    extra = {"kind": kind, "not_computed": not_computed or None}
-    return _dataset(variables, coordinates, _provenance(result) | extra | attrs)
+    return derived_dataset(result, variables, coordinates, kind=kind, not_computed=not_computed or None, **attrs)
 
 
 def _distance_measures(squared: np.ndarray, lead: tuple) -> dict:
-    K = squared.shape[-1]
     return {
         "squared_distance": (lead + _PER_PAIR, squared),
         "mean_squared_distance": (lead, mean_over_pairs(squared)),
-        "squared_frobenius": (lead, squared.sum((-2, -1)) if K >= 2 else np.zeros(squared.shape[:-2])),
+        "squared_frobenius": (lead, squared.sum((-2, -1))),
     }
 
 

@@ -4,7 +4,8 @@ A result class (:class:`numerics.driver.results.Labelled`: the exact trajectorie
 family, sensitivities (:class:`numerics.sensitivity.Sensitivity`), branches of fixed points
 (:class:`numerics.continuation.Branch`), the linear limit law :class:`numerics.linear.longrun.LongRun`) declares its
 arrays' dimension names once, in ``dims``, and :func:`labelled` builds the Dataset;
-:meth:`numerics.sweeps.Grid.to_xarray` labels a sweep (:func:`grid_dataset`).
+:meth:`numerics.sweeps.Grid.to_xarray` labels a sweep (:func:`grid_dataset`); quantities computed from a result (its
+homogenisation measures) are labelled with its provenance by :func:`derived_dataset`.
 
 Dimensions: ``replicate``, ``round``, ``model``, ``component`` (Gaussian, linear-Gaussian) or ``category``
 (categorical), and ``model2``, ``component2``, ``category2`` for the second index of a covariance; the
@@ -106,6 +107,12 @@ def labelled(result, **attrs):
     if rounds is not None and "round" in sizes and "round" not in coordinates:
         coordinates["round"] = np.arange(rounds + 1)[-sizes["round"] :]  # 0..T, or T alone
     return _dataset(variables, coordinates, _provenance(result) | result.attributes() | attrs)
+
+
+def derived_dataset(result, variables: dict, coordinates: dict, **attrs):
+    """A Dataset of quantities computed from ``result`` (``variables`` {name: (dims, array)}, e.g. its homogenisation
+    measures, :mod:`numerics.homogenisation_measures`) with the result's provenance and ``attrs`` as attributes."""
+    return _dataset(variables, coordinates, _provenance(result) | attrs)
 
 
 def grid_dataset(grid, dims: dict | None = None, **attrs):
