@@ -92,7 +92,7 @@ from interplay.numerics.driver.limits import (
 )
 from interplay.numerics.driver.sizes import per_round, run_sizes, stack_runs
 from interplay.numerics.files import PARTIAL, write_atomically
-from interplay.theory.spec import Ecosystem, SpecError
+from interplay.theory.spec import Ecosystem, SpecError, equal_shares
 
 SWEPT = ("alpha", "beta", "n", "K", "temperature")
 STRUCTURAL = ("K", "temperature")  # change array shapes or the compiled program: an outer loop, not a vmapped axis
@@ -264,7 +264,7 @@ def _without_name(source) -> dict:
 def _mixing_rule(eco: Ecosystem) -> str:
     """How W extends to K models: ``"equal"`` (J / K) or ``"self"`` (I, every model on its own outputs)."""
     K = eco.K
-    if eco.mixing == sympy.ImmutableMatrix(K, K, [sympy.Rational(1, K)] * K * K):
+    if eco.mixing == equal_shares(K):
         return "equal"
     if K >= 2 and eco.mixing == sympy.eye(K):
         return "self"

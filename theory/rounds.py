@@ -135,7 +135,22 @@ def _is_number(x) -> bool:
 
 @functools.lru_cache(maxsize=64)
 def _numbers(mixing: sympy.ImmutableMatrix) -> bool:
-    return all(w.is_number for w in mixing)
+    return mixing.to_DM().domain.is_Numerical or all(w.is_number for w in mixing)
+
+
+def _rows(mixing: sympy.ImmutableMatrix) -> list[list]:
+    """W's rows as exact numbers: Fractions, read off its representation over the rationals when it has one (a
+    K = 1,000 W in about a second instead of a minute of sympy numbers), else :func:`_number` of each entry."""
+    dm = mixing.to_DM()
+    if dm.domain.is_QQ or dm.domain.is_ZZ:
+        return [[Fraction(int(w.numerator), int(w.denominator)) for w in row] for row in dm.to_field().to_list()]
+    return [[_number(w, "mixing") for w in row] for row in mixing.tolist()]
+
+
+@functools.lru_cache(maxsize=4096)
+def _apportioned(weights: tuple, total: int) -> tuple[int, ...]:
+    """:func:`apportion`, cached: the rows of an exchangeable or circulant W, put in their tie order, are equal."""
+    return tuple(apportion(list(weights), total))
 
 
 def _symbolic_sizes(eco: Ecosystem, alpha, beta, n) -> RoundSizes:
@@ -150,14 +165,14 @@ def _fresh_sizes(mixing: sympy.ImmutableMatrix, alpha, beta, n):
     """(n_private K rows [N], n_public, n_synthetic K rows of K) of a round that draws every source, apportioned
     as the module doc says (cached: a sweep's points share them)."""
     K, n = mixing.shape[0], int(n)
-    rows = [[_number(w, "mixing") for w in row] for row in mixing.tolist()]
+    rows = _rows(mixing)
     w_private, w_public = (1 - alpha) * beta, (1 - alpha) * (1 - beta)
     others = max(bool(w_private > 0) + sum(bool(alpha * w > 0) for w in row) for row in rows)
     n_public = 0 if w_public == 0 else max(1, min(_round_half_up(w_public * n), n - others))
     n_private, n_synthetic = [], []
     for k, row in enumerate(rows):
         order = [(k + i) % K for i in range(K)]  # ties: private, then synthetic k, k + 1, ..., k - 1
-        sizes = apportion([w_private] + [alpha * row[j] for j in order], max(n - n_public, 0))
+        sizes = _apportioned((w_private, *(alpha * row[j] for j in order)), max(n - n_public, 0))
         n_private.append([sizes[0]])
         synthetic = [0] * K
         for j, size in zip(order, sizes[1:]):

@@ -20,6 +20,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 import sympy
+from sympy.polys.matrices import DomainMatrix
 
 Regime = Literal["reuse", "fresh", "accumulate"]
 REGIMES = ("reuse", "fresh", "accumulate")
@@ -105,6 +106,13 @@ def _fraction(value, parameter: str):
     if value.is_number and not (0 <= value <= 1):
         raise SpecError(parameter, f"must lie in [0, 1], got {show(value)}")
     return value
+
+
+def equal_shares(K: int) -> sympy.ImmutableMatrix:
+    """J / K, the paper's default W, built over the rationals (sympy's entry-by-entry constructor takes ~40 s at
+    K = 1,000, this ~3 s)."""
+    share = sympy.QQ(1, K)
+    return DomainMatrix([[share] * K for _ in range(K)], (K, K), sympy.QQ).to_Matrix().as_immutable()
 
 
 def is_numeric(matrix: sympy.MatrixBase) -> bool:
@@ -212,7 +220,7 @@ class Ecosystem(metaclass=_Constructors):
         object.__setattr__(self, "schedule_length", lengths[0] if lengths else None)
 
         K = len(private)
-        mixing = sympy.ImmutableMatrix(K, K, [sympy.Rational(1, K)] * K * K) if self.mixing is None else None
+        mixing = equal_shares(K) if self.mixing is None else None
         if mixing is None:
             from interplay.theory.graphs import mixing_matrix  # sparse forms and generators; it imports this module
 

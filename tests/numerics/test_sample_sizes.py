@@ -24,8 +24,8 @@ from interplay.theory.categorical import maps as categorical
 from interplay.theory.categorical.maps import categorical_ecosystem
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.maps import initial_state
-from interplay.theory.rounds import apportion, plan_at, sample_sizes
-from interplay.theory.spec import SpecError
+from interplay.theory.rounds import _number, _rows, apportion, plan_at, sample_sizes
+from interplay.theory.spec import SpecError, equal_shares
 
 R = sympy.Rational
 HALF_W = [[0.9, 0.1], [0.1, 0.9]]  # alpha = 0.7, n = 50: model k takes 0.7 x 0.1 x 50 = 3.5 samples of model j
@@ -81,6 +81,25 @@ def test_the_issue_case_thirty_two_models_train_on_exactly_n_samples():
     assert public == 20 and all(row == [30] for row in private)
     assert all(sum(row) == 50 and sorted(row) == [1] * 14 + [2] * 18 for row in synthetic)
     assert all(synthetic[k] == synthetic[0][-k:] + synthetic[0][:-k] for k in range(1, K))
+
+
+def test_w_is_read_exactly_whichever_way_it_was_built():
+    """J / K built over the rationals (fast at K = 1,000) is sympy's J / K; W's rows read off a rational, an
+    integer or an irrational matrix are the exact entries; a W whose rows are shifts of one another gives the
+    sizes of the entry-by-entry route (the row apportionments are cached)."""
+    for K in (1, 2, 3, 7):
+        assert equal_shares(K) == sympy.ImmutableMatrix(K, K, [R(1, K)] * K * K)
+    root = sympy.sqrt(2) / 2
+    for W in (equal_shares(3), sympy.ImmutableMatrix(sympy.eye(3)), sympy.ImmutableMatrix([[root, 1 - root]] * 2)):
+        assert _rows(W) == [[_number(w, "mixing") for w in row] for row in W.tolist()]
+    ring = sympy.ImmutableMatrix(5, 5, lambda k, j: R(1, 2) if j in (k, (k + 1) % 5) else 0)
+    eco = Ecosystem.gaussian(
+        means=[[0]] * 5, public_mean=[1], alpha=R(1, 3), beta=R(1, 2), n=31, mixing=ring, regime="fresh"
+    )
+    private, public, synthetic = sample_sizes(eco, R(1, 3), R(1, 2), initial=False)
+    assert public == 10  # 31 / 3 = 10.33; the other 21 by quotas 10.5, 5.25, 5.25: 11, 5 and 5
+    assert all(row == [11] for row in private)
+    assert all(synthetic[k][k] == 5 and synthetic[k][(k + 1) % 5] == 5 and sum(synthetic[k]) == 10 for k in range(5))
 
 
 @settings(max_examples=300, deadline=None)
