@@ -24,7 +24,7 @@ import sympy
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.results import ExactRounds
 from interplay.numerics.driver.schedules import schedules
-from interplay.numerics.driver.sizes import device, spec_sizes
+from interplay.numerics.driver.sizes import device, run_sizes, spec_sizes
 from interplay.numerics.gaussian import step
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.gaussian.maps import Fit
@@ -140,7 +140,13 @@ def given_start(eco: Ecosystem, start) -> Fit | None:
 
 
 def _spec_inputs(eco: Ecosystem, rounds: int):
+    """The spec's alphas, betas and sizes; a constant schedule as one alpha, one beta and one round's sizes (per-round
+    copies of the K x K synthetic sizes would take 8 GB at K = 1,000 over 1,000 rounds)."""
     alphas, betas = schedules(eco, rounds)
+    if eco.is_constant:
+        alpha, beta = eco.alpha_at(1), eco.beta_at(1)
+        sizes = device(run_sizes(eco, alpha, beta, constant=True))
+        return jnp.asarray(float(alpha)), jnp.asarray(float(beta)), sizes, jnp.asarray(0.0)
     return jnp.asarray(alphas), jnp.asarray(betas), device(spec_sizes(eco, rounds)), jnp.asarray(0.0)
 
 
