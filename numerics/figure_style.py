@@ -52,6 +52,7 @@ SYMBOLS = {
 # (theta_k: model k's fitted parameters -- a Gaussian's mean, a categorical's probabilities, a Poisson rate).
 QUANTITIES = {
     "spread": r"$E\|\theta_1 - \theta_2\|^2$",
+    "mean_spread": r"mean over pairs of $E\|\theta_k - \theta_l\|^2$",
     "mean": r"$E\,\theta_1$",
     "fitted_cov": r"$E\,\Sigma_1$",
     "variance": r"$\mathrm{Var}\,\theta_1$",

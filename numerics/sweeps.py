@@ -53,7 +53,9 @@ K -> W, so the K models need not be exchangeable (a random generator draws each 
 Per-model shapes would change with K, so on a K axis each quantity is reported for model 1 (model 0 of a generated
 graph, e.g. the star's center; by exchangeability any model under J/K or I_K): ``mean``, ``fitted_cov``,
 ``diversity``, ``error`` and ``mc_support`` (and their ``mc_`` versions) -> model 1's value; ``spread`` /
-``mc_spread`` -> the scalar E||x_1 - x_2||^2 (K >= 2); ``task_error`` -> (2,): model 1's error on its own
+``mc_spread`` -> the scalar E||x_1 - x_2||^2 (K >= 2); ``mean_spread`` / ``mc_mean_spread`` (every family with a
+``spread``: its mean over all the pairs k != l, :mod:`numerics.homogenisation_measures`) -> itself, whole, for any
+graph; ``task_error`` -> (2,): model 1's error on its own
 private task (every private task is the same) and on the public one; scalars as they are.
 ``mean_cov`` has no such reduction and is refused.
 """
@@ -104,11 +106,16 @@ ON_K_AXIS = {
     "support": (0,),
     "error": (0,),
     "spread": (0, 1),
+    "mean_spread": (),
     "task_error": (0, [0, -1]),
     "spectral_radius": (),
     "converged_at": (),
 }
-PAIRWISE = ("spread", "mc_spread")
+# The homogenisation of all the models as one number (numerics.homogenisation_measures): the mean of a pairwise
+# quantity over the pairs k != l, computed from it (the Monte Carlo one per replicate, so its standard error is
+# that of the mean over pairs); a scalar at every K, so a K axis reports it whole, for any graph.
+PAIR_MEANS = {"mean_spread": "spread", "mc_mean_spread": "mc_spread"}
+PAIRWISE = ("spread", "mc_spread", *PAIR_MEANS)
 MEMORY_PER_CHUNK = 2**28  # bytes of Monte Carlo trajectories held per chunk
 
 
@@ -293,7 +300,7 @@ def _check_k_axis(eco: Ecosystem, quantities, values: np.ndarray, mixing) -> Non
             raise SpecError("quantities", f"{q!r} has no per-model reduction on a K axis; see numerics.sweeps")
     pairwise = [q for q in quantities if q in PAIRWISE]
     if pairwise and values.min() < 2:
-        raise SpecError("axes.K", f"{pairwise} compare models 1 and 2: K values must be >= 2")
+        raise SpecError("axes.K", f"{pairwise} compare models: K values must be >= 2")
 
 
 def _with_models(eco: Ecosystem, K: int, mixing=None) -> Ecosystem:
@@ -382,6 +389,13 @@ def _exact_function(eco: Ecosystem, rounds: int, population: bool, tolerance: fl
     return exact
 
 
+def pair_mean(pairwise):
+    """(..., K, K) -> (...): the mean of the entries k != l (numpy or jax arrays; K >= 2)."""
+    K = pairwise.shape[-1]
+    off_diagonal = 1 - jnp.eye(K) if isinstance(pairwise, jax.Array) else 1 - np.eye(K)
+    return (pairwise * off_diagonal).sum((-2, -1)) / (K * (K - 1))
+
+
 def _replicate_summary(samples: dict, replicates: int) -> dict:
     """{q: the mean over the replicates (axis 0), q_se: its standard error std / sqrt(R) (ddof = 1)}."""
     out = {}
@@ -399,6 +413,7 @@ def _monte_carlo_function(eco: Ecosystem, rounds: int, replicates: int, seed: in
     def at(parameters, sizes, values, quantities):
         alphas, betas = jnp.full(rounds, parameters[0]), jnp.full(rounds, parameters[1])
         samples = sampler(values, alphas, betas, per_round(sizes, rounds))
+        samples |= {q: pair_mean(samples[source]) for q, source in PAIR_MEANS.items() if q in quantities}
         return _replicate_summary({q: samples[q] for q in quantities}, replicates)
 
     return at
@@ -425,7 +440,7 @@ def _compiled(shape: _Structure, rounds, population, tolerance, quantities, repl
     together, for every ecosystem of the structure ``shape`` (its numbers are the input ``values``, one per point
     when ``batched``, else one for all), whatever the grid's axes."""
     eco = shape.eco
-    simulated = [q for q in quantities if q in registry.family(eco).monte_carlo_quantities]
+    simulated = [q for q in quantities if _source(q) in registry.family(eco).monte_carlo_quantities]
     exact = [q for q in quantities if q not in simulated]
     at = _exact_function(eco, rounds, population, tolerance) if exact else None
     mc = _monte_carlo_function(eco, rounds, replicates, seed) if simulated else None
@@ -524,6 +539,7 @@ def sweep(
         raise SpecError("rounds", "a sweep needs at least one update round")
     quantities = tuple([quantities] if isinstance(quantities, str) else quantities)
     known = family.exact_quantities + family.monte_carlo_quantities
+    known += tuple(q for q, source in PAIR_MEANS.items() if source in known)
     for q in quantities:
         if q not in known:
             raise SpecError("quantities", f"unknown quantity {q!r}; known: {sorted(known)}")
@@ -535,8 +551,8 @@ def sweep(
     if "K" in names:
         _check_k_axis(eco, quantities, dict(checked)["K"], mixing)
     elif eco.K < 2 and any(q in PAIRWISE for q in quantities):
-        raise SpecError("quantities", f"{[q for q in quantities if q in PAIRWISE]} compare models 1 and 2: K = 1")
-    simulated = tuple(q for q in quantities if q in family.monte_carlo_quantities)
+        raise SpecError("quantities", f"{[q for q in quantities if q in PAIRWISE]} compare models: K = 1")
+    simulated = tuple(q for q in quantities if _source(q) in family.monte_carlo_quantities)
     if simulated:
         _check_monte_carlo(eco, names, simulated, population, replicates, seed)
     outer_axes = [(name, v) for name, v in checked if name in STRUCTURAL]
@@ -560,7 +576,9 @@ def sweep(
         announce(estimate)
     points = _Points(inner_axes)
     limits = family.exact_limits is not None  # exact quantities computed on the host over the grid: below
-    compiled_quantities = simulated if limits else quantities
+    # an exact pair mean is computed from its pairwise source, on the host (below); a Monte Carlo one per replicate
+    computed_names = tuple(dict.fromkeys(q if q in simulated else _source(q) for q in quantities))
+    compiled_quantities = simulated if limits else computed_names
     slices = []
     for index, combination in enumerate(itertools.product(*(v for _, v in outer_axes))):
         outer = {name: value for (name, _), value in zip(outer_axes, combination)}
@@ -583,9 +601,23 @@ def sweep(
     for s in slices:
         values = {q: v.reshape(inner_shape + v.shape[1:]) for q, v in computed[s.index].items()}
         if limits and len(simulated) < len(quantities):
-            values |= _exact_limits(s.eco, inner_axes, [q for q in quantities if q not in simulated])
+            values |= _exact_limits(s.eco, inner_axes, [q for q in computed_names if q not in simulated])
+        values = _with_pair_means(values, quantities)
         per_slice.append(_on_k_axis(values, len(inner_shape)) if "K" in names else values)
     return Grid(tuple(checked), _assemble(per_slice, outer_axes, inner_axes, names), eco.describe(), settings)
+
+
+def _source(quantity: str) -> str:
+    """The family's quantity a sweep computes for ``quantity``: a pair mean's pairwise source, else itself."""
+    return PAIR_MEANS.get(quantity, quantity)
+
+
+def _with_pair_means(values: dict, quantities) -> dict:
+    """The quantities asked for (with their standard errors): an exact pair mean from its pairwise source's values
+    (a source not asked for is dropped)."""
+    kept = {name: value for name, value in values.items() if name.removesuffix("_se") in quantities}
+    derived = {q: pair_mean(np.asarray(values[PAIR_MEANS[q]])) for q in quantities if q in PAIR_MEANS}
+    return kept | {q: value for q, value in derived.items() if q not in kept}
 
 
 def _exact_limits(eco: Ecosystem, inner_axes, quantities) -> dict[str, np.ndarray]:

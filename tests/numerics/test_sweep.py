@@ -12,6 +12,7 @@ import interplay.numerics as numerics
 from interplay.numerics.sweeps import Grid, sweep
 from interplay.theory import SpecError, population_map, spectral_radius
 from interplay.theory.examples import two_model_gaussian
+from interplay.theory.graphs import graph_mixing
 
 ALPHAS = np.linspace(0, 1, 6)
 BETAS = np.array([0.0, 0.3, 1.0])
@@ -201,3 +202,42 @@ def test_monte_carlo_sweeps_reject_what_they_cannot_do():
         sweep(two_model_gaussian(n=10), {"n": [5, 10]}, ["mc_spread"], progress=False)
     with pytest.raises(SpecError, match="replicates"):
         sweep(two_model_gaussian(n=10), {"alpha": [0.5]}, ["mc_spread"], replicates=1, progress=False)
+
+
+def test_mean_spread_is_the_homogenisation_of_every_pair_also_on_a_k_axis_of_a_graph():
+    """mean_spread is the mean over the pairs k != l of spread, as numerics.homogenisation_measures computes it
+    from the exact trajectory at the point; mc_mean_spread is the replicates' mean of each replicate's mean over
+    pairs (same seed as simulate), its standard error that of those per-replicate means. On a K axis of star graphs
+    (not exchangeable: no model stands for the others) it is reported whole at each K. One model has no pairs."""
+    from interplay.theory.poisson.maps import poisson_ecosystem
+
+    W = [[0.5, 0.5, 0], [0, 0.2, 0.8], [0.6, 0, 0.4]]
+    eco = poisson_ecosystem([1, 3, 8], 4, alpha=0.6, beta=0.5, n=12, mixing=W, regime="fresh")
+    quantities = ["mean_spread", "mc_mean_spread", "mc_spread"]
+    grid = sweep(eco, {"alpha": [0.3, 0.6]}, quantities, rounds=6, replicates=400, seed=9, progress=False)
+    assert set(grid.values) == {"mean_spread", "mc_mean_spread", "mc_mean_spread_se", "mc_spread", "mc_spread_se"}
+    at = eco.with_options(alpha=0.6)
+    exact = numerics.iterate_moments(at, 6).homogenisation()["mean_squared_distance"].values[-1]
+    assert grid["mean_spread"][1] == pytest.approx(exact, rel=1e-12)
+    per_replicate = numerics.simulate(at, 6, key=9, replicates=400).homogenisation()["mean_squared_distance"]
+    per_replicate = per_replicate.values[:, -1]
+    assert grid["mc_mean_spread"][1] == pytest.approx(per_replicate.mean(), rel=1e-12)
+    assert grid["mc_mean_spread_se"][1] == pytest.approx(per_replicate.std(ddof=1) / np.sqrt(400), rel=1e-10)
+    off_diagonal = grid["mc_spread"][1][~np.eye(3, dtype=bool)]
+    assert grid["mc_mean_spread"][1] == pytest.approx(off_diagonal.mean(), rel=1e-12)
+
+    same = poisson_ecosystem([2, 2], 4, alpha=0.6, beta=0.5, n=12, regime="fresh")
+    stars = sweep(same, {"K": [2, 4]}, ["mean_spread"], rounds=6, progress=False, mixing={"graph": "star"})
+    for j, K in enumerate([2, 4]):
+        star = same.with_options(private=same.private[:1] * K, mixing=graph_mixing("star", K))
+        whole = numerics.iterate_moments(star, 6).homogenisation()["mean_squared_distance"].values[-1]
+        assert stars["mean_spread"][j] == pytest.approx(whole, rel=1e-12)
+    # a family whose exact quantities are limits computed on the host (linear-Gaussian): the same mean over pairs
+    from interplay.theory.linear import linear_ecosystem
+
+    linear = linear_ecosystem([1.0, -0.5], [np.eye(2), np.diag([2.0, 0.5]), np.eye(2)], np.eye(2), alpha=0.5, n=8,
+                              private_sizes=[6, 6, 6], public_size=6, mixing=W, regime="fresh")  # fmt: skip
+    limits = sweep(linear, {"beta": [0.3, 0.7]}, ["spread", "mean_spread"], progress=False)
+    np.testing.assert_allclose(limits["mean_spread"], [s[~np.eye(3, dtype=bool)].mean() for s in limits["spread"]])
+    with pytest.raises(SpecError, match="compare models: K = 1"):
+        sweep(poisson_ecosystem([2], 4, n=12), {"alpha": [0.5]}, ["mean_spread"], rounds=2, progress=False)

@@ -378,7 +378,7 @@ def edited(tmp_path, example, *replacements, extra=SMALL):
             "gaussian.toml",
             [("[[private]]\nmean = [1.0]\ncov = [[1.0]]\n", ""), ("quantities = [", 'quantities = ["mean", ')],
             "sweep",
-            "sweep.quantities: ['spread'] compare models 1 and 2",
+            "sweep.quantities: ['spread'] compare models: K = 1",
         ),
     ],
 )
