@@ -14,8 +14,11 @@ matrix is viewed with the model and the coordinate as separate axes (e.g. Cov(m)
 
 The expected scatter E U_k' (:func:`theory.gaussian.maps._expected_scatter`) is sum_p w_p [E scatter_p / N_p +
 gap_p gap_p^T] + sum_{p,q} Q_pq Cov(xbar_p, xbar_q) over model k's pieces p, with gap = (I - 1 w^T) mu and
-Q = (I - 1 w^T)^T diag(w) (I - 1 w^T) = diag(w) - (2 - sum w) w w^T: the coefficients are formed first, and
-they are exactly zero for a piece that is the whole training set, as in the theory.
+Q = (I - 1 w^T)^T diag(w) (I - 1 w^T) = diag(w) - (2 - sum w) w w^T. The quadratic form is computed as
+sum_p w_p Var(xbar_p) - (2 - sum w) Var(sum_p w_p xbar_p), each variance from the pieces' parts (fitted means,
+real means, the draws' noise), so memory grows as K^2 d^2, not as the K^3 d^2 of every pair of pieces of every
+model; for a piece that is the whole training set (a unit w) both variances are the same sums and cancel exactly,
+as the coefficients do in the theory.
 """
 
 from __future__ import annotations
@@ -179,28 +182,31 @@ def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted
         weights = jnp.concatenate([jnp.broadcast_to(t / (t + 1), (K, 1)), weights / (t + 1)], 1)
         means = jnp.concatenate([mean[:, None], means], 1)
         scatters = jnp.concatenate([scatter[:, None], scatters], 1)
-    P = weights.shape[1]
-    deviation = jnp.eye(P) - weights[:, None, :]  # row p: e_p - w
-    gaps = jnp.einsum("kpq,kqa->kpa", deviation, means)
+    gaps = means - jnp.einsum("kq,kqa->ka", weights, means)[:, None]  # mu_p - sum_q w_q mu_q
     total = jnp.einsum("kp,kpab->kab", weights, scatters + _outer(gaps))
 
-    # Cov(xbar_p, xbar_q) of the pieces' sample means: xbar = m_j (fitted) + b_s (real) + eps_kj (draws' noise)
+    # sum_pq Q_pq Cov(xbar_p, xbar_q) = sum_p w_p Var(xbar_p) - (2 - sum w) Var(sum_p w_p xbar_p), piece p's sample
+    # mean xbar_p = m_j (fitted) + b_s (real) + eps_kj (draws' noise): K^2 numbers per model pair, never the K^3 of
+    # every pair of pieces (a unit w, one piece the whole training set, gives exactly 0: the same sums either way)
     m_index, b_index, draws = _piece_indices(K, accumulate)
     cov_m = jnp.pad(cov, ((0, 1), (0, 0), (0, 1), (0, 0)))  # index K: no fitted mean
     cross_m = jnp.pad(cross, ((0, 1), (0, 0), (0, 1), (0, 0)))  # (K + 1, d, K + 2, d); index K + 1: no real mean
     real = jnp.pad(sigma_b, ((0, 1), (0, 0), (0, 0)))
-    mi, bi = m_index[:, :, None], b_index[:, :, None]
-    mj, bj = m_index[:, None, :], b_index[:, None, :]
-    fitted_part = cov_m[mi, :, mj, :]  # (K, P, P, d, d)
-    fitted_real = cross_m[mi, :, bj, :]  # Cov(m-part of p, b-part of q)
-    real_part = (bi == bj)[..., None, None] * real[b_index][:, :, None]
-    noise = per_sample(fitted[None], p.n_synthetic[:, :, None, None])  # Cov(eps_kj) (K, K, d, d)
-    noise_part = jnp.zeros((K, P, d, d)).at[:, np.flatnonzero(draws[0])].set(noise)
-    pieces = fitted_part + fitted_real + jnp.swapaxes(fitted_real, 1, 2).swapaxes(3, 4) + real_part
-    pieces = pieces + jnp.eye(P)[None, :, :, None, None] * noise_part[:, :, None]
-    total_weight = weights.sum(1)
-    Q = jnp.eye(P) * weights[:, None, :] - (2 - total_weight)[:, None, None] * _outer(weights)
-    return total + jnp.einsum("kpq,kpqab->kab", Q, pieces)
+    noise = jnp.zeros((K,) + draws.shape[1:] + (d, d)).at[:, np.flatnonzero(draws[0])].set(
+        per_sample(fitted[None], p.n_synthetic[:, :, None, None])  # Cov(eps_kj) (K, K, d, d)
+    )
+    own_fitted = cov_m[m_index, :, m_index, :]  # Var of each piece's parts (K, P, d, d)
+    own_cross = cross_m[m_index, :, b_index, :]
+    own = own_fitted + own_cross + jnp.swapaxes(own_cross, -1, -2) + real[b_index]
+    rows = np.arange(K)[:, None]
+    a = jnp.zeros((K, K + 1)).at[rows, m_index].add(weights)  # the weight on each fitted mean m_j
+    r = jnp.zeros((K, K + 2)).at[rows, b_index].add(weights)  # on each real mean b_s
+    combined_cross = jnp.einsum("kj,jasb,ks->kab", a, cross_m, r)
+    combined = jnp.einsum("kj,jalb,kl->kab", a, cov_m, a) + combined_cross + jnp.swapaxes(combined_cross, -1, -2)
+    combined = combined + jnp.einsum("ks,sab->kab", r**2, real)
+    each = jnp.einsum("kp,kpab->kab", weights, own + noise)
+    combined = combined + jnp.einsum("kp,kpab->kab", weights**2, noise)
+    return total + each - (2 - weights.sum(1))[:, None, None] * combined
 
 
 def moment_step(structure: Structure, v: Values, moments: Moments, p: Plan, t) -> Moments:
