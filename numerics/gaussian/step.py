@@ -192,9 +192,8 @@ def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted
     cov_m = jnp.pad(cov, ((0, 1), (0, 0), (0, 1), (0, 0)))  # index K: no fitted mean
     cross_m = jnp.pad(cross, ((0, 1), (0, 0), (0, 1), (0, 0)))  # (K + 1, d, K + 2, d); index K + 1: no real mean
     real = jnp.pad(sigma_b, ((0, 1), (0, 0), (0, 0)))
-    noise = jnp.zeros((K,) + draws.shape[1:] + (d, d)).at[:, np.flatnonzero(draws[0])].set(
-        per_sample(fitted[None], p.n_synthetic[:, :, None, None])  # Cov(eps_kj) (K, K, d, d)
-    )
+    draw_noise = per_sample(fitted[None], p.n_synthetic[:, :, None, None])  # Cov(eps_kj) (K, K, d, d)
+    noise = jnp.zeros((K,) + draws.shape[1:] + (d, d)).at[:, np.flatnonzero(draws[0])].set(draw_noise)
     own_fitted = cov_m[m_index, :, m_index, :]  # Var of each piece's parts (K, P, d, d)
     own_cross = cross_m[m_index, :, b_index, :]
     own = own_fitted + own_cross + jnp.swapaxes(own_cross, -1, -2) + real[b_index]
