@@ -7,25 +7,26 @@ For model k at update round t >= 1 (the paper's weights; alpha_t = 0 at the init
 
 Sample sizes add up to n: a training set of n samples holds exactly n. The public sample of a round is shared by all
 models, so it is sized first, N_public = round((1 - alpha_t)(1 - beta_t) n) (a half rounds up; at least 1 for a
-positive weight, and at most what leaves one sample for every other source of positive weight); each model k then
-shares the remaining n - N_public among its private source and its synthetic sources (weights (1 - alpha_t) beta_t
-and alpha_t W[k, j]) by the largest-remainder (Hamilton) apportionment of :func:`apportion`: quotas proportional to
-the weights, their integer parts, then one more sample to each of the largest fractional parts, ties going to the
-sources met first in the order private, synthetic k, k + 1, ..., K, 1, ..., k - 1 (so that exchangeable models keep
-the same sizes up to relabelling); a source of positive weight left with none takes one from the source furthest
-above its quota. The one exception: an n smaller than the number of sources of positive weight (n = 1 or 2 with
-private, public and synthetic sources) gives each of them one sample, so the training set holds more than n (a
-source of positive weight is never dropped: that would change the weights). When every w n is an integer these are
-the sizes w n, and the weighted fit is the plain fit of the pooled n samples. A source of weight exactly 0 (the
-public source when beta_t = 1, the private one when beta_t = 0, model j's outputs for model k when W[k, j] = 0,
-every synthetic source at the initial fit) has N = 0: it is not sampled, and every recursion divides by its size
-through ``ops.per_sample`` (:mod:`theory.ops`), so it contributes nothing. :func:`sample_sizes` computes them once,
-in exact arithmetic; `numerics` receives them as data (exact integers held in float64 arrays), so theory and every
-numerical path use the same numbers. Under the ``reuse`` regime each real dataset is drawn once, with its ``size``
-(default: its size in the initial fit, as above), and enters every round whole, with its weight, the synthetic
-samples keeping the sizes of a fresh round; a dataset of no samples (beta_1 = 1 for the public one, beta_1 = 0 for
-the private ones) that a later beta_t gives a positive weight is refused (:class:`theory.spec.SpecError` naming
-``beta``). Weights or an n that are symbols give the sizes w n themselves.
+positive weight, and at most what leaves one sample for every other source of positive weight, where n can); each
+model k then shares the remaining n - N_public among its private source and its synthetic sources (weights (1 -
+alpha_t) beta_t and alpha_t W[k, j]) by the largest-remainder (Hamilton) apportionment of :func:`apportion`: quotas
+proportional to the weights, their integer parts, then one more sample to each of the largest fractional parts, ties
+going to the sources met first in the order private, synthetic k, k + 1, ..., K, 1, ..., k - 1 (so that exchangeable
+models keep the same sizes up to relabelling); a source of positive weight left with none takes one from the source
+furthest above its quota. The one exception: an n smaller than the number of sources of positive weight gives each
+of them its quota rounded half up, at least one sample (n = 1 or 2 with private, public and synthetic sources: one
+each; 1,000 models on J / K sharing 75 samples: the private source keeps its 25, each synthetic source 1), so the
+training set holds more than n (a source of positive weight is never dropped: that would change the weights). When
+every w n is an integer these are the sizes w n, and the weighted fit is the plain fit of the pooled n samples. A
+source of weight exactly 0 (the public source when beta_t = 1, the private one when beta_t = 0, model j's outputs
+for model k when W[k, j] = 0, every synthetic source at the initial fit) has N = 0: it is not sampled, and every
+recursion divides by its size through ``ops.per_sample`` (:mod:`theory.ops`), so it contributes nothing.
+:func:`sample_sizes` computes them once, in exact arithmetic; `numerics` receives them as data (exact integers held
+in float64 arrays), so theory and every numerical path use the same numbers. Under the ``reuse`` regime each real
+dataset is drawn once, with its ``size`` (default: its size in the initial fit, as above), and enters every round
+whole, with its weight, the synthetic samples keeping the sizes of a fresh round; a dataset of no samples (beta_1 =
+1 for the public one, beta_1 = 0 for the private ones) that a later beta_t gives a positive weight is refused
+(:class:`theory.spec.SpecError` naming ``beta``). Weights or an n that are symbols give the sizes w n themselves.
 """
 
 from __future__ import annotations
@@ -73,13 +74,13 @@ def apportion(weights: list, total: int) -> list[int]:
     order that breaks ties), by the largest-remainder (Hamilton) method: quotas q_c = total w_c / sum w, their
     integer parts, then one more to each of the largest fractional parts (ties: first listed). A weight of 0 gets
     0; a positive weight left with 0 gets 1, taken from the source whose N_c - q_c is largest among those with
-    N_c >= 2. When ``total`` is smaller than the number of positive weights, each positive weight gets 1 (the sum
-    then exceeds ``total``: the module doc's one exception)."""
+    N_c >= 2. When ``total`` is smaller than the number of positive weights, each positive weight gets its quota
+    rounded half up, at least 1 (the sum then exceeds ``total``: the module doc's one exception)."""
     positive = [c for c, w in enumerate(weights) if w > 0]
-    if total < len(positive):
-        return [int(w > 0) for w in weights]
     weight_sum = sum(weights[c] for c in positive)
     quotas = [total * w / weight_sum if w > 0 else 0 for w in weights]
+    if total < len(positive):
+        return [max(1, _round_half_up(q)) if w > 0 else 0 for q, w in zip(quotas, weights)]
     sizes = [math.floor(q) for q in quotas]
     left = total - sum(sizes)
     for c in sorted(positive, key=lambda c: -(quotas[c] - sizes[c]))[:left]:  # a stable sort: ties by order
@@ -168,7 +169,8 @@ def _fresh_sizes(mixing: sympy.ImmutableMatrix, alpha, beta, n):
     rows = _rows(mixing)
     w_private, w_public = (1 - alpha) * beta, (1 - alpha) * (1 - beta)
     others = max(bool(w_private > 0) + sum(bool(alpha * w > 0) for w in row) for row in rows)
-    n_public = 0 if w_public == 0 else max(1, min(_round_half_up(w_public * n), n - others))
+    room = n - others if n - others >= 1 else n  # what leaves a sample for every other source, where n can
+    n_public = 0 if w_public == 0 else max(1, min(_round_half_up(w_public * n), room))
     n_private, n_synthetic = [], []
     for k, row in enumerate(rows):
         order = [(k + i) % K for i in range(K)]  # ties: private, then synthetic k, k + 1, ..., k - 1

@@ -6,6 +6,8 @@ would lose a tie it wins exactly.
 """
 
 import itertools
+import math
+from fractions import Fraction
 
 import jax
 import numpy as np
@@ -112,10 +114,12 @@ def test_w_is_read_exactly_whichever_way_it_was_built():
 def test_apportionment_adds_up_and_keeps_every_weighted_source(weights, total):
     """sum N = total; weight 0 -> 0 samples; a positive weight -> at least 1; N = q exactly where the quotas are
     whole, |N - q| < 1 (Hamilton) where every positive quota is at least 1, |N - q| < 2 always; fewer samples than
-    positive weights gives each positive weight one (the sum exceeds total: the one exception)."""
+    positive weights gives each positive weight its quota rounded half up, at least 1 (the sum exceeds total: the
+    one exception)."""
     sizes = apportion(weights, total)
     if total < sum(w > 0 for w in weights):
-        assert sizes == [int(w > 0) for w in weights]
+        quotas = [total * w / sum(weights) for w in weights]
+        assert sizes == [max(1, math.floor(q + Fraction(1, 2))) if w > 0 else 0 for q, w in zip(quotas, weights)]
         return
     quotas = [total * w / sum(weights) for w in weights]
     assert sum(sizes) == total
@@ -127,12 +131,13 @@ def test_apportionment_adds_up_and_keeps_every_weighted_source(weights, total):
         assert sizes == quotas
 
 
-def test_a_training_set_smaller_than_its_sources_gives_each_source_one_sample():
+def test_a_training_set_smaller_than_its_sources_keeps_every_source():
     """The one exception to "n samples in all": with fewer samples than sources of positive weight, each source keeps
-    one sample (none is dropped, which would change the weights). Five models on the complete graph, alpha = 1,
-    n = 4: five synthetic samples each; n = 5 is exactly one each. One model at n = 2 with its private, public and
-    synthetic sources (alpha = 1/2, beta = 1/2): the public sample keeps one and each model's two others one each;
-    at n = 3 that is exactly n."""
+    its quota rounded half up, at least one sample (none is dropped, which would change the weights). Five models on the
+    complete graph, alpha = 1, n = 4: five synthetic samples each; n = 5 is exactly one each. One model at n = 2
+    with its private, public and synthetic sources (alpha = 1/2, beta = 1/2): the public sample keeps one and each
+    model's two others one each; at n = 3 that is exactly n. 40 models on J / K, n = 40: the public source keeps its
+    10 and the private one its 10 (not 1)."""
     five = dict(means=[[0]] * 5, public_mean=[1], alpha=1, beta=1, mixing=[[R(1, 5)] * 5] * 5, regime="fresh")
     for n in (4, 5):
         eco = Ecosystem.gaussian(**five, n=n)
@@ -140,6 +145,11 @@ def test_a_training_set_smaller_than_its_sources_gives_each_source_one_sample():
     for n in (1, 2, 3):
         eco = Ecosystem.gaussian(means=[[0]], public_mean=[1], alpha=R(1, 2), beta=R(1, 2), n=n, regime="fresh")
         assert sample_sizes(eco, R(1, 2), R(1, 2), initial=False) == ([[1]], 1, ((1,),))
+    # 40 models on J / K, n = 40: 10 public samples, then 30 for the private source (quota 10) and 40 synthetic
+    # ones (quotas 0.5): the private source keeps its 10 (not 1), each synthetic source 1
+    many = Ecosystem.gaussian(means=[[0]] * 40, public_mean=[1], alpha=R(1, 2), beta=R(1, 2), n=40, regime="fresh")
+    private, public, synthetic = sample_sizes(many, R(1, 2), R(1, 2), initial=False)
+    assert public == 10 and all(row == [10] for row in private) and all(set(row) == {1} for row in synthetic)
 
 
 def test_theory_and_exact_recursion_agree_at_a_half_sample():
