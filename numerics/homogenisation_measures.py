@@ -139,7 +139,8 @@ def expected_squared_distance(mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
 
 
 def mean_over_pairs(pairwise: np.ndarray) -> np.ndarray:
-    """(..., K, K) -> (...): the mean of the off-diagonal entries (the pairs k != l; 0 for K = 1)."""
+    """(..., K, K) -> (...): the mean of the off-diagonal entries (the pairs k != l; 0 for K = 1); numpy or jax
+    arrays (the sweeps' pair means, :mod:`numerics.sweeps`)."""
     K = pairwise.shape[-1]
     if K < 2:
         return np.zeros(pairwise.shape[:-2])

@@ -94,6 +94,7 @@ from interplay.numerics.driver.limits import (
 )
 from interplay.numerics.driver.sizes import per_round, run_sizes, stack_runs
 from interplay.numerics.files import PARTIAL, write_atomically
+from interplay.numerics.homogenisation_measures import mean_over_pairs
 from interplay.theory.spec import Ecosystem, SpecError, equal_shares
 
 SWEPT = ("alpha", "beta", "n", "K", "temperature")
@@ -389,13 +390,6 @@ def _exact_function(eco: Ecosystem, rounds: int, population: bool, tolerance: fl
     return exact
 
 
-def pair_mean(pairwise):
-    """(..., K, K) -> (...): the mean of the entries k != l (numpy or jax arrays; K >= 2)."""
-    K = pairwise.shape[-1]
-    off_diagonal = 1 - jnp.eye(K) if isinstance(pairwise, jax.Array) else 1 - np.eye(K)
-    return (pairwise * off_diagonal).sum((-2, -1)) / (K * (K - 1))
-
-
 def _replicate_summary(samples: dict, replicates: int) -> dict:
     """{q: the mean over the replicates (axis 0), q_se: its standard error std / sqrt(R) (ddof = 1)}."""
     out = {}
@@ -413,7 +407,7 @@ def _monte_carlo_function(eco: Ecosystem, rounds: int, replicates: int, seed: in
     def at(parameters, sizes, values, quantities):
         alphas, betas = jnp.full(rounds, parameters[0]), jnp.full(rounds, parameters[1])
         samples = sampler(values, alphas, betas, per_round(sizes, rounds))
-        samples |= {q: pair_mean(samples[source]) for q, source in PAIR_MEANS.items() if q in quantities}
+        samples |= {q: mean_over_pairs(samples[source]) for q, source in PAIR_MEANS.items() if q in quantities}
         return _replicate_summary({q: samples[q] for q in quantities}, replicates)
 
     return at
@@ -616,7 +610,7 @@ def _with_pair_means(values: dict, quantities) -> dict:
     """The quantities asked for (with their standard errors): an exact pair mean from its pairwise source's values
     (a source not asked for is dropped)."""
     kept = {name: value for name, value in values.items() if name.removesuffix("_se") in quantities}
-    derived = {q: pair_mean(np.asarray(values[PAIR_MEANS[q]])) for q in quantities if q in PAIR_MEANS}
+    derived = {q: mean_over_pairs(np.asarray(values[PAIR_MEANS[q]])) for q in quantities if q in PAIR_MEANS}
     return kept | {q: value for q, value in derived.items() if q not in kept}
 
 
