@@ -39,7 +39,7 @@ from typing import NamedTuple
 import sympy
 
 from interplay.theory.ops import SYMPY
-from interplay.theory.spec import Ecosystem, SpecError, exact, show
+from interplay.theory.spec import Ecosystem, SpecError, exact, integer_rows, show
 
 
 class RoundSizes(NamedTuple):
@@ -139,19 +139,25 @@ def _numbers(mixing: sympy.ImmutableMatrix) -> bool:
     return mixing.to_DM().domain.is_Numerical or all(w.is_number for w in mixing)
 
 
-def _rows(mixing: sympy.ImmutableMatrix) -> list[list]:
-    """W's rows as exact numbers: Fractions, read off its representation over the rationals when it has one (a
-    K = 1,000 W in about a second instead of a minute of sympy numbers), else :func:`_number` of each entry."""
-    dm = mixing.to_DM()
-    if dm.domain.is_QQ or dm.domain.is_ZZ:
-        return [[Fraction(int(w.numerator), int(w.denominator)) for w in row] for row in dm.to_field().to_list()]
-    return [[_number(w, "mixing") for w in row] for row in mixing.tolist()]
+@functools.lru_cache(maxsize=64)
+def _rows_in_tie_order(mixing: sympy.ImmutableMatrix) -> tuple[object, tuple[tuple[tuple[int, object], ...], ...]]:
+    """(L, rows): W = rows / L, each row k its nonzero (that is, positive) entries as (j - k mod K, L W[k, j]) in
+    tie order (synthetic k, k + 1, ..., k - 1). For a rational W these are integers (:func:`theory.spec.integer_rows`),
+    so the rows of an exchangeable or circulant W are equal and fast to compare as cache keys; else L = 1 and the
+    entries are :func:`_number` s."""
+    K = mixing.rows
+    scale, rows = integer_rows(mixing) or (
+        1,
+        [[(j, _number(w, "mixing")) for j, w in enumerate(row) if w != 0] for row in mixing.tolist()],
+    )
+    return scale, tuple(tuple(sorted(((j - k) % K, w) for j, w in row)) for k, row in enumerate(rows))
 
 
 @functools.lru_cache(maxsize=4096)
-def _apportioned(weights: tuple, total: int) -> tuple[int, ...]:
-    """:func:`apportion`, cached: the rows of an exchangeable or circulant W, put in their tie order, are equal."""
-    return tuple(apportion(list(weights), total))
+def _apportioned(w_private, alpha, synthetic: tuple, total: int) -> tuple[int, ...]:
+    """:func:`apportion` of (w_private, alpha w for each (offset, w) of ``synthetic``, a row of
+    :func:`_rows_in_tie_order`), cached: the rows of an exchangeable or circulant W share it."""
+    return tuple(apportion([w_private, *(alpha * w for _, w in synthetic)], total))
 
 
 def _symbolic_sizes(eco: Ecosystem, alpha, beta, n) -> RoundSizes:
@@ -166,19 +172,18 @@ def _fresh_sizes(mixing: sympy.ImmutableMatrix, alpha, beta, n):
     """(n_private K rows [N], n_public, n_synthetic K rows of K) of a round that draws every source, apportioned
     as the module doc says (cached: a sweep's points share them)."""
     K, n = mixing.shape[0], int(n)
-    rows = _rows(mixing)
+    scale, rows = _rows_in_tie_order(mixing) if alpha > 0 else (1, ((),) * K)  # no synthetic source at alpha 0
     w_private, w_public = (1 - alpha) * beta, (1 - alpha) * (1 - beta)
-    others = max(bool(w_private > 0) + sum(bool(alpha * w > 0) for w in row) for row in rows)
+    others = (w_private > 0) + max(len(row) for row in rows)
     room = n - others if n - others >= 1 else n  # what leaves a sample for every other source, where n can
     n_public = 0 if w_public == 0 else max(1, min(_round_half_up(w_public * n), room))
     n_private, n_synthetic = [], []
     for k, row in enumerate(rows):
-        order = [(k + i) % K for i in range(K)]  # ties: private, then synthetic k, k + 1, ..., k - 1
-        sizes = _apportioned((w_private, *(alpha * row[j] for j in order)), max(n - n_public, 0))
+        sizes = _apportioned(scale * w_private, alpha, row, max(n - n_public, 0))  # weights times the scale L of W
         n_private.append([sizes[0]])
         synthetic = [0] * K
-        for j, size in zip(order, sizes[1:]):
-            synthetic[j] = size
+        for (offset, _), size in zip(row, sizes[1:]):
+            synthetic[(k + offset) % K] = size
         n_synthetic.append(tuple(synthetic))
     return n_private, n_public, tuple(n_synthetic)
 

@@ -13,6 +13,8 @@ form; `numerics` needs them numeric.
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -87,7 +89,48 @@ def sums_to_one(values) -> bool:
     return sympy.simplify(sum(values, sympy.Integer(0)) - 1) == 0
 
 
+def integer_rows(matrix: sympy.MatrixBase) -> tuple[int, tuple[tuple[tuple[int, int], ...], ...]] | None:
+    """(L, rows) with the matrix = rows / L, when every entry is a rational number (else None): L the least common
+    denominator of the entries, rows[k] the nonzero entries of row k as (column, L M[k, j]) in column order, Python
+    ints. Exact arithmetic at machine speed where sympy numbers entry by entry take minutes (a K = 1,000 W: about a
+    second). Cached for large immutable matrices (W is read in several places); small ones (a source's mean) are
+    converted each time, so that they never push W out of the cache."""
+    cached = isinstance(matrix, sympy.ImmutableMatrix) and len(matrix) > 64
+    return _integer_rows(matrix) if cached else _integer_rows.__wrapped__(matrix)
+
+
+@functools.lru_cache(maxsize=16)
+def _integer_rows(matrix: sympy.MatrixBase):
+    dm = matrix.to_DM()
+    if not (dm.domain.is_ZZ or dm.domain.is_QQ):
+        return None
+    nonzero = dm.convert_to(sympy.QQ).to_dod()
+    scale = math.lcm(*{int(w.denominator) for row in nonzero.values() for w in row.values()})
+    rows = tuple(
+        tuple((j, int(w.numerator) * (scale // int(w.denominator))) for j, w in sorted(nonzero.get(k, {}).items()))
+        for k in range(matrix.rows)
+    )
+    return scale, rows
+
+
+def floats(value) -> np.ndarray:
+    """A sympy matrix or number of exact values as float64, each entry rounded once from its exact value."""
+    if not isinstance(value, sympy.MatrixBase):
+        return np.float64(float(value))
+    exact_rationals = integer_rows(value)
+    if exact_rationals is None:
+        return np.array([[float(x) for x in row] for row in value.tolist()], dtype=np.float64).reshape(value.shape)
+    scale, rows = exact_rationals
+    array = np.zeros(value.shape)
+    for k, row in enumerate(rows):
+        for j, w in row:
+            array[k, j] = w / scale  # a quotient of Python ints: correctly rounded
+    return array
+
+
 def matrix(value, parameter: str) -> sympy.ImmutableMatrix:
+    if isinstance(value, sympy.MatrixBase) and integer_rows(value) is not None:
+        return value if isinstance(value, sympy.ImmutableMatrix) else value.as_immutable()  # exact rationals already
     if isinstance(value, sympy.MatrixBase):
         rows = value.tolist()
     else:
@@ -126,6 +169,32 @@ def _schedule(value, parameter: str):
             raise SpecError(parameter, "a schedule needs at least one round")
         return tuple(_fraction(v, f"{parameter}[{i}]") for i, v in enumerate(value))
     return _fraction(value, parameter)
+
+
+def _check_stochastic(mixing: sympy.ImmutableMatrix) -> None:
+    """SpecError naming ``mixing`` unless W >= 0 with rows summing to one (entries that are symbols are assumed
+    to be fine); a rational W is checked in integers (:func:`integer_rows`)."""
+    exact_rationals = integer_rows(mixing)
+    if exact_rationals is not None:
+        scale, nonzero = exact_rationals
+        rows = [{j: sympy.Rational(w, scale) for j, w in row if w < 0} for row in nonzero]
+        sums = [sympy.Rational(sum(w for _, w in row), scale) for row in nonzero]
+        empty = [not row for row in nonzero]
+    else:
+        rows = [dict(enumerate(mixing.row(i))) for i in range(mixing.rows)]
+        sums = [sum(row.values(), sympy.Integer(0)) if is_numeric(row.values()) else None for row in rows]
+        empty = [all(w.is_zero for w in row.values()) for row in rows]
+    for i, row in enumerate(rows):
+        for j, w in row.items():
+            if w.is_number and w < 0:
+                raise SpecError("mixing", f"entries must be >= 0, got {show(w)} at [{i}, {j}]")
+    for i in range(mixing.rows):
+        if empty[i]:
+            raise SpecError(
+                "mixing", f"row {i} is all zeros: model {i} trains on no model's outputs (W[{i}, {i}] = 1: on its own)"
+            )
+        if sums[i] is not None and not sums_to_one([sums[i]]):
+            raise SpecError("mixing", f"must be row-stochastic, row {i} sums to {show(sums[i])} ({EXACT_HINT})")
 
 
 class _Constructors(type):
@@ -227,20 +296,7 @@ class Ecosystem(metaclass=_Constructors):
             mixing = mixing_matrix(self.mixing, K)
             if mixing.shape != (K, K):
                 raise SpecError("mixing", f"must be {K} x {K} for K = {K} models, got shape {mixing.shape}")
-            for (i, j), w in np.ndenumerate(np.asarray(mixing.tolist(), dtype=object)):
-                if w.is_number and w < 0:
-                    raise SpecError("mixing", f"entries must be >= 0, got {show(w)} at [{i}, {j}]")
-            for i in range(K):
-                row = list(mixing.row(i))
-                if all(w.is_zero for w in row):
-                    raise SpecError(
-                        "mixing",
-                        f"row {i} is all zeros: model {i} trains on no model's outputs (W[{i}, {i}] = 1: on its own)",
-                    )
-                if is_numeric(mixing.row(i)) and not sums_to_one(row):
-                    raise SpecError(
-                        "mixing", f"must be row-stochastic, row {i} sums to {show(sum(row))} ({EXACT_HINT})"
-                    )
+            _check_stochastic(mixing)
         object.__setattr__(self, "mixing", mixing)
 
         if self.n is not None and (isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer))):
@@ -300,7 +356,8 @@ class Ecosystem(metaclass=_Constructors):
     @property
     def symbols(self) -> set[sympy.Symbol]:
         """The free symbols of the spec (empty when every value is a number)."""
-        values = [self.mixing] + [m for s in (self.public, *self.private) for m in s.values()]
+        values = [] if integer_rows(self.mixing) is not None else [self.mixing]
+        values += [m for s in (self.public, *self.private) for m in s.values()]
         values += list(self.family.values()) if hasattr(self.family, "values") else []
         values += [sympy.Matrix(v if isinstance(v, tuple) else (v,)) for v in (self.alpha, self.beta)]
         return set().union(*(v.free_symbols for v in values))

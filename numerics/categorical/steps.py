@@ -26,7 +26,7 @@ import numpy as np
 from interplay.numerics.driver.jax_ops import JAX
 from interplay.theory.categorical.maps import Moments
 from interplay.theory.rounds import RoundPlan, RoundSizes
-from interplay.theory.spec import Ecosystem
+from interplay.theory.spec import Ecosystem, floats
 
 
 class Structure(NamedTuple):
@@ -66,11 +66,12 @@ def structure(eco: Ecosystem) -> Structure:
 def values(eco: Ecosystem) -> Values:
     family = eco.family
     sources = [[float(x) for x in s.probs] for s in (*eco.private, eco.public)]
-    mixing = [[float(w) for w in row] for row in eco.mixing.tolist()]
     n, pseudo_counts = 1.0 if eco.n is None else float(eco.n), float(eco.dim * family.smoothing)
     floor = (1 - np.float64(n) / (n + pseudo_counts)) / eco.dim
     scalars = (n, pseudo_counts, floor, float(1 / family.temperature), float(eco.beta_at(1)))
-    return Values(jnp.asarray(sources), jnp.asarray(mixing), *(jnp.asarray(x, dtype=jnp.float64) for x in scalars))
+    return Values(
+        jnp.asarray(sources), jnp.asarray(floats(eco.mixing)), *(jnp.asarray(x, dtype=jnp.float64) for x in scalars)
+    )
 
 
 def initial_beta(v: Values, betas):

@@ -7,10 +7,12 @@ import jax.numpy as jnp
 import jax.scipy.linalg
 import sympy
 
+from interplay.theory.spec import floats
+
 
 def _plain(value):
     if isinstance(value, sympy.MatrixBase):
-        value = value.tolist()
+        return floats(value)
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, sympy.Basic):

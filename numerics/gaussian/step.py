@@ -32,7 +32,7 @@ from interplay.numerics.driver.jax_ops import JAX
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.gaussian.maps import Fit, Moments
 from interplay.theory.rounds import RoundSizes
-from interplay.theory.spec import Ecosystem
+from interplay.theory.spec import Ecosystem, floats
 
 
 class Structure(NamedTuple):
@@ -73,19 +73,15 @@ def structure(eco: Ecosystem) -> Structure:
     return Structure(eco.K, eco.dim, eco.regime, eco.estimator)
 
 
-def _floats(matrix) -> np.ndarray:
-    return np.array(matrix.evalf(), dtype=np.float64) if hasattr(matrix, "evalf") else np.asarray(matrix, float)
-
-
 def values(eco: Ecosystem) -> Values:
     """The ecosystem's numbers in centred coordinates, as float64 numpy arrays."""
     eco = gaussian.centred(eco)
     return Values(
-        np.stack([_floats(s.mean)[:, 0] for s in eco.private]),
-        np.stack([_floats(s.cov) for s in eco.private]),
-        _floats(eco.public.mean)[:, 0],
-        _floats(eco.public.cov),
-        _floats(eco.mixing),
+        np.stack([floats(s.mean)[:, 0] for s in eco.private]),
+        np.stack([floats(s.cov) for s in eco.private]),
+        floats(eco.public.mean)[:, 0],
+        floats(eco.public.cov),
+        floats(eco.mixing),
     )
 
 

@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from interplay.theory.linear.maps import Dynamics, LinearMoments
-from interplay.theory.spec import Ecosystem
+from interplay.theory.spec import Ecosystem, floats
 
 PINV_RTOL = 1e-10  # singular values below this fraction of the largest count as zero (rank-deficient designs)
 
@@ -70,26 +70,19 @@ def structure(eco: Ecosystem) -> Structure:
     return Structure(eco.K, eco.dim, eco.regime, eco.n is None)
 
 
-def _floats(matrix) -> np.ndarray:
-    """A sympy matrix or number as float64, each entry rounded once from its exact value."""
-    if hasattr(matrix, "tolist"):
-        return np.array([[float(x) for x in row] for row in matrix.tolist()], dtype=np.float64)
-    return np.float64(float(matrix))
-
-
 def values(eco: Ecosystem) -> Values:
     """The ecosystem's numbers as float64 numpy arrays."""
     family = eco.family
     sources = (*eco.private, eco.public)
     return Values(
-        np.stack([_floats(s.gram) for s in sources]),
+        np.stack([floats(s.gram) for s in sources]),
         np.array([float(s.size) for s in sources]),
-        np.stack([_floats(s.gram) for s in family.synthetic_designs(eco.K)]),
-        _floats(family.theta)[:, 0],
-        _floats(family.noise_var),
+        np.stack([floats(s.gram) for s in family.synthetic_designs(eco.K)]),
+        floats(family.theta)[:, 0],
+        floats(family.noise_var),
         np.float64(0.0 if eco.n is None else 1.0 / eco.n),
-        _floats(eco.mixing),
-        _floats(eco.beta_at(1)),
+        floats(eco.mixing),
+        floats(eco.beta_at(1)),
     )
 
 

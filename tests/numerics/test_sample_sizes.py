@@ -26,7 +26,7 @@ from interplay.theory.categorical import maps as categorical
 from interplay.theory.categorical.maps import categorical_ecosystem
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.maps import initial_state
-from interplay.theory.rounds import _number, _rows, apportion, plan_at, sample_sizes
+from interplay.theory.rounds import _rows_in_tie_order, apportion, plan_at, sample_sizes
 from interplay.theory.spec import SpecError, equal_shares
 
 R = sympy.Rational
@@ -87,13 +87,19 @@ def test_the_issue_case_thirty_two_models_train_on_exactly_n_samples():
 
 def test_w_is_read_exactly_whichever_way_it_was_built():
     """J / K built over the rationals (fast at K = 1,000) is sympy's J / K; W's rows read off a rational, an
-    integer or an irrational matrix are the exact entries; a W whose rows are shifts of one another gives the
+    integer or an irrational matrix (integers over a common denominator where it is rational) are the exact nonzero
+    entries, in tie order; a W whose rows are shifts of one another gives the
     sizes of the entry-by-entry route (the row apportionments are cached)."""
     for K in (1, 2, 3, 7):
         assert equal_shares(K) == sympy.ImmutableMatrix(K, K, [R(1, K)] * K * K)
     root = sympy.sqrt(2) / 2
     for W in (equal_shares(3), sympy.ImmutableMatrix(sympy.eye(3)), sympy.ImmutableMatrix([[root, 1 - root]] * 2)):
-        assert _rows(W) == [[_number(w, "mixing") for w in row] for row in W.tolist()]
+        scale, rows = _rows_in_tie_order(W)
+        K = W.rows
+        read = [{(k + offset) % K: sympy.sympify(w) / scale for offset, w in row} for k, row in enumerate(rows)]
+        assert read == [{j: w for j, w in enumerate(row) if w != 0} for row in W.tolist()]
+        offsets = [[offset for offset, _ in row] for row in rows]
+        assert all(row == sorted(set(row)) for row in offsets)  # tie order: synthetic k, k + 1, ..., k - 1
     ring = sympy.ImmutableMatrix(5, 5, lambda k, j: R(1, 2) if j in (k, (k + 1) % 5) else 0)
     eco = Ecosystem.gaussian(
         means=[[0]] * 5, public_mean=[1], alpha=R(1, 3), beta=R(1, 2), n=31, mixing=ring, regime="fresh"

@@ -1,8 +1,12 @@
 """The ecosystem spec: every bad input gives a SpecError naming its parameter; good input is normalised."""
 
+import re
+
 import numpy as np
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from interplay.theory import (
     Ecosystem,
@@ -15,7 +19,7 @@ from interplay.theory import (
 )
 from interplay.theory.categorical.maps import categorical_ecosystem
 from interplay.theory.rounds import plan_at
-from interplay.theory.spec import exact
+from interplay.theory.spec import exact, floats, integer_rows
 
 
 def make(**changes):
@@ -169,3 +173,39 @@ def test_a_source_without_a_size_reuses_its_share_of_n():
         assert here == there
     assert sample_sizes(default, 0.5, 0.8, initial=False).n_private == [[6], [6]]
     assert sample_sizes(make(regime="reuse", n=None), 0.5, 0.5, initial=False).n_public == sympy.oo
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.fractions(min_value=-(10**30), max_value=10**30, max_denominator=10**25), min_size=9, max_size=9),
+        min_size=9,
+        max_size=9,
+    )
+)
+def test_a_rational_matrix_is_read_exactly_in_integers_and_rounded_once_to_floats(entries):
+    """The fast exact path (integers over a common denominator, used for W at K = 1,000) against sympy entry by
+    entry: the same exact entries, and floats that are each entry rounded once (huge numerators and denominators,
+    where a float quotient of rounded parts would be off). 9 x 9: large enough to be cached."""
+    M = sympy.ImmutableMatrix([[sympy.Rational(f.numerator, f.denominator) for f in row] for row in entries])
+    scale, rows = integer_rows(M)
+    assert [{j: sympy.Rational(w, scale) for j, w in row} for row in rows] == [
+        {j: x for j, x in enumerate(row) if x != 0} for row in M.tolist()
+    ]
+    np.testing.assert_array_equal(floats(M), np.array([[float(x) for x in row] for row in M.tolist()]))
+    assert integer_rows(M.applyfunc(lambda x: x * sympy.sqrt(2))) is None or M.is_zero_matrix
+
+
+def test_a_rational_w_gets_the_same_refusals_as_one_given_entry_by_entry():
+    """W checked through its integers (a rational W) and entry by entry (a W with a symbol) name the same fault."""
+    a = sympy.Symbol("a", positive=True)
+    symbolic_row = [a, 1 - a]
+    for rows, faulty, problem in (
+        ([[sympy.Rational(3, 2), sympy.Rational(-1, 2)], [0, 1]], 0, "got -1/2 = -0.5 at [0, 1]"),
+        ([[1, 0], [0, 0]], 1, "row 1 is all zeros"),
+        ([[sympy.Rational(1, 3), sympy.Rational(1, 3)], [0, 1]], 0, "row 0 sums to 2/3 = 0.6666666666666666"),
+    ):
+        with_symbol = [rows[k] if k == faulty else symbolic_row for k in range(2)]
+        for W in (rows, with_symbol):
+            with pytest.raises(SpecError, match=f"mixing: .*{re.escape(problem)}"):
+                make(mixing=W)
