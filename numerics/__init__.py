@@ -24,7 +24,7 @@ from interplay.numerics.categorical.iterate import CategoricalTrajectory
 from interplay.numerics.categorical.monte_carlo import CategoricalMonteCarlo
 from interplay.numerics.continuation import Branch, continue_fixed_points
 from interplay.numerics.driver.compiled_cache import clear_compiled
-from interplay.numerics.gaussian.iterate import ExactTrajectory
+from interplay.numerics.gaussian.iterate import ExactSummaries, ExactTrajectory
 from interplay.numerics.gaussian.monte_carlo import MonteCarlo, simulation_memory
 from interplay.numerics.homogenisation_measures import homogenisation
 from interplay.numerics.labelled import answer_dataset, load_result, save_result
@@ -49,6 +49,7 @@ __all__ = [
     "CategoricalMonteCarlo",
     "CategoricalTrajectory",
     "CollapseEstimates",
+    "ExactSummaries",
     "ExactTrajectory",
     "Grid",
     "LinearMonteCarlo",

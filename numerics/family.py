@@ -44,6 +44,11 @@ class NumericsFamily(Protocol):
     def iterate_moments(self, eco: Ecosystem, rounds: int, start=None):
         """The exact expected trajectory of the finite-n process over rounds 0..T (a trajectory object)."""
 
+    # iterate_summaries(eco, rounds, start=None): the exact recursion keeping per-model quantities and the mean pairwise
+    # distance of each round, not the covariance across models (ecosystems whose full trajectory does not fit), or
+    # None where the family keeps full trajectories only
+    iterate_summaries: Callable | None
+
     def iterate_population(self, eco: Ecosystem, rounds: int, start=None):
         """The trajectory of the population map (SpecError where the family has none of its own)."""
 

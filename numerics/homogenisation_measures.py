@@ -125,17 +125,20 @@ def _diversity_measures(probabilities: np.ndarray, lead: tuple) -> dict:
 
 
 def squared_distance(theta: np.ndarray) -> np.ndarray:
-    """(..., K, p) -> (..., K, K): ||theta_k - theta_l||^2 (differences first: no cancellation of large values)."""
+    """(..., K, p) -> (..., K, K): ||theta_k - theta_l||^2 (differences first: no cancellation of large values);
+    numpy or jax arrays."""
     gap = theta[..., :, None, :] - theta[..., None, :, :]
-    return np.einsum("...i,...i->...", gap, gap)
+    return theta.__array_namespace__().einsum("...i,...i->...", gap, gap)
 
 
 def expected_squared_distance(mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
     """E||theta_k - theta_l||^2 = ||E theta_k - E theta_l||^2 + tr(C_kk + C_ll - 2 C_kl) from mean (..., K, p) and
-    cov (..., K, p, K, p) -> (..., K, K)."""
-    traces = np.einsum("...kili->...kl", cov)  # tr C_kl
-    own = np.diagonal(traces, axis1=-2, axis2=-1)
-    return squared_distance(mean) + own[..., :, None] + own[..., None, :] - traces - np.swapaxes(traces, -1, -2)
+    cov (..., K, p, K, p) -> (..., K, K); numpy or jax arrays (the exact recursion's per-round summaries,
+    :func:`numerics.gaussian.iterate.summary`)."""
+    xp = cov.__array_namespace__()
+    traces = xp.einsum("...kili->...kl", cov)  # tr C_kl
+    own = xp.diagonal(traces, axis1=-2, axis2=-1)
+    return squared_distance(mean) + own[..., :, None] + own[..., None, :] - traces - xp.swapaxes(traces, -1, -2)
 
 
 def mean_over_pairs(pairwise: np.ndarray) -> np.ndarray:

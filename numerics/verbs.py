@@ -30,9 +30,10 @@ from interplay.numerics.driver.limits import (
     require_fits,
     simulation_bytes,
     simulation_seconds,
+    summary_bytes,
     trajectory_bytes,
 )
-from interplay.theory.spec import Ecosystem
+from interplay.theory.spec import Ecosystem, SpecError
 
 
 def implementation(eco: Ecosystem, verb: str):
@@ -42,15 +43,27 @@ def implementation(eco: Ecosystem, verb: str):
 
 def _require_trajectory_fits(eco: Ecosystem, rounds: int, memory: int | None) -> None:
     eco.check_rounds(rounds)
-    require_fits(trajectory_bytes(eco, rounds), "rounds", f"an exact trajectory of {rounds} rounds", memory)
+    what = f"an exact trajectory of {rounds} rounds"
+    if registry.family(eco).iterate_summaries is not None:
+        what += " (summaries=True keeps per-model values only)"
+    require_fits(trajectory_bytes(eco, rounds), "rounds", what, memory)
 
 
-def iterate_moments(eco: Ecosystem, rounds: int, memory: int | None = None, start=None):
+def iterate_moments(eco: Ecosystem, rounds: int, memory: int | None = None, start=None, summaries: bool = False):
     """The exact expected trajectory of the finite-n process over rounds 0..T (any family), from the initial fit
     or the given ``start`` (module doc); refused up front when it cannot fit in ``memory`` bytes (default: the
-    memory available)."""
-    function = implementation(eco, "iterate_moments")
-    _require_trajectory_fits(eco, rounds, memory)
+    memory available). ``summaries``: keep each round's per-model moments and mean pairwise distance and the last
+    round's covariance across models only (families with ``iterate_summaries``: Gaussian), for ecosystems whose full
+    trajectory (the K d x K d covariance of every round) does not fit."""
+    if not summaries:
+        function = implementation(eco, "iterate_moments")
+        _require_trajectory_fits(eco, rounds, memory)
+        return function(eco, rounds, start=start)
+    function = registry.family(eco).iterate_summaries
+    if function is None:
+        raise SpecError("summaries", f"the {eco.family.name} family keeps full trajectories only (summaries=False)")
+    eco.check_rounds(rounds)
+    require_fits(summary_bytes(eco, rounds), "rounds", f"keeping the summaries of {rounds} rounds", memory)
     return function(eco, rounds, start=start)
 
 

@@ -21,6 +21,7 @@ OPTIONAL = {
     "exact_point",
     "exact_limits",
     "numerical_population",
+    "iterate_summaries",
     "probabilities",
 }  # a capability a family may lack: None
 ATTRIBUTES = {"name", "constructor", "family_type", "source_type", "methods", "sweep_axes"}

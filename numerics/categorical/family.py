@@ -42,6 +42,7 @@ FAMILY = SimpleNamespace(
     exact_limits=None,
     numerical_population=derive.numerical_population,
     iterate_moments=iterate.iterate_moments,
+    iterate_summaries=None,
     iterate_population=iterate.iterate_population,
     simulate=monte_carlo.simulate,
     drawn_per_source=monte_carlo.drawn_per_source,

@@ -36,6 +36,7 @@ REPLICATE_CHUNK = 64  # replicates per compiled call whatever the replicate coun
 #                       (the last chunk is padded, wasting at most 63 replicates' work), while the calls cost
 #                       little more than one batch (benchmarks/README.md)
 WORKING_COPIES = 4  # a chunk's program holds its outputs about this many times (scan stacks, reshapes, copies)
+STEP_COPIES = 40  # an exact recursion's round holds about this many copies of its state (placeholder)
 BYTES = 8  # float64
 SECONDS_PER_DRAW = 4e-9  # Gaussian sufficient statistics: 860 ns a replicate-round of 224 draws (K = 2, d = 1)
 SECONDS_PER_ROUND = 1.2e-5  # iterate_moments of the two-model Gaussian: 1.19 s for 10^5 rounds
@@ -154,8 +155,21 @@ def trajectory_values(eco: Ecosystem) -> int:
 
 
 def trajectory_bytes(eco: Ecosystem, rounds: int) -> int:
-    """Bytes of an exact trajectory over rounds 0..T: the per-round states, computed and copied out."""
-    return 2 * BYTES * (rounds + 1) * trajectory_values(eco)
+    """Bytes of an exact trajectory over rounds 0..T: the per-round states, computed and copied out, and a round's
+    working memory (:func:`step_bytes`)."""
+    return 2 * BYTES * (rounds + 1) * trajectory_values(eco) + step_bytes(eco)
+
+
+def summary_bytes(eco: Ecosystem, rounds: int) -> int:
+    """Bytes of the per-round summaries of an exact recursion over rounds 0..T (``summaries=True``): K d + 2 K d^2 + 1
+    numbers a round, computed and copied out, and a round's working memory (:func:`step_bytes`)."""
+    Kd = eco.K * eco.dim
+    return 2 * BYTES * (rounds + 1) * (Kd + 2 * Kd * eco.dim + 1) + step_bytes(eco)
+
+
+def step_bytes(eco: Ecosystem) -> int:
+    """The working memory of a round of an exact recursion: :data:`STEP_COPIES` copies of its state."""
+    return STEP_COPIES * BYTES * trajectory_values(eco)
 
 
 def simulation_bytes(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -26,6 +27,7 @@ from interplay.numerics.driver.results import ExactRounds
 from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.driver.sizes import device, run_sizes, spec_sizes
 from interplay.numerics.gaussian import step
+from interplay.numerics.homogenisation_measures import expected_squared_distance, mean_over_pairs
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.gaussian.maps import Fit
 from interplay.theory.spec import Ecosystem, SpecError
@@ -53,7 +55,7 @@ def _run(
     tolerance,
     start=None,
     *,
-    trajectory,
+    kept,
     rounds,
 ):
     """Round 0 (the initial fit, or the given ``start``: a centred :class:`theory.gaussian.maps.Fit` of arrays),
@@ -64,8 +66,8 @@ def _run(
     ``rounds`` or scalars, and ``sizes`` a :class:`numerics.driver.sizes.Sizes` with or without the round axis to
     match (constant: no per-round arrays, so a vmapped sweep's memory does not grow with the rounds; the
     population map has infinite samples and ignores ``sizes``). Returns (final state, first round whose largest
-    change is below ``tolerance`` or -1, per-round states if ``trajectory``). All are traced, so sweeps can vmap
-    over them.
+    change is below ``tolerance`` or -1, what is ``kept`` of rounds 0..T: every state (``"states"``), their
+    :class:`Summary` (``"summaries"``) or None). All are traced, so sweeps can vmap over them.
     """
     constant = jnp.ndim(alphas) == 0
 
@@ -90,8 +92,13 @@ def _run(
             start = step.zero_moments(shape)._replace(mean=start.mean, scatter=start.cov)
         advance = functools.partial(step.moment_step, shape, values)
 
+    def keep(state):
+        if kept == "summaries":
+            return summary(shape, state)
+        return state if kept == "states" else None
+
     if rounds == 0:  # the round-0 fit alone (a zero-length scan would still index the empty schedules)
-        return start, jnp.asarray(-1.0), (jax.tree.map(lambda x: x[None], start) if trajectory else None)
+        return start, jnp.asarray(-1.0), (jax.tree.map(lambda x: x[None], keep(start)) if kept else None)
 
     def body(carry, i):
         state, converged_at = carry
@@ -99,34 +106,55 @@ def _run(
         new = advance(state, plan(at(alphas, i), at(betas, i), False, at(sizes.rounds, i)), t)
         settled = (converged_at < 0) & (_change(state, new) < tolerance)
         converged_at = jnp.where(settled, t, converged_at)
-        return (new, converged_at), (new if trajectory else None)
+        return (new, converged_at), keep(new)
 
     (final, converged_at), path = jax.lax.scan(body, (start, jnp.asarray(-1.0)), jnp.arange(rounds))
-    if trajectory:
-        path = jax.tree.map(lambda first, rest: jnp.concatenate([first[None], rest]), start, path)
+    if kept:
+        path = jax.tree.map(lambda first, rest: jnp.concatenate([first[None], rest]), keep(start), path)
     return final, converged_at, path
 
 
-def recursion(eco: Ecosystem, rounds: int, population: bool = False, trajectory: bool = True):
-    """A jitted f(alphas, betas, sizes, tolerance, start=None) -> (final state, convergence round, per-round states
-    or None); ``start``: None (round 0 is the initial fit) or :func:`given_start`.
+class Summary(NamedTuple):
+    """What :func:`iterate_moments` keeps of a round with ``summaries=True``: O(K d^2) numbers, not the K d x K d
+    covariance of the means (8 GB over 1,000 rounds at K = 1,000)."""
+
+    centred_mean: jax.Array  # (K, d)  E[m_k] - origin
+    fitted_cov: jax.Array  # (K, d, d)  E[S_k]
+    model_cov: jax.Array  # (K, d, d)  Cov(m_k)
+    mean_squared_distance: jax.Array  # ()  the mean over pairs k != l of E||m_k - m_l||^2
+
+
+def summary(shape: step.Structure, moments) -> Summary:
+    """The :class:`Summary` of the exact moments after a round, the pairwise E||m_k - m_l||^2 from
+    :func:`numerics.homogenisation_measures.expected_squared_distance` (a K x K array inside the round only)."""
+    K, d = shape.K, shape.d
+    mean = moments.mean.reshape(K, d)
+    fitted, cov = step.fitted_covariance(shape, moments).reshape(K, d, d), moments.cov.reshape(K, d, K, d)
+    pairwise = expected_squared_distance(mean, cov)
+    return Summary(mean, fitted, jnp.einsum("kakb->kab", cov), mean_over_pairs(pairwise))
+
+
+def recursion(eco: Ecosystem, rounds: int, population: bool = False, kept: str | None = "states"):
+    """A jitted f(alphas, betas, sizes, tolerance, start=None) -> (final state, convergence round, what is ``kept``
+    of rounds 0..T: the states, their :class:`Summary` or None); ``start``: None (round 0 is the initial fit) or
+    :func:`given_start`.
 
     ``alphas``, ``betas``: schedules of length ``rounds`` or scalars; ``sizes``: their
     :class:`numerics.driver.sizes.Sizes`. The state is :class:`theory.gaussian.maps.Moments` (exact recursion) or
     :class:`theory.gaussian.maps.Fit` (``population``) of :func:`theory.gaussian.maps.centred` ``(eco)``: its means are
     measured from :func:`theory.gaussian.maps.origin`. The compiled function depends on the ecosystem's structure
     only (K, d, regime, estimator, rounds); its numbers (:func:`numerics.gaussian.step.values`) are passed in as
-    arrays, so ecosystems that differ in their values share one compiled function. With ``trajectory=False``
-    memory does not grow with the number of rounds.
+    arrays, so ecosystems that differ in their values share one compiled function. With ``kept=None`` memory does
+    not grow with the number of rounds.
     """
     values = jax.tree.map(jnp.asarray, step.values(eco))
-    run = _structured_recursion(step.structure(eco), rounds, population, trajectory)
+    run = _structured_recursion(step.structure(eco), rounds, population, kept)
     return functools.partial(run, values, jnp.asarray(float(eco.beta_at(1))))
 
 
 @compiled_cache
-def _structured_recursion(shape: step.Structure, rounds: int, population: bool, trajectory: bool):
-    return jax.jit(functools.partial(_run, shape, population, trajectory=trajectory, rounds=rounds))
+def _structured_recursion(shape: step.Structure, rounds: int, population: bool, kept: str | None):
+    return jax.jit(functools.partial(_run, shape, population, kept=kept, rounds=rounds))
 
 
 def given_start(eco: Ecosystem, start) -> Fit | None:
@@ -188,14 +216,77 @@ class ExactTrajectory(ExactRounds):
         return np.sum(gap**2, axis=1) + spread
 
 
-def iterate_moments(eco: Ecosystem, rounds: int, start=None) -> ExactTrajectory:
+@dataclass(frozen=True)
+class ExactSummaries(ExactRounds):
+    """Per-round summaries of the exact recursion (:func:`iterate_moments` with ``summaries=True``), for
+    ecosystems whose full trajectory does not fit in memory: every per-model quantity, the mean pairwise distance,
+    and the covariance across models at the last round only.
+
+    centred_mean:           (T+1, K, d)        E[m_k] - origin
+    fitted_cov:             (T+1, K, d, d)     E[S_k]
+    model_cov:              (T+1, K, d, d)     Cov(m_k)
+    mean_squared_distance:  (T+1,)             the mean over pairs k != l of E||m_k - m_l||^2
+    final_mean_cov:         (K, d, K, d)       Cov(m_k, m_l) at round T
+    origin:                 (d,)               the public mean (:func:`theory.gaussian.maps.origin`)
+    """
+
+    ecosystem: Ecosystem
+    kind: str
+    centred_mean: np.ndarray
+    fitted_cov: np.ndarray
+    model_cov: np.ndarray
+    mean_squared_distance: np.ndarray
+    final_mean_cov: np.ndarray
+    origin: np.ndarray
+    checked = ("mean", "fitted_cov", "model_cov", "mean_squared_distance")
+    dims = {
+        "mean": ("round", "model", "component"),
+        "centred_mean": ("round", "model", "component"),
+        "fitted_cov": ("round", "model", "component", "component2"),
+        "model_cov": ("round", "model", "component", "component2"),
+        "mean_squared_distance": ("round",),
+        "final_mean_cov": ("model", "component", "model2", "component2"),
+        "origin": ("component",),
+    }
+
+    @property
+    def mean(self) -> np.ndarray:
+        """E[m_k] (T+1, K, d)."""
+        return self.centred_mean + self.origin
+
+    def homogenisation(self, **attrs):
+        """The homogenisation measures that the summaries determine (:mod:`numerics.homogenisation_measures`):
+        ``mean_squared_distance`` and E||D||_F^2 = K (K - 1) times it; the per-pair distances are not kept."""
+        from interplay.numerics.labelled import derived_dataset
+
+        K = self.ecosystem.K
+        variables = {
+            "mean_squared_distance": (("round",), self.mean_squared_distance),
+            "squared_frobenius": (("round",), K * (K - 1) * self.mean_squared_distance),
+        }
+        not_computed = {
+            "squared_distance": "per-pair distances are not kept by summaries (iterate with summaries=False)"
+        }
+        coordinates = {"round": np.arange(self.rounds + 1)}
+        return derived_dataset(self, variables, coordinates, kind=self.kind, not_computed=not_computed, **attrs)
+
+
+def iterate_moments(
+    eco: Ecosystem, rounds: int, start=None, summaries: bool = False
+) -> ExactTrajectory | ExactSummaries:
     """The exact expected trajectory of the finite-n process (n = None gives the population map's values), from
     the initial fit or the given ``start`` ``{"mean": K x d, "cov": K x d x d}`` at round 0, deterministic
-    (:mod:`theory.start`)."""
+    (:mod:`theory.start`). ``summaries``: keep each round's :class:`Summary` only, and the last round's Cov(m)
+    (:class:`ExactSummaries`): memory O(T K d^2 + K^2 d^2) instead of O(T K^2 d^2)."""
     require_gaussian(eco)
-    _, _, path = recursion(eco, rounds)(*_spec_inputs(eco, rounds), given_start(eco, start))
+    final, _, path = recursion(eco, rounds, kept="summaries" if summaries else "states")(
+        *_spec_inputs(eco, rounds), given_start(eco, start)
+    )
     K, d = eco.K, eco.dim
     T = rounds + 1
+    if summaries:
+        parts = [np.asarray(x) for x in path]
+        return ExactSummaries(eco, "moments", *parts, np.asarray(final.cov).reshape(K, d, K, d), _origin(eco))
     return ExactTrajectory(
         eco,
         "moments",

@@ -127,7 +127,7 @@ def exact_point(eco: Ecosystem, rounds: int, population: bool, tolerance: float)
     the exact recursion (or the population map), for every ecosystem of ``eco``'s structure: ``values`` are the
     point's :func:`sweep_values`, ``sizes`` its sample sizes (:class:`numerics.sweeps._PointInputs`)."""
     shape = step.structure(eco)
-    run = _structured_recursion(shape, rounds, population, False)
+    run = _structured_recursion(shape, rounds, population, None)
 
     def at(v: SweepValues, alpha, beta, sizes, quantities):
         final, converged_at, _ = run(v.numbers, v.beta_1, alpha, beta, sizes, tolerance)

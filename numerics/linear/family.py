@@ -41,6 +41,7 @@ FAMILY = SimpleNamespace(
     exact_limits=sweep.exact_limits,
     numerical_population=None,
     iterate_moments=iterate.iterate_linear,
+    iterate_summaries=None,
     iterate_population=iterate.iterate_population,
     simulate=monte_carlo.simulate_linear,
     drawn_per_source=monte_carlo.drawn_per_source,

@@ -38,6 +38,7 @@ FAMILY = SimpleNamespace(
     exact_limits=None,
     numerical_population=None,
     iterate_moments=iterate.iterate_moments,
+    iterate_summaries=None,
     iterate_population=iterate.iterate_population,
     simulate=monte_carlo.simulate,
     drawn_per_source=monte_carlo.drawn_per_source,

@@ -383,7 +383,7 @@ def test_a_new_start_value_does_not_recompile():
             gaussian_pair("reuse"),
             GAUSSIAN_START,
             {"mean": [[0, 0], [1, 1]], "cov": [[[1, 0], [0, 1]], [[0, 0], [0, 0]]]},
-            lambda eco: ng_iterate._structured_recursion(ng_step.structure(eco), 2, False, True),
+            lambda eco: ng_iterate._structured_recursion(ng_step.structure(eco), 2, False, "states"),
         ),
         (
             linear_pair("reuse"),

@@ -27,7 +27,7 @@ def test_new_values_reuse_the_compiled_exact_recursion():
     count = compiled_cache.compiled_count()
     trajectory = numerics.iterate_moments(second, 3)
     assert compiled_cache.compiled_count() == count == 1
-    assert iterate._structured_recursion(step.structure(second), 3, False, True)._cache_size() == 1
+    assert iterate._structured_recursion(step.structure(second), 3, False, "states")._cache_size() == 1
     # round 0 fits beta private + (1 - beta) public exactly: the new mean was used, not the compiled-in old one
     expected = 0.5 * np.array([[7.0, 0.0], [-1.0, 0.5]]) + 0.5 * np.array([0.25, 0.0])
     np.testing.assert_allclose(trajectory.mean[0], expected, rtol=1e-15)
