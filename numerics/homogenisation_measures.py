@@ -151,6 +151,18 @@ def mean_over_pairs(pairwise: np.ndarray) -> np.ndarray:
     return pairwise[..., off_diagonal].mean(-1)
 
 
+def mean_pairwise_squared_distance(theta: np.ndarray) -> np.ndarray:
+    """(..., K, p) -> (...): the mean over pairs k != l of ||theta_k - theta_l||^2, by the identity
+    sum_{k,l} ||theta_k - theta_l||^2 = 2 K sum_k ||theta_k - theta_bar||^2: 2 / (K - 1) sum_k ||theta_k -
+    theta_bar||^2, without the K x K array (a Monte Carlo of many models; deviations first, so no cancellation of
+    large values); 0 for K = 1."""
+    K = theta.shape[-2]
+    if K < 2:
+        return np.zeros(theta.shape[:-2])
+    deviation = theta - theta.mean(-2, keepdims=True)
+    return 2 / (K - 1) * np.einsum("...ki,...ki->...", deviation, deviation)
+
+
 def gini_simpson(p: np.ndarray) -> np.ndarray:
     """(..., m) -> (...): 1 - sum_i p_i^2, the probability that two draws differ."""
     return 1 - np.einsum("...i,...i->...", p, p)

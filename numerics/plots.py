@@ -22,6 +22,7 @@ from interplay.numerics.figure_style import (
     quantity_label,
     styled,
 )
+from interplay.numerics.homogenisation_measures import mean_pairwise_squared_distance
 
 BOUNDARY_COLOR = "#d62728"
 MISSING_COLOR = "0.82"
@@ -54,12 +55,6 @@ class Panel:
     yscale: str = "linear"
 
 
-def pairwise_squared_distance(parameters) -> np.ndarray:
-    """(R, T+1, K, ...) fitted parameters -> (R, T+1): ||theta_1 - theta_2||^2 of each replicate and round."""
-    gap = np.asarray(parameters)[:, :, 0] - np.asarray(parameters)[:, :, 1]
-    return np.sum(gap.reshape(gap.shape[0], gap.shape[1], -1) ** 2, axis=-1)
-
-
 def schedule_values(eco, rounds: int) -> tuple[np.ndarray, np.ndarray]:
     """(alpha_t, beta_t) over t = 0..T as floats (alpha_0 = 0: the initial fit has no synthetic data)."""
     alpha = np.array([float(eco.alpha_at(t)) for t in range(rounds + 1)])
@@ -70,8 +65,10 @@ def schedule_values(eco, rounds: int) -> tuple[np.ndarray, np.ndarray]:
 @styled
 def trajectory_figure(exact, mc, panels: list[Panel], title: str = "", spread=None):
     """Panels of exact lines over Monte Carlo bands, one colour per model; then, for K >= 2, a homogenisation
-    panel ``spread = (label, exact E||theta_1 - theta_2||^2 (T+1,), simulated parameters (R, T+1, K, ...))``;
-    then, when alpha or beta vary over rounds, a schedule panel. One legend below; the title from the parameters
+    panel, the measure ``mean_squared_distance`` (:mod:`numerics.homogenisation_measures`: E||theta_1 - theta_2||^2
+    for two models, its mean over the pairs for more) of ``exact.homogenisation()`` over the band of the simulated
+    parameters' value, ``spread = (LaTeX symbol of theta, simulated parameters (R, T+1, K, ...))``; then, when
+    alpha or beta vary over rounds, a schedule panel. One legend below; the title from the parameters
     (:func:`numerics.figure_style.parameter_title`) unless given."""
     eco = exact.ecosystem
     t = np.arange(exact.rounds + 1)
@@ -88,10 +85,15 @@ def trajectory_figure(exact, mc, panels: list[Panel], title: str = "", spread=No
             ax.plot(t, panel.exact[:, k], color=color, label=f"model {k + 1}, {kind}")
         ax.set(ylabel=panel.ylabel, title=panel.title, yscale=panel.yscale)
     if with_spread:
-        label, exact_spread, parameters = spread
+        symbol, parameters = spread
+        parameters = np.asarray(parameters)
         ax = axes[len(panels)]
-        band(ax, t, pairwise_squared_distance(parameters), "0.2")
-        ax.plot(t, exact_spread, color="0.2", label=f"models 1 and 2, {kind}")
+        simulated = mean_pairwise_squared_distance(parameters.reshape(parameters.shape[:3] + (-1,)))
+        band(ax, t, simulated, "0.2")
+        exact_spread = exact.homogenisation()["mean_squared_distance"].values
+        pairs = "models 1 and 2" if eco.K == 2 else "mean over pairs"
+        ax.plot(t, exact_spread, color="0.2", label=f"{pairs}, {kind}")
+        label = rf"$E\|{symbol}_1 - {symbol}_2\|^2$" if eco.K == 2 else rf"$E\|{symbol}_k - {symbol}_l\|^2$, mean"
         ax.set(ylabel=label, title="homogenisation")
     if not eco.is_constant:
         ax = axes[-1]

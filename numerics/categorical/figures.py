@@ -16,7 +16,4 @@ def categorical_theory_vs_monte_carlo(exact, mc, category: int = 0, title: str =
         ),
         Panel(r"$1 - \Sigma_i\, p_{ki}^2$", "diversity (Gini-Simpson)", exact.diversity(), mc.diversity()),
     ]  # fmt: skip
-    spread = None  # one model: no pair
-    if exact.ecosystem.K >= 2:
-        spread = (r"$E\|p_1 - p_2\|^2$", exact.squared_distance(0, 1), mc.probs)
-    return trajectory_figure(exact, mc, panels, title, spread)
+    return trajectory_figure(exact, mc, panels, title, ("p", mc.probs))

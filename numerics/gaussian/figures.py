@@ -20,7 +20,4 @@ def theory_vs_monte_carlo(exact: ExactTrajectory, mc: MonteCarlo, title: str = "
             mc.covs[:, :, :, 0, 0],
         ),
     ]
-    spread = None  # one model: no pair
-    if exact.ecosystem.K >= 2:
-        spread = (r"$E\|m_1 - m_2\|^2$", exact.squared_distance(0, 1), mc.means)
-    return trajectory_figure(exact, mc, panels, title, spread)
+    return trajectory_figure(exact, mc, panels, title, ("m", mc.means))

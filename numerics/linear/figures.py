@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from interplay.numerics.plots import Panel, trajectory_figure
 
 
@@ -15,7 +13,4 @@ def linear_theory_vs_monte_carlo(exact, mc, title: str = ""):
         Panel(r"$E\|\theta_k - \theta^*\|^2$", "parameter error", exact.task_error(), mc.task_error(), "log"),
         Panel(r"$\theta_{k,1}$", "first coordinate of the fit", exact.mean[:, :, 0], mc.thetas[:, :, :, 0]),
     ]
-    spread = None  # one model: no pair
-    if exact.ecosystem.K >= 2:
-        spread = (r"$E\|\theta_1 - \theta_2\|^2$", np.asarray(exact.squared_distance(0, 1)), mc.thetas)
-    return trajectory_figure(exact, mc, panels, title, spread)
+    return trajectory_figure(exact, mc, panels, title, (r"\theta", mc.thetas))

@@ -15,7 +15,4 @@ def trajectory_figure(exact, mc, title: str = ""):
         Panel(r"fitted rate $\lambda_k$", r"rates: $E\,\lambda_k$", exact.mean, mc.rates),
         Panel(r"$\mathrm{Var}\,\lambda_k$", "variances", exact.variance(), (mc.rates - exact.mean) ** 2),
     ]
-    spread = None  # one model: no pair
-    if exact.ecosystem.K >= 2:
-        spread = (r"$E(\lambda_1 - \lambda_2)^2$", exact.spread()[:, 0, 1], mc.rates)
-    return plots.trajectory_figure(exact, mc, panels, title, spread)
+    return plots.trajectory_figure(exact, mc, panels, title, (r"\lambda", mc.rates))

@@ -9,6 +9,7 @@ import pytest
 import sympy
 from matplotlib.colors import LogNorm
 
+from interplay.numerics import homogenisation_measures as measures
 from interplay.numerics.figure_style import FORMATS, axis_label, parameter_title, quantity_label, save
 from interplay.numerics.gaussian.figures import theory_vs_monte_carlo
 from interplay.numerics.plots import bifurcation_diagram, phase_diagram
@@ -113,8 +114,9 @@ def _fake_runs(eco, rounds=4, replicates=6, seed=0):
         kind="moments",
         mean=mean,
         fitted_cov=1 + rng.random((T, K, 1, 1)),
-        squared_distance=lambda k, l: np.sum((mean[:, k] - mean[:, l]) ** 2, axis=-1),
     )
+    exact.homogenisation = lambda: {"mean_squared_distance": SimpleNamespace(values=measures.mean_over_pairs(
+        measures.squared_distance(mean)))}  # fmt: skip
     mc = SimpleNamespace(means=rng.normal(size=(replicates, T, K, 1)), covs=1 + rng.random((replicates, T, K, 1, 1)))
     return exact, mc
 
@@ -127,6 +129,8 @@ def test_trajectory_figure_has_a_spread_panel_a_schedule_panel_and_a_legend_off_
     assert titles[2:] == ["homogenisation", "schedule"]
     spread, schedule = figure.axes[2], figure.axes[3]
     assert spread.get_ylabel() == r"$E\|m_1 - m_2\|^2$"
+    exact, mc = _fake_runs(eco)
+    np.testing.assert_array_equal(spread.lines[0].get_ydata(), np.sum((exact.mean[:, 0] - exact.mean[:, 1]) ** 2, -1))
     np.testing.assert_allclose(schedule.lines[0].get_ydata(), (0,) + alphas)  # alpha_0 = 0: the initial fit
     np.testing.assert_allclose(schedule.lines[1].get_ydata(), [0.5] * 5)
     assert all("$" in ax.get_ylabel() for ax in figure.axes)
@@ -139,6 +143,21 @@ def test_trajectory_figure_has_a_spread_panel_a_schedule_panel_and_a_legend_off_
     assert [ax.get_title() for ax in constant.axes][2:] == ["homogenisation"]  # no schedule when constant
     alone = Ecosystem.gaussian(means=[[1.0]], public_mean=[0.0], alpha=0.5, beta=0.5, n=20)
     assert len(theory_vs_monte_carlo(*_fake_runs(alone)).axes) == 2  # one model: no pair to measure
+
+
+def test_the_homogenisation_panel_of_many_models_shows_the_mean_over_pairs():
+    """K = 3: the exact line is the mean of E||m_k - m_l||^2 over the three pairs, the band that of each replicate's
+    mean over pairs (its 10-90% band's edges)."""
+    eco = Ecosystem.gaussian(means=[[0.0], [1.0], [3.0]], public_mean=[0.0], alpha=0.5, beta=0.5, n=20)
+    exact, mc = _fake_runs(eco, replicates=7)
+    spread = theory_vs_monte_carlo(exact, mc).axes[2]
+    assert spread.get_ylabel() == r"$E\|m_k - m_l\|^2$, mean"
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    by_pairs = np.mean([np.sum((exact.mean[:, k] - exact.mean[:, l]) ** 2, -1) for k, l in pairs], 0)
+    np.testing.assert_allclose(spread.lines[0].get_ydata(), by_pairs, rtol=1e-12)
+    per_replicate = np.mean([np.sum((mc.means[:, :, k] - mc.means[:, :, l]) ** 2, -1) for k, l in pairs], 0)
+    edges = spread.collections[0].get_paths()[0].vertices[:, 1]
+    assert all(np.isclose(edges, v, rtol=1e-12).any() for v in np.quantile(per_replicate, [0.1, 0.9], 0).ravel())
 
 
 def test_bifurcation_labels_never_overlap():

@@ -218,3 +218,17 @@ def test_population_and_single_model_results():
     single = Ecosystem.poisson([3], 2, alpha=R(1, 2), beta=R(1, 2), n=5, regime="fresh")
     alone = numerics.iterate_moments(single, 2).homogenisation()
     assert np.all(alone["mean_squared_distance"].values == 0) and np.all(alone["squared_frobenius"].values == 0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 3), st.integers(0, 2**32 - 1))
+def test_the_mean_pairwise_distance_without_pairs_is_the_mean_over_pairs(K, p, seed):
+    """2 / (K - 1) sum_k ||theta_k - theta_bar||^2 (no K x K array) against the mean over the pairs of the pairwise
+    array, for parameters far from the origin (where subtracting raw second moments would cancel)."""
+    theta = 1e6 + np.random.default_rng(seed).normal(size=(4, K, p))
+    np.testing.assert_allclose(
+        measures.mean_pairwise_squared_distance(theta),
+        measures.mean_over_pairs(measures.squared_distance(theta)),
+        rtol=1e-9,
+        atol=1e-12,
+    )
