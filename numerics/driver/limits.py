@@ -36,7 +36,8 @@ REPLICATE_CHUNK = 64  # replicates per compiled call whatever the replicate coun
 #                       (the last chunk is padded, wasting at most 63 replicates' work), while the calls cost
 #                       little more than one batch (benchmarks/README.md)
 WORKING_COPIES = 4  # a chunk's program holds its outputs about this many times (scan stacks, reshapes, copies)
-STEP_COPIES = 40  # an exact recursion's round holds about this many copies of its state (placeholder)
+STEP_COPIES = 32  # a round of an exact recursion holds about this many copies of its state (25 measured at K = 1,000,
+#                  d = 1: benchmarks/exact_scale.py)
 BYTES = 8  # float64
 SECONDS_PER_DRAW = 4e-9  # Gaussian sufficient statistics: 860 ns a replicate-round of 224 draws (K = 2, d = 1)
 SECONDS_PER_ROUND = 1.2e-5  # iterate_moments of the two-model Gaussian: 1.19 s for 10^5 rounds
