@@ -141,6 +141,13 @@ def expected_squared_distance(mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
     return squared_distance(mean) + own[..., :, None] + own[..., None, :] - traces - xp.swapaxes(traces, -1, -2)
 
 
+def expected_pair_distance(mean: np.ndarray, cov: np.ndarray, k: int, l: int) -> np.ndarray:
+    """E||theta_k - theta_l||^2 (...,) of the pair (k, l) alone, from mean (..., K, p) and cov (..., K, p, K, p)
+    (:func:`expected_squared_distance` of the two models' moments)."""
+    pair = [k, l]
+    return expected_squared_distance(mean[..., pair, :], cov[..., pair, :, :, :][..., pair, :])[..., 0, 1]
+
+
 def mean_over_pairs(pairwise: np.ndarray) -> np.ndarray:
     """(..., K, K) -> (...): the mean of the off-diagonal entries (the pairs k != l; 0 for K = 1); numpy or jax
     arrays (the sweeps' pair means, :mod:`numerics.sweeps`)."""

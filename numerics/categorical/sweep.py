@@ -30,9 +30,9 @@ import numpy as np
 from interplay.numerics.categorical import iterate as categorical_iterate
 from interplay.numerics.categorical import steps
 from interplay.numerics.categorical.monte_carlo import compiled_simulation
-from interplay.numerics.driver.jax_ops import pairwise_squared_distance
 from interplay.numerics.driver.keys import replicate_keys
 from interplay.numerics.driver.sizes import per_round
+from interplay.numerics.homogenisation_measures import expected_squared_distance, squared_distance
 from interplay.theory.spec import Ecosystem
 
 EXACT_QUANTITIES = ("mean", "diversity", "spread")
@@ -94,11 +94,10 @@ def exact_point(eco: Ecosystem, rounds: int, population: bool, tolerance: float)
         mean, cov = (out[0][-1], out[1][-1]) if exact else (out[-1], jnp.zeros((K * m, K * m)))
         probs, blocks = mean.reshape(K, m), cov.reshape(K, m, K, m)
         variance = jnp.einsum("kiki->ki", blocks)
-        total, cross = variance.sum(-1), jnp.einsum("kili->kl", blocks)
         table = {
             "mean": probs,
             "diversity": 1 - (variance + probs**2).sum(-1),
-            "spread": ((probs[:, None] - probs[None]) ** 2).sum(-1) + total[:, None] + total[None] - 2 * cross,
+            "spread": expected_squared_distance(probs, blocks),
         }
         return {q: table[q] for q in quantities}
 
@@ -117,7 +116,7 @@ def monte_carlo_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int)
         return {
             "mc_mean": probs,
             "mc_diversity": 1 - (probs**2).sum(-1),
-            "mc_spread": pairwise_squared_distance(probs),
+            "mc_spread": squared_distance(probs),
             "mc_support": (probs > 0).sum(-1).astype(jnp.float64),
         }
 

@@ -73,9 +73,3 @@ class JaxOps:
 
 
 JAX = JaxOps()
-
-
-def pairwise_squared_distance(x):
-    """(R, K, ...) -> (R, K, K): ||x_k - x_l||^2 per replicate."""
-    gap = x[:, :, None] - x[:, None]
-    return (gap**2).reshape(gap.shape[:3] + (-1,)).sum(-1)

@@ -27,7 +27,11 @@ from interplay.numerics.driver.results import ExactRounds
 from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.driver.sizes import device, run_sizes, spec_sizes
 from interplay.numerics.gaussian import step
-from interplay.numerics.homogenisation_measures import expected_squared_distance, mean_over_pairs
+from interplay.numerics.homogenisation_measures import (
+    expected_pair_distance,
+    expected_squared_distance,
+    mean_over_pairs,
+)
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.gaussian.maps import Fit
 from interplay.theory.spec import Ecosystem, SpecError
@@ -209,11 +213,8 @@ class ExactTrajectory(ExactRounds):
         return self.centred_mean + self.origin
 
     def squared_distance(self, k: int, l: int) -> np.ndarray:
-        """E||m_k - m_l||^2 per round: ||E m_k - E m_l||^2 + tr(Cov m_k + Cov m_l - 2 Cov(m_k, m_l))."""
-        gap = self.centred_mean[:, k] - self.centred_mean[:, l]
-        c = self.mean_cov
-        spread = np.trace(c[:, k, :, k] + c[:, l, :, l] - 2 * c[:, k, :, l], axis1=1, axis2=2)
-        return np.sum(gap**2, axis=1) + spread
+        """E||m_k - m_l||^2 per round (:func:`numerics.homogenisation_measures.expected_pair_distance`)."""
+        return expected_pair_distance(self.centred_mean, self.mean_cov, k, l)
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from interplay.numerics.driver.jax_ops import pairwise_squared_distance
 from interplay.numerics.gaussian import step
 from interplay.numerics.gaussian.iterate import _structured_recursion
 from interplay.numerics.gaussian.monte_carlo import SimulationValues, compiled_simulation
+from interplay.numerics.homogenisation_measures import expected_squared_distance, squared_distance
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.spec import Ecosystem
 
@@ -89,11 +89,7 @@ def _quantities(shape: step.Structure, v: SweepValues, population: bool):
 
     def spread(state):
         means, _, cov = parts(state)
-        blocks = cov.reshape(K, d, K, d)
-        variance = jnp.einsum("kiki->k", blocks)
-        cross = jnp.einsum("kili->kl", blocks)
-        gap = ((means[:, None] - means[None]) ** 2).sum(-1)
-        return gap + variance[:, None] + variance[None] - 2 * cross
+        return expected_squared_distance(means, cov.reshape(K, d, K, d))
 
     def task_error(state):
         means, _, cov = parts(state)
@@ -157,7 +153,7 @@ def monte_carlo_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int)
         return {
             "mc_mean": means[:, -1] + v.origin,
             "mc_fitted_cov": covs[:, -1],
-            "mc_spread": pairwise_squared_distance(means[:, -1]),
+            "mc_spread": squared_distance(means[:, -1]),
         }
 
     return gaussian_samples

@@ -15,6 +15,7 @@ import numpy as np
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.results import ExactRounds
 from interplay.numerics.driver.schedules import schedules
+from interplay.numerics.homogenisation_measures import expected_pair_distance
 from interplay.numerics.linear import steps
 from interplay.theory.linear import maps as linear
 from interplay.theory.spec import Ecosystem, SpecError
@@ -61,8 +62,8 @@ class LinearTrajectory(ExactRounds):
         return task_error(self.mean, self.cov, self.theta, gram)
 
     def squared_distance(self, k: int, l: int) -> np.ndarray:
-        """E||theta_k - theta_l||^2 per round (homogenisation)."""
-        return squared_distance(self.mean, self.cov, k, l)
+        """E||theta_k - theta_l||^2 per round (:func:`numerics.homogenisation_measures.expected_pair_distance`)."""
+        return expected_pair_distance(self.mean, self.cov, k, l)
 
 
 def task_error(mean, cov, theta, gram=None):
@@ -72,12 +73,6 @@ def task_error(mean, cov, theta, gram=None):
     own = np.diagonal(cov, axis1=-4, axis2=-2)  # (..., d, d, K) -> Cov(theta_k) blocks
     own = np.moveaxis(own, -1, -3)
     return np.einsum("...ki,ij,...kj->...k", bias, S, bias) + np.einsum("ij,...kji->...k", S, own)
-
-
-def squared_distance(mean, cov, k, l):
-    gap = mean[..., k, :] - mean[..., l, :]
-    spread = cov[..., k, :, k, :] + cov[..., l, :, l, :] - 2 * cov[..., k, :, l, :]
-    return np.sum(gap**2, axis=-1) + np.trace(spread, axis1=-2, axis2=-1)
 
 
 @compiled_cache

@@ -12,8 +12,9 @@ import scipy.linalg
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.results import Labelled
+from interplay.numerics.homogenisation_measures import expected_pair_distance
 from interplay.numerics.linear import steps
-from interplay.numerics.linear.iterate import LinearTrajectory, require_linear, squared_distance, task_error
+from interplay.numerics.linear.iterate import LinearTrajectory, require_linear, task_error
 from interplay.theory.analysis import NoUniqueFixedPoint
 from interplay.theory.spec import Ecosystem, SpecError
 
@@ -56,7 +57,7 @@ class LongRun(Labelled):
         return task_error(self.mean, self.cov, theta, gram)
 
     def squared_distance(self, k: int, l: int) -> float:
-        return float(squared_distance(self.mean, self.cov, k, l))
+        return float(expected_pair_distance(self.mean, self.cov, k, l))
 
 
 def _long_run(eco: Ecosystem, P, Q, N, D, mean_b, sigma_b) -> LongRun:

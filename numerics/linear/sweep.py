@@ -20,8 +20,8 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from interplay.numerics.driver.jax_ops import pairwise_squared_distance
 from interplay.numerics.driver.keys import replicate_keys
+from interplay.numerics.homogenisation_measures import squared_distance
 from interplay.numerics.linear import steps
 from interplay.numerics.linear.longrun import long_run_grid
 from interplay.numerics.linear.monte_carlo import compiled_simulation, design_arrays
@@ -83,7 +83,7 @@ def monte_carlo_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int)
     def linear_samples(v, alphas, betas, sizes):  # linear sizes are the designs' rows: no sample sizes to pass
         thetas = program(*v, keys, alphas, betas)[:, -1]  # (R, K, d)
         theta = v[0].theta
-        return {"mc_error": ((thetas - theta) ** 2).sum(-1), "mc_spread": pairwise_squared_distance(thetas)}
+        return {"mc_error": ((thetas - theta) ** 2).sum(-1), "mc_spread": squared_distance(thetas)}
 
     return linear_samples
 

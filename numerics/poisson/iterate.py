@@ -28,6 +28,7 @@ from interplay.numerics.driver.jax_ops import JaxOps
 from interplay.numerics.driver.results import ExactRounds
 from interplay.numerics.driver.schedules import initial_beta, schedules
 from interplay.numerics.driver.sizes import device, spec_sizes
+from interplay.numerics.homogenisation_measures import expected_squared_distance
 from interplay.theory.poisson import maps as poisson
 from interplay.theory.rounds import round_plan
 from interplay.theory.spec import Ecosystem, SpecError
@@ -150,15 +151,13 @@ class PoissonTrajectory(ExactRounds):
 
     def spread(self) -> np.ndarray:
         """(T+1, K, K): E(lambda_k - lambda_l)^2 (:func:`spread`)."""
-        return np.asarray(spread(self.mean, self.cov))
+        return spread(self.mean, self.cov)
 
 
 def spread(mean, cov):
-    """E(lambda_k - lambda_l)^2 = (E lambda_k - E lambda_l)^2 + C_kk + C_ll - 2 C_kl over the last axes: mean
-    (..., K), cov (..., K, K) -> (..., K, K) (numpy or jax arrays)."""
-    variance = jnp.diagonal(cov, axis1=-2, axis2=-1)
-    gap = mean[..., :, None] - mean[..., None, :]
-    return gap**2 + variance[..., :, None] + variance[..., None, :] - 2 * cov
+    """E(lambda_k - lambda_l)^2 from mean (..., K) and cov (..., K, K) -> (..., K, K), numpy or jax arrays: the rates
+    as one-dimensional parameters of :func:`numerics.homogenisation_measures.expected_squared_distance`."""
+    return expected_squared_distance(mean[..., None], cov[..., :, None, :, None])
 
 
 def schedule_inputs(eco: Ecosystem, rounds: int):

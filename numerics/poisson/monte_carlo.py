@@ -33,6 +33,7 @@ from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
 from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
+from interplay.numerics.homogenisation_measures import squared_distance
 from interplay.numerics.poisson.iterate import given_start, plan, require_poisson, schedule_inputs, structure, values
 from interplay.theory.spec import Ecosystem, SpecError
 
@@ -55,12 +56,7 @@ class PoissonMonteCarlo(SimulatedReplicates):
 
     def squared_distance(self) -> np.ndarray:
         """(R, rounds kept, K, K): (lambda_k - lambda_l)^2 per replicate."""
-        return np.asarray(squared_distance(self.rates))
-
-
-def squared_distance(rates):
-    """(..., K) -> (..., K, K): (lambda_k - lambda_l)^2."""
-    return (rates[..., :, None] - rates[..., None, :]) ** 2
+        return squared_distance(self.rates[..., None])
 
 
 def sample_means(key, rates, sizes, method: str, capacity: int):

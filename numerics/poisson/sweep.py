@@ -26,8 +26,9 @@ import numpy as np
 
 from interplay.numerics.driver.keys import replicate_keys
 from interplay.numerics.driver.sizes import per_round
+from interplay.numerics.homogenisation_measures import squared_distance
 from interplay.numerics.poisson import iterate
-from interplay.numerics.poisson.monte_carlo import METHODS, simulator, squared_distance
+from interplay.numerics.poisson.monte_carlo import METHODS, simulator
 from interplay.theory.spec import Ecosystem
 
 EXACT_QUANTITIES = ("mean", "variance", "spread")
@@ -93,7 +94,7 @@ def monte_carlo_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int)
 
     def poisson_samples(v: SweepValues, alphas, betas, sizes):
         rates = run(keys, v.numbers, betas[0], alphas, betas, sizes)[:, -1]  # (R, K)
-        return {"mc_mean": rates, "mc_spread": squared_distance(rates)}
+        return {"mc_mean": rates, "mc_spread": squared_distance(rates[..., None])}
 
     return poisson_samples
 
