@@ -61,3 +61,17 @@ def test_reproduce_writes_every_file_with_the_library_numbers_reproducibly(tmp_p
 def test_reproduce_rejects_bad_arguments_in_one_line(tmp_path, capsys):
     assert main(["reproduce", "--out", str(tmp_path / "x"), "--replicates", "0"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1 and not (tmp_path / "x").exists()
+
+
+def test_reproduce_writes_its_figures_in_the_format_asked_for(tmp_path):
+    """--format pdf and svg end to end: every figure in that format (checked by its first bytes), none as png, and
+    the page links the files written."""
+    figures = {name for name in FILES if name.endswith(".png")}
+    for fmt, first_bytes in (("pdf", b"%PDF"), ("svg", b"<?xml")):
+        folder = tmp_path / fmt
+        assert main(["reproduce", "--out", str(folder), *ARGS, "--format", fmt]) == 0
+        written = {name.replace(".png", f".{fmt}") for name in figures}
+        assert {p.name for p in folder.iterdir()} == (FILES - figures) | written
+        assert all((folder / name).read_bytes().startswith(first_bytes) for name in written)
+        page = (folder / "index.md").read_text()
+        assert all(f"({name})" in page for name in written) and ".png" not in page
