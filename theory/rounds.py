@@ -136,7 +136,7 @@ def _is_number(x) -> bool:
 
 @functools.lru_cache(maxsize=64)
 def _numbers(mixing: sympy.ImmutableMatrix) -> bool:
-    return mixing.to_DM().domain.is_Numerical or all(w.is_number for w in mixing)
+    return integer_rows(mixing) is not None or all(w.is_number for w in mixing)
 
 
 @functools.lru_cache(maxsize=64)
