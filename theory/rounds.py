@@ -119,10 +119,11 @@ def sample_sizes(
     beta = _number(beta, "beta")
     if not all(_is_number(x) for x in (n, alpha, beta)) or not _numbers(eco.mixing):
         return _symbolic_sizes(eco, alpha, beta, n)
-    n_private, n_public, n_synthetic = _fresh_sizes(eco.mixing, alpha, beta, n)
+    fresh_sizes = _mixture_sizes if eco.composition == "mixture" else _fresh_sizes
+    n_private, n_public, n_synthetic = fresh_sizes(eco.mixing, alpha, beta, n)
     if eco.regime == "reuse":
         beta_1 = _number(eco.beta_at(1) if initial_beta is FROM_SPEC else initial_beta, "beta")
-        initial_private, initial_public, _ = _fresh_sizes(eco.mixing, Fraction(0), beta_1, n)
+        initial_private, initial_public, _ = fresh_sizes(eco.mixing, Fraction(0), beta_1, n)
         n_private = [[_dataset_size(s.size, row[0])] for s, row in zip(eco.private, initial_private)]
         n_public = _dataset_size(eco.public.size, initial_public)
         _require_drawn(any(row[0] == 0 for row in n_private), (1 - alpha) * beta, "private", beta_1, beta)
@@ -174,9 +175,7 @@ def _fresh_sizes(mixing: sympy.ImmutableMatrix, alpha, beta, n):
     K, n = mixing.shape[0], int(n)
     scale, rows = _rows_in_tie_order(mixing) if alpha > 0 else (1, ((),) * K)  # no synthetic source at alpha 0
     w_private, w_public = (1 - alpha) * beta, (1 - alpha) * (1 - beta)
-    others = (w_private > 0) + max(len(row) for row in rows)
-    room = n - others if n - others >= 1 else n  # what leaves a sample for every other source, where n can
-    n_public = 0 if w_public == 0 else max(1, min(_round_half_up(w_public * n), room))
+    n_public = _public_size(w_public, (w_private > 0) + max(len(row) for row in rows), n)
     n_private, n_synthetic = [], []
     for k, row in enumerate(rows):
         sizes = _apportioned(scale * w_private, alpha, row, max(n - n_public, 0))  # weights times the scale L of W
@@ -186,6 +185,36 @@ def _fresh_sizes(mixing: sympy.ImmutableMatrix, alpha, beta, n):
             synthetic[(k + offset) % K] = size
         n_synthetic.append(tuple(synthetic))
     return n_private, n_public, tuple(n_synthetic)
+
+
+def _public_size(w_public, others: int, n: int) -> int:
+    """N_public = round(w_public n), a half up: at least 1 for a positive weight, at most what leaves a sample for
+    each of the ``others`` sources of positive weight, where n can."""
+    room = n - others if n - others >= 1 else n
+    return 0 if w_public == 0 else max(1, min(_round_half_up(w_public * n), room))
+
+
+@functools.lru_cache(maxsize=4096)
+def _mixture_sizes(mixing: sympy.ImmutableMatrix, alpha, beta, n):
+    """The sizes of a round under the ``mixture`` composition: each model's synthetic part is one source of weight
+    alpha_t and N_syn samples (n - N_public apportioned between it and the private source, as in the module doc),
+    each of them from model j with probability W[k, j]; ``n_synthetic[k][j] = W[k, j] N_syn`` is the expected
+    number from model j (an exact rational), so Q_kj = w_kj^2 / N_kj = alpha_t^2 W[k, j] / N_syn is the part of
+    model j's sampling noise in model k's fit that the fixed composition would have; the families add the
+    between-model spread of the mixture (:mod:`theory.mixture`)."""
+    K, n = mixing.shape[0], int(n)
+    w_private, w_public = (1 - alpha) * beta, (1 - alpha) * (1 - beta)
+    n_public = _public_size(w_public, bool(w_private > 0) + bool(alpha > 0), n)
+    private, synthetic = apportion([w_private, alpha], max(n - n_public, 0))
+    scale, rows = integer_rows(mixing) or (
+        1,
+        [[(j, _number(w, "mixing")) for j, w in enumerate(row) if w != 0] for row in mixing.tolist()],
+    )
+    expected = [[0] * K for _ in range(K)]
+    for k, row in enumerate(rows):
+        for j, w in row:
+            expected[k][j] = Fraction(w * synthetic, scale) if isinstance(w, int) else w * synthetic
+    return [[private]] * K, n_public, tuple(tuple(row) for row in expected)
 
 
 def _dataset_size(size, initial_size: int) -> int:

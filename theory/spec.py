@@ -26,6 +26,7 @@ from sympy.polys.matrices import DomainMatrix
 
 Regime = Literal["reuse", "fresh", "accumulate"]
 REGIMES = ("reuse", "fresh", "accumulate")
+COMPOSITIONS = ("fixed", "mixture")
 
 
 class SpecError(ValueError):
@@ -42,6 +43,7 @@ class Family(Protocol):
     name: str
     source_type: type  # the class of its real sources; each source validates itself and has .name, .size
     estimators: tuple[str, ...]  # the estimators it knows; the first is the default
+    compositions: tuple[str, ...]  # the compositions of the synthetic part it has exact maps and Monte Carlo for
 
     def check(self, eco: Ecosystem) -> None:
         """Raise SpecError for what is wrong with ``eco`` for this family (sources, n for the estimator)."""
@@ -246,6 +248,11 @@ class Ecosystem(metaclass=_Constructors):
     regime
         real data ``"reuse"`` (drawn once, reused every round, as in the paper's theory), ``"fresh"``
         (new real samples every round) or ``"accumulate"`` (every round's data kept, refit on the union).
+    composition
+        how a model's synthetic samples are drawn: ``"fixed"`` counts per model j (W[k, j] of the synthetic part,
+        apportioned: :mod:`theory.rounds`) or ``"mixture"``, each synthetic sample from model j with probability
+        W[k, j] (a sample of the mixture sum_j W[k, j] f_j; the convention of Bertrand et al. 2024 and Kanabar &
+        Gastpar 2026), so the counts per model are random and any number of models fits in a small sample.
 
     Example
     -------
@@ -263,6 +270,7 @@ class Ecosystem(metaclass=_Constructors):
     n: int | None = None
     estimator: str | None = None
     regime: Regime = "reuse"
+    composition: str = "fixed"
     schedule_length: int | None = field(init=False, default=None)
 
     def __post_init__(self):
@@ -309,6 +317,12 @@ class Ecosystem(metaclass=_Constructors):
         object.__setattr__(self, "estimator", estimator)
         if self.regime not in REGIMES:
             raise SpecError("regime", f"must be one of {REGIMES}, got {self.regime!r}")
+        if self.composition not in COMPOSITIONS:
+            raise SpecError("composition", f"must be one of {COMPOSITIONS}, got {self.composition!r}")
+        if self.composition not in family.compositions:
+            raise SpecError(
+                "composition", f"the {family.name} family has {family.compositions} only, got {self.composition!r}"
+            )
         family.check(self)
 
     # -- convenience -------------------------------------------------------------------------------------
@@ -370,7 +384,18 @@ class Ecosystem(metaclass=_Constructors):
         """A copy with some fields replaced (validated again)."""
         fields = {
             name: getattr(self, name)
-            for name in ("family", "public", "private", "alpha", "beta", "mixing", "n", "estimator", "regime")
+            for name in (
+                "family",
+                "public",
+                "private",
+                "alpha",
+                "beta",
+                "mixing",
+                "n",
+                "estimator",
+                "regime",
+                "composition",
+            )
         }
         fields.update(changes)
         return Ecosystem(**fields)
@@ -388,6 +413,7 @@ class Ecosystem(metaclass=_Constructors):
             "n": self.n,
             "estimator": self.estimator,
             "regime": self.regime,
+            "composition": self.composition,
         }
 
 

@@ -6,10 +6,10 @@ A config has the tables (see ``examples/*.toml``, one per family)::
                       default) and the fields of its spec class (gaussian: dim; categorical: m, temperature,
                       smoothing; linear-gaussian: theta, noise_var, synthetic = a design table or a list of
                       them); the family's ``configure`` fills defaults from the public source (dim, m)
-    [ecosystem]       alpha, beta, mixing, n, estimator, regime (the Ecosystem fields; all optional); mixing is
-                      a matrix, an edge list {edges = [[k, j, weight], ...]} ([k, j]: equal shares) or a
-                      graph generator {graph = "ring", ...} (:mod:`theory.graphs`), which a K axis of the
-                      sweep also uses to build W at each K
+    [ecosystem]       alpha, beta, mixing, n, estimator, regime, composition (the Ecosystem fields; all
+                      optional); mixing is a matrix, an edge list {edges = [[k, j, weight], ...]} ([k, j]:
+                      equal shares) or a graph generator {graph = "ring", ...} (:mod:`theory.graphs`), which a K
+                      axis of the sweep also uses to build W at each K; composition "fixed" or "mixture"
     [public]          the public source: the family's source fields (gaussian: mean, cov, size;
                       categorical: probs, size; linear-gaussian designs: gram, size)
     [[private]]       one table per model, the same fields
@@ -48,7 +48,7 @@ class ConfigError(ValueError):
     """A problem with a config file; the message starts with the key it concerns."""
 
 
-ECOSYSTEM_KEYS = ("alpha", "beta", "mixing", "n", "estimator", "regime")
+ECOSYSTEM_KEYS = ("alpha", "beta", "mixing", "n", "estimator", "regime", "composition")
 JOBS = {
     "simulate": {"rounds": (int, 30), "replicates": (int, 2000), "seed": (int, 0)},
     "sweep": {

@@ -73,6 +73,7 @@ class Categorical:
     smoothing: object = 0
     name = "categorical"
     estimators = ("mle",)
+    compositions = ("fixed",)
 
     def __post_init__(self):
         if isinstance(self.m, bool) or not isinstance(self.m, (int, np.integer)) or self.m < 2:

@@ -84,6 +84,7 @@ class Gaussian:
     dim: int
     name = "gaussian"
     estimators = ("mle", "unbiased")
+    compositions = ("fixed",)
 
     def __post_init__(self):
         if isinstance(self.dim, bool) or not isinstance(self.dim, (int, np.integer)) or self.dim < 1:

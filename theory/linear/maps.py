@@ -189,6 +189,7 @@ class LinearGaussian:
     synthetic: object = None
     name = "linear-gaussian"
     estimators = ("least-squares",)
+    compositions = ("fixed",)
 
     def __post_init__(self):
         theta = matrix(self.theta, "family.theta")

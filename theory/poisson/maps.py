@@ -87,6 +87,7 @@ class Poisson:
 
     name = "poisson"
     estimators = ("mle",)
+    compositions = ("fixed",)
     dim = 1
 
     @property
