@@ -4,9 +4,10 @@
   :func:`theory.poisson.maps.moment_step` evaluated with jax ops;
 * :func:`iterate_population` -- the population map (:func:`theory.poisson.maps.population_step`).
 
-The compiled functions depend on the structure only (K and the regime: :func:`structure`); the numbers (real
-rates, W, alpha_t, beta_t and the sample sizes of :mod:`numerics.driver.sizes`) are their inputs, so a new value
-set never recompiles and sweeps can ``vmap`` over any of them. Every step is array operations over the model axis.
+The compiled functions depend on the structure only (K, the regime and the composition: :func:`structure`); the
+numbers (real rates, W, alpha_t, beta_t and the sample sizes of :mod:`numerics.driver.sizes`) are their inputs, so a
+new value set never recompiles and sweeps can ``vmap`` over any of them. Every step is array operations over the
+model axis.
 
 >>> from interplay.theory.poisson import poisson_ecosystem
 >>> eco = poisson_ecosystem([2, 6], 4, alpha=0.5, beta=0.5, n=20)
@@ -25,6 +26,7 @@ import numpy as np
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.jax_ops import JaxOps
+from interplay.numerics.driver.mixture import expected_spread
 from interplay.numerics.driver.results import ExactRounds
 from interplay.numerics.driver.schedules import initial_beta, schedules
 from interplay.numerics.driver.sizes import device, spec_sizes
@@ -50,6 +52,13 @@ class PoissonJaxOps(JaxOps):
     def ratio(cls, a, b):
         return cls.per_sample(a, b)
 
+    @staticmethod
+    def spread(mixing, mean, cov):
+        """(K, 1): :meth:`theory.poisson.maps.PoissonSympyOps.spread` over the model axis
+        (:func:`numerics.driver.mixture.expected_spread`)."""
+        K = mean.shape[0]
+        return expected_spread(mixing, mean, cov.reshape(K, 1, K, 1))[:, :, 0]
+
 
 JAX_POISSON = PoissonJaxOps()
 
@@ -63,7 +72,7 @@ def structure(eco: Ecosystem) -> Ecosystem:
     """The ecosystem the compiled functions are built for: K models and the regime, every number a placeholder
     (rates 1, W = J / K) that no compiled function reads (the numbers are inputs: :func:`values`)."""
     require_poisson(eco)
-    return poisson.poisson_ecosystem([1] * eco.K, 1, regime=eco.regime)
+    return poisson.poisson_ecosystem([1] * eco.K, 1, regime=eco.regime, composition=eco.composition)
 
 
 def values(eco: Ecosystem) -> poisson.PoissonValues:

@@ -35,6 +35,7 @@ from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
 from interplay.numerics.homogenisation_measures import squared_distance
 from interplay.numerics.poisson.iterate import given_start, plan, require_poisson, schedule_inputs, structure, values
+from interplay.numerics.samplers.mixture import source_indices
 from interplay.theory.spec import Ecosystem, SpecError
 
 METHODS = ("sufficient", "raw")
@@ -70,8 +71,23 @@ def sample_means(key, rates, sizes, method: str, capacity: int):
     return JAX.per_sample(jnp.where(kept, draws, 0).sum(-1).astype(jnp.float64), sizes)
 
 
+def mixture_means(key, rates, mixing, sizes, method: str, capacity: int):
+    """Per model k, the mean of ``sizes[k]`` draws of the mixture sum_j W[k, j] Poisson(lambda_j) (the ``mixture``
+    composition's synthetic sample): each draw's model j from :func:`numerics.samplers.mixture.source_indices`
+    (the first ``sizes[k]`` of ``capacity``), then ``sufficient`` one Poisson count at the sum of the chosen
+    rates, ``raw`` one count per draw, summed (the same law); 0 for a size of 0."""
+    pick, draw = jax.random.split(key)
+    kept = jnp.arange(capacity) < sizes[:, None]
+    chosen = jnp.where(kept, rates[source_indices(pick, mixing, capacity)], 0.0)  # (K, capacity)
+    if method == "sufficient":
+        counts = jax.random.poisson(draw, chosen.sum(1), dtype=jnp.int64)
+    else:
+        counts = jnp.where(kept, jax.random.poisson(draw, chosen, dtype=jnp.int64), 0).sum(1)
+    return JAX.per_sample(counts.astype(jnp.float64), sizes)
+
+
 @compiled_cache
-def simulator(shape: Ecosystem, method: str, capacity: int, trajectory: bool):
+def simulator(shape: Ecosystem, method: str, capacity: int, trajectory: bool, mixture_capacity: int = 0):
     """A jitted, replicate-vmapped f(keys (R, 2), values, beta_1, alphas (T,), betas (T,), sizes, start=None) ->
     rates (R, T+1 or 1, K) for the :func:`numerics.poisson.iterate.structure` ``shape``; ``capacity``: the largest
     sample size (``raw`` only; 0 for ``sufficient``).
@@ -79,25 +95,31 @@ def simulator(shape: Ecosystem, method: str, capacity: int, trajectory: bool):
     Rounds 0..T run in one ``lax.scan`` (round 0 is a round with alpha = 0, beta = beta_1: the initial fit, whose
     rates the given ``start`` (K,) replaces in every replicate; its real samples are drawn all the same), each
     drawing the means of all K + 1 + K^2 samples of the round in one call: the K private and the public sample
-    (under ``reuse`` those of round 0 are kept) and model k's sample of every model j, at rate lambda_j.
+    (under ``reuse`` those of round 0 are kept) and model k's sample of every model j, at rate lambda_j. Under the
+    ``mixture`` composition model k's synthetic sample is one sample of the mixture instead (:func:`mixture_means`,
+    up to ``mixture_capacity`` draws: the largest N_syn of the run).
     """
     K = shape.K
+    mixture = shape.composition == "mixture"
 
     def simulate_one(key, numbers, beta_1, alphas, betas, sizes, start):
         def one_round(state, inputs):
             rates, real = state
             key, alpha, beta, t, round_sizes = inputs
             round_plan = plan(shape, numbers, alpha, beta, round_sizes, initial=False)
-            drawn = jnp.concatenate([numbers.rates[:, 0], jnp.tile(rates, K)])  # sample (k, j) at rate lambda_j
-            sample_sizes = (round_plan.n_private[:, 0], round_plan.n_public[None], round_plan.n_synthetic.ravel())
-            means = sample_means(key, drawn, jnp.concatenate(sample_sizes), method, capacity)
+            key, pick = jax.random.split(key) if mixture else (key, None)
+            drawn = [numbers.rates[:, 0]] + ([] if mixture else [jnp.tile(rates, K)])  # (k, j) at rate lambda_j
+            sample_sizes = [round_plan.n_private[:, 0], round_plan.n_public[None]]
+            sample_sizes += [] if mixture else [round_plan.n_synthetic.ravel()]
+            means = sample_means(key, jnp.concatenate(drawn), jnp.concatenate(sample_sizes), method, capacity)
             real = jnp.where(t == 0, means[: K + 1], real) if shape.regime == "reuse" else means[: K + 1]
-            synthetic = means[K + 1 :].reshape(K, K)
-            batch = (
-                round_plan.w_private[:, 0] * real[:K]
-                + round_plan.w_public[:, 0] * real[K]
-                + (round_plan.w_synthetic * synthetic).sum(1)
-            )
+            if mixture:
+                n_synthetic = jnp.round(round_plan.n_synthetic.sum(1))  # the expected counts add up to N_syn
+                drawn_synthetic = mixture_means(pick, rates, numbers.mixing, n_synthetic, method, mixture_capacity)
+                synthetic = round_plan.w_synthetic.sum(1) * drawn_synthetic
+            else:
+                synthetic = (round_plan.w_synthetic * means[K + 1 :].reshape(K, K)).sum(1)
+            batch = round_plan.w_private[:, 0] * real[:K] + round_plan.w_public[:, 0] * real[K] + synthetic
             rates = (t * rates + batch) / (t + 1) if shape.regime == "accumulate" else batch
             if start is not None:
                 rates = jnp.where(t == 0, start, rates)
@@ -141,7 +163,10 @@ def compiled_simulation(eco: Ecosystem, rounds: int, method: str = "sufficient",
     require_poisson(eco)
     sizes = spec_sizes(eco, rounds)
     capacity = max(static_sizes(eco, rounds, sizes).values()) if method == "raw" else 0  # raises for n = None
-    run = simulator(structure(eco), method, capacity, bool(trajectory))
+    mixture_capacity = 0
+    if eco.composition == "mixture":  # the largest N_syn of the run (at least 1: a static shape)
+        mixture_capacity = max(1, round(float(np.max(np.sum(sizes.rounds.n_synthetic, -1), initial=0))))
+    run = simulator(structure(eco), method, capacity, bool(trajectory), mixture_capacity)
     return run, (values(eco), *schedule_inputs(eco, rounds), device(sizes), given_start(eco, start))
 
 

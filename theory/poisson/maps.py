@@ -21,6 +21,14 @@ Q_kj = w_kj^2 / N_kj. By the laws of total expectation and total covariance the 
     Cov lambda' = R Sigma_b R^T + G Cov(lambda) G^T + diag(Q E lambda)
                   [+ R X^T G^T + G X R^T,   X' = Cov(lambda', b) = R Sigma_b + G X          (``reuse``)]
 
+Under the ``mixture`` composition (:class:`theory.spec.Ecosystem`) model k's N_syn synthetic samples each come
+from model j with probability W[k, j]: their count is Poisson(sum of the chosen rates), so Cov(eps_k | lambda) =
+(alpha^2 / N_syn) [sum_j W[k, j] lambda_j + sum_j W[k, j] (lambda_j - lambdabar_k)^2], lambdabar = W lambda: the
+fixed composition's term with the expected counts N_kj = W[k, j] N_syn plus the spread of the rates model k draws
+from, whose expectation :mod:`theory.mixture` forms from E lambda and Cov lambda. The recursion still closes (the
+spread is quadratic in E lambda, linear in Cov lambda), the mean recursion is unchanged, and so is the population
+map (every N infinite).
+
 Under ``reuse`` b is drawn once (at the initial fit) and enters every round, so lambda stays correlated with it
 (X = Cov(lambda, b)); under ``fresh`` b is new every round (X = 0). Under ``accumulate`` every round's batch (with
 fresh real samples) is kept and the rate is refitted on the union of batches 0..t, each of weight 1/(t+1):
@@ -49,6 +57,7 @@ from typing import NamedTuple
 import numpy as np
 import sympy
 
+from interplay.theory.mixture import expected_spread
 from interplay.theory.ops import SympyOps
 from interplay.theory.rounds import RoundPlan, plan_at
 from interplay.theory.spec import Ecosystem, SpecError, exact, plain, show
@@ -76,6 +85,12 @@ class PoissonSympyOps(SympyOps):
         a, b = sympy.Matrix(a), sympy.Matrix(b)
         return sympy.Matrix(a.rows, a.cols, lambda i, j: cls.per_sample(a[i, j], b[i, j]))
 
+    @staticmethod
+    def spread(mixing, mean, cov):
+        """K x 1: E sum_j W[k, j] (lambda_j - lambdabar_k)^2 from E lambda and Cov lambda
+        (:func:`theory.mixture.expected_spread`)."""
+        return sympy.Matrix([s[0, 0] for s in expected_spread(mixing, mean, cov, 1)])
+
 
 SYMPY_POISSON = PoissonSympyOps()
 
@@ -87,7 +102,7 @@ class Poisson:
 
     name = "poisson"
     estimators = ("mle",)
-    compositions = ("fixed",)
+    compositions = ("fixed", "mixture")
     dim = 1
 
     @property
@@ -202,10 +217,17 @@ def _real_coefficients(values: PoissonValues, plan: RoundPlan, ops):
     return R, ops.diag(ops.ratio(values.rates, sizes))
 
 
-def synthetic_noise(mean, plan: RoundPlan, ops=SYMPY_POISSON):
-    """E Cov(eps | lambda) = diag(Q E lambda), Q_kj = w_kj^2 / N_kj: model k's draws from every model j."""
+def synthetic_noise(eco: Ecosystem, values: PoissonValues, moments: Moments, plan: RoundPlan, ops=SYMPY_POISSON):
+    """E Cov(eps | lambda) = diag(Q E lambda), Q_kj = w_kj^2 / N_kj: model k's draws from every model j; under the
+    ``mixture`` composition plus diag((Q 1) E spread), the spread of the rates model k draws from
+    (:mod:`theory.mixture`; Q 1 = alpha_t^2 / N_syn)."""
     G = plan.w_synthetic
-    return ops.diag(ops.ratio(ops.hadamard(G, G), plan.n_synthetic) @ mean)
+    Q = ops.ratio(ops.hadamard(G, G), plan.n_synthetic)
+    noise = Q @ moments.mean
+    if eco.composition == "mixture":
+        ones = ops.asarray([[1]] * eco.K)
+        noise = noise + ops.hadamard(Q @ ones, ops.spread(values.mixing, moments.mean, moments.cov))
+    return ops.diag(noise)
 
 
 def population_step(eco: Ecosystem, values: PoissonValues, rates, plan: RoundPlan, t, ops=SYMPY_POISSON):
@@ -224,7 +246,7 @@ def moment_step(eco: Ecosystem, values: PoissonValues, moments: Moments, plan: R
     R, sigma_b = _real_coefficients(values, plan, ops)
     G = plan.w_synthetic
     mean = population_step(eco, values, moments.mean, plan, t, ops)
-    fresh = R @ sigma_b @ R.T + synthetic_noise(moments.mean, plan, ops)
+    fresh = R @ sigma_b @ R.T + synthetic_noise(eco, values, moments, plan, ops)
     if eco.regime == "accumulate":
         H = (t * ops.eye(eco.K) + G) / (t + 1)
         return Moments(mean, H @ moments.cov @ H.T + fresh / (t + 1) ** 2, moments.cross)
