@@ -15,7 +15,8 @@ from interplay.numerics.driver import mixture as mixture_numerics
 from interplay.numerics.samplers.mixture import source_indices
 from interplay.theory import Ecosystem, SpecError
 from interplay.theory.mixture import expected_spread
-from interplay.theory.rounds import _mixture_sizes, sample_sizes
+from interplay.theory.poisson import poisson_ecosystem
+from interplay.theory.rounds import sample_sizes
 from interplay.theory.spec import floats
 
 
@@ -30,23 +31,23 @@ def test_the_option_is_checked_and_named():
         general(2, 1, n=10, composition="mixture")  # a family without a mixture (yet): named, with what it has
 
 
-@pytest.mark.parametrize("K", [2, 3, 200])
+@pytest.mark.parametrize("K", [2, 3, 200, 1000])
 def test_mixture_counts_add_up_for_any_number_of_models(K):
     """n = 10, alpha = beta = 1/2: N_public = round(2.5) = 3, then 7 shared 1/4 : 1/2 -> quotas 2.33, 4.67 ->
     2 private and 5 synthetic samples for every model however many models it draws from (the fixed composition
-    gives 200 models at least one sample each); the expected count from model j is W[k, j] 5."""
-    eco = gaussian(K, n=10, regime="fresh")
-    half = Fraction(1, 2)
-    private, public, synthetic = _mixture_sizes(eco.mixing, half, half, 10)
+    gives 200 models at least one sample each: more than n); the expected count from model j is W[k, j] 5."""
+    eco = poisson_ecosystem([1] * K, 1, n=10, regime="fresh", composition="mixture")
+    private, public, synthetic = sample_sizes(eco, eco.alpha_at(1), eco.beta_at(1), initial=False)
     assert public == 3 and private == [[2]] * K
     assert all(row == (Fraction(5, K),) * K for row in synthetic)
-    fixed = sample_sizes(eco, sympy.Rational(1, 2), sympy.Rational(1, 2), initial=False)
-    assert (sum(fixed.n_synthetic[0]) + fixed.n_private[0][0] + fixed.n_public > 10) == (K == 200)
+    fixed = sample_sizes(eco.with_options(composition="fixed"), eco.alpha_at(1), eco.beta_at(1), initial=False)
+    assert (sum(fixed.n_synthetic[0]) + fixed.n_private[0][0] + fixed.n_public > 10) == (K >= 200)
 
 
 def test_a_sparse_row_gives_expected_counts_only_where_w_is_positive():
-    eco = gaussian(3, n=20, mixing=[[0, 1, 0], ["1/3", 0, "2/3"], [0, 0, 1]])
-    private, public, synthetic = _mixture_sizes(eco.mixing, Fraction(1), Fraction(0), 20)
+    mixing = [[0, 1, 0], ["1/3", 0, "2/3"], [0, 0, 1]]
+    eco = poisson_ecosystem([1, 2, 3], 1, n=20, alpha=1, beta=0, mixing=mixing, composition="mixture", regime="fresh")
+    private, public, synthetic = sample_sizes(eco, 1, 0, initial=False)
     assert (private, public) == ([[0]] * 3, 0)
     assert synthetic == ((0, 20, 0), (Fraction(20, 3), 0, Fraction(40, 3)), (0, 0, 20))
 
