@@ -1,4 +1,5 @@
 import os
+import sys
 
 import pytest
 
@@ -29,3 +30,12 @@ def release_compiled_functions():
     below the kernel's limit on memory mappings (see numerics.driver.compiled_cache)."""
     yield
     numerics.clear_compiled()
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """The figures a test made are closed after it (the library returns them open, to its caller): a single-process
+    run of the suite otherwise holds hundreds and matplotlib warns."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
