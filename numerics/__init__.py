@@ -30,7 +30,7 @@ from interplay.numerics.homogenisation_measures import homogenisation
 from interplay.numerics.labelled import answer_dataset, load_result, save_result
 from interplay.numerics.linear.iterate import LinearTrajectory
 from interplay.numerics.linear.monte_carlo import LinearMonteCarlo
-from interplay.numerics.poisson.iterate import PoissonTrajectory
+from interplay.numerics.poisson.iterate import PoissonSummaries, PoissonTrajectory
 from interplay.numerics.poisson.monte_carlo import PoissonMonteCarlo
 from interplay.numerics.sensitivity import (
     QuantitySensitivity,
@@ -56,6 +56,7 @@ __all__ = [
     "LinearTrajectory",
     "MonteCarlo",
     "PoissonMonteCarlo",
+    "PoissonSummaries",
     "PoissonTrajectory",
     "QuantitySensitivity",
     "Sensitivity",

@@ -53,8 +53,8 @@ def iterate_moments(eco: Ecosystem, rounds: int, memory: int | None = None, star
     """The exact expected trajectory of the finite-n process over rounds 0..T (any family), from the initial fit
     or the given ``start`` (module doc); refused up front when it cannot fit in ``memory`` bytes (default: the
     memory available). ``summaries``: keep each round's per-model moments and mean pairwise distance and the last
-    round's covariance across models only (families with ``iterate_summaries``: Gaussian), for ecosystems whose full
-    trajectory (the K d x K d covariance of every round) does not fit."""
+    round's covariance across models only (families with ``iterate_summaries``: Gaussian, Poisson), for ecosystems
+    whose full trajectory (the K d x K d covariance of every round) does not fit."""
     if not summaries:
         function = implementation(eco, "iterate_moments")
         _require_trajectory_fits(eco, rounds, memory)

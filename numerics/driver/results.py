@@ -10,6 +10,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import ClassVar
 
+import numpy as np
+
 from interplay.numerics.driver.divergence import Divergence, first_divergence
 
 
@@ -60,6 +62,28 @@ class ExactRounds(Labelled):
     def divergence(self) -> Divergence | None:
         """None, or the first round at which one of the ``checked`` arrays is not finite."""
         return first_divergence({name: getattr(self, name) for name in self.checked})
+
+
+class ExactSummaryRounds(ExactRounds):
+    """Per-round summaries of an exact recursion (``iterate_moments(..., summaries=True)``), for ecosystems whose
+    full trajectory does not fit: per-model arrays and ``mean_squared_distance`` (T+1,), the mean over pairs
+    k != l of E||theta_k - theta_l||^2, computed inside the recursion."""
+
+    def homogenisation(self, **attrs):
+        """The homogenisation measures that the summaries determine (:mod:`numerics.homogenisation_measures`):
+        ``mean_squared_distance`` and E||D||_F^2 = K (K - 1) times it; the per-pair distances are not kept."""
+        from interplay.numerics.labelled import derived_dataset
+
+        K = self.ecosystem.K
+        variables = {
+            "mean_squared_distance": (("round",), self.mean_squared_distance),
+            "squared_frobenius": (("round",), K * (K - 1) * self.mean_squared_distance),
+        }
+        not_computed = {
+            "squared_distance": "per-pair distances are not kept by summaries (iterate with summaries=False)"
+        }
+        coordinates = {"round": np.arange(self.rounds + 1)}
+        return derived_dataset(self, variables, coordinates, kind=self.kind, not_computed=not_computed, **attrs)
 
 
 class SimulatedReplicates(Labelled):

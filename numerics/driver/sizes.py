@@ -64,10 +64,14 @@ def run_sizes(eco: Ecosystem, alphas, betas, *, n=FROM_SPEC, constant: bool = Fa
     return Sizes(initial, _stack(rounds))
 
 
-def spec_sizes(eco: Ecosystem, rounds: int) -> Sizes:
-    """The sizes of the spec's own schedule over rounds 0..``rounds`` (its exact alpha_t, beta_t)."""
+def spec_sizes(eco: Ecosystem, rounds: int, repeated: bool = True) -> Sizes:
+    """The sizes of the spec's own schedule over rounds 0..``rounds`` (its exact alpha_t, beta_t); a constant
+    schedule's one size of every update round is repeated along a leading axis of length ``rounds`` unless not
+    ``repeated`` (then it is held once: memory that does not grow with the rounds)."""
     if eco.is_constant:  # one computation, repeated over the rounds
         sizes = run_sizes(eco, eco.alpha_at(1), eco.beta_at(1), constant=True)
+        if not repeated:
+            return sizes
         return sizes._replace(rounds=RoundSizes(*(np.broadcast_to(x, (rounds,) + x.shape) for x in sizes.rounds)))
     ts = range(1, rounds + 1)
     return run_sizes(eco, [eco.alpha_at(t) for t in ts], [eco.beta_at(t) for t in ts])

@@ -23,7 +23,7 @@ import numpy as np
 import sympy
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
-from interplay.numerics.driver.results import ExactRounds
+from interplay.numerics.driver.results import ExactRounds, ExactSummaryRounds
 from interplay.numerics.driver.schedules import schedules
 from interplay.numerics.driver.sizes import device, run_sizes, spec_sizes
 from interplay.numerics.gaussian import step
@@ -218,7 +218,7 @@ class ExactTrajectory(ExactRounds):
 
 
 @dataclass(frozen=True)
-class ExactSummaries(ExactRounds):
+class ExactSummaries(ExactSummaryRounds):
     """Per-round summaries of the exact recursion (:func:`iterate_moments` with ``summaries=True``), for
     ecosystems whose full trajectory does not fit in memory: every per-model quantity, the mean pairwise distance,
     and the covariance across models at the last round only.
@@ -254,22 +254,6 @@ class ExactSummaries(ExactRounds):
     def mean(self) -> np.ndarray:
         """E[m_k] (T+1, K, d)."""
         return self.centred_mean + self.origin
-
-    def homogenisation(self, **attrs):
-        """The homogenisation measures that the summaries determine (:mod:`numerics.homogenisation_measures`):
-        ``mean_squared_distance`` and E||D||_F^2 = K (K - 1) times it; the per-pair distances are not kept."""
-        from interplay.numerics.labelled import derived_dataset
-
-        K = self.ecosystem.K
-        variables = {
-            "mean_squared_distance": (("round",), self.mean_squared_distance),
-            "squared_frobenius": (("round",), K * (K - 1) * self.mean_squared_distance),
-        }
-        not_computed = {
-            "squared_distance": "per-pair distances are not kept by summaries (iterate with summaries=False)"
-        }
-        coordinates = {"round": np.arange(self.rounds + 1)}
-        return derived_dataset(self, variables, coordinates, kind=self.kind, not_computed=not_computed, **attrs)
 
 
 def iterate_moments(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from types import SimpleNamespace
 
 from interplay.numerics.poisson import distances, figures, iterate, monte_carlo, sweep
@@ -38,7 +39,7 @@ FAMILY = SimpleNamespace(
     exact_limits=None,
     numerical_population=None,
     iterate_moments=iterate.iterate_moments,
-    iterate_summaries=None,
+    iterate_summaries=functools.partial(iterate.iterate_moments, summaries=True),
     iterate_population=iterate.iterate_population,
     simulate=monte_carlo.simulate,
     drawn_per_source=monte_carlo.drawn_per_source,

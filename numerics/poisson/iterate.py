@@ -27,10 +27,10 @@ import numpy as np
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.jax_ops import JaxOps
 from interplay.numerics.driver.mixture import expected_spread
-from interplay.numerics.driver.results import ExactRounds
+from interplay.numerics.driver.results import ExactRounds, ExactSummaryRounds
 from interplay.numerics.driver.schedules import initial_beta, schedules
 from interplay.numerics.driver.sizes import device, spec_sizes
-from interplay.numerics.homogenisation_measures import expected_squared_distance
+from interplay.numerics.homogenisation_measures import expected_squared_distance, mean_over_pairs
 from interplay.theory.poisson import maps as poisson
 from interplay.theory.rounds import round_plan
 from interplay.theory.spec import Ecosystem, SpecError
@@ -88,25 +88,42 @@ def plan(shape: Ecosystem, numbers: poisson.PoissonValues, alpha, beta, sizes, i
 
 
 def scan_rounds(shape: Ecosystem, numbers, step, start, summary, alphas, betas, sizes):
-    """``state = step(state, plan_t, t)`` for t = 1..T in one ``lax.scan``; summary(state) over rounds 0..T.
-    ``sizes``: the update rounds' sizes (leading axis T), or None for the population map."""
+    """``state = step(state, plan_t, t)`` for t = 1..T in one ``lax.scan``; (the final state, summary(state) over
+    rounds 0..T). ``sizes``: the update rounds' sizes (leading axis T; without it, as for a constant schedule, the
+    one size of every round, not repeated T times), or None for the population map."""
+    constant = sizes is not None and jnp.ndim(sizes.n_public) == 0
 
     def body(state, inputs):
         alpha, beta, t, round_sizes = inputs
+        round_sizes = sizes if constant else round_sizes
         state = step(state, plan(shape, numbers, alpha, beta, round_sizes, initial=False), t)
         return state, summary(state)
 
     ts = jnp.arange(1, alphas.shape[0] + 1, dtype=jnp.float64)
-    _, path = jax.lax.scan(body, start, (alphas, betas, ts, sizes))
-    return jax.tree_util.tree_map(lambda first, rest: jnp.concatenate([first[None], rest]), summary(start), path)
+    final, path = jax.lax.scan(body, start, (alphas, betas, ts, None if constant else sizes))
+    kept = jax.tree_util.tree_map(lambda first, rest: jnp.concatenate([first[None], rest]), summary(start), path)
+    return final, kept
+
+
+def full_moments(moments) -> tuple:
+    """What a full trajectory keeps of a round: (E lambda (K,), Cov lambda (K, K))."""
+    return moments.mean[:, 0], moments.cov
+
+
+def summarised_moments(moments) -> tuple:
+    """What summaries keep of a round: (E lambda (K,), Var lambda (K,), the mean over pairs of E(lambda_k -
+    lambda_l)^2) -- a K x K array inside the round only."""
+    return moments.mean[:, 0], jnp.diagonal(moments.cov), mean_over_pairs(spread(moments.mean[:, 0], moments.cov))
 
 
 @compiled_cache
-def moment_recursion(shape: Ecosystem):
-    """A jitted f(values, beta_1, alphas, betas, sizes, start=None) -> (E lambda (T+1, K), Cov lambda (T+1, K, K))
-    for the :func:`structure` ``shape``; beta_1 weighs the initial fit (:func:`numerics.driver.schedules.initial_beta`),
-    ``sizes``: the :class:`numerics.driver.sizes.Sizes` of alphas, betas; ``start``: None (round 0 is the initial
-    fit) or the given rates (K,), a deterministic round 0."""
+def moment_recursion(shape: Ecosystem, summaries: bool = False):
+    """A jitted f(values, beta_1, alphas, betas, sizes, start=None) -> (the final moments, what is kept of rounds
+    0..T: :func:`full_moments`, or :func:`summarised_moments` with ``summaries``) for the :func:`structure`
+    ``shape``; beta_1 weighs the initial fit (:func:`numerics.driver.schedules.initial_beta`), ``sizes``: the
+    :class:`numerics.driver.sizes.Sizes` of alphas, betas; ``start``: None (round 0 is the initial fit) or the given
+    rates (K,), a deterministic round 0."""
+    kept = summarised_moments if summaries else full_moments
 
     def run(numbers, beta_1, alphas, betas, sizes, start=None):
         if start is None:
@@ -118,7 +135,7 @@ def moment_recursion(shape: Ecosystem):
         def step(moments, round_plan_t, t):
             return poisson.moment_step(shape, numbers, moments, round_plan_t, t, JAX_POISSON)
 
-        return scan_rounds(shape, numbers, step, start, lambda m: (m.mean[:, 0], m.cov), alphas, betas, sizes.rounds)
+        return scan_rounds(shape, numbers, step, start, kept, alphas, betas, sizes.rounds)
 
     return jax.jit(run)
 
@@ -138,7 +155,7 @@ def population_recursion(shape: Ecosystem):
         def step(rates, round_plan_t, t):
             return poisson.population_step(shape, numbers, rates, round_plan_t, t, JAX_POISSON)
 
-        return scan_rounds(shape, numbers, step, start, lambda r: r[:, 0], alphas, betas, None)
+        return scan_rounds(shape, numbers, step, start, lambda r: r[:, 0], alphas, betas, None)[1]
 
     return jax.jit(run)
 
@@ -163,6 +180,27 @@ class PoissonTrajectory(ExactRounds):
         return spread(self.mean, self.cov)
 
 
+@dataclass(frozen=True)
+class PoissonSummaries(ExactSummaryRounds):
+    """Per-round summaries of the exact recursion (:func:`iterate_moments` with ``summaries=True``): mean (T+1, K)
+    E lambda_k, variance (T+1, K) Var lambda_k, mean_squared_distance (T+1,) the mean over pairs k != l of
+    E(lambda_k - lambda_l)^2, final_cov (K, K) Cov(lambda_k, lambda_l) at round T."""
+
+    ecosystem: Ecosystem
+    kind: str
+    mean: np.ndarray
+    variance: np.ndarray
+    mean_squared_distance: np.ndarray
+    final_cov: np.ndarray
+    checked = ("mean", "variance", "mean_squared_distance")
+    dims = {
+        "mean": ("round", "model"),
+        "variance": ("round", "model"),
+        "mean_squared_distance": ("round",),
+        "final_cov": ("model", "model2"),
+    }
+
+
 def spread(mean, cov):
     """E(lambda_k - lambda_l)^2 from mean (..., K) and cov (..., K, K) -> (..., K, K), numpy or jax arrays: the rates
     as one-dimensional parameters of :func:`numerics.homogenisation_measures.expected_squared_distance`."""
@@ -183,15 +221,22 @@ def given_start(eco: Ecosystem, start):
     return jnp.asarray(numeric_start(poisson.start_state(eco, start))[:, 0])
 
 
-def iterate_moments(eco: Ecosystem, rounds: int, start=None) -> PoissonTrajectory:
+def iterate_moments(
+    eco: Ecosystem, rounds: int, start=None, summaries: bool = False
+) -> PoissonTrajectory | PoissonSummaries:
     """The exact E lambda and Cov lambda of the finite-n process over rounds 0..T, from the initial fit or the
-    given ``start``: the K rates at round 0, deterministic (:mod:`theory.start`)."""
+    given ``start``: the K rates at round 0, deterministic (:mod:`theory.start`). ``summaries``: keep each round's
+    E lambda, Var lambda and mean pairwise distance, and the last round's Cov lambda (:class:`PoissonSummaries`):
+    memory O(T K + K^2) instead of O(T K^2)."""
     inputs = schedule_inputs(eco, rounds)
     if eco.n is None:
         raise SpecError("n", "the moment recursion needs a finite n; n = None is the population limit")
     start = given_start(eco, start)
-    mean, cov = moment_recursion(structure(eco))(values(eco), *inputs, device(spec_sizes(eco, rounds)), start)
-    return PoissonTrajectory(eco, "moments", np.asarray(mean), np.asarray(cov))
+    sizes = device(spec_sizes(eco, rounds, repeated=False))
+    final, kept = moment_recursion(structure(eco), summaries)(values(eco), *inputs, sizes, start)
+    if summaries:
+        return PoissonSummaries(eco, "moments", *(np.asarray(x) for x in kept), np.asarray(final.cov))
+    return PoissonTrajectory(eco, "moments", *(np.asarray(x) for x in kept))
 
 
 def iterate_population(eco: Ecosystem, rounds: int, start=None) -> PoissonTrajectory:

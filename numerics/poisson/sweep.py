@@ -25,7 +25,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from interplay.numerics.driver.keys import replicate_keys
-from interplay.numerics.driver.sizes import per_round
 from interplay.numerics.homogenisation_measures import squared_distance
 from interplay.numerics.poisson import iterate
 from interplay.numerics.poisson.monte_carlo import METHODS, simulator
@@ -75,7 +74,8 @@ def exact_point(eco: Ecosystem, rounds: int, population: bool, tolerance: float)
         numbers = v.numbers
         schedule = (beta, jnp.full(rounds, alpha), jnp.full(rounds, beta))
         if moments:
-            mean, cov = jax.tree.map(lambda x: x[-1], run(numbers, *schedule, per_round(sizes, rounds)))
+            final, _ = run(numbers, *schedule, sizes)  # constant sizes: held once
+            mean, cov = final.mean[:, 0], final.cov
         else:
             mean, cov = run(numbers, *schedule)[-1], jnp.zeros((K, K))
         table = {"mean": mean, "variance": jnp.diagonal(cov), "spread": iterate.spread(mean, cov)}

@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy
+from linear_cases import general
 
 from interplay import numerics
 from interplay.numerics.driver.limits import summary_bytes, trajectory_bytes
-from interplay.theory.poisson.maps import poisson_ecosystem
 from interplay.theory.spec import Ecosystem, SpecError
 
 R = sympy.Rational
@@ -93,5 +93,5 @@ def test_a_budget_that_refuses_the_full_trajectory_lets_the_summaries_through():
 
 
 def test_a_family_without_summaries_says_so():
-    with pytest.raises(SpecError, match="^summaries: the poisson family keeps full trajectories only"):
-        numerics.iterate_moments(poisson_ecosystem([1, 2], 1, n=10), 3, summaries=True)
+    with pytest.raises(SpecError, match="^summaries: the linear-gaussian family keeps full trajectories only"):
+        numerics.iterate_moments(general(2, 1, n=10), 3, summaries=True)
