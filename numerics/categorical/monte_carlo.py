@@ -266,10 +266,11 @@ def simulate(
     replicate (:mod:`theory.start`; e.g. K = 1, alpha = 1, W = [[1]], ``fresh``: the Wright-Fisher chain).
 
     ``method``: ``"sufficient"`` (default) takes the cheapest exact route: token lists while samples have at most
-    1.5 m tokens, at tau = 1 under reuse or fresh (:mod:`numerics.categorical.tokens`: a token of a fit in O(1));
-    else tokens located by inverse CDF while samples have at most 4 m tokens, counts from a tree of binomials
-    beyond, so the cost stops growing with n. ``"raw"`` locates every token in the fits' cumulative probabilities
-    (the reference); ``"multinomial"`` always draws the counts directly. All three have the same law.
+    1.5 m tokens, at tau = 1 under reuse or fresh, composition fixed (:mod:`numerics.categorical.tokens`: a token
+    of a fit in O(1)); else tokens located by inverse CDF while samples have at most 4 m tokens, counts from a
+    tree of binomials beyond, so the cost stops growing with n. ``"raw"`` locates every token in the fits'
+    cumulative probabilities (the reference); ``"multinomial"`` always draws the counts directly. All three have
+    the same law. Under ``composition="mixture"`` a model's N synthetic samples are one draw (module doc).
     ``trajectory=False`` keeps only the final round's fits (memory R K m instead of R (T+1) K m). Replicates run
     in chunks of bounded memory; what cannot fit in ``memory`` bytes (default: available) is refused up front
     (:mod:`numerics.driver.limits`).
