@@ -13,6 +13,8 @@ import sympy
 from monte_carlo_checks import assert_mean_agrees
 
 import interplay.numerics.categorical as nc
+from interplay.numerics.categorical import tokens
+from interplay.numerics.driver.sizes import static_sizes
 from interplay.theory.categorical.maps import categorical_ecosystem, moment_trajectory
 
 R = sympy.Rational
@@ -36,11 +38,13 @@ def assert_moments_agree(probs, mean, cov):
 
 
 def test_mixture_monte_carlo_matches_the_exact_moments_with_a_sparse_w():
-    """K = 3, W = [[0.6, 0.4, 0], [0, 0.5, 0.5], [0.3, 0, 0.7]], reuse, smoothing, n = 10 (short samples: the fixed
-    composition would take token lists, a mixture takes the counts route): E p and Cov p over 3 rounds."""
+    """K = 3, W = [[0.6, 0.4, 0], [0, 0.5, 0.5], [0.3, 0, 0.7]], reuse, smoothing, n = 6 (at most 1.5 m tokens:
+    the fixed composition would take token lists, a mixture takes the counts route): E p and Cov p over 3 rounds."""
     mixing = [[0.6, 0.4, 0], [0, 0.5, 0.5], [0.3, 0, 0.7]]
-    eco = categorical_ecosystem(PROBS, [0.25] * 4, alpha=0.8, beta=0.5, n=10, mixing=mixing, smoothing=1,
+    eco = categorical_ecosystem(PROBS, [0.25] * 4, alpha=0.8, beta=0.5, n=6, mixing=mixing, smoothing=1,
                                 composition="mixture")  # fmt: skip
+    fixed = eco.with_options(composition="fixed")
+    assert tokens.applies(fixed, static_sizes(fixed, 3)) and not tokens.applies(eco, static_sizes(eco, 3))
     exact = nc.iterate_moments(eco, 3)
     mc = nc.simulate(eco, 3, key=5, replicates=REPLICATES)
     assert_moments_agree(mc.probs, exact.mean.reshape(4, 12), exact.cov.reshape(4, 12, 12))
