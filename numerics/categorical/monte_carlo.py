@@ -1,5 +1,10 @@
 """Monte Carlo of categorical ecosystems: every source contributes Multinomial(N, p) counts by the cheaper exact
-route for N, every model refits its (smoothed) frequencies (:class:`CategoricalMonteCarlo`)."""
+route for N, every model refits its (smoothed) frequencies (:class:`CategoricalMonteCarlo`).
+
+Under the ``mixture`` composition each of model k's N synthetic samples comes from model j with probability
+W[k, j], a token of the mixture sum_j W[k, j] Cat(pi_j) = Cat(pibar_k), pibar_k = sum_j W[k, j] pi_j: its synthetic
+counts are one Multinomial(N, pibar_k), drawn as such (the exact law; no per-sample sources are needed), with the
+weight alpha_t of the whole synthetic part."""
 
 from __future__ import annotations
 
@@ -111,7 +116,8 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
     capacities = dict(capacities)
     routes = _routes(method, capacities, m)
     real_rows = jnp.arange(K + 1)  # the K private sources, then the public one
-    synthetic_rows = jnp.tile(jnp.arange(K), K)  # sample (k, j) is drawn from model j
+    # fixed: sample (k, j) is drawn from model j; mixture: sample k from model k's mixture of the models
+    synthetic_rows = jnp.arange(K) if st.mixture else jnp.tile(jnp.arange(K), K)
     together = _drawn_together(routes, capacities, ("private", "public"))
     all_together = st.regime != "reuse" and _drawn_together(routes, capacities, ("private", "public", "synthetic"))
 
@@ -121,11 +127,12 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
         return JAX.per_sample(counts.draw_counts(key, distributions, rows, sizes, capacity), sizes[:, None])
 
     def training_set(plan, real, synthetic):
-        return (
-            plan.w_private[:, 0:1] * real[:K]
-            + plan.w_public[:, 0:1] * real[K][None]
-            + jnp.einsum("kj,kji->ki", plan.w_synthetic, synthetic)
-        )
+        """The batch frequencies; ``synthetic`` (K, K, m) per pair (k, j), or (K, m) per model under mixture."""
+        if st.mixture:
+            synthetic_part = plan.w_synthetic.sum(1)[:, None] * synthetic  # weight alpha_t
+        else:
+            synthetic_part = jnp.einsum("kj,kji->ki", plan.w_synthetic, synthetic)
+        return plan.w_private[:, 0:1] * real[:K] + plan.w_public[:, 0:1] * real[K][None] + synthetic_part
 
     def simulate_one(v, key, alphas, betas, sizes, start):
         prepared = {route: counts.prepare(v.sources, route) for route in {routes["private"], routes["public"]}}
@@ -148,7 +155,7 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
         plan_0 = steps.round_plan(v, 0.0, steps.initial_beta(v, betas), sizes.initial, initial=True)
         real_0 = real_frequencies(k_start, plan_0)
         if start is None:
-            union_0 = training_set(plan_0, real_0, jnp.zeros((K, K, m)))
+            union_0 = training_set(plan_0, real_0, jnp.zeros((K, m) if st.mixture else (K, K, m)))
         else:
             union_0 = steps.frequencies_of_fit(st, v, start, 0.0)
 
@@ -159,8 +166,13 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
             plan = steps.round_plan(v, alpha, beta, round_sizes, initial=False)
             fitted = steps.fit(st, v, union, t - 1)
             sampled = jnp.clip(steps.sampling_probs(st, v, fitted), 0.0, 1.0)  # row j: what model j generates from
+            if st.mixture:  # row k: pibar_k; N = sum_j W[k, j] N, the expected counts (exact in float64 up to
+                #             a rounding of their sum, which is a whole number)
+                sampled = jnp.clip(v.mixing @ sampled, 0.0, 1.0)
+                sizes = jnp.round(plan.n_synthetic.sum(1))
+            else:
+                sizes = plan.n_synthetic.reshape(K * K)  # sample (k, j): model j's data for model k
             models = counts.prepare(sampled, routes["synthetic"])
-            sizes = plan.n_synthetic.reshape(K * K)  # sample (k, j): model j's data for model k
             if all_together:  # the round's K + 1 real samples and K x K synthetic ones in one draw
                 sources = counts.concatenate(prepared[routes["private"]], models)
                 rows = jnp.concatenate([real_rows, K + 1 + synthetic_rows])
@@ -171,7 +183,7 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
                 if st.regime != "reuse":
                     real = real_frequencies(k_real, plan)
                 synthetic = frequencies(k_synthetic, models, synthetic_rows, sizes, ("synthetic",))
-            batch = training_set(plan, real, synthetic.reshape(K, K, m))
+            batch = training_set(plan, real, synthetic if st.mixture else synthetic.reshape(K, K, m))
             union = (t * union + batch) / (t + 1) if st.regime == "accumulate" else batch
             return (union, real), (steps.fit(st, v, union, t) if trajectory else None)
 
@@ -254,10 +266,11 @@ def simulate(
     replicate (:mod:`theory.start`; e.g. K = 1, alpha = 1, W = [[1]], ``fresh``: the Wright-Fisher chain).
 
     ``method``: ``"sufficient"`` (default) takes the cheapest exact route: token lists while samples have at most
-    1.5 m tokens, at tau = 1 under reuse or fresh (:mod:`numerics.categorical.tokens`: a token of a fit in O(1));
-    else tokens located by inverse CDF while samples have at most 4 m tokens, counts from a tree of binomials
-    beyond, so the cost stops growing with n. ``"raw"`` locates every token in the fits' cumulative probabilities
-    (the reference); ``"multinomial"`` always draws the counts directly. All three have the same law.
+    1.5 m tokens, at tau = 1 under reuse or fresh, composition fixed (:mod:`numerics.categorical.tokens`: a token
+    of a fit in O(1)); else tokens located by inverse CDF while samples have at most 4 m tokens, counts from a
+    tree of binomials beyond, so the cost stops growing with n. ``"raw"`` locates every token in the fits'
+    cumulative probabilities (the reference); ``"multinomial"`` always draws the counts directly. All three have
+    the same law. Under ``composition="mixture"`` a model's N synthetic samples are one draw (module doc).
     ``trajectory=False`` keeps only the final round's fits (memory R K m instead of R (T+1) K m). Replicates run
     in chunks of bounded memory; what cannot fit in ``memory`` bytes (default: available) is refused up front
     (:mod:`numerics.driver.limits`).

@@ -11,7 +11,9 @@ w_public], K x (K + 1)), the theory's blocks become (models k, l, j, sources s, 
     (R Sigma_b R^T)[ka, lb] = sum_s A_ks A_ls Sigma_s[a, b],   (G C G^T)[ka, lb] = sum_ij W_ki C[ia, jb] W_lj,
     D[ka, lb] = delta_kl sum_j w_kj^2 / N_kj (diag(E p_j) - Cov(p_j) - E p_j E p_j^T)[a, b],
 
-and so on for the reuse cross-moments (the module doc of :mod:`theory.categorical.maps` has the recursion).
+and so on for the reuse cross-moments (the module doc of :mod:`theory.categorical.maps` has the recursion). Under
+the ``mixture`` composition D gains delta_kl (sum_j Q_kj) E spread_k[a, b], Q_kj = w_kj^2 / N_kj with the expected
+counts N_kj = W[k, j] N, the spread from E p and Cov p by :func:`numerics.driver.mixture.expected_spread`.
 tests/test_categorical_vectorised.py checks these steps against the sympy maps on random points.
 """
 
@@ -23,6 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from interplay.numerics.driver import mixture
 from interplay.numerics.driver.jax_ops import JAX
 from interplay.theory.categorical.maps import Moments
 from interplay.theory.rounds import RoundPlan, RoundSizes
@@ -37,6 +40,7 @@ class Structure(NamedTuple):
     regime: str
     smoothed: bool  # finite n and a pseudo-count lambda > 0
     tempered: bool  # sampling temperature tau != 1
+    mixture: bool = False  # composition "mixture": each synthetic sample from model j with probability W[k, j]
 
 
 class Values(NamedTuple):
@@ -60,7 +64,9 @@ class Values(NamedTuple):
 def structure(eco: Ecosystem) -> Structure:
     family = eco.family
     smoothed = eco.n is not None and family.smoothing != 0
-    return Structure(eco.K, eco.dim, eco.regime, bool(smoothed), bool(family.temperature != 1))
+    return Structure(
+        eco.K, eco.dim, eco.regime, bool(smoothed), bool(family.temperature != 1), eco.composition == "mixture"
+    )
 
 
 def values(eco: Ecosystem) -> Values:
@@ -159,7 +165,11 @@ def moment_step(st: Structure, v: Values, moments: Moments, plan: RoundPlan, t) 
     s_prev = smoothing_factor(st, v, t - 1)
     mean_p, cov_p = fitted_moments(st, v, moments, t - 1)
     second = _multinomial_cov(mean_p) - jnp.einsum("jajb->jab", cov_p)  # E[diag(p_j) - p_j p_j^T]
-    noise = jnp.einsum("kj,jab,kl->kalb", JAX.per_sample(W**2, plan.n_synthetic), second, jnp.eye(K))
+    rates = JAX.per_sample(W**2, plan.n_synthetic)  # Q_kj
+    blocks = jnp.einsum("kj,jab->kab", rates, second)
+    if st.mixture:  # one Multinomial(N, sum_j W[k, j] p_j) per model: (sum_j Q_kj) E spread_k adds
+        blocks = blocks + rates.sum(1)[:, None, None] * mixture.expected_spread(v.mixing, mean_p, cov_p)
+    noise = jnp.einsum("kab,kl->kalb", blocks, jnp.eye(K))
     batch_mean = A @ v.sources + W @ mean_p
     real_cov = jnp.einsum("ks,sab,ls->kalb", A, sigma_b, A)
     if st.regime == "accumulate":

@@ -92,11 +92,18 @@ def per_round(sizes: Sizes, rounds: int) -> Sizes:
     return sizes._replace(rounds=jax.tree.map(lambda x: jnp.broadcast_to(x, (rounds,) + jnp.shape(x)), sizes.rounds))
 
 
-def largest(sizes: Sizes) -> dict[str, int]:
-    """The largest size of each kind of source over the rounds (static array bounds), as Python ints."""
+def largest(sizes: Sizes, mixture: bool = False) -> dict[str, int]:
+    """The largest size of each kind of source over the rounds (static array bounds), as Python ints. ``mixture``:
+    a model's synthetic part is one sample of N_syn = sum_j n_synthetic[k, j] (the expected counts W[k, j] N_syn,
+    :func:`theory.rounds.sample_sizes`; their float64 sum rounded to the whole number it is)."""
     kinds = {"private": "n_private", "public": "n_public", "synthetic": "n_synthetic"}
+
+    def of(part, field):
+        values = getattr(part, field)
+        return np.round(values.sum(-1)) if mixture and field == "n_synthetic" else values
+
     return {
-        kind: int(max(np.max(getattr(sizes.initial, field)), np.max(getattr(sizes.rounds, field), initial=0)))
+        kind: int(max(np.max(of(sizes.initial, field)), np.max(of(sizes.rounds, field), initial=0)))
         for kind, field in kinds.items()
     }
 
@@ -106,4 +113,4 @@ def static_sizes(eco: Ecosystem, rounds: int, sizes: Sizes | None = None) -> dic
     the spec's, :func:`numerics.driver.sizes.spec_sizes`)."""
     if eco.n is None:
         raise SpecError("n", "Monte Carlo needs finite sample sizes; n = None is the population limit")
-    return largest(spec_sizes(eco, rounds) if sizes is None else sizes)
+    return largest(spec_sizes(eco, rounds) if sizes is None else sizes, eco.composition == "mixture")

@@ -5,7 +5,9 @@ Every fit is a rational vector: model k's training frequencies F_k are sums of c
 drawn once) the next state's law is the product of the multinomial laws of the round's draws,
 
     P(c) = N! / prod_i c_i! * prod_i pi_i^c_i     (each real source: pi = q_s; each synthetic draw k <- j:
-                                                    pi = p_j^(1/tau) / sum p_j^(1/tau)),
+                                                    pi = p_j^(1/tau) / sum p_j^(1/tau); under the ``mixture``
+                                                    composition one draw per model k of its N_syn samples:
+                                                    pi = sum_j W[k, j] pi_j, a token of the mixture),
 
 pushed through F' = sum_s w_s c_s / N_s (or the running union under ``accumulate``). Draws of weight zero do not
 enter the fit and are not enumerated. All probabilities stay rational when 1/tau is a positive integer.
@@ -97,7 +99,9 @@ def _log(p: Fraction) -> float:
 
 
 class _Round:
-    """The draws of one round: each (source probabilities or a producer index, size, [(model k, w / N)])."""
+    """The draws of one round: real ones (source probabilities, size, [(model k, w / N)]) and synthetic ones
+    (producers [(model j, share)], size, [(model k, w / N)]): a draw from the mixture sum_j share_j pi_j, one
+    producer of share 1 under the ``fixed`` composition, row k of W under ``mixture`` (N = N_syn, w = alpha_t)."""
 
     def __init__(self, eco: Ecosystem, t: int):
         plan = plan_at(eco, t)
@@ -109,11 +113,18 @@ class _Round:
         for probs, size, users in real_sources:
             users = [(k, _fraction(w) / int(size)) for k, w in users if w != 0]
             self.real.append((tuple(_fraction(p) for p in probs), int(size), users))
+        if eco.composition == "mixture":
+            for k in range(K):
+                w, size = sum(plan.w_synthetic.row(k)), sum(plan.n_synthetic.row(k))  # alpha_t, N_syn (exact)
+                if w != 0:
+                    producers = tuple((j, _fraction(eco.mixing[k, j])) for j in range(K) if eco.mixing[k, j] != 0)
+                    self.synthetic.append((producers, int(size), [(k, _fraction(w) / int(size))]))
+            return
         for k, j in itertools.product(range(K), range(K)):
             w = plan.w_synthetic[k, j]
             if w != 0:
                 size = int(plan.n_synthetic[k, j])
-                self.synthetic.append((j, size, [(k, _fraction(w) / size)]))
+                self.synthetic.append((((j, Fraction(1)),), size, [(k, _fraction(w) / size)]))
 
     @property
     def uses_real(self) -> bool:
@@ -154,6 +165,13 @@ def _sampling(eco: Ecosystem, probs: tuple[Fraction, ...]) -> tuple[Fraction, ..
     return tuple(p / total for p in powered)
 
 
+def _mixed(sources, producers) -> tuple[Fraction, ...]:
+    """sum_j share_j pi_j over the producers [(j, share)]: pi_j itself for one producer of share 1."""
+    if len(producers) == 1 and producers[0][1] == 1:
+        return sources[producers[0][0]]
+    return tuple(sum(share * sources[j][i] for j, share in producers) for i in range(len(sources[0])))
+
+
 def _step(eco: Ecosystem, state: State, plan: _Round, reuse: bool, numeric: bool = False) -> dict:
     """The law of the next state (round plan.t) from ``state`` (of round plan.t - 1); probabilities in float64
     when ``numeric`` (the states stay exact)."""
@@ -166,7 +184,8 @@ def _step(eco: Ecosystem, state: State, plan: _Round, reuse: bool, numeric: bool
         law = _convolve({zero: Fraction(1)}, [draw for draw in plan.real if draw[2]], m, numeric)
     if plan.synthetic:
         sources = [_sampling(eco, p) for p in fitted(eco, frequencies, t - 1)]
-        law = _convolve(law, [(sources[j], size, users) for j, size, users in plan.synthetic], m, numeric)
+        draws = [(_mixed(sources, producers), size, users) for producers, size, users in plan.synthetic]
+        law = _convolve(law, draws, m, numeric)
     result = defaultdict(Fraction)
     for batch, p in law.items():
         if eco.regime == "accumulate":

@@ -22,9 +22,22 @@ p with a noise covariance linear in E[p p^T], so the first two moments close exa
     Cov f    = R Sigma_b R^T + G Cov(p) G^T + D [+ R X^T G^T + G X R^T,  X' = R Sigma_b + G s X   (reuse)]
     D        = blockdiag_k(sum_j w_kj^2 / N_kj (diag(E p_j) - Cov(p_j) - E p_j E p_j^T)),
 
-with E p = s E F + (1 - s)/m, Cov p = s^2 Cov F. For tau != 1 the population map (every N infinite) is exact
-but the moment recursion does not close (E pi(p) is not a function of the moments): :func:`moment_map` then
-raises; use the exact chain (:mod:`theory.categorical.chain`) or Monte Carlo.
+with E p = s E F + (1 - s)/m, Cov p = s^2 Cov F.
+
+Under ``composition="mixture"`` (:class:`theory.spec.Ecosystem`) each of model k's N synthetic samples comes from
+model j with probability W[k, j]: a token of sum_j W[k, j] Cat(pi_j) is a token of Cat(pibar_k), pibar_k = sum_j
+W[k, j] pi_j, so model k's synthetic counts are one Multinomial(N, pibar_k) (independent across models), weighed
+alpha_t. The mean recursion is unchanged; by diag(pibar) - pibar pibar^T = sum_j W[k, j] (diag(pi_j) - pi_j pi_j^T) +
+sum_j W[k, j] (pi_j - pibar_k)(pi_j - pibar_k)^T its noise is the fixed composition's D with the expected counts
+N_kj = W[k, j] N (:func:`theory.rounds.sample_sizes`, so sum_j Q_kj = alpha_t^2 / N) plus the between-model spread
+
+    D_mix = D + blockdiag_k((sum_j Q_kj) E spread_k(p)),   (:func:`theory.mixture.mixture_noise`, from E p, Cov p)
+
+which is zero for a row of W with one nonzero (mixture = fixed there) and in the population limit.
+
+For tau != 1 the population map (every N infinite) is exact but the moment recursion does not close (E pi(p) is
+not a function of the moments): :func:`moment_map` then raises; use the exact chain
+(:mod:`theory.categorical.chain`) or Monte Carlo.
 
 A source of no samples (N_s = 0, weight 0: :func:`theory.rounds.sample_sizes`) contributes nothing: every
 quotient by N_s is :mod:`theory.ops`' ``per_sample``, 0 for it. Every step is written against an ops object
@@ -41,6 +54,7 @@ import numpy as np
 import sympy
 
 from interplay.theory.analysis import fixed_point
+from interplay.theory.mixture import mixture_noise
 from interplay.theory.ops import SYMPY
 from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at, synthetic_rates
 from interplay.theory.spec import EXACT_HINT, Ecosystem, SpecError, exact, is_numeric, matrix, plain, show, sums_to_one
@@ -73,7 +87,7 @@ class Categorical:
     smoothing: object = 0
     name = "categorical"
     estimators = ("mle",)
-    compositions = ("fixed",)
+    compositions = ("fixed", "mixture")
 
     def __post_init__(self):
         if isinstance(self.m, bool) or not isinstance(self.m, (int, np.integer)) or self.m < 2:
@@ -252,15 +266,11 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
         return _multinomial_cov(mean_p[rows, :], ops) - cov_p[rows, rows]
 
     rates = synthetic_rates(plan, ops)
-    noise = ops.block_diag(
-        [
-            sum(
-                (rates[k][j] * second_central(j) for j in range(K)),
-                ops.zeros(m, m),
-            )
-            for k in range(K)
-        ]
-    )
+    blocks = [sum((rates[k][j] * second_central(j) for j in range(K)), ops.zeros(m, m)) for k in range(K)]
+    if eco.composition == "mixture":  # one Multinomial(N, sum_j W[k, j] p_j) per model: the spread adds
+        spreads = mixture_noise(plan, ops.asarray(eco.mixing), mean_p, cov_p, m, ops)
+        blocks = [block + spread for block, spread in zip(blocks, spreads)]
+    noise = ops.block_diag(blocks)
     batch_mean = R @ mean_q + G @ mean_p
     real_cov = R @ sigma_b @ R.T
     if eco.regime == "accumulate":

@@ -30,11 +30,12 @@ def _simplex(rng, rows, m):
     return out
 
 
-def _ecosystem(rng, K, regime, smoothing, temperature=1):
+def _ecosystem(rng, K, regime, smoothing, temperature=1, composition="fixed"):
     m = 3
     return categorical_ecosystem(
         _simplex(rng, K, m), _simplex(rng, 1, m)[0], alpha=sympy.Rational(3, 5), beta=sympy.Rational(7, 10), n=17,
         regime=regime, smoothing=smoothing, temperature=temperature, mixing=_simplex(rng, K, K),
+        composition=composition,
     )  # fmt: skip
 
 
@@ -52,14 +53,15 @@ def _floats(matrix) -> np.ndarray:
 
 
 REGIMES = ("reuse", "fresh", "accumulate")
-MOMENT_CASES = [(K, regime, smoothing) for K in (1, 2, 3) for regime in REGIMES for smoothing in (0, 1)]
+MOMENT_CASES = [(K, regime, smoothing, "fixed") for K in (1, 2, 3) for regime in REGIMES for smoothing in (0, 1)]
+MOMENT_CASES += [(2, "reuse", 0, "mixture"), (3, "fresh", 1, "mixture")]  # random W with a spread in some row
 POPULATION_CASES = [(K, regime, tau) for K in (1, 2, 3) for regime in REGIMES for tau in (1, sympy.Rational(1, 2))]
 
 
-@pytest.mark.parametrize("K, regime, smoothing", MOMENT_CASES)
-def test_moment_step_matches_the_sympy_map(K, regime, smoothing):
+@pytest.mark.parametrize("K, regime, smoothing, composition", MOMENT_CASES)
+def test_moment_step_matches_the_sympy_map(K, regime, smoothing, composition):
     rng = np.random.default_rng(K * 10 + len(regime) + smoothing)
-    eco = _ecosystem(rng, K, regime, smoothing)
+    eco = _ecosystem(rng, K, regime, smoothing, composition=composition)
     fmap = moment_map(eco, T)
     Km, m = K * eco.dim, eco.dim
     mean = sympy.Matrix([_rational(x) for x in rng.uniform(0.1, 0.5, Km)])

@@ -183,6 +183,12 @@ CHAIN_SETTINGS = {
     "K2-reuse": (dict(alpha=0.5, beta=0.5, n=4, regime="reuse"), 2, 2),
     "K1-accumulate-smooth": (dict(alpha=0.5, beta=1, n=2, regime="accumulate", mixing=[[1]], smoothing=0.5), 1, 3),
     "K2-schedule": (dict(alpha=[0.5, 1.0], beta=[1.0, 0.5], n=4, regime="fresh", mixing=[[0, 1], [1, 0]]), 2, 2),
+    # composition "mixture": the chain draws model k's N_syn synthetic samples from sum_j W[k, j] p_j at once
+    "K2-fresh-mixture": (
+        dict(alpha=0.5, beta=0.5, n=4, regime="fresh", mixing=[[0.75, 0.25], [0.5, 0.5]], composition="mixture"),
+        2,
+        2,
+    ),
 }
 
 
