@@ -14,6 +14,7 @@ from matplotlib.colors import LogNorm, Normalize
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from interplay.numerics.driver.schedules import model_values
 from interplay.numerics.figure_style import (
     axis_label,
     legend_beside,
@@ -56,9 +57,10 @@ class Panel:
 
 
 def schedule_values(eco, rounds: int) -> tuple[np.ndarray, np.ndarray]:
-    """(alpha_t, beta_t) over t = 0..T as floats (alpha_0 = 0: the initial fit has no synthetic data)."""
-    alpha = np.array([float(eco.alpha_at(t)) for t in range(rounds + 1)])
-    beta = np.array([float(eco.beta_at(t)) for t in range(rounds + 1)])
+    """(alpha_t, beta_t) over t = 0..T as floats, (T+1,) or (T+1, K) per model (alpha_0 = 0: the initial fit has no
+    synthetic data)."""
+    alpha = np.array([model_values(eco, eco.alpha_at(t)) for t in range(rounds + 1)])
+    beta = np.array([model_values(eco, eco.beta_at(t)) for t in range(rounds + 1)])
     return alpha, beta
 
 

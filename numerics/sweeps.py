@@ -229,6 +229,8 @@ def _check_axes(eco: Ecosystem, axes: dict) -> list[tuple[str, np.ndarray]]:
             raise SpecError(f"axes.{name}", "needs one or more finite values")
         if not eco.is_constant:
             raise SpecError(f"axes.{name}", "the spec has an alpha/beta schedule; sweep a constant spec")
+        if eco.per_model:
+            raise SpecError(f"axes.{name}", "the spec gives alpha or beta per model; a sweep takes one for all models")
         if name in ("alpha", "beta") and (values.min() < 0 or values.max() > 1):
             raise SpecError(f"axes.{name}", "values must lie in [0, 1]")
         if name == "n":

@@ -32,10 +32,12 @@ irreducible, so its spectral radius is exactly 1; restricted to the transient mo
 class is anchored depends on the real data its models receive after the initial fit: under ``reuse`` and
 ``fresh`` the real share of model k at round t is 1 - alpha_t (beta only splits it between private and public data,
 and a reused dataset that a later beta weighs always has samples), so a class receives real data iff alpha_t < 1 (then
-its synthetic part, alpha W_C, has spectral radius alpha < 1: it contracts, a unique stable fixed point); with
-alpha = 1 nothing anchors it: at finite n its models drift together (a random walk of their parameters: collapse)
-and in the population limit they never forget their initial fits (an aperiodic class settles on a consensus of
-them, a class of period p cycles with period p): no unique fixed point. Under
+its synthetic part, alpha W_C, has spectral radius alpha < 1: it contracts, a unique stable fixed point). With alpha
+given per model (``{"per_model": [...]}``) a class receives real data iff one of its models has alpha_k < 1: its
+synthetic part diag(alpha) W_C is then an irreducible substochastic matrix with a row summing below 1, of spectral
+radius below 1 (computed). With alpha = 1 nothing anchors it: at finite n its models drift together (a random walk of
+their parameters: collapse) and in the population limit they never forget their initial fits (an aperiodic class settles
+on a consensus of them, a class of period p cycles with period p): no unique fixed point. Under
 ``accumulate`` the union of all rounds keeps round 0's real data (weight at least 1 / (t + 1)), so every class
 keeps an anchor (Gerstgrasser et al. 2024, arXiv 2404.01413: accumulating data avoids collapse; the exact Gaussian
 recursion at alpha = 1 keeps E[S] and Var(m) bounded). A transient model that trains on several closed classes mixes
@@ -53,7 +55,7 @@ import scipy.sparse
 import sympy
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from interplay.theory.spec import Ecosystem, SpecError, exact, is_numeric, matrix, show
+from interplay.theory.spec import Ecosystem, PerModel, SpecError, exact, floats, is_numeric, matrix, round_values, show
 
 ISOLATED = ("error", "self")
 
@@ -308,7 +310,8 @@ class ClosedClass:
     ``radius``: the spectral radius of W restricted to the class, exactly 1 (an irreducible stochastic matrix);
     ``period``: the gcd of its cycle lengths (its models cycle with this period where nothing damps them);
     ``real_data``: whether its models receive real data after round 0 (a sympy condition when alpha is a
-    symbol); ``multiplier``: the spectral radius of its synthetic part alpha W_C per round, alpha (None under
+    symbol); ``multiplier``: the spectral radius of its synthetic part diag(alpha) W_C per round, alpha where its
+    models' alphas are equal (None under
     ``accumulate`` or a schedule, where the map depends on the round); ``fate``: what follows, in words.
     """
 
@@ -384,13 +387,21 @@ class TrainsOnGraph:
         return lines
 
 
-def _real_data(eco: Ecosystem):
-    """Whether each model receives real data after round 0 (see the module doc): a bool, or a sympy condition
-    when alpha is a symbol. The same for every model: alpha is one number for all."""
+def _class_alphas(eco: Ecosystem, members: list[int]) -> list:
+    """The alpha_t of the class's models over the rounds (one value per round where it is the same for all)."""
+    return [
+        value
+        for a in round_values(eco.alpha)
+        for value in ([a[k] for k in members] if isinstance(a, PerModel) else [a])
+    ]
+
+
+def _real_data(eco: Ecosystem, members: list[int]):
+    """Whether the class's models receive real data after round 0 (see the module doc): a bool, or a sympy condition
+    when alpha is a symbol: some alpha_t of one of its models below 1."""
     if eco.regime == "accumulate":
         return True
-    alphas = eco.alpha if isinstance(eco.alpha, tuple) else (eco.alpha,)
-    conditions = [sympy.Lt(a, 1) if not a.is_number else bool(a < 1) for a in alphas]
+    conditions = [sympy.Lt(a, 1) if not a.is_number else bool(a < 1) for a in _class_alphas(eco, members)]
     return sympy.Or(*conditions) if any(isinstance(c, sympy.Basic) for c in conditions) else any(conditions)
 
 
@@ -409,8 +420,9 @@ def _period(members: list[int], support: np.ndarray) -> int:
     return int(np.gcd.reduce([level[u] + 1 - level[v] for u in members for v in np.flatnonzero(support[u]).tolist()]))
 
 
-def _fate(eco: Ecosystem, real_data, period: int) -> tuple[object, str]:
-    """(the multiplier alpha of the class's synthetic part, or None; the consequence in words)."""
+def _fate(eco: Ecosystem, members: list[int], real_data, period: int) -> tuple[object, str]:
+    """(the multiplier of the class's synthetic part, its spectral radius: alpha, or that of diag(alpha) W_C where
+    its models' alphas differ; None under accumulate or a schedule; the consequence in words)."""
     if eco.regime == "accumulate":
         return None, (
             "receives real data: under accumulate the union keeps round 0's real data (weight >= 1/(t + 1)), so it "
@@ -422,7 +434,8 @@ def _fate(eco: Ecosystem, real_data, period: int) -> tuple[object, str]:
             if real_data
             else "receives no real data after round 0 (alpha_t = 1 in every round): it drifts (collapse)"
         )
-    alpha = eco.alpha
+    alphas = set(_class_alphas(eco, members))
+    alpha = alphas.pop() if len(alphas) == 1 else None
     unanchored = (
         "no real data after round 0: W on it is stochastic (radius 1), nothing anchors it; at finite n its models "
         "drift together (the variance of their parameters grows every round: collapse); in the population limit "
@@ -430,6 +443,16 @@ def _fate(eco: Ecosystem, real_data, period: int) -> tuple[object, str]:
         + (f"they cycle with period {period}" if period > 1 else "they settle on a consensus of them")
         + " (no unique fixed point)"
     )
+    if alpha is None and not all(a.is_number for a in eco.alpha):
+        return None, f"if {real_data}: anchored, its synthetic part diag(alpha) W contracts; else: {unanchored}"
+    if alpha is None:
+        block = np.diag([float(eco.alpha[k]) for k in members]) @ floats(eco.mixing.extract(members, members))
+        radius = float(np.max(np.abs(np.linalg.eigvals(block))))
+        anchored = (
+            f"real share 1 - alpha_k for its models with alpha_k < 1; its synthetic part diag(alpha) W contracts by "
+            f"its spectral radius {radius:.6g} < 1 per round: no collapse"
+        )
+        return radius, anchored if real_data else unanchored
     anchored = (
         f"real share 1 - alpha per round; its synthetic part contracts by alpha = {show(alpha)} < 1 per round: "
         "no collapse"
@@ -451,11 +474,11 @@ def trains_on_graph(eco: Ecosystem) -> TrainsOnGraph:
     components = [np.flatnonzero(label == c).tolist() for c in range(count)]
     closed = [m for m in components if all(set(np.flatnonzero(support[u]).tolist()) <= set(m) for u in m)]
     closed.sort()
-    real_data = _real_data(eco)
     classes = []
     for members in closed:
         period = _period(members, support)
-        multiplier, fate = _fate(eco, real_data, period)
+        real_data = _real_data(eco, members)
+        multiplier, fate = _fate(eco, members, real_data, period)
         classes.append(ClosedClass(tuple(members), period, sympy.Integer(1), real_data, multiplier, fate))
     transient = sorted(set(range(K)) - {k for m in closed for k in m})
     graph = scipy.sparse.csr_matrix(support)

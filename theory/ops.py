@@ -51,6 +51,26 @@ class SympyOps:
         return sympy.diag(*blocks)
 
     @staticmethod
+    def ndim(value) -> int:
+        """0 for a scalar (alpha_t, beta_t the same for every model)."""
+        return 0
+
+    @staticmethod
+    def column(value, K: int):
+        """K x 1: a per-model value (a tuple of K) as a column, or a scalar repeated."""
+        return sympy.Matrix([[v] for v in value]) if isinstance(value, tuple) else sympy.Matrix([[value]] * K)
+
+    @staticmethod
+    def diag(column):
+        """The square matrix with the column vector on its diagonal."""
+        return sympy.diag(*column)
+
+    @staticmethod
+    def hadamard(a, b):
+        """The elementwise product of two matrices of one shape."""
+        return sympy.Matrix(a).multiply_elementwise(sympy.Matrix(b))
+
+    @staticmethod
     def per_sample(value, size):
         """value / size, and 0 when the size is exactly 0 (a source of no samples contributes nothing); a
         symbolic size is divided by as it is."""

@@ -39,7 +39,7 @@ from typing import NamedTuple
 import sympy
 
 from interplay.theory.ops import SYMPY
-from interplay.theory.spec import Ecosystem, SpecError, exact, integer_rows, show
+from interplay.theory.spec import Ecosystem, PerModel, SpecError, exact, integer_rows, show
 
 
 class RoundSizes(NamedTuple):
@@ -115,20 +115,56 @@ def sample_sizes(
     if population or eco.n is None:
         return RoundSizes([[sympy.oo]] * K, sympy.oo, [[sympy.oo] * K] * K)
     n = _number(eco.n if n is FROM_SPEC else n, "n")
-    alpha = Fraction(0) if initial else _number(alpha, "alpha")
-    beta = _number(beta, "beta")
-    if not all(_is_number(x) for x in (n, alpha, beta)) or not _numbers(eco.mixing):
+    alpha = Fraction(0) if initial else _model_values(alpha, "alpha")
+    beta = _model_values(beta, "beta")
+    if not all(_is_number(x) for x in (n, *_listed(alpha), *_listed(beta))) or not _numbers(eco.mixing):
         return _symbolic_sizes(eco, alpha, beta, n)
     fresh_sizes = _mixture_sizes if eco.composition == "mixture" else _fresh_sizes
-    n_private, n_public, n_synthetic = fresh_sizes(eco.mixing, alpha, beta, n)
+    n_private, n_public, n_synthetic = _model_sizes(fresh_sizes, eco.mixing, alpha, beta, n)
     if eco.regime == "reuse":
-        beta_1 = _number(eco.beta_at(1) if initial_beta is FROM_SPEC else initial_beta, "beta")
-        initial_private, initial_public, _ = fresh_sizes(eco.mixing, Fraction(0), beta_1, n)
+        beta_1 = _model_values(eco.beta_at(1) if initial_beta is FROM_SPEC else initial_beta, "beta")
+        initial_private, initial_public, _ = _model_sizes(fresh_sizes, eco.mixing, Fraction(0), beta_1, n)
         n_private = [[_dataset_size(s.size, row[0])] for s, row in zip(eco.private, initial_private)]
-        n_public = _dataset_size(eco.public.size, initial_public)
-        _require_drawn(any(row[0] == 0 for row in n_private), (1 - alpha) * beta, "private", beta_1, beta)
-        _require_drawn(n_public == 0, (1 - alpha) * (1 - beta), "public", beta_1, beta)
+        n_public = _dataset_size(eco.public.size, initial_public)  # the spec gives it where the models' differ
+        for kind, empty in (("private", [row[0] == 0 for row in n_private]), ("public", [n_public == 0] * K)):
+            for k in _differing(alpha, beta, beta_1, K):
+                a, b = _of(alpha, k), _of(beta, k)
+                weight = (1 - a) * b if kind == "private" else (1 - a) * (1 - b)
+                _require_drawn(empty[k], weight, kind, _of(beta_1, k), b)
     return RoundSizes(n_private, n_public, n_synthetic)
+
+
+def _model_values(value, parameter: str):
+    """The exact value (:func:`_number`) of alpha_t or beta_t, a tuple of them when it is given per model."""
+    return tuple(_number(v, parameter) for v in value) if isinstance(value, PerModel) else _number(value, parameter)
+
+
+def _listed(value) -> tuple:
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _of(value, k: int):
+    """Model k's value of an alpha_t or beta_t that may be per model (a tuple)."""
+    return value[k] if isinstance(value, tuple) else value
+
+
+def _differing(alpha, beta, beta_1, K: int):
+    """The models whose values may differ: all K when any is per model, else model 0 (the same for all)."""
+    return range(K) if any(isinstance(v, tuple) for v in (alpha, beta, beta_1)) else range(1)
+
+
+def _model_sizes(fresh_sizes, mixing: sympy.ImmutableMatrix, alpha, beta, n):
+    """``fresh_sizes(mixing, alpha, beta, n)`` where alpha or beta may be per model (tuples): model k's private
+    and synthetic sizes are those of a round at (alpha_k, beta_k) (computed once per distinct pair), the public
+    size the one they share, None where the models' differ (only ``reuse`` allows that, and it takes the public
+    dataset's size: :meth:`theory.spec.Ecosystem._check_shared_public_sample`)."""
+    if not isinstance(alpha, tuple) and not isinstance(beta, tuple):
+        return fresh_sizes(mixing, alpha, beta, n)
+    rounds = [fresh_sizes(mixing, _of(alpha, k), _of(beta, k), n) for k in range(mixing.rows)]
+    publics = {public for _, public, _ in rounds}
+    private = [sizes[0][k] for k, sizes in enumerate(rounds)]
+    synthetic = tuple(sizes[2][k] for k, sizes in enumerate(rounds))
+    return private, publics.pop() if len(publics) == 1 else None, synthetic
 
 
 def _is_number(x) -> bool:
@@ -163,9 +199,13 @@ def _apportioned(w_private, alpha, synthetic: tuple, total: int) -> tuple[int, .
 
 def _symbolic_sizes(eco: Ecosystem, alpha, beta, n) -> RoundSizes:
     """Sizes w n where a weight or n is a symbol (no apportionment: the expressions themselves)."""
-    synthetic = [[sympy.sympify(alpha * w * n) for w in row] for row in eco.mixing.tolist()]
-    private, public = sympy.sympify((1 - alpha) * beta * n), sympy.sympify((1 - alpha) * (1 - beta) * n)
-    return RoundSizes([[private]] * eco.K, public, synthetic)
+    K = eco.K
+    synthetic = [[sympy.sympify(_of(alpha, k) * w * n) for w in row] for k, row in enumerate(eco.mixing.tolist())]
+    private = [[sympy.sympify((1 - _of(alpha, k)) * _of(beta, k) * n)] for k in range(K)]
+    publics = {sympy.simplify((1 - _of(alpha, k)) * (1 - _of(beta, k)) * n) for k in range(K)}
+    if len(publics) > 1:
+        raise SpecError("beta", "symbolic per-model alpha and beta need equal public weights (1 - alpha)(1 - beta)")
+    return RoundSizes(private, publics.pop(), synthetic)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -236,7 +276,9 @@ def _require_drawn(empty: bool, weight, kind: str, beta_1, beta) -> None:
 def round_plan(
     eco: Ecosystem, alpha, beta, *, initial: bool, population: bool = False, sizes=None, ops=SYMPY
 ) -> RoundPlan:
-    """The plan of one round for the given alpha_t, beta_t (scalars of the ops backend).
+    """The plan of one round for the given alpha_t, beta_t (scalars of the ops backend, or per model: a
+    :class:`theory.spec.PerModel`, a (K,) array of the numerics), w_private[k] = (1 - alpha_k) beta_k,
+    w_public[k] = (1 - alpha_k)(1 - beta_k), w_synthetic[k, j] = alpha_k W[k, j].
 
     ``initial`` is the t = 0 fit (no synthetic data); ``population`` makes every sample infinite. ``sizes``
     (a :class:`RoundSizes` of the ops backend) are the round's sample sizes; by default they are computed here
@@ -249,6 +291,12 @@ def round_plan(
     if sizes is None:
         private, public, synthetic = sample_sizes(eco, alpha, beta, initial=initial, population=population)
         sizes = RoundSizes(ops.asarray(private), ops.scalar(public), ops.asarray(synthetic))
+    if isinstance(alpha, PerModel) or isinstance(beta, PerModel) or ops.ndim(alpha) or ops.ndim(beta):
+        alpha, beta = ops.column(alpha, K), ops.column(beta, K)  # per model: weights as K x 1 columns
+        if initial:
+            alpha = 0 * alpha
+        w_private, w_public = ops.hadamard(ones - alpha, beta), ops.hadamard(ones - alpha, ones - beta)
+        return RoundPlan(w_private, w_public, ops.hadamard(alpha @ ops.asarray([[1] * K]), W), *sizes)
     alpha, beta = ops.scalar(alpha), ops.scalar(beta)
     if initial:
         alpha = 0 * alpha

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -164,13 +164,64 @@ def is_numeric(matrix: sympy.MatrixBase) -> bool:
     return all(x.is_number for x in matrix)
 
 
+class PerModel(tuple):
+    """alpha_t or beta_t given per model: one fraction per model k = 0..K-1 (a tuple marked as such, never taken
+    for a schedule over the rounds)."""
+
+    def __repr__(self) -> str:
+        return f"PerModel({tuple(self)!r})"
+
+
 def _schedule(value, parameter: str):
-    """A constant fraction, or a schedule: a tuple with one fraction per update round 1..T."""
+    """A constant fraction; a schedule, one fraction per update round 1..T (a tuple); or per model,
+    ``{"per_model": [v_0, ..., v_{K-1}]}`` with each v_k a fraction or a schedule (schedules of one length): stored
+    as a :class:`PerModel`, or a schedule of them."""
+    if isinstance(value, PerModel):
+        return PerModel(_fraction(v, f"{parameter}.per_model[{k}]") for k, v in enumerate(value))
+    if isinstance(value, Mapping):
+        return _per_model(value, parameter)
     if isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, str):
         if len(value) == 0:
             raise SpecError(parameter, "a schedule needs at least one round")
+        if any(isinstance(v, PerModel) for v in value):
+            return tuple(_schedule(PerModel(v), f"{parameter}[{i}]") for i, v in enumerate(value))
         return tuple(_fraction(v, f"{parameter}[{i}]") for i, v in enumerate(value))
     return _fraction(value, parameter)
+
+
+def _per_model(value: Mapping, parameter: str):
+    """``{"per_model": [v_0, ...]}`` (:func:`_schedule`) as a PerModel or a schedule (a tuple) of them."""
+    entries = value.get("per_model") if set(value) == {"per_model"} else None
+    if not isinstance(entries, (Sequence, np.ndarray)) or isinstance(entries, str) or len(entries) == 0:
+        raise SpecError(parameter, f'per-model values are {{"per_model": [one value per model]}}, got {value!r}')
+    values = []
+    for k, entry in enumerate(entries):
+        if isinstance(entry, Mapping):
+            raise SpecError(f"{parameter}.per_model[{k}]", "expected a fraction or a schedule, got a table")
+        values.append(_schedule(entry, f"{parameter}.per_model[{k}]"))
+    lengths = sorted({len(v) for v in values if isinstance(v, tuple)})
+    if len(lengths) > 1:
+        raise SpecError(f"{parameter}.per_model", f"the models' schedules have different lengths {lengths}")
+    if not lengths:
+        return PerModel(values)
+    return tuple(PerModel(v[t] if isinstance(v, tuple) else v for v in values) for t in range(lengths[0]))
+
+
+def round_values(value) -> tuple:
+    """The values of alpha or beta in its rounds (one for a constant)."""
+    return value if isinstance(value, tuple) and not isinstance(value, PerModel) else (value,)
+
+
+def _described(value):
+    """alpha or beta as the plain data it was given as (:func:`plain`; per model: ``{"per_model": [...]}``, one
+    entry per model, a schedule where it has rounds)."""
+    if isinstance(value, PerModel):
+        return {"per_model": plain(tuple(value))}
+    if isinstance(value, tuple) and any(isinstance(v, PerModel) for v in value):
+        K = len(next(v for v in value if isinstance(v, PerModel)))
+        per_round = [v if isinstance(v, PerModel) else (v,) * K for v in value]
+        return {"per_model": [plain(tuple(row[k] for row in per_round)) for k in range(K)]}
+    return plain(value)
 
 
 def _check_stochastic(mixing: sympy.ImmutableMatrix) -> None:
@@ -289,7 +340,7 @@ class Ecosystem(metaclass=_Constructors):
 
         alpha = _schedule(self.alpha, "alpha")
         beta = _schedule(self.beta, "beta")
-        lengths = [len(s) for s in (alpha, beta) if isinstance(s, tuple)]
+        lengths = [len(s) for s in (alpha, beta) if isinstance(s, tuple) and not isinstance(s, PerModel)]
         if len(set(lengths)) > 1:
             raise SpecError("beta", f"schedule has {len(beta)} rounds but alpha's has {len(alpha)}")
         object.__setattr__(self, "alpha", alpha)
@@ -297,6 +348,10 @@ class Ecosystem(metaclass=_Constructors):
         object.__setattr__(self, "schedule_length", lengths[0] if lengths else None)
 
         K = len(private)
+        for name, value in (("alpha", alpha), ("beta", beta)):
+            for v in round_values(value):
+                if isinstance(v, PerModel) and len(v) != K:
+                    raise SpecError(f"{name}.per_model", f"has {len(v)} values, one per model is {K}")
         mixing = equal_shares(K) if self.mixing is None else None
         if mixing is None:
             from interplay.theory.graphs import mixing_matrix  # sparse forms and generators; it imports this module
@@ -317,6 +372,7 @@ class Ecosystem(metaclass=_Constructors):
         object.__setattr__(self, "estimator", estimator)
         if self.regime not in REGIMES:
             raise SpecError("regime", f"must be one of {REGIMES}, got {self.regime!r}")
+        self._check_shared_public_sample()
         if self.composition not in COMPOSITIONS:
             raise SpecError("composition", f"must be one of {COMPOSITIONS}, got {self.composition!r}")
         if self.composition not in family.compositions:
@@ -339,19 +395,53 @@ class Ecosystem(metaclass=_Constructors):
         """The dimension of the family (Gaussian dim, categories m, ...)."""
         return self.family.dim
 
+    def _check_shared_public_sample(self) -> None:
+        """Models whose alpha, beta differ weigh the public data differently. Under ``reuse`` every model uses the
+        whole public dataset, drawn once; its size is the public share of the initial fit, (1 - beta_1) n, so
+        models whose beta_1 differ need the dataset's ``public.size``. Under ``fresh`` and ``accumulate`` the public
+        sample of a round is shared at one size, so its weight (1 - alpha_t)(1 - beta_t) must be the same for every
+        model (nested public samples of a size per model are not implemented)."""
+        if not self.per_model:
+            return
+        first = self.beta_at(1)
+        if self.regime == "reuse":
+            if isinstance(first, PerModel) and len(set(first)) > 1 and self.public.size is None and self.n is not None:
+                raise SpecError(
+                    "public.size",
+                    f"the models' beta_1 differ ({', '.join(map(show, first))}), so the public dataset's size is not "
+                    "(1 - beta_1) n: give it",
+                )
+            return
+        for t in range(1, (self.schedule_length or 1) + 1):
+            a, b = self.alpha_at(t), self.beta_at(t)
+            weights = {sympy.simplify((1 - _of(a, k)) * (1 - _of(b, k))) for k in range(self.K)}
+            if len(weights) > 1:
+                raise SpecError(
+                    "regime",
+                    f"under {self.regime} the models share each round's public sample, so their public weights "
+                    f"(1 - alpha)(1 - beta) must be equal; at round {t} they are {', '.join(map(show, weights))} "
+                    '(use regime = "reuse")',
+                )
+
+    @property
+    def per_model(self) -> bool:
+        """True when alpha or beta is given per model (in some round)."""
+        return any(isinstance(v, PerModel) for value in (self.alpha, self.beta) for v in round_values(value))
+
     def _at(self, value, t: int, parameter: str):
-        if not isinstance(value, tuple):
+        if not isinstance(value, tuple) or isinstance(value, PerModel):
             return value
         if not 1 <= max(t, 1) <= len(value):
             raise SpecError(parameter, f"schedule covers rounds 1..{len(value)}, round {t} was asked for")
         return value[max(t, 1) - 1]
 
     def alpha_at(self, t: int):
-        """alpha_t for update round t >= 1 (the initial fit t = 0 has no synthetic data)."""
+        """alpha_t for update round t >= 1 (the initial fit t = 0 has no synthetic data): a fraction, or a
+        :class:`PerModel` of K."""
         return sympy.Integer(0) if t == 0 else self._at(self.alpha, t, "alpha")
 
     def beta_at(self, t: int):
-        """beta_t; the initial fit (t = 0) uses beta_1."""
+        """beta_t (a fraction, or a :class:`PerModel` of K); the initial fit (t = 0) uses beta_1."""
         return self._at(self.beta, t, "beta")
 
     @property
@@ -373,7 +463,7 @@ class Ecosystem(metaclass=_Constructors):
         values = [] if integer_rows(self.mixing) is not None else [self.mixing]
         values += [m for s in (self.public, *self.private) for m in s.values()]
         values += list(self.family.values()) if hasattr(self.family, "values") else []
-        values += [sympy.Matrix(v if isinstance(v, tuple) else (v,)) for v in (self.alpha, self.beta)]
+        values += [sympy.Matrix(list(round_values(v))) for v in (self.alpha, self.beta)]
         return set().union(*(v.free_symbols for v in values))
 
     @property
@@ -407,14 +497,19 @@ class Ecosystem(metaclass=_Constructors):
             "K": self.K,
             "public": self.public.describe(),
             "private": [s.describe() for s in self.private],
-            "alpha": plain(self.alpha),
-            "beta": plain(self.beta),
+            "alpha": _described(self.alpha),
+            "beta": _described(self.beta),
             "mixing": plain(self.mixing),
             "n": self.n,
             "estimator": self.estimator,
             "regime": self.regime,
             "composition": self.composition,
         }
+
+
+def _of(value, k: int):
+    """Model k's value of alpha_t or beta_t (a fraction, or a PerModel)."""
+    return value[k] if isinstance(value, PerModel) else value
 
 
 def plain(x):

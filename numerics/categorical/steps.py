@@ -27,6 +27,7 @@ import numpy as np
 
 from interplay.numerics.driver import mixture
 from interplay.numerics.driver.jax_ops import JAX
+from interplay.numerics.driver.schedules import model_values
 from interplay.theory.categorical.maps import Moments
 from interplay.theory.rounds import RoundPlan, RoundSizes
 from interplay.theory.spec import Ecosystem, floats
@@ -74,7 +75,7 @@ def values(eco: Ecosystem) -> Values:
     sources = [[float(x) for x in s.probs] for s in (*eco.private, eco.public)]
     n, pseudo_counts = 1.0 if eco.n is None else float(eco.n), float(eco.dim * family.smoothing)
     floor = (1 - np.float64(n) / (n + pseudo_counts)) / eco.dim
-    scalars = (n, pseudo_counts, floor, float(1 / family.temperature), float(eco.beta_at(1)))
+    scalars = (n, pseudo_counts, floor, float(1 / family.temperature), model_values(eco, eco.beta_at(1)))
     return Values(
         jnp.asarray(sources), jnp.asarray(floats(eco.mixing)), *(jnp.asarray(x, dtype=jnp.float64) for x in scalars)
     )
@@ -87,15 +88,15 @@ def initial_beta(v: Values, betas):
 
 def round_plan(v: Values, alpha, beta, sizes: RoundSizes | None, *, initial: bool) -> RoundPlan:
     """:func:`theory.rounds.round_plan` with W from ``v``: weights (1 - alpha) beta, (1 - alpha)(1 - beta) and
-    alpha W (alpha = 0 at the initial fit); ``sizes`` None in the population limit (infinite samples)."""
+    alpha W (alpha = 0 at the initial fit; alpha, beta scalars or per model, (K,)); ``sizes`` None in the population
+    limit (infinite samples)."""
     K = v.mixing.shape[0]
-    ones = jnp.ones((K, 1))
-    alpha, beta = JAX.scalar(alpha), JAX.scalar(beta)
+    alpha, beta = JAX.column(alpha, K), JAX.column(beta, K)  # K x 1: a scalar repeated, or per model
     if initial:
         alpha = 0 * alpha
     if sizes is None:
         sizes = RoundSizes(jnp.full((K, 1), jnp.inf), jnp.inf, jnp.full((K, K), jnp.inf))
-    return RoundPlan((1 - alpha) * beta * ones, (1 - alpha) * (1 - beta) * ones, alpha * v.mixing, *sizes)
+    return RoundPlan((1 - alpha) * beta, (1 - alpha) * (1 - beta), alpha * v.mixing, *sizes)
 
 
 def real_weights(plan: RoundPlan):

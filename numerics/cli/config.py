@@ -7,9 +7,11 @@ A config has the tables (see ``examples/*.toml``, one per family)::
                       smoothing; linear-gaussian: theta, noise_var, synthetic = a design table or a list of
                       them); the family's ``configure`` fills defaults from the public source (dim, m)
     [ecosystem]       alpha, beta, mixing, n, estimator, regime, composition (the Ecosystem fields; all
-                      optional); mixing is a matrix, an edge list {edges = [[k, j, weight], ...]} ([k, j]:
-                      equal shares) or a graph generator {graph = "ring", ...} (:mod:`theory.graphs`), which a K
-                      axis of the sweep also uses to build W at each K; composition "fixed" or "mixture"
+                      optional); alpha and beta a number, a schedule [a_1, ...] or per model
+                      {per_model = [a_0, ...]} (each entry a number or a schedule); mixing is a matrix, an edge
+                      list {edges = [[k, j, weight], ...]} ([k, j]: equal shares) or a graph generator
+                      {graph = "ring", ...} (:mod:`theory.graphs`), which a K axis of the sweep also uses to
+                      build W at each K; composition "fixed" or "mixture"
     [public]          the public source: the family's source fields (gaussian: mean, cov, size;
                       categorical: probs, size; linear-gaussian designs: gram, size)
     [[private]]       one table per model, the same fields
@@ -91,8 +93,12 @@ def _fraction_or_symbol(value, key):
         return sympy.Symbol(value, nonnegative=True) if value.isidentifier() else value
     if isinstance(value, list):
         return [_fraction_or_symbol(v, f"{key}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, dict) and set(value) == {"per_model"}:  # one value (or schedule) per model
+        return {"per_model": _fraction_or_symbol(value["per_model"], f"{key}.per_model")}
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{key}: expected a number, a symbol name or a list, got {type(value).__name__}")
+        raise ConfigError(
+            f"{key}: expected a number, a symbol name, a list or {{per_model = [...]}}, got {type(value).__name__}"
+        )
     return value
 
 

@@ -54,6 +54,23 @@ class JaxOps:
         return jax.scipy.linalg.block_diag(*blocks)
 
     @staticmethod
+    def ndim(value) -> int:
+        return jnp.ndim(value)
+
+    @staticmethod
+    def column(value, K: int):
+        """K x 1: a per-model value (K,) as a column, or a scalar repeated."""
+        return jnp.broadcast_to(jnp.asarray(_plain(value), dtype=jnp.float64), (K,)).reshape(K, 1)
+
+    @staticmethod
+    def diag(column):
+        return column * jnp.eye(column.shape[0])
+
+    @staticmethod
+    def hadamard(a, b):
+        return a * b
+
+    @staticmethod
     def per_sample(value, size):
         """value / size elementwise (broadcast), 0 where size = 0 (a source of no samples contributes nothing),
         with finite gradients there."""

@@ -24,7 +24,7 @@ import sympy
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.results import ExactRounds, ExactSummaryRounds
-from interplay.numerics.driver.schedules import schedules
+from interplay.numerics.driver.schedules import model_values, schedules
 from interplay.numerics.driver.sizes import device, run_sizes, spec_sizes
 from interplay.numerics.gaussian import step
 from interplay.numerics.homogenisation_measures import (
@@ -73,7 +73,7 @@ def _run(
     change is below ``tolerance`` or -1, what is ``kept`` of rounds 0..T: every state (``"states"``), their
     :class:`Summary` (``"summaries"``) or None). All are traced, so sweeps can vmap over them.
     """
-    constant = jnp.ndim(alphas) == 0
+    constant = jnp.ndim(sizes.rounds.n_public) == 0  # alphas, betas are then scalars, or per model (K,)
 
     def at(schedule, i):
         return schedule if constant else jax.tree.map(lambda x: x[i], schedule)
@@ -153,7 +153,7 @@ def recursion(eco: Ecosystem, rounds: int, population: bool = False, kept: str |
     """
     values = jax.tree.map(jnp.asarray, step.values(eco))
     run = _structured_recursion(step.structure(eco), rounds, population, kept)
-    return functools.partial(run, values, jnp.asarray(float(eco.beta_at(1))))
+    return functools.partial(run, values, jnp.asarray(model_values(eco, eco.beta_at(1))))
 
 
 @compiled_cache
@@ -178,7 +178,7 @@ def _spec_inputs(eco: Ecosystem, rounds: int):
     if eco.is_constant:
         alpha, beta = eco.alpha_at(1), eco.beta_at(1)
         sizes = device(run_sizes(eco, alpha, beta, constant=True))
-        return jnp.asarray(float(alpha)), jnp.asarray(float(beta)), sizes, jnp.asarray(0.0)
+        return jnp.asarray(model_values(eco, alpha)), jnp.asarray(model_values(eco, beta)), sizes, jnp.asarray(0.0)
     return jnp.asarray(alphas), jnp.asarray(betas), device(spec_sizes(eco, rounds)), jnp.asarray(0.0)
 
 

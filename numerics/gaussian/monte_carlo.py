@@ -47,7 +47,7 @@ from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
 from interplay.numerics.driver.results import SimulatedReplicates
-from interplay.numerics.driver.schedules import schedules
+from interplay.numerics.driver.schedules import model_values, schedules
 from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
 from interplay.numerics.gaussian import step
 from interplay.numerics.gaussian.iterate import given_start, require_gaussian
@@ -307,8 +307,8 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
 
         inputs = (
             jax.random.split(k_rounds, blocks),
-            blocked(jnp.concatenate([jnp.zeros(1), alphas]), 0.0),
-            blocked(jnp.concatenate([jnp.full(1, beta_1), betas]), beta_1),
+            blocked(jnp.concatenate([jnp.zeros((1,) + alphas.shape[1:]), alphas]), 0.0),  # (T,) or per model (T, K)
+            blocked(jnp.concatenate([jnp.broadcast_to(beta_1, (1,) + betas.shape[1:]), betas]), beta_1),
             jax.tree.map(sizes_blocked, sizes.initial, sizes.rounds),
             jnp.arange(blocks * B, dtype=jnp.float64).reshape(blocks, B),
         )
@@ -341,7 +341,7 @@ class SimulationValues(NamedTuple):
 
 def simulation_values(eco: Ecosystem) -> SimulationValues:
     """The ecosystem's numbers as the simulators take them (centred coordinates)."""
-    return SimulationValues(*map(jnp.asarray, step.values(eco)), jnp.asarray(float(eco.beta_at(1))))
+    return SimulationValues(*map(jnp.asarray, step.values(eco)), jnp.asarray(model_values(eco, eco.beta_at(1))))
 
 
 def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: str):

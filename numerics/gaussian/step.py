@@ -87,8 +87,8 @@ def values(eco: Ecosystem) -> Values:
 
 def round_plan(values: Values, alpha, beta, sizes: RoundSizes | None, initial: bool) -> Plan:
     """The plan of a round for alpha_t, beta_t (:func:`theory.rounds.round_plan`): w_private = (1 - alpha) beta,
-    w_public = (1 - alpha)(1 - beta), w_synthetic = alpha W; ``sizes`` None: every sample infinite (population);
-    ``initial``: the round-0 fit, alpha = 0."""
+    w_public = (1 - alpha)(1 - beta), w_synthetic = alpha W (alpha, beta scalars or per model, (K,)); ``sizes``
+    None: every sample infinite (population); ``initial``: the round-0 fit, alpha = 0."""
     K = values.mixing.shape[0]
     alpha, beta = jnp.asarray(alpha, jnp.float64), jnp.asarray(beta, jnp.float64)
     if initial:
@@ -101,7 +101,7 @@ def round_plan(values: Values, alpha, beta, sizes: RoundSizes | None, initial: b
     return Plan(
         (1 - alpha) * beta * ones,
         (1 - alpha) * (1 - beta) * ones,
-        alpha * jnp.asarray(values.mixing),
+        JAX.column(alpha, K) * jnp.asarray(values.mixing),
         n_private,
         jnp.asarray(n_public),
         jnp.asarray(n_synthetic),

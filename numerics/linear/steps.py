@@ -25,6 +25,8 @@ from typing import NamedTuple
 import jax.numpy as jnp
 import numpy as np
 
+from interplay.numerics.driver.jax_ops import JAX
+from interplay.numerics.driver.schedules import model_values
 from interplay.theory.linear.maps import Dynamics, LinearMoments
 from interplay.theory.spec import Ecosystem, floats
 
@@ -82,7 +84,7 @@ def values(eco: Ecosystem) -> Values:
         floats(family.noise_var),
         np.float64(0.0 if eco.n is None else 1.0 / eco.n),
         floats(eco.mixing),
-        floats(eco.beta_at(1)),
+        model_values(eco, eco.beta_at(1)),
     )
 
 
@@ -103,7 +105,8 @@ def weights(v: Values, alpha, beta, *, initial: bool) -> Weights:
     alpha, beta = jnp.asarray(alpha, jnp.float64), jnp.asarray(beta, jnp.float64)
     if initial:
         alpha = 0 * alpha
-    return Weights((1 - alpha) * beta * ones, (1 - alpha) * (1 - beta) * ones, alpha * jnp.asarray(v.mixing))
+    synthetic = JAX.column(alpha, ones.shape[0]) * jnp.asarray(v.mixing)  # alpha_k W[k, j]: alpha scalar or (K,)
+    return Weights((1 - alpha) * beta * ones, (1 - alpha) * (1 - beta) * ones, synthetic)
 
 
 def real_weights(w: Weights):

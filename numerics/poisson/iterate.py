@@ -38,15 +38,7 @@ from interplay.theory.start import numeric_start
 
 
 class PoissonJaxOps(JaxOps):
-    """jax ops plus the elementwise operations of :class:`theory.poisson.maps.PoissonSympyOps`."""
-
-    @staticmethod
-    def diag(column):
-        return column * jnp.eye(column.shape[0])
-
-    @staticmethod
-    def hadamard(a, b):
-        return a * b
+    """jax ops plus the operations of :class:`theory.poisson.maps.PoissonSympyOps`."""
 
     @classmethod
     def ratio(cls, a, b):
@@ -84,7 +76,7 @@ def plan(shape: Ecosystem, numbers: poisson.PoissonValues, alpha, beta, sizes, i
     """The round's :class:`theory.rounds.RoundPlan` (weights and sizes) with W taken from the input ``numbers``
     (round_plan reads W from the spec, here the placeholder of :func:`structure`); ``sizes`` None: population."""
     planned = round_plan(shape, alpha, beta, initial=initial, population=sizes is None, sizes=sizes, ops=JAX_POISSON)
-    return planned._replace(w_synthetic=(0.0 if initial else alpha) * numbers.mixing)
+    return planned._replace(w_synthetic=JAX_POISSON.column(0.0 if initial else alpha, shape.K) * numbers.mixing)
 
 
 def scan_rounds(shape: Ecosystem, numbers, step, start, summary, alphas, betas, sizes):

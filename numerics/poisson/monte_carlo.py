@@ -129,8 +129,8 @@ def simulator(shape: Ecosystem, method: str, capacity: int, trajectory: bool, mi
         T = alphas.shape[0]
         inputs = (
             jax.random.split(key, T + 1),
-            jnp.concatenate([jnp.zeros(1), alphas]),
-            jnp.concatenate([jnp.reshape(beta_1, (1,)), betas]),
+            jnp.concatenate([jnp.zeros((1,) + alphas.shape[1:]), alphas]),  # alphas, betas: (T,) or per model (T, K)
+            jnp.concatenate([jnp.reshape(beta_1, (1,) + betas.shape[1:]), betas]),
             jnp.arange(T + 1, dtype=jnp.float64),
             every,
         )

@@ -66,17 +66,7 @@ from interplay.theory.symbolic import Layout, SymbolicMap, all_positions, plan_r
 
 
 class PoissonSympyOps(SympyOps):
-    """Sympy ops plus the elementwise operations the Poisson steps use (exact)."""
-
-    @staticmethod
-    def diag(column):
-        """The square matrix with the column vector on its diagonal."""
-        return sympy.diag(*column)
-
-    @staticmethod
-    def hadamard(a, b):
-        """The elementwise product of two matrices of one shape."""
-        return sympy.Matrix(a).multiply_elementwise(sympy.Matrix(b))
+    """Sympy ops plus the quotients by sample sizes and the spread the Poisson steps use (exact)."""
 
     @classmethod
     def ratio(cls, a, b):
