@@ -3,7 +3,7 @@
 The same maps as :func:`theory.gaussian.maps.moment_step` and :func:`theory.gaussian.maps.population_step` (the
 one symbolic definition, whose module docstring derives them), written with einsums over the model axis
 instead of Python loops over models and sources, so the traced graph and the compile time do not grow with K.
-The ecosystem enters in two parts: its :class:`Structure` (K, d, regime, estimator: static, a compiled
+The ecosystem enters in two parts: its :class:`Structure` (K, d, regime, estimator, composition: static, a compiled
 function is built per structure) and its :class:`Values` (source means and covariances, W: arrays, arguments
 of the compiled function), so a new value never recompiles. tests/test_gaussian_vectorised.py checks both
 steps against the sympy maps on random points.
@@ -18,7 +18,10 @@ Q = (I - 1 w^T)^T diag(w) (I - 1 w^T) = diag(w) - (2 - sum w) w w^T. The quadrat
 sum_p w_p Var(xbar_p) - (2 - sum w) Var(sum_p w_p xbar_p), each variance from the pieces' parts (fitted means,
 real means, the draws' noise), so memory grows as K^2 d^2, not as the K^3 d^2 of every pair of pieces of every
 model; for a piece that is the whole training set (a unit w) both variances are the same sums and cancel exactly,
-as the coefficients do in the theory.
+as the coefficients do in the theory. Under ``composition="mixture"`` model k's synthetic part is one piece of
+weight alpha_t, mean sum_j W[k, j] m_j + eps_k and N_syn = sum_j n_synthetic[k, j] samples: its variance W_k Cov(m)
+W_k^T + E V_k / N_syn, its weights alpha_t W[k, j] on the fitted means, E V_k = sum_j W[k, j] E S_j + E spread_k
+(:func:`numerics.driver.mixture.expected_spread`), which also gives the noise of Cov m' its (sum_j Q_kj) E spread_k.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import sympy
 
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.gaussian.maps import Moments
+from interplay.theory.mixture import expected_spread
 from interplay.theory.rounds import plan_at
 
 HALF = sympy.Rational(1, 2)
@@ -90,3 +91,45 @@ def test_the_population_maps_of_mixture_and_fixed_are_the_same():
     a, b = gaussian.population_map(fixed), gaussian.population_map(mixture)
     assert a.state == b.state
     assert all(sympy.expand(x - y) == 0 for x, y in zip(a.update, b.update))
+
+
+def _trajectory(eco, rounds):
+    moments = gaussian.moment_step(eco, gaussian.zero_moments(eco), plan_at(eco, 0), 0)
+    path = [moments]
+    for t in range(1, rounds + 1):
+        path.append(gaussian.moment_step(eco, path[-1], plan_at(eco, t), sympy.Integer(t)))
+    return path
+
+
+def _same_sizes(a, b, rounds):
+    return all(
+        plan_at(a, t).n_private == plan_at(b, t).n_private
+        and plan_at(a, t).n_public == plan_at(b, t).n_public
+        and plan_at(a, t).n_synthetic == plan_at(b, t).n_synthetic
+        for t in range(rounds + 1)
+    )
+
+
+def test_fixed_and_mixture_share_the_mean_and_the_mixture_adds_the_spread():
+    """Equal shares, n = 8: both compositions give 2 private, 2 public and 2 + 2 synthetic samples (expected, under
+    the mixture), so after the same initial fit round 1's Cov m differs by exactly blockdiag(alpha^2 / N_syn E
+    spread_k) (positive: the models differ); E m is the same at every round, Cov m keeps differing."""
+    fixed = _ecosystem("fresh", "unbiased", mixing=sympy.Matrix([[HALF, HALF], [HALF, HALF]]), composition="fixed", n=8)
+    mixture = fixed.with_options(composition="mixture")
+    assert _same_sizes(fixed, mixture, 1) and sum(plan_at(mixture, 1).n_synthetic.row(0)) == 4
+    a, b = _trajectory(fixed, 3), _trajectory(mixture, 3)
+    assert a[0] == b[0]
+    assert all(x.mean == y.mean for x, y in zip(a, b))
+    spreads = expected_spread(mixture.mixing, a[0].mean, a[0].cov, 1)
+    added = sympy.diag(*[HALF**2 / 4 * s for s in spreads])
+    assert b[1].cov - a[1].cov == added and all(added[k, k] > 0 for k in range(2))
+    assert all(x.cov != y.cov for x, y in zip(a[1:], b[1:]))
+
+
+@pytest.mark.parametrize("regime", ["reuse", "accumulate"])
+def test_a_mixture_that_draws_from_one_model_is_the_fixed_composition(regime):
+    """W a permutation: every sample comes from the one model, N_kj = N_syn, and every moment is the same, exactly."""
+    fixed = _ecosystem(regime, "unbiased", mixing=sympy.Matrix([[0, 1], [1, 0]]), composition="fixed")
+    mixture = fixed.with_options(composition="mixture")
+    assert _same_sizes(fixed, mixture, 3)
+    assert _trajectory(fixed, 3) == _trajectory(mixture, 3)
