@@ -89,16 +89,28 @@ def test_population_limit_has_no_monte_carlo():
         numerics.simulate(ecosystem(1, 1, alpha=0.5, beta=0.5, n=None), 3, key=0, replicates=5)
 
 
-def test_mixture_monte_carlo_matches_exact_recursion():
+MIXTURE_SETTINGS = {  # composition="mixture"; 4 rounds, 8000 replicates each
+    "K3-d1-unbiased-reuse-schedule-W": (  # N_syn = 5, 10, 2, 8: the draws masked to each round's N_syn
+        3,
+        1,
+        dict(alpha=[0.5, 1, 0.25, 0.75], beta=0.5, n=10, mixing=W3, estimator="unbiased", regime="reuse"),
+    ),
+    "K2-d2-mle-accumulate": (2, 2, dict(alpha=0.5, beta=0.5, n=8, estimator="mle", regime="accumulate")),
+}
+
+
+@pytest.mark.parametrize("name", list(MIXTURE_SETTINGS))
+def test_mixture_monte_carlo_matches_exact_recursion(name):
     """composition="mixture" (each synthetic sample from model j with probability W[k, j], drawn by
-    numerics.gaussian.monte_carlo._mixture_statistics) against its exact recursion, K = 3, the sparse W3, reuse,
-    the unbiased estimator and an alpha schedule (N_syn = 5, 10, 2, 8: the draws masked to each round's N_syn): E m,
-    E S and Cov m at every round, z limit Bonferroni over all 75 comparisons at family-wise level 0.01 (3.8 SE).
-    With 8000 replicates the fixed composition's exact Cov m (its own sizes, no spread) is 6.1 SE off at round 3."""
-    K, d, rounds, replicates = 3, 1, 4, 8000
-    options = dict(alpha=[0.5, 1, 0.25, 0.75], beta=0.5, n=10, mixing=W3, estimator="unbiased", regime="reuse")
+    numerics.gaussian.monte_carlo._mixture_statistics) against its exact recursion: E m, E S and Cov m at every
+    round, z limit Bonferroni over all 75 + 140 comparisons of both settings at family-wise level 0.01 (4.1 SE).
+    With 8000 replicates the fixed composition's exact Cov m (its own sizes, no spread) is 6.1 SE off the first
+    setting's Monte Carlo at round 3."""
+    rounds, replicates = 4, 8000
+    comparisons = sum((K * d + K * d * d + (K * d) ** 2) for K, d, _ in MIXTURE_SETTINGS.values())
+    z_limit = stats.norm.isf(0.01 / (2 * (rounds + 1) * comparisons))
+    K, d, options = MIXTURE_SETTINGS[name]
     eco = ecosystem(K, d, composition="mixture", **options)
-    z_limit = stats.norm.isf(0.01 / (2 * (rounds + 1) * (K * d + K * d * d + (K * d) ** 2)))
     exact = numerics.iterate_moments(eco, rounds)
     mc = numerics.simulate(eco, rounds, key=11, replicates=replicates)
     for t in range(rounds + 1):
