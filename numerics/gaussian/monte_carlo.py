@@ -205,6 +205,11 @@ def _mixture_size(n_synthetic):
     return jnp.round(n_synthetic.sum(-1))
 
 
+def _largest_mixture(sizes) -> int:
+    """The largest N_syn of a run's update rounds (:class:`numerics.driver.sizes.Sizes`), at least 1."""
+    return int(max(np.max(_mixture_size(np.asarray(sizes.rounds.n_synthetic)), initial=0), 1))
+
+
 def _mixture_statistics(key, mixing, means, roots, size, drawn: int):
     """(xbar, A / N) of every model's mixture draws, (K, 1, d) and (K, 1, d, d) (one synthetic source each): the
     ``drawn`` samples x = m_j + M_j z of the sources j = :func:`numerics.samplers.mixture.source_indices`, of which
@@ -433,8 +438,7 @@ def _largest_for_any_schedule(eco: Ecosystem) -> dict[str, int]:
 def _structured_simulator(eco: Ecosystem, method: str, rounds: int, sizes) -> Simulator:
     """The simulator of :func:`simulate`: its raw-sample routes are sized for the spec's own sample sizes."""
     bounds = static_sizes(eco, rounds, sizes)  # also rejects the population limit
-    synthetic = int(max(np.max(_mixture_size(np.asarray(sizes.rounds.n_synthetic)), initial=0), 1))
-    return _simulator(step.structure(eco), _raw_kinds(method, _mixture_kinds(eco, bounds, synthetic)))
+    return _simulator(step.structure(eco), _raw_kinds(method, _mixture_kinds(eco, bounds, _largest_mixture(sizes))))
 
 
 def drawn_per_source(eco: Ecosystem, method: str) -> int:
