@@ -15,6 +15,11 @@ reduced to (xbar, A / N) by a sampler:
   each of many models) is cheaper drawn raw, and is. Both methods give the same distribution
   (tests/test_sufficient_statistics.py).
 
+Under ``composition="mixture"`` model k's synthetic part is one source of N_syn samples whose sources j are drawn
+with probabilities W[k, :] (:func:`numerics.samplers.mixture.source_indices`), x = m_j + M_j z: always drawn raw
+(the kind ``mixture``, N_max samples, the largest N_syn of the run, the first N_syn of each round counting), with
+its own key split from the round's; the real sources are drawn as above and the fixed composition is unchanged.
+
 Every fitted covariance is positive semi-definite by construction: S = c sum_s w_s [A_s / N_s + (xbar_s - m)
 (xbar_s - m)^T], a sum of positive semi-definite terms (never a raw second moment minus m m^T, which rounding
 makes indefinite once S is small against m m^T, as when a fit collapses). Under ``accumulate`` the union of the
@@ -25,8 +30,8 @@ may be singular (a collapsed fit), where a Cholesky factor does not exist; the c
 The simulation runs in centred coordinates (:func:`theory.gaussian.maps.centred`, the public mean as origin, added
 back to the means at the end), so a common shift of all means changes the fits by rounding of the origin only.
 The simulator is written for one replicate and vmapped over the replicates' keys (replicate r's key is
-``jax.random.split(key, R)[r]``), compiled once per structure (K, d, regime, estimator, method; raw: the
-largest sample sizes) with the ecosystem's numbers, the schedules and the sample sizes as arguments, so new
+``jax.random.split(key, R)[r]``), compiled once per structure (K, d, regime, estimator, composition, method; raw:
+the largest sample sizes) with the ecosystem's numbers, the schedules and the sample sizes as arguments, so new
 values, seeds and replicate counts do not recompile. Random stream: before the issue-12 change every replicate
 was drawn from the one key (the gamma sampler pooled the rejected candidates of all replicates), so the same
 seed now gives other draws (the same law); a replicate's draws no longer depend on the others.
@@ -51,6 +56,7 @@ from interplay.numerics.driver.schedules import model_values, schedules
 from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
 from interplay.numerics.gaussian import step
 from interplay.numerics.gaussian.iterate import given_start, require_gaussian
+from interplay.numerics.samplers.mixture import source_indices
 from interplay.numerics.samplers.wishart import standard_draws, statistics_from_draws
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.spec import Ecosystem, SpecError
@@ -170,10 +176,50 @@ exact sufficient statistics. Which kinds are drawn raw is part of the compiled s
 def _raw_kinds(method: str, largest: dict[str, int]) -> tuple[tuple[str, int], ...]:
     """(kind, samples drawn) of the kinds drawn as raw samples: all for ``raw`` (their largest N), those whose
     largest N is at most :data:`RAW_BELOW` for ``sufficient`` (:data:`RAW_BELOW` of them, so that a new alpha
-    or n that keeps them there does not recompile)."""
+    or n that keeps them there does not recompile); a ``mixture`` synthetic part always (its largest N_syn)."""
     if method == "raw":
         return tuple(sorted(largest.items()))
-    return tuple((kind, RAW_BELOW) for kind, size in sorted(largest.items()) if size <= RAW_BELOW)
+    return tuple(
+        (kind, size if kind == MIXTURE else RAW_BELOW)
+        for kind, size in sorted(largest.items())
+        if kind == MIXTURE or size <= RAW_BELOW
+    )
+
+
+MIXTURE = "mixture"
+"""The kind of the synthetic part under ``composition="mixture"``: one source per model whose samples come from
+model j with probability W[k, j], drawn raw (its samples' sources are part of its law)."""
+
+
+def _mixture_kinds(eco: Ecosystem, largest: dict[str, int], synthetic: int) -> dict[str, int]:
+    """``largest`` with, under ``mixture``, the per-producer synthetic kind replaced by the mixture's largest
+    N_syn, ``synthetic``."""
+    if eco.composition != "mixture":
+        return largest
+    return {**{kind: size for kind, size in largest.items() if kind != "synthetic"}, MIXTURE: synthetic}
+
+
+def _mixture_size(n_synthetic):
+    """N_syn (..., K) of each model under ``mixture``: its expected counts W[k, j] N_syn (..., K, K) summed, an
+    exact integer once rounded."""
+    return jnp.round(n_synthetic.sum(-1))
+
+
+def _largest_mixture(sizes) -> int:
+    """The largest N_syn of a run's update rounds (:class:`numerics.driver.sizes.Sizes`), at least 1."""
+    return int(max(np.max(_mixture_size(np.asarray(sizes.rounds.n_synthetic)), initial=0), 1))
+
+
+def _mixture_statistics(key, mixing, means, roots, size, drawn: int):
+    """(xbar, A / N) of every model's mixture draws, (K, 1, d) and (K, 1, d, d) (one synthetic source each): the
+    ``drawn`` samples x = m_j + M_j z of the sources j = :func:`numerics.samplers.mixture.source_indices`, of which
+    the first N_syn = ``size`` (K,) count."""
+    index_key, normal_key = jax.random.split(key)
+    sources = source_indices(index_key, mixing, drawn)  # (K, drawn)
+    z = jax.random.normal(normal_key, sources.shape + (means.shape[-1],))
+    samples = means[sources] + jnp.einsum("knab,knb->kna", roots[sources], z)
+    xbar, within = jax.vmap(_sample_statistics)(samples, size)
+    return xbar[:, None], within[:, None]
 
 
 def _outer(v):
@@ -211,6 +257,8 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
     sampler = _sampler(d, dict(raw))
     unbiased = shape.estimator == "unbiased"
     reuse = shape.regime == "reuse"
+    mixture = shape.composition == "mixture"
+    raw_mixture = dict(raw).get(MIXTURE, 0)  # samples each model's mixture draws, its largest N_syn
 
     def replicate(key, values, alphas, betas, sizes, start):
         """Rounds 0..T of one replicate (round 0 is the initial fit: alpha = 0 from the zero state, its means and
@@ -227,7 +275,10 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
             ]
 
         def round_sources(plan, means, covs):
-            """The sources drawn in a round: the real ones (unless reused), the synthetic [consumer k, producer j]."""
+            """The sources drawn in a round: the real ones (unless reused), the synthetic [consumer k, producer j]
+            (under ``mixture`` the synthetic part is drawn apart: :func:`_mixture_statistics`)."""
+            if mixture:
+                return [] if reuse else real_sources(plan)
             synthetic = (
                 "synthetic",
                 jnp.broadcast_to(means[None], (K, K, d)),
@@ -240,10 +291,18 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
             """The refit of every model: m = sum_s w_s xbar_s, U = sum_s w_s [A_s / N_s + (xbar_s - m)(xbar_s -
             m)^T] (merged into the union by the parallel-axis rule under ``accumulate``), S = c U."""
             means, covs, union_scatter, union_nu = state
-            drawn = sampler.statistics(noise, round_sources(plan, means, covs))
-            (xbar, within), (pub_xbar, pub_within) = fixed_real if reuse else drawn[:2]
-            syn_xbar, syn_within = drawn[-1]
             wp, wq, ws = plan.w_private, plan.w_public, plan.w_synthetic
+            if mixture:  # one synthetic source per model, of weight alpha_t: (K, 1) like a producer axis of one
+                noise_key, mixture_key = jax.random.split(noise[0])
+                drawn = sampler.statistics((noise_key, noise[1]), round_sources(plan, means, covs))
+                size = _mixture_size(plan.n_synthetic)
+                syn = _mixture_statistics(mixture_key, values.mixing, means, _symmetric_root(covs), size, raw_mixture)
+                ws = ws.sum(1, keepdims=True)
+            else:
+                drawn = sampler.statistics(noise, round_sources(plan, means, covs))
+                syn = drawn[-1]
+            (xbar, within), (pub_xbar, pub_within) = fixed_real if reuse else drawn[:2]
+            syn_xbar, syn_within = syn
             batch_mean = wp[:, None] * xbar + wq[:, None] * pub_xbar + jnp.einsum("kj,kja->ka", ws, syn_xbar)
             batch_scatter = (
                 wp[:, None, None] * (within + _outer(xbar - batch_mean))
@@ -253,7 +312,7 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
             batch_nu = (
                 step.per_sample(wp**2, plan.n_private)
                 + step.per_sample(wq**2, plan.n_public)
-                + jnp.sum(step.per_sample(ws**2, plan.n_synthetic), 1)
+                + jnp.sum(step.per_sample(plan.w_synthetic**2, plan.n_synthetic), 1)  # alpha_t^2 / N_syn (mixture)
             )
             if shape.regime == "accumulate":
                 old, new = t / (t + 1), 1 / (t + 1)
@@ -365,27 +424,34 @@ def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: st
 
 
 def _largest_for_any_schedule(eco: Ecosystem) -> dict[str, int]:
-    """The largest sample of each kind for any alpha, beta in [0, 1]: n, or a reused dataset's own size."""
+    """The largest sample of each kind for any alpha, beta in [0, 1]: n, or a reused dataset's own size (a
+    mixture's N_syn <= n: :func:`theory.rounds.sample_sizes`)."""
     n = int(eco.n)
-    return {
+    largest = {
         "private": max([n] + [int(s.size) for s in eco.private if s.size is not None]),
         "public": max(n, int(eco.public.size or 0)),
         "synthetic": n,
     }
+    return _mixture_kinds(eco, largest, n)
 
 
 def _structured_simulator(eco: Ecosystem, method: str, rounds: int, sizes) -> Simulator:
     """The simulator of :func:`simulate`: its raw-sample routes are sized for the spec's own sample sizes."""
     bounds = static_sizes(eco, rounds, sizes)  # also rejects the population limit
-    return _simulator(step.structure(eco), _raw_kinds(method, bounds))
+    return _simulator(step.structure(eco), _raw_kinds(method, _mixture_kinds(eco, bounds, _largest_mixture(sizes))))
 
 
 def drawn_per_source(eco: Ecosystem, method: str) -> int:
     """Numbers per dimension a source holds while drawn in a round: raw, its largest sample (n, or a reused
-    dataset's size); sufficient, about 32 (its normals, chi-square and gamma candidates, XLA's analysis)."""
-    if method != "raw" or eco.n is None:
-        return 32
-    return max([int(eco.n)] + [int(s.size) for s in (*eco.private, eco.public) if s.size is not None])
+    dataset's size); sufficient, about 32 (its normals, chi-square and gamma candidates, XLA's analysis). Under
+    ``mixture`` each model's synthetic part holds its n samples' normals and gathered roots, n (d + 1) numbers per
+    dimension, counted over the K^2 sources :func:`numerics.driver.limits.drawn_values` assumes as n (d + 1) / K."""
+    largest = 32
+    if method == "raw" and eco.n is not None:
+        largest = max([int(eco.n)] + [int(s.size) for s in (*eco.private, eco.public) if s.size is not None])
+    if eco.composition == "mixture" and eco.n is not None:
+        largest = max(largest, -(-int(eco.n) * (eco.dim + 1) // eco.K))
+    return largest
 
 
 def simulate(

@@ -3,7 +3,7 @@
 The same maps as :func:`theory.gaussian.maps.moment_step` and :func:`theory.gaussian.maps.population_step` (the
 one symbolic definition, whose module docstring derives them), written with einsums over the model axis
 instead of Python loops over models and sources, so the traced graph and the compile time do not grow with K.
-The ecosystem enters in two parts: its :class:`Structure` (K, d, regime, estimator: static, a compiled
+The ecosystem enters in two parts: its :class:`Structure` (K, d, regime, estimator, composition: static, a compiled
 function is built per structure) and its :class:`Values` (source means and covariances, W: arrays, arguments
 of the compiled function), so a new value never recompiles. tests/test_gaussian_vectorised.py checks both
 steps against the sympy maps on random points.
@@ -18,7 +18,10 @@ Q = (I - 1 w^T)^T diag(w) (I - 1 w^T) = diag(w) - (2 - sum w) w w^T. The quadrat
 sum_p w_p Var(xbar_p) - (2 - sum w) Var(sum_p w_p xbar_p), each variance from the pieces' parts (fitted means,
 real means, the draws' noise), so memory grows as K^2 d^2, not as the K^3 d^2 of every pair of pieces of every
 model; for a piece that is the whole training set (a unit w) both variances are the same sums and cancel exactly,
-as the coefficients do in the theory.
+as the coefficients do in the theory. Under ``composition="mixture"`` model k's synthetic part is one piece of
+weight alpha_t, mean sum_j W[k, j] m_j + eps_k and N_syn = sum_j n_synthetic[k, j] samples: its variance W_k Cov(m)
+W_k^T + E V_k / N_syn, its weights alpha_t W[k, j] on the fitted means, E V_k = sum_j W[k, j] E S_j + E spread_k
+(:func:`numerics.driver.mixture.expected_spread`), which also gives the noise of Cov m' its (sum_j Q_kj) E spread_k.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from interplay.numerics.driver.jax_ops import JAX
+from interplay.numerics.driver.mixture import expected_spread
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.gaussian.maps import Fit, Moments
 from interplay.theory.rounds import RoundSizes
@@ -42,6 +46,7 @@ class Structure(NamedTuple):
     d: int
     regime: str
     estimator: str
+    composition: str
 
 
 class Values(NamedTuple):
@@ -70,7 +75,7 @@ per_sample = JAX.per_sample  # value / N, 0 for a source of no samples (theory.o
 
 
 def structure(eco: Ecosystem) -> Structure:
-    return Structure(eco.K, eco.dim, eco.regime, eco.estimator)
+    return Structure(eco.K, eco.dim, eco.regime, eco.estimator, eco.composition)
 
 
 def values(eco: Ecosystem) -> Values:
@@ -142,35 +147,49 @@ def _outer(v):
     return v[..., :, None] * v[..., None, :]
 
 
-def _piece_indices(K: int, accumulate: bool):
-    """For model k's pieces (the union under ``accumulate``, private, public, the draws from each model j): the
-    index of the fitted mean m_j each contains (K: none), of the real sample mean b_s (K + 1: none), and
-    whether it is model j's draws (numpy, static)."""
+def _piece_indices(K: int, accumulate: bool, mixture: bool):
+    """For model k's pieces (the union under ``accumulate``, private, public, the draws from each model j, or
+    under ``mixture`` the one synthetic piece): the index of the fitted mean m_j each contains (K: none; the
+    mixture's piece holds sum_j W[k, j] m_j, added apart), of the real sample mean b_s (K + 1: none), and whether
+    it is synthetic draws (numpy, static)."""
     models = np.arange(K)
     none_m, none_b = np.full(K, K), np.full(K, K + 1)
-    m_index = [none_m[:, None], none_m[:, None], np.broadcast_to(models, (K, K))]
-    b_index = [models[:, None], np.full((K, 1), K), np.broadcast_to(none_b[:, None], (K, K))]
-    draws = [np.zeros((K, 2), bool), np.ones((K, K), bool)]
+    synthetic = 1 if mixture else K
+    m_index = [none_m[:, None], none_m[:, None], none_m[:, None] if mixture else np.broadcast_to(models, (K, K))]
+    b_index = [models[:, None], np.full((K, 1), K), np.broadcast_to(none_b[:, None], (K, synthetic))]
+    draws = [np.zeros((K, 2), bool), np.ones((K, synthetic), bool)]
     if accumulate:
         m_index, b_index = [models[:, None]] + m_index, [none_b[:, None]] + b_index
         draws = [np.zeros((K, 1), bool)] + draws
     return np.concatenate(m_index, 1), np.concatenate(b_index, 1), np.concatenate(draws, 1)
 
 
-def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted, sigma_b, p: Plan, t):
-    """E U_k' (K, d, d) of every model from its pieces (module docstring; the theory's ``_model_scatters``)."""
+def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted, variances, sigma_b, p: Plan, t):
+    """E U_k' (K, d, d) of every model from its pieces (module docstring; the theory's ``_model_scatters``);
+    ``variances``: E V_k (K, d, d) of the mixture's one synthetic piece, None for the fixed composition."""
     K, d = structure.K, structure.d
     accumulate = structure.regime == "accumulate"
+    mixture = variances is not None
+    # the synthetic pieces' weights (K, P_s), means (K, P_s, d), E scatter / N and Cov of the draws' noise
+    if mixture:  # one piece: weight alpha_t, mean sum_j W[k, j] m_j, N_syn = sum_j W[k, j] N_syn samples
+        n_mixture = p.n_synthetic.sum(1)[:, None, None]
+        synthetic = (p.w_synthetic.sum(1)[:, None], (v.mixing @ mean)[:, None])
+        synthetic += ((1 - per_sample(1.0, n_mixture)) * variances)[:, None], per_sample(variances, n_mixture)[:, None]
+    else:
+        synthetic = (p.w_synthetic, jnp.broadcast_to(mean, (K, K, d)))
+        synthetic += (
+            (1 - per_sample(1.0, p.n_synthetic))[:, :, None, None] * fitted[None],
+            per_sample(fitted[None], p.n_synthetic[:, :, None, None]),  # Cov(eps_kj) (K, K, d, d)
+        )
+    synthetic_weights, synthetic_means, synthetic_scatters, draw_noise = synthetic
     # the pieces' weights w (K, P), means mu (K, P, d), E scatter / N (K, P, d, d)
-    weights = jnp.concatenate([p.w_private[:, None], p.w_public[:, None], p.w_synthetic], 1)
-    means = jnp.concatenate(
-        [v.private_mean[:, None], jnp.broadcast_to(v.public_mean, (K, 1, d)), jnp.broadcast_to(mean, (K, K, d))], 1
-    )
+    weights = jnp.concatenate([p.w_private[:, None], p.w_public[:, None], synthetic_weights], 1)
+    means = jnp.concatenate([v.private_mean[:, None], jnp.broadcast_to(v.public_mean, (K, 1, d)), synthetic_means], 1)
     scatters = jnp.concatenate(
         [
             ((1 - per_sample(1.0, p.n_private))[:, None, None] * v.private_cov)[:, None],
             jnp.broadcast_to((1 - per_sample(1.0, p.n_public)) * v.public_cov, (K, 1, d, d)),
-            (1 - per_sample(1.0, p.n_synthetic))[:, :, None, None] * fitted[None],
+            synthetic_scatters,
         ],
         1,
     )
@@ -184,17 +203,21 @@ def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted
     # sum_pq Q_pq Cov(xbar_p, xbar_q) = sum_p w_p Var(xbar_p) - (2 - sum w) Var(sum_p w_p xbar_p), piece p's sample
     # mean xbar_p = m_j (fitted) + b_s (real) + eps_kj (draws' noise): K^2 numbers per model pair, never the K^3 of
     # every pair of pieces (a unit w, one piece the whole training set, gives exactly 0: the same sums either way)
-    m_index, b_index, draws = _piece_indices(K, accumulate)
+    m_index, b_index, draws = _piece_indices(K, accumulate, mixture)
     cov_m = jnp.pad(cov, ((0, 1), (0, 0), (0, 1), (0, 0)))  # index K: no fitted mean
     cross_m = jnp.pad(cross, ((0, 1), (0, 0), (0, 1), (0, 0)))  # (K + 1, d, K + 2, d); index K + 1: no real mean
     real = jnp.pad(sigma_b, ((0, 1), (0, 0), (0, 0)))
-    draw_noise = per_sample(fitted[None], p.n_synthetic[:, :, None, None])  # Cov(eps_kj) (K, K, d, d)
     noise = jnp.zeros((K,) + draws.shape[1:] + (d, d)).at[:, np.flatnonzero(draws[0])].set(draw_noise)
     own_fitted = cov_m[m_index, :, m_index, :]  # Var of each piece's parts (K, P, d, d)
+    if mixture:  # the mixture's piece holds sum_j W[k, j] m_j: W_k Cov(m) W_k^T
+        mixed = jnp.einsum("kj,jalb,kl->kab", v.mixing, cov, v.mixing)
+        own_fitted = own_fitted.at[:, np.flatnonzero(draws[0])].add(mixed[:, None])
     own_cross = cross_m[m_index, :, b_index, :]
     own = own_fitted + own_cross + jnp.swapaxes(own_cross, -1, -2) + real[b_index]
     rows = np.arange(K)[:, None]
     a = jnp.zeros((K, K + 1)).at[rows, m_index].add(weights)  # the weight on each fitted mean m_j
+    if mixture:  # its weights on each m_j (the batch's share 1 / (t + 1) of them under ``accumulate``)
+        a = a.at[:, :K].add(p.w_synthetic / (t + 1) if accumulate else p.w_synthetic)
     r = jnp.zeros((K, K + 2)).at[rows, b_index].add(weights)  # on each real mean b_s
     combined_cross = jnp.einsum("kj,jasb,ks->kab", a, cross_m, r)
     combined = jnp.einsum("kj,jalb,kl->kab", a, cov_m, a) + combined_cross + jnp.swapaxes(combined_cross, -1, -2)
@@ -220,11 +243,17 @@ def moment_step(structure: Structure, v: Values, moments: Moments, p: Plan, t) -
     R = jnp.concatenate([jnp.diag(p.w_private), p.w_public[:, None]], 1)  # (K, K + 1); R = this (x) I
     G = p.w_synthetic  # G = this (x) I
     rate = per_sample(G**2, p.n_synthetic)
-    noise = jnp.einsum("kl,kab->kalb", jnp.eye(K), jnp.einsum("kj,jab->kab", rate, fitted))
+    own_noise = jnp.einsum("kj,jab->kab", rate, fitted)
+    variances = None
+    if structure.composition == "mixture":  # E V_k = sum_j W[k, j] E S_j + E spread_k; noise (sum_j Q_kj) E V_k
+        spread = expected_spread(v.mixing, mean, cov)
+        variances = jnp.einsum("kj,jab->kab", v.mixing, fitted) + spread
+        own_noise = own_noise + rate.sum(1)[:, None, None] * spread
+    noise = jnp.einsum("kl,kab->kalb", jnp.eye(K), own_noise)
     batch_nu = per_sample(p.w_private**2, p.n_private) + per_sample(p.w_public**2, p.n_public) + rate.sum(1)
     batch_mean = R @ real_mean + G @ mean
     real_cov = jnp.einsum("ks,ls,sab->kalb", R, R, sigma_b)
-    new_scatter = _scatters(structure, v, mean, cov, cross, scatter, fitted, sigma_b, p, t)
+    new_scatter = _scatters(structure, v, mean, cov, cross, scatter, fitted, variances, sigma_b, p, t)
 
     if structure.regime == "accumulate":
         H = (t * jnp.eye(K) + G) / (t + 1)

@@ -39,6 +39,17 @@ sum_p w_p = 1 this equals the raw-moment form E V_k' - Cov(m_k') - mu_k' mu_k'^T
 moment), which loses everything to rounding once the means are large against the spreads. The population map
 over (m, S) is the same recursion with every N_s infinite.
 
+Under ``composition="mixture"`` (:mod:`theory.mixture`) model k's synthetic part is one piece of weight alpha_t and
+N = N_syn samples (the sum of the expected counts ``n_synthetic[k, j] = W[k, j] N``), each from model j with
+probability W[k, j]: its mean is mbar_k + eps_k, mbar_k = sum_j W[k, j] m_j, with E[eps_k | m, S] = 0 and
+Cov(eps_k | m, S) = V_k / N, V_k = sum_j W[k, j] S_j + sum_j W[k, j] (m_j - mbar_k)(m_j - mbar_k)^T the mixture's
+covariance, and E[A / N | m, S] = (1 - 1/N) V_k. eps_k is uncorrelated with every function of (b, m, S), so the
+mean recursion is unchanged, D's block k is (sum_j Q_kj) E V_k = sum_j Q_kj E S_j + (sum_j Q_kj) E spread_k (E V_k
+= sum_j W[k, j] E S_j + :func:`theory.mixture.expected_spread`), nu_k keeps its form (sum_j Q_kj = alpha_t^2 / N),
+and in E U_k' the draws from each model are replaced by the one piece: in z = (b, m, eps_k) eps_k is one block of
+covariance E V_k / N, the piece's selection row is W[k, :] on the m blocks and 1 on eps_k, its mean sum_j W[k, j]
+E m_j, its scatter (1 - 1/N) E V_k. With every N infinite the two compositions give the same population map.
+
 A source of no samples (N_s = 0, weight 0: :func:`theory.rounds.sample_sizes`) is no piece: every quotient by
 N_s is :func:`theory.ops` ``per_sample``, 0 for it, so its terms vanish (not 0 / 0).
 
@@ -59,6 +70,7 @@ from typing import NamedTuple
 import numpy as np
 import sympy
 
+from interplay.theory.mixture import expected_spread
 from interplay.theory.ops import SYMPY
 from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at, synthetic_rates
 from interplay.theory.spec import Ecosystem, SpecError, is_numeric, matrix, plain
@@ -84,7 +96,7 @@ class Gaussian:
     dim: int
     name = "gaussian"
     estimators = ("mle", "unbiased")
-    compositions = ("fixed",)
+    compositions = ("fixed", "mixture")
 
     def __post_init__(self):
         if isinstance(self.dim, bool) or not isinstance(self.dim, (int, np.integer)) or self.dim < 1:
@@ -280,10 +292,11 @@ def _expected_scatter(weights, means, scatters, selection, cov_z, ops):
     return total
 
 
-def _model_scatters(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, sigma_b, fitted, ops):
+def _model_scatters(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, sigma_b, fitted, variances, ops):
     """E U_k' of every model (stacked Kd x d): its pieces are its private and the public sample and its draws
-    from every model; under ``accumulate`` also the union of the earlier batches (weight t / (t + 1), the
-    batch's pieces 1 / (t + 1)). z = (b, m, eps_k): real sample means, fitted means, model k's synthetic noise."""
+    from every model (under ``mixture`` its one synthetic piece, of E[mixture covariance] ``variances[k]``); under
+    ``accumulate`` also the union of the earlier batches (weight t / (t + 1), the batch's pieces 1 / (t + 1)).
+    z = (b, m, eps_k): real sample means, fitted means, model k's synthetic noise."""
     K, d = eco.K, eco.dim
     mean_b, covariances = real_sources(eco, ops)
     sizes = _real_sizes(eco, plan)
@@ -291,15 +304,25 @@ def _model_scatters(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, sigma_
     joint = ops.vstack([ops.hstack([sigma_b, moments.cross.T]), ops.hstack([moments.cross, moments.cov])])
     blocks = []
     for k in range(K):
-        noise = [ops.per_sample(block(fitted, j, d), plan.n_synthetic[k, j]) for j in range(K)]
-        cov_z = ops.block_diag([joint, *noise])
-        size = 3 * K + 1  # blocks of z: b_1..b_K, b_public, m_1..m_K, eps_k1..eps_kK
+        size = 3 * K + 1 if variances is None else 2 * K + 2  # blocks of z (below)
         rows = [_indicator([k], size), _indicator([K], size)]  # the private and the public sample: b_k, b_public
-        rows += [_indicator([K + 1 + j, 2 * K + 1 + j], size) for j in range(K)]  # draws from j: m_j + eps_kj
-        weights = [plan.w_private[k, 0], plan.w_public[k, 0]] + [plan.w_synthetic[k, j] for j in range(K)]
-        means = [block(mean_b, k, d), block(mean_b, K, d)] + [block(moments.mean, j, d) for j in range(K)]
+        weights = [plan.w_private[k, 0], plan.w_public[k, 0]]
+        means = [block(mean_b, k, d), block(mean_b, K, d)]
         scatters = [(1 - ops.per_sample(1, sizes[s])) * covariances[s] for s in (k, K)]
-        scatters += [(1 - ops.per_sample(1, plan.n_synthetic[k, j])) * block(fitted, j, d) for j in range(K)]
+        if variances is None:  # blocks of z: b_1..b_K, b_public, m_1..m_K, eps_k1..eps_kK
+            noise = [ops.per_sample(block(fitted, j, d), plan.n_synthetic[k, j]) for j in range(K)]
+            rows += [_indicator([K + 1 + j, 2 * K + 1 + j], size) for j in range(K)]  # draws from j: m_j + eps_kj
+            weights += [plan.w_synthetic[k, j] for j in range(K)]
+            means += [block(moments.mean, j, d) for j in range(K)]
+            scatters += [(1 - ops.per_sample(1, plan.n_synthetic[k, j])) * block(fitted, j, d) for j in range(K)]
+        else:  # blocks of z: b_1..b_K, b_public, m_1..m_K, eps_k; the piece's mean is sum_j W[k, j] m_j + eps_k
+            mixing, n_mixture = ops.asarray(eco.mixing), _mixture_size(plan, k)
+            noise = [ops.per_sample(variances[k], n_mixture)]
+            rows += [[0] * (K + 1) + [mixing[k, j] for j in range(K)] + [1]]
+            weights += [sum((plan.w_synthetic[k, j] for j in range(K)), ops.scalar(0))]
+            means += [sum((mixing[k, j] * block(moments.mean, j, d) for j in range(K)), ops.zeros(d, 1))]
+            scatters += [(1 - ops.per_sample(1, n_mixture)) * variances[k]]
+        cov_z = ops.block_diag([joint, *noise])
         if accumulate:
             rows = [_indicator([K + 1 + k], size)] + rows  # the union's mean: m_k
             weights = [t / (t + 1)] + [w / (t + 1) for w in weights]
@@ -309,6 +332,11 @@ def _model_scatters(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, sigma_
         weights = ops.vstack([ops.asarray([[1]]) * w for w in weights])
         blocks.append(_expected_scatter(weights, ops.vstack(means), scatters, selection, cov_z, ops))
     return ops.vstack(blocks)
+
+
+def _mixture_size(plan: RoundPlan, k: int):
+    """N_syn of model k's one synthetic piece under ``mixture``: the sum of its expected counts W[k, j] N_syn."""
+    return sum(plan.n_synthetic[k, j] for j in range(plan.n_synthetic.shape[1]))
 
 
 def _indicator(positions: list[int], size: int) -> list[int]:
@@ -325,15 +353,16 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
     fitted = fitted_covariance(eco, moments, ops)
 
     rates = synthetic_rates(plan, ops)
-    noise = ops.block_diag(
-        [
-            sum(
-                (rates[k][j] * block(fitted, j, d) for j in range(K)),
-                ops.zeros(d, d),
-            )
-            for k in range(K)
+    own_noise = [sum((rates[k][j] * block(fitted, j, d) for j in range(K)), ops.zeros(d, d)) for k in range(K)]
+    variances = None
+    if eco.composition == "mixture":  # E V_k = sum_j W[k, j] E S_j + E spread_k; noise (sum_j Q_kj) E V_k
+        mixing = ops.asarray(eco.mixing)
+        spreads = expected_spread(mixing, moments.mean, moments.cov, d, ops)
+        variances = [
+            sum((mixing[k, j] * block(fitted, j, d) for j in range(K)), ops.zeros(d, d)) + spreads[k] for k in range(K)
         ]
-    )
+        own_noise = [own_noise[k] + sum(rates[k], ops.scalar(0)) * spreads[k] for k in range(K)]
+    noise = ops.block_diag(own_noise)
     batch_nu = ops.asarray(
         [
             [
@@ -346,7 +375,7 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
     )
     batch_mean = R @ mean_b + G @ moments.mean
     real_cov = R @ sigma_b @ R.T
-    scatter = _model_scatters(eco, moments, plan, t, sigma_b, fitted, ops)
+    scatter = _model_scatters(eco, moments, plan, t, sigma_b, fitted, variances, ops)
 
     if eco.regime == "accumulate":
         H = (t * ops.eye(K * d) + G) / (t + 1)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import interplay.numerics as numerics
+from interplay.numerics.driver.sizes import spec_sizes
 from interplay.numerics.gaussian import monte_carlo
 from interplay.theory.spec import Ecosystem
 
@@ -13,6 +14,24 @@ def test_tiny_kinds_are_drawn_raw_and_the_others_by_sufficient_statistics():
     largest = {"private": 25, "public": 25, "synthetic": 2}
     assert monte_carlo._raw_kinds("sufficient", largest) == (("synthetic", monte_carlo.RAW_BELOW),)
     assert monte_carlo._raw_kinds("raw", largest) == (("private", 25), ("public", 25), ("synthetic", 2))
+
+
+def test_a_mixture_is_drawn_raw_with_its_largest_synthetic_sample():
+    """Under composition="mixture" the per-producer kind gives way to the kind ``mixture``, always drawn raw with the
+    run's largest N_syn (n = 10, beta = 1/2, fresh; alpha = 1/4: N_public = round(3.75) = 4, the other 6 at 3/8 : 1/4
+    -> 4 private, 2 synthetic; alpha = 1: 10 synthetic; alpha = 1/2: N_public = 3, 7 at 1/4 : 1/2 -> 2, 5), whichever
+    method."""
+    eco = Ecosystem.gaussian(
+        means=[[0.0], [1.0]], public_mean=[0.0], alpha=[0.25, 1, 0.5], beta=0.5, n=10, composition="mixture"
+    )
+    sizes = spec_sizes(eco, 3)
+    assert [int(round(x)) for x in sizes.rounds.n_synthetic.sum(-1)[:, 0]] == [2, 10, 5]
+    assert monte_carlo._largest_mixture(sizes) == 10
+    largest = monte_carlo._mixture_kinds(eco, {"private": 25, "public": 25, "synthetic": 5}, 10)
+    assert largest == {"private": 25, "public": 25, "mixture": 10}
+    assert monte_carlo._raw_kinds("sufficient", largest) == (("mixture", 10),)
+    assert monte_carlo._raw_kinds("raw", largest) == (("mixture", 10), ("private", 25), ("public", 25))
+    assert monte_carlo._mixture_kinds(eco.with_options(composition="fixed"), largest, 5) is largest
 
 
 @pytest.mark.parametrize("raw_below", [0, 8], ids=["all-sufficient", "all-raw"])

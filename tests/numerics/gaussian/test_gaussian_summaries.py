@@ -22,7 +22,7 @@ SPARSE = [  # a non-uniform sparse W: model 3 trains on itself alone, the others
 ]
 
 
-def _ecosystem(regime, estimator, alpha):
+def _ecosystem(regime, estimator, alpha, composition="fixed"):
     return Ecosystem.gaussian(
         means=[[0.0, 1.0], [2.0, -1.0], [1.0, 3.0], [-2.0, 0.5]],
         covs=[np.eye(2), [[2.0, 0.3], [0.3, 1.0]], np.eye(2) * 0.5, [[1.0, -0.2], [-0.2, 0.7]]],
@@ -33,22 +33,24 @@ def _ecosystem(regime, estimator, alpha):
         n=12,
         estimator=estimator,
         regime=regime,
+        composition=composition,
     )
 
 
 @pytest.mark.parametrize(
-    ("regime", "estimator", "alpha"),
+    ("regime", "estimator", "alpha", "composition"),
     [
-        ("reuse", "mle", R(1, 2)),
-        ("fresh", "unbiased", [R(1, 4), R(1, 2), R(3, 4), R(1, 2), 1, R(1, 3)]),
-        ("accumulate", "mle", R(2, 3)),
+        ("reuse", "mle", R(1, 2), "fixed"),
+        ("fresh", "unbiased", [R(1, 4), R(1, 2), R(3, 4), R(1, 2), 1, R(1, 3)], "fixed"),
+        ("accumulate", "mle", R(2, 3), "fixed"),
+        ("reuse", "unbiased", R(1, 2), "mixture"),
     ],
 )
-def test_summaries_are_the_full_trajectorys_numbers(regime, estimator, alpha):
+def test_summaries_are_the_full_trajectorys_numbers(regime, estimator, alpha, composition):
     """Every kept quantity equals the full trajectory's (means, E S_k, the blocks Cov(m_k), the last round's
     Cov(m_k, m_l)), and the mean pairwise distance equals the homogenisation measure of the full trajectory (a
     second computation: numpy on the stored trajectory, not inside the recursion)."""
-    eco = _ecosystem(regime, estimator, alpha)
+    eco = _ecosystem(regime, estimator, alpha, composition)
     full = numerics.iterate_moments(eco, 6)
     kept = numerics.iterate_moments(eco, 6, summaries=True)
     close = dict(rtol=1e-12, atol=1e-14)

@@ -2,7 +2,8 @@
 
 At random rational points (ecosystem, state, weights, sample sizes, round t) the sympy map is evaluated exactly,
 and the jax step in float64 must agree within a relative 1e-12 (rounding of a few dozen operations on numbers
-of order 1), for K = 1, 2, 3, d = 1, 2, every regime and estimator.
+of order 1), for K = 1, 2, 3, d = 1, 2, every regime and estimator, and for the ``mixture`` composition (its sizes
+n_synthetic = W N_syn, the expected counts, and a W with a zero).
 """
 
 import itertools
@@ -20,6 +21,12 @@ from interplay.theory.ops import SYMPY
 from interplay.theory.rounds import RoundSizes, round_plan
 
 CASES = list(itertools.product((1, 2, 3), (1, 2), ("reuse", "fresh", "accumulate"), ("mle", "unbiased")))
+MIXTURE_CASES = [
+    (2, 2, "reuse", "mle"),
+    (2, 2, "accumulate", "unbiased"),
+    (3, 1, "fresh", "unbiased"),
+    (3, 1, "accumulate", "mle"),
+]
 
 
 def _rational(rng, low=-2, high=2):
@@ -31,9 +38,11 @@ def _positive_definite(rng, d):
     return root * root.T + sympy.eye(d) / 4
 
 
-def _point(K, d, regime, estimator, seed):
+def _point(K, d, regime, estimator, seed, composition="fixed"):
     rng = random.Random(seed)
     W = sympy.Matrix(K, K, lambda i, j: sympy.Rational(rng.randint(1, 9)))
+    if composition == "mixture":
+        W[0, K - 1] = 0  # a model model 0 does not draw from
     W = sympy.Matrix(K, K, lambda i, j: W[i, j] / sum(W.row(i)))
     eco = gaussian.gaussian_ecosystem(
         [[_rational(rng) for _ in range(d)] for _ in range(K)],
@@ -46,6 +55,7 @@ def _point(K, d, regime, estimator, seed):
         n=20,
         regime=regime,
         estimator=estimator,
+        composition=composition,
     )
     Kd = K * d
     root = sympy.Matrix(Kd, Kd, lambda i, j: _rational(rng))
@@ -61,6 +71,8 @@ def _point(K, d, regime, estimator, seed):
         rng.randint(1, 12),
         sympy.Matrix(K, K, lambda i, j: rng.randint(1, 12)),
     )
+    if composition == "mixture":  # the expected counts W[k, j] N_syn of one N_syn per model
+        sizes = sizes._replace(n_synthetic=sympy.diag(*[rng.randint(1, 12) for _ in range(K)]) * W)
     alpha, beta, t = _rational(rng, 0, 1), _rational(rng, 0, 1), rng.randint(1, 5)
     return eco, moments, sizes, alpha, beta, t
 
@@ -75,9 +87,13 @@ def _jax_inputs(eco, sizes, alpha, beta, population):
     return values, step.round_plan(values, float(alpha), float(beta), array_sizes, initial=False)
 
 
-@pytest.mark.parametrize("K, d, regime, estimator", CASES)
-def test_the_vectorised_moment_step_equals_the_sympy_map(K, d, regime, estimator):
-    eco, moments, sizes, alpha, beta, t = _point(K, d, regime, estimator, CASES.index((K, d, regime, estimator)))
+@pytest.mark.parametrize(
+    "K, d, regime, estimator, composition",
+    [case + ("fixed",) for case in CASES] + [case + ("mixture",) for case in MIXTURE_CASES],
+)
+def test_the_vectorised_moment_step_equals_the_sympy_map(K, d, regime, estimator, composition):
+    seed = CASES.index((K, d, regime, estimator)) + (0 if composition == "fixed" else 200)
+    eco, moments, sizes, alpha, beta, t = _point(K, d, regime, estimator, seed, composition)
     centred = gaussian.centred(eco)
     plan = round_plan(centred, alpha, beta, initial=False, sizes=sizes, ops=SYMPY)
     exact = _floats(gaussian.moment_step(centred, moments, plan, sympy.Integer(t)))
@@ -88,9 +104,13 @@ def test_the_vectorised_moment_step_equals_the_sympy_map(K, d, regime, estimator
         np.testing.assert_allclose(np.asarray(value), want, rtol=1e-12, atol=1e-12 * np.abs(want).max(), err_msg=name)
 
 
-@pytest.mark.parametrize("K, d, regime, estimator", CASES)
-def test_the_vectorised_population_step_equals_the_sympy_map(K, d, regime, estimator):
-    eco, moments, sizes, alpha, beta, t = _point(K, d, regime, estimator, 100 + CASES.index((K, d, regime, estimator)))
+@pytest.mark.parametrize(
+    "K, d, regime, estimator, composition",
+    [case + ("fixed",) for case in CASES] + [case + ("mixture",) for case in MIXTURE_CASES[1:3]],
+)
+def test_the_vectorised_population_step_equals_the_sympy_map(K, d, regime, estimator, composition):
+    seed = 100 + CASES.index((K, d, regime, estimator)) + (0 if composition == "fixed" else 200)
+    eco, moments, sizes, alpha, beta, t = _point(K, d, regime, estimator, seed, composition)
     centred = gaussian.centred(eco)
     infinite = RoundSizes(sympy.Matrix([[sympy.oo]] * K), sympy.oo, sympy.Matrix(K, K, [sympy.oo] * K * K))
     plan = round_plan(centred, alpha, beta, initial=False, sizes=infinite, ops=SYMPY)
@@ -98,6 +118,6 @@ def test_the_vectorised_population_step_equals_the_sympy_map(K, d, regime, estim
     exact = _floats(gaussian.population_step(centred, fit, plan, sympy.Integer(t)))
     values, jax_plan = _jax_inputs(eco, sizes, alpha, beta, population=True)
     state = Fit(*(np.array(x, dtype=float) for x in fit))
-    got = step.population_step(step.structure(eco), values, state, jax_plan, float(t))
+    got = jax.jit(step.population_step, static_argnums=0)(step.structure(eco), values, state, jax_plan, float(t))
     for name, want, value in zip(Fit._fields, exact, got):
         np.testing.assert_allclose(np.asarray(value), want, rtol=1e-12, atol=1e-12 * np.abs(want).max(), err_msg=name)
