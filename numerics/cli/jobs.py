@@ -67,6 +67,8 @@ def _closed_form(eco) -> bool:
 
 
 def _require_constant(eco) -> None:
+    if eco.is_constant:  # one value, or one per model, in every round
+        return
     for key in ("alpha", "beta"):
         if isinstance(getattr(eco, key), tuple):
             raise ConfigError(

@@ -12,6 +12,7 @@ import scipy.linalg
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.results import Labelled
+from interplay.numerics.driver.schedules import model_values
 from interplay.numerics.homogenisation_measures import expected_pair_distance
 from interplay.numerics.linear import steps
 from interplay.numerics.linear.iterate import LinearTrajectory, require_linear, task_error
@@ -79,7 +80,7 @@ def long_run_linear(eco: Ecosystem) -> LongRun:
     require_linear(eco)
     if not eco.is_numeric or not eco.is_constant or eco.regime == "accumulate":
         raise SpecError("ecosystem", "the limit needs a numeric spec, constant alpha and beta, and reuse or fresh")
-    parts = stationary_dynamics(eco)(float(eco.alpha), float(eco.beta))
+    parts = stationary_dynamics(eco)(model_values(eco, eco.alpha), model_values(eco, eco.beta))
     return _long_run(eco, *parts)
 
 

@@ -5,6 +5,8 @@ Tolerance of the Monte Carlo checks: E theta and Var theta per model at rounds 0
 (categorical: the first category): 4 x 4 x 6 = 96 comparisons; Z_FAMILY (~4.3) gives a false failure with
 probability <= 1e-3 at a fixed seed."""
 
+import json
+
 import numpy as np
 import pytest
 import scipy.stats
@@ -103,3 +105,21 @@ replicates = 50
     config.write_text(text.format(alpha="[1, 0.5, 0.5]"))
     assert main(["simulate", str(config), "--out", str(tmp_path / "bad")]) == 2
     assert "ecosystem.alpha.per_model: has 3 values, one per model is 2" in capsys.readouterr().err
+
+
+def test_derive_answers_a_per_model_spec(tmp_path):
+    """Two Gaussian models, alpha 1 and 1/2 on J / 2: the population map's spectral radius is that of its mean block
+    diag(alpha) W (its covariance block's, diag(alpha) W acting on both sides, is smaller): 3/4, and the trains-on
+    graph's one class is anchored by model 2's real data, with that multiplier."""
+    config = tmp_path / "g.toml"
+    config.write_text(
+        '[ecosystem]\nalpha = {per_model = [1, "1/2"]}\nn = 50\n[public]\nmean = [0.0]\ncov = [[1.0]]\n'
+        "[[private]]\nmean = [-1.0]\ncov = [[1.0]]\n[[private]]\nmean = [2.0]\ncov = [[1.0]]\n"
+    )
+    assert main(["derive", str(config), "--out", str(tmp_path / "out")]) == 0
+    result = json.loads((tmp_path / "out" / "result.json").read_text())
+    radius = max(abs(np.linalg.eigvals(np.diag([1, 0.5]) @ np.full((2, 2), 0.5))))
+    assert result["population"]["spectral_radius"] == pytest.approx(radius, rel=1e-12) == 0.75
+    (anchored,) = result["trains_on_graph"]["closed_classes"]
+    assert anchored["real_data"] is True and anchored["multiplier"] == pytest.approx(0.75, rel=1e-12)
+    assert result["spec"]["alpha"] == {"per_model": [1.0, 0.5]}
