@@ -1,5 +1,6 @@
 """Providers that differ, in numbers: alpha and beta per model through every family's compiled recursion (equal to
-the sympy maps), Monte Carlo of the process against the exact recursion, the sweep's refusal and the config key.
+the sympy maps), Monte Carlo of the process against the exact recursion (the Gaussian and categorical ecosystems
+under the mixture composition, the others fixed), the sweep's refusal, the config key and derive.
 
 Tolerance of the Monte Carlo checks: E theta and Var theta per model at rounds 0..3 of four families, K = 3
 (categorical: the first category): 4 x 4 x 6 = 96 comparisons; Z_FAMILY (~4.3) gives a false failure with
@@ -29,7 +30,14 @@ Z_FAMILY = float(scipy.stats.norm.isf(1e-3 / (2 * 96)))
 
 ECOSYSTEMS = {
     "gaussian": lambda: Ecosystem.gaussian(
-        means=[[0], [2], [5]], public_mean=[1], alpha=ALPHA, beta=BETA, n=12, mixing=W, public_size=6
+        means=[[0], [2], [5]],
+        public_mean=[1],
+        alpha=ALPHA,
+        beta=BETA,
+        n=12,
+        mixing=W,
+        public_size=6,
+        composition="mixture",
     ),
     "poisson": lambda: poisson_ecosystem([1, 4, 9], 3, alpha=ALPHA, beta=BETA, n=12, mixing=W, public_size=6),
     "categorical": lambda: categorical_ecosystem(
@@ -40,6 +48,7 @@ ECOSYSTEMS = {
         n=12,
         mixing=W,
         public_size=6,
+        composition="mixture",
     ),
     "linear-gaussian": lambda: general(3, 1, n=12, alpha=ALPHA, mixing=W),
 }
