@@ -27,6 +27,7 @@ from sympy.polys.matrices import DomainMatrix
 Regime = Literal["reuse", "fresh", "accumulate"]
 REGIMES = ("reuse", "fresh", "accumulate")
 COMPOSITIONS = ("fixed", "mixture")
+POOLS = ("own", "shared")
 
 
 class SpecError(ValueError):
@@ -44,6 +45,7 @@ class Family(Protocol):
     source_type: type  # the class of its real sources; each source validates itself and has .name, .size
     estimators: tuple[str, ...]  # the estimators it knows; the first is the default
     compositions: tuple[str, ...]  # the compositions of the synthetic part it has exact maps and Monte Carlo for
+    pools: tuple[str, ...]  # where its models' synthetic samples come from (:mod:`theory.pools`); the first the default
 
     def check(self, eco: Ecosystem) -> None:
         """Raise SpecError for what is wrong with ``eco`` for this family (sources, n for the estimator)."""
@@ -304,6 +306,11 @@ class Ecosystem(metaclass=_Constructors):
         apportioned: :mod:`theory.rounds`) or ``"mixture"``, each synthetic sample from model j with probability
         W[k, j] (a sample of the mixture sum_j W[k, j] f_j; the convention of Bertrand et al. 2024 and Kanabar &
         Gastpar 2026), so the counts per model are random and any number of models fits in a small sample.
+    pool
+        where model j's outputs come from for the models that scrape them (:mod:`theory.pools`): ``"own"``, each
+        model draws its own samples, or ``"shared"``, one sample of model j per round of which each model takes its
+        first N_kj (the paper's public synthetic data D_t); default: the family's first (``"shared"`` for the linear
+        surrogate, ``"own"`` for the others).
 
     Example
     -------
@@ -322,6 +329,7 @@ class Ecosystem(metaclass=_Constructors):
     estimator: str | None = None
     regime: Regime = "reuse"
     composition: str = "fixed"
+    pool: str | None = None
     schedule_length: int | None = field(init=False, default=None)
 
     def __post_init__(self):
@@ -379,6 +387,16 @@ class Ecosystem(metaclass=_Constructors):
             raise SpecError(
                 "composition", f"the {family.name} family has {family.compositions} only, got {self.composition!r}"
             )
+        pool = family.pools[0] if self.pool is None else self.pool
+        if pool not in POOLS:
+            raise SpecError("pool", f"must be one of {POOLS}, got {pool!r}")
+        if pool not in family.pools:
+            raise SpecError("pool", f"the {family.name} family has {family.pools} only, got {pool!r}")
+        if pool == "shared" and self.composition != "fixed":
+            raise SpecError(
+                "pool", "a shared pool takes the fixed composition (each model takes a prefix of one sample of model j)"
+            )
+        object.__setattr__(self, "pool", pool)
         family.check(self)
 
     # -- convenience -------------------------------------------------------------------------------------
@@ -485,6 +503,7 @@ class Ecosystem(metaclass=_Constructors):
                 "estimator",
                 "regime",
                 "composition",
+                "pool",
             )
         }
         fields.update(changes)
@@ -504,6 +523,7 @@ class Ecosystem(metaclass=_Constructors):
             "estimator": self.estimator,
             "regime": self.regime,
             "composition": self.composition,
+            "pool": self.pool,
         }
 
 

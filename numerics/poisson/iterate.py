@@ -4,7 +4,7 @@
   :func:`theory.poisson.maps.moment_step` evaluated with jax ops;
 * :func:`iterate_population` -- the population map (:func:`theory.poisson.maps.population_step`).
 
-The compiled functions depend on the structure only (K, the regime and the composition: :func:`structure`); the
+The compiled functions depend on the structure only (K, the regime, the composition, the pool: :func:`structure`); the
 numbers (real rates, W, alpha_t, beta_t and the sample sizes of :mod:`numerics.driver.sizes`) are their inputs, so a
 new value set never recompiles and sweeps can ``vmap`` over any of them. Every step is array operations over the
 model axis.
@@ -27,6 +27,7 @@ import numpy as np
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.jax_ops import JaxOps
 from interplay.numerics.driver.mixture import expected_spread
+from interplay.numerics.driver.pools import shared_noise
 from interplay.numerics.driver.results import ExactRounds, ExactSummaryRounds
 from interplay.numerics.driver.schedules import initial_beta, schedules
 from interplay.numerics.driver.sizes import device, spec_sizes
@@ -43,6 +44,12 @@ class PoissonJaxOps(JaxOps):
     @classmethod
     def ratio(cls, a, b):
         return cls.per_sample(a, b)
+
+    @staticmethod
+    def shared_noise(plan, rates):
+        """(K, K): :meth:`theory.poisson.maps.PoissonSympyOps.shared_noise` over the model axis
+        (:func:`numerics.driver.pools.shared_noise`)."""
+        return shared_noise(plan.w_synthetic, plan.n_synthetic, rates[:, 0])
 
     @staticmethod
     def spread(mixing, mean, cov):
@@ -64,7 +71,7 @@ def structure(eco: Ecosystem) -> Ecosystem:
     """The ecosystem the compiled functions are built for: K models and the regime, every number a placeholder
     (rates 1, W = J / K) that no compiled function reads (the numbers are inputs: :func:`values`)."""
     require_poisson(eco)
-    return poisson.poisson_ecosystem([1] * eco.K, 1, regime=eco.regime, composition=eco.composition)
+    return poisson.poisson_ecosystem([1] * eco.K, 1, regime=eco.regime, composition=eco.composition, pool=eco.pool)
 
 
 def values(eco: Ecosystem) -> poisson.PoissonValues:

@@ -86,8 +86,20 @@ def mixture_means(key, rates, mixing, sizes, method: str, capacity: int):
     return JAX.per_sample(counts.astype(jnp.float64), sizes)
 
 
+def shared_means(key, rates, sizes, capacity: int):
+    """(K, K): the ``shared`` pool's means, model k's of the first ``sizes[k, j]`` draws of one sample of capacity
+    draws of Poisson(lambda_j) per model j (prefix sums of raw draws: nested prefixes, :mod:`theory.pools`)."""
+    K = rates.shape[0]
+    draws = jax.random.poisson(key, rates[:, None], shape=(K, capacity), dtype=jnp.int64)
+    prefix = jnp.cumsum(draws, axis=1).astype(jnp.float64)  # (j, i): the sum of model j's first i + 1 draws
+    taken = prefix[jnp.arange(K)[None, :], jnp.clip(sizes.astype(jnp.int64) - 1, 0, capacity - 1)]  # (k, j)
+    return JAX.per_sample(taken, sizes)
+
+
 @compiled_cache
-def simulator(shape: Ecosystem, method: str, capacity: int, trajectory: bool, mixture_capacity: int = 0):
+def simulator(
+    shape: Ecosystem, method: str, capacity: int, trajectory: bool, mixture_capacity: int = 0, shared_capacity: int = 0
+):
     """A jitted, replicate-vmapped f(keys (R, 2), values, beta_1, alphas (T,), betas (T,), sizes, start=None) ->
     rates (R, T+1 or 1, K) for the :func:`numerics.poisson.iterate.structure` ``shape``; ``capacity``: the largest
     sample size (``raw`` only; 0 for ``sufficient``).
@@ -97,26 +109,32 @@ def simulator(shape: Ecosystem, method: str, capacity: int, trajectory: bool, mi
     drawing the means of all K + 1 + K^2 samples of the round in one call: the K private and the public sample
     (under ``reuse`` those of round 0 are kept) and model k's sample of every model j, at rate lambda_j. Under the
     ``mixture`` composition model k's synthetic sample is one sample of the mixture instead (:func:`mixture_means`,
-    up to ``mixture_capacity`` draws: the largest N_syn of the run).
+    up to ``mixture_capacity`` draws); under the ``shared`` pool the models that scrape model j take prefixes of one
+    sample of it (:func:`shared_means`, ``shared_capacity`` draws): :func:`synthetic_capacities`.
     """
     K = shape.K
     mixture = shape.composition == "mixture"
+    shared = shape.pool == "shared"
 
     def simulate_one(key, numbers, beta_1, alphas, betas, sizes, start):
         def one_round(state, inputs):
             rates, real = state
             key, alpha, beta, t, round_sizes = inputs
             round_plan = plan(shape, numbers, alpha, beta, round_sizes, initial=False)
-            key, pick = jax.random.split(key) if mixture else (key, None)
-            drawn = [numbers.rates[:, 0]] + ([] if mixture else [jnp.tile(rates, K)])  # (k, j) at rate lambda_j
+            key, pick = jax.random.split(key) if mixture or shared else (key, None)
+            apart = not (mixture or shared)  # every (k, j) its own sample, drawn with the real ones
+            drawn = [numbers.rates[:, 0]] + ([jnp.tile(rates, K)] if apart else [])  # (k, j) at rate lambda_j
             sample_sizes = [round_plan.n_private[:, 0], round_plan.n_public[None]]
-            sample_sizes += [] if mixture else [round_plan.n_synthetic.ravel()]
+            sample_sizes += [round_plan.n_synthetic.ravel()] if apart else []
             means = sample_means(key, jnp.concatenate(drawn), jnp.concatenate(sample_sizes), method, capacity)
             real = jnp.where(t == 0, means[: K + 1], real) if shape.regime == "reuse" else means[: K + 1]
             if mixture:
                 n_synthetic = jnp.round(round_plan.n_synthetic.sum(1))  # the expected counts add up to N_syn
                 drawn_synthetic = mixture_means(pick, rates, numbers.mixing, n_synthetic, method, mixture_capacity)
                 synthetic = round_plan.w_synthetic.sum(1) * drawn_synthetic
+            elif shared:
+                means_kj = shared_means(pick, rates, round_plan.n_synthetic, shared_capacity)
+                synthetic = (round_plan.w_synthetic * means_kj).sum(1)
             else:
                 synthetic = (round_plan.w_synthetic * means[K + 1 :].reshape(K, K)).sum(1)
             batch = round_plan.w_private[:, 0] * real[:K] + round_plan.w_public[:, 0] * real[K] + synthetic
@@ -145,6 +163,13 @@ def simulator(shape: Ecosystem, method: str, capacity: int, trajectory: bool, mi
     return jax.jit(program)
 
 
+def synthetic_capacities(eco: Ecosystem) -> tuple[int, int]:
+    """(mixture_capacity, shared_capacity) of :func:`simulator`: n, which bounds N_syn and every N_kj for any alpha
+    and beta (so a sweep's points and ``simulate`` draw alike); 0 where the spec has no mixture or shared pool."""
+    n = 0 if eco.n is None else int(eco.n)
+    return (n if eco.composition == "mixture" else 0), (n if eco.pool == "shared" else 0)
+
+
 def drawn_per_source(eco: Ecosystem, method: str) -> int:
     """Numbers a source holds while drawn in a round: one count (sufficient), or every sample (raw: the
     largest sample size)."""
@@ -163,10 +188,7 @@ def compiled_simulation(eco: Ecosystem, rounds: int, method: str = "sufficient",
     require_poisson(eco)
     sizes = spec_sizes(eco, rounds)
     capacity = max(static_sizes(eco, rounds, sizes).values()) if method == "raw" else 0  # raises for n = None
-    mixture_capacity = 0
-    if eco.composition == "mixture":  # the largest N_syn of the run (at least 1: a static shape)
-        mixture_capacity = max(1, round(float(np.max(np.sum(sizes.rounds.n_synthetic, -1), initial=0))))
-    run = simulator(structure(eco), method, capacity, bool(trajectory), mixture_capacity)
+    run = simulator(structure(eco), method, capacity, bool(trajectory), *synthetic_capacities(eco))
     return run, (values(eco), *schedule_inputs(eco, rounds), device(sizes), given_start(eco, start))
 
 

@@ -27,7 +27,7 @@ import numpy as np
 from interplay.numerics.driver.keys import replicate_keys
 from interplay.numerics.homogenisation_measures import squared_distance
 from interplay.numerics.poisson import iterate
-from interplay.numerics.poisson.monte_carlo import METHODS, simulator
+from interplay.numerics.poisson.monte_carlo import METHODS, simulator, synthetic_capacities
 from interplay.theory.spec import Ecosystem
 
 EXACT_QUANTITIES = ("mean", "variance", "spread")
@@ -90,7 +90,7 @@ def monte_carlo_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int)
     ecosystem of ``eco``'s structure (``values``: the point's :func:`sweep_values`; a sweep has rounds >= 1, so
     beta_1 = betas[0])."""
     keys = replicate_keys(jax.random.PRNGKey(seed), replicates)
-    run = simulator(iterate.structure(eco), METHODS[0], 0, False)
+    run = simulator(iterate.structure(eco), METHODS[0], 0, False, *synthetic_capacities(eco))
 
     def poisson_samples(v: SweepValues, alphas, betas, sizes):
         rates = run(keys, v.numbers, betas[0], alphas, betas, sizes)[:, -1]  # (R, K)

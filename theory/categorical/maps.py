@@ -88,6 +88,7 @@ class Categorical:
     name = "categorical"
     estimators = ("mle",)
     compositions = ("fixed", "mixture")
+    pools = ("own",)
 
     def __post_init__(self):
         if isinstance(self.m, bool) or not isinstance(self.m, (int, np.integer)) or self.m < 2:

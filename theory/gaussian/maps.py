@@ -97,6 +97,7 @@ class Gaussian:
     name = "gaussian"
     estimators = ("mle", "unbiased")
     compositions = ("fixed", "mixture")
+    pools = ("own",)
 
     def __post_init__(self):
         if isinstance(self.dim, bool) or not isinstance(self.dim, (int, np.integer)) or self.dim < 1:

@@ -190,6 +190,7 @@ class LinearGaussian:
     name = "linear-gaussian"
     estimators = ("least-squares",)
     compositions = ("fixed",)
+    pools = ("shared",)
 
     def __post_init__(self):
         theta = matrix(self.theta, "family.theta")

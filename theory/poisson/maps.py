@@ -29,6 +29,10 @@ from, whose expectation :mod:`theory.mixture` forms from E lambda and Cov lambda
 spread is quadratic in E lambda, linear in Cov lambda), the mean recursion is unchanged, and so is the population
 map (every N infinite).
 
+Under the ``shared`` pool (:mod:`theory.pools`) the models that scrape model j take prefixes of one sample of it, so
+their noises correlate: Cov(eps_k, eps_l | lambda) = sum_j w_kj w_lj lambda_j / max(N_kj, N_lj), linear in lambda
+again (E of it at E lambda); the diagonal is the own pool's diag(Q lambda).
+
 Under ``reuse`` b is drawn once (at the initial fit) and enters every round, so lambda stays correlated with it
 (X = Cov(lambda, b)); under ``fresh`` b is new every round (X = 0). Under ``accumulate`` every round's batch (with
 fresh real samples) is kept and the rate is refitted on the union of batches 0..t, each of weight 1/(t+1):
@@ -59,6 +63,7 @@ import sympy
 
 from interplay.theory.mixture import expected_spread
 from interplay.theory.ops import SympyOps
+from interplay.theory.pools import shared_noise
 from interplay.theory.rounds import RoundPlan, plan_at
 from interplay.theory.spec import Ecosystem, SpecError, exact, plain, show
 from interplay.theory.start import require_nonnegative, start_array
@@ -74,6 +79,11 @@ class PoissonSympyOps(SympyOps):
         infinite sample size is 0, over none, the size of a source of weight 0, is 0 too)."""
         a, b = sympy.Matrix(a), sympy.Matrix(b)
         return sympy.Matrix(a.rows, a.cols, lambda i, j: cls.per_sample(a[i, j], b[i, j]))
+
+    @staticmethod
+    def shared_noise(plan, rates):
+        """K x K: the shared pool's synthetic noise for the rates' per-sample variances (:mod:`theory.pools`)."""
+        return shared_noise(plan, rates)
 
     @staticmethod
     def spread(mixing, mean, cov):
@@ -93,6 +103,7 @@ class Poisson:
     name = "poisson"
     estimators = ("mle",)
     compositions = ("fixed", "mixture")
+    pools = ("own", "shared")
     dim = 1
 
     @property
@@ -210,8 +221,11 @@ def _real_coefficients(values: PoissonValues, plan: RoundPlan, ops):
 def synthetic_noise(eco: Ecosystem, values: PoissonValues, moments: Moments, plan: RoundPlan, ops=SYMPY_POISSON):
     """E Cov(eps | lambda) = diag(Q E lambda), Q_kj = w_kj^2 / N_kj: model k's draws from every model j; under the
     ``mixture`` composition plus diag((Q 1) E spread), the spread of the rates model k draws from
-    (:mod:`theory.mixture`; Q 1 = alpha_t^2 / N_syn)."""
+    (:mod:`theory.mixture`; Q 1 = alpha_t^2 / N_syn); under the ``shared`` pool the models' noises correlate:
+    sum_j w_kj w_lj E lambda_j / max(N_kj, N_lj) (:mod:`theory.pools`)."""
     G = plan.w_synthetic
+    if eco.pool == "shared":  # the per-sample variance of Poisson(lambda_j) is lambda_j, E of it E lambda_j
+        return ops.shared_noise(plan, moments.mean)
     Q = ops.ratio(ops.hadamard(G, G), plan.n_synthetic)
     noise = Q @ moments.mean
     if eco.composition == "mixture":
