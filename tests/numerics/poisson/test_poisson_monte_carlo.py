@@ -86,10 +86,12 @@ def test_one_model_on_its_own_outputs_collapses_like_a_galton_watson_process():
     assert result.attempted > 0 and result.failed == 0
 
 
-def test_sweep_point_is_simulate_and_the_exact_recursion_at_that_point():
+@pytest.mark.parametrize("options", [{}, {"composition": "mixture"}, {"pool": "shared"}])
+def test_sweep_point_is_simulate_and_the_exact_recursion_at_that_point(options):
     """The sweep's sampler at (alpha, beta) = (0.3, 0.4) draws exactly what simulate draws for the ecosystem at
-    that point with the sweep's seed; its exact point is iterate_moments' final round there."""
-    eco = small("reuse")
+    that point with the sweep's seed (under each composition and pool: their draws sized n in both); its exact point
+    is iterate_moments' final round there."""
+    eco = small("reuse", **options)
     at = eco.with_options(alpha=Q(3, 10), beta=Q(2, 5))
     sizes = device(run_sizes(eco, 0.3, 0.4, constant=True))
     alphas, betas = jnp.full(ROUNDS, 0.3), jnp.full(ROUNDS, 0.4)
