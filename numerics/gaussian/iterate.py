@@ -3,7 +3,7 @@
 ``iterate_moments`` runs the exact finite-n moment recursion (:func:`theory.gaussian.maps.moment_step`),
 ``iterate_population`` the infinite-sample map (:func:`theory.gaussian.maps.population_step`), both as the
 vectorised steps of :mod:`numerics.gaussian.step` (tested against the theory's one definition). The compiled
-functions are built per structure (K, d, regime, estimator, composition, rounds) and take the ecosystem's numbers
+functions are built per structure (K, d, regime, estimator, composition, pool, rounds) and take the ecosystem's numbers
 (source means and covariances, W), the alpha and beta schedules and the rounds' sample sizes
 (:mod:`numerics.driver.sizes`, computed exactly on the host) as arrays, so a new value never recompiles, and they
 can be ``vmap``-ped over parameter values and differentiated. They run in centred coordinates

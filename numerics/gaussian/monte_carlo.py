@@ -19,6 +19,11 @@ Under ``composition="mixture"`` model k's synthetic part is one source of N_syn 
 with probabilities W[k, :] (:func:`numerics.samplers.mixture.source_indices`), x = m_j + M_j z: always drawn raw
 (the kind ``mixture``, N_max samples, the largest N_syn of the run, the first N_syn of each round counting), with
 its own key split from the round's; the real sources are drawn as above and the fixed composition is unchanged.
+Under ``pool="shared"`` (:mod:`theory.pools`) the models that scrape model j take prefixes of one sample of it: the
+kind ``shared``, always raw, one sample of C = n draws u_i = M_j z_i per model j (n bounds every N_kj, so
+:func:`simulate` and a sweep draw alike), of which model k takes the first N = N_kj: with the prefix sums U_N =
+sum_{i<N} u_i and P_N = sum_{i<N} u_i u_i^T, its mean m_j + U_N / N and scatter per sample P_N / N - (U_N / N)(U_N /
+N)^T, centred at the generating mean (no raw moments of large means); its own key split from the round's.
 
 Every fitted covariance is positive semi-definite by construction: S = c sum_s w_s [A_s / N_s + (xbar_s - m)
 (xbar_s - m)^T], a sum of positive semi-definite terms (never a raw second moment minus m m^T, which rounding
@@ -30,7 +35,7 @@ may be singular (a collapsed fit), where a Cholesky factor does not exist; the c
 The simulation runs in centred coordinates (:func:`theory.gaussian.maps.centred`, the public mean as origin, added
 back to the means at the end), so a common shift of all means changes the fits by rounding of the origin only.
 The simulator is written for one replicate and vmapped over the replicates' keys (replicate r's key is
-``jax.random.split(key, R)[r]``), compiled once per structure (K, d, regime, estimator, composition, method; raw:
+``jax.random.split(key, R)[r]``), compiled once per structure (K, d, regime, estimator, composition, pool, method; raw:
 the largest sample sizes) with the ecosystem's numbers, the schedules and the sample sizes as arguments, so new
 values, seeds and replicate counts do not recompile. Random stream: before the issue-12 change every replicate
 was drawn from the one key (the gamma sampler pooled the rejected candidates of all replicates), so the same
@@ -176,13 +181,15 @@ exact sufficient statistics. Which kinds are drawn raw is part of the compiled s
 def _raw_kinds(method: str, largest: dict[str, int]) -> tuple[tuple[str, int], ...]:
     """(kind, samples drawn) of the kinds drawn as raw samples: all for ``raw`` (their largest N), those whose
     largest N is at most :data:`RAW_BELOW` for ``sufficient`` (:data:`RAW_BELOW` of them, so that a new alpha
-    or n that keeps them there does not recompile); a ``mixture`` synthetic part always (its largest N_syn)."""
+    or n that keeps them there does not recompile); a ``mixture`` synthetic part (its largest N_syn) and a
+    ``shared`` pool (n) always."""
     if method == "raw":
         return tuple(sorted(largest.items()))
+    always = (MIXTURE, SHARED)
     return tuple(
-        (kind, size if kind == MIXTURE else RAW_BELOW)
+        (kind, size if kind in always else RAW_BELOW)
         for kind, size in sorted(largest.items())
-        if kind == MIXTURE or size <= RAW_BELOW
+        if kind in always or size <= RAW_BELOW
     )
 
 
@@ -190,13 +197,21 @@ MIXTURE = "mixture"
 """The kind of the synthetic part under ``composition="mixture"``: one source per model whose samples come from
 model j with probability W[k, j], drawn raw (its samples' sources are part of its law)."""
 
+SHARED = "shared"
+"""The kind of the synthetic part under ``pool="shared"``: one sample of each model j of which each scraper takes
+a prefix, drawn raw (the samples two scrapers share are part of its law)."""
 
-def _mixture_kinds(eco: Ecosystem, largest: dict[str, int], synthetic: int) -> dict[str, int]:
-    """``largest`` with, under ``mixture``, the per-producer synthetic kind replaced by the mixture's largest
-    N_syn, ``synthetic``."""
-    if eco.composition != "mixture":
+
+def _synthetic_kinds(eco: Ecosystem, largest: dict[str, int], synthetic: int) -> dict[str, int]:
+    """``largest`` with the per-producer synthetic kind replaced, under ``mixture``, by the mixture's largest
+    N_syn, ``synthetic``, and under the ``shared`` pool by n (the capacity of each model's one sample)."""
+    if eco.composition == "mixture":
+        replaced = {MIXTURE: synthetic}
+    elif eco.pool == "shared":
+        replaced = {SHARED: int(eco.n)}
+    else:
         return largest
-    return {**{kind: size for kind, size in largest.items() if kind != "synthetic"}, MIXTURE: synthetic}
+    return {**{kind: size for kind, size in largest.items() if kind != "synthetic"}, **replaced}
 
 
 def _mixture_size(n_synthetic):
@@ -220,6 +235,21 @@ def _mixture_statistics(key, mixing, means, roots, size, drawn: int):
     samples = means[sources] + jnp.einsum("knab,knb->kna", roots[sources], z)
     xbar, within = jax.vmap(_sample_statistics)(samples, size)
     return xbar[:, None], within[:, None]
+
+
+def _shared_statistics(key, means, roots, sizes, capacity: int):
+    """(xbar, A / N) of every model k's draws from every model j under the ``shared`` pool, (K, K, d) and (K, K, d,
+    d): one sample u_i = M_j z_i (i < ``capacity``) per model j, of which model k takes the first N = ``sizes[k,
+    j]``; from the prefix sums U_N = sum_{i<N} u_i and P_N = sum_{i<N} u_i u_i^T, xbar = m_j + U_N / N and A / N =
+    P_N / N - (U_N / N)(U_N / N)^T (the deviations from m_j; 0 for N = 0, a source of weight 0)."""
+    K = means.shape[0]
+    z = jax.random.normal(key, (K, capacity, means.shape[-1]))
+    u = jnp.einsum("jab,jnb->jna", roots, z)
+    taken = jnp.clip(sizes.astype(jnp.int64) - 1, 0, capacity - 1)  # (k, j): the last draw of the prefix
+    producers = jnp.arange(K)[None, :]
+    deviation = step.per_sample(jnp.cumsum(u, 1)[producers, taken], sizes[..., None])  # U_N / N
+    second = step.per_sample(jnp.cumsum(_outer(u), 1)[producers, taken], sizes[..., None, None])  # P_N / N
+    return means[None] + deviation, second - _outer(deviation)
 
 
 def _outer(v):
@@ -258,7 +288,9 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
     unbiased = shape.estimator == "unbiased"
     reuse = shape.regime == "reuse"
     mixture = shape.composition == "mixture"
+    shared = shape.pool == "shared"
     raw_mixture = dict(raw).get(MIXTURE, 0)  # samples each model's mixture draws, its largest N_syn
+    raw_shared = dict(raw).get(SHARED, 0)  # samples of each model's one shared sample, n
 
     def replicate(key, values, alphas, betas, sizes, start):
         """Rounds 0..T of one replicate (round 0 is the initial fit: alpha = 0 from the zero state, its means and
@@ -276,8 +308,9 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
 
         def round_sources(plan, means, covs):
             """The sources drawn in a round: the real ones (unless reused), the synthetic [consumer k, producer j]
-            (under ``mixture`` the synthetic part is drawn apart: :func:`_mixture_statistics`)."""
-            if mixture:
+            (under ``mixture`` and the ``shared`` pool the synthetic part is drawn apart: :func:`_mixture_statistics`,
+            :func:`_shared_statistics`)."""
+            if mixture or shared:
                 return [] if reuse else real_sources(plan)
             synthetic = (
                 "synthetic",
@@ -292,12 +325,15 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
             m)^T] (merged into the union by the parallel-axis rule under ``accumulate``), S = c U."""
             means, covs, union_scatter, union_nu = state
             wp, wq, ws = plan.w_private, plan.w_public, plan.w_synthetic
-            if mixture:  # one synthetic source per model, of weight alpha_t: (K, 1) like a producer axis of one
-                noise_key, mixture_key = jax.random.split(noise[0])
+            if mixture or shared:  # the synthetic part drawn apart, from its own key
+                noise_key, synthetic_key = jax.random.split(noise[0])
                 drawn = sampler.statistics((noise_key, noise[1]), round_sources(plan, means, covs))
+            if mixture:  # one synthetic source per model, of weight alpha_t: (K, 1) like a producer axis of one
                 size = _mixture_size(plan.n_synthetic)
-                syn = _mixture_statistics(mixture_key, values.mixing, means, _symmetric_root(covs), size, raw_mixture)
+                syn = _mixture_statistics(synthetic_key, values.mixing, means, _symmetric_root(covs), size, raw_mixture)
                 ws = ws.sum(1, keepdims=True)
+            elif shared:
+                syn = _shared_statistics(synthetic_key, means, _symmetric_root(covs), plan.n_synthetic, raw_shared)
             else:
                 drawn = sampler.statistics(noise, round_sources(plan, means, covs))
                 syn = drawn[-1]
@@ -432,25 +468,29 @@ def _largest_for_any_schedule(eco: Ecosystem) -> dict[str, int]:
         "public": max(n, int(eco.public.size or 0)),
         "synthetic": n,
     }
-    return _mixture_kinds(eco, largest, n)
+    return _synthetic_kinds(eco, largest, n)
 
 
 def _structured_simulator(eco: Ecosystem, method: str, rounds: int, sizes) -> Simulator:
     """The simulator of :func:`simulate`: its raw-sample routes are sized for the spec's own sample sizes."""
     bounds = static_sizes(eco, rounds, sizes)  # also rejects the population limit
-    return _simulator(step.structure(eco), _raw_kinds(method, _mixture_kinds(eco, bounds, _largest_mixture(sizes))))
+    return _simulator(step.structure(eco), _raw_kinds(method, _synthetic_kinds(eco, bounds, _largest_mixture(sizes))))
 
 
 def drawn_per_source(eco: Ecosystem, method: str) -> int:
     """Numbers per dimension a source holds while drawn in a round: raw, its largest sample (n, or a reused
     dataset's size); sufficient, about 32 (its normals, chi-square and gamma candidates, XLA's analysis). Under
     ``mixture`` each model's synthetic part holds its n samples' normals and gathered roots, n (d + 1) numbers per
-    dimension, counted over the K^2 sources :func:`numerics.driver.limits.drawn_values` assumes as n (d + 1) / K."""
+    dimension, counted over the K^2 sources :func:`numerics.driver.limits.drawn_values` assumes as n (d + 1) / K;
+    under the ``shared`` pool each model's one sample its normals, their roots applied, their outer products and
+    both prefix sums, n (2 d + 3) per dimension, n (2 d + 3) / K per source."""
     largest = 32
     if method == "raw" and eco.n is not None:
         largest = max([int(eco.n)] + [int(s.size) for s in (*eco.private, eco.public) if s.size is not None])
     if eco.composition == "mixture" and eco.n is not None:
         largest = max(largest, -(-int(eco.n) * (eco.dim + 1) // eco.K))
+    if eco.pool == "shared" and eco.n is not None:
+        largest = max(largest, -(-int(eco.n) * (2 * eco.dim + 3) // eco.K))
     return largest
 
 

@@ -3,8 +3,8 @@
 The same maps as :func:`theory.gaussian.maps.moment_step` and :func:`theory.gaussian.maps.population_step` (the
 one symbolic definition, whose module docstring derives them), written with einsums over the model axis
 instead of Python loops over models and sources, so the traced graph and the compile time do not grow with K.
-The ecosystem enters in two parts: its :class:`Structure` (K, d, regime, estimator, composition: static, a compiled
-function is built per structure) and its :class:`Values` (source means and covariances, W: arrays, arguments
+The ecosystem enters in two parts: its :class:`Structure` (K, d, regime, estimator, composition, pool: static, a
+compiled function is built per structure) and its :class:`Values` (source means and covariances, W: arrays, arguments
 of the compiled function), so a new value never recompiles. tests/test_gaussian_vectorised.py checks both
 steps against the sympy maps on random points.
 
@@ -22,6 +22,8 @@ as the coefficients do in the theory. Under ``composition="mixture"`` model k's 
 weight alpha_t, mean sum_j W[k, j] m_j + eps_k and N_syn = sum_j n_synthetic[k, j] samples: its variance W_k Cov(m)
 W_k^T + E V_k / N_syn, its weights alpha_t W[k, j] on the fitted means, E V_k = sum_j W[k, j] E S_j + E spread_k
 (:func:`numerics.driver.mixture.expected_spread`), which also gives the noise of Cov m' its (sum_j Q_kj) E spread_k.
+Under ``pool="shared"`` the noise of Cov m' has the blocks (k, l) sum_j w_kj w_lj E S_j / max(N_kj, N_lj)
+(:func:`numerics.driver.pools.shared_noise`), the own pool's on the diagonal; E U' is the own pool's.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import numpy as np
 
 from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.mixture import expected_spread
+from interplay.numerics.driver.pools import shared_noise
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.gaussian.maps import Fit, Moments
 from interplay.theory.rounds import RoundSizes
@@ -47,6 +50,7 @@ class Structure(NamedTuple):
     regime: str
     estimator: str
     composition: str
+    pool: str
 
 
 class Values(NamedTuple):
@@ -75,7 +79,7 @@ per_sample = JAX.per_sample  # value / N, 0 for a source of no samples (theory.o
 
 
 def structure(eco: Ecosystem) -> Structure:
-    return Structure(eco.K, eco.dim, eco.regime, eco.estimator, eco.composition)
+    return Structure(eco.K, eco.dim, eco.regime, eco.estimator, eco.composition, eco.pool)
 
 
 def values(eco: Ecosystem) -> Values:
@@ -249,7 +253,10 @@ def moment_step(structure: Structure, v: Values, moments: Moments, p: Plan, t) -
         spread = expected_spread(v.mixing, mean, cov)
         variances = jnp.einsum("kj,jab->kab", v.mixing, fitted) + spread
         own_noise = own_noise + rate.sum(1)[:, None, None] * spread
-    noise = jnp.einsum("kl,kab->kalb", jnp.eye(K), own_noise)
+    if structure.pool == "shared":  # (K, K, d, d) -> (K, d, K, d); its diagonal blocks are own_noise
+        noise = jnp.transpose(shared_noise(G, p.n_synthetic, fitted), (0, 2, 1, 3))
+    else:
+        noise = jnp.einsum("kl,kab->kalb", jnp.eye(K), own_noise)
     batch_nu = per_sample(p.w_private**2, p.n_private) + per_sample(p.w_public**2, p.n_public) + rate.sum(1)
     batch_mean = R @ real_mean + G @ mean
     real_cov = jnp.einsum("ks,ls,sab->kalb", R, R, sigma_b)

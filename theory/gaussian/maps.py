@@ -9,12 +9,13 @@ xbar_s)^T its scatter about that mean,
 with c_k = 1 for the MLE and c_k = 1 / (1 - nu_k), nu_k = sum_s w_s^2 / N_s, for the unbiased estimator
 (reliability weights; c_k = n / (n - 1) for a pooled sample of n). U_k is the weighted scatter of the training
 set about m_k (the raw second moment minus m_k m_k^T, written as a sum of positive semi-definite terms).
-Synthetic samples of model j are drawn from N(m_j, S_j); each model draws its own. Under ``accumulate`` the fit
-at round t is on the union of the batches 0..t, each of weight 1/(t+1).
+Synthetic samples of model j are drawn from N(m_j, S_j); each model draws its own (the ``own`` pool) or takes the
+first N_kj of one sample of model j per round (the ``shared`` pool, below). Under ``accumulate`` the fit at round t
+is on the union of the batches 0..t, each of weight 1/(t+1).
 
 Stack the fitted means m = (m_1; ...; m_K) and the real sample means b = (xbar_private_1; ...; xbar_public).
 One round is m' = R b + G m + eps, with R = [diag(w_private) (x) I | w_public (x) I], G = w_synthetic (x) I and
-eps the synthetic sampling noise, Cov(eps) = D = blockdiag_k(sum_j w_kj^2 / N_kj E S_j). The exact recursion
+eps the synthetic sampling noise, Cov(eps) = D = blockdiag_k(sum_j w_kj^2 / N_kj E S_j) (own pool). The exact recursion
 tracks (E m, Cov m, Cov(m, b), E U, nu):
 
     E m'       = R E b + G E m
@@ -50,6 +51,13 @@ and in E U_k' the draws from each model are replaced by the one piece: in z = (b
 covariance E V_k / N, the piece's selection row is W[k, :] on the m blocks and 1 on eps_k, its mean sum_j W[k, j]
 E m_j, its scatter (1 - 1/N) E V_k. With every N infinite the two compositions give the same population map.
 
+Under ``pool="shared"`` (:mod:`theory.pools`) the models that scrape model j take prefixes of one sample of it, so
+two scrapers' draws from model j have Cov(xbar_kj, xbar_lj | m, S) = S_j / max(N_kj, N_lj) and the synthetic noises
+of two models correlate: D's block (k, l) is sum_j w_kj w_lj E S_j / max(N_kj, N_lj)
+(:func:`theory.pools.shared_rates`), its diagonal blocks the own pool's. Nothing else changes: the mean recursion,
+nu, Cov(m, b), and E U_k', since a model's own pieces come from different models j, independent under both pools,
+and its scatter involves only its own training set.
+
 A source of no samples (N_s = 0, weight 0: :func:`theory.rounds.sample_sizes`) is no piece: every quotient by
 N_s is :func:`theory.ops` ``per_sample``, 0 for it, so its terms vanish (not 0 / 0).
 
@@ -72,6 +80,7 @@ import sympy
 
 from interplay.theory.mixture import expected_spread
 from interplay.theory.ops import SYMPY
+from interplay.theory.pools import shared_rates
 from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at, synthetic_rates
 from interplay.theory.spec import Ecosystem, SpecError, is_numeric, matrix, plain
 from interplay.theory.start import require_positive_semidefinite, start_array
@@ -97,7 +106,7 @@ class Gaussian:
     name = "gaussian"
     estimators = ("mle", "unbiased")
     compositions = ("fixed", "mixture")
-    pools = ("own",)
+    pools = ("own", "shared")
 
     def __post_init__(self):
         if isinstance(self.dim, bool) or not isinstance(self.dim, (int, np.integer)) or self.dim < 1:
@@ -363,7 +372,15 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
             sum((mixing[k, j] * block(fitted, j, d) for j in range(K)), ops.zeros(d, d)) + spreads[k] for k in range(K)
         ]
         own_noise = [own_noise[k] + sum(rates[k], ops.scalar(0)) * spreads[k] for k in range(K)]
-    noise = ops.block_diag(own_noise)
+    if eco.pool == "shared":  # block (k, l): sum_j w_kj w_lj E S_j / max(N_kj, N_lj); block (k, k) = own_noise[k]
+        F = shared_rates(plan, ops)
+        pair = [
+            [sum((F[k][l][j] * block(fitted, j, d) for j in range(K)), ops.zeros(d, d)) for l in range(K)]
+            for k in range(K)
+        ]
+        noise = ops.vstack([ops.hstack(row) for row in pair])
+    else:
+        noise = ops.block_diag(own_noise)
     batch_nu = ops.asarray(
         [
             [

@@ -120,8 +120,8 @@ def test_monte_carlo_of_a_shared_pool_matches_the_exact_moments():
         (lambda: three(pool="bogus"), "pool: must be one of ('own', 'shared'), got 'bogus'"),
         (lambda: three(composition="mixture"), "pool: a shared pool takes the fixed composition"),
         (
-            lambda: Ecosystem.gaussian(means=[[0], [1]], public_mean=[0], n=10, pool="shared"),
-            "pool: the gaussian family has ('own',) only, got 'shared'",
+            lambda: Ecosystem.categorical([[1, 0], [0, 1]], [Q(1, 2), Q(1, 2)], n=10, pool="shared"),
+            "pool: the categorical family has ('own',) only, got 'shared'",
         ),
     ],
 )
