@@ -23,7 +23,7 @@ weight alpha_t, mean sum_j W[k, j] m_j + eps_k and N_syn = sum_j n_synthetic[k, 
 W_k^T + E V_k / N_syn, its weights alpha_t W[k, j] on the fitted means, E V_k = sum_j W[k, j] E S_j + E spread_k
 (:func:`numerics.driver.mixture.expected_spread`), which also gives the noise of Cov m' its (sum_j Q_kj) E spread_k.
 Under ``pool="shared"`` the noise of Cov m' has the blocks (k, l) sum_j w_kj w_lj E S_j / max(N_kj, N_lj)
-(:func:`numerics.driver.pools.shared_noise`), the own pool's on the diagonal; E U' is the own pool's.
+(:func:`numerics.driver.pools.shared_noise`), the own pool's on the diagonal; E U' is the own pool's map of the state.
 """
 
 from __future__ import annotations
