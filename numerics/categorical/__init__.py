@@ -5,7 +5,8 @@
 * :func:`simulate` -- the sampling process itself: every source contributes Multinomial(N, p) counts, drawn by
   the cheaper exact route for N (tokens, or the counts directly, :mod:`numerics.samplers.counts`), every model refits
   its (smoothed) frequencies (under ``composition="mixture"`` model k's synthetic counts are one
-  Multinomial(N, sum_j W[k, j] pi_j)); replicates are ``vmap``-ped and the PRNG key is explicit;
+  Multinomial(N, sum_j W[k, j] pi_j); under ``pool="shared"`` those of the first N_kj tokens of one sample of model
+  j); replicates are ``vmap``-ped and the PRNG key is explicit;
 * :func:`collapse_estimates` -- when simulated runs lose categories, with standard errors
   (:mod:`numerics.categorical.collapse`; exact: :mod:`theory.categorical.collapse`).
 

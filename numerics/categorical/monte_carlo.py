@@ -4,7 +4,13 @@ route for N, every model refits its (smoothed) frequencies (:class:`CategoricalM
 Under the ``mixture`` composition each of model k's N synthetic samples comes from model j with probability
 W[k, j], a token of the mixture sum_j W[k, j] Cat(pi_j) = Cat(pibar_k), pibar_k = sum_j W[k, j] pi_j: its synthetic
 counts are one Multinomial(N, pibar_k), drawn as such (the exact law; no per-sample sources are needed), with the
-weight alpha_t of the whole synthetic part."""
+weight alpha_t of the whole synthetic part.
+
+Under the ``shared`` pool model k's counts from model j are those of the first N_kj tokens of one sample of model j
+(:mod:`theory.pools`). With the sizes of column j sorted, N_(0)j <= ... <= N_(K-1)j, that sample's consecutive
+blocks of N_(i)j - N_(i-1)j tokens have independent Multinomial counts, and the first N_(i)j tokens' counts are the
+sum of blocks 0..i (:func:`prefix_blocks`, :func:`prefix_counts`): the exact law of the nested prefixes, drawn as
+K x K samples of at most the own pool's sizes."""
 
 from __future__ import annotations
 
@@ -94,6 +100,20 @@ def _drawn_together(routes: dict[str, str], capacities: dict[str, int], kinds: t
     return len(shared) == 1 and (shared == {"multinomial"} or same_size)
 
 
+def prefix_blocks(n_synthetic):
+    """(blocks (K, K), rank (K, K)) of the shared pool: blocks[i, j] = N_(i)j - N_(i-1)j, the sizes of column j
+    sorted (module doc), and rank[k, j] the place of scraper k in that order."""
+    order = jnp.argsort(n_synthetic, axis=0, stable=True)
+    blocks = jnp.diff(jnp.take_along_axis(n_synthetic, order, axis=0), axis=0, prepend=0.0)
+    return blocks, jnp.argsort(order, axis=0, stable=True)
+
+
+def prefix_counts(block_counts, rank):
+    """(K, K, m): scraper k's counts of the first N_kj tokens of model j's sample, the counts of blocks
+    0..rank[k, j] of column j (``block_counts`` (K, K, m), block i of column j at [i, j])."""
+    return jnp.take_along_axis(jnp.cumsum(block_counts, axis=0), rank[:, :, None], axis=0)
+
+
 @compiled_cache
 def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple[str, int], ...], trajectory: bool):
     """A jitted f(values, keys (R, 2), alphas (T,), betas (T,), sizes, start=None) -> probs (R, T+1 or 1, K, m),
@@ -121,10 +141,23 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
     together = _drawn_together(routes, capacities, ("private", "public"))
     all_together = st.regime != "reuse" and _drawn_together(routes, capacities, ("private", "public", "synthetic"))
 
+    def draw(key, distributions, rows, sizes, kinds):
+        """Counts of one draw of every sample (a row of ``rows`` each) by the kinds' shared route."""
+        return counts.draw_counts(key, distributions, rows, sizes, max(capacities[kind] for kind in kinds))
+
     def frequencies(key, distributions, rows, sizes, kinds):
         """Frequencies of one draw of every sample (a row of ``rows`` each) by the kinds' shared route."""
-        capacity = max(capacities[kind] for kind in kinds)
-        return JAX.per_sample(counts.draw_counts(key, distributions, rows, sizes, capacity), sizes[:, None])
+        return JAX.per_sample(draw(key, distributions, rows, sizes, kinds), sizes[:, None])
+
+    def synthetic_frequencies(plan, drawn, sizes):
+        """(K, m) per model under mixture, else (K, K, m) per pair (k, j), from the counts ``drawn`` of the
+        samples of ``sizes`` (under the shared pool the blocks of :func:`prefix_blocks`)."""
+        if st.mixture:
+            return JAX.per_sample(drawn, sizes[:, None])
+        if st.shared:
+            rank = prefix_blocks(plan.n_synthetic)[1]
+            return JAX.per_sample(prefix_counts(drawn.reshape(K, K, m), rank), plan.n_synthetic[:, :, None])
+        return JAX.per_sample(drawn, sizes[:, None]).reshape(K, K, m)
 
     def training_set(plan, real, synthetic):
         """The batch frequencies; ``synthetic`` (K, K, m) per pair (k, j), or (K, m) per model under mixture."""
@@ -170,20 +203,22 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
                 #             a rounding of their sum, which is a whole number)
                 sampled = jnp.clip(v.mixing @ sampled, 0.0, 1.0)
                 sizes = jnp.round(plan.n_synthetic.sum(1))
+            elif st.shared:  # sample (i, j): block i of model j's one sample (module doc)
+                sizes = prefix_blocks(plan.n_synthetic)[0].reshape(K * K)
             else:
                 sizes = plan.n_synthetic.reshape(K * K)  # sample (k, j): model j's data for model k
             models = counts.prepare(sampled, routes["synthetic"])
             if all_together:  # the round's K + 1 real samples and K x K synthetic ones in one draw
                 sources = counts.concatenate(prepared[routes["private"]], models)
                 rows = jnp.concatenate([real_rows, K + 1 + synthetic_rows])
-                drawn = frequencies(key, sources, rows, jnp.concatenate([real_sizes(plan), sizes]), tuple(routes))
-                real, synthetic = drawn[: K + 1], drawn[K + 1 :]
+                drawn = draw(key, sources, rows, jnp.concatenate([real_sizes(plan), sizes]), tuple(routes))
+                real, drawn = JAX.per_sample(drawn[: K + 1], real_sizes(plan)[:, None]), drawn[K + 1 :]
             else:
                 k_real, k_synthetic = jax.random.split(key)
                 if st.regime != "reuse":
                     real = real_frequencies(k_real, plan)
-                synthetic = frequencies(k_synthetic, models, synthetic_rows, sizes, ("synthetic",))
-            batch = training_set(plan, real, synthetic if st.mixture else synthetic.reshape(K, K, m))
+                drawn = draw(k_synthetic, models, synthetic_rows, sizes, ("synthetic",))
+            batch = training_set(plan, real, synthetic_frequencies(plan, drawn, sizes))
             union = (t * union + batch) / (t + 1) if st.regime == "accumulate" else batch
             return (union, real), (steps.fit(st, v, union, t) if trajectory else None)
 
@@ -270,7 +305,8 @@ def simulate(
     of a fit in O(1)); else tokens located by inverse CDF while samples have at most 4 m tokens, counts from a
     tree of binomials beyond, so the cost stops growing with n. ``"raw"`` locates every token in the fits'
     cumulative probabilities (the reference); ``"multinomial"`` always draws the counts directly. All three have
-    the same law. Under ``composition="mixture"`` a model's N synthetic samples are one draw (module doc).
+    the same law. Under ``composition="mixture"`` a model's N synthetic samples are one draw; under the ``shared``
+    pool the models take prefixes of one sample of each model (module doc; never token lists).
     ``trajectory=False`` keeps only the final round's fits (memory R K m instead of R (T+1) K m). Replicates run
     in chunks of bounded memory; what cannot fit in ``memory`` bytes (default: available) is refused up front
     (:mod:`numerics.driver.limits`).

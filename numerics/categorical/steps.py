@@ -13,7 +13,9 @@ w_public], K x (K + 1)), the theory's blocks become (models k, l, j, sources s, 
 
 and so on for the reuse cross-moments (the module doc of :mod:`theory.categorical.maps` has the recursion). Under
 the ``mixture`` composition D gains delta_kl (sum_j Q_kj) E spread_k[a, b], Q_kj = w_kj^2 / N_kj with the expected
-counts N_kj = W[k, j] N, the spread from E p and Cov p by :func:`numerics.driver.mixture.expected_spread`.
+counts N_kj = W[k, j] N, the spread from E p and Cov p by :func:`numerics.driver.mixture.expected_spread`. Under
+the ``shared`` pool D is full, D[ka, lb] = sum_j w_kj w_lj / max(N_kj, N_lj) (...)[a, b]
+(:func:`numerics.driver.pools.shared_noise`).
 tests/test_categorical_vectorised.py checks these steps against the sympy maps on random points.
 """
 
@@ -27,6 +29,7 @@ import numpy as np
 
 from interplay.numerics.driver import mixture
 from interplay.numerics.driver.jax_ops import JAX
+from interplay.numerics.driver.pools import shared_noise
 from interplay.numerics.driver.schedules import model_values
 from interplay.theory.categorical.maps import Moments
 from interplay.theory.rounds import RoundPlan, RoundSizes
@@ -42,6 +45,7 @@ class Structure(NamedTuple):
     smoothed: bool  # finite n and a pseudo-count lambda > 0
     tempered: bool  # sampling temperature tau != 1
     mixture: bool = False  # composition "mixture": each synthetic sample from model j with probability W[k, j]
+    shared: bool = False  # pool "shared": model k takes the first N_kj tokens of one sample of model j
 
 
 class Values(NamedTuple):
@@ -66,7 +70,13 @@ def structure(eco: Ecosystem) -> Structure:
     family = eco.family
     smoothed = eco.n is not None and family.smoothing != 0
     return Structure(
-        eco.K, eco.dim, eco.regime, bool(smoothed), bool(family.temperature != 1), eco.composition == "mixture"
+        eco.K,
+        eco.dim,
+        eco.regime,
+        bool(smoothed),
+        bool(family.temperature != 1),
+        eco.composition == "mixture",
+        eco.pool == "shared",
     )
 
 
@@ -166,11 +176,14 @@ def moment_step(st: Structure, v: Values, moments: Moments, plan: RoundPlan, t) 
     s_prev = smoothing_factor(st, v, t - 1)
     mean_p, cov_p = fitted_moments(st, v, moments, t - 1)
     second = _multinomial_cov(mean_p) - jnp.einsum("jajb->jab", cov_p)  # E[diag(p_j) - p_j p_j^T]
-    rates = JAX.per_sample(W**2, plan.n_synthetic)  # Q_kj
-    blocks = jnp.einsum("kj,jab->kab", rates, second)
-    if st.mixture:  # one Multinomial(N, sum_j W[k, j] p_j) per model: (sum_j Q_kj) E spread_k adds
-        blocks = blocks + rates.sum(1)[:, None, None] * mixture.expected_spread(v.mixing, mean_p, cov_p)
-    noise = jnp.einsum("kab,kl->kalb", blocks, jnp.eye(K))
+    if st.shared:  # (K, K, m, m): two scrapers of model j share their first min(N_kj, N_lj) tokens
+        noise = shared_noise(W, plan.n_synthetic, second).transpose(0, 2, 1, 3)
+    else:
+        rates = JAX.per_sample(W**2, plan.n_synthetic)  # Q_kj
+        blocks = jnp.einsum("kj,jab->kab", rates, second)
+        if st.mixture:  # one Multinomial(N, sum_j W[k, j] p_j) per model: (sum_j Q_kj) E spread_k adds
+            blocks = blocks + rates.sum(1)[:, None, None] * mixture.expected_spread(v.mixing, mean_p, cov_p)
+        noise = jnp.einsum("kab,kl->kalb", blocks, jnp.eye(K))
     batch_mean = A @ v.sources + W @ mean_p
     real_cov = jnp.einsum("ks,sab,ls->kalb", A, sigma_b, A)
     if st.regime == "accumulate":

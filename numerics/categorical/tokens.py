@@ -32,10 +32,11 @@ LISTS_PER_CATEGORY = 1.5  # token lists while every sample has <= this x m token
 def applies(eco: Ecosystem, capacities: dict[str, int]) -> bool:
     """Fits are mixtures of the round's samples (temperature 1, a regime that refits on one round's data), the
     samples are short enough for lists to be the cheaper route, and each synthetic sample comes from its own model
-    (the ``fixed`` composition; a ``mixture`` takes the counts route of ``simulate``)."""
+    and is drawn for its own scraper (the ``fixed`` composition and the ``own`` pool; a ``mixture`` or a ``shared``
+    pool takes the counts route of ``simulate``)."""
     short = all(size <= LISTS_PER_CATEGORY * eco.dim for size in capacities.values())
     fits_are_lists = eco.family.temperature == 1 and eco.regime in ("reuse", "fresh")
-    return short and fits_are_lists and eco.composition == "fixed"
+    return short and fits_are_lists and eco.composition == "fixed" and eco.pool == "own"
 
 
 def _components(plan, K):

@@ -10,7 +10,10 @@ drawn once) the next state's law is the product of the multinomial laws of the r
                                                     pi = sum_j W[k, j] pi_j, a token of the mixture),
 
 pushed through F' = sum_s w_s c_s / N_s (or the running union under ``accumulate``). Draws of weight zero do not
-enter the fit and are not enumerated. All probabilities stay rational when 1/tau is a positive integer.
+enter the fit and are not enumerated. Under the ``shared`` pool (:mod:`theory.pools`) scraper k of model j counts
+the first N_kj tokens of one sample: the sample is drawn as consecutive independent blocks between the scrapers'
+sorted sizes, each block's counts added to every scraper whose prefix covers it. All probabilities stay rational
+when 1/tau is a positive integer.
 
 * :func:`distributions` -- the exact law of the fits after rounds 0..T (any regime, schedules included);
 * :func:`exact_chain` -- the time-homogeneous chain (``reuse`` / ``fresh``, constant alpha and beta) with its
@@ -98,10 +101,26 @@ def _log(p: Fraction) -> float:
     return log(p.numerator) - log(p.denominator)
 
 
+def _prefix_blocks(j: int, weights, sizes) -> list:
+    """The draws of model j's one sample under the ``shared`` pool, scraper k taking its first N_kj tokens: with the
+    scrapers' sizes sorted, N_(0) <= N_(1) <= ..., block i holds tokens N_(i-1) + 1..N_(i), independent of the
+    others, and is seen by every scraper of place >= i (each with its own w / N)."""
+    scrapers = sorted((int(sizes[k]), k, _fraction(w)) for k, w in enumerate(weights) if w != 0)
+    draws, taken = [], 0
+    for place, (size, _, _) in enumerate(scrapers):
+        if size > taken:
+            users = [(k, w / n) for n, k, w in scrapers[place:]]
+            draws.append((((j, Fraction(1)),), size - taken, users))
+        taken = size
+    return draws
+
+
 class _Round:
     """The draws of one round: real ones (source probabilities, size, [(model k, w / N)]) and synthetic ones
     (producers [(model j, share)], size, [(model k, w / N)]): a draw from the mixture sum_j share_j pi_j, one
-    producer of share 1 under the ``fixed`` composition, row k of W under ``mixture`` (N = N_syn, w = alpha_t)."""
+    producer of share 1 under the ``fixed`` composition, row k of W under ``mixture`` (N = N_syn, w = alpha_t);
+    under the ``shared`` pool the blocks of one sample per model that its scrapers' prefixes share
+    (:func:`_prefix_blocks`)."""
 
     def __init__(self, eco: Ecosystem, t: int):
         plan = plan_at(eco, t)
@@ -119,6 +138,10 @@ class _Round:
                 if w != 0:
                     producers = tuple((j, _fraction(eco.mixing[k, j])) for j in range(K) if eco.mixing[k, j] != 0)
                     self.synthetic.append((producers, int(size), [(k, _fraction(w) / int(size))]))
+            return
+        if eco.pool == "shared":
+            for j in range(K):
+                self.synthetic += _prefix_blocks(j, plan.w_synthetic.col(j), plan.n_synthetic.col(j))
             return
         for k, j in itertools.product(range(K), range(K)):
             w = plan.w_synthetic[k, j]

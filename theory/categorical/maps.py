@@ -35,6 +35,16 @@ N_kj = W[k, j] N (:func:`theory.rounds.sample_sizes`, so sum_j Q_kj = alpha_t^2 
 
 which is zero for a row of W with one nonzero (mixture = fixed there) and in the population limit.
 
+Under ``pool="shared"`` (:mod:`theory.pools`) model k's counts from model j are those of the first N_kj tokens of
+one sample of model j, so two scrapers k, l of model j see the same first min(N_kj, N_lj) tokens:
+Cov(c_kj / N_kj, c_lj / N_lj | p) = (diag(pi_j) - pi_j pi_j^T) / max(N_kj, N_lj). The noise is then a full K x K
+block matrix,
+
+    D_shared[k, l] = sum_j w_kj w_lj / max(N_kj, N_lj) (diag(E p_j) - Cov(p_j) - E p_j E p_j^T),
+
+whose diagonal blocks are D's (:func:`theory.pools.shared_rates`); the mean recursion, the cross moments with
+reused real data and the ``accumulate`` union are unchanged.
+
 For tau != 1 the population map (every N infinite) is exact but the moment recursion does not close (E pi(p) is
 not a function of the moments): :func:`moment_map` then raises; use the exact chain
 (:mod:`theory.categorical.chain`) or Monte Carlo.
@@ -56,6 +66,7 @@ import sympy
 from interplay.theory.analysis import fixed_point
 from interplay.theory.mixture import mixture_noise
 from interplay.theory.ops import SYMPY
+from interplay.theory.pools import shared_rates
 from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at, synthetic_rates
 from interplay.theory.spec import EXACT_HINT, Ecosystem, SpecError, exact, is_numeric, matrix, plain, show, sums_to_one
 from interplay.theory.start import require_distributions, start_array
@@ -88,7 +99,7 @@ class Categorical:
     name = "categorical"
     estimators = ("mle",)
     compositions = ("fixed", "mixture")
-    pools = ("own",)
+    pools = ("own", "shared")
 
     def __post_init__(self):
         if isinstance(self.m, bool) or not isinstance(self.m, (int, np.integer)) or self.m < 2:
@@ -252,6 +263,31 @@ def require_closed_moments(eco: Ecosystem) -> None:
         )
 
 
+def synthetic_noise(eco: Ecosystem, plan: RoundPlan, mean_p, cov_p, ops=SYMPY):
+    """Km x Km: E Cov(eps | p) from the fits' E p and Cov p: D (own pool), D_mix (``mixture``) or D_shared
+    (``shared`` pool), as in the module doc."""
+    K, m = eco.K, eco.dim
+
+    def second_central(j):  # E[diag(p_j) - p_j p_j^T]
+        rows = slice(j * m, (j + 1) * m)
+        return _multinomial_cov(mean_p[rows, :], ops) - cov_p[rows, rows]
+
+    if eco.pool == "shared":  # two scrapers of model j share their first min(N_kj, N_lj) tokens
+        rates = shared_rates(plan, ops)
+        seconds = [second_central(j) for j in range(K)]
+        rows = [
+            ops.hstack([sum((rates[k][l][j] * seconds[j] for j in range(K)), ops.zeros(m, m)) for l in range(K)])
+            for k in range(K)
+        ]
+        return ops.vstack(rows)
+    rates = synthetic_rates(plan, ops)
+    blocks = [sum((rates[k][j] * second_central(j) for j in range(K)), ops.zeros(m, m)) for k in range(K)]
+    if eco.composition == "mixture":  # one Multinomial(N, sum_j W[k, j] p_j) per model: the spread adds
+        spreads = mixture_noise(plan, ops.asarray(eco.mixing), mean_p, cov_p, m, ops)
+        blocks = [block + spread for block, spread in zip(blocks, spreads)]
+    return ops.block_diag(blocks)
+
+
 def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY) -> Moments:
     """Exact moments of F after round t (tau = 1); t = 0 with the initial plan and :func:`zero_moments` is the
     initial fit. ``moments`` are those of round t - 1."""
@@ -261,17 +297,7 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
     mean_q, sigma_b = real_sources(eco, plan, ops)
     s_prev = smoothing_factor(eco, t - 1, ops=ops)
     mean_p, cov_p = fitted_moments(eco, moments, t - 1, ops=ops)
-
-    def second_central(j):  # E[diag(p_j) - p_j p_j^T]
-        rows = slice(j * m, (j + 1) * m)
-        return _multinomial_cov(mean_p[rows, :], ops) - cov_p[rows, rows]
-
-    rates = synthetic_rates(plan, ops)
-    blocks = [sum((rates[k][j] * second_central(j) for j in range(K)), ops.zeros(m, m)) for k in range(K)]
-    if eco.composition == "mixture":  # one Multinomial(N, sum_j W[k, j] p_j) per model: the spread adds
-        spreads = mixture_noise(plan, ops.asarray(eco.mixing), mean_p, cov_p, m, ops)
-        blocks = [block + spread for block, spread in zip(blocks, spreads)]
-    noise = ops.block_diag(blocks)
+    noise = synthetic_noise(eco, plan, mean_p, cov_p, ops)
     batch_mean = R @ mean_q + G @ mean_p
     real_cov = R @ sigma_b @ R.T
     if eco.regime == "accumulate":

@@ -189,6 +189,12 @@ CHAIN_SETTINGS = {
         2,
         2,
     ),
+    # pool "shared": model 1's one sample, scraped by model 0 (1 token) and model 1 (2 tokens), drawn as blocks
+    "K2-reuse-shared": (
+        dict(alpha=0.5, beta=0.5, n=4, regime="reuse", mixing=[[0.5, 0.5], [0, 1]], pool="shared", smoothing=1),
+        2,
+        2,
+    ),
 }
 
 
