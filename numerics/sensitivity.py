@@ -184,7 +184,7 @@ def fixed_point_sensitivity(fmap: SymbolicMap, values: dict, *, tolerance: float
     multipliers = np.linalg.eigvals(np.asarray(jax.jacfwd(lambda x: step(x, theta, 1.0))(x)))
     if np.all(np.isfinite(multipliers)) and np.min(np.abs(1 - multipliers), initial=np.inf) < UNIT_MULTIPLIER:
         alphas = eco.alpha if isinstance(eco.alpha, tuple) else (eco.alpha,)  # a schedule, per model, or one value
-        name = "alpha" if all(getattr(a, "is_number", False) and a == 1 for a in alphas) else "values"
+        name = "alpha" if all(getattr(a, "is_number", False) and float(a) == 1 for a in alphas) else "values"
         raise SpecError(
             name, f"at {values}: a multiplier of the map is 1, so I - dF/dx is singular: no unique fixed point"
         )
