@@ -18,3 +18,17 @@ def assert_mean_agrees(samples, exact, what, *, constant_below=0.0, constant_gap
     assert np.all(gap[constant] < constant_gap), f"{what}: deterministic entries differ"
     z = gap[~constant] / se[~constant]
     assert z.size == 0 or z.max() < z_limit, f"{what}: max |z| = {z.max():.2f}"
+
+
+def assert_gaussian_trajectory_agrees(mc, exact, *, z_limit=Z):
+    """A Gaussian Monte Carlo result (means (R, T+1, K, d), covs (R, T+1, K, d, d)) against its exact trajectory at
+    every round: E m, E S and Cov m (every pair of coordinates of every pair of models, from the centred products
+    with the exact mean)."""
+    replicates, rounds, K, d = mc.means.shape
+    for t in range(rounds):
+        means = mc.means[:, t].reshape(replicates, K * d)
+        assert_mean_agrees(means, exact.mean[t].ravel(), f"E m at t={t}", z_limit=z_limit)
+        assert_mean_agrees(mc.covs[:, t], exact.fitted_cov[t], f"E S at t={t}", z_limit=z_limit)
+        centred = means - exact.mean[t].ravel()
+        products = centred[:, :, None] * centred[:, None, :]
+        assert_mean_agrees(products, exact.mean_cov[t].reshape(K * d, K * d), f"Cov m at t={t}", z_limit=z_limit)

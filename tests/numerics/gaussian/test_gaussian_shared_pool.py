@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import scipy.stats
 import sympy
-from monte_carlo_checks import assert_mean_agrees
+from monte_carlo_checks import assert_gaussian_trajectory_agrees, assert_mean_agrees
 from sympy import Rational as Q
 
 import interplay.numerics as numerics
@@ -88,13 +88,7 @@ def test_monte_carlo_of_a_shared_pool_matches_the_exact_moments():
     eco, K, d, replicates = three(2), 3, 2, 4000
     exact = numerics.iterate_moments(eco, ROUNDS)
     mc = numerics.simulate(eco, ROUNDS, key=5, replicates=replicates)
-    for t in range(ROUNDS + 1):
-        means = mc.means[:, t].reshape(replicates, K * d)
-        assert_mean_agrees(means, exact.mean[t].ravel(), f"E m at t={t}", z_limit=Z_FAMILY)
-        assert_mean_agrees(mc.covs[:, t], exact.fitted_cov[t], f"E S at t={t}", z_limit=Z_FAMILY)
-        centred = means - exact.mean[t].ravel()
-        products = centred[:, :, None] * centred[:, None, :]
-        assert_mean_agrees(products, exact.mean_cov[t].reshape(K * d, K * d), f"Cov m at t={t}", z_limit=Z_FAMILY)
+    assert_gaussian_trajectory_agrees(mc, exact, z_limit=Z_FAMILY)
     own = numerics.iterate_moments(three(2, pool="own"), ROUNDS).mean_cov[1].reshape(K * d, K * d)
     centred = mc.means[:, 1].reshape(replicates, K * d) - exact.mean[1].ravel()
     with pytest.raises(AssertionError):

@@ -10,7 +10,7 @@ coordinates of every pair of models, the products centred at the exact mean).
 
 import numpy as np
 import pytest
-from monte_carlo_checks import assert_mean_agrees
+from monte_carlo_checks import assert_gaussian_trajectory_agrees
 from scipy import stats
 
 import interplay.numerics as numerics
@@ -65,13 +65,7 @@ def test_monte_carlo_matches_exact_recursion(name, method):
     exact = numerics.iterate_moments(eco, ROUNDS)
     mc = numerics.simulate(eco, ROUNDS, key=sum(map(ord, name)), replicates=REPLICATES, method=method)
     assert mc.method == method and mc.means.shape == (REPLICATES, ROUNDS + 1, K, d)
-    for t in range(ROUNDS + 1):
-        means = mc.means[:, t].reshape(REPLICATES, K * d)
-        assert_mean_agrees(means, exact.mean[t].ravel(), f"E m at t={t}")
-        assert_mean_agrees(mc.covs[:, t], exact.fitted_cov[t], f"E S at t={t}")
-        centred = means - exact.mean[t].ravel()
-        products = centred[:, :, None] * centred[:, None, :]
-        assert_mean_agrees(products, exact.mean_cov[t].reshape(K * d, K * d), f"Cov m at t={t}")
+    assert_gaussian_trajectory_agrees(mc, exact)
 
 
 def test_results_carry_spec_and_seed():
@@ -113,10 +107,4 @@ def test_mixture_monte_carlo_matches_exact_recursion(name):
     eco = ecosystem(K, d, composition="mixture", **options)
     exact = numerics.iterate_moments(eco, rounds)
     mc = numerics.simulate(eco, rounds, key=11, replicates=replicates)
-    for t in range(rounds + 1):
-        means = mc.means[:, t].reshape(replicates, K * d)
-        assert_mean_agrees(means, exact.mean[t].ravel(), f"E m at t={t}", z_limit=z_limit)
-        assert_mean_agrees(mc.covs[:, t], exact.fitted_cov[t], f"E S at t={t}", z_limit=z_limit)
-        centred = means - exact.mean[t].ravel()
-        products = centred[:, :, None] * centred[:, None, :]
-        assert_mean_agrees(products, exact.mean_cov[t].reshape(K * d, K * d), f"Cov m at t={t}", z_limit=z_limit)
+    assert_gaussian_trajectory_agrees(mc, exact, z_limit=z_limit)
