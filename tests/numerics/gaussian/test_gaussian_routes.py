@@ -27,11 +27,11 @@ def test_a_mixture_is_drawn_raw_with_its_largest_synthetic_sample():
     sizes = spec_sizes(eco, 3)
     assert [int(round(x)) for x in sizes.rounds.n_synthetic.sum(-1)[:, 0]] == [2, 10, 5]
     assert monte_carlo._largest_mixture(sizes) == 10
-    largest = monte_carlo._mixture_kinds(eco, {"private": 25, "public": 25, "synthetic": 5}, 10)
+    largest = monte_carlo._synthetic_kinds(eco, {"private": 25, "public": 25, "synthetic": 5}, 10)
     assert largest == {"private": 25, "public": 25, "mixture": 10}
     assert monte_carlo._raw_kinds("sufficient", largest) == (("mixture", 10),)
     assert monte_carlo._raw_kinds("raw", largest) == (("mixture", 10), ("private", 25), ("public", 25))
-    assert monte_carlo._mixture_kinds(eco.with_options(composition="fixed"), largest, 5) is largest
+    assert monte_carlo._synthetic_kinds(eco.with_options(composition="fixed"), largest, 5) is largest
 
 
 @pytest.mark.parametrize("raw_below", [0, 8], ids=["all-sufficient", "all-raw"])
