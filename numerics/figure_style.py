@@ -18,6 +18,8 @@ import re
 import matplotlib
 import numpy as np
 
+from interplay.theory.spec import PerModel
+
 FORMATS = ("png", "pdf", "svg")
 DPI = 150
 STYLE = {
@@ -131,7 +133,8 @@ def _number(value) -> str:
 
 def parameter_title(eco, *, skip=(), note: str = "", **extra) -> str:
     """The figure's title from the ecosystem's parameters: ``Gaussian, K = 2, n = 50, reuse, unbiased, α = 0.5,
-    β = 0.5`` (a schedule: ``α scheduled``; ``skip``: swept parameters left out), then ``extra`` (``seed = 0``)
+    β = 0.5`` (a schedule: ``α scheduled``; per model: ``α = (1, 0.5) per model``; ``skip``: swept parameters left
+    out), then ``extra`` (``seed = 0``)
     and a ``note`` (``long-run limits``)."""
     family = getattr(eco.family, "name", type(eco.family).__name__).replace("_", "-").replace("gaussian", "Gaussian")
     parts = [family[:1].upper() + family[1:], f"K = {eco.K}", "n = ∞" if eco.n is None else f"n = {eco.n}"]
@@ -142,7 +145,11 @@ def parameter_title(eco, *, skip=(), note: str = "", **extra) -> str:
         parts.append(eco.estimator)
     for name, symbol in (("alpha", "α"), ("beta", "β")):
         value = getattr(eco, name)
-        if name not in skip:
+        if name in skip:
+            continue
+        if isinstance(value, PerModel):
+            parts.append(f"{symbol} = ({', '.join(_number(v) for v in value)}) per model")
+        else:
             parts.append(f"{symbol} scheduled" if isinstance(value, tuple) else f"{symbol} = {_number(value)}")
     parts += [f"{key.replace('_', ' ')} = {value}" for key, value in extra.items()]
     return ", ".join(parts + ([note] if note else []))

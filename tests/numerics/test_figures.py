@@ -207,3 +207,9 @@ def test_the_style_restores_only_its_own_settings():
         matplotlib.rcParams["lines.markersize"] = before[1] + 1  # as switching the backend does
     assert matplotlib.rcParams["font.size"] == before[0] and matplotlib.rcParams["lines.markersize"] == before[1] + 1
     matplotlib.rcParams["lines.markersize"] = before[1]
+
+
+def test_a_per_model_alpha_is_titled_with_its_values():
+    """Not 'α scheduled': a per-model alpha is one value per model, the same in every round."""
+    eco = two_model_gaussian(alpha={"per_model": [1, 0.5]}, beta=0.5, n=20)
+    assert "reuse, mle, α = (1, 0.5) per model, β = 0.5" in parameter_title(eco)
