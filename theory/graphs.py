@@ -55,7 +55,17 @@ import scipy.sparse
 import sympy
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from interplay.theory.spec import Ecosystem, PerModel, SpecError, exact, floats, is_numeric, matrix, round_values, show
+from interplay.theory.spec import (
+    Ecosystem,
+    SpecError,
+    exact,
+    floats,
+    is_numeric,
+    matrix,
+    model_value,
+    round_values,
+    show,
+)
 
 ISOLATED = ("error", "self")
 
@@ -388,12 +398,8 @@ class TrainsOnGraph:
 
 
 def _class_alphas(eco: Ecosystem, members: list[int]) -> list:
-    """The alpha_t of the class's models over the rounds (one value per round where it is the same for all)."""
-    return [
-        value
-        for a in round_values(eco.alpha)
-        for value in ([a[k] for k in members] if isinstance(a, PerModel) else [a])
-    ]
+    """alpha_t of each of the class's models in each round."""
+    return [model_value(a, k) for a in round_values(eco.alpha) for k in members]
 
 
 def _real_data(eco: Ecosystem, members: list[int]):

@@ -39,7 +39,7 @@ from typing import NamedTuple
 import sympy
 
 from interplay.theory.ops import SYMPY
-from interplay.theory.spec import Ecosystem, PerModel, SpecError, exact, integer_rows, show
+from interplay.theory.spec import Ecosystem, PerModel, SpecError, exact, integer_rows, model_value, show
 
 
 class RoundSizes(NamedTuple):
@@ -128,9 +128,9 @@ def sample_sizes(
         n_public = _dataset_size(eco.public.size, initial_public)  # the spec gives it where the models' differ
         for kind, empty in (("private", [row[0] == 0 for row in n_private]), ("public", [n_public == 0] * K)):
             for k in _differing(alpha, beta, beta_1, K):
-                a, b = _of(alpha, k), _of(beta, k)
+                a, b = model_value(alpha, k), model_value(beta, k)
                 weight = (1 - a) * b if kind == "private" else (1 - a) * (1 - b)
-                _require_drawn(empty[k], weight, kind, _of(beta_1, k), b)
+                _require_drawn(empty[k], weight, kind, model_value(beta_1, k), b)
     return RoundSizes(n_private, n_public, n_synthetic)
 
 
@@ -141,11 +141,6 @@ def _model_values(value, parameter: str):
 
 def _listed(value) -> tuple:
     return value if isinstance(value, tuple) else (value,)
-
-
-def _of(value, k: int):
-    """Model k's value of an alpha_t or beta_t that may be per model (a tuple)."""
-    return value[k] if isinstance(value, tuple) else value
 
 
 def _differing(alpha, beta, beta_1, K: int):
@@ -160,7 +155,7 @@ def _model_sizes(fresh_sizes, mixing: sympy.ImmutableMatrix, alpha, beta, n):
     dataset's size: :meth:`theory.spec.Ecosystem._check_shared_public_sample`)."""
     if not isinstance(alpha, tuple) and not isinstance(beta, tuple):
         return fresh_sizes(mixing, alpha, beta, n)
-    rounds = [fresh_sizes(mixing, _of(alpha, k), _of(beta, k), n) for k in range(mixing.rows)]
+    rounds = [fresh_sizes(mixing, model_value(alpha, k), model_value(beta, k), n) for k in range(mixing.rows)]
     publics = {public for _, public, _ in rounds}
     private = [sizes[0][k] for k, sizes in enumerate(rounds)]
     synthetic = tuple(sizes[2][k] for k, sizes in enumerate(rounds))
@@ -183,11 +178,17 @@ def _rows_in_tie_order(mixing: sympy.ImmutableMatrix) -> tuple[object, tuple[tup
     so the rows of an exchangeable or circulant W are equal and fast to compare as cache keys; else L = 1 and the
     entries are :func:`_number` s."""
     K = mixing.rows
-    scale, rows = integer_rows(mixing) or (
+    scale, rows = _nonzero_rows(mixing)
+    return scale, tuple(tuple(sorted(((j - k) % K, w) for j, w in row)) for k, row in enumerate(rows))
+
+
+def _nonzero_rows(mixing: sympy.ImmutableMatrix):
+    """(L, rows): W = rows / L, row k its nonzero entries as (j, L W[k, j]): integers for a rational W
+    (:func:`theory.spec.integer_rows`), else L = 1 and :func:`_number` s."""
+    return integer_rows(mixing) or (
         1,
         [[(j, _number(w, "mixing")) for j, w in enumerate(row) if w != 0] for row in mixing.tolist()],
     )
-    return scale, tuple(tuple(sorted(((j - k) % K, w) for j, w in row)) for k, row in enumerate(rows))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -200,9 +201,11 @@ def _apportioned(w_private, alpha, synthetic: tuple, total: int) -> tuple[int, .
 def _symbolic_sizes(eco: Ecosystem, alpha, beta, n) -> RoundSizes:
     """Sizes w n where a weight or n is a symbol (no apportionment: the expressions themselves)."""
     K = eco.K
-    synthetic = [[sympy.sympify(_of(alpha, k) * w * n) for w in row] for k, row in enumerate(eco.mixing.tolist())]
-    private = [[sympy.sympify((1 - _of(alpha, k)) * _of(beta, k) * n)] for k in range(K)]
-    publics = {sympy.simplify((1 - _of(alpha, k)) * (1 - _of(beta, k)) * n) for k in range(K)}
+    synthetic = [
+        [sympy.sympify(model_value(alpha, k) * w * n) for w in row] for k, row in enumerate(eco.mixing.tolist())
+    ]
+    private = [[sympy.sympify((1 - model_value(alpha, k)) * model_value(beta, k) * n)] for k in range(K)]
+    publics = {sympy.simplify((1 - model_value(alpha, k)) * (1 - model_value(beta, k)) * n) for k in range(K)}
     if len(publics) > 1:
         raise SpecError("beta", "symbolic per-model alpha and beta need equal public weights (1 - alpha)(1 - beta)")
     return RoundSizes(private, publics.pop(), synthetic)
@@ -246,10 +249,7 @@ def _mixture_sizes(mixing: sympy.ImmutableMatrix, alpha, beta, n):
     w_private, w_public = (1 - alpha) * beta, (1 - alpha) * (1 - beta)
     n_public = _public_size(w_public, bool(w_private > 0) + bool(alpha > 0), n)
     private, synthetic = apportion([w_private, alpha], max(n - n_public, 0))
-    scale, rows = integer_rows(mixing) or (
-        1,
-        [[(j, _number(w, "mixing")) for j, w in enumerate(row) if w != 0] for row in mixing.tolist()],
-    )
+    scale, rows = _nonzero_rows(mixing)
     expected = [[0] * K for _ in range(K)]
     for k, row in enumerate(rows):
         for j, w in row:

@@ -432,7 +432,7 @@ class Ecosystem(metaclass=_Constructors):
             return
         for t in range(1, (self.schedule_length or 1) + 1):
             a, b = self.alpha_at(t), self.beta_at(t)
-            weights = {sympy.simplify((1 - _of(a, k)) * (1 - _of(b, k))) for k in range(self.K)}
+            weights = {sympy.simplify((1 - model_value(a, k)) * (1 - model_value(b, k))) for k in range(self.K)}
             if len(weights) > 1:
                 raise SpecError(
                     "regime",
@@ -527,9 +527,9 @@ class Ecosystem(metaclass=_Constructors):
         }
 
 
-def _of(value, k: int):
-    """Model k's value of alpha_t or beta_t (a fraction, or a PerModel)."""
-    return value[k] if isinstance(value, PerModel) else value
+def model_value(value, k: int):
+    """Model k's value of an alpha_t or beta_t that may be per model (a PerModel, or a tuple of its K values)."""
+    return value[k] if isinstance(value, tuple) else value
 
 
 def plain(x):

@@ -35,7 +35,7 @@ from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
 from interplay.numerics.driver.results import SimulatedReplicates
-from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
+from interplay.numerics.driver.sizes import device, mixture_size, spec_sizes, static_sizes
 from interplay.numerics.samplers import counts
 from interplay.theory.spec import Ecosystem, SpecError
 
@@ -202,7 +202,7 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
             if st.mixture:  # row k: pibar_k; N = sum_j W[k, j] N, the expected counts (exact in float64 up to
                 #             a rounding of their sum, which is a whole number)
                 sampled = jnp.clip(v.mixing @ sampled, 0.0, 1.0)
-                sizes = jnp.round(plan.n_synthetic.sum(1))
+                sizes = mixture_size(plan.n_synthetic)
             elif st.shared:  # sample (i, j): block i of model j's one sample (module doc)
                 sizes = prefix_blocks(plan.n_synthetic)[0].reshape(K * K)
             else:

@@ -92,15 +92,21 @@ def per_round(sizes: Sizes, rounds: int) -> Sizes:
     return sizes._replace(rounds=jax.tree.map(lambda x: jnp.broadcast_to(x, (rounds,) + jnp.shape(x)), sizes.rounds))
 
 
+def mixture_size(n_synthetic):
+    """N_syn of each model under the ``mixture`` composition, (..., K) from n_synthetic (..., K, K): its expected
+    counts W[k, j] N_syn (:func:`theory.rounds.sample_sizes`) summed, their float64 sum rounded to the whole number
+    it is (numpy or jax arrays)."""
+    return n_synthetic.sum(-1).round()
+
+
 def largest(sizes: Sizes, mixture: bool = False) -> dict[str, int]:
     """The largest size of each kind of source over the rounds (static array bounds), as Python ints. ``mixture``:
-    a model's synthetic part is one sample of N_syn = sum_j n_synthetic[k, j] (the expected counts W[k, j] N_syn,
-    :func:`theory.rounds.sample_sizes`; their float64 sum rounded to the whole number it is)."""
+    a model's synthetic part is one sample of :func:`mixture_size` N_syn."""
     kinds = {"private": "n_private", "public": "n_public", "synthetic": "n_synthetic"}
 
     def of(part, field):
         values = getattr(part, field)
-        return np.round(values.sum(-1)) if mixture and field == "n_synthetic" else values
+        return mixture_size(values) if mixture and field == "n_synthetic" else values
 
     return {
         kind: int(max(np.max(of(sizes.initial, field)), np.max(of(sizes.rounds, field), initial=0)))

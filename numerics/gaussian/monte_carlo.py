@@ -58,7 +58,7 @@ from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
 from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.schedules import model_values, schedules
-from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
+from interplay.numerics.driver.sizes import device, largest, mixture_size, spec_sizes, static_sizes
 from interplay.numerics.gaussian import step
 from interplay.numerics.gaussian.iterate import given_start, require_gaussian
 from interplay.numerics.samplers.mixture import source_indices
@@ -214,15 +214,9 @@ def _synthetic_kinds(eco: Ecosystem, largest: dict[str, int], synthetic: int) ->
     return {**{kind: size for kind, size in largest.items() if kind != "synthetic"}, **replaced}
 
 
-def _mixture_size(n_synthetic):
-    """N_syn (..., K) of each model under ``mixture``: its expected counts W[k, j] N_syn (..., K, K) summed, an
-    exact integer once rounded."""
-    return jnp.round(n_synthetic.sum(-1))
-
-
 def _largest_mixture(sizes) -> int:
-    """The largest N_syn of a run's update rounds (:class:`numerics.driver.sizes.Sizes`), at least 1."""
-    return int(max(np.max(_mixture_size(np.asarray(sizes.rounds.n_synthetic)), initial=0), 1))
+    """The largest N_syn of a run (:class:`numerics.driver.sizes.Sizes`), at least 1."""
+    return max(1, largest(sizes, mixture=True)["synthetic"])
 
 
 def _mixture_statistics(key, mixing, means, roots, size, drawn: int):
@@ -329,7 +323,7 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
                 noise_key, synthetic_key = jax.random.split(noise[0])
                 drawn = sampler.statistics((noise_key, noise[1]), round_sources(plan, means, covs))
             if mixture:  # one synthetic source per model, of weight alpha_t: (K, 1) like a producer axis of one
-                size = _mixture_size(plan.n_synthetic)
+                size = mixture_size(plan.n_synthetic)
                 syn = _mixture_statistics(synthetic_key, values.mixing, means, _symmetric_root(covs), size, raw_mixture)
                 ws = ws.sum(1, keepdims=True)
             elif shared:

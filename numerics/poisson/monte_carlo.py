@@ -32,7 +32,7 @@ from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
 from interplay.numerics.driver.results import SimulatedReplicates
-from interplay.numerics.driver.sizes import device, spec_sizes, static_sizes
+from interplay.numerics.driver.sizes import device, mixture_size, spec_sizes, static_sizes
 from interplay.numerics.homogenisation_measures import squared_distance
 from interplay.numerics.poisson.iterate import given_start, plan, require_poisson, schedule_inputs, structure, values
 from interplay.numerics.samplers.mixture import source_indices
@@ -129,7 +129,7 @@ def simulator(
             means = sample_means(key, jnp.concatenate(drawn), jnp.concatenate(sample_sizes), method, capacity)
             real = jnp.where(t == 0, means[: K + 1], real) if shape.regime == "reuse" else means[: K + 1]
             if mixture:
-                n_synthetic = jnp.round(round_plan.n_synthetic.sum(1))  # the expected counts add up to N_syn
+                n_synthetic = mixture_size(round_plan.n_synthetic)
                 drawn_synthetic = mixture_means(pick, rates, numbers.mixing, n_synthetic, method, mixture_capacity)
                 synthetic = round_plan.w_synthetic.sum(1) * drawn_synthetic
             elif shared:
