@@ -441,9 +441,9 @@ class Ecosystem(metaclass=_Constructors):
                     '(use regime = "reuse")',
                 )
 
-    @property
+    @functools.cached_property
     def per_model(self) -> bool:
-        """True when alpha or beta is given per model (in some round)."""
+        """True when alpha or beta is given per model (in some round); read once (the numerics ask it every round)."""
         return any(isinstance(v, PerModel) for value in (self.alpha, self.beta) for v in round_values(value))
 
     def _at(self, value, t: int, parameter: str):
