@@ -36,6 +36,7 @@ import numpy as np
 from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.mixture import expected_spread
 from interplay.numerics.driver.pools import shared_noise
+from interplay.numerics.driver.sizes import mixture_size
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.gaussian.maps import Fit, Moments
 from interplay.theory.rounds import RoundSizes
@@ -176,7 +177,7 @@ def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted
     mixture = variances is not None
     # the synthetic pieces' weights (K, P_s), means (K, P_s, d), E scatter / N and Cov of the draws' noise
     if mixture:  # one piece: weight alpha_t, mean sum_j W[k, j] m_j, N_syn = sum_j W[k, j] N_syn samples
-        n_mixture = p.n_synthetic.sum(1)[:, None, None]
+        n_mixture = mixture_size(p.n_synthetic)[:, None, None]
         synthetic = (p.w_synthetic.sum(1)[:, None], (v.mixing @ mean)[:, None])
         synthetic += ((1 - per_sample(1.0, n_mixture)) * variances)[:, None], per_sample(variances, n_mixture)[:, None]
     else:
