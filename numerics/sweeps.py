@@ -95,7 +95,7 @@ from interplay.numerics.driver.limits import (
 from interplay.numerics.driver.sizes import per_round, run_sizes, stack_runs
 from interplay.numerics.files import PARTIAL, write_atomically
 from interplay.numerics.homogenisation_measures import mean_over_pairs
-from interplay.theory.spec import Ecosystem, SpecError, equal_shares
+from interplay.theory.spec import Ecosystem, PerModel, SpecError, equal_shares
 
 SWEPT = ("alpha", "beta", "n", "K", "temperature")
 STRUCTURAL = ("K", "temperature")  # change array shapes or the compiled program: an outer loop, not a vmapped axis
@@ -238,11 +238,13 @@ def _check_axes(eco: Ecosystem, axes: dict) -> list[tuple[str, np.ndarray]]:
                 raise SpecError("axes.n", "the spec is the population limit (n = None); give it a finite n")
             if values.min() < 1 or np.any(values != np.round(values)):
                 raise SpecError("axes.n", "values must be whole numbers >= 1")
-            if eco.estimator == "unbiased" and values.min() < 2:
+            if "unbiased" in eco.model_estimators and values.min() < 2:
                 raise SpecError("axes.n", "the unbiased estimator needs n >= 2")
         if name == "K":
             if values.min() < 1 or np.any(values != np.round(values)):
                 raise SpecError("axes.K", "values must be whole numbers >= 1 (numbers of models)")
+            if isinstance(eco.estimator, PerModel):
+                raise SpecError("axes.K", "the spec gives the estimator per model; a K axis takes one for all models")
             values = values.astype(np.int64)
         if name == "temperature":
             if values.min() <= 0:

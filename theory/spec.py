@@ -167,8 +167,8 @@ def is_numeric(matrix: sympy.MatrixBase) -> bool:
 
 
 class PerModel(tuple):
-    """alpha_t or beta_t given per model: one fraction per model k = 0..K-1 (a tuple marked as such, never taken
-    for a schedule over the rounds)."""
+    """A value given per model, one entry per model k = 0..K-1 (a tuple marked as such, never taken for a schedule
+    over the rounds): fractions for alpha_t or beta_t, names for the estimator."""
 
     def __repr__(self) -> str:
         return f"PerModel({tuple(self)!r})"
@@ -207,6 +207,30 @@ def _per_model(value: Mapping, parameter: str):
     if not lengths:
         return PerModel(values)
     return tuple(PerModel(v[t] if isinstance(v, tuple) else v for v in values) for t in range(lengths[0]))
+
+
+def _estimator(value, known: tuple[str, ...], K: int):
+    """One of the family's estimators (``known``; None: its first), or one per model, ``{"per_model": [e_0, ...,
+    e_{K-1}]}``, stored as a :class:`PerModel` of their names."""
+    if value is None:
+        return known[0]
+    if isinstance(value, Mapping | PerModel):
+        entries = (
+            value if isinstance(value, PerModel) else value.get("per_model") if set(value) == {"per_model"} else None
+        )
+        if not isinstance(entries, Sequence) or isinstance(entries, str):
+            raise SpecError(
+                "estimator", f'per-model estimators are {{"per_model": [one name per model]}}, got {value!r}'
+            )
+        if len(entries) != K:
+            raise SpecError("estimator.per_model", f"has {len(entries)} names, one per model is {K}")
+        for k, entry in enumerate(entries):
+            if entry not in known:
+                raise SpecError(f"estimator.per_model[{k}]", f"must be one of {known}, got {entry!r}")
+        return PerModel(entries)
+    if not isinstance(value, str) or value not in known:
+        raise SpecError("estimator", f'must be one of {known} or {{"per_model": [...]}}, got {value!r}')
+    return value
 
 
 def round_values(value) -> tuple:
@@ -297,7 +321,8 @@ class Ecosystem(metaclass=_Constructors):
     n
         training-set size per model per update, or ``None`` for the population (infinite-sample) limit.
     estimator
-        one of the family's estimators (default its first), e.g. Gaussian ``"mle"`` or ``"unbiased"``.
+        one of the family's estimators (default its first), e.g. Gaussian ``"mle"`` or ``"unbiased"``, or one per
+        model, ``{"per_model": ["mle", "unbiased"]}`` (:attr:`model_estimators`).
     regime
         real data ``"reuse"`` (drawn once, reused every round, as in the paper's theory), ``"fresh"``
         (new real samples every round) or ``"accumulate"`` (every round's data kept, refit on the union).
@@ -326,7 +351,7 @@ class Ecosystem(metaclass=_Constructors):
     beta: object = sympy.Rational(1, 2)
     mixing: object = None
     n: int | None = None
-    estimator: str | None = None
+    estimator: str | PerModel | None = None
     regime: Regime = "reuse"
     composition: str = "fixed"
     pool: str | None = None
@@ -374,10 +399,7 @@ class Ecosystem(metaclass=_Constructors):
             raise SpecError("n", f"must be an integer or None (population limit), got {self.n!r}")
         if self.n is not None and self.n < 1:
             raise SpecError("n", f"must be >= 1, got {self.n}")
-        estimator = family.estimators[0] if self.estimator is None else self.estimator
-        if estimator not in family.estimators:
-            raise SpecError("estimator", f"must be one of {family.estimators}, got {estimator!r}")
-        object.__setattr__(self, "estimator", estimator)
+        object.__setattr__(self, "estimator", _estimator(self.estimator, family.estimators, K))
         if self.regime not in REGIMES:
             raise SpecError("regime", f"must be one of {REGIMES}, got {self.regime!r}")
         self._check_shared_public_sample()
@@ -440,6 +462,11 @@ class Ecosystem(metaclass=_Constructors):
                     f"(1 - alpha)(1 - beta) must be equal; at round {t} they are {', '.join(map(show, weights))} "
                     '(use regime = "reuse")',
                 )
+
+    @functools.cached_property
+    def model_estimators(self) -> tuple[str, ...]:
+        """The estimator of each model k = 0..K-1 (the spec's one, or its per-model names)."""
+        return tuple(self.estimator) if isinstance(self.estimator, PerModel) else (self.estimator,) * self.K
 
     @functools.cached_property
     def per_model(self) -> bool:
@@ -520,7 +547,9 @@ class Ecosystem(metaclass=_Constructors):
             "beta": _described(self.beta),
             "mixing": plain(self.mixing),
             "n": self.n,
-            "estimator": self.estimator,
+            "estimator": {"per_model": list(self.estimator)}
+            if isinstance(self.estimator, PerModel)
+            else self.estimator,
             "regime": self.regime,
             "composition": self.composition,
             "pool": self.pool,

@@ -279,7 +279,6 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
     replicate counts reuse them (a new chunk shape traces once more, within the same jitted function)."""
     K, d = shape.K, shape.d
     sampler = _sampler(d, dict(raw))
-    unbiased = shape.estimator == "unbiased"
     reuse = shape.regime == "reuse"
     mixture = shape.composition == "mixture"
     shared = shape.pool == "shared"
@@ -351,7 +350,7 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
                 union_nu = (t**2 * union_nu + batch_nu) / (t + 1) ** 2
             else:
                 new_means, union_scatter, union_nu = batch_mean, batch_scatter, batch_nu
-            factor = 1 / (1 - union_nu) if unbiased else jnp.ones(K)
+            factor = step.estimator_factor(shape, union_nu)
             return (new_means, factor[:, None, None] * union_scatter, union_scatter, union_nu)
 
         k_data, k_rounds = jax.random.split(key)

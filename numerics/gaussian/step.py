@@ -49,7 +49,7 @@ class Structure(NamedTuple):
     K: int
     d: int
     regime: str
-    estimator: str
+    estimator: str | tuple[str, ...]  # the spec's one, or one per model (a PerModel)
     composition: str
     pool: str
 
@@ -119,8 +119,13 @@ def round_plan(values: Values, alpha, beta, sizes: RoundSizes | None, initial: b
 
 
 def estimator_factor(structure: Structure, nu):
-    """c_k (K,): 1 for the MLE, 1 / (1 - nu_k) for the unbiased estimator."""
-    return jnp.ones_like(nu) if structure.estimator == "mle" else 1 / (1 - nu)
+    """c_k (K, ...): 1 for the MLE, 1 / (1 - nu_k) for the unbiased estimator (each model's own; nu_k < 1 is read
+    only where model k is unbiased, so a MLE model's nu_k = 1 gives no infinity, nor a NaN gradient)."""
+    names = (structure.estimator,) * structure.K if isinstance(structure.estimator, str) else structure.estimator
+    unbiased = np.array([name == "unbiased" for name in names]).reshape((structure.K,) + (1,) * (jnp.ndim(nu) - 1))
+    if not unbiased.any():
+        return jnp.ones_like(nu)
+    return jnp.where(unbiased, 1 / (1 - jnp.where(unbiased, nu, 0)), 1.0)
 
 
 def fitted_covariance(structure: Structure, moments: Moments):

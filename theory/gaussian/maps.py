@@ -120,7 +120,7 @@ class Gaussian:
         for name, source in eco.named_sources():
             if source.dim != self.dim:
                 raise SpecError(f"{name}.mean", f"has dimension {source.dim}, the family has {self.dim}")
-        if eco.estimator == "unbiased" and eco.n is not None and eco.n < 2:
+        if "unbiased" in eco.model_estimators and eco.n is not None and eco.n < 2:
             raise SpecError("n", f"the unbiased estimator needs n >= 2 samples, got n = {eco.n}")
 
     def describe(self) -> dict:
@@ -258,10 +258,8 @@ def _real_sizes(eco: Ecosystem, plan: RoundPlan) -> list:
 
 
 def estimator_factor(eco: Ecosystem, nu, ops=SYMPY):
-    """c_k per model (K x 1): 1 for the MLE, 1 / (1 - nu_k) for the unbiased estimator."""
-    if eco.estimator == "mle":
-        return ops.asarray([[1]] * eco.K)
-    return ops.asarray([[1 / (1 - nu[k, 0])] for k in range(eco.K)])
+    """c_k per model (K x 1): 1 for the MLE, 1 / (1 - nu_k) for the unbiased estimator (each model's own)."""
+    return ops.asarray([[1 if e == "mle" else 1 / (1 - nu[k, 0])] for k, e in enumerate(eco.model_estimators)])
 
 
 def fitted_covariance(eco: Ecosystem, moments: Moments, ops=SYMPY):
