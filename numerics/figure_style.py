@@ -141,10 +141,8 @@ def parameter_title(eco, *, skip=(), note: str = "", **extra) -> str:
     if "n" in skip:
         parts.pop()
     parts.append(eco.regime)
-    if isinstance(eco.estimator, PerModel):
-        parts.append(f"({', '.join(eco.estimator)}) per model")
-    elif eco.estimator:
-        parts.append(eco.estimator)
+    if eco.estimator:
+        parts.append(str(eco.estimator))
     for name, symbol in (("alpha", "α"), ("beta", "β")):
         value = getattr(eco, name)
         if name in skip:

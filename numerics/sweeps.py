@@ -236,6 +236,8 @@ def _check_axes(eco: Ecosystem, axes: dict) -> list[tuple[str, np.ndarray]]:
         if name == "n":
             if eco.n is None:
                 raise SpecError("axes.n", "the spec is the population limit (n = None); give it a finite n")
+            if isinstance(eco.n, PerModel):
+                raise SpecError("axes.n", "the spec gives n per model; an n axis takes one for all models")
             if values.min() < 1 or np.any(values != np.round(values)):
                 raise SpecError("axes.n", "values must be whole numbers >= 1")
             if "unbiased" in eco.model_estimators and values.min() < 2:
@@ -243,8 +245,9 @@ def _check_axes(eco: Ecosystem, axes: dict) -> list[tuple[str, np.ndarray]]:
         if name == "K":
             if values.min() < 1 or np.any(values != np.round(values)):
                 raise SpecError("axes.K", "values must be whole numbers >= 1 (numbers of models)")
-            if isinstance(eco.estimator, PerModel):
-                raise SpecError("axes.K", "the spec gives the estimator per model; a K axis takes one for all models")
+            for field in ("estimator", "n"):
+                if isinstance(getattr(eco, field), PerModel):
+                    raise SpecError("axes.K", f"the spec gives {field} per model; a K axis takes one for all models")
             values = values.astype(np.int64)
         if name == "temperature":
             if values.min() <= 0:

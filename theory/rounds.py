@@ -27,6 +27,9 @@ dataset is drawn once, with its ``size`` (default: its size in the initial fit, 
 whole, with its weight, the synthetic samples keeping the sizes of a fresh round; a dataset of no samples (beta_1 =
 1 for the public one, beta_1 = 0 for the private ones) that a later beta_t gives a positive weight is refused
 (:class:`theory.spec.SpecError` naming ``beta``). Weights or an n that are symbols give the sizes w n themselves.
+Where alpha, beta or n are given per model (:class:`theory.spec.PerModel`) model k's private and synthetic sizes are
+those of a round at its own alpha_k, beta_k, n_k; the public sample stays one (its size the one they share, or the
+reused dataset's: :meth:`theory.spec.Ecosystem._check_shared_public_sample`).
 """
 
 from __future__ import annotations
@@ -114,10 +117,10 @@ def sample_sizes(
     K = eco.K
     if population or eco.n is None:
         return RoundSizes([[sympy.oo]] * K, sympy.oo, [[sympy.oo] * K] * K)
-    n = _number(eco.n if n is FROM_SPEC else n, "n")
+    n = _model_values(eco.n if n is FROM_SPEC else n, "n")
     alpha = Fraction(0) if initial else _model_values(alpha, "alpha")
     beta = _model_values(beta, "beta")
-    if not all(_is_number(x) for x in (n, *_listed(alpha), *_listed(beta))) or not _numbers(eco.mixing):
+    if not all(_is_number(x) for x in (*_listed(n), *_listed(alpha), *_listed(beta))) or not _numbers(eco.mixing):
         return _symbolic_sizes(eco, alpha, beta, n)
     fresh_sizes = _mixture_sizes if eco.composition == "mixture" else _fresh_sizes
     n_private, n_public, n_synthetic = _model_sizes(fresh_sizes, eco.mixing, alpha, beta, n)
@@ -127,15 +130,19 @@ def sample_sizes(
         n_private = [[_dataset_size(s.size, row[0])] for s, row in zip(eco.private, initial_private)]
         n_public = _dataset_size(eco.public.size, initial_public)  # the spec gives it where the models' differ
         for kind, empty in (("private", [row[0] == 0 for row in n_private]), ("public", [n_public == 0] * K)):
-            for k in _differing(alpha, beta, beta_1, K):
+            for k in _differing((alpha, beta, beta_1), K):
                 a, b = model_value(alpha, k), model_value(beta, k)
                 weight = (1 - a) * b if kind == "private" else (1 - a) * (1 - b)
                 _require_drawn(empty[k], weight, kind, model_value(beta_1, k), b)
+    elif n_public is None:  # equal shares (Ecosystem._check_shared_public_sample) differ only where a tiny n clamps
+        raise SpecError(
+            "regime", f"under {eco.regime} the models share each round's public sample, but their sizes differ"
+        )
     return RoundSizes(n_private, n_public, n_synthetic)
 
 
 def _model_values(value, parameter: str):
-    """The exact value (:func:`_number`) of alpha_t or beta_t, a tuple of them when it is given per model."""
+    """The exact value (:func:`_number`) of alpha_t, beta_t or n, a tuple of them when it is given per model."""
     return tuple(_number(v, parameter) for v in value) if isinstance(value, PerModel) else _number(value, parameter)
 
 
@@ -143,19 +150,21 @@ def _listed(value) -> tuple:
     return value if isinstance(value, tuple) else (value,)
 
 
-def _differing(alpha, beta, beta_1, K: int):
+def _differing(values: tuple, K: int):
     """The models whose values may differ: all K when any is per model, else model 0 (the same for all)."""
-    return range(K) if any(isinstance(v, tuple) for v in (alpha, beta, beta_1)) else range(1)
+    return range(K) if any(isinstance(v, tuple) for v in values) else range(1)
 
 
 def _model_sizes(fresh_sizes, mixing: sympy.ImmutableMatrix, alpha, beta, n):
-    """``fresh_sizes(mixing, alpha, beta, n)`` where alpha or beta may be per model (tuples): model k's private
-    and synthetic sizes are those of a round at (alpha_k, beta_k) (computed once per distinct pair), the public
+    """``fresh_sizes(mixing, alpha, beta, n)`` where alpha, beta or n may be per model (tuples): model k's private
+    and synthetic sizes are those of a round at (alpha_k, beta_k, n_k) (cached per distinct triple), the public
     size the one they share, None where the models' differ (only ``reuse`` allows that, and it takes the public
     dataset's size: :meth:`theory.spec.Ecosystem._check_shared_public_sample`)."""
-    if not isinstance(alpha, tuple) and not isinstance(beta, tuple):
+    if not any(isinstance(v, tuple) for v in (alpha, beta, n)):
         return fresh_sizes(mixing, alpha, beta, n)
-    rounds = [fresh_sizes(mixing, model_value(alpha, k), model_value(beta, k), n) for k in range(mixing.rows)]
+    rounds = [
+        fresh_sizes(mixing, model_value(alpha, k), model_value(beta, k), model_value(n, k)) for k in range(mixing.rows)
+    ]
     publics = {public for _, public, _ in rounds}
     private = [sizes[0][k] for k, sizes in enumerate(rounds)]
     synthetic = tuple(sizes[2][k] for k, sizes in enumerate(rounds))
@@ -202,10 +211,15 @@ def _symbolic_sizes(eco: Ecosystem, alpha, beta, n) -> RoundSizes:
     """Sizes w n where a weight or n is a symbol (no apportionment: the expressions themselves)."""
     K = eco.K
     synthetic = [
-        [sympy.sympify(model_value(alpha, k) * w * n) for w in row] for k, row in enumerate(eco.mixing.tolist())
+        [sympy.sympify(model_value(alpha, k) * w * model_value(n, k)) for w in row]
+        for k, row in enumerate(eco.mixing.tolist())
     ]
-    private = [[sympy.sympify((1 - model_value(alpha, k)) * model_value(beta, k) * n)] for k in range(K)]
-    publics = {sympy.simplify((1 - model_value(alpha, k)) * (1 - model_value(beta, k)) * n) for k in range(K)}
+    private = [
+        [sympy.sympify((1 - model_value(alpha, k)) * model_value(beta, k) * model_value(n, k))] for k in range(K)
+    ]
+    publics = {
+        sympy.simplify((1 - model_value(alpha, k)) * (1 - model_value(beta, k)) * model_value(n, k)) for k in range(K)
+    }
     if len(publics) > 1:
         raise SpecError("beta", "symbolic per-model alpha and beta need equal public weights (1 - alpha)(1 - beta)")
     return RoundSizes(private, publics.pop(), synthetic)

@@ -173,6 +173,10 @@ class PerModel(tuple):
     def __repr__(self) -> str:
         return f"PerModel({tuple(self)!r})"
 
+    def __str__(self) -> str:
+        """As reports and titles write it: ``(50, 100) per model``."""
+        return f"({', '.join(map(str, self))}) per model"
+
 
 def _schedule(value, parameter: str):
     """A constant fraction; a schedule, one fraction per update round 1..T (a tuple); or per model,
@@ -207,6 +211,29 @@ def _per_model(value: Mapping, parameter: str):
     if not lengths:
         return PerModel(values)
     return tuple(PerModel(v[t] if isinstance(v, tuple) else v for v in values) for t in range(lengths[0]))
+
+
+def _training_size(value, K: int):
+    """n: a whole number >= 1, None (the population limit), or one per model, ``{"per_model": [n_0, ..., n_{K-1}]}``
+    (a :class:`PerModel` of whole numbers)."""
+    if isinstance(value, Mapping | PerModel):
+        entries = (
+            value if isinstance(value, PerModel) else value.get("per_model") if set(value) == {"per_model"} else None
+        )
+        if not isinstance(entries, Sequence) or isinstance(entries, str):
+            raise SpecError("n", f'per-model sizes are {{"per_model": [one n per model]}}, got {value!r}')
+        if len(entries) != K:
+            raise SpecError("n.per_model", f"has {len(entries)} values, one per model is {K}")
+        return PerModel(_whole_size(entry, f"n.per_model[{k}]") for k, entry in enumerate(entries))
+    return None if value is None else _whole_size(value, "n")
+
+
+def _whole_size(value, parameter: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise SpecError(parameter, f"must be an integer or None (population limit), got {value!r}")
+    if value < 1:
+        raise SpecError(parameter, f"must be >= 1, got {value}")
+    return int(value)
 
 
 def _estimator(value, known: tuple[str, ...], K: int):
@@ -319,7 +346,8 @@ class Ecosystem(metaclass=_Constructors):
         list ``{(k, j): w}`` or ``{"edges": [[k, j, w], ...]}``) or by a named generator,
         ``{"graph": "ring", ...}`` (:mod:`theory.graphs`); it is stored as the exact matrix.
     n
-        training-set size per model per update, or ``None`` for the population (infinite-sample) limit.
+        training-set size per model per update, or ``None`` for the population (infinite-sample) limit; or one per
+        model, ``{"per_model": [n_0, ..., n_{K-1}]}`` (:attr:`training_sizes`).
     estimator
         one of the family's estimators (default its first), e.g. Gaussian ``"mle"`` or ``"unbiased"``, or one per
         model, ``{"per_model": ["mle", "unbiased"]}`` (:attr:`model_estimators`).
@@ -350,7 +378,7 @@ class Ecosystem(metaclass=_Constructors):
     alpha: object = sympy.Rational(1, 2)
     beta: object = sympy.Rational(1, 2)
     mixing: object = None
-    n: int | None = None
+    n: int | PerModel | None = None
     estimator: str | PerModel | None = None
     regime: Regime = "reuse"
     composition: str = "fixed"
@@ -395,10 +423,7 @@ class Ecosystem(metaclass=_Constructors):
             _check_stochastic(mixing)
         object.__setattr__(self, "mixing", mixing)
 
-        if self.n is not None and (isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer))):
-            raise SpecError("n", f"must be an integer or None (population limit), got {self.n!r}")
-        if self.n is not None and self.n < 1:
-            raise SpecError("n", f"must be >= 1, got {self.n}")
+        object.__setattr__(self, "n", _training_size(self.n, K))
         object.__setattr__(self, "estimator", _estimator(self.estimator, family.estimators, K))
         if self.regime not in REGIMES:
             raise SpecError("regime", f"must be one of {REGIMES}, got {self.regime!r}")
@@ -436,32 +461,47 @@ class Ecosystem(metaclass=_Constructors):
         return self.family.dim
 
     def _check_shared_public_sample(self) -> None:
-        """Models whose alpha, beta differ weigh the public data differently. Under ``reuse`` every model uses the
-        whole public dataset, drawn once; its size is the public share of the initial fit, (1 - beta_1) n, so
-        models whose beta_1 differ need the dataset's ``public.size``. Under ``fresh`` and ``accumulate`` the public
-        sample of a round is shared at one size, so its weight (1 - alpha_t)(1 - beta_t) must be the same for every
-        model (nested public samples of a size per model are not implemented)."""
-        if not self.per_model:
+        """Models whose alpha, beta or n differ draw different numbers of public samples. Under ``reuse`` every model
+        uses the whole public dataset, drawn once; its size is the public share of the initial fit, (1 - beta_1) n,
+        so models whose beta_1 or n differ need the dataset's ``public.size``. Under ``fresh`` and ``accumulate``
+        the public sample of a round is shared at one size, so its share (1 - alpha_t)(1 - beta_t) n must be the
+        same for every model (nested public samples of a size per model are not implemented)."""
+        sizes = isinstance(self.n, PerModel) and len(set(self.n)) > 1
+        if not (self.per_model or sizes) or self.n is None:
             return
+        n = self.training_sizes
         first = self.beta_at(1)
         if self.regime == "reuse":
-            if isinstance(first, PerModel) and len(set(first)) > 1 and self.public.size is None and self.n is not None:
+            shares = {(1 - model_value(first, k)) * n[k] for k in range(self.K)}
+            if len(shares) > 1 and self.public.size is None:
+                differ = "n" if sizes else "beta_1"
+                values = self.n if sizes else first
                 raise SpecError(
                     "public.size",
-                    f"the models' beta_1 differ ({', '.join(map(show, first))}), so the public dataset's size is not "
-                    "(1 - beta_1) n: give it",
+                    f"the models' {differ} differ ({', '.join(map(show, values))}), so the public dataset's size is "
+                    "not (1 - beta_1) n: give it",
                 )
             return
         for t in range(1, (self.schedule_length or 1) + 1):
             a, b = self.alpha_at(t), self.beta_at(t)
-            weights = {sympy.simplify((1 - model_value(a, k)) * (1 - model_value(b, k))) for k in range(self.K)}
-            if len(weights) > 1:
+            shares = {sympy.simplify((1 - model_value(a, k)) * (1 - model_value(b, k)) * n[k]) for k in range(self.K)}
+            if len(shares) > 1:
                 raise SpecError(
                     "regime",
-                    f"under {self.regime} the models share each round's public sample, so their public weights "
-                    f"(1 - alpha)(1 - beta) must be equal; at round {t} they are {', '.join(map(show, weights))} "
+                    f"under {self.regime} the models share each round's public sample, so their public shares "
+                    f"(1 - alpha)(1 - beta) n must be equal; at round {t} they are {', '.join(map(show, shares))} "
                     '(use regime = "reuse")',
                 )
+
+    @functools.cached_property
+    def training_sizes(self) -> tuple[int, ...] | None:
+        """Each model's training-set size n_k (the spec's n, or its per-model sizes); None in the population limit."""
+        return None if self.n is None else tuple(self.n) if isinstance(self.n, PerModel) else (self.n,) * self.K
+
+    @property
+    def largest_n(self) -> int | None:
+        """The largest training-set size, max_k n_k (None in the population limit): the bound of array shapes."""
+        return None if self.n is None else max(self.training_sizes)
 
     @functools.cached_property
     def model_estimators(self) -> tuple[str, ...]:
@@ -546,7 +586,7 @@ class Ecosystem(metaclass=_Constructors):
             "alpha": _described(self.alpha),
             "beta": _described(self.beta),
             "mixing": plain(self.mixing),
-            "n": self.n,
+            "n": {"per_model": list(self.n)} if isinstance(self.n, PerModel) else self.n,
             "estimator": {"per_model": list(self.estimator)}
             if isinstance(self.estimator, PerModel)
             else self.estimator,

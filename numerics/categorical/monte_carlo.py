@@ -240,7 +240,7 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
 
 def _size_bounds(eco: Ecosystem) -> dict[str, int]:
     """Sample sizes no alpha, beta in [0, 1] can exceed: n, or a reused dataset's own size."""
-    n = int(eco.n)
+    n = int(eco.largest_n)
     reused = eco.regime == "reuse"
     private = max((s.size if reused and s.size is not None else n) for s in eco.private)
     public = eco.public.size if reused and eco.public.size is not None else n

@@ -83,7 +83,7 @@ def structure(eco: Ecosystem) -> Structure:
 def values(eco: Ecosystem) -> Values:
     family = eco.family
     sources = [[float(x) for x in s.probs] for s in (*eco.private, eco.public)]
-    n, pseudo_counts = 1.0 if eco.n is None else float(eco.n), float(eco.dim * family.smoothing)
+    n, pseudo_counts = 1.0 if eco.n is None else float(eco.largest_n), float(eco.dim * family.smoothing)
     floor = (1 - np.float64(n) / (n + pseudo_counts)) / eco.dim
     scalars = (n, pseudo_counts, floor, float(1 / family.temperature), model_values(eco, eco.beta_at(1)))
     return Values(

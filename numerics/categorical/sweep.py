@@ -131,4 +131,4 @@ def sweep_settings(eco: Ecosystem, exact_population: bool, simulated: bool) -> d
 
 def sweep_replicate_size(eco: Ecosystem, rounds: int) -> tuple[int, int]:
     """A replicate keeps its final round only and draws up to n tokens per source."""
-    return 1, int(eco.n)
+    return 1, int(eco.largest_n)

@@ -208,7 +208,7 @@ def _synthetic_kinds(eco: Ecosystem, largest: dict[str, int], synthetic: int) ->
     if eco.composition == "mixture":
         replaced = {MIXTURE: synthetic}
     elif eco.pool == "shared":
-        replaced = {SHARED: int(eco.n)}
+        replaced = {SHARED: int(eco.largest_n)}
     else:
         return largest
     return {**{kind: size for kind, size in largest.items() if kind != "synthetic"}, **replaced}
@@ -455,7 +455,7 @@ def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: st
 def _largest_for_any_schedule(eco: Ecosystem) -> dict[str, int]:
     """The largest sample of each kind for any alpha, beta in [0, 1]: n, or a reused dataset's own size (a
     mixture's N_syn <= n: :func:`theory.rounds.sample_sizes`)."""
-    n = int(eco.n)
+    n = int(eco.largest_n)
     largest = {
         "private": max([n] + [int(s.size) for s in eco.private if s.size is not None]),
         "public": max(n, int(eco.public.size or 0)),
@@ -479,11 +479,11 @@ def drawn_per_source(eco: Ecosystem, method: str) -> int:
     both prefix sums, n (2 d + 3) per dimension, n (2 d + 3) / K per source."""
     largest = 32
     if method == "raw" and eco.n is not None:
-        largest = max([int(eco.n)] + [int(s.size) for s in (*eco.private, eco.public) if s.size is not None])
+        largest = max([int(eco.largest_n)] + [int(s.size) for s in (*eco.private, eco.public) if s.size is not None])
     if eco.composition == "mixture" and eco.n is not None:
-        largest = max(largest, -(-int(eco.n) * (eco.dim + 1) // eco.K))
+        largest = max(largest, -(-int(eco.largest_n) * (eco.dim + 1) // eco.K))
     if eco.pool == "shared" and eco.n is not None:
-        largest = max(largest, -(-int(eco.n) * (2 * eco.dim + 3) // eco.K))
+        largest = max(largest, -(-int(eco.largest_n) * (2 * eco.dim + 3) // eco.K))
     return largest
 
 

@@ -166,7 +166,7 @@ def simulator(
 def synthetic_capacities(eco: Ecosystem) -> tuple[int, int]:
     """(mixture_capacity, shared_capacity) of :func:`simulator`: n, which bounds N_syn and every N_kj for any alpha
     and beta (so a sweep's points and ``simulate`` draw alike); 0 where the spec has no mixture or shared pool."""
-    n = 0 if eco.n is None else int(eco.n)
+    n = 0 if eco.n is None else int(eco.largest_n)
     return (n if eco.composition == "mixture" else 0), (n if eco.pool == "shared" else 0)
 
 
@@ -175,7 +175,7 @@ def drawn_per_source(eco: Ecosystem, method: str) -> int:
     largest sample size)."""
     if method == "sufficient" or eco.n is None:
         return 1
-    sizes = [int(eco.n)] + [s.size for s in (*eco.private, eco.public) if eco.regime == "reuse" and s.size]
+    sizes = [int(eco.largest_n)] + [s.size for s in (*eco.private, eco.public) if eco.regime == "reuse" and s.size]
     return max(sizes)
 
 

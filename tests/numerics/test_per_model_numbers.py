@@ -1,4 +1,4 @@
-"""Providers that differ, in numbers: alpha and beta per model through every family's compiled recursion (equal to
+"""Providers that differ, in numbers: alpha, beta and n per model through every family's compiled recursion (equal to
 the sympy maps), Monte Carlo of the process against the exact recursion (the Gaussian and categorical ecosystems
 under the mixture composition, the others fixed), the sweep's refusal, the config key and derive.
 
@@ -25,6 +25,7 @@ from interplay.theory.poisson import poisson_ecosystem
 W = [[R(3, 5), R(2, 5), 0], [0, R(1, 2), R(1, 2)], [R(3, 10), 0, R(7, 10)]]
 ALPHA = {"per_model": [[1, R(3, 4), 1], R(1, 2), [R(1, 4), 0, R(1, 2)]]}  # models 0 and 2 follow schedules
 BETA = {"per_model": [R(1, 3), R(1, 2), R(2, 3)]}
+N = {"per_model": [8, 12, 16]}  # the linear surrogate's n is one for all (its synthetic designs' rows)
 ROUNDS = 3
 Z_FAMILY = float(scipy.stats.norm.isf(1e-3 / (2 * 96)))
 
@@ -34,18 +35,18 @@ ECOSYSTEMS = {
         public_mean=[1],
         alpha=ALPHA,
         beta=BETA,
-        n=12,
+        n=N,
         mixing=W,
         public_size=6,
         composition="mixture",
     ),
-    "poisson": lambda: poisson_ecosystem([1, 4, 9], 3, alpha=ALPHA, beta=BETA, n=12, mixing=W, public_size=6),
+    "poisson": lambda: poisson_ecosystem([1, 4, 9], 3, alpha=ALPHA, beta=BETA, n=N, mixing=W, public_size=6),
     "categorical": lambda: categorical_ecosystem(
         [[R(1, 2), R(1, 2)], [R(1, 5), R(4, 5)], [R(2, 3), R(1, 3)]],
         [R(1, 2), R(1, 2)],
         alpha=ALPHA,
         beta=BETA,
-        n=12,
+        n=N,
         mixing=W,
         public_size=6,
         composition="mixture",
@@ -90,6 +91,10 @@ def test_a_sweep_takes_one_alpha_for_all_models():
         numerics.sweep(
             ECOSYSTEMS["poisson"]().with_options(alpha={"per_model": [R(1, 2)] * 3}), {"beta": [0.5]}, rounds=2
         )
+    eco = ECOSYSTEMS["poisson"]().with_options(alpha=R(1, 2), beta=R(1, 2))
+    for axis, message in (("n", "^axes.n: the spec gives n per model"), ("K", "^axes.K: the spec gives n per model")):
+        with pytest.raises(SpecError, match=message):
+            numerics.sweep(eco, {axis: [2, 3]}, rounds=2)
 
 
 def test_the_config_reads_per_model_values_and_names_a_bad_one(tmp_path, capsys):

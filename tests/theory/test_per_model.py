@@ -1,4 +1,4 @@
-"""Providers that differ: alpha and beta given per model (``{"per_model": [...]}``). The spec reads and checks them;
+"""Providers that differ: alpha, beta and n given per model (``{"per_model": [...]}``). The spec reads and checks them;
 equal entries give exactly the homogeneous spec; a per-model schedule equals round-by-round maps whose plans are
 assembled by hand from each model's own homogeneous plan; the trains-on graph reads which closed classes receive
 real data from their models' alphas, and the exact recursion agrees (a clique at alpha = 1 drifts, the rest not)."""
@@ -6,9 +6,11 @@ real data from their models' alphas, and the exact recursion agrees (a clique at
 import numpy as np
 import pytest
 import sympy
+from linear_cases import general
 from sympy import Rational as R
 
 from interplay.theory import Ecosystem, SpecError
+from interplay.theory.categorical.maps import categorical_ecosystem
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.graphs import trains_on_graph
 from interplay.theory.poisson import maps as poisson
@@ -47,8 +49,14 @@ def test_per_model_values_are_read_and_described():
         (dict(beta={"per_model": [[0, 1], [0], 1]}), "beta.per_model", "schedules have different lengths [1, 2]"),
         (dict(alpha={"models": [1, 1, 1]}), "alpha", "per-model values are"),
         (dict(alpha={"per_model": []}), "alpha", "per-model values are"),
-        (dict(alpha={"per_model": [0, 1, 0]}, regime="fresh"), "regime", "public weights (1 - alpha)(1 - beta) must"),
+        (dict(alpha={"per_model": [0, 1, 0]}, regime="fresh"), "regime", "public shares (1 - alpha)(1 - beta) n must"),
         (dict(beta={"per_model": [0, R(1, 2), 1]}), "public.size", "the models' beta_1 differ"),
+        (dict(n={"per_model": [12, 12]}), "n.per_model", "has 2 values, one per model is 3"),
+        (dict(n={"per_model": [12, 0, 12]}, public_size=4), "n.per_model[1]", "must be >= 1"),
+        (dict(n={"per_model": [12, 1.5, 12]}, public_size=4), "n.per_model[1]", "must be an integer"),
+        (dict(n={"per_model": [6, 12, 18]}), "public.size", "the models' n differ (6, 12, 18)"),
+        (dict(n={"per_model": [6, 12, 18]}, regime="fresh"), "regime", "at round 1 they are 2, 4, 6"),
+        (dict(n={"per_model": [1, 12, 12]}, public_size=4, estimator="unbiased"), "n.per_model[0]", "needs n >= 2"),
     ],
 )
 def test_bad_per_model_values_name_the_parameter(changes, parameter, message):
@@ -77,6 +85,43 @@ def test_equal_per_model_values_are_the_homogeneous_spec_exactly(build, regime):
     assert family.moment_map(per_model)(family.initial_state(family.moment_map(per_model))) == family.moment_map(
         homogeneous
     )(family.initial_state(family.moment_map(homogeneous)))
+
+
+@pytest.mark.parametrize("regime", ["reuse", "fresh", "accumulate"])
+def test_per_model_n_gives_each_model_the_sizes_of_its_own_n(regime):
+    """Model k's private and synthetic sizes are those of the homogeneous spec at n_k, exactly; the public sample is
+    shared: beta = 1 (no public data) under fresh and accumulate, the reused dataset's size under reuse."""
+    sizes = [6, 12, 19]
+    options = dict(public_size=4) if regime == "reuse" else dict(beta=1)
+    eco = gaussian3(n={"per_model": sizes}, regime=regime, **options)
+    assert eco.training_sizes == tuple(sizes) and eco.largest_n == 19 and str(eco.n) == "(6, 12, 19) per model"
+    assert eco.describe()["n"] == {"per_model": sizes}
+    for t in range(3):
+        plan = plan_at(eco, t)
+        for k, n in enumerate(sizes):
+            own = plan_at(eco.with_options(n=n), t)
+            assert plan.n_private.row(k) == own.n_private.row(k) and plan.n_synthetic.row(k) == own.n_synthetic.row(k)
+            assert plan.n_public == own.n_public
+            if regime != "reuse":  # a training set of n_k samples (under reuse the real datasets enter whole)
+                assert plan.n_private[k, 0] + sum(plan.n_synthetic.row(k)) + plan.n_public == n
+
+
+def test_per_model_n_with_equal_public_shares_shares_one_public_sample():
+    """Under fresh the public sample is one: n_k (1 - beta_k) = 4 for n = (8, 12, 16), beta = (1/2, 2/3, 3/4)."""
+    eco = gaussian3(
+        alpha=0, beta={"per_model": [R(1, 2), R(2, 3), R(3, 4)]}, n={"per_model": [8, 12, 16]}, regime="fresh"
+    )
+    plan = plan_at(eco, 1)
+    assert plan.n_public == 4 and list(plan.n_private) == [4, 8, 12]
+
+
+def test_the_families_that_cannot_take_per_model_n_say_so():
+    two = ([[R(1, 2), R(1, 2)]] * 2, [R(1, 2), R(1, 2)])
+    with pytest.raises(SpecError, match="^n: smoothing's factor n / \\(n \\+ m lambda\\) is one for all models"):
+        categorical_ecosystem(*two, smoothing=1, n={"per_model": [4, 8]}, beta=1)
+    assert categorical_ecosystem(*two, n={"per_model": [4, 8]}, beta=1).largest_n == 8
+    with pytest.raises(SpecError, match="^n: the surrogate's n is the rows m of every synthetic design"):
+        general(2, 1, n={"per_model": [4, 8]})
 
 
 def _hand_plan(eco, alphas, betas, t):

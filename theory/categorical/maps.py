@@ -68,7 +68,18 @@ from interplay.theory.mixture import mixture_noise
 from interplay.theory.ops import SYMPY
 from interplay.theory.pools import shared_rates
 from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at, synthetic_rates
-from interplay.theory.spec import EXACT_HINT, Ecosystem, SpecError, exact, is_numeric, matrix, plain, show, sums_to_one
+from interplay.theory.spec import (
+    EXACT_HINT,
+    Ecosystem,
+    PerModel,
+    SpecError,
+    exact,
+    is_numeric,
+    matrix,
+    plain,
+    show,
+    sums_to_one,
+)
 from interplay.theory.start import require_distributions, start_array
 from interplay.theory.symbolic import Layout, SymbolicMap, all_positions, plan_round, symmetric_symbols, t_symbol
 
@@ -121,6 +132,10 @@ class Categorical:
         for name, source in eco.named_sources():
             if source.m != self.m:
                 raise SpecError(f"{name}.probs", f"has {source.m} categories, the family has m = {self.m}")
+        if isinstance(eco.n, PerModel) and self.smoothing != 0:
+            raise SpecError(
+                "n", "smoothing's factor n / (n + m lambda) is one for all models: per-model n needs smoothing 0"
+            )
 
     def values(self) -> tuple[sympy.Matrix, ...]:
         """The family's own parameters (for the spec's free symbols)."""

@@ -82,7 +82,7 @@ from interplay.theory.mixture import expected_spread
 from interplay.theory.ops import SYMPY
 from interplay.theory.pools import shared_rates
 from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at, synthetic_rates
-from interplay.theory.spec import Ecosystem, SpecError, is_numeric, matrix, plain
+from interplay.theory.spec import Ecosystem, PerModel, SpecError, is_numeric, matrix, plain
 from interplay.theory.start import require_positive_semidefinite, start_array
 from interplay.theory.symbolic import (
     Layout,
@@ -120,8 +120,10 @@ class Gaussian:
         for name, source in eco.named_sources():
             if source.dim != self.dim:
                 raise SpecError(f"{name}.mean", f"has dimension {source.dim}, the family has {self.dim}")
-        if "unbiased" in eco.model_estimators and eco.n is not None and eco.n < 2:
-            raise SpecError("n", f"the unbiased estimator needs n >= 2 samples, got n = {eco.n}")
+        for k, (estimator, n) in enumerate(zip(eco.model_estimators, eco.training_sizes or ())):
+            if estimator == "unbiased" and n < 2:
+                parameter = f"n.per_model[{k}]" if isinstance(eco.n, PerModel) else "n"
+                raise SpecError(parameter, f"the unbiased estimator needs n >= 2 samples, got n = {n}")
 
     def describe(self) -> dict:
         return {"name": self.name, "dim": self.dim}

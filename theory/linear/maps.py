@@ -55,7 +55,7 @@ import sympy
 
 from interplay.theory.ops import SympyOps
 from interplay.theory.rounds import RoundPlan, plan_at
-from interplay.theory.spec import Ecosystem, SpecError, exact, is_numeric, matrix, plain
+from interplay.theory.spec import Ecosystem, PerModel, SpecError, exact, is_numeric, matrix, plain
 from interplay.theory.start import start_array
 from interplay.theory.symbolic import (
     Layout,
@@ -225,6 +225,8 @@ class LinearGaussian:
         return Design
 
     def check(self, eco: Ecosystem) -> None:
+        if isinstance(eco.n, PerModel):
+            raise SpecError("n", "the surrogate's n is the rows m of every synthetic design: one for all models")
         for name, source in eco.named_sources():
             if source.dim != self.dim:
                 raise SpecError(f"{name}.gram", f"has dimension {source.dim}, theta has {self.dim}")

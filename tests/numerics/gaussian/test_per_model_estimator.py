@@ -135,5 +135,5 @@ def test_the_config_reads_per_model_estimators(tmp_path, capsys):
 
 def test_a_k_axis_takes_one_estimator_for_all_models():
     eco = Ecosystem.gaussian(means=[[0], [0]], public_mean=[1], n=6, estimator={"per_model": ["mle", "unbiased"]})
-    with pytest.raises(SpecError, match="^axes.K: the spec gives the estimator per model"):
+    with pytest.raises(SpecError, match="^axes.K: the spec gives estimator per model"):
         numerics.sweep(eco, {"K": [2, 3]}, rounds=2)
