@@ -96,9 +96,33 @@ def shared_means(key, rates, sizes, capacity: int):
     return JAX.per_sample(taken, sizes)
 
 
+def split_means(key, rates, sizes, method: str, capacity: int):
+    """(K,): the ``split`` pool's slice means (:mod:`theory.pools`). Model j generates M_j = sum_k N_kj draws of
+    Poisson(lambda_j) (``sizes``: N_kj), the pool of M = sum_j M_j draws (the first M of ``capacity`` positions,
+    labelled by their model) is put in a uniformly random order (the order of independent uniform keys, the
+    positions past M keyed last: a random permutation of the M draws), and model k's slice is the next N_k =
+    sum_j N_kj of them. ``sufficient``: one Poisson count at the sum of the slice's rates; ``raw``: one count per
+    draw, summed (the same law given the slice's make-up); 0 for a slice of none."""
+    order, draw = jax.random.split(key)
+    counts = sizes.astype(jnp.int64)
+    position = jnp.arange(capacity)
+    owner = jnp.searchsorted(jnp.cumsum(counts.sum(0)), position, side="right")  # model j of each draw; K past M
+    drawn = position < counts.sum()
+    shuffled = owner[jnp.argsort(jnp.where(drawn, jax.random.uniform(order, (capacity,)), 2.0))]
+    chosen = jnp.where(drawn, rates[jnp.minimum(shuffled, rates.shape[0] - 1)], 0.0)  # the rates in pool order
+    if method == "raw":
+        chosen = jax.random.poisson(draw, chosen, dtype=jnp.int64).astype(jnp.float64)
+    prefix = jnp.concatenate([jnp.zeros(1), jnp.cumsum(chosen)])
+    ends = jnp.cumsum(counts.sum(1))
+    totals = prefix[ends] - prefix[ends - counts.sum(1)]
+    if method == "sufficient":
+        totals = jax.random.poisson(draw, totals, dtype=jnp.int64).astype(jnp.float64)
+    return JAX.per_sample(totals, sizes.sum(1))
+
+
 @compiled_cache
 def simulator(
-    shape: Ecosystem, method: str, capacity: int, trajectory: bool, mixture_capacity: int = 0, shared_capacity: int = 0
+    shape: Ecosystem, method: str, capacity: int, trajectory: bool, mixture_capacity: int = 0, pool_capacity: int = 0
 ):
     """A jitted, replicate-vmapped f(keys (R, 2), values, beta_1, alphas (T,), betas (T,), sizes, start=None) ->
     rates (R, T+1 or 1, K) for the :func:`numerics.poisson.iterate.structure` ``shape``; ``capacity``: the largest
@@ -110,19 +134,21 @@ def simulator(
     (under ``reuse`` those of round 0 are kept) and model k's sample of every model j, at rate lambda_j. Under the
     ``mixture`` composition model k's synthetic sample is one sample of the mixture instead (:func:`mixture_means`,
     up to ``mixture_capacity`` draws); under the ``shared`` pool the models that scrape model j take prefixes of one
-    sample of it (:func:`shared_means`, ``shared_capacity`` draws): :func:`synthetic_capacities`.
+    sample of it (:func:`shared_means`, ``pool_capacity`` draws); under the ``split`` pool model k's synthetic sample
+    is its slice of the pooled outputs (:func:`split_means`, ``pool_capacity`` positions): :func:`synthetic_capacities`.
     """
     K = shape.K
     mixture = shape.composition == "mixture"
     shared = shape.pool == "shared"
+    split = shape.pool == "split"
 
     def simulate_one(key, numbers, beta_1, alphas, betas, sizes, start):
         def one_round(state, inputs):
             rates, real = state
             key, alpha, beta, t, round_sizes = inputs
             round_plan = plan(shape, numbers, alpha, beta, round_sizes, initial=False)
-            key, pick = jax.random.split(key) if mixture or shared else (key, None)
-            apart = not (mixture or shared)  # every (k, j) its own sample, drawn with the real ones
+            key, pick = jax.random.split(key) if mixture or shared or split else (key, None)
+            apart = not (mixture or shared or split)  # every (k, j) its own sample, drawn with the real ones
             drawn = [numbers.rates[:, 0]] + ([jnp.tile(rates, K)] if apart else [])  # (k, j) at rate lambda_j
             sample_sizes = [round_plan.n_private[:, 0], round_plan.n_public[None]]
             sample_sizes += [round_plan.n_synthetic.ravel()] if apart else []
@@ -133,8 +159,11 @@ def simulator(
                 drawn_synthetic = mixture_means(pick, rates, numbers.mixing, n_synthetic, method, mixture_capacity)
                 synthetic = round_plan.w_synthetic.sum(1) * drawn_synthetic
             elif shared:
-                means_kj = shared_means(pick, rates, round_plan.n_synthetic, shared_capacity)
+                means_kj = shared_means(pick, rates, round_plan.n_synthetic, pool_capacity)
                 synthetic = (round_plan.w_synthetic * means_kj).sum(1)
+            elif split:
+                slices = split_means(pick, rates, round_plan.n_synthetic, method, pool_capacity)
+                synthetic = round_plan.w_synthetic.sum(1) * slices
             else:
                 synthetic = (round_plan.w_synthetic * means[K + 1 :].reshape(K, K)).sum(1)
             batch = round_plan.w_private[:, 0] * real[:K] + round_plan.w_public[:, 0] * real[K] + synthetic
@@ -164,10 +193,13 @@ def simulator(
 
 
 def synthetic_capacities(eco: Ecosystem) -> tuple[int, int]:
-    """(mixture_capacity, shared_capacity) of :func:`simulator`: n, which bounds N_syn and every N_kj for any alpha
-    and beta (so a sweep's points and ``simulate`` draw alike); 0 where the spec has no mixture or shared pool."""
+    """(mixture_capacity, pool_capacity) of :func:`simulator`: n, which bounds N_syn and every N_kj for any alpha
+    and beta, and K max(n, K + 2), which bounds the split pool's M = sum_k N_k (a training set holds n samples, or
+    one per source where n is smaller than their number, :mod:`theory.rounds`), so a sweep's points and
+    ``simulate`` draw alike; 0 where the spec has no mixture, shared or split pool."""
     n = 0 if eco.n is None else int(eco.n)
-    return (n if eco.composition == "mixture" else 0), (n if eco.pool == "shared" else 0)
+    pool = {"shared": n, "split": eco.K * max(n, eco.K + 2)}.get(eco.pool, 0)
+    return (n if eco.composition == "mixture" else 0), pool
 
 
 def drawn_per_source(eco: Ecosystem, method: str) -> int:
