@@ -101,7 +101,8 @@ def mixture_size(n_synthetic):
 
 def largest(sizes: Sizes, mixture: bool = False) -> dict[str, int]:
     """The largest size of each kind of source over the rounds (static array bounds), as Python ints. ``mixture``:
-    a model's synthetic part is one sample of :func:`mixture_size` N_syn."""
+    a model's synthetic part is one sample of :func:`mixture_size` N_syn (the row sums of n_synthetic, also the
+    size of a model's slice of the ``split`` pool)."""
     kinds = {"private": "n_private", "public": "n_public", "synthetic": "n_synthetic"}
 
     def of(part, field):
@@ -116,7 +117,9 @@ def largest(sizes: Sizes, mixture: bool = False) -> dict[str, int]:
 
 def static_sizes(eco: Ecosystem, rounds: int, sizes: Sizes | None = None) -> dict[str, int]:
     """The largest sample size of each kind over the rounds (array shapes must be static), of ``sizes`` (default:
-    the spec's, :func:`numerics.driver.sizes.spec_sizes`)."""
+    the spec's, :func:`numerics.driver.sizes.spec_sizes`); a model's synthetic part is one sample under the
+    ``mixture`` composition and the ``split`` pool."""
     if eco.n is None:
         raise SpecError("n", "Monte Carlo needs finite sample sizes; n = None is the population limit")
-    return largest(spec_sizes(eco, rounds) if sizes is None else sizes, eco.composition == "mixture")
+    one_sample = eco.composition == "mixture" or eco.pool == "split"
+    return largest(spec_sizes(eco, rounds) if sizes is None else sizes, one_sample)

@@ -96,28 +96,23 @@ def shared_means(key, rates, sizes, capacity: int):
     return JAX.per_sample(taken, sizes)
 
 
-def split_means(key, rates, sizes, method: str, capacity: int):
-    """(K,): the ``split`` pool's slice means (:mod:`theory.pools`). Model j generates M_j = sum_k N_kj draws of
-    Poisson(lambda_j) (``sizes``: N_kj), the pool of M = sum_j M_j draws (the first M of ``capacity`` positions,
-    labelled by their model) is put in a uniformly random order (the order of independent uniform keys, the
-    positions past M keyed last: a random permutation of the M draws), and model k's slice is the next N_k =
-    sum_j N_kj of them. ``sufficient``: one Poisson count at the sum of the slice's rates; ``raw``: one count per
-    draw, summed (the same law given the slice's make-up); 0 for a slice of none."""
-    order, draw = jax.random.split(key)
+def split_rates(key, rates, sizes, capacity: int):
+    """(K,): the mean rate of each model's slice of the ``split`` pool (:mod:`theory.pools`). Model j generates M_j =
+    sum_k N_kj draws of Poisson(lambda_j) (``sizes``: N_kj); the pool of M = sum_j M_j draws (the first M of
+    ``capacity`` positions, labelled by their model) is put in a uniformly random order (that of independent uniform
+    keys, the positions past M keyed last: a random permutation of the M draws), and model k's slice is the next
+    N_k = sum_j N_kj of them. Given the slice's make-up its count is Poisson(the sum of its rates) = Poisson(N_k
+    times this mean rate), so the slice is drawn as a sample of N_k draws at it (:func:`sample_means`: the same law
+    of the slice's mean, with the round's other samples in one call); 0 for a slice of none."""
     counts = sizes.astype(jnp.int64)
     position = jnp.arange(capacity)
     owner = jnp.searchsorted(jnp.cumsum(counts.sum(0)), position, side="right")  # model j of each draw; K past M
     drawn = position < counts.sum()
-    shuffled = owner[jnp.argsort(jnp.where(drawn, jax.random.uniform(order, (capacity,)), 2.0))]
+    shuffled = owner[jnp.argsort(jnp.where(drawn, jax.random.uniform(key, (capacity,)), 2.0))]
     chosen = jnp.where(drawn, rates[jnp.minimum(shuffled, rates.shape[0] - 1)], 0.0)  # the rates in pool order
-    if method == "raw":
-        chosen = jax.random.poisson(draw, chosen, dtype=jnp.int64).astype(jnp.float64)
     prefix = jnp.concatenate([jnp.zeros(1), jnp.cumsum(chosen)])
     ends = jnp.cumsum(counts.sum(1))
-    totals = prefix[ends] - prefix[ends - counts.sum(1)]
-    if method == "sufficient":
-        totals = jax.random.poisson(draw, totals, dtype=jnp.int64).astype(jnp.float64)
-    return JAX.per_sample(totals, sizes.sum(1))
+    return JAX.per_sample(prefix[ends] - prefix[ends - counts.sum(1)], sizes.sum(1))
 
 
 @compiled_cache
@@ -135,7 +130,7 @@ def simulator(
     ``mixture`` composition model k's synthetic sample is one sample of the mixture instead (:func:`mixture_means`,
     up to ``mixture_capacity`` draws); under the ``shared`` pool the models that scrape model j take prefixes of one
     sample of it (:func:`shared_means`, ``pool_capacity`` draws); under the ``split`` pool model k's synthetic sample
-    is its slice of the pooled outputs (:func:`split_means`, ``pool_capacity`` positions): :func:`synthetic_capacities`.
+    is its slice of the pooled outputs (:func:`split_rates`, ``pool_capacity`` positions): :func:`synthetic_capacities`.
     """
     K = shape.K
     mixture = shape.composition == "mixture"
@@ -152,6 +147,9 @@ def simulator(
             drawn = [numbers.rates[:, 0]] + ([jnp.tile(rates, K)] if apart else [])  # (k, j) at rate lambda_j
             sample_sizes = [round_plan.n_private[:, 0], round_plan.n_public[None]]
             sample_sizes += [round_plan.n_synthetic.ravel()] if apart else []
+            if split:  # model k's slice: N_k draws at its mean rate, with the real samples
+                drawn.append(split_rates(pick, rates, round_plan.n_synthetic, pool_capacity))
+                sample_sizes.append(round_plan.n_synthetic.sum(1))
             means = sample_means(key, jnp.concatenate(drawn), jnp.concatenate(sample_sizes), method, capacity)
             real = jnp.where(t == 0, means[: K + 1], real) if shape.regime == "reuse" else means[: K + 1]
             if mixture:
@@ -162,8 +160,7 @@ def simulator(
                 means_kj = shared_means(pick, rates, round_plan.n_synthetic, pool_capacity)
                 synthetic = (round_plan.w_synthetic * means_kj).sum(1)
             elif split:
-                slices = split_means(pick, rates, round_plan.n_synthetic, method, pool_capacity)
-                synthetic = round_plan.w_synthetic.sum(1) * slices
+                synthetic = round_plan.w_synthetic.sum(1) * means[K + 1 :]
             else:
                 synthetic = (round_plan.w_synthetic * means[K + 1 :].reshape(K, K)).sum(1)
             batch = round_plan.w_private[:, 0] * real[:K] + round_plan.w_public[:, 0] * real[K] + synthetic

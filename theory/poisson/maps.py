@@ -246,7 +246,7 @@ def synthetic_noise(eco: Ecosystem, values: PoissonValues, moments: Moments, pla
     return ops.diag(noise)
 
 
-def pooled(eco: Ecosystem, plan: RoundPlan, ops):
+def pooled(eco: Ecosystem, plan: RoundPlan, ops=SYMPY_POISSON):
     """The round's plan as the steps read it: under the ``split`` pool its :func:`theory.pools.split_plan` (an
     idempotent map: a plan already split is kept), else ``plan``."""
     return split_plan(plan, ops) if eco.pool == "split" else plan
