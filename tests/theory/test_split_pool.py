@@ -11,7 +11,8 @@ import pytest
 import sympy
 from sympy import Rational as Q
 
-from interplay.theory import Ecosystem, SpecError
+from interplay.theory import Ecosystem, SpecError, trains_on_graph
+from interplay.theory.graphs import transitions
 from interplay.theory.poisson import maps as poisson
 from interplay.theory.poisson import poisson_ecosystem
 from interplay.theory.pools import split_noise, split_plan, split_shares
@@ -147,3 +148,23 @@ def test_bad_split_pools_are_named(build, message):
     with pytest.raises(SpecError) as error:
         build()
     assert error.value.parameter == "pool" and str(error.value).startswith(message)
+
+
+def test_the_trains_on_graph_of_a_split_pool_is_the_pool_shares():
+    """W = [[1, 0, 0], [0, 1, 0], [1, 0, 0]]: under the own pool models 0 and 1 are closed classes of their own (each
+    scrapes itself), under split every model trains on the pool of models 0 and 1 (model 0 scraped by two rows of
+    weight 1, model 1 by one: p = (2/3, 1/3, 0)): one closed class {0, 1}, model 2 transient. By iteration: at
+    alpha = 1 (no real data) the population map sends every start to one consensus after a round, as one closed
+    class does."""
+    mixing = [[1, 0, 0], [0, 1, 0], [1, 0, 0]]
+    own = trains_on_graph(poisson_ecosystem([2, 6, 3], 4, alpha=Q(1, 2), mixing=mixing))
+    split = trains_on_graph(poisson_ecosystem([2, 6, 3], 4, alpha=Q(1, 2), mixing=mixing, pool="split"))
+    assert [c.models for c in own.classes] == [(0,), (1,)]
+    assert [c.models for c in split.classes] == [(0, 1)] and split.transient == (2,)
+    assert transitions(poisson_ecosystem([2, 6, 3], 4, mixing=mixing, pool="split")) == sympy.Matrix(
+        [[Q(2, 3), Q(1, 3), 0]] * 3
+    )
+    eco = poisson_ecosystem([2, 6, 3], 4, alpha=1, mixing=mixing, pool="split")
+    rates = sympy.Matrix([1, 5, 11])
+    step = poisson.population_step(eco, poisson.spec_values(eco), rates, poisson.plan_at(eco, 1), 1)
+    assert step == sympy.Matrix([Q(7, 3)] * 3)  # 2/3 * 1 + 1/3 * 5: the pool's mean, model 2's rate unused
