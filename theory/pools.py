@@ -44,13 +44,21 @@ that scrapes them, or a slice of the pooled outputs of all models (the ``pool`` 
   with the coefficients e_j - p in place of e_j - W[k, :] (:func:`theory.mixture.expected_spread` with the one row
   p). The synthetic noise of the weighted fits is Cov(eps_k, eps_l | theta) = a_k a_l Cov(xbar_k, xbar_l | theta).
   In the population limit (every size infinite) p_j = sum_k w_kj / sum_kj w_kj, the limit of M_j / M.
+
+  A fit that also reads the slice's scatter A_k = sum_i (x_i - xbar_k)(x_i - xbar_k)^T (the Gaussian family) sees,
+  given C (the slice holds C_kj draws of model j, mean m_j and covariance V_j; mbar_C = sum_j C_kj m_j / N_k),
+  E[A_k | C, theta] = sum_j C_kj V_j + sum_j C_kj (m_j - mbar_C)(m_j - mbar_C)^T - sum_j C_kj V_j / N_k; over C,
+  with E[sum_j C_kj m_j m_j^T / N_k] - E[mbar_C mbar_C^T] = S - Cov(mbar_C) = S - (M - N_k) S / (N_k (M - 1)):
+
+      E[A_k / N_k | theta] = (1 - 1/N_k) Vbar + M (N_k - 1) / (N_k (M - 1)) S,   Vbar = sum_j p_j V_j,
+
+  the ``mixture`` composition's (1 - 1/N)(Vbar + S) as M grows (:func:`slice_factors`).
 """
 
 from __future__ import annotations
 
 import sympy
 
-from interplay.theory.mixture import expected_spread
 from interplay.theory.ops import SYMPY
 from interplay.theory.rounds import RoundPlan
 
@@ -91,20 +99,37 @@ def split_plan(plan: RoundPlan, ops=SYMPY) -> RoundPlan:
     return plan._replace(w_synthetic=alphas @ split_shares(plan, ops))
 
 
-def split_noise(plan: RoundPlan, variance, spread, ops=SYMPY):
-    """K x K: Cov(eps_k, eps_l) = a_k a_l [delta_kl V / N_k + (delta_kl M - N_l) / (N_l (M - 1)) S] (module doc)
-    for the pool's per-sample variance V = sum_j p_j V_j and spread S (scalars of the ops backend, or their
-    expectations over the fits), with ``plan`` the :func:`split_plan` (its rows sum to a_k). Written as
-    S / (M - 1) (M diag(a_k^2 / N_k) - a a^T), 0 where M = 1 (then S = 0: the pool is one model's)."""
+def split_coefficients(plan: RoundPlan, ops=SYMPY):
+    """(own, cross), K x K each, with Cov(eps_k, eps_l | theta) = own_kl V + cross_kl S (module doc): own =
+    diag(a_k^2 / N_k) and cross = (1 + 1 / (M - 1)) own - a a^T / (M - 1), whose entries are a_k a_l (delta_kl M -
+    N_l) / (N_l (M - 1)), written so that infinite sizes give 0 (and M = 1, where S = 0, no 0 / 0). ``plan``: the
+    :func:`split_plan` (its rows sum to a_k)."""
     K = plan.w_synthetic.shape[0]
     column = ops.asarray([[1]] * K)
     alphas, slices = plan.w_synthetic @ column, plan.n_synthetic @ column
-    total = (column.T @ slices)[0, 0]
+    beyond = ops.per_sample(1, (column.T @ slices)[0, 0] - 1)  # 1 / (M - 1)
     own = ops.diag(ops.asarray([[ops.per_sample(alphas[k, 0] ** 2, slices[k, 0])] for k in range(K)]))
-    return variance * own + spread * ops.per_sample(1, total - 1) * (total * own - alphas @ alphas.T)
+    return own, (1 + beyond) * own - beyond * (alphas @ alphas.T)
 
 
-def expected_split_spread(plan: RoundPlan, mean, cov, d: int, ops=SYMPY):
-    """E S over the fits (d x d), the spread of the pool's models about its mean: :func:`theory.mixture.
-    expected_spread` with the one row p of :func:`split_shares`."""
-    return expected_spread(split_shares(plan, ops), mean, cov, d, ops)[0]
+def split_noise(plan: RoundPlan, variance, spread, ops=SYMPY):
+    """Kd x Kd: Cov(eps_k, eps_l) = a_k a_l [delta_kl V / N_k + (delta_kl M - N_l) / (N_l (M - 1)) S] (module doc)
+    for the pool's per-sample covariance V = sum_j p_j V_j and spread S (d x d, or their expectations over the fits),
+    with ``plan`` the :func:`split_plan`."""
+    own, cross = split_coefficients(plan, ops)
+    return ops.kron(own, variance) + ops.kron(cross, spread)
+
+
+def slice_factors(plan: RoundPlan, ops=SYMPY) -> list:
+    """For each model k, (f_V, f_S, g_V, g_S): its slice mean's noise Cov(xbar_k | theta) = f_V V + f_S S and its
+    scatter E[A_k / N_k | theta] = g_V V + g_S S (module doc): f_V = 1 / N_k, f_S = (M - N_k) / (N_k (M - 1)),
+    g_V = 1 - 1 / N_k, g_S = M (N_k - 1) / (N_k (M - 1)), written so that infinite sizes give (0, 0, 1, 1)."""
+    K = plan.w_synthetic.shape[0]
+    column = ops.asarray([[1]] * K)
+    slices = plan.n_synthetic @ column
+    beyond = ops.per_sample(1, (column.T @ slices)[0, 0] - 1)  # 1 / (M - 1)
+    factors = []
+    for k in range(K):
+        inverse = ops.per_sample(1, slices[k, 0])
+        factors.append((inverse, inverse * (1 + beyond) - beyond, 1 - inverse, (1 - inverse) * (1 + beyond)))
+    return factors

@@ -99,6 +99,12 @@ def mixture_size(n_synthetic):
     return n_synthetic.sum(-1).round()
 
 
+def split_pool_size(eco: Ecosystem) -> int:
+    """A static bound on the ``split`` pool's M = sum_k N_k for any alpha and beta: K max(n, K + 2) (a training
+    set holds n samples, or one per source where n is smaller than their number: :mod:`theory.rounds`)."""
+    return eco.K * max(int(eco.n), eco.K + 2)
+
+
 def largest(sizes: Sizes, mixture: bool = False) -> dict[str, int]:
     """The largest size of each kind of source over the rounds (static array bounds), as Python ints. ``mixture``:
     a model's synthetic part is one sample of :func:`mixture_size` N_syn (the row sums of n_synthetic, also the

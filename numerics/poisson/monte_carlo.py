@@ -32,10 +32,11 @@ from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
 from interplay.numerics.driver.results import SimulatedReplicates
-from interplay.numerics.driver.sizes import device, mixture_size, spec_sizes, static_sizes
+from interplay.numerics.driver.sizes import device, mixture_size, spec_sizes, split_pool_size, static_sizes
 from interplay.numerics.homogenisation_measures import squared_distance
 from interplay.numerics.poisson.iterate import given_start, plan, require_poisson, schedule_inputs, structure, values
 from interplay.numerics.samplers.mixture import source_indices
+from interplay.numerics.samplers.split import pool_order
 from interplay.theory.spec import Ecosystem, SpecError
 
 METHODS = ("sufficient", "raw")
@@ -97,22 +98,15 @@ def shared_means(key, rates, sizes, capacity: int):
 
 
 def split_rates(key, rates, sizes, capacity: int):
-    """(K,): the mean rate of each model's slice of the ``split`` pool (:mod:`theory.pools`). Model j generates M_j =
-    sum_k N_kj draws of Poisson(lambda_j) (``sizes``: N_kj); the pool of M = sum_j M_j draws (the first M of
-    ``capacity`` positions, labelled by their model) is put in a uniformly random order (that of independent uniform
-    keys, the positions past M keyed last: a random permutation of the M draws), and model k's slice is the next
-    N_k = sum_j N_kj of them. Given the slice's make-up its count is Poisson(the sum of its rates) = Poisson(N_k
-    times this mean rate), so the slice is drawn as a sample of N_k draws at it (:func:`sample_means`: the same law
-    of the slice's mean, with the round's other samples in one call); 0 for a slice of none."""
-    counts = sizes.astype(jnp.int64)
-    position = jnp.arange(capacity)
-    owner = jnp.searchsorted(jnp.cumsum(counts.sum(0)), position, side="right")  # model j of each draw; K past M
-    drawn = position < counts.sum()
-    shuffled = owner[jnp.argsort(jnp.where(drawn, jax.random.uniform(key, (capacity,)), 2.0))]
-    chosen = jnp.where(drawn, rates[jnp.minimum(shuffled, rates.shape[0] - 1)], 0.0)  # the rates in pool order
-    prefix = jnp.concatenate([jnp.zeros(1), jnp.cumsum(chosen)])
-    ends = jnp.cumsum(counts.sum(1))
-    return JAX.per_sample(prefix[ends] - prefix[ends - counts.sum(1)], sizes.sum(1))
+    """(K,): the mean rate of each model's slice of the ``split`` pool (:mod:`theory.pools`; the pool's random order
+    and slices from :func:`numerics.samplers.split.pool_order`, ``sizes``: N_kj). Given the slice's make-up its
+    count is Poisson(the sum of its rates) = Poisson(N_k times this mean rate), so the slice is drawn as a sample of
+    N_k draws at it (:func:`sample_means`: the same law of the slice's mean, with the round's other samples in one
+    call); 0 for a slice of none."""
+    K = rates.shape[0]
+    owner, slice_of = pool_order(key, sizes, capacity)
+    totals = jax.ops.segment_sum(jnp.append(rates, 0.0)[owner], slice_of, num_segments=K + 1)[:K]
+    return JAX.per_sample(totals, sizes.sum(1))
 
 
 @compiled_cache
@@ -191,11 +185,12 @@ def simulator(
 
 def synthetic_capacities(eco: Ecosystem) -> tuple[int, int]:
     """(mixture_capacity, pool_capacity) of :func:`simulator`: n, which bounds N_syn and every N_kj for any alpha
-    and beta, and K max(n, K + 2), which bounds the split pool's M = sum_k N_k (a training set holds n samples, or
-    one per source where n is smaller than their number, :mod:`theory.rounds`), so a sweep's points and
-    ``simulate`` draw alike; 0 where the spec has no mixture, shared or split pool."""
-    n = 0 if eco.n is None else int(eco.n)
-    pool = {"shared": n, "split": eco.K * max(n, eco.K + 2)}.get(eco.pool, 0)
+    and beta, and :func:`numerics.driver.sizes.split_pool_size`, which bounds the split pool's M, so a sweep's points
+    and ``simulate`` draw alike; 0 where the spec has no mixture, shared or split pool."""
+    if eco.n is None:
+        return 0, 0
+    n = int(eco.n)
+    pool = n if eco.pool == "shared" else split_pool_size(eco) if eco.pool == "split" else 0
     return (n if eco.composition == "mixture" else 0), pool
 
 

@@ -12,6 +12,7 @@ import sympy
 from sympy import Rational as Q
 
 from interplay.theory import Ecosystem, SpecError, trains_on_graph
+from interplay.theory.categorical.maps import categorical_ecosystem
 from interplay.theory.graphs import transitions
 from interplay.theory.poisson import maps as poisson
 from interplay.theory.poisson import poisson_ecosystem
@@ -97,7 +98,7 @@ def test_the_slice_means_have_the_conditional_moments_of_split_noise():
     assert p == sympy.Matrix([[Q(3, 6), Q(2, 6), Q(1, 6)]])
     mbar = (p @ rates)[0, 0]
     spread = sum(p[0, j] * (rates[j] - mbar) ** 2 for j in range(K))
-    assert split_noise(plan, mbar, spread) == brute
+    assert split_noise(plan, sympy.Matrix([[mbar]]), sympy.Matrix([[spread]])) == brute
 
 
 def _pair(pool, **options):
@@ -139,8 +140,12 @@ def test_the_mean_map_mixes_by_the_pool_shares_not_by_w():
         (lambda: _pair("pooled"), "pool: must be one of ('own', 'shared', 'split'), got 'pooled'"),
         (lambda: _pair("split", composition="mixture"), "pool: a split pool takes the fixed composition"),
         (
-            lambda: Ecosystem.gaussian(means=[[0], [2]], public_mean=[1], n=10, pool="split"),
-            "pool: the gaussian family has ('own', 'shared') only, got 'split'",
+            lambda: categorical_ecosystem([["1/2", "1/2"], ["1/4", "3/4"]], ["1/3", "2/3"], n=10, pool="split"),
+            "pool: the categorical family has ('own', 'shared') only, got 'split'",
+        ),
+        (
+            lambda: Ecosystem.gaussian(means=[[0], [2]], public_mean=[1], n=10, pool="split", composition="mixture"),
+            "pool: a split pool takes the fixed composition",
         ),
     ],
 )

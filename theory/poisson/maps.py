@@ -234,8 +234,7 @@ def synthetic_noise(eco: Ecosystem, values: PoissonValues, moments: Moments, pla
     G = plan.w_synthetic
     if eco.pool == "split":  # plan: the split_plan; V_j = lambda_j, so E V = p^T E lambda
         shares = split_shares(plan, ops)
-        spread = ops.spread(shares, moments.mean, moments.cov)[0, 0]
-        return split_noise(plan, (shares @ moments.mean)[0, 0], spread, ops)
+        return split_noise(plan, shares @ moments.mean, ops.spread(shares, moments.mean, moments.cov), ops)
     if eco.pool == "shared":  # the per-sample variance of Poisson(lambda_j) is lambda_j, E of it E lambda_j
         return ops.shared_noise(plan, moments.mean)
     Q = ops.ratio(ops.hadamard(G, G), plan.n_synthetic)

@@ -374,7 +374,12 @@ def edited(tmp_path, example, *replacements, extra=SMALL):
             "sweep.replicates: must be",
         ),
         ("gaussian.toml", [("n = 50", "n = 1")], "derive", "ecosystem.n: the unbiased estimator needs n >= 2"),
-        ("gaussian.toml", [("n = 50", 'n = 50\npool = "split"')], "derive", "ecosystem.pool: the gaussian family has"),
+        (
+            "categorical.toml",
+            [("n = 40", 'n = 40\npool = "split"')],
+            "derive",
+            "ecosystem.pool: the categorical family",
+        ),
         (
             "poisson.toml",
             [('regime = "reuse"', 'regime = "reuse"\npool = "pooled"')],
