@@ -9,6 +9,7 @@ from fractions import Fraction
 
 import pytest
 import sympy
+from linear_cases import general
 from sympy import Rational as Q
 
 from interplay.theory import Ecosystem, SpecError, trains_on_graph
@@ -140,8 +141,14 @@ def test_the_mean_map_mixes_by_the_pool_shares_not_by_w():
         (lambda: _pair("pooled"), "pool: must be one of ('own', 'shared', 'split'), got 'pooled'"),
         (lambda: _pair("split", composition="mixture"), "pool: a split pool takes the fixed composition"),
         (
-            lambda: categorical_ecosystem([["1/2", "1/2"], ["1/4", "3/4"]], ["1/3", "2/3"], n=10, pool="split"),
-            "pool: the categorical family has ('own', 'shared') only, got 'split'",
+            lambda: general(2, 1, n=10, pool="split"),
+            "pool: the linear-gaussian family has ('shared',) only, got 'split'",
+        ),
+        (
+            lambda: categorical_ecosystem(
+                [["1/2", "1/2"], ["1/4", "3/4"]], ["1/3", "2/3"], n=10, pool="split"
+            ).with_options(composition="mixture"),
+            "pool: a split pool takes the fixed composition",
         ),
         (
             lambda: Ecosystem.gaussian(means=[[0], [2]], public_mean=[1], n=10, pool="split", composition="mixture"),

@@ -374,12 +374,7 @@ def edited(tmp_path, example, *replacements, extra=SMALL):
             "sweep.replicates: must be",
         ),
         ("gaussian.toml", [("n = 50", "n = 1")], "derive", "ecosystem.n: the unbiased estimator needs n >= 2"),
-        (
-            "categorical.toml",
-            [("n = 40", 'n = 40\npool = "split"')],
-            "derive",
-            "ecosystem.pool: the categorical family",
-        ),
+        ("linear.toml", [("n = 50", 'n = 50\npool = "split"')], "derive", "ecosystem.pool: the linear-gaussian family"),
         (
             "poisson.toml",
             [('regime = "reuse"', 'regime = "reuse"\npool = "pooled"')],
