@@ -13,6 +13,7 @@ import scipy.stats
 from monte_carlo_checks import assert_mean_agrees
 from sympy import Rational as Q
 
+import interplay.numerics as numerics
 import interplay.numerics.poisson as npo
 from interplay.theory.poisson import maps as poisson
 from interplay.theory.poisson import poisson_ecosystem
@@ -50,3 +51,11 @@ def test_monte_carlo_of_a_split_pool_matches_the_exact_moments(build, seed):
         centred = rates - exact.mean[t]
         products = (centred[:, :, None] * centred[:, None, :])[:, rows, cols]
         assert_mean_agrees(products, exact.cov[t][rows, cols], f"Cov lambda at t={t}", z_limit=Z_FAMILY)
+
+
+def test_a_sweep_point_equals_the_recursion_at_it():
+    """The sweep's exact spread at alpha = 0.8 (its sizes, pool shares and slices) is iterate_moments' at that spec."""
+    eco = two()
+    swept = numerics.sweep(eco, {"alpha": [0.2, 0.8]}, rounds=ROUNDS, quantities=["spread"])
+    at = npo.iterate_moments(eco.with_options(alpha=Q(4, 5)), ROUNDS).spread()[-1]
+    np.testing.assert_allclose(swept["spread"][1], at, rtol=1e-12, atol=1e-15)
