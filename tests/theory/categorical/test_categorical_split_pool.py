@@ -1,6 +1,6 @@
 """The ``split`` pool of categorical ecosystems (:mod:`theory.pools`): the exact moment recursion against the
 brute-force law of two rounds of the process (every order of the pool, every token's category), exact rationals;
-the exact chain refuses it. Monte Carlo: tests/numerics/categorical/test_categorical_split_pool.py."""
+the exact chain refuses it. Monte Carlo: tests/numerics/categorical/test_categorical_split_pool_numerics.py."""
 
 import itertools
 from collections import defaultdict
