@@ -38,7 +38,14 @@ from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
 from interplay.numerics.driver.results import SimulatedReplicates
-from interplay.numerics.driver.sizes import device, mixture_size, spec_sizes, split_pool_size, static_sizes
+from interplay.numerics.driver.sizes import (
+    device,
+    mixture_size,
+    spec_sizes,
+    split_pool_share,
+    split_pool_size,
+    static_sizes,
+)
 from interplay.numerics.samplers import counts
 from interplay.numerics.samplers.split import pool_order
 from interplay.theory.spec import Ecosystem, SpecError
@@ -283,11 +290,14 @@ def _size_bounds(eco: Ecosystem) -> dict[str, int]:
 
 def drawn_per_source(eco: Ecosystem, method: str) -> int:
     """Numbers per category a source holds while drawn in a round: its tokens (raw: all; else only below the
-    counts route's threshold, :func:`numerics.samplers.counts.cheaper_route`), at least its counts."""
+    counts route's threshold, :func:`numerics.samplers.counts.cheaper_route`), at least its counts; under the
+    ``split`` pool at least its share of the pool's tokens (their one-hot rows and cumulative sums, 2 m + 4 numbers
+    each: :func:`numerics.driver.sizes.split_pool_share`)."""
     if eco.n is None:
         return 1
     largest = max(_size_bounds(eco).values())
-    return largest if method == "raw" else min(largest, counts.TOKENS_PER_CATEGORY * eco.dim)
+    drawn = largest if method == "raw" else min(largest, counts.TOKENS_PER_CATEGORY * eco.dim)
+    return max(drawn, split_pool_share(eco, 2 * eco.dim + 4, eco.dim))
 
 
 def compiled_simulation(

@@ -105,6 +105,15 @@ def split_pool_size(eco: Ecosystem) -> int:
     return eco.K * max(int(eco.n), eco.K + 2)
 
 
+def split_pool_share(eco: Ecosystem, per_position: int, per: int = 1) -> int:
+    """The split pool's positions (:func:`split_pool_size`), ``per_position`` numbers each, spread over the K^2
+    synthetic sources that :func:`numerics.driver.limits.drawn_values` counts, per ``per`` (a dimension or a
+    category): ceil(P per_position / (K^2 per)); 0 without a split pool."""
+    if eco.pool != "split" or eco.n is None:
+        return 0
+    return -(-split_pool_size(eco) * per_position // (eco.K**2 * per))
+
+
 def largest(sizes: Sizes, mixture: bool = False) -> dict[str, int]:
     """The largest size of each kind of source over the rounds (static array bounds), as Python ints. ``mixture``:
     a model's synthetic part is one sample of :func:`mixture_size` N_syn (the row sums of n_synthetic, also the

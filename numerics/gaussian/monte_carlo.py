@@ -63,7 +63,15 @@ from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
 from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.schedules import model_values, schedules
-from interplay.numerics.driver.sizes import device, largest, mixture_size, spec_sizes, split_pool_size, static_sizes
+from interplay.numerics.driver.sizes import (
+    device,
+    largest,
+    mixture_size,
+    spec_sizes,
+    split_pool_share,
+    split_pool_size,
+    static_sizes,
+)
 from interplay.numerics.gaussian import step
 from interplay.numerics.gaussian.iterate import given_start, require_gaussian
 from interplay.numerics.samplers.mixture import source_indices
@@ -520,7 +528,8 @@ def drawn_per_source(eco: Ecosystem, method: str) -> int:
     dimension, counted over the K^2 sources :func:`numerics.driver.limits.drawn_values` assumes as n (d + 1) / K;
     under the ``shared`` pool each model's one sample its normals, their roots applied, their outer products and
     both prefix sums, n (2 d + 3) per dimension, n (2 d + 3) / K per source; under the ``split`` pool the pool's
-    positions (:func:`numerics.driver.sizes.split_pool_size`, about K n) hold as much, n (2 d + 3) per source."""
+    positions (:func:`numerics.driver.sizes.split_pool_size`, about K n) their normals, samples, centred samples,
+    outer products and indices, d^2 + 3 d + 4 each (:func:`numerics.driver.sizes.split_pool_share`)."""
     largest = 32
     if method == "raw" and eco.n is not None:
         largest = max([int(eco.n)] + [int(s.size) for s in (*eco.private, eco.public) if s.size is not None])
@@ -528,8 +537,8 @@ def drawn_per_source(eco: Ecosystem, method: str) -> int:
         largest = max(largest, -(-int(eco.n) * (eco.dim + 1) // eco.K))
     if eco.pool == "shared" and eco.n is not None:
         largest = max(largest, -(-int(eco.n) * (2 * eco.dim + 3) // eco.K))
-    if eco.pool == "split" and eco.n is not None:
-        largest = max(largest, -(-split_pool_size(eco) * (2 * eco.dim + 3) // eco.K))
+    d = eco.dim
+    return max(largest, split_pool_share(eco, d * d + 3 * d + 4, d))
     return largest
 
 

@@ -32,7 +32,14 @@ from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
 from interplay.numerics.driver.results import SimulatedReplicates
-from interplay.numerics.driver.sizes import device, mixture_size, spec_sizes, split_pool_size, static_sizes
+from interplay.numerics.driver.sizes import (
+    device,
+    mixture_size,
+    spec_sizes,
+    split_pool_share,
+    split_pool_size,
+    static_sizes,
+)
 from interplay.numerics.homogenisation_measures import squared_distance
 from interplay.numerics.poisson.iterate import given_start, plan, require_poisson, schedule_inputs, structure, values
 from interplay.numerics.samplers.mixture import source_indices
@@ -196,11 +203,15 @@ def synthetic_capacities(eco: Ecosystem) -> tuple[int, int]:
 
 def drawn_per_source(eco: Ecosystem, method: str) -> int:
     """Numbers a source holds while drawn in a round: one count (sufficient), or every sample (raw: the
-    largest sample size)."""
-    if method == "sufficient" or eco.n is None:
+    largest sample size); under the ``split`` pool at least its share of the pool's positions (keys, order, owners,
+    slices, rates: 6 each, :func:`numerics.driver.sizes.split_pool_share`)."""
+    if eco.n is None:
         return 1
+    pool = split_pool_share(eco, 6)
+    if method == "sufficient":
+        return max(1, pool)
     sizes = [int(eco.n)] + [s.size for s in (*eco.private, eco.public) if eco.regime == "reuse" and s.size]
-    return max(sizes)
+    return max(sizes + [pool])
 
 
 def compiled_simulation(eco: Ecosystem, rounds: int, method: str = "sufficient", trajectory: bool = True, start=None):
