@@ -42,6 +42,11 @@ on a consensus of them, a class of period p cycles with period p): no unique fix
 keeps an anchor (Gerstgrasser et al. 2024, arXiv 2404.01413: accumulating data avoids collapse; the exact Gaussian
 recursion at alpha = 1 keeps E[S] and Var(m) bounded). A transient model that trains on several closed classes mixes
 their states: where they drift apart, its fit keeps their spread.
+
+Under the ``split`` pool (:mod:`theory.pools`) a model trains on a random slice of all models' pooled outputs, so its
+transitions are not W but the pool's shares: the matrix 1 p^T (:func:`transitions`, p_j = sum_k w_kj / sum_kj w_kj
+at round 1 in the population limit), whose support is every model j that some model scrapes: one closed class (all
+of them train on it), the other models transient.
 """
 
 from __future__ import annotations
@@ -452,7 +457,7 @@ def _fate(eco: Ecosystem, members: list[int], real_data, period: int) -> tuple[o
     if alpha is None and not all(a.is_number for a in eco.alpha):
         return None, f"if {real_data}: anchored, its synthetic part diag(alpha) W contracts; else: {unanchored}"
     if alpha is None:
-        block = np.diag([float(eco.alpha[k]) for k in members]) @ floats(eco.mixing.extract(members, members))
+        block = np.diag([float(eco.alpha[k]) for k in members]) @ floats(transitions(eco).extract(members, members))
         radius = float(np.max(np.abs(np.linalg.eigvals(block))))
         anchored = (
             f"real share 1 - alpha_k for its models with alpha_k < 1; its synthetic part diag(alpha) W contracts by "
@@ -470,12 +475,25 @@ def _fate(eco: Ecosystem, members: list[int], real_data, period: int) -> tuple[o
     return alpha, f"if {real_data}: {anchored}; if alpha = 1: {unanchored}"
 
 
+def transitions(eco: Ecosystem) -> sympy.ImmutableMatrix:
+    """The trains-on graph's transition matrix: W, or under the ``split`` pool 1 p^T, every model mixing by the
+    pool's shares (:func:`theory.pools.split_shares` of round 1 in the population limit, exact)."""
+    if eco.pool != "split":
+        return eco.mixing
+    from interplay.theory.pools import split_shares  # it imports theory.rounds, which imports theory.spec
+    from interplay.theory.rounds import plan_at
+
+    shares = split_shares(plan_at(eco, 1, population=True))
+    return sympy.ImmutableMatrix(sympy.ones(eco.K, 1) @ shares.applyfunc(sympy.simplify))
+
+
 def trains_on_graph(eco: Ecosystem) -> TrainsOnGraph:
     """The trains-on graph of ``eco`` read as a Markov chain with transition matrix W (see the module doc): its
     closed classes, which receive real data and what follows for collapse and for the spectral radius. A
     symbolic entry of W counts as an edge unless it is zero."""
     K = eco.K
-    support = np.array([[w.is_zero is not True for w in row] for row in eco.mixing.tolist()], dtype=bool)
+    mixing = transitions(eco)
+    support = np.array([[w.is_zero is not True for w in row] for row in mixing.tolist()], dtype=bool)
     count, label = connected_components(scipy.sparse.csr_matrix(support), directed=True, connection="strong")
     components = [np.flatnonzero(label == c).tolist() for c in range(count)]
     closed = [m for m in components if all(set(np.flatnonzero(support[u]).tolist()) <= set(m) for u in m)]
@@ -491,8 +509,8 @@ def trains_on_graph(eco: Ecosystem) -> TrainsOnGraph:
     reached = {k: set(breadth_first_order(graph, k, return_predecessors=False).tolist()) for k in transient}
     reaches = {k: tuple(i for i, m in enumerate(closed) if set(m) & reached[k]) for k in transient}
     radius = None
-    if transient and is_numeric(eco.mixing.extract(transient, transient)):
-        block = np.asarray(eco.mixing.extract(transient, transient).evalf(), dtype=float)
+    if transient and is_numeric(mixing.extract(transient, transient)):
+        block = np.asarray(mixing.extract(transient, transient).evalf(), dtype=float)
         radius = float(np.max(np.abs(np.linalg.eigvals(block))))
     edges = tuple((int(k), int(j)) for k, j in zip(*np.nonzero(support)))
     return TrainsOnGraph(K, edges, tuple(classes), tuple(transient), reaches, radius)

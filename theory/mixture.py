@@ -28,12 +28,13 @@ from interplay.theory.rounds import RoundPlan, synthetic_rates
 
 
 def expected_spread(mixing, mean, cov, d: int, ops=SYMPY) -> list:
-    """E spread_k (module doc) of every model k: K matrices d x d, from W (K x K), E theta (Kd x 1) and Cov theta
-    (Kd x Kd) of the ops backend."""
-    K = mixing.shape[0]
+    """E spread_k (module doc) of every row k of ``mixing``: one matrix d x d per row, from mixing weights (rows x K:
+    W, or the ``split`` pool's one row of shares p, :mod:`theory.pools`), E theta (Kd x 1) and Cov theta (Kd x Kd) of
+    the ops backend."""
+    rows, K = mixing.shape
     eye = ops.eye(d)
     spreads = []
-    for k in range(K):
+    for k in range(rows):
         total = ops.zeros(d, d)
         for j in range(K):
             unit = ops.asarray([[1 if i == j else 0 for i in range(K)]])

@@ -77,6 +77,11 @@ class SympyOps:
         return value * 0 if sympy.sympify(size).is_zero else value / size
 
     @staticmethod
+    def where_infinite(size, infinite, finite):
+        """``infinite`` where the size is infinite (the population limit), else ``finite``."""
+        return infinite if sympy.sympify(size).is_infinite else finite
+
+    @staticmethod
     def tempered(rows, exponent):
         """Each row p of probabilities raised to the power e and renormalised: p_i^e / sum_j p_j^e."""
         powered = sympy.Matrix(rows).applyfunc(lambda x: x**exponent)

@@ -27,7 +27,7 @@ from sympy.polys.matrices import DomainMatrix
 Regime = Literal["reuse", "fresh", "accumulate"]
 REGIMES = ("reuse", "fresh", "accumulate")
 COMPOSITIONS = ("fixed", "mixture")
-POOLS = ("own", "shared")
+POOLS = ("own", "shared", "split")
 
 
 class SpecError(ValueError):
@@ -361,9 +361,11 @@ class Ecosystem(metaclass=_Constructors):
         Gastpar 2026), so the counts per model are random and any number of models fits in a small sample.
     pool
         where model j's outputs come from for the models that scrape them (:mod:`theory.pools`): ``"own"``, each
-        model draws its own samples, or ``"shared"``, one sample of model j per round of which each model takes its
-        first N_kj (the paper's public synthetic data D_t); default: the family's first (``"shared"`` for the linear
-        surrogate, ``"own"`` for the others).
+        model draws its own samples, ``"shared"``, one sample of model j per round of which each model takes its
+        first N_kj (the paper's public synthetic data D_t), or ``"split"``, the pooled outputs of all models (model j
+        generates sum_k N_kj) partitioned at random into one slice per model, without replacement (a shared data
+        budget; its mean map mixes by the pool's shares, not by W); default: the family's first (``"shared"`` for
+        the linear surrogate, ``"own"`` for the others).
 
     Example
     -------
@@ -442,6 +444,10 @@ class Ecosystem(metaclass=_Constructors):
         if pool == "shared" and self.composition != "fixed":
             raise SpecError(
                 "pool", "a shared pool takes the fixed composition (each model takes a prefix of one sample of model j)"
+            )
+        if pool == "split" and self.composition != "fixed":
+            raise SpecError(
+                "pool", "a split pool takes the fixed composition (its sizes N_kj set how much each model generates)"
             )
         object.__setattr__(self, "pool", pool)
         family.check(self)

@@ -10,7 +10,10 @@ Under the ``shared`` pool model k's counts from model j are those of the first N
 (:mod:`theory.pools`). With the sizes of column j sorted, N_(0)j <= ... <= N_(K-1)j, that sample's consecutive
 blocks of N_(i)j - N_(i-1)j tokens have independent Multinomial counts, and the first N_(i)j tokens' counts are the
 sum of blocks 0..i (:func:`prefix_blocks`, :func:`prefix_counts`): the exact law of the nested prefixes, drawn as
-K x K samples of at most the own pool's sizes."""
+K x K samples of at most the own pool's sizes. Under the ``split`` pool the round's pool (model j's M_j = sum_k N_kj
+tokens) is put in a random order and cut into one slice per model (:func:`numerics.samplers.split.pool_order`):
+each token's category drawn from its model's pi_j (inverse transform), a slice's counts a segment sum
+(:func:`split_frequencies`); the real samples are drawn as above, apart."""
 
 from __future__ import annotations
 
@@ -35,8 +38,16 @@ from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
 from interplay.numerics.driver.results import SimulatedReplicates
-from interplay.numerics.driver.sizes import device, mixture_size, spec_sizes, static_sizes
+from interplay.numerics.driver.sizes import (
+    device,
+    mixture_size,
+    spec_sizes,
+    split_pool_share,
+    split_pool_size,
+    static_sizes,
+)
 from interplay.numerics.samplers import counts
+from interplay.numerics.samplers.split import pool_order
 from interplay.theory.spec import Ecosystem, SpecError
 
 # -- Monte Carlo ---------------------------------------------------------------------------------------------
@@ -114,8 +125,29 @@ def prefix_counts(block_counts, rank):
     return jnp.take_along_axis(jnp.cumsum(block_counts, axis=0), rank[:, :, None], axis=0)
 
 
+def split_frequencies(key, sampled, sizes, capacity: int):
+    """(K, m): the category frequencies of each model's slice of the ``split`` pool: the pool's tokens in the
+    random order of :func:`numerics.samplers.split.pool_order` (``sizes``: N_kj, ``capacity`` a bound on M), each
+    token's category from its model's row of ``sampled`` (inverse transform on the row's cumulative sums), counted
+    per slice; 0 for a slice of none."""
+    K, m = sampled.shape
+    order_key, category_key = jax.random.split(key)
+    owner, slice_of = pool_order(order_key, sizes, capacity)
+    cumulative = jnp.cumsum(sampled, axis=1)[jnp.minimum(owner, K - 1)]  # (capacity, m)
+    u = jax.random.uniform(category_key, (capacity, 1), dtype=jnp.float64) * cumulative[:, -1:]
+    category = jnp.minimum((u >= cumulative).sum(1), m - 1)
+    counts = jax.ops.segment_sum(jax.nn.one_hot(category, m, dtype=jnp.float64), slice_of, num_segments=K + 1)
+    return JAX.per_sample(counts[:K], sizes.sum(1)[:, None])
+
+
 @compiled_cache
-def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple[str, int], ...], trajectory: bool):
+def simulation_program(
+    st: steps.Structure,
+    method: str,
+    capacities: tuple[tuple[str, int], ...],
+    trajectory: bool,
+    pool_capacity: int = 0,
+):
     """A jitted f(values, keys (R, 2), alphas (T,), betas (T,), sizes, start=None) -> probs (R, T+1 or 1, K, m),
     replicates vmapped, for every ecosystem of structure ``st`` (its :class:`numerics.categorical.steps.Values`
     passed in).
@@ -125,7 +157,8 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
     ``lax.scan``, each drawing the counts of every source of the round
     (:func:`numerics.samplers.counts.draw_counts`, by the route ``method`` gives each kind of source for its
     largest size ``capacities``): the K x K synthetic samples, and the K private and the public sample unless the
-    regime reuses round 0's, in the :class:`numerics.driver.sizes.Sizes` ``sizes`` of alphas and betas.
+    regime reuses round 0's, in the :class:`numerics.driver.sizes.Sizes` ``sizes`` of alphas and betas; under the
+    ``split`` pool the slices of one pool of ``pool_capacity`` positions instead (:func:`split_frequencies`).
 
     The values used to be compiled in as constants, which XLA folded with its constant evaluator; computed at
     run time, a few of them (the products alpha W, the binomial tree's logs of the real sources) differ in the
@@ -139,7 +172,8 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
     # fixed: sample (k, j) is drawn from model j; mixture: sample k from model k's mixture of the models
     synthetic_rows = jnp.arange(K) if st.mixture else jnp.tile(jnp.arange(K), K)
     together = _drawn_together(routes, capacities, ("private", "public"))
-    all_together = st.regime != "reuse" and _drawn_together(routes, capacities, ("private", "public", "synthetic"))
+    all_kinds = ("private", "public", "synthetic")
+    all_together = not st.split and st.regime != "reuse" and _drawn_together(routes, capacities, all_kinds)
 
     def draw(key, distributions, rows, sizes, kinds):
         """Counts of one draw of every sample (a row of ``rows`` each) by the kinds' shared route."""
@@ -161,7 +195,7 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
 
     def training_set(plan, real, synthetic):
         """The batch frequencies; ``synthetic`` (K, K, m) per pair (k, j), or (K, m) per model under mixture."""
-        if st.mixture:
+        if st.mixture or st.split:
             synthetic_part = plan.w_synthetic.sum(1)[:, None] * synthetic  # weight alpha_t
         else:
             synthetic_part = jnp.einsum("kj,kji->ki", plan.w_synthetic, synthetic)
@@ -188,7 +222,7 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
         plan_0 = steps.round_plan(v, 0.0, steps.initial_beta(v, betas), sizes.initial, initial=True)
         real_0 = real_frequencies(k_start, plan_0)
         if start is None:
-            union_0 = training_set(plan_0, real_0, jnp.zeros((K, m) if st.mixture else (K, K, m)))
+            union_0 = training_set(plan_0, real_0, jnp.zeros((K, m) if st.mixture or st.split else (K, K, m)))
         else:
             union_0 = steps.frequencies_of_fit(st, v, start, 0.0)
 
@@ -199,6 +233,13 @@ def simulation_program(st: steps.Structure, method: str, capacities: tuple[tuple
             plan = steps.round_plan(v, alpha, beta, round_sizes, initial=False)
             fitted = steps.fit(st, v, union, t - 1)
             sampled = jnp.clip(steps.sampling_probs(st, v, fitted), 0.0, 1.0)  # row j: what model j generates from
+            if st.split:  # the real samples apart, then every model's slice of the pool
+                k_real, k_pool = jax.random.split(key)
+                if st.regime != "reuse":
+                    real = real_frequencies(k_real, plan)
+                batch = training_set(plan, real, split_frequencies(k_pool, sampled, plan.n_synthetic, pool_capacity))
+                union = (t * union + batch) / (t + 1) if st.regime == "accumulate" else batch
+                return (union, real), (steps.fit(st, v, union, t) if trajectory else None)
             if st.mixture:  # row k: pibar_k; N = sum_j W[k, j] N, the expected counts (exact in float64 up to
                 #             a rounding of their sum, which is a whole number)
                 sampled = jnp.clip(v.mixing @ sampled, 0.0, 1.0)
@@ -249,11 +290,14 @@ def _size_bounds(eco: Ecosystem) -> dict[str, int]:
 
 def drawn_per_source(eco: Ecosystem, method: str) -> int:
     """Numbers per category a source holds while drawn in a round: its tokens (raw: all; else only below the
-    counts route's threshold, :func:`numerics.samplers.counts.cheaper_route`), at least its counts."""
+    counts route's threshold, :func:`numerics.samplers.counts.cheaper_route`), at least its counts; under the
+    ``split`` pool at least its share of the pool's tokens (their one-hot rows and cumulative sums, 2 m + 4 numbers
+    each: :func:`numerics.driver.sizes.split_pool_share`)."""
     if eco.n is None:
         return 1
     largest = max(_size_bounds(eco).values())
-    return largest if method == "raw" else min(largest, counts.TOKENS_PER_CATEGORY * eco.dim)
+    drawn = largest if method == "raw" else min(largest, counts.TOKENS_PER_CATEGORY * eco.dim)
+    return max(drawn, split_pool_share(eco, 2 * eco.dim + 4, eco.dim))
 
 
 def compiled_simulation(
@@ -282,7 +326,8 @@ def compiled_simulation(
         program = categorical_tokens.token_list_program(st, bounds, trajectory)
         run = functools.partial(program, v, categorical_tokens.alias_arrays(v))
     else:
-        run = functools.partial(simulation_program(st, method, bounds, trajectory), v, start=start)
+        pool = split_pool_size(eco) if eco.pool == "split" else 0
+        run = functools.partial(simulation_program(st, method, bounds, trajectory, pool), v, start=start)
     return run, alphas, betas, device(sizes)
 
 

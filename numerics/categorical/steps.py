@@ -15,7 +15,9 @@ and so on for the reuse cross-moments (the module doc of :mod:`theory.categorica
 the ``mixture`` composition D gains delta_kl (sum_j Q_kj) E spread_k[a, b], Q_kj = w_kj^2 / N_kj with the expected
 counts N_kj = W[k, j] N, the spread from E p and Cov p by :func:`numerics.driver.mixture.expected_spread`. Under
 the ``shared`` pool D is full, D[ka, lb] = sum_j w_kj w_lj / max(N_kj, N_lj) (...)[a, b]
-(:func:`numerics.driver.pools.shared_noise`).
+(:func:`numerics.driver.pools.shared_noise`). Under the ``split`` pool the plan's w_synthetic is a p^T
+(:func:`theory.pools.split_plan`) and D is :func:`theory.pools.split_noise` at E Vbar = sum_j p_j (...)_j and the
+spread with the one row p.
 tests/test_categorical_vectorised.py checks these steps against the sympy maps on random points.
 """
 
@@ -32,6 +34,7 @@ from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.pools import shared_noise
 from interplay.numerics.driver.schedules import model_values
 from interplay.theory.categorical.maps import Moments
+from interplay.theory.pools import split_noise, split_plan, split_shares
 from interplay.theory.rounds import RoundPlan, RoundSizes
 from interplay.theory.spec import Ecosystem, floats
 
@@ -46,6 +49,7 @@ class Structure(NamedTuple):
     tempered: bool  # sampling temperature tau != 1
     mixture: bool = False  # composition "mixture": each synthetic sample from model j with probability W[k, j]
     shared: bool = False  # pool "shared": model k takes the first N_kj tokens of one sample of model j
+    split: bool = False  # pool "split": model k trains on a random slice of all models' pooled outputs
 
 
 class Values(NamedTuple):
@@ -77,6 +81,7 @@ def structure(eco: Ecosystem) -> Structure:
         bool(family.temperature != 1),
         eco.composition == "mixture",
         eco.pool == "shared",
+        eco.pool == "split",
     )
 
 
@@ -170,13 +175,18 @@ def fitted_moments(st: Structure, v: Values, moments: Moments, t):
 def moment_step(st: Structure, v: Values, moments: Moments, plan: RoundPlan, t) -> Moments:
     """:func:`theory.categorical.maps.moment_step` (tau = 1) on the blocks of the module doc."""
     K = st.K
+    plan = split_plan(plan, JAX) if st.split else plan  # w_synthetic = a p^T
     A, W = real_weights(plan), plan.w_synthetic
     sizes = jnp.concatenate([plan.n_private[:, 0], jnp.reshape(plan.n_public, (1,))])
     sigma_b = JAX.per_sample(_multinomial_cov(v.sources), sizes[:, None, None])
     s_prev = smoothing_factor(st, v, t - 1)
     mean_p, cov_p = fitted_moments(st, v, moments, t - 1)
     second = _multinomial_cov(mean_p) - jnp.einsum("jajb->jab", cov_p)  # E[diag(p_j) - p_j p_j^T]
-    if st.shared:  # (K, K, m, m): two scrapers of model j share their first min(N_kj, N_lj) tokens
+    if st.split:  # slices of one pool (theory.pools): E Vbar = sum_j p_j second_j, E spread with the row p
+        shares = split_shares(plan, JAX)
+        spread = mixture.expected_spread(shares, mean_p, cov_p)[0]
+        noise = split_noise(plan, jnp.einsum("j,jab->ab", shares[0], second), spread, JAX).reshape(K, st.m, K, st.m)
+    elif st.shared:  # (K, K, m, m): two scrapers of model j share their first min(N_kj, N_lj) tokens
         noise = shared_noise(W, plan.n_synthetic, second).transpose(0, 2, 1, 3)
     else:
         rates = JAX.per_sample(W**2, plan.n_synthetic)  # Q_kj
@@ -205,6 +215,7 @@ def moment_step(st: Structure, v: Values, moments: Moments, plan: RoundPlan, t) 
 
 def population_step(st: Structure, v: Values, probs, plan: RoundPlan, t):
     """The population map p -> p' (``probs`` (K, m), any tau)."""
+    plan = split_plan(plan, JAX) if st.split else plan  # w_synthetic = a p^T
     batch = real_weights(plan) @ v.sources + plan.w_synthetic @ sampling_probs(st, v, probs)
     if st.regime == "accumulate":
         return (t * probs + batch) / (t + 1)

@@ -11,7 +11,7 @@ A config has the tables (see ``examples/*.toml``, one per family)::
                       {per_model = [a_0, ...]} (each entry a number or a schedule); mixing is a matrix, an edge
                       list {edges = [[k, j, weight], ...]} ([k, j]: equal shares) or a graph generator
                       {graph = "ring", ...} (:mod:`theory.graphs`), which a K axis of the sweep also uses to
-                      build W at each K; composition "fixed" or "mixture"; pool "own" or "shared"
+                      build W at each K; composition "fixed" or "mixture"; pool "own", "shared" or "split"
     [public]          the public source: the family's source fields (gaussian: mean, cov, size;
                       categorical: probs, size; linear-gaussian designs: gram, size)
     [[private]]       one table per model, the same fields

@@ -78,6 +78,11 @@ class JaxOps:
         return jnp.where(empty, 0.0, value / jnp.where(empty, 1.0, size))
 
     @staticmethod
+    def where_infinite(size, infinite, finite):
+        """``infinite`` where the size is infinite (the population limit), else ``finite`` (elementwise)."""
+        return jnp.where(jnp.isinf(size), infinite, finite)
+
+    @staticmethod
     def tempered(rows, exponent):
         """p_i^e / sum_j p_j^e along the last axis, as exp(e (log p_i - max_j log p_j)) renormalised: finite for
         every e > 0, 0 where p_i = 0, with finite gradients. e is capped at 1e300, beyond which (tau < 1e-300) the

@@ -99,9 +99,25 @@ def mixture_size(n_synthetic):
     return n_synthetic.sum(-1).round()
 
 
+def split_pool_size(eco: Ecosystem) -> int:
+    """A static bound on the ``split`` pool's M = sum_k N_k for any alpha and beta: sum_k max(n_k, K + 2) (a
+    training set holds n_k samples, or one per source where n_k is smaller than their number: :mod:`theory.rounds`)."""
+    return sum(max(n, eco.K + 2) for n in eco.training_sizes)
+
+
+def split_pool_share(eco: Ecosystem, per_position: int, per: int = 1) -> int:
+    """The split pool's positions (:func:`split_pool_size`), ``per_position`` numbers each, spread over the K^2
+    synthetic sources that :func:`numerics.driver.limits.drawn_values` counts, per ``per`` (a dimension or a
+    category): ceil(P per_position / (K^2 per)); 0 without a split pool."""
+    if eco.pool != "split" or eco.n is None:
+        return 0
+    return -(-split_pool_size(eco) * per_position // (eco.K**2 * per))
+
+
 def largest(sizes: Sizes, mixture: bool = False) -> dict[str, int]:
     """The largest size of each kind of source over the rounds (static array bounds), as Python ints. ``mixture``:
-    a model's synthetic part is one sample of :func:`mixture_size` N_syn."""
+    a model's synthetic part is one sample of :func:`mixture_size` N_syn (the row sums of n_synthetic, also the
+    size of a model's slice of the ``split`` pool)."""
     kinds = {"private": "n_private", "public": "n_public", "synthetic": "n_synthetic"}
 
     def of(part, field):
@@ -116,7 +132,9 @@ def largest(sizes: Sizes, mixture: bool = False) -> dict[str, int]:
 
 def static_sizes(eco: Ecosystem, rounds: int, sizes: Sizes | None = None) -> dict[str, int]:
     """The largest sample size of each kind over the rounds (array shapes must be static), of ``sizes`` (default:
-    the spec's, :func:`numerics.driver.sizes.spec_sizes`)."""
+    the spec's, :func:`numerics.driver.sizes.spec_sizes`); a model's synthetic part is one sample under the
+    ``mixture`` composition and the ``split`` pool."""
     if eco.n is None:
         raise SpecError("n", "Monte Carlo needs finite sample sizes; n = None is the population limit")
-    return largest(spec_sizes(eco, rounds) if sizes is None else sizes, eco.composition == "mixture")
+    one_sample = eco.composition == "mixture" or eco.pool == "split"
+    return largest(spec_sizes(eco, rounds) if sizes is None else sizes, one_sample)

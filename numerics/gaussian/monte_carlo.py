@@ -24,6 +24,11 @@ kind ``shared``, always raw, one sample of C = n draws u_i = M_j z_i per model j
 :func:`simulate` and a sweep draw alike), of which model k takes the first N = N_kj: with the prefix sums U_N =
 sum_{i<N} u_i and P_N = sum_{i<N} u_i u_i^T, its mean m_j + U_N / N and scatter per sample P_N / N - (U_N / N)(U_N /
 N)^T, centred at the generating mean (no raw moments of large means); its own key split from the round's.
+Under ``pool="split"`` the pooled outputs of all models are cut at random into one slice per model: the kind
+``split``, always raw, model j's M_j = sum_k N_kj draws x = m_j + M_j z in the random order of
+:func:`numerics.samplers.split.pool_order` (capacity :func:`numerics.driver.sizes.split_pool_size`), each slice one
+synthetic source of weight alpha_t whose mean and scatter are segment sums (the scatter about the slice's own mean,
+two passes); its own key split from the round's.
 
 Every fitted covariance is positive semi-definite by construction: S = c sum_s w_s [A_s / N_s + (xbar_s - m)
 (xbar_s - m)^T], a sum of positive semi-definite terms (never a raw second moment minus m m^T, which rounding
@@ -58,10 +63,19 @@ from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
 from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.schedules import model_values, schedules
-from interplay.numerics.driver.sizes import device, largest, mixture_size, spec_sizes, static_sizes
+from interplay.numerics.driver.sizes import (
+    device,
+    largest,
+    mixture_size,
+    spec_sizes,
+    split_pool_share,
+    split_pool_size,
+    static_sizes,
+)
 from interplay.numerics.gaussian import step
 from interplay.numerics.gaussian.iterate import given_start, require_gaussian
 from interplay.numerics.samplers.mixture import source_indices
+from interplay.numerics.samplers.split import pool_order
 from interplay.numerics.samplers.wishart import standard_draws, statistics_from_draws
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.spec import Ecosystem, SpecError
@@ -181,11 +195,11 @@ exact sufficient statistics. Which kinds are drawn raw is part of the compiled s
 def _raw_kinds(method: str, largest: dict[str, int]) -> tuple[tuple[str, int], ...]:
     """(kind, samples drawn) of the kinds drawn as raw samples: all for ``raw`` (their largest N), those whose
     largest N is at most :data:`RAW_BELOW` for ``sufficient`` (:data:`RAW_BELOW` of them, so that a new alpha
-    or n that keeps them there does not recompile); a ``mixture`` synthetic part (its largest N_syn) and a
-    ``shared`` pool (n) always."""
+    or n that keeps them there does not recompile); a ``mixture`` synthetic part (its largest N_syn), a ``shared``
+    pool (n) and a ``split`` pool (its largest M) always."""
     if method == "raw":
         return tuple(sorted(largest.items()))
-    always = (MIXTURE, SHARED)
+    always = (MIXTURE, SHARED, SPLIT)
     return tuple(
         (kind, size if kind in always else RAW_BELOW)
         for kind, size in sorted(largest.items())
@@ -201,14 +215,21 @@ SHARED = "shared"
 """The kind of the synthetic part under ``pool="shared"``: one sample of each model j of which each scraper takes
 a prefix, drawn raw (the samples two scrapers share are part of its law)."""
 
+SPLIT = "split"
+"""The kind of the synthetic part under ``pool="split"``: the pooled outputs of all models cut at random into one
+slice per model, drawn raw (the slices' make-up is part of its law)."""
+
 
 def _synthetic_kinds(eco: Ecosystem, largest: dict[str, int], synthetic: int) -> dict[str, int]:
     """``largest`` with the per-producer synthetic kind replaced, under ``mixture``, by the mixture's largest
-    N_syn, ``synthetic``, and under the ``shared`` pool by n (the capacity of each model's one sample)."""
+    N_syn, ``synthetic``, under the ``shared`` pool by n (the capacity of each model's one sample) and under the
+    ``split`` pool by the bound on its pool (:func:`numerics.driver.sizes.split_pool_size`)."""
     if eco.composition == "mixture":
         replaced = {MIXTURE: synthetic}
     elif eco.pool == "shared":
         replaced = {SHARED: int(eco.largest_n)}
+    elif eco.pool == "split":
+        replaced = {SPLIT: split_pool_size(eco)}
     else:
         return largest
     return {**{kind: size for kind, size in largest.items() if kind != "synthetic"}, **replaced}
@@ -244,6 +265,24 @@ def _shared_statistics(key, means, roots, sizes, capacity: int):
     deviation = step.per_sample(jnp.cumsum(u, 1)[producers, taken], sizes[..., None])  # U_N / N
     second = step.per_sample(jnp.cumsum(_outer(u), 1)[producers, taken], sizes[..., None, None])  # P_N / N
     return means[None] + deviation, second - _outer(deviation)
+
+
+def _split_statistics(key, means, roots, sizes, capacity: int):
+    """(xbar, A / N) of every model's slice of the ``split`` pool, (K, 1, d) and (K, 1, d, d) (one synthetic source
+    each): the pool of M_j = sum_k N_kj draws x = m_j + M_j z of each model j (``sizes``: N_kj) in the random order
+    of :func:`numerics.samplers.split.pool_order`, model k's slice the next N_k of them; its mean and its scatter
+    per sample about that mean (two passes of segment sums; 0 for a slice of none)."""
+    K, d = means.shape
+    order_key, normal_key = jax.random.split(key)
+    owner, slice_of = pool_order(order_key, sizes, capacity)
+    z = jax.random.normal(normal_key, (capacity, d))
+    source = jnp.minimum(owner, K - 1)
+    samples = jnp.where((owner < K)[:, None], means[source] + jnp.einsum("nab,nb->na", roots[source], z), 0.0)
+    size = sizes.sum(1)
+    xbar = step.per_sample(jax.ops.segment_sum(samples, slice_of, num_segments=K + 1)[:K], size[:, None])
+    centred = jnp.where((owner < K)[:, None], samples - jnp.append(xbar, jnp.zeros((1, d)), 0)[slice_of], 0.0)
+    scatter = jax.ops.segment_sum(_outer(centred), slice_of, num_segments=K + 1)[:K]
+    return xbar[:, None], step.per_sample(scatter, size[:, None, None])[:, None]
 
 
 def _outer(v):
@@ -282,6 +321,8 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
     reuse = shape.regime == "reuse"
     mixture = shape.composition == "mixture"
     shared = shape.pool == "shared"
+    split = shape.pool == "split"
+    raw_split = dict(raw).get(SPLIT, 0)  # positions of the split pool, a bound on its M
     raw_mixture = dict(raw).get(MIXTURE, 0)  # samples each model's mixture draws, its largest N_syn
     raw_shared = dict(raw).get(SHARED, 0)  # samples of each model's one shared sample, n
 
@@ -303,7 +344,7 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
             """The sources drawn in a round: the real ones (unless reused), the synthetic [consumer k, producer j]
             (under ``mixture`` and the ``shared`` pool the synthetic part is drawn apart: :func:`_mixture_statistics`,
             :func:`_shared_statistics`)."""
-            if mixture or shared:
+            if mixture or shared or split:
                 return [] if reuse else real_sources(plan)
             synthetic = (
                 "synthetic",
@@ -318,7 +359,7 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
             m)^T] (merged into the union by the parallel-axis rule under ``accumulate``), S = c U."""
             means, covs, union_scatter, union_nu = state
             wp, wq, ws = plan.w_private, plan.w_public, plan.w_synthetic
-            if mixture or shared:  # the synthetic part drawn apart, from its own key
+            if mixture or shared or split:  # the synthetic part drawn apart, from its own key
                 noise_key, synthetic_key = jax.random.split(noise[0])
                 drawn = sampler.statistics((noise_key, noise[1]), round_sources(plan, means, covs))
             if mixture:  # one synthetic source per model, of weight alpha_t: (K, 1) like a producer axis of one
@@ -327,6 +368,9 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
                 ws = ws.sum(1, keepdims=True)
             elif shared:
                 syn = _shared_statistics(synthetic_key, means, _symmetric_root(covs), plan.n_synthetic, raw_shared)
+            elif split:  # one slice per model, of weight alpha_t
+                syn = _split_statistics(synthetic_key, means, _symmetric_root(covs), plan.n_synthetic, raw_split)
+                ws = ws.sum(1, keepdims=True)
             else:
                 drawn = sampler.statistics(noise, round_sources(plan, means, covs))
                 syn = drawn[-1]
@@ -341,7 +385,13 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
             batch_nu = (
                 step.per_sample(wp**2, plan.n_private)
                 + step.per_sample(wq**2, plan.n_public)
-                + jnp.sum(step.per_sample(plan.w_synthetic**2, plan.n_synthetic), 1)  # alpha_t^2 / N_syn (mixture)
+                + (
+                    step.per_sample(ws[:, 0] ** 2, plan.n_synthetic.sum(1))  # a slice: alpha_t^2 / N_k
+                    if split
+                    else jnp.sum(
+                        step.per_sample(plan.w_synthetic**2, plan.n_synthetic), 1
+                    )  # alpha_t^2 / N_syn (mixture)
+                )
             )
             if shape.regime == "accumulate":
                 old, new = t / (t + 1), 1 / (t + 1)
@@ -476,7 +526,9 @@ def drawn_per_source(eco: Ecosystem, method: str) -> int:
     ``mixture`` each model's synthetic part holds its n samples' normals and gathered roots, n (d + 1) numbers per
     dimension, counted over the K^2 sources :func:`numerics.driver.limits.drawn_values` assumes as n (d + 1) / K;
     under the ``shared`` pool each model's one sample its normals, their roots applied, their outer products and
-    both prefix sums, n (2 d + 3) per dimension, n (2 d + 3) / K per source."""
+    both prefix sums, n (2 d + 3) per dimension, n (2 d + 3) / K per source; under the ``split`` pool the pool's
+    positions (:func:`numerics.driver.sizes.split_pool_size`, about K n) their normals, samples, centred samples,
+    outer products and indices, d^2 + 3 d + 4 each (:func:`numerics.driver.sizes.split_pool_share`)."""
     largest = 32
     if method == "raw" and eco.n is not None:
         largest = max([int(eco.largest_n)] + [int(s.size) for s in (*eco.private, eco.public) if s.size is not None])
@@ -484,6 +536,8 @@ def drawn_per_source(eco: Ecosystem, method: str) -> int:
         largest = max(largest, -(-int(eco.largest_n) * (eco.dim + 1) // eco.K))
     if eco.pool == "shared" and eco.n is not None:
         largest = max(largest, -(-int(eco.largest_n) * (2 * eco.dim + 3) // eco.K))
+    d = eco.dim
+    return max(largest, split_pool_share(eco, d * d + 3 * d + 4, d))
     return largest
 
 

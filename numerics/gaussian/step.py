@@ -24,6 +24,10 @@ W_k^T + E V_k / N_syn, its weights alpha_t W[k, j] on the fitted means, E V_k = 
 (:func:`numerics.driver.mixture.expected_spread`), which also gives the noise of Cov m' its (sum_j Q_kj) E spread_k.
 Under ``pool="shared"`` the noise of Cov m' has the blocks (k, l) sum_j w_kj w_lj E S_j / max(N_kj, N_lj)
 (:func:`numerics.driver.pools.shared_noise`), the own pool's on the diagonal; E U' is the own pool's map of the state.
+Under ``pool="split"`` (:mod:`theory.pools`) model k's synthetic part is one piece as under the mixture, with the
+pool's shares p in place of W[k, :] (the plan's w_synthetic is a p^T: :func:`theory.pools.split_plan`), N_k = sum_j
+n_synthetic[k, j] samples, noise f_V Vbar + f_S E spread and scatter g_V Vbar + g_S E spread
+(:func:`theory.pools.slice_factors`), and the noise of Cov m' is :func:`theory.pools.split_noise`.
 """
 
 from __future__ import annotations
@@ -39,7 +43,8 @@ from interplay.numerics.driver.pools import shared_noise
 from interplay.numerics.driver.sizes import mixture_size
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.gaussian.maps import Fit, Moments
-from interplay.theory.rounds import RoundSizes
+from interplay.theory.pools import slice_factors, split_noise, split_plan, split_shares
+from interplay.theory.rounds import RoundPlan, RoundSizes
 from interplay.theory.spec import Ecosystem, floats
 
 
@@ -157,7 +162,7 @@ def _outer(v):
     return v[..., :, None] * v[..., None, :]
 
 
-def _piece_indices(K: int, accumulate: bool, mixture: bool):
+def _piece_indices(K: int, accumulate: bool, mixture: bool):  # mixture: one synthetic piece (also the split pool)
     """For model k's pieces (the union under ``accumulate``, private, public, the draws from each model j, or
     under ``mixture`` the one synthetic piece): the index of the fitted mean m_j each contains (K: none; the
     mixture's piece holds sum_j W[k, j] m_j, added apart), of the real sample mean b_s (K + 1: none), and whether
@@ -174,17 +179,19 @@ def _piece_indices(K: int, accumulate: bool, mixture: bool):
     return np.concatenate(m_index, 1), np.concatenate(b_index, 1), np.concatenate(draws, 1)
 
 
-def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted, variances, sigma_b, p: Plan, t):
+def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted, piece, sigma_b, p: Plan, t):
     """E U_k' (K, d, d) of every model from its pieces (module docstring; the theory's ``_model_scatters``);
-    ``variances``: E V_k (K, d, d) of the mixture's one synthetic piece, None for the fixed composition."""
+    ``piece``: the one synthetic piece of each model under the mixture and the split pool, (its weights on the
+    fitted means (K, K): W or 1 p^T, its E scatter / N (K, d, d), the Cov of its noise (K, d, d)); None for the
+    fixed composition."""
     K, d = structure.K, structure.d
     accumulate = structure.regime == "accumulate"
-    mixture = variances is not None
+    mixture = piece is not None
     # the synthetic pieces' weights (K, P_s), means (K, P_s, d), E scatter / N and Cov of the draws' noise
-    if mixture:  # one piece: weight alpha_t, mean sum_j W[k, j] m_j, N_syn = sum_j W[k, j] N_syn samples
-        n_mixture = mixture_size(p.n_synthetic)[:, None, None]
-        synthetic = (p.w_synthetic.sum(1)[:, None], (v.mixing @ mean)[:, None])
-        synthetic += ((1 - per_sample(1.0, n_mixture)) * variances)[:, None], per_sample(variances, n_mixture)[:, None]
+    if mixture:  # one piece: weight alpha_t, mean sum_j rows[k, j] m_j
+        rows_m, piece_scatter, piece_noise = piece
+        synthetic = (p.w_synthetic.sum(1)[:, None], (rows_m @ mean)[:, None], piece_scatter[:, None])
+        synthetic += (piece_noise[:, None],)
     else:
         synthetic = (p.w_synthetic, jnp.broadcast_to(mean, (K, K, d)))
         synthetic += (
@@ -220,7 +227,7 @@ def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted
     noise = jnp.zeros((K,) + draws.shape[1:] + (d, d)).at[:, np.flatnonzero(draws[0])].set(draw_noise)
     own_fitted = cov_m[m_index, :, m_index, :]  # Var of each piece's parts (K, P, d, d)
     if mixture:  # the mixture's piece holds sum_j W[k, j] m_j: W_k Cov(m) W_k^T
-        mixed = jnp.einsum("kj,jalb,kl->kab", v.mixing, cov, v.mixing)
+        mixed = jnp.einsum("kj,jalb,kl->kab", rows_m, cov, rows_m)
         own_fitted = own_fitted.at[:, np.flatnonzero(draws[0])].add(mixed[:, None])
     own_cross = cross_m[m_index, :, b_index, :]
     own = own_fitted + own_cross + jnp.swapaxes(own_cross, -1, -2) + real[b_index]
@@ -240,6 +247,9 @@ def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted
 def moment_step(structure: Structure, v: Values, moments: Moments, p: Plan, t) -> Moments:
     """Exact moments after round t (:func:`theory.gaussian.maps.moment_step`, vectorised over the models)."""
     K, d = structure.K, structure.d
+    split = structure.pool == "split"
+    if split:  # w_synthetic = a p^T (theory.pools.split_plan)
+        p = p._replace(w_synthetic=_split_weights(p))
     mean = moments.mean.reshape(K, d)
     cov = moments.cov.reshape(K, d, K, d)
     cross = moments.cross.reshape(K, d, K + 1, d)
@@ -254,19 +264,31 @@ def moment_step(structure: Structure, v: Values, moments: Moments, p: Plan, t) -
     G = p.w_synthetic  # G = this (x) I
     rate = per_sample(G**2, p.n_synthetic)
     own_noise = jnp.einsum("kj,jab->kab", rate, fitted)
-    variances = None
+    piece = None
     if structure.composition == "mixture":  # E V_k = sum_j W[k, j] E S_j + E spread_k; noise (sum_j Q_kj) E V_k
         spread = expected_spread(v.mixing, mean, cov)
         variances = jnp.einsum("kj,jab->kab", v.mixing, fitted) + spread
         own_noise = own_noise + rate.sum(1)[:, None, None] * spread
-    if structure.pool == "shared":  # (K, K, d, d) -> (K, d, K, d); its diagonal blocks are own_noise
+        n_mixture = mixture_size(p.n_synthetic)[:, None, None]
+        piece = (v.mixing, (1 - per_sample(1.0, n_mixture)) * variances, per_sample(variances, n_mixture))
+    synthetic_nu = rate.sum(1)
+    if split:  # one pool's slices: Vbar = sum_j p_j E S_j, E spread with the row p (theory.pools)
+        plan = _round_plan(p)
+        shares = split_shares(plan, JAX)[0]
+        pooled = jnp.einsum("j,jab->ab", shares, fitted)
+        spread = expected_spread(shares[None], mean, cov)[0]
+        f_v, f_s, g_v, g_s = (jnp.stack(f)[:, None, None] for f in zip(*slice_factors(plan, JAX)))
+        piece = (jnp.broadcast_to(shares, (K, K)), g_v * pooled + g_s * spread, f_v * pooled + f_s * spread)
+        noise = split_noise(plan, pooled, spread, JAX).reshape(K, d, K, d)
+        synthetic_nu = per_sample(G.sum(1) ** 2, p.n_synthetic.sum(1))  # a_k^2 / N_k
+    elif structure.pool == "shared":  # (K, K, d, d) -> (K, d, K, d); its diagonal blocks are own_noise
         noise = jnp.transpose(shared_noise(G, p.n_synthetic, fitted), (0, 2, 1, 3))
     else:
         noise = jnp.einsum("kl,kab->kalb", jnp.eye(K), own_noise)
-    batch_nu = per_sample(p.w_private**2, p.n_private) + per_sample(p.w_public**2, p.n_public) + rate.sum(1)
+    batch_nu = per_sample(p.w_private**2, p.n_private) + per_sample(p.w_public**2, p.n_public) + synthetic_nu
     batch_mean = R @ real_mean + G @ mean
     real_cov = jnp.einsum("ks,ls,sab->kalb", R, R, sigma_b)
-    new_scatter = _scatters(structure, v, mean, cov, cross, scatter, fitted, variances, sigma_b, p, t)
+    new_scatter = _scatters(structure, v, mean, cov, cross, scatter, fitted, piece, sigma_b, p, t)
 
     if structure.regime == "accumulate":
         H = (t * jnp.eye(K) + G) / (t + 1)
@@ -287,6 +309,18 @@ def moment_step(structure: Structure, v: Values, moments: Moments, p: Plan, t) -
         new_scatter.reshape(K * d, d),
         new_nu.reshape(K, 1),
     )
+
+
+def _round_plan(p: Plan) -> RoundPlan:
+    """The synthetic part of ``p`` as a :class:`theory.rounds.RoundPlan` (what :mod:`theory.pools` reads)."""
+    K = p.w_synthetic.shape[0]
+    zero = jnp.zeros((K, 1))
+    return RoundPlan(zero, zero, p.w_synthetic, zero, p.n_public, p.n_synthetic)
+
+
+def _split_weights(p: Plan):
+    """a p^T (K, K): the split pool's synthetic weights (:func:`theory.pools.split_plan`)."""
+    return split_plan(_round_plan(p), JAX).w_synthetic
 
 
 def population_step(structure: Structure, v: Values, fit: Fit, p: Plan, t) -> Fit:

@@ -32,10 +32,18 @@ from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
 from interplay.numerics.driver.results import SimulatedReplicates
-from interplay.numerics.driver.sizes import device, mixture_size, spec_sizes, static_sizes
+from interplay.numerics.driver.sizes import (
+    device,
+    mixture_size,
+    spec_sizes,
+    split_pool_share,
+    split_pool_size,
+    static_sizes,
+)
 from interplay.numerics.homogenisation_measures import squared_distance
 from interplay.numerics.poisson.iterate import given_start, plan, require_poisson, schedule_inputs, structure, values
 from interplay.numerics.samplers.mixture import source_indices
+from interplay.numerics.samplers.split import pool_order
 from interplay.theory.spec import Ecosystem, SpecError
 
 METHODS = ("sufficient", "raw")
@@ -96,9 +104,21 @@ def shared_means(key, rates, sizes, capacity: int):
     return JAX.per_sample(taken, sizes)
 
 
+def split_rates(key, rates, sizes, capacity: int):
+    """(K,): the mean rate of each model's slice of the ``split`` pool (:mod:`theory.pools`; the pool's random order
+    and slices from :func:`numerics.samplers.split.pool_order`, ``sizes``: N_kj). Given the slice's make-up its
+    count is Poisson(the sum of its rates) = Poisson(N_k times this mean rate), so the slice is drawn as a sample of
+    N_k draws at it (:func:`sample_means`: the same law of the slice's mean, with the round's other samples in one
+    call); 0 for a slice of none."""
+    K = rates.shape[0]
+    owner, slice_of = pool_order(key, sizes, capacity)
+    totals = jax.ops.segment_sum(jnp.append(rates, 0.0)[owner], slice_of, num_segments=K + 1)[:K]
+    return JAX.per_sample(totals, sizes.sum(1))
+
+
 @compiled_cache
 def simulator(
-    shape: Ecosystem, method: str, capacity: int, trajectory: bool, mixture_capacity: int = 0, shared_capacity: int = 0
+    shape: Ecosystem, method: str, capacity: int, trajectory: bool, mixture_capacity: int = 0, pool_capacity: int = 0
 ):
     """A jitted, replicate-vmapped f(keys (R, 2), values, beta_1, alphas (T,), betas (T,), sizes, start=None) ->
     rates (R, T+1 or 1, K) for the :func:`numerics.poisson.iterate.structure` ``shape``; ``capacity``: the largest
@@ -110,22 +130,27 @@ def simulator(
     (under ``reuse`` those of round 0 are kept) and model k's sample of every model j, at rate lambda_j. Under the
     ``mixture`` composition model k's synthetic sample is one sample of the mixture instead (:func:`mixture_means`,
     up to ``mixture_capacity`` draws); under the ``shared`` pool the models that scrape model j take prefixes of one
-    sample of it (:func:`shared_means`, ``shared_capacity`` draws): :func:`synthetic_capacities`.
+    sample of it (:func:`shared_means`, ``pool_capacity`` draws); under the ``split`` pool model k's synthetic sample
+    is its slice of the pooled outputs (:func:`split_rates`, ``pool_capacity`` positions): :func:`synthetic_capacities`.
     """
     K = shape.K
     mixture = shape.composition == "mixture"
     shared = shape.pool == "shared"
+    split = shape.pool == "split"
 
     def simulate_one(key, numbers, beta_1, alphas, betas, sizes, start):
         def one_round(state, inputs):
             rates, real = state
             key, alpha, beta, t, round_sizes = inputs
             round_plan = plan(shape, numbers, alpha, beta, round_sizes, initial=False)
-            key, pick = jax.random.split(key) if mixture or shared else (key, None)
-            apart = not (mixture or shared)  # every (k, j) its own sample, drawn with the real ones
+            key, pick = jax.random.split(key) if mixture or shared or split else (key, None)
+            apart = not (mixture or shared or split)  # every (k, j) its own sample, drawn with the real ones
             drawn = [numbers.rates[:, 0]] + ([jnp.tile(rates, K)] if apart else [])  # (k, j) at rate lambda_j
             sample_sizes = [round_plan.n_private[:, 0], round_plan.n_public[None]]
             sample_sizes += [round_plan.n_synthetic.ravel()] if apart else []
+            if split:  # model k's slice: N_k draws at its mean rate, with the real samples
+                drawn.append(split_rates(pick, rates, round_plan.n_synthetic, pool_capacity))
+                sample_sizes.append(round_plan.n_synthetic.sum(1))
             means = sample_means(key, jnp.concatenate(drawn), jnp.concatenate(sample_sizes), method, capacity)
             real = jnp.where(t == 0, means[: K + 1], real) if shape.regime == "reuse" else means[: K + 1]
             if mixture:
@@ -133,8 +158,10 @@ def simulator(
                 drawn_synthetic = mixture_means(pick, rates, numbers.mixing, n_synthetic, method, mixture_capacity)
                 synthetic = round_plan.w_synthetic.sum(1) * drawn_synthetic
             elif shared:
-                means_kj = shared_means(pick, rates, round_plan.n_synthetic, shared_capacity)
+                means_kj = shared_means(pick, rates, round_plan.n_synthetic, pool_capacity)
                 synthetic = (round_plan.w_synthetic * means_kj).sum(1)
+            elif split:
+                synthetic = round_plan.w_synthetic.sum(1) * means[K + 1 :]
             else:
                 synthetic = (round_plan.w_synthetic * means[K + 1 :].reshape(K, K)).sum(1)
             batch = round_plan.w_private[:, 0] * real[:K] + round_plan.w_public[:, 0] * real[K] + synthetic
@@ -164,19 +191,27 @@ def simulator(
 
 
 def synthetic_capacities(eco: Ecosystem) -> tuple[int, int]:
-    """(mixture_capacity, shared_capacity) of :func:`simulator`: n, which bounds N_syn and every N_kj for any alpha
-    and beta (so a sweep's points and ``simulate`` draw alike); 0 where the spec has no mixture or shared pool."""
-    n = 0 if eco.n is None else int(eco.largest_n)
-    return (n if eco.composition == "mixture" else 0), (n if eco.pool == "shared" else 0)
+    """(mixture_capacity, pool_capacity) of :func:`simulator`: n, which bounds N_syn and every N_kj for any alpha
+    and beta, and :func:`numerics.driver.sizes.split_pool_size`, which bounds the split pool's M, so a sweep's points
+    and ``simulate`` draw alike; 0 where the spec has no mixture, shared or split pool."""
+    if eco.n is None:
+        return 0, 0
+    n = int(eco.largest_n)
+    pool = n if eco.pool == "shared" else split_pool_size(eco) if eco.pool == "split" else 0
+    return (n if eco.composition == "mixture" else 0), pool
 
 
 def drawn_per_source(eco: Ecosystem, method: str) -> int:
     """Numbers a source holds while drawn in a round: one count (sufficient), or every sample (raw: the
-    largest sample size)."""
-    if method == "sufficient" or eco.n is None:
+    largest sample size); under the ``split`` pool at least its share of the pool's positions (keys, order, owners,
+    slices, rates: 6 each, :func:`numerics.driver.sizes.split_pool_share`)."""
+    if eco.n is None:
         return 1
+    pool = split_pool_share(eco, 6)
+    if method == "sufficient":
+        return max(1, pool)
     sizes = [int(eco.largest_n)] + [s.size for s in (*eco.private, eco.public) if eco.regime == "reuse" and s.size]
-    return max(sizes)
+    return max(sizes + [pool])
 
 
 def compiled_simulation(eco: Ecosystem, rounds: int, method: str = "sufficient", trajectory: bool = True, start=None):

@@ -45,6 +45,13 @@ block matrix,
 whose diagonal blocks are D's (:func:`theory.pools.shared_rates`); the mean recursion, the cross moments with
 reused real data and the ``accumulate`` union are unchanged.
 
+Under ``pool="split"`` (:mod:`theory.pools`) model k's synthetic counts are those of its slice of N_k = sum_j N_kj
+tokens of all models' pooled outputs (given the pool, a multivariate hypergeometric draw of its category counts): one
+source of weight a_k = alpha_t whose frequency has the mean sum_j p_j pi_j (G = a p^T (x) I: the mean map mixes by
+the pool's shares, not by W) and, with the one-hot token's V_j = diag(pi_j) - pi_j pi_j^T, the noise
+:func:`theory.pools.split_noise` at E Vbar = sum_j p_j E[diag(p_j) - p_j p_j^T] and E spread (the mixture's with the
+one row p): a full K x K block matrix, as the slices of one pool are negatively correlated.
+
 For tau != 1 the population map (every N infinite) is exact but the moment recursion does not close (E pi(p) is
 not a function of the moments): :func:`moment_map` then raises; use the exact chain
 (:mod:`theory.categorical.chain`) or Monte Carlo.
@@ -64,9 +71,9 @@ import numpy as np
 import sympy
 
 from interplay.theory.analysis import fixed_point
-from interplay.theory.mixture import mixture_noise
+from interplay.theory.mixture import expected_spread, mixture_noise
 from interplay.theory.ops import SYMPY
-from interplay.theory.pools import shared_rates
+from interplay.theory.pools import shared_rates, split_noise, split_plan, split_shares
 from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at, synthetic_rates
 from interplay.theory.spec import (
     EXACT_HINT,
@@ -110,7 +117,7 @@ class Categorical:
     name = "categorical"
     estimators = ("mle",)
     compositions = ("fixed", "mixture")
-    pools = ("own", "shared")
+    pools = ("own", "shared", "split")
 
     def __post_init__(self):
         if isinstance(self.m, bool) or not isinstance(self.m, (int, np.integer)) or self.m < 2:
@@ -279,14 +286,18 @@ def require_closed_moments(eco: Ecosystem) -> None:
 
 
 def synthetic_noise(eco: Ecosystem, plan: RoundPlan, mean_p, cov_p, ops=SYMPY):
-    """Km x Km: E Cov(eps | p) from the fits' E p and Cov p: D (own pool), D_mix (``mixture``) or D_shared
-    (``shared`` pool), as in the module doc."""
+    """Km x Km: E Cov(eps | p) from the fits' E p and Cov p: D (own pool), D_mix (``mixture``), D_shared
+    (``shared`` pool) or the split pool's (``plan`` its :func:`theory.pools.split_plan`), as in the module doc."""
     K, m = eco.K, eco.dim
 
     def second_central(j):  # E[diag(p_j) - p_j p_j^T]
         rows = slice(j * m, (j + 1) * m)
         return _multinomial_cov(mean_p[rows, :], ops) - cov_p[rows, rows]
 
+    if eco.pool == "split":  # slices of one pool: E Vbar = sum_j p_j E[diag(p_j) - p_j p_j^T], E spread with row p
+        shares = split_shares(plan, ops)
+        pooled = sum((shares[0, j] * second_central(j) for j in range(K)), ops.zeros(m, m))
+        return split_noise(plan, pooled, expected_spread(shares, mean_p, cov_p, m, ops)[0], ops)
     if eco.pool == "shared":  # two scrapers of model j share their first min(N_kj, N_lj) tokens
         rates = shared_rates(plan, ops)
         seconds = [second_central(j) for j in range(K)]
@@ -308,6 +319,7 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
     initial fit. ``moments`` are those of round t - 1."""
     require_closed_moments(eco)
     K, m = eco.K, eco.dim
+    plan = split_plan(plan, ops) if eco.pool == "split" else plan  # G = a p^T (x) I
     R, G = mixing_coefficients(eco, plan, ops)
     mean_q, sigma_b = real_sources(eco, plan, ops)
     s_prev = smoothing_factor(eco, t - 1, ops=ops)
@@ -333,6 +345,7 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
 
 def population_step(eco: Ecosystem, probs, plan: RoundPlan, t, ops=SYMPY):
     """The population (infinite-sample) map p -> p' (stacked Km x 1, any tau); ``plan`` has infinite sizes."""
+    plan = split_plan(plan, ops) if eco.pool == "split" else plan  # G = a p^T (x) I
     R, G = mixing_coefficients(eco, plan, ops)
     mean_q = ops.vstack([ops.asarray(s.probs) for s in list(eco.private) + [eco.public]])
     batch = R @ mean_q + G @ sampling_probs(eco, probs, ops)

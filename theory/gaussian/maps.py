@@ -58,6 +58,13 @@ of two models correlate: D's block (k, l) is sum_j w_kj w_lj E S_j / max(N_kj, N
 nu, Cov(m, b), and E U_k', since a model's own pieces come from different models j, independent under both pools,
 and its scatter involves only its own training set.
 
+Under ``pool="split"`` (:mod:`theory.pools`) model k trains on a random slice of N_k = sum_j N_kj of all models'
+pooled outputs, one piece of weight a_k = alpha_t like the mixture's, with the pool's shares p in place of W[k, :]
+(G = a p^T (x) I: the mean map mixes by 1 p^T, not W), noise Cov(xbar_k | m, S) = f_V Vbar + f_S spread and scatter
+E[A_k / N_k | m, S] = g_V Vbar + g_S spread (:func:`theory.pools.slice_factors`; Vbar = sum_j p_j S_j, spread =
+sum_j p_j (m_j - mbar)(m_j - mbar)^T, E spread by :func:`theory.mixture.expected_spread` with the one row p), the
+noises of two models correlated through the spread (:func:`theory.pools.split_noise`), and nu_k = ... + a_k^2 / N_k.
+
 A source of no samples (N_s = 0, weight 0: :func:`theory.rounds.sample_sizes`) is no piece: every quotient by
 N_s is :func:`theory.ops` ``per_sample``, 0 for it, so its terms vanish (not 0 / 0).
 
@@ -80,7 +87,7 @@ import sympy
 
 from interplay.theory.mixture import expected_spread
 from interplay.theory.ops import SYMPY
-from interplay.theory.pools import shared_rates
+from interplay.theory.pools import shared_rates, slice_factors, split_noise, split_plan, split_shares
 from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at, synthetic_rates
 from interplay.theory.spec import Ecosystem, PerModel, SpecError, is_numeric, matrix, plain
 from interplay.theory.start import require_positive_semidefinite, start_array
@@ -106,7 +113,7 @@ class Gaussian:
     name = "gaussian"
     estimators = ("mle", "unbiased")
     compositions = ("fixed", "mixture")
-    pools = ("own", "shared")
+    pools = ("own", "shared", "split")
 
     def __post_init__(self):
         if isinstance(self.dim, bool) or not isinstance(self.dim, (int, np.integer)) or self.dim < 1:
@@ -302,9 +309,10 @@ def _expected_scatter(weights, means, scatters, selection, cov_z, ops):
     return total
 
 
-def _model_scatters(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, sigma_b, fitted, variances, ops):
+def _model_scatters(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, sigma_b, fitted, pieces, ops):
     """E U_k' of every model (stacked Kd x d): its pieces are its private and the public sample and its draws
-    from every model (under ``mixture`` its one synthetic piece, of E[mixture covariance] ``variances[k]``); under
+    from every model (under ``mixture`` and the ``split`` pool its one synthetic piece, ``pieces[k]`` = (its weights
+    on the fitted means m_j, the Cov of its noise, its E scatter / N)); under
     ``accumulate`` also the union of the earlier batches (weight t / (t + 1), the batch's pieces 1 / (t + 1)).
     z = (b, m, eps_k): real sample means, fitted means, model k's synthetic noise."""
     K, d = eco.K, eco.dim
@@ -314,24 +322,24 @@ def _model_scatters(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, sigma_
     joint = ops.vstack([ops.hstack([sigma_b, moments.cross.T]), ops.hstack([moments.cross, moments.cov])])
     blocks = []
     for k in range(K):
-        size = 3 * K + 1 if variances is None else 2 * K + 2  # blocks of z (below)
+        size = 3 * K + 1 if pieces is None else 2 * K + 2  # blocks of z (below)
         rows = [_indicator([k], size), _indicator([K], size)]  # the private and the public sample: b_k, b_public
         weights = [plan.w_private[k, 0], plan.w_public[k, 0]]
         means = [block(mean_b, k, d), block(mean_b, K, d)]
         scatters = [(1 - ops.per_sample(1, sizes[s])) * covariances[s] for s in (k, K)]
-        if variances is None:  # blocks of z: b_1..b_K, b_public, m_1..m_K, eps_k1..eps_kK
+        if pieces is None:  # blocks of z: b_1..b_K, b_public, m_1..m_K, eps_k1..eps_kK
             noise = [ops.per_sample(block(fitted, j, d), plan.n_synthetic[k, j]) for j in range(K)]
             rows += [_indicator([K + 1 + j, 2 * K + 1 + j], size) for j in range(K)]  # draws from j: m_j + eps_kj
             weights += [plan.w_synthetic[k, j] for j in range(K)]
             means += [block(moments.mean, j, d) for j in range(K)]
             scatters += [(1 - ops.per_sample(1, plan.n_synthetic[k, j])) * block(fitted, j, d) for j in range(K)]
-        else:  # blocks of z: b_1..b_K, b_public, m_1..m_K, eps_k; the piece's mean is sum_j W[k, j] m_j + eps_k
-            mixing, n_mixture = ops.asarray(eco.mixing), _mixture_size(plan, k)
-            noise = [ops.per_sample(variances[k], n_mixture)]
-            rows += [[0] * (K + 1) + [mixing[k, j] for j in range(K)] + [1]]
+        else:  # blocks of z: b_1..b_K, b_public, m_1..m_K, eps_k; the piece's mean is sum_j row_j m_j + eps_k
+            row, piece_noise, piece_scatter = pieces[k]
+            noise = [piece_noise]
+            rows += [[0] * (K + 1) + list(row) + [1]]
             weights += [sum((plan.w_synthetic[k, j] for j in range(K)), ops.scalar(0))]
-            means += [sum((mixing[k, j] * block(moments.mean, j, d) for j in range(K)), ops.zeros(d, 1))]
-            scatters += [(1 - ops.per_sample(1, n_mixture)) * variances[k]]
+            means += [sum((row[j] * block(moments.mean, j, d) for j in range(K)), ops.zeros(d, 1))]
+            scatters += [piece_scatter]
         cov_z = ops.block_diag([joint, *noise])
         if accumulate:
             rows = [_indicator([K + 1 + k], size)] + rows  # the union's mean: m_k
@@ -345,7 +353,8 @@ def _model_scatters(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, sigma_
 
 
 def _mixture_size(plan: RoundPlan, k: int):
-    """N_syn of model k's one synthetic piece under ``mixture``: the sum of its expected counts W[k, j] N_syn."""
+    """N_syn of model k's one synthetic piece under ``mixture``: the sum of its expected counts W[k, j] N_syn (under
+    the ``split`` pool its slice's N_k = sum_j N_kj)."""
     return sum(plan.n_synthetic[k, j] for j in range(plan.n_synthetic.shape[1]))
 
 
@@ -357,6 +366,9 @@ def _indicator(positions: list[int], size: int) -> list[int]:
 def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY) -> Moments:
     """Exact moments after round t (t = 0 with the initial plan and :func:`zero_moments` is the initial fit)."""
     K, d = eco.K, eco.dim
+    split = eco.pool == "split"
+    if split:  # G = a p^T (x) I
+        plan = split_plan(plan, ops)
     R, G = mixing_coefficients(eco, plan, ops)
     mean_b, covariances = real_sources(eco, ops)
     sigma_b = ops.block_diag([ops.per_sample(c, size) for c, size in zip(covariances, _real_sizes(eco, plan))])
@@ -364,7 +376,7 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
 
     rates = synthetic_rates(plan, ops)
     own_noise = [sum((rates[k][j] * block(fitted, j, d) for j in range(K)), ops.zeros(d, d)) for k in range(K)]
-    variances = None
+    pieces = None
     if eco.composition == "mixture":  # E V_k = sum_j W[k, j] E S_j + E spread_k; noise (sum_j Q_kj) E V_k
         mixing = ops.asarray(eco.mixing)
         spreads = expected_spread(mixing, moments.mean, moments.cov, d, ops)
@@ -372,7 +384,25 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
             sum((mixing[k, j] * block(fitted, j, d) for j in range(K)), ops.zeros(d, d)) + spreads[k] for k in range(K)
         ]
         own_noise = [own_noise[k] + sum(rates[k], ops.scalar(0)) * spreads[k] for k in range(K)]
-    if eco.pool == "shared":  # block (k, l): sum_j w_kj w_lj E S_j / max(N_kj, N_lj); block (k, k) = own_noise[k]
+        pieces = [
+            (
+                [mixing[k, j] for j in range(K)],
+                ops.per_sample(variances[k], _mixture_size(plan, k)),
+                (1 - ops.per_sample(1, _mixture_size(plan, k))) * variances[k],
+            )
+            for k in range(K)
+        ]
+    if split:  # the slices of one pool: Vbar = sum_j p_j E S_j, E spread with the row p (theory.pools)
+        shares = split_shares(plan, ops)
+        pooled = sum((shares[0, j] * block(fitted, j, d) for j in range(K)), ops.zeros(d, d))
+        spread = expected_spread(shares, moments.mean, moments.cov, d, ops)[0]
+        row = [shares[0, j] for j in range(K)]
+        factors = slice_factors(plan, ops)
+        pieces = [(row, fv * pooled + fs * spread, gv * pooled + gs * spread) for fv, fs, gv, gs in factors]
+        noise = split_noise(plan, pooled, spread, ops)
+        alphas = [sum((plan.w_synthetic[k, j] for j in range(K)), ops.scalar(0)) for k in range(K)]
+        rates = [[ops.per_sample(alphas[k] ** 2, _mixture_size(plan, k))] for k in range(K)]  # nu: a_k^2 / N_k
+    elif eco.pool == "shared":  # block (k, l): sum_j w_kj w_lj E S_j / max(N_kj, N_lj); block (k, k) = own_noise[k]
         F = shared_rates(plan, ops)
         pair = [
             [sum((F[k][l][j] * block(fitted, j, d) for j in range(K)), ops.zeros(d, d)) for l in range(K)]
@@ -393,7 +423,7 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
     )
     batch_mean = R @ mean_b + G @ moments.mean
     real_cov = R @ sigma_b @ R.T
-    scatter = _model_scatters(eco, moments, plan, t, sigma_b, fitted, variances, ops)
+    scatter = _model_scatters(eco, moments, plan, t, sigma_b, fitted, pieces, ops)
 
     if eco.regime == "accumulate":
         H = (t * ops.eye(K * d) + G) / (t + 1)

@@ -33,6 +33,12 @@ Under the ``shared`` pool (:mod:`theory.pools`) the models that scrape model j t
 their noises correlate: Cov(eps_k, eps_l | lambda) = sum_j w_kj w_lj lambda_j / max(N_kj, N_lj), linear in lambda
 again (E of it at E lambda); the diagonal is the own pool's diag(Q lambda).
 
+Under the ``split`` pool (:mod:`theory.pools`) model k trains on a random slice of N_k = sum_j N_kj of the pooled
+outputs (model j generating M_j = sum_k N_kj): G = a p^T (a_k = alpha_t, p_j = M_j / M the pool's shares; not
+alpha W) and Cov(eps_k, eps_l | lambda) = a_k a_l [delta_kl p^T lambda / N_k + (delta_kl M - N_l) / (N_l (M - 1))
+S], S = sum_j p_j (lambda_j - p^T lambda)^2, whose expectation is the spread of :mod:`theory.mixture` with the one
+row p: the recursion closes as under the mixture.
+
 Under ``reuse`` b is drawn once (at the initial fit) and enters every round, so lambda stays correlated with it
 (X = Cov(lambda, b)); under ``fresh`` b is new every round (X = 0). Under ``accumulate`` every round's batch (with
 fresh real samples) is kept and the rate is refitted on the union of batches 0..t, each of weight 1/(t+1):
@@ -63,7 +69,7 @@ import sympy
 
 from interplay.theory.mixture import expected_spread
 from interplay.theory.ops import SympyOps
-from interplay.theory.pools import shared_noise
+from interplay.theory.pools import shared_noise, split_noise, split_plan, split_shares
 from interplay.theory.rounds import RoundPlan, plan_at
 from interplay.theory.spec import Ecosystem, SpecError, exact, plain, show
 from interplay.theory.start import require_nonnegative, start_array
@@ -87,8 +93,8 @@ class PoissonSympyOps(SympyOps):
 
     @staticmethod
     def spread(mixing, mean, cov):
-        """K x 1: E sum_j W[k, j] (lambda_j - lambdabar_k)^2 from E lambda and Cov lambda
-        (:func:`theory.mixture.expected_spread`)."""
+        """rows x 1: E sum_j W[k, j] (lambda_j - lambdabar_k)^2 for each row k of ``mixing`` (W, or the split pool's
+        shares p) from E lambda and Cov lambda (:func:`theory.mixture.expected_spread`)."""
         return sympy.Matrix([s[0, 0] for s in expected_spread(mixing, mean, cov, 1)])
 
 
@@ -103,7 +109,7 @@ class Poisson:
     name = "poisson"
     estimators = ("mle",)
     compositions = ("fixed", "mixture")
-    pools = ("own", "shared")
+    pools = ("own", "shared", "split")
     dim = 1
 
     @property
@@ -222,8 +228,13 @@ def synthetic_noise(eco: Ecosystem, values: PoissonValues, moments: Moments, pla
     """E Cov(eps | lambda) = diag(Q E lambda), Q_kj = w_kj^2 / N_kj: model k's draws from every model j; under the
     ``mixture`` composition plus diag((Q 1) E spread), the spread of the rates model k draws from
     (:mod:`theory.mixture`; Q 1 = alpha_t^2 / N_syn); under the ``shared`` pool the models' noises correlate:
-    sum_j w_kj w_lj E lambda_j / max(N_kj, N_lj) (:mod:`theory.pools`)."""
+    sum_j w_kj w_lj E lambda_j / max(N_kj, N_lj); under the ``split`` pool (``plan`` its
+    :func:`theory.pools.split_plan`) :func:`theory.pools.split_noise` at E V = p^T E lambda and E S
+    (:mod:`theory.pools`)."""
     G = plan.w_synthetic
+    if eco.pool == "split":  # plan: the split_plan; V_j = lambda_j, so E V = p^T E lambda
+        shares = split_shares(plan, ops)
+        return split_noise(plan, shares @ moments.mean, ops.spread(shares, moments.mean, moments.cov), ops)
     if eco.pool == "shared":  # the per-sample variance of Poisson(lambda_j) is lambda_j, E of it E lambda_j
         return ops.shared_noise(plan, moments.mean)
     Q = ops.ratio(ops.hadamard(G, G), plan.n_synthetic)
@@ -234,9 +245,17 @@ def synthetic_noise(eco: Ecosystem, values: PoissonValues, moments: Moments, pla
     return ops.diag(noise)
 
 
+def pooled(eco: Ecosystem, plan: RoundPlan, ops=SYMPY_POISSON):
+    """The round's plan as the steps read it: under the ``split`` pool its :func:`theory.pools.split_plan` (an
+    idempotent map: a plan already split is kept), else ``plan``."""
+    return split_plan(plan, ops) if eco.pool == "split" else plan
+
+
 def population_step(eco: Ecosystem, values: PoissonValues, rates, plan: RoundPlan, t, ops=SYMPY_POISSON):
     """The population map lambda -> R r + G lambda (accumulate: ((t I + G) lambda + R r) / (t + 1)); it is also
-    the recursion of E lambda at any n. ``rates``: K x 1."""
+    the recursion of E lambda at any n. ``rates``: K x 1. Under the ``split`` pool G = a p^T
+    (:func:`theory.pools.split_plan`)."""
+    plan = pooled(eco, plan, ops)
     R, _ = _real_coefficients(values, plan, ops)
     batch = R @ values.rates + plan.w_synthetic @ rates
     if eco.regime == "accumulate":
@@ -247,6 +266,7 @@ def population_step(eco: Ecosystem, values: PoissonValues, rates, plan: RoundPla
 def moment_step(eco: Ecosystem, values: PoissonValues, moments: Moments, plan: RoundPlan, t, ops=SYMPY_POISSON):
     """Exact moments after round t from those of round t - 1 (module docstring); t = 0 with the initial plan and
     :func:`zero_moments` is the initial fit."""
+    plan = pooled(eco, plan, ops)
     R, sigma_b = _real_coefficients(values, plan, ops)
     G = plan.w_synthetic
     mean = population_step(eco, values, moments.mean, plan, t, ops)

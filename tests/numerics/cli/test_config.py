@@ -374,6 +374,19 @@ def edited(tmp_path, example, *replacements, extra=SMALL):
             "sweep.replicates: must be",
         ),
         ("gaussian.toml", [("n = 50", "n = 1")], "derive", "ecosystem.n: the unbiased estimator needs n >= 2"),
+        ("linear.toml", [("n = 50", 'n = 50\npool = "split"')], "derive", "ecosystem.pool: the linear-gaussian family"),
+        (
+            "poisson.toml",
+            [('regime = "reuse"', 'regime = "reuse"\npool = "pooled"')],
+            "simulate",
+            "ecosystem.pool: must be one of",
+        ),
+        (
+            "poisson.toml",
+            [('regime = "reuse"', 'regime = "reuse"\npool = "split"\ncomposition = "mixture"')],
+            "derive",
+            "ecosystem.pool: a split pool takes the fixed composition",
+        ),
         (
             "gaussian.toml",
             [("[[private]]\nmean = [1.0]\ncov = [[1.0]]\n", ""), ("quantities = [", 'quantities = ["mean", ')],

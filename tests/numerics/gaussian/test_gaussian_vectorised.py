@@ -4,7 +4,8 @@ At random rational points (ecosystem, state, weights, sample sizes, round t) the
 and the jax step in float64 must agree within a relative 1e-12 (rounding of a few dozen operations on numbers
 of order 1), for K = 1, 2, 3, d = 1, 2, every regime and estimator, for the ``mixture`` composition (its sizes
 n_synthetic = W N_syn, the expected counts, and a W with a zero) and for the ``shared`` pool (random sizes per
-scraper, so max(N_kj, N_lj) picks either, and a zero size).
+scraper, so max(N_kj, N_lj) picks either, and a zero size) and the ``split`` pool (random sizes, a zero size:
+random pool shares p, slices of random sizes; the population step with p from the weights).
 """
 
 import itertools
@@ -29,6 +30,7 @@ MIXTURE_CASES = [
     (3, 1, "accumulate", "mle"),
 ]
 SHARED_CASES = [(2, 2, "reuse", "unbiased"), (3, 2, "fresh", "mle"), (3, 1, "accumulate", "unbiased")]
+SPLIT_CASES = [(3, 2, "reuse", "unbiased"), (2, 1, "accumulate", "mle")]
 
 
 def _rational(rng, low=-2, high=2):
@@ -45,7 +47,7 @@ def _point(K, d, regime, estimator, seed, composition="fixed", pool="own"):
     W = sympy.Matrix(K, K, lambda i, j: sympy.Rational(rng.randint(1, 9)))
     if composition == "mixture":
         W[0, K - 1] = 0  # a model model 0 does not draw from
-    if pool == "shared":
+    if pool in ("shared", "split"):
         W[K - 1, 0] = 0  # a model model K - 1 does not draw from
     W = sympy.Matrix(K, K, lambda i, j: W[i, j] / sum(W.row(i)))
     eco = gaussian.gaussian_ecosystem(
@@ -78,7 +80,7 @@ def _point(K, d, regime, estimator, seed, composition="fixed", pool="own"):
     )
     if composition == "mixture":  # the expected counts W[k, j] N_syn of one N_syn per model
         sizes = sizes._replace(n_synthetic=sympy.diag(*[rng.randint(1, 12) for _ in range(K)]) * W)
-    if pool == "shared":  # model K - 1 draws no samples of model 0 (its weight 0)
+    if pool in ("shared", "split"):  # model K - 1 draws no samples of model 0 (its weight 0)
         sizes.n_synthetic[K - 1, 0] = 0
     alpha, beta, t = _rational(rng, 0, 1), _rational(rng, 0, 1), rng.randint(1, 5)
     return eco, moments, sizes, alpha, beta, t
@@ -98,11 +100,12 @@ def _jax_inputs(eco, sizes, alpha, beta, population):
     "K, d, regime, estimator, composition, pool",
     [case + ("fixed", "own") for case in CASES]
     + [case + ("mixture", "own") for case in MIXTURE_CASES]
-    + [case + ("fixed", "shared") for case in SHARED_CASES],
+    + [case + ("fixed", "shared") for case in SHARED_CASES]
+    + [case + ("fixed", "split") for case in SPLIT_CASES],
 )
 def test_the_vectorised_moment_step_equals_the_sympy_map(K, d, regime, estimator, composition, pool):
     seed = CASES.index((K, d, regime, estimator)) + {"fixed": 0, "mixture": 200}[composition]
-    seed += 300 if pool == "shared" else 0
+    seed += {"own": 0, "shared": 300, "split": 400}[pool]
     eco, moments, sizes, alpha, beta, t = _point(K, d, regime, estimator, seed, composition, pool)
     centred = gaussian.centred(eco)
     plan = round_plan(centred, alpha, beta, initial=False, sizes=sizes, ops=SYMPY)
@@ -115,12 +118,15 @@ def test_the_vectorised_moment_step_equals_the_sympy_map(K, d, regime, estimator
 
 
 @pytest.mark.parametrize(
-    "K, d, regime, estimator, composition",
-    [case + ("fixed",) for case in CASES] + [case + ("mixture",) for case in MIXTURE_CASES[1:3]],
+    "K, d, regime, estimator, composition, pool",
+    [case + ("fixed", "own") for case in CASES]
+    + [case + ("mixture", "own") for case in MIXTURE_CASES[1:3]]
+    + [SPLIT_CASES[0] + ("fixed", "split")],
 )
-def test_the_vectorised_population_step_equals_the_sympy_map(K, d, regime, estimator, composition):
+def test_the_vectorised_population_step_equals_the_sympy_map(K, d, regime, estimator, composition, pool):
     seed = 100 + CASES.index((K, d, regime, estimator)) + (0 if composition == "fixed" else 200)
-    eco, moments, sizes, alpha, beta, t = _point(K, d, regime, estimator, seed, composition)
+    seed += 400 if pool == "split" else 0
+    eco, moments, sizes, alpha, beta, t = _point(K, d, regime, estimator, seed, composition, pool)
     centred = gaussian.centred(eco)
     infinite = RoundSizes(sympy.Matrix([[sympy.oo]] * K), sympy.oo, sympy.Matrix(K, K, [sympy.oo] * K * K))
     plan = round_plan(centred, alpha, beta, initial=False, sizes=infinite, ops=SYMPY)

@@ -118,7 +118,7 @@ def test_monte_carlo_of_a_shared_pool_matches_the_exact_moments():
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: three(pool="bogus"), "pool: must be one of ('own', 'shared'), got 'bogus'"),
+        (lambda: three(pool="bogus"), "pool: must be one of ('own', 'shared', 'split'), got 'bogus'"),
         (lambda: three(composition="mixture"), "pool: a shared pool takes the fixed composition"),
         (
             lambda: general(2, 1, n=10, pool="own"),  # the linear surrogate scrapes one sample per model, as the paper
