@@ -32,3 +32,15 @@ def assert_gaussian_trajectory_agrees(mc, exact, *, z_limit=Z):
         centred = means - exact.mean[t].ravel()
         products = centred[:, :, None] * centred[:, None, :]
         assert_mean_agrees(products, exact.mean_cov[t].reshape(K * d, K * d), f"Cov m at t={t}", z_limit=z_limit)
+
+
+def assert_poisson_trajectory_agrees(mc, exact, *, z_limit=Z):
+    """A Poisson Monte Carlo result (rates (R, T+1, K)) against its exact trajectory at every round: E lambda_k and
+    Cov(lambda_k, lambda_l) for k <= l (from the centred products with the exact mean)."""
+    rows, cols = np.triu_indices(mc.rates.shape[-1])
+    for t in range(mc.rates.shape[1]):
+        rates = mc.rates[:, t]
+        assert_mean_agrees(rates, exact.mean[t], f"E lambda at t={t}", z_limit=z_limit)
+        centred = rates - exact.mean[t]
+        products = (centred[:, :, None] * centred[:, None, :])[:, rows, cols]
+        assert_mean_agrees(products, exact.cov[t][rows, cols], f"Cov lambda at t={t}", z_limit=z_limit)

@@ -56,7 +56,10 @@ def test_user_errors_are_one_line(argv, fragment, capsys, tmp_path):
 
 def test_console_script_entry_point():
     result = subprocess.run(
-        [sys.executable, "-m", "interplay.numerics.cli", "demo", "--alpha", "2"], capture_output=True, text=True
+        [sys.executable, "-m", "interplay.numerics.cli", "demo", "--alpha", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 2 and result.stderr.count("\n") == 1
 

@@ -284,6 +284,7 @@ def test_a_second_run_on_the_same_target_fails_at_once_with_one_line(tmp_path, c
             capture_output=True,
             text=True,
             cwd=ROOT,
+            timeout=300,
         )
         assert result.returncode == 2 and result.stderr.count("\n") == 1
         assert "--out: another interplay run is writing" in result.stderr

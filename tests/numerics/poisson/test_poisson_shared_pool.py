@@ -18,7 +18,7 @@ import pytest
 import scipy.stats
 import sympy
 from linear_cases import general
-from monte_carlo_checks import assert_mean_agrees
+from monte_carlo_checks import assert_poisson_trajectory_agrees
 from sympy import Rational as Q
 
 import interplay.numerics.poisson as npo
@@ -106,13 +106,7 @@ def test_monte_carlo_of_a_shared_pool_matches_the_exact_moments():
     eco = three("reuse")
     exact = npo.iterate_moments(eco, ROUNDS)
     mc = npo.simulate(eco, ROUNDS, key=3, replicates=4000)
-    rows, cols = np.triu_indices(3)
-    for t in range(ROUNDS + 1):
-        rates = mc.rates[:, t]
-        assert_mean_agrees(rates, exact.mean[t], f"E lambda at t={t}", z_limit=Z_FAMILY)
-        centred = rates - exact.mean[t]
-        products = (centred[:, :, None] * centred[:, None, :])[:, rows, cols]
-        assert_mean_agrees(products, exact.cov[t][rows, cols], f"Cov lambda at t={t}", z_limit=Z_FAMILY)
+    assert_poisson_trajectory_agrees(mc, exact, z_limit=Z_FAMILY)
 
 
 @pytest.mark.parametrize(

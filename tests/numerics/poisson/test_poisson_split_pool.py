@@ -10,7 +10,7 @@ Tolerance: E lambda and the centred products (upper triangle) at rounds 0..2: K 
 import numpy as np
 import pytest
 import scipy.stats
-from monte_carlo_checks import assert_mean_agrees
+from monte_carlo_checks import assert_poisson_trajectory_agrees
 from sympy import Rational as Q
 
 import interplay.numerics as numerics
@@ -44,13 +44,7 @@ def test_monte_carlo_of_a_split_pool_matches_the_exact_moments(build, seed):
     eco = build()
     exact = npo.iterate_moments(eco, ROUNDS)
     mc = npo.simulate(eco, ROUNDS, key=seed, replicates=4000)
-    rows, cols = np.triu_indices(eco.K)
-    for t in range(ROUNDS + 1):
-        rates = mc.rates[:, t]
-        assert_mean_agrees(rates, exact.mean[t], f"E lambda at t={t}", z_limit=Z_FAMILY)
-        centred = rates - exact.mean[t]
-        products = (centred[:, :, None] * centred[:, None, :])[:, rows, cols]
-        assert_mean_agrees(products, exact.cov[t][rows, cols], f"Cov lambda at t={t}", z_limit=Z_FAMILY)
+    assert_poisson_trajectory_agrees(mc, exact, z_limit=Z_FAMILY)
 
 
 def test_a_sweep_point_equals_the_recursion_at_it():
