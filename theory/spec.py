@@ -195,11 +195,21 @@ def _schedule(value, parameter: str):
     return _fraction(value, parameter)
 
 
+def _per_model_entries(value, parameter: str, form: str, K: int | None = None, counted: str = "values") -> list:
+    """The entries of ``{"per_model": [v_0, ...]}`` (or of a stored :class:`PerModel`), K of them where K is given;
+    a SpecError naming ``parameter`` for any other form (``form``: how the message spells the right one; ``counted``:
+    what it calls the entries when their number is wrong)."""
+    entries = value if isinstance(value, PerModel) else value.get("per_model") if set(value) == {"per_model"} else None
+    if not isinstance(entries, (Sequence, np.ndarray)) or isinstance(entries, str) or len(entries) == 0:
+        raise SpecError(parameter, f"{form}, got {value!r}")
+    if K is not None and len(entries) != K:
+        raise SpecError(f"{parameter}.per_model", f"has {len(entries)} {counted}, one per model is {K}")
+    return list(entries)
+
+
 def _per_model(value: Mapping, parameter: str):
     """``{"per_model": [v_0, ...]}`` (:func:`_schedule`) as a PerModel or a schedule (a tuple) of them."""
-    entries = value.get("per_model") if set(value) == {"per_model"} else None
-    if not isinstance(entries, (Sequence, np.ndarray)) or isinstance(entries, str) or len(entries) == 0:
-        raise SpecError(parameter, f'per-model values are {{"per_model": [one value per model]}}, got {value!r}')
+    entries = _per_model_entries(value, parameter, 'per-model values are {"per_model": [one value per model]}')
     values = []
     for k, entry in enumerate(entries):
         if isinstance(entry, Mapping):
@@ -217,13 +227,7 @@ def _training_size(value, K: int):
     """n: a whole number >= 1, None (the population limit), or one per model, ``{"per_model": [n_0, ..., n_{K-1}]}``
     (a :class:`PerModel` of whole numbers)."""
     if isinstance(value, Mapping | PerModel):
-        entries = (
-            value if isinstance(value, PerModel) else value.get("per_model") if set(value) == {"per_model"} else None
-        )
-        if not isinstance(entries, Sequence) or isinstance(entries, str):
-            raise SpecError("n", f'per-model sizes are {{"per_model": [one n per model]}}, got {value!r}')
-        if len(entries) != K:
-            raise SpecError("n.per_model", f"has {len(entries)} values, one per model is {K}")
+        entries = _per_model_entries(value, "n", 'per-model sizes are {"per_model": [one n per model]}', K)
         return PerModel(_whole_size(entry, f"n.per_model[{k}]") for k, entry in enumerate(entries))
     return None if value is None else _whole_size(value, "n")
 
@@ -242,15 +246,9 @@ def _estimator(value, known: tuple[str, ...], K: int):
     if value is None:
         return known[0]
     if isinstance(value, Mapping | PerModel):
-        entries = (
-            value if isinstance(value, PerModel) else value.get("per_model") if set(value) == {"per_model"} else None
+        entries = _per_model_entries(
+            value, "estimator", 'per-model estimators are {"per_model": [one name per model]}', K, "names"
         )
-        if not isinstance(entries, Sequence) or isinstance(entries, str):
-            raise SpecError(
-                "estimator", f'per-model estimators are {{"per_model": [one name per model]}}, got {value!r}'
-            )
-        if len(entries) != K:
-            raise SpecError("estimator.per_model", f"has {len(entries)} names, one per model is {K}")
         for k, entry in enumerate(entries):
             if entry not in known:
                 raise SpecError(f"estimator.per_model[{k}]", f"must be one of {known}, got {entry!r}")
@@ -499,10 +497,14 @@ class Ecosystem(metaclass=_Constructors):
                     '(use regime = "reuse")',
                 )
 
+    def _each_model(self, value) -> tuple:
+        """A spec value as K entries, one per model: its own for a :class:`PerModel`, else the value K times."""
+        return tuple(value) if isinstance(value, PerModel) else (value,) * self.K
+
     @functools.cached_property
     def training_sizes(self) -> tuple[int, ...] | None:
         """Each model's training-set size n_k (the spec's n, or its per-model sizes); None in the population limit."""
-        return None if self.n is None else tuple(self.n) if isinstance(self.n, PerModel) else (self.n,) * self.K
+        return None if self.n is None else self._each_model(self.n)
 
     @property
     def largest_n(self) -> int | None:
@@ -512,7 +514,7 @@ class Ecosystem(metaclass=_Constructors):
     @functools.cached_property
     def model_estimators(self) -> tuple[str, ...]:
         """The estimator of each model k = 0..K-1 (the spec's one, or its per-model names)."""
-        return tuple(self.estimator) if isinstance(self.estimator, PerModel) else (self.estimator,) * self.K
+        return self._each_model(self.estimator)
 
     @functools.cached_property
     def per_model(self) -> bool:
