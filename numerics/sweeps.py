@@ -11,7 +11,10 @@ A grid whose results cannot fit in memory is refused before any work (:mod:`nume
 in one line by ``Grid.divergence``.
 
 Swept parameters: ``alpha``, ``beta`` (constant over rounds), ``n`` (training-set size, Gaussian and Poisson),
-``K`` (number of models), ``temperature`` (categorical sampling temperature tau), and value axes: any numeric value
+``K`` (number of models), ``temperature`` (categorical sampling temperature tau), ``alpha[k]`` and ``beta[k]`` (model
+k's alone, the other models keeping the spec's: providers that differ; a spec that gives alpha or beta per model
+sweeps the other axes with its own, and its per-model parameter only as ``alpha[k]``, ``beta[k]``; not with a K axis
+nor for the linear-Gaussian family, whose limits take one alpha and beta), and value axes: any numeric value
 of the spec named as a path, ``public.mean[0]``, ``private[1].cov[0][1]``, ``private[0].probs[2]``,
 ``public.rate``, ``family.theta[0]``, ``mixing[0][1]`` (:mod:`numerics.value_axes` parses them and says how the
 rest of the spec follows: a probability vector keeps the other entries' proportions, W's diagonal absorbs a change
@@ -67,6 +70,7 @@ import functools
 import hashlib
 import itertools
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,12 +96,15 @@ from interplay.numerics.driver.limits import (
     require_fits,
     require_standard_errors,
 )
+from interplay.numerics.driver.schedules import constant_schedule
 from interplay.numerics.driver.sizes import per_round, run_sizes, stack_runs
 from interplay.numerics.files import PARTIAL, write_atomically
 from interplay.numerics.homogenisation_measures import mean_over_pairs
 from interplay.theory.spec import Ecosystem, PerModel, SpecError, equal_shares
 
 SWEPT = ("alpha", "beta", "n", "K", "temperature")
+_ONE_MODEL = re.compile(r"(?P<parameter>alpha|beta)\[(?P<k>\d+)\]")
+"""``alpha[k]``, ``beta[k]``: one model's alpha or beta, the other models keeping the spec's."""
 STRUCTURAL = ("K", "temperature")  # change array shapes or the compiled program: an outer loop, not a vmapped axis
 # On a K axis: the index into a point's value that keeps model 1's entry (models 1 and 2 for pairwise ones).
 ON_K_AXIS = {
@@ -208,19 +215,76 @@ def _savez(path: Path, arrays: dict) -> None:
     write_atomically(path, lambda stream: np.savez(stream, **arrays))
 
 
+def _is_parameter_axis(name: str) -> bool:
+    """Whether ``name`` sweeps a parameter (:data:`SWEPT`, or one model's alpha or beta), not a value of the spec."""
+    return name in SWEPT or bool(_ONE_MODEL.fullmatch(name))
+
+
+def _per_model_points(eco: Ecosystem, names) -> bool:
+    """Whether a grid's points give alpha and beta per model: the spec does, or an axis sweeps one model's."""
+    return eco.per_model or any(_ONE_MODEL.fullmatch(name) for name in names)
+
+
+def _check_model_axis(eco: Ecosystem, name: str, names) -> None:
+    """SpecError naming ``axes.NAME`` for ``alpha[k]`` / ``beta[k]`` that name no model or that another axis
+    contradicts; and for the spec's per-model alpha or beta swept whole."""
+    one = _ONE_MODEL.fullmatch(name)
+    if one is None:
+        if name in ("alpha", "beta") and isinstance(getattr(eco, name), PerModel):
+            raise SpecError(f"axes.{name}", f"the spec gives {name} per model; sweep one model's as {name}[k]")
+        if name in ("alpha", "beta") and any(str(other).startswith(f"{name}[") for other in names):
+            raise SpecError(f"axes.{name}", f"cannot sweep {name} and one model's {name} together")
+        return
+    k = int(one["k"])
+    if k >= eco.K:
+        raise SpecError(f"axes.{name}", f"names model {k}; the models are 0..{eco.K - 1}")
+    if "K" in names:
+        raise SpecError(f"axes.{name}", "a K axis takes one alpha and beta for all models")
+    if registry.family(eco).exact_limits is not None:
+        raise SpecError(f"axes.{name}", f"{eco.family.name} sweeps take one alpha and beta for all models")
+
+
+def _point_parameters(eco: Ecosystem, swept: dict) -> tuple:
+    """(alpha, beta) of a grid point: the spec's (per model where it gives them so) with the point's swept values,
+    ``alpha`` / ``beta`` for all models, ``alpha[k]`` / ``beta[k]`` for model k (then both per model, as
+    :class:`PerModel` of exact values, :func:`theory.spec.exact`)."""
+    per_model = eco.per_model or any(_ONE_MODEL.fullmatch(name) for name in swept)
+    out = []
+    for parameter in ("alpha", "beta"):
+        spec = (eco.alpha_at(1) if eco.is_constant else 0) if parameter == "alpha" else eco.beta_at(1)
+        value = swept.get(parameter, spec)
+        if not per_model:
+            out.append(value)
+            continue
+        models = list(value) if isinstance(value, PerModel) else [value] * eco.K
+        for name, v in swept.items():
+            one = _ONE_MODEL.fullmatch(name)
+            if one and one["parameter"] == parameter:
+                models[int(one["k"])] = v
+        out.append(PerModel(models))
+    return tuple(out)
+
+
 def _check_axes(eco: Ecosystem, axes: dict) -> list[tuple[str, np.ndarray]]:
     if not 1 <= len(axes) <= 3:
         raise SpecError("axes", f"sweep one to three parameters, got {len(axes)}")
     checked = []
     for name, values in axes.items():
-        value_axis = name not in SWEPT and value_axes.is_value_axis(name)
+        value_axis = not _is_parameter_axis(name) and value_axes.is_value_axis(name)
+        one_model = _ONE_MODEL.fullmatch(name)
         if value_axis:
             value_axes.check(eco, value_axes.parse(name), exchangeable="K" in axes)
+        elif one_model:
+            _check_family_axis(eco, one_model["parameter"])
+            _check_model_axis(eco, name, tuple(axes))
         elif name not in SWEPT:
             values_named = "a value of the spec such as public.mean[0], private[1].probs[2], mixing[0][1]"
-            raise SpecError(f"axes.{name}", f"cannot sweep {name!r}; sweepable: {SWEPT} or {values_named}")
+            raise SpecError(
+                f"axes.{name}", f"cannot sweep {name!r}; sweepable: {SWEPT}, alpha[k], beta[k] or {values_named}"
+            )
         else:
             _check_family_axis(eco, name)
+            _check_model_axis(eco, name, tuple(axes))
         try:
             values = np.asarray(values, dtype=np.float64).ravel()
         except (TypeError, ValueError):
@@ -229,9 +293,9 @@ def _check_axes(eco: Ecosystem, axes: dict) -> list[tuple[str, np.ndarray]]:
             raise SpecError(f"axes.{name}", "needs one or more finite values")
         if not eco.is_constant:
             raise SpecError(f"axes.{name}", "the spec has an alpha/beta schedule; sweep a constant spec")
-        if eco.per_model:
-            raise SpecError(f"axes.{name}", "the spec gives alpha or beta per model; a sweep takes one for all models")
-        if name in ("alpha", "beta") and (values.min() < 0 or values.max() > 1):
+        if eco.per_model and (name == "K" or registry.family(eco).exact_limits is not None):
+            raise SpecError(f"axes.{name}", "the spec gives alpha or beta per model; this axis takes one for all")
+        if (name in ("alpha", "beta") or one_model) and (values.min() < 0 or values.max() > 1):
             raise SpecError(f"axes.{name}", "values must lie in [0, 1]")
         if name == "n":
             if eco.n is None:
@@ -255,6 +319,12 @@ def _check_axes(eco: Ecosystem, axes: dict) -> list[tuple[str, np.ndarray]]:
         if value_axis:
             for value in np.unique(values):  # each value alone gives a valid spec (combinations: at evaluation)
                 value_axes.ecosystem_with(eco, value_axes.parse(name), value)
+        if one_model and eco.n is not None:
+            for value in np.unique(values):  # each value alone has sample sizes (fresh: one public share)
+                try:
+                    run_sizes(eco, *_point_parameters(eco, {name: float(value)}), constant=True)
+                except SpecError as error:
+                    raise SpecError(f"axes.{name}", f"at {value:g}: {error}") from None
         checked.append((name, values))
     return checked
 
@@ -357,7 +427,7 @@ class _PointInputs:
 
     def __init__(self, eco: Ecosystem, names: tuple[str, ...]):
         self.eco, self.names = eco, names
-        self.value_axes = [(i, value_axes.parse(name)) for i, name in enumerate(names) if name not in SWEPT]
+        self.value_axes = [(i, value_axes.parse(name)) for i, name in enumerate(names) if not _is_parameter_axis(name)]
         self.batched = bool(self.value_axes)
         self.sweep_values = registry.family(eco).sweep_values
         self._at: dict[tuple, tuple[Ecosystem, object]] = {}  # per combination of the value axes' values
@@ -370,17 +440,19 @@ class _PointInputs:
         return self._at[combination]
 
     def __call__(self, points: np.ndarray) -> tuple[tuple, object]:
-        """((alpha, beta) (N, 2), sizes[, numbers]: per point), the numbers shared by every point or None."""
+        """((alpha, beta) (N, 2), or (N, 2, K) per model, sizes[, numbers]: per point), the numbers shared by every
+        point or None."""
         parameters, runs, numbers = [], [], []
-        spec = {"alpha": self.eco.alpha_at(1) if self.eco.is_constant else 0, "beta": self.eco.beta_at(1)}
+        shape = (2, self.eco.K) if _per_model_points(self.eco, self.names) else (2,)
         for point in points:
             eco, values = self._ecosystem(point)
-            swept = spec | {name: float(v) for name, v in zip(self.names, point)}
+            swept = {name: float(v) for name, v in zip(self.names, point)}
+            alpha, beta = _point_parameters(eco, swept)
             n = int(swept["n"]) if "n" in swept else eco.n
-            parameters.append([float(swept["alpha"]), float(swept["beta"])])
-            runs.append(run_sizes(eco, swept["alpha"], swept["beta"], n=n, constant=True))
+            parameters.append([np.asarray(alpha, dtype=np.float64), np.asarray(beta, dtype=np.float64)])
+            runs.append(run_sizes(eco, alpha, beta, n=n, constant=True))
             numbers.append(values)
-        per_point = (np.array(parameters, dtype=np.float64).reshape(-1, 2), stack_runs(runs))
+        per_point = (np.array(parameters, dtype=np.float64).reshape((-1,) + shape), stack_runs(runs))
         if not self.batched:
             return per_point, self._ecosystem(())[1]
         return per_point + (jax.tree.map(lambda *x: np.stack([np.asarray(v) for v in x]), *numbers),), None
@@ -412,7 +484,7 @@ def _monte_carlo_function(eco: Ecosystem, rounds: int, replicates: int, seed: in
     sampler = registry.family(eco).monte_carlo_sampler(eco, rounds, replicates, seed)
 
     def at(parameters, sizes, values, quantities):
-        alphas, betas = jnp.full(rounds, parameters[0]), jnp.full(rounds, parameters[1])
+        alphas, betas = (constant_schedule(p, rounds) for p in parameters)
         samples = sampler(values, alphas, betas, per_round(sizes, rounds))
         samples |= {q: mean_over_pairs(samples[source]) for q, source in PAIR_MEANS.items() if q in quantities}
         return _replicate_summary({q: samples[q] for q in quantities}, replicates)
@@ -588,7 +660,7 @@ def sweep(
         build, starts = None, range(0)
         if compiled_quantities:
             mc = (replicates, seed) if simulated else (0, 0)
-            batched = any(name not in SWEPT for name in inner)  # value axes: numbers per point
+            batched = any(not _is_parameter_axis(name) for name in inner)  # value axes: numbers per point
             build = functools.partial(
                 _compiled, _Structure(eco_s), rounds, exact_population, tolerance, compiled_quantities, *mc, batched
             )

@@ -129,6 +129,10 @@ def sample_sizes(
         initial_private, initial_public, _ = _model_sizes(fresh_sizes, eco.mixing, Fraction(0), beta_1, n)
         n_private = [[_dataset_size(s.size, row[0])] for s, row in zip(eco.private, initial_private)]
         n_public = _dataset_size(eco.public.size, initial_public)  # the spec gives it where the models' differ
+        if n_public is None:  # a sweep's point can make them differ (alpha[k], beta[k] axes)
+            raise SpecError(
+                "public.size", "the models' public shares of the initial fit, (1 - beta_1) n, differ: give the size"
+            )
         for kind, empty in (("private", [row[0] == 0 for row in n_private]), ("public", [n_public == 0] * K)):
             for k in _differing((alpha, beta, beta_1), K):
                 a, b = model_value(alpha, k), model_value(beta, k)

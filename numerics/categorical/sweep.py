@@ -31,6 +31,7 @@ from interplay.numerics.categorical import iterate as categorical_iterate
 from interplay.numerics.categorical import steps
 from interplay.numerics.categorical.monte_carlo import compiled_simulation
 from interplay.numerics.driver.keys import replicate_keys
+from interplay.numerics.driver.schedules import constant_schedule
 from interplay.numerics.driver.sizes import per_round
 from interplay.numerics.homogenisation_measures import expected_squared_distance, squared_distance
 from interplay.theory.spec import Ecosystem
@@ -89,7 +90,7 @@ def exact_point(eco: Ecosystem, rounds: int, population: bool, tolerance: float)
     K, m = eco.K, eco.dim
 
     def at(v: SweepValues, alpha, beta, sizes, quantities):
-        schedule = (jnp.full(rounds, alpha), jnp.full(rounds, beta))
+        schedule = (constant_schedule(alpha, rounds), constant_schedule(beta, rounds))
         out = run(v.numbers, *schedule, per_round(sizes, rounds)) if exact else run(v.numbers, *schedule)
         mean, cov = (out[0][-1], out[1][-1]) if exact else (out[-1], jnp.zeros((K * m, K * m)))
         probs, blocks = mean.reshape(K, m), cov.reshape(K, m, K, m)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax.numpy as jnp
 import numpy as np
 
 from interplay.theory.spec import Ecosystem, SpecError
@@ -32,3 +33,9 @@ def initial_beta(eco: Ecosystem, betas):
     """beta_1, which weighs the initial fit and sizes reused real data: betas[0] (so sweeps can vmap over beta),
     the spec's own when there are no update rounds."""
     return betas[0] if betas.shape[0] else model_values(eco, eco.beta_at(1))
+
+
+def constant_schedule(value, rounds: int):
+    """A constant alpha or beta, a scalar or (K,) per model, repeated over ``rounds`` rounds: (rounds,) or
+    (rounds, K), as a schedule's arrays are (jax, inside compiled functions)."""
+    return jnp.broadcast_to(value, (rounds,) + jnp.shape(value))

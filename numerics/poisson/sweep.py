@@ -25,6 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from interplay.numerics.driver.keys import replicate_keys
+from interplay.numerics.driver.schedules import constant_schedule
 from interplay.numerics.homogenisation_measures import squared_distance
 from interplay.numerics.poisson import iterate
 from interplay.numerics.poisson.monte_carlo import METHODS, simulator, synthetic_capacities
@@ -72,7 +73,7 @@ def exact_point(eco: Ecosystem, rounds: int, population: bool, tolerance: float)
 
     def at(v: SweepValues, alpha, beta, sizes, quantities):
         numbers = v.numbers
-        schedule = (beta, jnp.full(rounds, alpha), jnp.full(rounds, beta))
+        schedule = (beta, constant_schedule(alpha, rounds), constant_schedule(beta, rounds))
         if moments:
             final, _ = run(numbers, *schedule, sizes)  # constant sizes: held once
             mean, cov = final.mean[:, 0], final.cov
