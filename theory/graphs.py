@@ -92,7 +92,7 @@ def _index(value, K: int, parameter: str) -> int:
     return int(value)
 
 
-def mixing_from_edges(K: int, edges) -> sympy.ImmutableMatrix:
+def mixing_from_edges(K: int, edges) -> sympy.ImmutableSparseMatrix:
     """W from an edge list: ``{(k, j): w}`` or a sequence of ``(k, j, w)`` (W[k, j] = w, the rest 0) or of
     ``(k, j)`` (equal shares over each model's in-neighbours). Rows are checked by :class:`theory.spec.Ecosystem`
     (non-negative, summing to exactly 1, none empty)."""
@@ -119,10 +119,7 @@ def mixing_from_edges(K: int, edges) -> sympy.ImmutableMatrix:
     if not weighted:
         degree = np.bincount([k for k, _ in entries], minlength=K)
         entries = {(k, j): sympy.Rational(1, int(degree[k])) for k, j in entries}
-    W = sympy.zeros(K, K)
-    for (k, j), w in entries.items():
-        W[k, j] = w
-    return sympy.ImmutableMatrix(W)
+    return sympy.ImmutableSparseMatrix(K, K, {key: w for key, w in entries.items() if w != 0})
 
 
 def _flag(value, name: str, graph: str) -> bool:
@@ -144,13 +141,15 @@ def _probability(value, name: str, graph: str) -> float:
     return float(p)
 
 
-def _from_neighbours(neighbours: list[set[int]], self_loops: bool, isolated: str, graph: str) -> sympy.ImmutableMatrix:
+def _from_neighbours(
+    neighbours: list[set[int]], self_loops: bool, isolated: str, graph: str
+) -> sympy.ImmutableSparseMatrix:
     """W with equal shares over each model's in-neighbours (itself too with ``self_loops``)."""
     self_loops = _flag(self_loops, "self_loops", graph)
     if not isinstance(isolated, str) or isolated not in ISOLATED:
         raise SpecError("mixing.isolated", f"must be one of {ISOLATED}, got {isolated!r}")
     K = len(neighbours)
-    W = sympy.zeros(K, K)
+    W = {}
     for k, ins in enumerate(neighbours):
         ins = set(ins) | ({k} if self_loops else set())
         if not ins:
@@ -163,10 +162,10 @@ def _from_neighbours(neighbours: list[set[int]], self_loops: bool, isolated: str
             ins = {k}
         for j in ins:
             W[k, j] = sympy.Rational(1, len(ins))
-    return sympy.ImmutableMatrix(W)
+    return sympy.ImmutableSparseMatrix(K, K, W)
 
 
-def complete(K: int, *, self_loops: bool = True, isolated: str = "error") -> sympy.ImmutableMatrix:
+def complete(K: int, *, self_loops: bool = True, isolated: str = "error") -> sympy.ImmutableSparseMatrix:
     """Every model trains on every other one, and on itself with ``self_loops`` (then W = J / K)."""
     return _from_neighbours([set(range(K)) - {k} for k in range(K)], self_loops, isolated, "complete")
 
@@ -176,14 +175,16 @@ def _lattice(K: int, offsets, directed: bool, graph: str) -> list[set[int]]:
     return [{(k - s * o) % K for o in offsets for s in signs} - {k} for k in range(K)]
 
 
-def ring(K: int, *, directed: bool = False, self_loops: bool = False, isolated: str = "error") -> sympy.ImmutableMatrix:
+def ring(
+    K: int, *, directed: bool = False, self_loops: bool = False, isolated: str = "error"
+) -> sympy.ImmutableSparseMatrix:
     """Model k trains on k - 1 and k + 1 (mod K; one neighbour at K = 2), or on k - 1 alone when ``directed``."""
     return _from_neighbours(_lattice(K, [1], directed, "ring"), self_loops, isolated, "ring")
 
 
 def k_nearest(
     K: int, *, degree: int, directed: bool = False, self_loops: bool = False, isolated: str = "error"
-) -> sympy.ImmutableMatrix:
+) -> sympy.ImmutableSparseMatrix:
     """The ring lattice: model k trains on k +- 1, ..., k +- degree / 2 (``degree`` even), or on k - 1, ...,
     k - degree when ``directed``; 1 <= degree <= K - 1."""
     degree = _integer(degree, "degree", "k_nearest")
@@ -197,7 +198,7 @@ def k_nearest(
 
 def star(
     K: int, *, center: int = 0, hub_trains_on_leaves: bool = True, self_loops: bool = False, isolated: str = "error"
-) -> sympy.ImmutableMatrix:
+) -> sympy.ImmutableSparseMatrix:
     """Every leaf trains on the ``center``; the center trains on every leaf (unless ``hub_trains_on_leaves`` is
     false: then it has no in-neighbour but itself, see ``isolated``)."""
     center = _index(center, K, "mixing.center")
@@ -226,7 +227,7 @@ def _seed(seed) -> int:
 
 def erdos_renyi(
     K: int, *, p, seed: int = 0, directed: bool = False, self_loops: bool = False, isolated: str = "error"
-) -> sympy.ImmutableMatrix:
+) -> sympy.ImmutableSparseMatrix:
     """Each pair {k, j} (each ordered pair when ``directed``) an edge with probability ``p``."""
     p = _probability(p, "p", "erdos_renyi")
     neighbours = _random_pairs(np.full((K, K), p), _seed(seed), directed, "erdos_renyi")
@@ -257,7 +258,7 @@ def stochastic_block(
     directed: bool = False,
     self_loops: bool = False,
     isolated: str = "error",
-) -> sympy.ImmutableMatrix:
+) -> sympy.ImmutableSparseMatrix:
     """Models in contiguous blocks (:func:`block_sizes`); a pair within a block an edge with probability ``p_in``,
     across blocks ``p_out``."""
     label = np.repeat(np.arange(len(sizes := block_sizes(K, blocks))), sizes)
@@ -277,7 +278,7 @@ GRAPHS = {
 }
 
 
-def graph_mixing(name: str, K: int, **parameters) -> sympy.ImmutableMatrix:
+def graph_mixing(name: str, K: int, **parameters) -> sympy.ImmutableSparseMatrix:
     """The row-stochastic W of the named generator (see the module doc) for K models, in exact rationals."""
     if not isinstance(name, str) or name not in GRAPHS:
         raise SpecError("mixing.graph", f"unknown graph {name!r} (known: {', '.join(GRAPHS)})")
@@ -294,7 +295,7 @@ def graph_mixing(name: str, K: int, **parameters) -> sympy.ImmutableMatrix:
     return generator(K, **parameters)
 
 
-def mixing_matrix(value, K: int) -> sympy.ImmutableMatrix:
+def mixing_matrix(value, K: int) -> sympy.MatrixBase:
     """Any accepted form of W (see the module doc) as an exact K x K matrix (not yet checked stochastic)."""
     if isinstance(value, Mapping) and "graph" in value:
         parameters = dict(value)
@@ -475,7 +476,7 @@ def _fate(eco: Ecosystem, members: list[int], real_data, period: int) -> tuple[o
     return alpha, f"if {real_data}: {anchored}; if alpha = 1: {unanchored}"
 
 
-def transitions(eco: Ecosystem) -> sympy.ImmutableMatrix:
+def transitions(eco: Ecosystem) -> sympy.MatrixBase:
     """The trains-on graph's transition matrix: W, or under the ``split`` pool 1 p^T, every model mixing by the
     pool's shares (:func:`theory.pools.split_shares` of round 1 in the population limit, exact)."""
     if eco.pool != "split":

@@ -93,13 +93,18 @@ def sums_to_one(values) -> bool:
     return sympy.simplify(sum(values, sympy.Integer(0)) - 1) == 0
 
 
+IMMUTABLE = (sympy.ImmutableDenseMatrix, sympy.ImmutableSparseMatrix)
+"""W is stored dense when given dense (a matrix, J / K), sparse when given sparse (an edge list, a graph generator, a
+scipy.sparse matrix): a K = 10,000 ring holds 2 K entries, not K^2 sympy numbers."""
+
+
 def integer_rows(matrix: sympy.MatrixBase) -> tuple[int, tuple[tuple[tuple[int, int], ...], ...]] | None:
     """(L, rows) with the matrix = rows / L, when every entry is a rational number (else None): L the least common
     denominator of the entries, rows[k] the nonzero entries of row k as (column, L M[k, j]) in column order, Python
     ints. Exact arithmetic at machine speed where sympy numbers entry by entry take minutes (a K = 1,000 W: about a
     second). Cached for large immutable matrices (W is read in several places); small ones (a source's mean) are
     converted each time, so that they never push W out of the cache."""
-    cached = isinstance(matrix, sympy.ImmutableMatrix) and len(matrix) > 64
+    cached = isinstance(matrix, IMMUTABLE) and len(matrix) > 64
     return _integer_rows(matrix) if cached else _integer_rows.__wrapped__(matrix)
 
 
@@ -134,7 +139,7 @@ def floats(value) -> np.ndarray:
 
 def matrix(value, parameter: str) -> sympy.ImmutableMatrix:
     if isinstance(value, sympy.MatrixBase) and integer_rows(value) is not None:
-        return value if isinstance(value, sympy.ImmutableMatrix) else value.as_immutable()  # exact rationals already
+        return value if isinstance(value, IMMUTABLE) else value.as_immutable()  # exact rationals already
     if isinstance(value, sympy.MatrixBase):
         rows = value.tolist()
     else:
@@ -593,7 +598,7 @@ class Ecosystem(metaclass=_Constructors):
             "private": [s.describe() for s in self.private],
             "alpha": _described(self.alpha),
             "beta": _described(self.beta),
-            "mixing": plain(self.mixing),
+            "mixing": _described_mixing(self.mixing),
             "n": {"per_model": list(self.n)} if isinstance(self.n, PerModel) else self.n,
             "estimator": {"per_model": list(self.estimator)}
             if isinstance(self.estimator, PerModel)
@@ -607,6 +612,14 @@ class Ecosystem(metaclass=_Constructors):
 def model_value(value, k: int):
     """Model k's value of an alpha_t or beta_t that may be per model (a PerModel, or a tuple of its K values)."""
     return value[k] if isinstance(value, tuple) else value
+
+
+def _described_mixing(mixing: sympy.MatrixBase):
+    """W as plain data: rows when stored dense, the edges ``{"edges": [[k, j, W[k, j]], ...]}`` (a form the spec
+    takes) when stored sparse, so a K = 10,000 ring is described by its 2 K entries."""
+    if isinstance(mixing, sympy.ImmutableSparseMatrix):
+        return {"edges": [[k, j, plain(w)] for (k, j), w in sorted(mixing.todok().items())]}
+    return plain(mixing)
 
 
 def plain(x):

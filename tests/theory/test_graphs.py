@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import scipy.sparse
 import sympy
+from sympy import Rational as Q
 
 from interplay.theory import (
     Ecosystem,
@@ -17,6 +18,7 @@ from interplay.theory import (
     mixing_from_edges,
     trains_on_graph,
 )
+from interplay.theory.poisson import poisson_ecosystem
 
 W3 = [["3/5", "2/5", 0], [0, "1/2", "1/2"], ["3/10", 0, "7/10"]]  # the sparse W of tests/numerics/gaussian MC
 
@@ -50,6 +52,24 @@ def test_edge_lists_and_sparse_matrices_give_the_dense_matrix():
         assert Ecosystem.gaussian(means=[[0]] * 3, public_mean=[0], mixing=form).mixing == dense
     unweighted = mixing_from_edges(3, [[0, 1], [0, 2], [1, 0], [2, 2]])  # equal shares over in-neighbours
     assert unweighted == sympy.Matrix([[0, sympy.Rational(1, 2), sympy.Rational(1, 2)], [1, 0, 0], [0, 0, 1]])
+
+
+def test_w_given_sparse_is_stored_and_described_by_its_edges():
+    """A generator's or an edge list's W holds its nonzero entries only (a K = 1,000 ring: 2,000, not 10^6 sympy
+    numbers); the spec describes it as edges, a form it takes back, giving the same W; a dense W stays rows."""
+    ring = poisson_ecosystem([1] * 1000, 2, alpha=Q(1, 2), beta=Q(1, 2), n=10, mixing={"graph": "ring"})
+    assert isinstance(ring.mixing, sympy.ImmutableSparseMatrix) and len(ring.mixing.todok()) == 2000
+    assert ring.mixing[0, 999] == ring.mixing[0, 1] == Q(1, 2) and ring.mixing[0, 2] == 0
+    weighted = {"edges": [[0, 0, "3/5"], [0, 1, "2/5"], [1, 1, "1/2"], [1, 2, "1/2"], [2, 0, "3/10"], [2, 2, "7/10"]]}
+    sparse = Ecosystem.gaussian(means=[[0]] * 3, public_mean=[0], mixing=weighted)
+    described = sparse.describe()["mixing"]
+    assert described == {"edges": [[k, j, float(Q(w))] for k, j, w in weighted["edges"]]}
+    assert Ecosystem.gaussian(means=[[0]] * 3, public_mean=[0], mixing=described).mixing == sparse.mixing
+    assert Ecosystem.gaussian(means=[[0]] * 3, public_mean=[0], mixing=W3).describe()["mixing"] == [
+        [0.6, 0.4, 0.0],
+        [0.0, 0.5, 0.5],
+        [0.3, 0.0, 0.7],
+    ]
 
 
 # -- generators -----------------------------------------------------------------------------------------------
