@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import jax
 import numpy as np
-import scipy.linalg
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.results import Labelled
@@ -16,7 +15,7 @@ from interplay.numerics.driver.schedules import model_values
 from interplay.numerics.homogenisation_measures import expected_pair_distance
 from interplay.numerics.linear import steps
 from interplay.numerics.linear.iterate import LinearTrajectory, require_linear, task_error
-from interplay.theory.analysis import NoUniqueFixedPoint
+from interplay.numerics.lyapunov import spectral_radius, stationary_covariance
 from interplay.theory.spec import Ecosystem, SpecError
 
 # -- the limit -------------------------------------------------------------------------------------------------
@@ -63,13 +62,10 @@ class LongRun(Labelled):
 
 def _long_run(eco: Ecosystem, P, Q, N, D, mean_b, sigma_b) -> LongRun:
     P, Q, N, D, mean_b, sigma_b = (np.asarray(x) for x in (P, Q, N, D, mean_b, sigma_b))
-    radius = float(np.max(np.abs(np.linalg.eigvals(Q))))
-    if radius >= 1 - 1e-12:
-        raise NoUniqueFixedPoint(f"spectral radius of Q is {radius:.12g} >= 1: the recursion does not converge")
-    eye = np.eye(Q.shape[0])
-    M = np.linalg.solve(eye - Q, P)
     forcing = N @ D @ N.T if eco.regime == "reuse" else N @ D @ N.T + P @ sigma_b @ P.T
-    C = scipy.linalg.solve_discrete_lyapunov(Q, forcing)
+    C = stationary_covariance(Q, forcing, "Q")  # Q C Q^T - C + forcing = 0; refuses rho(Q) >= 1
+    radius = spectral_radius(Q)
+    M = np.linalg.solve(np.eye(Q.shape[0]) - Q, P)
     cov = M @ sigma_b @ M.T + C if eco.regime == "reuse" else C
     K, d = eco.K, eco.dim
     return LongRun(eco, radius, M, C, (M @ mean_b).reshape(K, d), ((cov + cov.T) / 2).reshape(K, d, K, d))
