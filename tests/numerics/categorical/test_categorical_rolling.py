@@ -18,6 +18,7 @@ from monte_carlo_checks import assert_mean_agrees
 from sympy import Rational as R
 
 import interplay.numerics.categorical as nc
+from interplay.numerics.sweeps import sweep
 from interplay.theory import Ecosystem, SpecError
 from interplay.theory.categorical.chain import exact_chain
 from interplay.theory.categorical.maps import categorical_ecosystem, moment_trajectory, population_map
@@ -130,6 +131,18 @@ def test_monte_carlo_matches_moment_recursion():
         centred = probs[:, t] - mean
         products = centred[:, :, None] * centred[:, None, :]
         assert_mean_agrees(products, exact.cov[t].reshape(6, 6), f"Cov p at t={t}", z_limit=z)
+
+
+def test_sweep_points_equal_the_specs():
+    """A sweep over alpha of rolling corpora: each point's exact diversity equals iterate_moments of the spec at that
+    alpha (rtol 1e-12), and its Monte Carlo equals simulate's with the same seed (the same draws)."""
+    eco = two_corpora()
+    grid = sweep(eco, {"alpha": [0.5, 0.75]}, ("diversity", "mc_diversity"), rounds=3, progress=False, replicates=500)
+    for a, exact, simulated in zip((0.5, 0.75), grid.values["diversity"], grid.values["mc_diversity"]):
+        point = eco.with_options(alpha=a)
+        np.testing.assert_allclose(exact, nc.iterate_moments(point, 3).diversity()[-1], rtol=1e-12)
+        mc = nc.simulate(point, 3, key=0, replicates=500, trajectory=False)
+        np.testing.assert_allclose(simulated, mc.diversity()[:, 0].mean(0), rtol=1e-12)
 
 
 REFUSALS = {
