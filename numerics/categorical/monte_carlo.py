@@ -293,12 +293,13 @@ def drawn_per_source(eco: Ecosystem, method: str) -> int:
     """Numbers per category a source holds while drawn in a round: its tokens (raw: all; else only below the
     counts route's threshold, :func:`numerics.samplers.counts.cheaper_route`), at least its counts; under the
     ``split`` pool at least its share of the pool's tokens (their one-hot rows and cumulative sums, 2 m + 4 numbers
-    each: :func:`numerics.driver.sizes.split_pool_share`)."""
+    each: :func:`numerics.driver.sizes.split_pool_share`); under ``rolling`` at least a corpus's n tokens."""
     if eco.n is None:
         return 1
     largest = max(_size_bounds(eco).values())
     drawn = largest if method == "raw" else min(largest, counts.TOKENS_PER_CATEGORY * eco.dim)
-    return max(drawn, split_pool_share(eco, 2 * eco.dim + 4, eco.dim))
+    corpora = -(-eco.n // eco.dim) if eco.regime == "rolling" else 0  # the corpora's n tokens a model, per category
+    return max(drawn, split_pool_share(eco, 2 * eco.dim + 4, eco.dim), corpora)
 
 
 def compiled_simulation(

@@ -19,16 +19,20 @@ from interplay.numerics.driver.compiled_cache import compiled_cache
 
 
 def _draw(key, probs, owner):
-    """One token per entry of ``owner`` (any shape): a category of row owner of ``probs`` (rows summing to one),
-    by inverse transform on the row's cumulative sums."""
-    cumulative = jnp.cumsum(probs, axis=-1)[owner]
-    u = jax.random.uniform(key, owner.shape + (1,), dtype=jnp.float64) * cumulative[..., -1:]
-    return jnp.minimum((u >= cumulative).sum(-1), probs.shape[-1] - 1)
+    """One token per entry of ``owner`` (any shape): a category of row owner of ``probs`` (K rows summing to one),
+    by inverse transform: the rows' cumulative sums, row r shifted by r, are one increasing sequence, searched once
+    for owner + u (memory of the tokens, not tokens x categories)."""
+    K, m = probs.shape
+    cumulative = jnp.cumsum(probs, axis=1)
+    u = jax.random.uniform(key, owner.shape, dtype=jnp.float64) * cumulative[owner, -1]
+    shifted = (cumulative + jnp.arange(K)[:, None]).ravel()
+    found = jnp.searchsorted(shifted, owner + u, side="right") - owner * m
+    return jnp.clip(found, 0, m - 1)
 
 
 def _frequencies(corpus, m: int):
     """(K, m): each corpus's category frequencies."""
-    return jax.nn.one_hot(corpus, m, dtype=jnp.float64).mean(1)
+    return jax.vmap(lambda tokens: jnp.bincount(tokens, length=m))(corpus) / corpus.shape[1]
 
 
 @compiled_cache
