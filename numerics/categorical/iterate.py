@@ -67,7 +67,7 @@ def moment_program(st: steps.Structure):
             mean, cov = steps.fitted_moments(st, v, moments, t)
             return mean.reshape(size), cov.reshape(size, size)
 
-        def update(moments, plan, t):  # rolling corpora keep tokens of the last one (steps.rolling_step)
+        def update(moments, plan, t):  # an update round (rolling corpora: their own step, steps.rolling_step)
             return (steps.rolling_step if st.regime == "rolling" else steps.moment_step)(st, v, moments, plan, t)
 
         if start is None:

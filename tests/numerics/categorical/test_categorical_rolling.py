@@ -42,6 +42,21 @@ def test_sizes_fill_the_corpus():
         sample_sizes(eco, eco.alpha_at(3), eco.beta_at(3), initial=False)
 
 
+def test_symbolic_alpha():
+    """With alpha a symbol the sizes are (1 - alpha) n kept and alpha n new, and the sympy recursion keeps the
+    K = 1, lambda = 0 martingale, E[F_i (1 - F_i)] shrinking by 1 - M (n - M) / ((n - 1) n^2) - (n - M) / n^2."""
+    a = sympy.Symbol("alpha", positive=True)
+    q = [R(1, 2), R(1, 2)]
+    eco = categorical_ecosystem([q], q, alpha=a, beta=1, mixing=[[1]], n=10, regime="rolling")
+    assert sample_sizes(eco, a, 1, initial=False) == ([[10 - 10 * a]], 0, [[10 * a]])
+    (mean_0, cov_0), (mean_1, cov_1) = moment_trajectory(eco, 1)
+    M = 10 * (1 - a)
+    factor = 1 - M * (10 - M) / 900 - (10 - M) / 100
+    assert sympy.simplify(mean_1 - mean_0) == sympy.zeros(2, 1)
+    variation = [mean[0] - mean[0] ** 2 - cov[0, 0] for mean, cov in ((mean_0, cov_0), (mean_1, cov_1))]
+    assert sympy.simplify(variation[1] - factor * variation[0]) == 0
+
+
 def _next_law(eco, counts, lam):
     """The exact law of the corpora's counts after one round from ``counts`` (K tuples of m), by enumeration:
     every kept subset of every corpus (equally likely) and every sequence of new tokens with its probability."""
