@@ -30,6 +30,13 @@ whole, with its weight, the synthetic samples keeping the sizes of a fresh round
 Where alpha, beta or n are given per model (:class:`theory.spec.PerModel`) model k's private and synthetic sizes are
 those of a round at its own alpha_k, beta_k, n_k; the public sample stays one (its size the one they share, or the
 reused dataset's: :meth:`theory.spec.Ecosystem._check_shared_public_sample`).
+
+Under the ``rolling`` regime (:mod:`theory.categorical.maps`) round 0 is sized as under ``fresh`` and an update
+round t has no real source: model k's corpus of n keeps M_t = round((1 - alpha_t) n) of its tokens (a half up),
+held in ``n_private`` (K rows [M_t]), and its n - M_t synthetic tokens are apportioned over its models j as above
+(weights alpha_t W[k, j], ties in the same order) into ``n_synthetic``; ``n_public`` is 0. M_t + sum_j N_kj = n
+exactly: an alpha_t n too small to give one token to each model of positive weight is refused (naming ``n``).
+An alpha_t or W of symbols gives the sizes (1 - alpha_t) n and alpha_t W[k, j] n themselves.
 """
 
 from __future__ import annotations
@@ -120,7 +127,10 @@ def sample_sizes(
     n = _model_values(eco.n if n is FROM_SPEC else n, "n")
     alpha = Fraction(0) if initial else _model_values(alpha, "alpha")
     beta = _model_values(beta, "beta")
-    if not all(_is_number(x) for x in (*_listed(n), *_listed(alpha), *_listed(beta))) or not _numbers(eco.mixing):
+    numbers = all(_is_number(x) for x in (*_listed(n), *_listed(alpha), *_listed(beta))) and _numbers(eco.mixing)
+    if eco.regime == "rolling" and not initial:
+        return _rolling_sizes(eco.mixing, alpha, n) if numbers else _symbolic_rolling_sizes(eco, alpha, n)
+    if not numbers:
         return _symbolic_sizes(eco, alpha, beta, n)
     fresh_sizes = _mixture_sizes if eco.composition == "mixture" else _fresh_sizes
     n_private, n_public, n_synthetic = _model_sizes(fresh_sizes, eco.mixing, alpha, beta, n)
@@ -273,6 +283,37 @@ def _mixture_sizes(mixing: sympy.ImmutableMatrix, alpha, beta, n):
         for j, w in row:
             expected[k][j] = Fraction(w * synthetic, scale) if isinstance(w, int) else w * synthetic
     return [[private]] * K, n_public, tuple(tuple(row) for row in expected)
+
+
+def _rolling_sizes(mixing: sympy.ImmutableMatrix, alpha, n: int) -> RoundSizes:
+    """An update round of rolling corpora (module doc): ([[M_k]] kept tokens, 0, N_kj synthetic tokens)."""
+    K, n = mixing.shape[0], int(n)
+    scale, rows = _rows_in_tie_order(mixing)
+    kept, synthetic = [], []
+    for k, row in enumerate(rows):
+        a = model_value(alpha, k)
+        M = _round_half_up((1 - a) * n)
+        sizes = _apportioned(0, a, row, n - M)[1:] if a > 0 else (0,) * len(row)
+        if sum(sizes) != n - M:
+            raise SpecError(
+                "n",
+                f"a rolling corpus of n = {n} keeps {M} tokens at alpha = {show(a)}, too few new ones to take one "
+                f"from each of the {len(row)} models model {k} trains on",
+            )
+        kept.append([M])
+        synthetic.append([0] * K)
+        for (offset, _), size in zip(row, sizes):
+            synthetic[k][(k + offset) % K] = size
+    return RoundSizes(kept, 0, synthetic)
+
+
+def _symbolic_rolling_sizes(eco: Ecosystem, alpha, n) -> RoundSizes:
+    """Rolling sizes (1 - alpha_t) n kept and alpha_t W[k, j] n synthetic where a value is a symbol."""
+    rows = eco.mixing.tolist()
+    kept = [[sympy.sympify((1 - model_value(alpha, k)) * n)] for k in range(eco.K)]
+    return RoundSizes(
+        kept, 0, [[sympy.sympify(model_value(alpha, k) * w * n) for w in row] for k, row in enumerate(rows)]
+    )
 
 
 def _dataset_size(size, initial_size: int) -> int:

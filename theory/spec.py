@@ -24,8 +24,9 @@ import numpy as np
 import sympy
 from sympy.polys.matrices import DomainMatrix
 
-Regime = Literal["reuse", "fresh", "accumulate"]
-REGIMES = ("reuse", "fresh", "accumulate")
+Regime = Literal["reuse", "fresh", "accumulate", "rolling"]
+REGIMES = ("reuse", "fresh", "accumulate", "rolling")
+CLASSIC_REGIMES = REGIMES[:3]  # every family has these; "rolling" corpora only the families that list it
 COMPOSITIONS = ("fixed", "mixture")
 POOLS = ("own", "shared", "split")
 
@@ -46,6 +47,7 @@ class Family(Protocol):
     estimators: tuple[str, ...]  # the estimators it knows; the first is the default
     compositions: tuple[str, ...]  # the compositions of the synthetic part it has exact maps and Monte Carlo for
     pools: tuple[str, ...]  # where its models' synthetic samples come from (:mod:`theory.pools`); the first the default
+    # regimes: tuple[str, ...], optional: the regimes it has maps for where not all (:data:`CLASSIC_REGIMES` if absent)
 
     def check(self, eco: Ecosystem) -> None:
         """Raise SpecError for what is wrong with ``eco`` for this family (sources, n for the estimator)."""
@@ -356,7 +358,10 @@ class Ecosystem(metaclass=_Constructors):
         model, ``{"per_model": ["mle", "unbiased"]}`` (:attr:`model_estimators`).
     regime
         real data ``"reuse"`` (drawn once, reused every round, as in the paper's theory), ``"fresh"``
-        (new real samples every round) or ``"accumulate"`` (every round's data kept, refit on the union).
+        (new real samples every round) or ``"accumulate"`` (every round's data kept, refit on the union); or
+        ``"rolling"`` (categorical only: each model keeps a corpus of n tokens, round 0's its real training set, and
+        each update keeps a random round((1 - alpha_t) n) of them, without replacement, and adds alpha_t n tokens of
+        the models' outputs; no real data after round 0: :mod:`theory.categorical.maps`).
     composition
         how a model's synthetic samples are drawn: ``"fixed"`` counts per model j (W[k, j] of the synthetic part,
         apportioned: :mod:`theory.rounds`) or ``"mixture"``, each synthetic sample from model j with probability
@@ -432,6 +437,8 @@ class Ecosystem(metaclass=_Constructors):
         object.__setattr__(self, "estimator", _estimator(self.estimator, family.estimators, K))
         if self.regime not in REGIMES:
             raise SpecError("regime", f"must be one of {REGIMES}, got {self.regime!r}")
+        if self.regime not in getattr(family, "regimes", CLASSIC_REGIMES):
+            raise SpecError("regime", f"the {family.name} family has {CLASSIC_REGIMES} only, got {self.regime!r}")
         self._check_shared_public_sample()
         if self.composition not in COMPOSITIONS:
             raise SpecError("composition", f"must be one of {COMPOSITIONS}, got {self.composition!r}")

@@ -62,6 +62,7 @@ def categorical_fixed_points(
 ) -> list[NumericalFixedPoint]:
     """The distinct fixed points of the population map found from the starts (see the module doc)."""
     require_categorical(eco)
+    categorical.require_population_map(eco)
     if not eco.is_numeric:
         raise SpecError("ecosystem", f"numerics needs numbers, the spec has symbols {sorted(map(str, eco.symbols))}")
     if not eco.is_constant or eco.regime == "accumulate":

@@ -67,15 +67,15 @@ def moment_program(st: steps.Structure):
             mean, cov = steps.fitted_moments(st, v, moments, t)
             return mean.reshape(size), cov.reshape(size, size)
 
-        def step(moments, plan, t):
-            return steps.moment_step(st, v, moments, plan, t)
+        def update(moments, plan, t):  # an update round (rolling corpora: their own step, steps.rolling_step)
+            return (steps.rolling_step if st.regime == "rolling" else steps.moment_step)(st, v, moments, plan, t)
 
         if start is None:
-            first = step(steps.zero_moments(st), _initial_plan(v, betas, sizes.initial), 0.0)
+            first = steps.moment_step(st, v, steps.zero_moments(st), _initial_plan(v, betas, sizes.initial), 0.0)
         else:
             zero = steps.zero_moments(st)
             first = zero._replace(mean=steps.frequencies_of_fit(st, v, start, 0.0))
-        return _scan_rounds(step, first, summary, v, alphas, betas, sizes.rounds)
+        return _scan_rounds(update, first, summary, v, alphas, betas, sizes.rounds)
 
     return jax.jit(run)
 
@@ -105,6 +105,7 @@ def moment_recursion(eco: Ecosystem):
 def population_recursion(eco: Ecosystem):
     """f(alphas, betas) -> p over rounds 0..T of ``eco``'s population map (:func:`population_program` with its
     values): compiled once per structure."""
+    categorical.require_population_map(eco)
     st = steps.structure(eco)._replace(smoothed=False)  # the population map has infinite samples
     return functools.partial(population_program(st), steps.values(eco))
 

@@ -33,6 +33,7 @@ from interplay.numerics.categorical.iterate import (
     require_categorical,
     total_variation,
 )
+from interplay.numerics.categorical.rolling import rolling_program
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.keys import prng_key, replicate_keys
@@ -292,12 +293,13 @@ def drawn_per_source(eco: Ecosystem, method: str) -> int:
     """Numbers per category a source holds while drawn in a round: its tokens (raw: all; else only below the
     counts route's threshold, :func:`numerics.samplers.counts.cheaper_route`), at least its counts; under the
     ``split`` pool at least its share of the pool's tokens (their one-hot rows and cumulative sums, 2 m + 4 numbers
-    each: :func:`numerics.driver.sizes.split_pool_share`)."""
+    each: :func:`numerics.driver.sizes.split_pool_share`); under ``rolling`` at least a corpus's n tokens."""
     if eco.n is None:
         return 1
     largest = max(_size_bounds(eco).values())
     drawn = largest if method == "raw" else min(largest, counts.TOKENS_PER_CATEGORY * eco.dim)
-    return max(drawn, split_pool_share(eco, 2 * eco.dim + 4, eco.dim))
+    corpora = -(-eco.n // eco.dim) if eco.regime == "rolling" else 0  # the corpora's n tokens a model, per category
+    return max(drawn, split_pool_share(eco, 2 * eco.dim + 4, eco.dim), corpora)
 
 
 def compiled_simulation(
@@ -322,7 +324,13 @@ def compiled_simulation(
     bounds, trajectory = tuple(sorted(capacities.items())), bool(trajectory)
     st, v = steps.structure(eco), steps.values(eco)
     start = given_start(eco, start)
-    if method == "sufficient" and start is None and categorical_tokens.applies(eco, capacities):
+    if eco.regime == "rolling":  # every method draws the corpora's tokens (numerics.categorical.rolling)
+        if start is not None:
+            raise SpecError(
+                "start", "rolling corpora start from their real training sets (a given p_0 is not a corpus)"
+            )
+        run = functools.partial(rolling_program(st, int(eco.n), trajectory), v)
+    elif method == "sufficient" and start is None and categorical_tokens.applies(eco, capacities):
         program = categorical_tokens.token_list_program(st, bounds, trajectory)
         run = functools.partial(program, v, categorical_tokens.alias_arrays(v))
     else:
@@ -350,8 +358,10 @@ def simulate(
     of a fit in O(1)); else tokens located by inverse CDF while samples have at most 4 m tokens, counts from a
     tree of binomials beyond, so the cost stops growing with n. ``"raw"`` locates every token in the fits'
     cumulative probabilities (the reference); ``"multinomial"`` always draws the counts directly. All three have
-    the same law. Under ``composition="mixture"`` a model's N synthetic samples are one draw; under the ``shared``
-    pool the models take prefixes of one sample of each model (module doc; never token lists).
+    the same law; under ``regime="rolling"`` every method carries the corpora's tokens
+    (:mod:`numerics.categorical.rolling`). Under ``composition="mixture"`` a model's N synthetic samples are one
+    draw; under the ``shared`` pool the models take prefixes of one sample of each model (module doc; never token
+    lists).
     ``trajectory=False`` keeps only the final round's fits (memory R K m instead of R (T+1) K m). Replicates run
     in chunks of bounded memory; what cannot fit in ``memory`` bytes (default: available) is refused up front
     (:mod:`numerics.driver.limits`).

@@ -18,6 +18,8 @@ the ``shared`` pool D is full, D[ka, lb] = sum_j w_kj w_lj / max(N_kj, N_lj) (..
 (:func:`numerics.driver.pools.shared_noise`). Under the ``split`` pool the plan's w_synthetic is a p^T
 (:func:`theory.pools.split_plan`) and D is :func:`theory.pools.split_noise` at E Vbar = sum_j p_j (...)_j and the
 spread with the one row p.
+Under the ``rolling`` regime :func:`rolling_step` is the theory's (kept fraction a_k = M_k / n, B = N / n):
+E F' = a E F + B E p, Cov F' = (L (x) I) C (L (x) I)^T + D_kept + D, L = diag(a) + s B.
 tests/test_categorical_vectorised.py checks these steps against the sympy maps on random points.
 """
 
@@ -211,6 +213,21 @@ def moment_step(st: Structure, v: Values, moments: Moments, plan: RoundPlan, t) 
         cov = cov + G_X_Rt.transpose(2, 3, 0, 1) + G_X_Rt
         cross = jnp.einsum("ks,sab->kasb", A, sigma_b) + jnp.einsum("kj,jasb->kasb", W, cross_p)
     return Moments(batch_mean, cov, cross)
+
+
+def rolling_step(st: Structure, v: Values, moments: Moments, plan: RoundPlan, t) -> Moments:
+    """:func:`theory.categorical.maps.rolling_step`: the corpus frequencies' moments after update round t (the
+    plan's n_private holds the kept counts M, its n_synthetic the N_kj)."""
+    n, M = v.n, plan.n_private[:, 0]
+    kept, B = M / n, plan.n_synthetic / n
+    mean_p, cov_p = fitted_moments(st, v, moments, t - 1)
+    L = jnp.diag(kept) + smoothing_factor(st, v, t - 1) * B
+    second_kept = _multinomial_cov(moments.mean) - jnp.einsum("kakb->kab", moments.cov)
+    second = _multinomial_cov(mean_p) - jnp.einsum("jajb->jab", cov_p)
+    blocks = (M * (n - M) / ((n - 1) * n**2))[:, None, None] * second_kept
+    blocks = blocks + jnp.einsum("kj,jab->kab", JAX.per_sample(B**2, plan.n_synthetic), second)
+    noise = jnp.einsum("kab,kl->kalb", blocks, jnp.eye(st.K))
+    return Moments(kept[:, None] * moments.mean + B @ mean_p, _sandwich(L, moments.cov, L) + noise, moments.cross)
 
 
 def population_step(st: Structure, v: Values, probs, plan: RoundPlan, t):

@@ -68,6 +68,8 @@ def _check(eco: Ecosystem) -> None:
         )
     if eco.n is None:
         raise SpecError("n", "the exact chain needs a finite n (n = None is the population limit)")
+    if eco.regime == "rolling":
+        raise SpecError("regime", "the exact chain's state is the fits; rolling corpora keep tokens (not implemented)")
     if eco.pool == "split":
         raise SpecError("pool", "the exact chain does not enumerate a split pool's slices: use the moments or simulate")
     power = 1 / eco.family.temperature

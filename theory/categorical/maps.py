@@ -56,6 +56,30 @@ For tau != 1 the population map (every N infinite) is exact but the moment recur
 not a function of the moments): :func:`moment_map` then raises; use the exact chain
 (:mod:`theory.categorical.chain`) or Monte Carlo.
 
+Under ``regime="rolling"`` (Riis 2026, "Drift and selection in LLM text ecosystems") each model keeps a corpus
+of n tokens and fits it: F_k = c_k / n, the corpus frequencies. Round 0's corpus is the initial training set, sized
+and drawn as the ``fresh`` initial fit (beta_1 n private tokens and the (1 - beta_1) n of the one public sample that
+every model shares, as the other regimes' initial fit). At update round t the corpus keeps M = M_t tokens, a
+uniformly random subset drawn without replacement, and adds N_kj = N_kj,t tokens drawn from each model j's fit f_j
+(:func:`theory.rounds.sample_sizes`: M + sum_j N_kj = n); no real data enter after round 0. Given the state, the
+kept counts are multivariate hypergeometric and the synthetic ones multinomial, independent of each other and
+across models:
+
+    E[H_k | c_k] = M F_k,      Cov(H_k | c_k) = M (n - M) / (n - 1) (diag F_k - F_k F_k^T),
+    E[S_kj | f_j] = N_kj f_j,  Cov(S_kj | f_j) = N_kj (diag f_j - f_j f_j^T),
+
+so with f = s F + (1 - s)/m affine in F (s = n / (n + m lambda)), A = diag_k(M / n) (x) I_m and G = (N / n) (x) I_m,
+the law of total covariance closes the first two moments exactly (:func:`rolling_step`):
+
+    E F'   = A E F + G E f,          Cov F' = L Cov(F) L^T + D_kept + D,     L = A + s G,
+    D_kept = blockdiag_k(M (n - M) / ((n - 1) n^2) (diag(E F_k) - Cov(F_k) - E F_k E F_k^T)),
+
+with D the own pool's synthetic noise at w_kj = N_kj / n (Q_kj = N_kj / n^2). For K = 1 and lambda = 0, E[F' | F] =
+F: F_t is a bounded martingale on the lattice of corpora, absorbed where one symbol fills the corpus, so symbol i
+fixes with probability E F_0,i (neutral drift, as in the Wright-Fisher and Moran models), and E[F_i (1 - F_i)]
+shrinks by the factor 1 - M (n - M) / ((n - 1) n^2) - (n - M) / n^2 per round. There is no population map: the
+corpora are the state (refused by name wherever one is asked for).
+
 A source of no samples (N_s = 0, weight 0: :func:`theory.rounds.sample_sizes`) contributes nothing: every
 quotient by N_s is :mod:`theory.ops`' ``per_sample``, 0 for it. Every step is written against an ops object
 (:mod:`theory.ops`): sympy gives the theory, jax the numerics.
@@ -118,6 +142,7 @@ class Categorical:
     estimators = ("mle",)
     compositions = ("fixed", "mixture")
     pools = ("own", "shared", "split")
+    regimes = ("reuse", "fresh", "accumulate", "rolling")
 
     def __post_init__(self):
         if isinstance(self.m, bool) or not isinstance(self.m, (int, np.integer)) or self.m < 2:
@@ -143,6 +168,8 @@ class Categorical:
             raise SpecError(
                 "n", "smoothing's factor n / (n + m lambda) is one for all models: per-model n needs smoothing 0"
             )
+        if eco.regime == "rolling":
+            _check_rolling(eco)
 
     def values(self) -> tuple[sympy.Matrix, ...]:
         """The family's own parameters (for the spec's free symbols)."""
@@ -155,6 +182,26 @@ class Categorical:
             "temperature": plain(self.temperature),
             "smoothing": plain(self.smoothing),
         }
+
+
+def _check_rolling(eco: Ecosystem) -> None:
+    """What ``regime="rolling"`` has exact maps and Monte Carlo for (module doc): one corpus size n >= 2, the
+    fixed composition, each model's own draws (pool ``own``), tau = 1."""
+    if eco.n is None or isinstance(eco.n, PerModel):
+        raise SpecError("n", f"rolling corpora need one finite corpus size n >= 2 for all models, got {eco.n}")
+    if eco.n < 2:
+        raise SpecError("n", f"a rolling corpus needs n >= 2 tokens, got {eco.n}")
+    if eco.pool != "own":
+        raise SpecError(
+            "pool", f"rolling corpora draw each model's own synthetic tokens (pool 'own'), got {eco.pool!r}"
+        )
+    if eco.composition != "fixed":
+        raise SpecError("composition", f"rolling corpora take the fixed composition, got {eco.composition!r}")
+    if eco.family.temperature != 1:
+        raise SpecError("family.temperature", f"rolling corpora need tau = 1, got {show(eco.family.temperature)}")
+    private = sympy.sympify(eco.beta_at(1)) * eco.n if not isinstance(eco.beta_at(1), PerModel) else None
+    if private is None or (private.is_number and not private.is_integer):
+        raise SpecError("beta", "round 0's corpus holds beta_1 n private tokens: one beta_1 with beta_1 n whole")
 
 
 @dataclass(frozen=True)
@@ -318,6 +365,8 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
     """Exact moments of F after round t (tau = 1); t = 0 with the initial plan and :func:`zero_moments` is the
     initial fit. ``moments`` are those of round t - 1."""
     require_closed_moments(eco)
+    if eco.regime == "rolling" and t != 0:
+        return rolling_step(eco, moments, plan, t, ops)
     K, m = eco.K, eco.dim
     plan = split_plan(plan, ops) if eco.pool == "split" else plan  # G = a p^T (x) I
     R, G = mixing_coefficients(eco, plan, ops)
@@ -341,6 +390,31 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
         cov = cov + R @ cross_p.T @ G.T + G @ cross_p @ R.T
         cross = R @ sigma_b + G @ cross_p
     return Moments(batch_mean, cov, cross)
+
+
+def rolling_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY) -> Moments:
+    """Exact moments of the corpus frequencies F after update round t >= 1 of rolling corpora (module doc);
+    ``plan``'s n_private holds the kept counts M, its n_synthetic the N_kj (:func:`theory.rounds.sample_sizes`)."""
+    K, m, n = eco.K, eco.dim, eco.n
+    synthetic = plan._replace(w_synthetic=plan.n_synthetic / n)  # the own pool's D at w_kj = N_kj / n
+    A = ops.block_diag([(plan.n_private[k, 0] / n) * ops.eye(m) for k in range(K)])
+    G = ops.kron(synthetic.w_synthetic, ops.eye(m))
+    mean_p, cov_p = fitted_moments(eco, moments, t - 1, ops=ops)
+    L = A + smoothing_factor(eco, t - 1, ops=ops) * G
+
+    def kept_noise(k):
+        rows, M = slice(k * m, (k + 1) * m), plan.n_private[k, 0]
+        factor = M * (n - M) / ((n - 1) * n**2)
+        return factor * (_multinomial_cov(moments.mean[rows, :], ops) - moments.cov[rows, rows])
+
+    noise = ops.block_diag([kept_noise(k) for k in range(K)]) + synthetic_noise(eco, synthetic, mean_p, cov_p, ops)
+    return Moments(A @ moments.mean + G @ mean_p, L @ moments.cov @ L.T + noise, moments.cross)
+
+
+def require_population_map(eco: Ecosystem) -> None:
+    """Rolling corpora have no population map (module doc): refused naming the regime."""
+    if eco.regime == "rolling":
+        raise SpecError("regime", "rolling corpora carry their tokens as the state: no population map (n is finite)")
 
 
 def population_step(eco: Ecosystem, probs, plan: RoundPlan, t, ops=SYMPY):
@@ -390,6 +464,7 @@ def population_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
     :func:`require_small_powers`).
     """
     require_small_powers(eco)
+    require_population_map(eco)
     K, m = eco.K, eco.dim
     probs, positions = probability_symbols(K, m)
     layout = Layout()
