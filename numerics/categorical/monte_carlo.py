@@ -205,7 +205,7 @@ def simulation_program(
         prepared = {route: counts.prepare(v.sources, route) for route in {routes["private"], routes["public"]}}
 
         def real_sizes(plan):
-            return jnp.concatenate([plan.n_private[:, 0], plan.n_public[None]])
+            return jnp.concatenate([plan.n_private[:, 0], plan.n_public[:1, 0]])
 
         def real_frequencies(key, plan):
             """(K + 1, m): the private and public samples' frequencies, in one draw where their routes agree."""
@@ -215,7 +215,7 @@ def simulation_program(
             private = frequencies(
                 k_private, prepared[routes["private"]], real_rows[:K], plan.n_private[:, 0], ("private",)
             )
-            public = frequencies(k_public, prepared[routes["public"]], real_rows[K:], plan.n_public[None], ("public",))
+            public = frequencies(k_public, prepared[routes["public"]], real_rows[K:], plan.n_public[:1, 0], ("public",))
             return jnp.concatenate([private, public])
 
         k_start, k_rounds = jax.random.split(key)

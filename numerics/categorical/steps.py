@@ -177,7 +177,7 @@ def moment_step(st: Structure, v: Values, moments: Moments, plan: RoundPlan, t) 
     K = st.K
     plan = split_plan(plan, JAX) if st.split else plan  # w_synthetic = a p^T
     A, W = real_weights(plan), plan.w_synthetic
-    sizes = jnp.concatenate([plan.n_private[:, 0], jnp.reshape(plan.n_public, (1,))])
+    sizes = jnp.concatenate([plan.n_private[:, 0], plan.n_public[:1, 0]])
     sigma_b = JAX.per_sample(_multinomial_cov(v.sources), sizes[:, None, None])
     s_prev = smoothing_factor(st, v, t - 1)
     mean_p, cov_p = fitted_moments(st, v, moments, t - 1)

@@ -112,7 +112,7 @@ def round_plan(values: Values, alpha, beta, sizes: RoundSizes | None, initial: b
     if sizes is None:
         n_private, n_public, n_synthetic = jnp.full(K, jnp.inf), jnp.asarray(jnp.inf), jnp.full((K, K), jnp.inf)
     else:
-        n_private, n_public, n_synthetic = jnp.reshape(sizes.n_private, (K,)), sizes.n_public, sizes.n_synthetic
+        n_private, n_public, n_synthetic = jnp.reshape(sizes.n_private, (K,)), sizes.n_public[0, 0], sizes.n_synthetic
     return Plan(
         (1 - alpha) * beta * ones,
         (1 - alpha) * (1 - beta) * ones,

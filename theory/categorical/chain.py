@@ -130,7 +130,7 @@ class _Round:
         self.eco, self.t = eco, t
         self.real, self.synthetic = [], []
         real_sources = [(eco.private[k].probs, plan.n_private[k, 0], [(k, plan.w_private[k, 0])]) for k in range(K)]
-        real_sources.append((eco.public.probs, plan.n_public, [(k, plan.w_public[k, 0]) for k in range(K)]))
+        real_sources.append((eco.public.probs, plan.n_public[0, 0], [(k, plan.w_public[k, 0]) for k in range(K)]))
         for probs, size, users in real_sources:
             users = [(k, _fraction(w) / int(size)) for k, w in users if w != 0]
             self.real.append((tuple(_fraction(p) for p in probs), int(size), users))

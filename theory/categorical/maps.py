@@ -143,6 +143,7 @@ class Categorical:
             raise SpecError(
                 "n", "smoothing's factor n / (n + m lambda) is one for all models: per-model n needs smoothing 0"
             )
+        eco.refuse_nested_public("the categorical family")
 
     def values(self) -> tuple[sympy.Matrix, ...]:
         """The family's own parameters (for the spec's free symbols)."""
@@ -265,7 +266,7 @@ def _multinomial_cov(probs, ops):
 def real_sources(eco: Ecosystem, plan: RoundPlan, ops=SYMPY):
     """E b (stacked q_s: private_1..K, public) and Sigma_b = blockdiag((diag q_s - q_s q_s^T) / N_s)."""
     sources = list(eco.private) + [eco.public]
-    sizes = [plan.n_private[k, 0] for k in range(eco.K)] + [plan.n_public]
+    sizes = [plan.n_private[k, 0] for k in range(eco.K)] + [plan.n_public[0, 0]]
     qs = [ops.asarray(s.probs) for s in sources]
     return ops.vstack(qs), ops.block_diag([ops.per_sample(_multinomial_cov(q, ops), n) for q, n in zip(qs, sizes)])
 

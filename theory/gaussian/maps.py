@@ -131,6 +131,7 @@ class Gaussian:
             if estimator == "unbiased" and n < 2:
                 parameter = f"n.per_model[{k}]" if isinstance(eco.n, PerModel) else "n"
                 raise SpecError(parameter, f"the unbiased estimator needs n >= 2 samples, got n = {n}")
+        eco.refuse_nested_public("the Gaussian family")
 
     def describe(self) -> dict:
         return {"name": self.name, "dim": self.dim}
@@ -263,7 +264,7 @@ def real_sources(eco: Ecosystem, ops=SYMPY):
 
 
 def _real_sizes(eco: Ecosystem, plan: RoundPlan) -> list:
-    return [plan.n_private[k, 0] for k in range(eco.K)] + [plan.n_public]
+    return [plan.n_private[k, 0] for k in range(eco.K)] + [plan.n_public[0, 0]]
 
 
 def estimator_factor(eco: Ecosystem, nu, ops=SYMPY):
@@ -415,7 +416,7 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
         [
             [
                 ops.per_sample(plan.w_private[k, 0] ** 2, plan.n_private[k, 0])
-                + ops.per_sample(plan.w_public[k, 0] ** 2, plan.n_public)
+                + ops.per_sample(plan.w_public[k, 0] ** 2, plan.n_public[k, 0])
                 + sum(rates[k])
             ]
             for k in range(K)
