@@ -49,13 +49,11 @@ def test_per_model_values_are_read_and_described():
         (dict(beta={"per_model": [[0, 1], [0], 1]}), "beta.per_model", "schedules have different lengths [1, 2]"),
         (dict(alpha={"models": [1, 1, 1]}), "alpha", "per-model values are"),
         (dict(alpha={"per_model": []}), "alpha", "per-model values are"),
-        (dict(alpha={"per_model": [0, 1, 0]}, regime="fresh"), "regime", "differ at round 1 (0, 8): nested public"),
         (dict(beta={"per_model": [0, R(1, 2), 1]}), "public.size", "the models' beta_1 differ"),
         (dict(n={"per_model": [12, 12]}), "n.per_model", "has 2 values, one per model is 3"),
         (dict(n={"per_model": [12, 0, 12]}, public_size=4), "n.per_model[1]", "must be >= 1"),
         (dict(n={"per_model": [12, 1.5, 12]}, public_size=4), "n.per_model[1]", "must be an integer"),
         (dict(n={"per_model": [6, 12, 18]}), "public.size", "the models' n differ (6, 12, 18)"),
-        (dict(n={"per_model": [6, 12, 18]}, regime="fresh"), "regime", "differ at round 1 (2, 4, 6): nested public"),
         (dict(n={"per_model": [1, 12, 12]}, public_size=4, estimator="unbiased"), "n.per_model[0]", "needs n >= 2"),
     ],
 )
@@ -63,6 +61,23 @@ def test_bad_per_model_values_name_the_parameter(changes, parameter, message):
     with pytest.raises(SpecError) as error:
         gaussian3(**changes)
     assert error.value.parameter == parameter and message in str(error.value)
+
+
+def test_fresh_takes_public_sizes_per_model_and_the_families_without_them_say_so():
+    """Under fresh model k takes the first round((1 - alpha_k)(1 - beta_k) n_k) draws of the round's one public
+    sample (theory.rounds): alpha (0, 1, 0), beta 1/3, n 12 give 8, 0, 8; n (6, 12, 18) gives 2, 4, 6. The linear
+    surrogate (one public design) and, for now, the categorical family refuse, naming regime; so do symbolic shares
+    that differ (no max of the sizes)."""
+    assert list(plan_at(gaussian3(alpha={"per_model": [0, 1, 0]}, regime="fresh"), 1).n_public) == [8, 0, 8]
+    assert list(plan_at(gaussian3(n={"per_model": [6, 12, 18]}, regime="accumulate"), 1).n_public) == [2, 4, 6]
+    alpha = {"per_model": [R(1, 2), R(1, 4), R(3, 4)]}
+    with pytest.raises(SpecError, match="^regime: .* nested public samples, which the linear surrogate"):
+        general(3, 1, n=12, alpha=alpha, regime="fresh")
+    probs = ([[R(1, 2), R(1, 2)]] * 3, [R(1, 2), R(1, 2)])
+    with pytest.raises(SpecError, match="^regime: .* nested public samples, which the categorical family"):
+        categorical_ecosystem(*probs, n=12, alpha=alpha, regime="fresh")
+    with pytest.raises(SpecError, match=r"^regime: .* differ at round 1 .*; nested public samples need numbers"):
+        gaussian3(alpha={"per_model": [sympy.Symbol("a"), R(1, 2), R(1, 2)]}, regime="fresh")
 
 
 def test_fresh_allows_per_model_values_with_one_public_weight():
