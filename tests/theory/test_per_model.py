@@ -66,16 +66,12 @@ def test_bad_per_model_values_name_the_parameter(changes, parameter, message):
 def test_fresh_takes_public_sizes_per_model_and_the_families_without_them_say_so():
     """Under fresh model k takes the first round((1 - alpha_k)(1 - beta_k) n_k) draws of the round's one public
     sample (theory.rounds): alpha (0, 1, 0), beta 1/3, n 12 give 8, 0, 8; n (6, 12, 18) gives 2, 4, 6. The linear
-    surrogate (one public design) and, for now, the categorical family refuse, naming regime; so do symbolic shares
-    that differ (no max of the sizes)."""
+    surrogate (one public design) refuses, naming regime; so do symbolic shares that differ (no max of the sizes)."""
     assert list(plan_at(gaussian3(alpha={"per_model": [0, 1, 0]}, regime="fresh"), 1).n_public) == [8, 0, 8]
     assert list(plan_at(gaussian3(n={"per_model": [6, 12, 18]}, regime="accumulate"), 1).n_public) == [2, 4, 6]
     alpha = {"per_model": [R(1, 2), R(1, 4), R(3, 4)]}
     with pytest.raises(SpecError, match="^regime: .* nested public samples, which the linear surrogate"):
         general(3, 1, n=12, alpha=alpha, regime="fresh")
-    probs = ([[R(1, 2), R(1, 2)]] * 3, [R(1, 2), R(1, 2)])
-    with pytest.raises(SpecError, match="^regime: .* nested public samples, which the categorical family"):
-        categorical_ecosystem(*probs, n=12, alpha=alpha, regime="fresh")
     with pytest.raises(SpecError, match=r"^regime: .* differ at round 1 .*; nested public samples need numbers"):
         gaussian3(alpha={"per_model": [sympy.Symbol("a"), R(1, 2), R(1, 2)]}, regime="fresh")
 

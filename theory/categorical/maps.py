@@ -74,7 +74,7 @@ from interplay.theory.analysis import fixed_point
 from interplay.theory.mixture import expected_spread, mixture_noise
 from interplay.theory.ops import SYMPY
 from interplay.theory.pools import shared_rates, split_noise, split_plan, split_shares
-from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at, synthetic_rates
+from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at, public_rates, synthetic_rates
 from interplay.theory.spec import (
     EXACT_HINT,
     Ecosystem,
@@ -143,7 +143,6 @@ class Categorical:
             raise SpecError(
                 "n", "smoothing's factor n / (n + m lambda) is one for all models: per-model n needs smoothing 0"
             )
-        eco.refuse_nested_public("the categorical family")
 
     def values(self) -> tuple[sympy.Matrix, ...]:
         """The family's own parameters (for the spec's free symbols)."""
@@ -322,12 +321,14 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
     K, m = eco.K, eco.dim
     plan = split_plan(plan, ops) if eco.pool == "split" else plan  # G = a p^T (x) I
     R, G = mixing_coefficients(eco, plan, ops)
-    mean_q, sigma_b = real_sources(eco, plan, ops)
+    mean_q, sigma_b = real_sources(eco, plan, ops)  # the public size of model 0: one for all under reuse
     s_prev = smoothing_factor(eco, t - 1, ops=ops)
     mean_p, cov_p = fitted_moments(eco, moments, t - 1, ops=ops)
     noise = synthetic_noise(eco, plan, mean_p, cov_p, ops)
     batch_mean = R @ mean_q + G @ mean_p
-    real_cov = R @ sigma_b @ R.T
+    private = slice(0, K * m)  # the private sources' part of R Sigma_b R^T, then the public prefixes' (module doc)
+    public = _multinomial_cov(ops.asarray(eco.public.probs), ops)
+    real_cov = R[:, private] @ sigma_b[private, private] @ R[:, private].T + ops.kron(public_rates(plan, ops), public)
     if eco.regime == "accumulate":
         H = (t * ops.eye(K * m) + s_prev * G) / (t + 1)
         return Moments(
