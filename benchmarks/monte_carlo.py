@@ -85,7 +85,7 @@ def numpy_reference(n, rounds, replicates, seed):
         alpha = 0.0 if t == 0 else ALPHA
         w_private, w_public, w_synthetic = (1 - alpha) * BETA, (1 - alpha) * (1 - BETA), alpha / K
         n_private, n_public, n_synthetic = sample_sizes(eco, alpha, BETA, initial=t == 0)  # the toolkit's sizes
-        public = PUBLIC_MEAN + PUBLIC_SD * rng.standard_normal((replicates, n_public))
+        public = PUBLIC_MEAN + PUBLIC_SD * rng.standard_normal((replicates, n_public[0][0]))
         mean = w_public * public.mean(1)
         second = w_public * np.mean(public**2, 1)
         mean, second = np.repeat(mean[:, None], K, 1), np.repeat(second[:, None], K, 1)
@@ -167,7 +167,7 @@ def categorical_plans(n):
     for t in (0, 1):
         p = plan_at(eco, t)
         weights = (float(p.w_private[0]), float(p.w_public[0]), float(p.w_synthetic[0, 0]))
-        plans.append((weights, (int(p.n_private[0]), int(p.n_public), int(p.n_synthetic[0, 0]))))
+        plans.append((weights, (int(p.n_private[0]), int(p.n_public[0]), int(p.n_synthetic[0, 0]))))
     return plans
 
 

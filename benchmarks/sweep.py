@@ -36,7 +36,7 @@ def numpy_spread(eco, alpha: float, beta: float, rounds: int) -> float:
     var = np.array([1.0, 1.0, 2.0])
     sizes = sample_sizes(eco, float(alpha), float(beta), initial=False, initial_beta=float(beta))
     n_synthetic = sizes.n_synthetic[0][1]  # alpha n / 2: equal shares; round 0 has none (its weight is 0)
-    sigma_b = np.diag(var / np.array([sizes.n_private[0][0], sizes.n_private[1][0], sizes.n_public]))
+    sigma_b = np.diag(var / np.array([sizes.n_private[0][0], sizes.n_private[1][0], sizes.n_public[0][0]]))
     mean, cov, cross = np.zeros(2), np.zeros((2, 2)), np.zeros((2, 3))
     second = np.zeros(2)
     for t in range(rounds + 1):

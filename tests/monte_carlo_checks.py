@@ -44,3 +44,18 @@ def assert_poisson_trajectory_agrees(mc, exact, *, z_limit=Z):
         centred = rates - exact.mean[t]
         products = (centred[:, :, None] * centred[:, None, :])[:, rows, cols]
         assert_mean_agrees(products, exact.cov[t][rows, cols], f"Cov lambda at t={t}", z_limit=z_limit)
+
+
+def assert_categorical_trajectory_agrees(probs, mean, cov, *, z_limit=Z, constant_below=1e-12):
+    """Categorical fits probs (R, T + 1, K, m) against exact E p (T + 1, Km) and Cov p (T + 1, Km, Km): every entry
+    of E p and the upper triangle of the centred products at every round; entries constant across replicates
+    (categories no source holds) must be exact."""
+    R, T1, K, m = probs.shape
+    rows, cols = np.triu_indices(K * m)
+    for t in range(T1):
+        p = probs[:, t].reshape(R, K * m)
+        assert_mean_agrees(p, mean[t], f"E p at t={t}", constant_below=constant_below, z_limit=z_limit)
+        centred = p - mean[t]
+        products = (centred[:, :, None] * centred[:, None, :])[:, rows, cols]
+        exact = cov[t][rows, cols]
+        assert_mean_agrees(products, exact, f"Cov p at t={t}", constant_below=constant_below, z_limit=z_limit)

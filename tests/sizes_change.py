@@ -37,7 +37,7 @@ def old_sample_sizes(eco, alpha, beta, *, initial, n=FROM_SPEC, initial_beta=FRO
         public = int(eco.public.size) if eco.public.size is not None else _old_size(1 - beta_1, n)
     else:
         private, public = [[_old_size((1 - alpha) * beta, n)]] * eco.K, _old_size((1 - alpha) * (1 - beta), n)
-    return RoundSizes(private, public, synthetic)
+    return RoundSizes(private, [[public]] * eco.K, synthetic)
 
 
 @contextlib.contextmanager

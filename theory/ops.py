@@ -76,6 +76,17 @@ class SympyOps:
         symbolic size is divided by as it is."""
         return value * 0 if sympy.sympify(size).is_zero else value / size
 
+    @classmethod
+    def elementwise_per_sample(cls, values, sizes):
+        """:meth:`per_sample` entry by entry of two matrices of one shape."""
+        values, sizes = sympy.Matrix(values), sympy.Matrix(sizes)
+        return sympy.Matrix(values.rows, values.cols, lambda i, j: cls.per_sample(values[i, j], sizes[i, j]))
+
+    @staticmethod
+    def pairwise_max(column):
+        """K x K: max(c_k, c_l) of a K x 1 column."""
+        return sympy.Matrix(len(column), len(column), lambda k, l: sympy.Max(column[k], column[l]))
+
     @staticmethod
     def where_infinite(size, infinite, finite):
         """``infinite`` where the size is infinite (the population limit), else ``finite``."""

@@ -5,10 +5,10 @@ For model k at update round t >= 1 (the paper's weights; alpha_t = 0 at the init
     w_private[k] = (1 - alpha_t) beta_t,   w_public[k] = (1 - alpha_t)(1 - beta_t),
     w_synthetic[k, j] = alpha_t W[k, j].
 
-Sample sizes add up to n: a training set of n samples holds exactly n. The public sample of a round is shared by all
-models, so it is sized first, N_public = round((1 - alpha_t)(1 - beta_t) n) (a half rounds up; at least 1 for a
-positive weight, and at most what leaves one sample for every other source of positive weight, where n can); each
-model k then shares the remaining n - N_public among its private source and its synthetic sources (weights (1 -
+Sample sizes add up to n: a training set of n samples holds exactly n. The public sample is sized first,
+N_public = round((1 - alpha_t)(1 - beta_t) n) (a half rounds up; at least 1 for a positive weight, and at most what
+leaves one sample for every other source of positive weight, where n can); each model k then shares the remaining
+n - N_public among its private source and its synthetic sources (weights (1 -
 alpha_t) beta_t and alpha_t W[k, j]) by the largest-remainder (Hamilton) apportionment of :func:`apportion`: quotas
 proportional to the weights, their integer parts, then one more sample to each of the largest fractional parts, ties
 going to the sources met first in the order private, synthetic k, k + 1, ..., K, 1, ..., k - 1 (so that exchangeable
@@ -27,15 +27,28 @@ dataset is drawn once, with its ``size`` (default: its size in the initial fit, 
 whole, with its weight, the synthetic samples keeping the sizes of a fresh round; a dataset of no samples (beta_1 =
 1 for the public one, beta_1 = 0 for the private ones) that a later beta_t gives a positive weight is refused
 (:class:`theory.spec.SpecError` naming ``beta``). Weights or an n that are symbols give the sizes w n themselves.
-Where alpha, beta or n are given per model (:class:`theory.spec.PerModel`) model k's private and synthetic sizes are
-those of a round at its own alpha_k, beta_k, n_k; the public sample stays one (its size the one they share, or the
-reused dataset's: :meth:`theory.spec.Ecosystem._check_shared_public_sample`).
+Where alpha, beta or n are given per model (:class:`theory.spec.PerModel`) model k's sizes are those of a round at
+its own alpha_k, beta_k, n_k, its public size N_k = N_public of that round among them (``n_public`` holds one per
+model). Under ``reuse`` every model takes the whole public dataset (the reused dataset's size:
+:meth:`theory.spec.Ecosystem._check_shared_public_sample`). Under ``fresh`` and ``accumulate`` the round draws ONE
+public sample of max_k N_k draws and model k takes its first N_k (nested prefixes, as the ``shared`` pool's synthetic
+samples: :mod:`theory.pools`). Model k's prefix is an iid sample of N_k draws, so nothing changes within a model;
+two models' prefix means of a per-sample statistic of covariance V share the min(N_k, N_l) draws of the smaller
+prefix, and the draws are independent, so
+
+    Cov(xbar_k, xbar_l) = (1 / (N_k N_l)) sum_{i <= N_k} sum_{i' <= N_l} Cov(x_i, x_i') = min(N_k, N_l) V / (N_k N_l)
+                        = V / max(N_k, N_l),
+
+and the public source's part of Cov(theta_k', theta_l') in a round is w_public,k w_public,l V / max(N_k, N_l)
+(:func:`public_rates`), which is today's w_public,k w_public,l V / N_public when the sizes are equal (under
+``reuse`` they are).
 
 Under the ``rolling`` regime (:mod:`theory.categorical.maps`) round 0 is sized as under ``fresh`` and an update
 round t has no real source: model k's corpus of n keeps M_t = round((1 - alpha_t) n) of its tokens (a half up),
 held in ``n_private`` (K rows [M_t]), and its n - M_t synthetic tokens are apportioned over its models j as above
-(weights alpha_t W[k, j], ties in the same order) into ``n_synthetic``; ``n_public`` is 0. M_t + sum_j N_kj = n
-exactly: an alpha_t n too small to give one token to each model of positive weight is refused (naming ``n``).
+(weights alpha_t W[k, j], ties in the same order) into ``n_synthetic``; ``n_public`` is K rows [0]. M_t + sum_j
+N_kj = n exactly: an alpha_t n too small to give one token to each model of positive weight is refused (naming
+``n``).
 An alpha_t or W of symbols gives the sizes (1 - alpha_t) n and alpha_t W[k, j] n themselves.
 """
 
@@ -56,7 +69,7 @@ class RoundSizes(NamedTuple):
     """Sample sizes of model k's sources in one round: exact integers (sympy.oo in the population limit)."""
 
     n_private: object  # K x 1
-    n_public: object  # scalar: the public sample is shared
+    n_public: object  # K x 1: model k's prefix of the round's one public sample (module doc)
     n_synthetic: object  # K x K
 
 
@@ -67,7 +80,7 @@ class RoundPlan(NamedTuple):
     w_public: object  # K x 1
     w_synthetic: object  # K x K
     n_private: object  # K x 1
-    n_public: object  # scalar: the public sample is shared
+    n_public: object  # K x 1: model k's prefix of the round's one public sample (module doc)
     n_synthetic: object  # K x K
 
 
@@ -115,7 +128,7 @@ def sample_sizes(
 ) -> RoundSizes:
     """The sample sizes of one round for alpha_t, beta_t: the one computation of them (see the module doc).
 
-    Returns plain Python: n_private as K rows [N], n_public, n_synthetic as K rows of K: ints for numbers
+    Returns plain Python: n_private and n_public as K rows [N], n_synthetic as K rows of K: ints for numbers
     (sympy.oo in the population limit, expressions w n for symbols). Floats are taken at their exact value
     (:func:`theory.spec.exact`), so a sweep's grid value 0.7 gives the sizes of the spec's alpha = 0.7.
     ``initial`` is the t = 0 fit (no synthetic data); ``population`` makes every sample infinite. ``n`` and
@@ -123,7 +136,7 @@ def sample_sizes(
     """
     K = eco.K
     if population or eco.n is None:
-        return RoundSizes([[sympy.oo]] * K, sympy.oo, [[sympy.oo] * K] * K)
+        return RoundSizes([[sympy.oo]] * K, [[sympy.oo]] * K, [[sympy.oo] * K] * K)
     n = _model_values(eco.n if n is FROM_SPEC else n, "n")
     alpha = Fraction(0) if initial else _model_values(alpha, "alpha")
     beta = _model_values(beta, "beta")
@@ -138,20 +151,19 @@ def sample_sizes(
         beta_1 = _model_values(eco.beta_at(1) if initial_beta is FROM_SPEC else initial_beta, "beta")
         initial_private, initial_public, _ = _model_sizes(fresh_sizes, eco.mixing, Fraction(0), beta_1, n)
         n_private = [[_dataset_size(s.size, row[0])] for s, row in zip(eco.private, initial_private)]
-        n_public = _dataset_size(eco.public.size, initial_public)  # the spec gives it where the models' differ
-        if n_public is None:  # a sweep's point can make them differ (alpha[k], beta[k] axes)
-            raise SpecError(
+        if eco.public.size is None and len({row[0] for row in initial_public}) > 1:  # a sweep's point can make
+            raise SpecError(  # them differ (alpha[k], beta[k] axes); the spec itself refuses it
                 "public.size", "the models' public shares of the initial fit, (1 - beta_1) n, differ: give the size"
             )
-        for kind, empty in (("private", [row[0] == 0 for row in n_private]), ("public", [n_public == 0] * K)):
+        n_public = [[_dataset_size(eco.public.size, initial_public[0][0])]] * K  # one dataset, used whole by all
+        for kind, empty in (
+            ("private", [row[0] == 0 for row in n_private]),
+            ("public", [row[0] == 0 for row in n_public]),
+        ):
             for k in _differing((alpha, beta, beta_1), K):
                 a, b = model_value(alpha, k), model_value(beta, k)
                 weight = (1 - a) * b if kind == "private" else (1 - a) * (1 - b)
                 _require_drawn(empty[k], weight, kind, model_value(beta_1, k), b)
-    elif n_public is None:  # equal shares (Ecosystem._check_shared_public_sample) differ only where a tiny n clamps
-        raise SpecError(
-            "regime", f"under {eco.regime} the models share each round's public sample, but their sizes differ"
-        )
     return RoundSizes(n_private, n_public, n_synthetic)
 
 
@@ -170,19 +182,17 @@ def _differing(values: tuple, K: int):
 
 
 def _model_sizes(fresh_sizes, mixing: sympy.ImmutableMatrix, alpha, beta, n):
-    """``fresh_sizes(mixing, alpha, beta, n)`` where alpha, beta or n may be per model (tuples): model k's private
-    and synthetic sizes are those of a round at (alpha_k, beta_k, n_k) (cached per distinct triple), the public
-    size the one they share, None where the models' differ (only ``reuse`` allows that, and it takes the public
-    dataset's size: :meth:`theory.spec.Ecosystem._check_shared_public_sample`)."""
+    """``fresh_sizes(mixing, alpha, beta, n)`` where alpha, beta or n may be per model (tuples): model k's sizes
+    are those of a round at (alpha_k, beta_k, n_k) (cached per distinct triple); the public sizes as K rows [N_k]."""
     if not any(isinstance(v, tuple) for v in (alpha, beta, n)):
-        return fresh_sizes(mixing, alpha, beta, n)
+        private, public, synthetic = fresh_sizes(mixing, alpha, beta, n)
+        return private, [[public]] * mixing.rows, synthetic
     rounds = [
         fresh_sizes(mixing, model_value(alpha, k), model_value(beta, k), model_value(n, k)) for k in range(mixing.rows)
     ]
-    publics = {public for _, public, _ in rounds}
     private = [sizes[0][k] for k, sizes in enumerate(rounds)]
     synthetic = tuple(sizes[2][k] for k, sizes in enumerate(rounds))
-    return private, publics.pop() if len(publics) == 1 else None, synthetic
+    return private, [[sizes[1]] for sizes in rounds], synthetic
 
 
 def _is_number(x) -> bool:
@@ -236,7 +246,7 @@ def _symbolic_sizes(eco: Ecosystem, alpha, beta, n) -> RoundSizes:
     }
     if len(publics) > 1:
         raise SpecError("beta", "symbolic per-model alpha and beta need equal public weights (1 - alpha)(1 - beta)")
-    return RoundSizes(private, publics.pop(), synthetic)
+    return RoundSizes(private, [[publics.pop()]] * K, synthetic)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -286,7 +296,7 @@ def _mixture_sizes(mixing: sympy.ImmutableMatrix, alpha, beta, n):
 
 
 def _rolling_sizes(mixing: sympy.ImmutableMatrix, alpha, n: int) -> RoundSizes:
-    """An update round of rolling corpora (module doc): ([[M_k]] kept tokens, 0, N_kj synthetic tokens)."""
+    """An update round of rolling corpora (module doc): ([[M_k]] kept tokens, [[0]] public, N_kj synthetic tokens)."""
     K, n = mixing.shape[0], int(n)
     scale, rows = _rows_in_tie_order(mixing)
     kept, synthetic = [], []
@@ -304,7 +314,7 @@ def _rolling_sizes(mixing: sympy.ImmutableMatrix, alpha, n: int) -> RoundSizes:
         synthetic.append([0] * K)
         for (offset, _), size in zip(row, sizes):
             synthetic[k][(k + offset) % K] = size
-    return RoundSizes(kept, 0, synthetic)
+    return RoundSizes(kept, [[0]] * K, synthetic)
 
 
 def _symbolic_rolling_sizes(eco: Ecosystem, alpha, n) -> RoundSizes:
@@ -312,7 +322,7 @@ def _symbolic_rolling_sizes(eco: Ecosystem, alpha, n) -> RoundSizes:
     rows = eco.mixing.tolist()
     kept = [[sympy.sympify((1 - model_value(alpha, k)) * n)] for k in range(eco.K)]
     return RoundSizes(
-        kept, 0, [[sympy.sympify(model_value(alpha, k) * w * n) for w in row] for k, row in enumerate(rows)]
+        kept, [[0]] * eco.K, [[sympy.sympify(model_value(alpha, k) * w * n) for w in row] for k, row in enumerate(rows)]
     )
 
 
@@ -349,7 +359,7 @@ def round_plan(
     W = ops.asarray(eco.mixing)
     if sizes is None:
         private, public, synthetic = sample_sizes(eco, alpha, beta, initial=initial, population=population)
-        sizes = RoundSizes(ops.asarray(private), ops.scalar(public), ops.asarray(synthetic))
+        sizes = RoundSizes(ops.asarray(private), ops.asarray(public), ops.asarray(synthetic))
     if isinstance(alpha, PerModel) or isinstance(beta, PerModel) or ops.ndim(alpha) or ops.ndim(beta):
         alpha, beta = ops.column(alpha, K), ops.column(beta, K)  # per model: weights as K x 1 columns
         if initial:
@@ -374,6 +384,13 @@ def mixing_coefficients(eco: Ecosystem, plan: RoundPlan, ops=SYMPY):
     eye = ops.eye(eco.dim)
     R = ops.hstack([ops.block_diag([plan.w_private[k, 0] * eye for k in range(eco.K)]), ops.kron(plan.w_public, eye)])
     return R, ops.kron(plan.w_synthetic, eye)
+
+
+def public_rates(plan: RoundPlan, ops=SYMPY):
+    """K x K: P_kl = w_public[k] w_public[l] / max(N_k, N_l), the factor of the public per-sample covariance in
+    Cov(theta_k', theta_l') (nested prefixes of the round's one public sample, module doc); 0 for no samples."""
+    w, sizes = plan.w_public, plan.n_public
+    return ops.elementwise_per_sample(w @ w.T, ops.pairwise_max(sizes))
 
 
 def synthetic_rates(plan: RoundPlan, ops=SYMPY) -> list[list]:

@@ -480,34 +480,60 @@ class Ecosystem(metaclass=_Constructors):
         """Models whose alpha, beta or n differ draw different numbers of public samples. Under ``reuse`` every model
         uses the whole public dataset, drawn once; its size is the public share of the initial fit, (1 - beta_1) n,
         so models whose beta_1 or n differ need the dataset's ``public.size``. Under ``fresh`` and ``accumulate``
-        the public sample of a round is shared at one size, so its share (1 - alpha_t)(1 - beta_t) n must be the
-        same for every model (nested public samples of a size per model are not implemented)."""
+        model k takes the first N_k = round((1 - alpha_t)(1 - beta_t) n_k) draws of the round's one public sample
+        (nested prefixes, :mod:`theory.rounds`); shares that differ and are not numbers (symbols: no max of the
+        sizes) are refused, naming ``regime``, as are nested prefixes where the family has none
+        (:meth:`refuse_nested_public`)."""
+        if self.regime != "reuse":
+            differ = self._public_shares_differ()
+            if differ is not None and not all(sympy.sympify(x).is_number for x in differ[1]):
+                raise SpecError(
+                    "regime",
+                    f"under {self.regime} the models' public shares (1 - alpha)(1 - beta) n differ at round "
+                    f"{differ[0]} ({', '.join(map(show, differ[1]))}); nested public samples need numbers "
+                    '(use regime = "reuse")',
+                )
+            return
         sizes = isinstance(self.n, PerModel) and len(set(self.n)) > 1
         if not (self.per_model or sizes) or self.n is None:
             return
-        n = self.training_sizes
         first = self.beta_at(1)
-        if self.regime == "reuse":
-            shares = {(1 - model_value(first, k)) * n[k] for k in range(self.K)}
-            if len(shares) > 1 and self.public.size is None:
-                differ = "n" if sizes else "beta_1"
-                values = self.n if sizes else first
-                raise SpecError(
-                    "public.size",
-                    f"the models' {differ} differ ({', '.join(map(show, values))}), so the public dataset's size is "
-                    "not (1 - beta_1) n: give it",
-                )
-            return
+        shares = {(1 - model_value(first, k)) * self.training_sizes[k] for k in range(self.K)}
+        if len(shares) > 1 and self.public.size is None:
+            differ = "n" if sizes else "beta_1"
+            values = self.n if sizes else first
+            raise SpecError(
+                "public.size",
+                f"the models' {differ} differ ({', '.join(map(show, values))}), so the public dataset's size is "
+                "not (1 - beta_1) n: give it",
+            )
+
+    def _public_shares_differ(self) -> tuple[int, list] | None:
+        """(t, the shares) of the first update round whose public shares (1 - alpha_t)(1 - beta_t) n_k differ
+        between models, None where none does (or n = None)."""
+        if self.n is None or not (self.per_model or len(set(self.training_sizes)) > 1):
+            return None
+        n = self.training_sizes
         for t in range(1, (self.schedule_length or 1) + 1):
             a, b = self.alpha_at(t), self.beta_at(t)
             shares = {sympy.simplify((1 - model_value(a, k)) * (1 - model_value(b, k)) * n[k]) for k in range(self.K)}
             if len(shares) > 1:
-                raise SpecError(
-                    "regime",
-                    f"under {self.regime} the models share each round's public sample, so their public shares "
-                    f"(1 - alpha)(1 - beta) n must be equal; at round {t} they are {', '.join(map(show, shares))} "
-                    '(use regime = "reuse")',
-                )
+                return t, sorted(shares, key=str)
+        return None
+
+    def refuse_nested_public(self, what: str) -> None:
+        """SpecError naming ``regime`` where the models take nested prefixes of a round's public sample (``fresh`` or
+        ``accumulate`` with public shares that differ: :mod:`theory.rounds`) and ``what`` (a family, a path) has no
+        maps for them; a family calls it from its ``check``."""
+        differ = None if self.regime == "reuse" else self._public_shares_differ()
+        if differ is not None:
+            t, shares = differ
+            raise SpecError(
+                "regime",
+                f"under {self.regime} the models' public shares (1 - alpha)(1 - beta) n differ at round {t} "
+                f"({', '.join(map(show, shares))}): nested public samples, which {what} does not take "
+                '(use regime = "reuse")',
+            )
 
     def _each_model(self, value) -> tuple:
         """A spec value as K entries, one per model: its own for a :class:`PerModel`, else the value K times."""

@@ -169,7 +169,7 @@ def simulation_program(
     K, m = st.K, st.m
     capacities = dict(capacities)
     routes = _routes(method, capacities, m)
-    real_rows = jnp.arange(K + 1)  # the K private sources, then the public one
+    real_rows = jnp.concatenate([jnp.arange(K), jnp.full(K, K)])  # the K private sources, the public one's K blocks
     # fixed: sample (k, j) is drawn from model j; mixture: sample k from model k's mixture of the models
     synthetic_rows = jnp.arange(K) if st.mixture else jnp.tile(jnp.arange(K), K)
     together = _drawn_together(routes, capacities, ("private", "public"))
@@ -179,10 +179,6 @@ def simulation_program(
     def draw(key, distributions, rows, sizes, kinds):
         """Counts of one draw of every sample (a row of ``rows`` each) by the kinds' shared route."""
         return counts.draw_counts(key, distributions, rows, sizes, max(capacities[kind] for kind in kinds))
-
-    def frequencies(key, distributions, rows, sizes, kinds):
-        """Frequencies of one draw of every sample (a row of ``rows`` each) by the kinds' shared route."""
-        return JAX.per_sample(draw(key, distributions, rows, sizes, kinds), sizes[:, None])
 
     def synthetic_frequencies(plan, drawn, sizes):
         """(K, m) per model under mixture, else (K, K, m) per pair (k, j), from the counts ``drawn`` of the
@@ -200,24 +196,32 @@ def simulation_program(
             synthetic_part = plan.w_synthetic.sum(1)[:, None] * synthetic  # weight alpha_t
         else:
             synthetic_part = jnp.einsum("kj,kji->ki", plan.w_synthetic, synthetic)
-        return plan.w_private[:, 0:1] * real[:K] + plan.w_public[:, 0:1] * real[K][None] + synthetic_part
+        return plan.w_private[:, 0:1] * real[:K] + plan.w_public[:, 0:1] * real[K:] + synthetic_part
 
     def simulate_one(v, key, alphas, betas, sizes, start):
         prepared = {route: counts.prepare(v.sources, route) for route in {routes["private"], routes["public"]}}
 
         def real_sizes(plan):
-            return jnp.concatenate([plan.n_private[:, 0], plan.n_public[None]])
+            """The K private samples' sizes, then the public sample's blocks (:func:`prefix_blocks`: model k takes
+            the first N_k tokens of the round's one public sample, nested prefixes, :mod:`theory.rounds`)."""
+            return jnp.concatenate([plan.n_private[:, 0], prefix_blocks(plan.n_public)[0][:, 0]])
+
+        def real_of(drawn, plan):
+            """(2K, m): the private samples' frequencies, then model k's public prefix's (``drawn``: the counts of
+            :func:`real_sizes`' samples)."""
+            public = prefix_counts(drawn[K:, None], prefix_blocks(plan.n_public)[1])[:, 0]
+            sizes = jnp.concatenate([plan.n_private[:, 0], plan.n_public[:, 0]])
+            return JAX.per_sample(jnp.concatenate([drawn[:K], public]), sizes[:, None])
 
         def real_frequencies(key, plan):
-            """(K + 1, m): the private and public samples' frequencies, in one draw where their routes agree."""
+            """(2K, m) of :func:`real_of`, the private and public samples in one draw where their routes agree."""
+            sizes = real_sizes(plan)
             if together:
-                return frequencies(key, prepared[routes["private"]], real_rows, real_sizes(plan), ("private", "public"))
+                return real_of(draw(key, prepared[routes["private"]], real_rows, sizes, ("private", "public")), plan)
             k_private, k_public = jax.random.split(key)
-            private = frequencies(
-                k_private, prepared[routes["private"]], real_rows[:K], plan.n_private[:, 0], ("private",)
-            )
-            public = frequencies(k_public, prepared[routes["public"]], real_rows[K:], plan.n_public[None], ("public",))
-            return jnp.concatenate([private, public])
+            private = draw(k_private, prepared[routes["private"]], real_rows[:K], sizes[:K], ("private",))
+            public = draw(k_public, prepared[routes["public"]], real_rows[K:], sizes[K:], ("public",))
+            return real_of(jnp.concatenate([private, public]), plan)
 
         k_start, k_rounds = jax.random.split(key)
         plan_0 = steps.round_plan(v, 0.0, steps.initial_beta(v, betas), sizes.initial, initial=True)
@@ -254,7 +258,7 @@ def simulation_program(
                 sources = counts.concatenate(prepared[routes["private"]], models)
                 rows = jnp.concatenate([real_rows, K + 1 + synthetic_rows])
                 drawn = draw(key, sources, rows, jnp.concatenate([real_sizes(plan), sizes]), tuple(routes))
-                real, drawn = JAX.per_sample(drawn[: K + 1], real_sizes(plan)[:, None]), drawn[K + 1 :]
+                real, drawn = real_of(drawn[: 2 * K], plan), drawn[2 * K :]
             else:
                 k_real, k_synthetic = jax.random.split(key)
                 if st.regime != "reuse":

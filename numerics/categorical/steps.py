@@ -37,7 +37,7 @@ from interplay.numerics.driver.pools import shared_noise
 from interplay.numerics.driver.schedules import model_values
 from interplay.theory.categorical.maps import Moments
 from interplay.theory.pools import split_noise, split_plan, split_shares
-from interplay.theory.rounds import RoundPlan, RoundSizes
+from interplay.theory.rounds import RoundPlan, RoundSizes, public_rates
 from interplay.theory.spec import Ecosystem, floats
 
 
@@ -179,8 +179,9 @@ def moment_step(st: Structure, v: Values, moments: Moments, plan: RoundPlan, t) 
     K = st.K
     plan = split_plan(plan, JAX) if st.split else plan  # w_synthetic = a p^T
     A, W = real_weights(plan), plan.w_synthetic
-    sizes = jnp.concatenate([plan.n_private[:, 0], jnp.reshape(plan.n_public, (1,))])
-    sigma_b = JAX.per_sample(_multinomial_cov(v.sources), sizes[:, None, None])
+    sizes = jnp.concatenate([plan.n_private[:, 0], plan.n_public[:1, 0]])  # the public size of model 0 (reuse)
+    covariances = _multinomial_cov(v.sources)
+    sigma_b = JAX.per_sample(covariances, sizes[:, None, None])
     s_prev = smoothing_factor(st, v, t - 1)
     mean_p, cov_p = fitted_moments(st, v, moments, t - 1)
     second = _multinomial_cov(mean_p) - jnp.einsum("jajb->jab", cov_p)  # E[diag(p_j) - p_j p_j^T]
@@ -197,7 +198,8 @@ def moment_step(st: Structure, v: Values, moments: Moments, plan: RoundPlan, t) 
             blocks = blocks + rates.sum(1)[:, None, None] * mixture.expected_spread(v.mixing, mean_p, cov_p)
         noise = jnp.einsum("kab,kl->kalb", blocks, jnp.eye(K))
     batch_mean = A @ v.sources + W @ mean_p
-    real_cov = jnp.einsum("ks,sab,ls->kalb", A, sigma_b, A)
+    real_cov = jnp.einsum("ks,sab,ls->kalb", A[:, :K], sigma_b[:K], A[:, :K])  # the private sources'
+    real_cov = real_cov + jnp.einsum("kl,ab->kalb", public_rates(plan, JAX), covariances[K])  # nested prefixes
     if st.regime == "accumulate":
         H = (t * jnp.eye(K) + s_prev * W) / (t + 1)
         return Moments(

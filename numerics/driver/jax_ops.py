@@ -77,6 +77,15 @@ class JaxOps:
         empty = size == 0
         return jnp.where(empty, 0.0, value / jnp.where(empty, 1.0, size))
 
+    @classmethod
+    def elementwise_per_sample(cls, values, sizes):
+        return cls.per_sample(values, sizes)
+
+    @staticmethod
+    def pairwise_max(column):
+        """(K, K): max(c_k, c_l) of a (K, 1) column."""
+        return jnp.maximum(column, column.T)
+
     @staticmethod
     def where_infinite(size, infinite, finite):
         """``infinite`` where the size is infinite (the population limit), else ``finite`` (elementwise)."""

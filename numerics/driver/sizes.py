@@ -30,7 +30,7 @@ class Sizes(NamedTuple):
 
 
 def _arrays(sizes: RoundSizes) -> RoundSizes:
-    """Python ints (or sympy.oo) -> float64 arrays: n_private (K, 1), n_public (), n_synthetic (K, K)."""
+    """Python ints (or sympy.oo) -> float64 arrays: n_private (K, 1), n_public (K, 1), n_synthetic (K, K)."""
     return RoundSizes(*(np.asarray(x, dtype=np.float64) for x in sizes))
 
 

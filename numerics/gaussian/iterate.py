@@ -73,7 +73,7 @@ def _run(
     change is below ``tolerance`` or -1, what is ``kept`` of rounds 0..T: every state (``"states"``), their
     :class:`Summary` (``"summaries"``) or None). All are traced, so sweeps can vmap over them.
     """
-    constant = jnp.ndim(sizes.rounds.n_public) == 0  # alphas, betas are then scalars, or per model (K,)
+    constant = jnp.ndim(sizes.rounds.n_private) == 2  # alphas, betas are then scalars, or per model (K,)
 
     def at(schedule, i):
         return schedule if constant else jax.tree.map(lambda x: x[i], schedule)

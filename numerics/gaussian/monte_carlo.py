@@ -1,8 +1,9 @@
 """Monte Carlo of the actual finite-sample process: from raw samples, or from their exact sufficient statistics.
 
 Each round each model assembles its training set: its private and the public real samples (drawn once under
-``reuse``, anew each round under ``fresh`` and ``accumulate``; the public sample is shared by all models) and
-its own draws from every model's current fit N(m_j, S_j), in the sizes of :mod:`theory.rounds`; then it refits
+``reuse``, anew each round under ``fresh`` and ``accumulate``; model k takes the first N_public,k draws of the
+round's one public sample, nested prefixes: :mod:`theory.rounds`) and its own draws from every model's current fit
+N(m_j, S_j), in the sizes of :mod:`theory.rounds`; then it refits
 with the weighted estimator of :mod:`theory.gaussian.maps`. The fit sees each source only through its sample mean
 xbar and its scatter about it per sample, A / N = (1/N) sum (x - xbar)(x - xbar)^T, so each source of a round is
 reduced to (xbar, A / N) by a sampler:
@@ -285,6 +286,38 @@ def _split_statistics(key, means, roots, sizes, capacity: int):
     return xbar[:, None], step.per_sample(scatter, size[:, None, None])[:, None]
 
 
+def _public_increments(sizes):
+    """(order, increments) of the round's one public sample: the models in the order of their public sizes N_k
+    (K,) and the draws each adds to the previous one's prefix (N_(1), N_(2) - N_(1), ...): independent samples."""
+    order = jnp.argsort(sizes)
+    ordered = sizes[order]
+    return order, jnp.diff(ordered, prepend=0.0)
+
+
+def _public_prefixes(statistics, sizes):
+    """(xbar, A / N) of model k's first N_k = ``sizes[k]`` draws of the round's one public sample, (K, d) and (K, d,
+    d) (nested prefixes, :mod:`theory.rounds`), from ``statistics`` of its increments (:func:`_public_increments`):
+    the increments merged in order by the parallel-axis rule (N = N_1 + N_2, xbar = xbar_1 + (N_2 / N)(xbar_2 -
+    xbar_1), A = A_1 + A_2 + (N_1 N_2 / N)(xbar_2 - xbar_1)(xbar_2 - xbar_1)^T: centred deviations, never raw
+    moments), then put back in model order (an increment of 0 draws changes nothing; a prefix of 0: mean, 0)."""
+    order, counts = _public_increments(sizes)
+    xbar, within = statistics
+
+    def merge(first, second):
+        (n1, x1, a1), (n2, x2, a2) = first, second
+        n = n1 + n2
+        gap = x2 - x1
+        return (
+            n,
+            x1 + step.per_sample(n2, n)[..., None] * gap,
+            a1 + a2 + step.per_sample(n1 * n2, n)[..., None, None] * _outer(gap),
+        )
+
+    n, x, a = jax.lax.associative_scan(merge, (counts, xbar, within * counts[:, None, None]))
+    back = jnp.argsort(order)
+    return x[back], step.per_sample(a, n[:, None, None])[back]
+
+
 def _outer(v):
     """v v^T for vectors (..., d)."""
     return v[..., :, None] * v[..., None, :]
@@ -334,11 +367,22 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
         public_root = jnp.linalg.cholesky(values.public_cov)
 
         def real_sources(plan):
-            """The real sources (kind, mean, root, N) of a round."""
+            """The real sources (kind, mean, root, N) of a round: the private samples, the public sample's increments
+            (:func:`_public_increments`)."""
+            increments = _public_increments(plan.n_public)[1]
             return [
                 ("private", values.private_mean, real_roots, plan.n_private),
-                ("public", values.public_mean, public_root, plan.n_public),
+                (
+                    "public",
+                    jnp.broadcast_to(values.public_mean, (K, d)),
+                    jnp.broadcast_to(public_root, (K, d, d)),
+                    increments,
+                ),
             ]
+
+        def real_statistics(drawn, plan):
+            """The private samples' (xbar, A / N) and model k's public prefix's (:func:`_public_prefixes`)."""
+            return drawn[0], _public_prefixes(drawn[1], plan.n_public)
 
         def round_sources(plan, means, covs):
             """The sources drawn in a round: the real ones (unless reused), the synthetic [consumer k, producer j]
@@ -374,7 +418,7 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
             else:
                 drawn = sampler.statistics(noise, round_sources(plan, means, covs))
                 syn = drawn[-1]
-            (xbar, within), (pub_xbar, pub_within) = fixed_real if reuse else drawn[:2]
+            (xbar, within), (pub_xbar, pub_within) = fixed_real if reuse else real_statistics(drawn, plan)
             syn_xbar, syn_within = syn
             batch_mean = wp[:, None] * xbar + wq[:, None] * pub_xbar + jnp.einsum("kj,kja->ka", ws, syn_xbar)
             batch_scatter = (
@@ -411,9 +455,10 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
             started = (start.mean.reshape(K, d), covs, covs, jnp.zeros(K))
         fixed_real = None
         if reuse:
-            sources = real_sources(step.round_plan(values, 0.0, beta_1, sizes.initial, initial=True))
+            plan_0 = step.round_plan(values, 0.0, beta_1, sizes.initial, initial=True)
+            sources = real_sources(plan_0)
             noise = sampler.noise(k_data, sampler.sizes(sources)[None])
-            fixed_real = sampler.statistics(jax.tree.map(lambda x: x[0], noise), sources)
+            fixed_real = real_statistics(sampler.statistics(jax.tree.map(lambda x: x[0], noise), sources), plan_0)
 
         def plan_of(alpha, beta, round_sizes):  # alpha = 0 at t = 0: the initial plan
             return step.round_plan(values, alpha, beta, round_sizes, initial=False)

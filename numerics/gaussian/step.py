@@ -44,7 +44,7 @@ from interplay.numerics.driver.sizes import mixture_size
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.gaussian.maps import Fit, Moments
 from interplay.theory.pools import slice_factors, split_noise, split_plan, split_shares
-from interplay.theory.rounds import RoundPlan, RoundSizes
+from interplay.theory.rounds import RoundPlan, RoundSizes, public_rates
 from interplay.theory.spec import Ecosystem, floats
 
 
@@ -77,7 +77,7 @@ class Plan(NamedTuple):
     w_public: object  # (K,)
     w_synthetic: object  # (K, K)
     n_private: object  # (K,)
-    n_public: object  # ()
+    n_public: object  # (K,): model k's prefix of the round's one public sample (theory.rounds)
     n_synthetic: object  # (K, K)
 
 
@@ -110,9 +110,10 @@ def round_plan(values: Values, alpha, beta, sizes: RoundSizes | None, initial: b
         alpha = 0 * alpha
     ones = jnp.ones(K)
     if sizes is None:
-        n_private, n_public, n_synthetic = jnp.full(K, jnp.inf), jnp.asarray(jnp.inf), jnp.full((K, K), jnp.inf)
+        n_private, n_public, n_synthetic = jnp.full(K, jnp.inf), jnp.full(K, jnp.inf), jnp.full((K, K), jnp.inf)
     else:
-        n_private, n_public, n_synthetic = jnp.reshape(sizes.n_private, (K,)), sizes.n_public, sizes.n_synthetic
+        n_private, n_public = jnp.reshape(sizes.n_private, (K,)), jnp.reshape(sizes.n_public, (K,))
+        n_synthetic = sizes.n_synthetic
     return Plan(
         (1 - alpha) * beta * ones,
         (1 - alpha) * (1 - beta) * ones,
@@ -205,7 +206,7 @@ def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted
     scatters = jnp.concatenate(
         [
             ((1 - per_sample(1.0, p.n_private))[:, None, None] * v.private_cov)[:, None],
-            jnp.broadcast_to((1 - per_sample(1.0, p.n_public)) * v.public_cov, (K, 1, d, d)),
+            ((1 - per_sample(1.0, p.n_public))[:, None, None] * v.public_cov)[:, None],
             synthetic_scatters,
         ],
         1,
@@ -223,7 +224,8 @@ def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted
     m_index, b_index, draws = _piece_indices(K, accumulate, mixture)
     cov_m = jnp.pad(cov, ((0, 1), (0, 0), (0, 1), (0, 0)))  # index K: no fitted mean
     cross_m = jnp.pad(cross, ((0, 1), (0, 0), (0, 1), (0, 0)))  # (K + 1, d, K + 2, d); index K + 1: no real mean
-    real = jnp.pad(sigma_b, ((0, 1), (0, 0), (0, 0)))
+    real = jnp.pad(sigma_b.at[K].set(0.0), ((0, 1), (0, 0), (0, 0)))  # the public mean's apart: model k's prefix
+    public = per_sample(v.public_cov, p.n_public[:, None, None])  # (K, d, d): Cov of model k's public mean
     noise = jnp.zeros((K,) + draws.shape[1:] + (d, d)).at[:, np.flatnonzero(draws[0])].set(draw_noise)
     own_fitted = cov_m[m_index, :, m_index, :]  # Var of each piece's parts (K, P, d, d)
     if mixture:  # the mixture's piece holds sum_j W[k, j] m_j: W_k Cov(m) W_k^T
@@ -231,6 +233,7 @@ def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted
         own_fitted = own_fitted.at[:, np.flatnonzero(draws[0])].add(mixed[:, None])
     own_cross = cross_m[m_index, :, b_index, :]
     own = own_fitted + own_cross + jnp.swapaxes(own_cross, -1, -2) + real[b_index]
+    own = own + (b_index == K)[:, :, None, None] * public[:, None]
     rows = np.arange(K)[:, None]
     a = jnp.zeros((K, K + 1)).at[rows, m_index].add(weights)  # the weight on each fitted mean m_j
     if mixture:  # its weights on each m_j (the batch's share 1 / (t + 1) of them under ``accumulate``)
@@ -238,7 +241,7 @@ def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted
     r = jnp.zeros((K, K + 2)).at[rows, b_index].add(weights)  # on each real mean b_s
     combined_cross = jnp.einsum("kj,jasb,ks->kab", a, cross_m, r)
     combined = jnp.einsum("kj,jalb,kl->kab", a, cov_m, a) + combined_cross + jnp.swapaxes(combined_cross, -1, -2)
-    combined = combined + jnp.einsum("ks,sab->kab", r**2, real)
+    combined = combined + jnp.einsum("ks,sab->kab", r**2, real) + r[:, K, None, None] ** 2 * public
     each = jnp.einsum("kp,kpab->kab", weights, own + noise)
     combined = combined + jnp.einsum("kp,kpab->kab", weights**2, noise)
     return total + each - (2 - weights.sum(1))[:, None, None] * combined
@@ -258,7 +261,7 @@ def moment_step(structure: Structure, v: Values, moments: Moments, p: Plan, t) -
     fitted = estimator_factor(structure, nu)[:, None, None] * scatter
 
     real_mean = jnp.concatenate([v.private_mean, v.public_mean[None]])  # E b (K + 1, d)
-    sizes = jnp.concatenate([p.n_private, p.n_public[None]])
+    sizes = jnp.concatenate([p.n_private, p.n_public[:1]])  # the public size of model 0: one for all under reuse
     sigma_b = per_sample(jnp.concatenate([v.private_cov, v.public_cov[None]]), sizes[:, None, None])  # Sigma_b
     R = jnp.concatenate([jnp.diag(p.w_private), p.w_public[:, None]], 1)  # (K, K + 1); R = this (x) I
     G = p.w_synthetic  # G = this (x) I
@@ -287,7 +290,8 @@ def moment_step(structure: Structure, v: Values, moments: Moments, p: Plan, t) -
         noise = jnp.einsum("kl,kab->kalb", jnp.eye(K), own_noise)
     batch_nu = per_sample(p.w_private**2, p.n_private) + per_sample(p.w_public**2, p.n_public) + synthetic_nu
     batch_mean = R @ real_mean + G @ mean
-    real_cov = jnp.einsum("ks,ls,sab->kalb", R, R, sigma_b)
+    real_cov = jnp.einsum("k,kab,kl->kalb", p.w_private**2, sigma_b[:K], jnp.eye(K))  # the private sources'
+    real_cov = real_cov + jnp.einsum("kl,ab->kalb", public_rates(_round_plan(p), JAX), v.public_cov)  # nested prefixes
     new_scatter = _scatters(structure, v, mean, cov, cross, scatter, fitted, piece, sigma_b, p, t)
 
     if structure.regime == "accumulate":
@@ -315,7 +319,7 @@ def _round_plan(p: Plan) -> RoundPlan:
     """The synthetic part of ``p`` as a :class:`theory.rounds.RoundPlan` (what :mod:`theory.pools` reads)."""
     K = p.w_synthetic.shape[0]
     zero = jnp.zeros((K, 1))
-    return RoundPlan(zero, zero, p.w_synthetic, zero, p.n_public, p.n_synthetic)
+    return RoundPlan(zero, p.w_public[:, None], p.w_synthetic, zero, p.n_public[:, None], p.n_synthetic)
 
 
 def _split_weights(p: Plan):

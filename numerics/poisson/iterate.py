@@ -41,10 +41,6 @@ from interplay.theory.start import numeric_start
 class PoissonJaxOps(JaxOps):
     """jax ops plus the operations of :class:`theory.poisson.maps.PoissonSympyOps`."""
 
-    @classmethod
-    def ratio(cls, a, b):
-        return cls.per_sample(a, b)
-
     @staticmethod
     def shared_noise(plan, rates):
         """(K, K): :meth:`theory.poisson.maps.PoissonSympyOps.shared_noise` over the model axis
@@ -90,7 +86,7 @@ def scan_rounds(shape: Ecosystem, numbers, step, start, summary, alphas, betas, 
     """``state = step(state, plan_t, t)`` for t = 1..T in one ``lax.scan``; (the final state, summary(state) over
     rounds 0..T). ``sizes``: the update rounds' sizes (leading axis T; without it, as for a constant schedule, the
     one size of every round, not repeated T times), or None for the population map."""
-    constant = sizes is not None and jnp.ndim(sizes.n_public) == 0
+    constant = sizes is not None and jnp.ndim(sizes.n_private) == 2
 
     def body(state, inputs):
         alpha, beta, t, round_sizes = inputs

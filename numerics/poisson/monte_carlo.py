@@ -3,9 +3,10 @@
 Every source of a round contributes the mean of its N samples. A sample of N draws of Poisson(rate) sums to one
 Poisson(N rate) count, so method ``"sufficient"`` (the default) draws one Poisson per source and round, whatever
 N; ``"raw"`` draws every sample and sums them (the reference; the same law). Each model refits its rate, the
-weighted mean of its sources' means (:mod:`theory.poisson.maps`): the public sample of a round is shared by all
-models, each model draws its own synthetic samples, and the real samples are drawn once under ``reuse``. Replicates
-are ``vmap``-ped, each with its own key (``jax.random.split(key, R)[r]``), and run in chunks of bounded memory.
+weighted mean of its sources' means (:mod:`theory.poisson.maps`): model k takes the first N_public,k draws of
+the round's one public sample (nested prefixes, :mod:`theory.rounds`), each model draws its own synthetic
+samples, and the real samples are drawn once under ``reuse``. Replicates are ``vmap``-ped, each with its own key
+(``jax.random.split(key, R)[r]``), and run in chunks of bounded memory.
 
 As for the exact recursions, the compiled simulator depends on the structure alone (K, regime, method, and for
 ``raw`` the largest sample sizes): rates, W, alpha, beta, sample sizes, seeds and replicate counts are inputs.
@@ -68,15 +69,32 @@ class PoissonMonteCarlo(SimulatedReplicates):
         return squared_distance(self.rates[..., None])
 
 
-def sample_means(key, rates, sizes, method: str, capacity: int):
-    """The mean of ``sizes`` draws of Poisson(``rates``) (arrays of one shape; sizes >= 0 exact integers):
-    ``sufficient`` one Poisson(N rate) count / N; ``raw`` the first N of ``capacity`` draws, summed, / N; 0 for
-    N = 0 (a source of weight 0 draws nothing)."""
+def sample_sums(key, rates, sizes, method: str, capacity: int):
+    """The sum of ``sizes`` draws of Poisson(``rates``) (arrays of one shape; sizes >= 0 exact integers):
+    ``sufficient`` one Poisson(N rate) count; ``raw`` the first N of ``capacity`` draws, summed; 0 for N = 0 (a
+    source of weight 0 draws nothing)."""
     if method == "sufficient":
-        return JAX.per_sample(jax.random.poisson(key, sizes * rates, dtype=jnp.int64).astype(jnp.float64), sizes)
+        return jax.random.poisson(key, sizes * rates, dtype=jnp.int64).astype(jnp.float64)
     draws = jax.random.poisson(key, rates[..., None], shape=rates.shape + (capacity,), dtype=jnp.int64)
     kept = jnp.arange(capacity) < sizes[..., None]
-    return JAX.per_sample(jnp.where(kept, draws, 0).sum(-1).astype(jnp.float64), sizes)
+    return jnp.where(kept, draws, 0).sum(-1).astype(jnp.float64)
+
+
+def sample_means(key, rates, sizes, method: str, capacity: int):
+    """The mean of ``sizes`` draws of Poisson(``rates``) (:func:`sample_sums` / N; 0 for N = 0)."""
+    return JAX.per_sample(sample_sums(key, rates, sizes, method, capacity), sizes)
+
+
+def prefix_sums(key, first, rate, sizes, method: str, capacity: int):
+    """(K,): the sum of the first ``sizes[k]`` draws of one sample of Poisson(``rate``) (the round's public sample
+    under ``fresh`` and ``accumulate``: nested prefixes, :mod:`theory.rounds`), ``first`` the sum of its first
+    min_k sizes[k] draws: the sizes in order, the draws between consecutive ones as independent sums
+    (:func:`sample_sums`, of 0 draws where sizes are equal), cumulative sums the prefixes' totals."""
+    order = jnp.argsort(sizes)
+    ordered = sizes[order]
+    steps = sample_sums(key, jnp.full(ordered.shape[0] - 1, rate), jnp.diff(ordered), method, capacity)
+    totals = first + jnp.concatenate([jnp.zeros(1), jnp.cumsum(steps)])
+    return jnp.zeros_like(totals).at[order].set(totals)
 
 
 def mixture_means(key, rates, mixing, sizes, method: str, capacity: int):
@@ -127,7 +145,8 @@ def simulator(
     Rounds 0..T run in one ``lax.scan`` (round 0 is a round with alpha = 0, beta = beta_1: the initial fit, whose
     rates the given ``start`` (K,) replaces in every replicate; its real samples are drawn all the same), each
     drawing the means of all K + 1 + K^2 samples of the round in one call: the K private and the public sample
-    (under ``reuse`` those of round 0 are kept) and model k's sample of every model j, at rate lambda_j. Under the
+    (its first prefix; the models' larger prefixes by :func:`prefix_sums`; under ``reuse`` the real samples of round
+    0 are kept) and model k's sample of every model j, at rate lambda_j. Under the
     ``mixture`` composition model k's synthetic sample is one sample of the mixture instead (:func:`mixture_means`,
     up to ``mixture_capacity`` draws); under the ``shared`` pool the models that scrape model j take prefixes of one
     sample of it (:func:`shared_means`, ``pool_capacity`` draws); under the ``split`` pool model k's synthetic sample
@@ -146,13 +165,19 @@ def simulator(
             key, pick = jax.random.split(key) if mixture or shared or split else (key, None)
             apart = not (mixture or shared or split)  # every (k, j) its own sample, drawn with the real ones
             drawn = [numbers.rates[:, 0]] + ([jnp.tile(rates, K)] if apart else [])  # (k, j) at rate lambda_j
-            sample_sizes = [round_plan.n_private[:, 0], round_plan.n_public[None]]
+            public_sizes = round_plan.n_public[:, 0]
+            sample_sizes = [round_plan.n_private[:, 0], public_sizes.min()[None]]  # the public sample's first prefix
             sample_sizes += [round_plan.n_synthetic.ravel()] if apart else []
             if split:  # model k's slice: N_k draws at its mean rate, with the real samples
                 drawn.append(split_rates(pick, rates, round_plan.n_synthetic, pool_capacity))
                 sample_sizes.append(round_plan.n_synthetic.sum(1))
-            means = sample_means(key, jnp.concatenate(drawn), jnp.concatenate(sample_sizes), method, capacity)
-            real = jnp.where(t == 0, means[: K + 1], real) if shape.regime == "reuse" else means[: K + 1]
+            sizes_drawn = jnp.concatenate(sample_sizes)
+            sums = sample_sums(key, jnp.concatenate(drawn), sizes_drawn, method, capacity)
+            means = JAX.per_sample(sums, sizes_drawn)
+            public_rate = numbers.rates[K, 0]
+            public = prefix_sums(jax.random.fold_in(key, 1), sums[K], public_rate, public_sizes, method, capacity)
+            drawn_real = jnp.concatenate([means[:K], JAX.per_sample(public, public_sizes)])  # (2K,): model k's public
+            real = jnp.where(t == 0, drawn_real, real) if shape.regime == "reuse" else drawn_real
             if mixture:
                 n_synthetic = mixture_size(round_plan.n_synthetic)
                 drawn_synthetic = mixture_means(pick, rates, numbers.mixing, n_synthetic, method, mixture_capacity)
@@ -164,7 +189,7 @@ def simulator(
                 synthetic = round_plan.w_synthetic.sum(1) * means[K + 1 :]
             else:
                 synthetic = (round_plan.w_synthetic * means[K + 1 :].reshape(K, K)).sum(1)
-            batch = round_plan.w_private[:, 0] * real[:K] + round_plan.w_public[:, 0] * real[K] + synthetic
+            batch = round_plan.w_private[:, 0] * real[:K] + round_plan.w_public[:, 0] * real[K:] + synthetic
             rates = (t * rates + batch) / (t + 1) if shape.regime == "accumulate" else batch
             if start is not None:
                 rates = jnp.where(t == 0, start, rates)
@@ -179,7 +204,7 @@ def simulator(
             jnp.arange(T + 1, dtype=jnp.float64),
             every,
         )
-        (rates, _), path = jax.lax.scan(one_round, (jnp.zeros(K), jnp.zeros(K + 1)), inputs)
+        (rates, _), path = jax.lax.scan(one_round, (jnp.zeros(K), jnp.zeros(2 * K)), inputs)
         return path if trajectory else rates[None]
 
     replicated = jax.vmap(simulate_one, in_axes=(0, None, None, None, None, None, None))

@@ -52,7 +52,7 @@ def plan_sizes(eco, t):
     plan = plan_at(eco, t)
     return [
         np.asarray(plan.n_private.tolist(), float),
-        float(plan.n_public),
+        np.asarray(plan.n_public.tolist(), float),
         np.asarray(plan.n_synthetic.tolist(), float),
     ]
 
@@ -63,11 +63,15 @@ def test_sizes_add_up_to_n_by_largest_remainder():
     rule, max(1, round(w n)), gave 32 + 4 and a training set of 51). Tiny weights keep one sample each, taken
     from the source furthest above its quota."""
     eco = half_case(regime="fresh")
-    assert sample_sizes(eco, eco.alpha_at(1), 1, initial=False) == ([[15]] * 2, 0, ((32, 3), (3, 32)))
+    assert sample_sizes(eco, eco.alpha_at(1), 1, initial=False) == ([[15]] * 2, [[0]] * 2, ((32, 3), (3, 32)))
     assert sample_sizes(eco, 0.7, 1, initial=False) == sample_sizes(eco, R(7, 10), 1, initial=False)  # float: exact
-    assert sample_sizes(eco, R(1, 100), 1, initial=False) == ([[48]] * 2, 0, ((1, 1), (1, 1)))  # 49.5, .45, .05
-    assert sample_sizes(eco, R(1, 18), 1, initial=False) == ([[47]] * 2, 0, ((2, 1), (1, 2)))  # 47.2, 2.5, .28
-    assert sample_sizes(eco, R(1, 2), R(1, 2), initial=False) == ([[12]] * 2, 13, ((22, 3), (3, 22)))  # 12.5 public, 37
+    assert sample_sizes(eco, R(1, 100), 1, initial=False) == ([[48]] * 2, [[0]] * 2, ((1, 1), (1, 1)))  # 49.5, .45, .05
+    assert sample_sizes(eco, R(1, 18), 1, initial=False) == ([[47]] * 2, [[0]] * 2, ((2, 1), (1, 2)))  # 47.2, 2.5, .28
+    assert sample_sizes(eco, R(1, 2), R(1, 2), initial=False) == (
+        [[12]] * 2,
+        [[13]] * 2,
+        ((22, 3), (3, 22)),
+    )  # 12.5 public, 37
 
 
 def test_the_issue_case_thirty_two_models_train_on_exactly_n_samples():
@@ -80,7 +84,7 @@ def test_the_issue_case_thirty_two_models_train_on_exactly_n_samples():
         regime="fresh",
     )  # fmt: skip
     private, public, synthetic = sample_sizes(eco, R(1, 2), R(3, 5), initial=False)
-    assert public == 20 and all(row == [30] for row in private)
+    assert public == [[20]] * K and all(row == [30] for row in private)
     assert all(sum(row) == 50 and sorted(row) == [1] * 14 + [2] * 18 for row in synthetic)
     assert all(synthetic[k] == synthetic[0][-k:] + synthetic[0][:-k] for k in range(1, K))
 
@@ -105,7 +109,7 @@ def test_w_is_read_exactly_whichever_way_it_was_built():
         means=[[0]] * 5, public_mean=[1], alpha=R(1, 3), beta=R(1, 2), n=31, mixing=ring, regime="fresh"
     )
     private, public, synthetic = sample_sizes(eco, R(1, 3), R(1, 2), initial=False)
-    assert public == 10  # 31 / 3 = 10.33; the other 21 by quotas 10.5, 5.25, 5.25: 11, 5 and 5
+    assert public == [[10]] * 5  # 31 / 3 = 10.33; the other 21 by quotas 10.5, 5.25, 5.25: 11, 5 and 5
     assert all(row == [11] for row in private)
     assert all(synthetic[k][k] == 5 and synthetic[k][(k + 1) % 5] == 5 and sum(synthetic[k]) == 10 for k in range(5))
 
@@ -147,15 +151,15 @@ def test_a_training_set_smaller_than_its_sources_keeps_every_source():
     five = dict(means=[[0]] * 5, public_mean=[1], alpha=1, beta=1, mixing=[[R(1, 5)] * 5] * 5, regime="fresh")
     for n in (4, 5):
         eco = Ecosystem.gaussian(**five, n=n)
-        assert sample_sizes(eco, 1, 1, initial=False) == ([[0]] * 5, 0, ((1,) * 5,) * 5)
+        assert sample_sizes(eco, 1, 1, initial=False) == ([[0]] * 5, [[0]] * 5, ((1,) * 5,) * 5)
     for n in (1, 2, 3):
         eco = Ecosystem.gaussian(means=[[0]], public_mean=[1], alpha=R(1, 2), beta=R(1, 2), n=n, regime="fresh")
-        assert sample_sizes(eco, R(1, 2), R(1, 2), initial=False) == ([[1]], 1, ((1,),))
+        assert sample_sizes(eco, R(1, 2), R(1, 2), initial=False) == ([[1]], [[1]], ((1,),))
     # 40 models on J / K, n = 40: 10 public samples, then 30 for the private source (quota 10) and 40 synthetic
     # ones (quotas 0.5): the private source keeps its 10 (not 1), each synthetic source 1
     many = Ecosystem.gaussian(means=[[0]] * 40, public_mean=[1], alpha=R(1, 2), beta=R(1, 2), n=40, regime="fresh")
     private, public, synthetic = sample_sizes(many, R(1, 2), R(1, 2), initial=False)
-    assert public == 10 and all(row == [10] for row in private) and all(set(row) == {1} for row in synthetic)
+    assert public == [[10]] * 40 and all(row == [10] for row in private) and all(set(row) == {1} for row in synthetic)
 
 
 def test_theory_and_exact_recursion_agree_at_a_half_sample():
@@ -205,11 +209,11 @@ def test_every_numerical_path_receives_the_theory_sizes():
             for t, (private, public, synthetic) in enumerate(theory):
                 part = given.initial if t == 0 else type(given.rounds)(*(x[t - 1] for x in given.rounds))
                 np.testing.assert_array_equal(part.n_private, private)
-                assert part.n_public == public
+                np.testing.assert_array_equal(part.n_public, public)
                 np.testing.assert_array_equal(part.n_synthetic, synthetic)
             if regime == "fresh" and (k, n) not in ((7, 50), (14, 50), (15, 70), (18, 50)):
                 continue
-            expected = {"private": max(s[0].max() for s in theory), "public": max(s[1] for s in theory)}
+            expected = {"private": max(s[0].max() for s in theory), "public": max(s[1].max() for s in theory)}
             expected["synthetic"] = max(s[2].max() for s in theory)
             assert mc.static_sizes(eco, 1) == expected
             for method in mc.METHODS:
@@ -244,12 +248,12 @@ def test_a_source_of_weight_zero_is_not_sampled():
     """Size 0 for weight exactly 0: the public source at beta = 1, model j's outputs for model k != j at W = I,
     every synthetic source at the initial fit; a positive weight keeps at least one sample (0.05 samples: 1)."""
     eco = half_case(mixing=[[1, 0], [0, 1]], regime="fresh")
-    assert sample_sizes(eco, R(7, 10), 1, initial=False) == ([[15]] * 2, 0, ((35, 0), (0, 35)))
-    assert sample_sizes(eco, R(7, 10), 0, initial=False) == ([[0]] * 2, 15, ((35, 0), (0, 35)))
-    assert sample_sizes(eco, R(7, 10), 1, initial=True) == ([[50]] * 2, 0, ((0, 0), (0, 0)))
+    assert sample_sizes(eco, R(7, 10), 1, initial=False) == ([[15]] * 2, [[0]] * 2, ((35, 0), (0, 35)))
+    assert sample_sizes(eco, R(7, 10), 0, initial=False) == ([[0]] * 2, [[15]] * 2, ((35, 0), (0, 35)))
+    assert sample_sizes(eco, R(7, 10), 1, initial=True) == ([[50]] * 2, [[0]] * 2, ((0, 0), (0, 0)))
     assert sample_sizes(eco, R(999, 1000), 1, initial=False).n_private == [[1]] * 2
     sizes = spec_sizes(eco, 2)
-    np.testing.assert_array_equal(sizes.rounds.n_public, [0, 0])
+    np.testing.assert_array_equal(sizes.rounds.n_public, np.zeros((2, 2, 1)))
     np.testing.assert_array_equal(sizes.initial.n_synthetic, np.zeros((2, 2)))
 
 
@@ -264,5 +268,8 @@ def test_reused_data_without_samples_that_a_later_round_weighs_are_refused():
         plan_at(half_case(beta=(0, 0.5), alpha=(0.7, 0.7)), 2)
     with pytest.raises(SpecError, match="^beta"):
         numerics.iterate_moments(half_case(beta=(1, 0.5), alpha=(0.7, 0.7)), 2)
-    assert spec_sizes(half_case(beta=(1, 0.5), alpha=(0.7, 0.7), public_size=3), 2).rounds.n_public.tolist() == [3, 3]
-    assert spec_sizes(half_case(beta=(1, 0.5), alpha=(0.7, 1)), 2).rounds.n_public.tolist() == [0, 0]
+    assert (
+        spec_sizes(half_case(beta=(1, 0.5), alpha=(0.7, 0.7), public_size=3), 2).rounds.n_public[:, :, 0].tolist()
+        == [[3, 3]] * 2
+    )
+    assert spec_sizes(half_case(beta=(1, 0.5), alpha=(0.7, 1)), 2).rounds.n_public[:, :, 0].tolist() == [[0, 0]] * 2

@@ -49,13 +49,11 @@ def test_per_model_values_are_read_and_described():
         (dict(beta={"per_model": [[0, 1], [0], 1]}), "beta.per_model", "schedules have different lengths [1, 2]"),
         (dict(alpha={"models": [1, 1, 1]}), "alpha", "per-model values are"),
         (dict(alpha={"per_model": []}), "alpha", "per-model values are"),
-        (dict(alpha={"per_model": [0, 1, 0]}, regime="fresh"), "regime", "public shares (1 - alpha)(1 - beta) n must"),
         (dict(beta={"per_model": [0, R(1, 2), 1]}), "public.size", "the models' beta_1 differ"),
         (dict(n={"per_model": [12, 12]}), "n.per_model", "has 2 values, one per model is 3"),
         (dict(n={"per_model": [12, 0, 12]}, public_size=4), "n.per_model[1]", "must be >= 1"),
         (dict(n={"per_model": [12, 1.5, 12]}, public_size=4), "n.per_model[1]", "must be an integer"),
         (dict(n={"per_model": [6, 12, 18]}), "public.size", "the models' n differ (6, 12, 18)"),
-        (dict(n={"per_model": [6, 12, 18]}, regime="fresh"), "regime", "at round 1 they are 2, 4, 6"),
         (dict(n={"per_model": [1, 12, 12]}, public_size=4, estimator="unbiased"), "n.per_model[0]", "needs n >= 2"),
     ],
 )
@@ -65,12 +63,25 @@ def test_bad_per_model_values_name_the_parameter(changes, parameter, message):
     assert error.value.parameter == parameter and message in str(error.value)
 
 
+def test_fresh_takes_public_sizes_per_model_and_the_families_without_them_say_so():
+    """Under fresh model k takes the first round((1 - alpha_k)(1 - beta_k) n_k) draws of the round's one public
+    sample (theory.rounds): alpha (0, 1, 0), beta 1/3, n 12 give 8, 0, 8; n (6, 12, 18) gives 2, 4, 6. The linear
+    surrogate (one public design) refuses, naming regime; so do symbolic shares that differ (no max of the sizes)."""
+    assert list(plan_at(gaussian3(alpha={"per_model": [0, 1, 0]}, regime="fresh"), 1).n_public) == [8, 0, 8]
+    assert list(plan_at(gaussian3(n={"per_model": [6, 12, 18]}, regime="accumulate"), 1).n_public) == [2, 4, 6]
+    alpha = {"per_model": [R(1, 2), R(1, 4), R(3, 4)]}
+    with pytest.raises(SpecError, match="^regime: .* nested public samples, which the linear surrogate"):
+        general(3, 1, n=12, alpha=alpha, regime="fresh")
+    with pytest.raises(SpecError, match=r"^regime: .* differ at round 1 .*; nested public samples need numbers"):
+        gaussian3(alpha={"per_model": [sympy.Symbol("a"), R(1, 2), R(1, 2)]}, regime="fresh")
+
+
 def test_fresh_allows_per_model_values_with_one_public_weight():
     """(1 - alpha_k)(1 - beta_k) the same for every model: (1/2)(1/2) = (3/4)(1/3) = 1/4."""
     alpha, beta = {"per_model": [R(1, 2), R(1, 4), R(1, 2)]}, {"per_model": [R(1, 2), R(2, 3), R(1, 2)]}
     eco = gaussian3(alpha=alpha, beta=beta, regime="fresh")
     assert [plan_at(eco, 1).w_public[k, 0] for k in range(3)] == [R(1, 4)] * 3
-    assert plan_at(eco, 1).n_public == 3
+    assert list(plan_at(eco, 1).n_public) == [3] * 3
 
 
 @pytest.mark.parametrize("build", [gaussian3, poisson3])
@@ -103,7 +114,7 @@ def test_per_model_n_gives_each_model_the_sizes_of_its_own_n(regime):
             assert plan.n_private.row(k) == own.n_private.row(k) and plan.n_synthetic.row(k) == own.n_synthetic.row(k)
             assert plan.n_public == own.n_public
             if regime != "reuse":  # a training set of n_k samples (under reuse the real datasets enter whole)
-                assert plan.n_private[k, 0] + sum(plan.n_synthetic.row(k)) + plan.n_public == n
+                assert plan.n_private[k, 0] + sum(plan.n_synthetic.row(k)) + plan.n_public[k, 0] == n
 
 
 def test_per_model_n_with_equal_public_shares_shares_one_public_sample():
@@ -112,7 +123,7 @@ def test_per_model_n_with_equal_public_shares_shares_one_public_sample():
         alpha=0, beta={"per_model": [R(1, 2), R(2, 3), R(3, 4)]}, n={"per_model": [8, 12, 16]}, regime="fresh"
     )
     plan = plan_at(eco, 1)
-    assert plan.n_public == 4 and list(plan.n_private) == [4, 8, 12]
+    assert list(plan.n_public) == [4] * 3 and list(plan.n_private) == [4, 8, 12]
 
 
 def test_the_families_that_cannot_take_per_model_n_say_so():

@@ -119,12 +119,31 @@ def _prefix_blocks(j: int, weights, sizes) -> list:
     return draws
 
 
+def _public_blocks(eco: Ecosystem, plan) -> list:
+    """The round's one public sample, model k taking its first N_k tokens (nested prefixes, :mod:`theory.rounds`;
+    one size for all under ``reuse``): with the distinct sizes sorted, block i holds tokens N_(i-1) + 1..N_(i),
+    independent of the others, seen by every model whose prefix reaches it (each with its own w / N)."""
+    K = eco.K
+    probs = tuple(_fraction(p) for p in eco.public.probs)
+    sizes = [int(plan.n_public[k, 0]) for k in range(K)]
+    blocks, taken = [], 0
+    for size in sorted(set(sizes) - {0}):
+        users = [
+            (k, _fraction(plan.w_public[k, 0]) / sizes[k])
+            for k in range(K)
+            if plan.w_public[k, 0] != 0 and sizes[k] >= size
+        ]
+        blocks.append((probs, size - taken, users))
+        taken = size
+    return blocks
+
+
 class _Round:
     """The draws of one round: real ones (source probabilities, size, [(model k, w / N)]) and synthetic ones
     (producers [(model j, share)], size, [(model k, w / N)]): a draw from the mixture sum_j share_j pi_j, one
     producer of share 1 under the ``fixed`` composition, row k of W under ``mixture`` (N = N_syn, w = alpha_t);
     under the ``shared`` pool the blocks of one sample per model that its scrapers' prefixes share
-    (:func:`_prefix_blocks`)."""
+    (:func:`_prefix_blocks`); the public sample's blocks likewise (:func:`_public_blocks`)."""
 
     def __init__(self, eco: Ecosystem, t: int):
         plan = plan_at(eco, t)
@@ -132,10 +151,10 @@ class _Round:
         self.eco, self.t = eco, t
         self.real, self.synthetic = [], []
         real_sources = [(eco.private[k].probs, plan.n_private[k, 0], [(k, plan.w_private[k, 0])]) for k in range(K)]
-        real_sources.append((eco.public.probs, plan.n_public, [(k, plan.w_public[k, 0]) for k in range(K)]))
         for probs, size, users in real_sources:
             users = [(k, _fraction(w) / int(size)) for k, w in users if w != 0]
             self.real.append((tuple(_fraction(p) for p in probs), int(size), users))
+        self.real += _public_blocks(eco, plan)
         if eco.composition == "mixture":
             for k in range(K):
                 w, size = sum(plan.w_synthetic.row(k)), sum(plan.n_synthetic.row(k))  # alpha_t, N_syn (exact)

@@ -98,7 +98,7 @@ from interplay.theory.analysis import fixed_point
 from interplay.theory.mixture import expected_spread, mixture_noise
 from interplay.theory.ops import SYMPY
 from interplay.theory.pools import shared_rates, split_noise, split_plan, split_shares
-from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at, synthetic_rates
+from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at, public_rates, synthetic_rates
 from interplay.theory.spec import (
     EXACT_HINT,
     Ecosystem,
@@ -312,7 +312,7 @@ def _multinomial_cov(probs, ops):
 def real_sources(eco: Ecosystem, plan: RoundPlan, ops=SYMPY):
     """E b (stacked q_s: private_1..K, public) and Sigma_b = blockdiag((diag q_s - q_s q_s^T) / N_s)."""
     sources = list(eco.private) + [eco.public]
-    sizes = [plan.n_private[k, 0] for k in range(eco.K)] + [plan.n_public]
+    sizes = [plan.n_private[k, 0] for k in range(eco.K)] + [plan.n_public[0, 0]]
     qs = [ops.asarray(s.probs) for s in sources]
     return ops.vstack(qs), ops.block_diag([ops.per_sample(_multinomial_cov(q, ops), n) for q, n in zip(qs, sizes)])
 
@@ -370,12 +370,14 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
     K, m = eco.K, eco.dim
     plan = split_plan(plan, ops) if eco.pool == "split" else plan  # G = a p^T (x) I
     R, G = mixing_coefficients(eco, plan, ops)
-    mean_q, sigma_b = real_sources(eco, plan, ops)
+    mean_q, sigma_b = real_sources(eco, plan, ops)  # the public size of model 0: one for all under reuse
     s_prev = smoothing_factor(eco, t - 1, ops=ops)
     mean_p, cov_p = fitted_moments(eco, moments, t - 1, ops=ops)
     noise = synthetic_noise(eco, plan, mean_p, cov_p, ops)
     batch_mean = R @ mean_q + G @ mean_p
-    real_cov = R @ sigma_b @ R.T
+    private = slice(0, K * m)  # the private sources' part of R Sigma_b R^T, then the public prefixes' (module doc)
+    public = _multinomial_cov(ops.asarray(eco.public.probs), ops)
+    real_cov = R[:, private] @ sigma_b[private, private] @ R[:, private].T + ops.kron(public_rates(plan, ops), public)
     if eco.regime == "accumulate":
         H = (t * ops.eye(K * m) + s_prev * G) / (t + 1)
         return Moments(

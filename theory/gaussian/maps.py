@@ -19,9 +19,13 @@ eps the synthetic sampling noise, Cov(eps) = D = blockdiag_k(sum_j w_kj^2 / N_kj
 tracks (E m, Cov m, Cov(m, b), E U, nu):
 
     E m'       = R E b + G E m
-    Cov m'     = R Sigma_b R^T + G Cov(m) G^T + D  [+ R X^T G^T + G X R^T,  X' = R Sigma_b + G X   (reuse)]
+    Cov m'     = B + G Cov(m) G^T + D  [+ R X^T G^T + G X R^T,  X' = R Sigma_b + G X   (reuse)]
 
-with Sigma_b = blockdiag(Sigma_s / N_s); under ``accumulate`` m' = ((t I + G) m + R b + eps) / (t + 1) instead.
+with Sigma_b = blockdiag(Sigma_s / N_s) and B = Cov(R b) = blockdiag_k(w_private,k^2 Sigma_k / N_k) + P (x)
+Sigma_public, P_kl = w_public,k w_public,l / max(N_public,k, N_public,l): model k takes the first N_public,k draws of
+the round's one public sample (nested prefixes, :func:`theory.rounds.public_rates`; B = R Sigma_b R^T when the public
+sizes are equal, as under ``reuse``). Within model k nothing changes: its public piece is a sample of N_public,k
+draws. Under ``accumulate`` m' = ((t I + G) m + R b + eps) / (t + 1) instead.
 
 E U' involves only covariances and differences of means, never raw second moments. Model k's training set is
 made of *pieces* p with weights w_p (summing to one), means xbar_p and scatters about them: the real samples
@@ -88,7 +92,7 @@ import sympy
 from interplay.theory.mixture import expected_spread
 from interplay.theory.ops import SYMPY
 from interplay.theory.pools import shared_rates, slice_factors, split_noise, split_plan, split_shares
-from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at, synthetic_rates
+from interplay.theory.rounds import RoundPlan, mixing_coefficients, plan_at, public_rates, synthetic_rates
 from interplay.theory.spec import Ecosystem, PerModel, SpecError, is_numeric, matrix, plain
 from interplay.theory.start import require_positive_semidefinite, start_array
 from interplay.theory.symbolic import (
@@ -262,8 +266,17 @@ def real_sources(eco: Ecosystem, ops=SYMPY):
     return mean_b, [ops.asarray(s.cov) for s in sources]
 
 
-def _real_sizes(eco: Ecosystem, plan: RoundPlan) -> list:
-    return [plan.n_private[k, 0] for k in range(eco.K)] + [plan.n_public]
+def _real_sizes(eco: Ecosystem, plan: RoundPlan, model: int = 0) -> list:
+    """N_s of b's sources, the public one's as ``model`` takes it (its prefix: one size for all under ``reuse``)."""
+    return [plan.n_private[k, 0] for k in range(eco.K)] + [plan.n_public[model, 0]]
+
+
+def _real_noise(eco: Ecosystem, covariances, plan: RoundPlan, ops):
+    """Sigma_b = blockdiag(Sigma_s / N_s) as ``model`` k sees it, for every k (K of them)."""
+    return [
+        ops.block_diag([ops.per_sample(c, size) for c, size in zip(covariances, _real_sizes(eco, plan, k))])
+        for k in range(eco.K)
+    ]
 
 
 def estimator_factor(eco: Ecosystem, nu, ops=SYMPY):
@@ -309,19 +322,19 @@ def _expected_scatter(weights, means, scatters, selection, cov_z, ops):
     return total
 
 
-def _model_scatters(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, sigma_b, fitted, pieces, ops):
+def _model_scatters(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, fitted, pieces, ops):
     """E U_k' of every model (stacked Kd x d): its pieces are its private and the public sample and its draws
     from every model (under ``mixture`` and the ``split`` pool its one synthetic piece, ``pieces[k]`` = (its weights
     on the fitted means m_j, the Cov of its noise, its E scatter / N)); under
     ``accumulate`` also the union of the earlier batches (weight t / (t + 1), the batch's pieces 1 / (t + 1)).
-    z = (b, m, eps_k): real sample means, fitted means, model k's synthetic noise."""
+    z = (b, m, eps_k): real sample means (the public one model k's prefix), fitted means, model k's synthetic noise."""
     K, d = eco.K, eco.dim
     mean_b, covariances = real_sources(eco, ops)
-    sizes = _real_sizes(eco, plan)
     accumulate = eco.regime == "accumulate"
-    joint = ops.vstack([ops.hstack([sigma_b, moments.cross.T]), ops.hstack([moments.cross, moments.cov])])
     blocks = []
-    for k in range(K):
+    for k, sigma_b in enumerate(_real_noise(eco, covariances, plan, ops)):
+        sizes = _real_sizes(eco, plan, k)
+        joint = ops.vstack([ops.hstack([sigma_b, moments.cross.T]), ops.hstack([moments.cross, moments.cov])])
         size = 3 * K + 1 if pieces is None else 2 * K + 2  # blocks of z (below)
         rows = [_indicator([k], size), _indicator([K], size)]  # the private and the public sample: b_k, b_public
         weights = [plan.w_private[k, 0], plan.w_public[k, 0]]
@@ -371,7 +384,7 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
         plan = split_plan(plan, ops)
     R, G = mixing_coefficients(eco, plan, ops)
     mean_b, covariances = real_sources(eco, ops)
-    sigma_b = ops.block_diag([ops.per_sample(c, size) for c, size in zip(covariances, _real_sizes(eco, plan))])
+    sigma_b = _real_noise(eco, covariances, plan, ops)[0]  # the public size of model 0: one for all under reuse
     fitted = fitted_covariance(eco, moments, ops)
 
     rates = synthetic_rates(plan, ops)
@@ -415,15 +428,18 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
         [
             [
                 ops.per_sample(plan.w_private[k, 0] ** 2, plan.n_private[k, 0])
-                + ops.per_sample(plan.w_public[k, 0] ** 2, plan.n_public)
+                + ops.per_sample(plan.w_public[k, 0] ** 2, plan.n_public[k, 0])
                 + sum(rates[k])
             ]
             for k in range(K)
         ]
     )
     batch_mean = R @ mean_b + G @ moments.mean
-    real_cov = R @ sigma_b @ R.T
-    scatter = _model_scatters(eco, moments, plan, t, sigma_b, fitted, pieces, ops)
+    private = slice(0, K * d)  # the private sources' part of R Sigma_b R^T, then the public prefixes'
+    real_cov = R[:, private] @ sigma_b[private, private] @ R[:, private].T + ops.kron(
+        public_rates(plan, ops), covariances[K]
+    )
+    scatter = _model_scatters(eco, moments, plan, t, fitted, pieces, ops)
 
     if eco.regime == "accumulate":
         H = (t * ops.eye(K * d) + G) / (t + 1)

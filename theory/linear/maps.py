@@ -227,6 +227,7 @@ class LinearGaussian:
     def check(self, eco: Ecosystem) -> None:
         if isinstance(eco.n, PerModel):
             raise SpecError("n", "the surrogate's n is the rows m of every synthetic design: one for all models")
+        eco.refuse_nested_public("the linear surrogate (one public design for all models)")
         for name, source in eco.named_sources():
             if source.dim != self.dim:
                 raise SpecError(f"{name}.gram", f"has dimension {source.dim}, theta has {self.dim}")

@@ -7,18 +7,22 @@ Poisson(lambda_j). Its maximum-likelihood rate is the weighted mean of the sampl
     lambda_k' = w_private b_k + w_public b_0 + sum_j w_kj e_kj,     b_s = C_s / N_s,   e_kj = C_kj / N_kj,
 
 whose counts are sufficient: a sample of N draws of Poisson(r) sums to C ~ Poisson(N r). (The MLE is unbiased,
-so the family has one estimator.) The public sample of a round is shared by all models; each model draws its own
-synthetic samples. Stack lambda = (lambda_1; ...; lambda_K), the real rates r = (r_1; ...; r_K; r_0) and their
-sample means b. One round is
+so the family has one estimator.) Model k takes the first N_public,k draws of the round's one public sample (nested
+prefixes, :mod:`theory.rounds`; one size for all under ``reuse``); each model draws its own synthetic samples.
+Stack lambda = (lambda_1; ...; lambda_K), the real rates r = (r_1; ...; r_K; r_0) and their sample means b (model
+k's public mean b_0k). One round is
 
     lambda' = R b + G lambda + eps,     R = [diag(w_private) | w_public],   G = w_synthetic = alpha W,
 
 with E[eps | lambda] = 0 and, as a Poisson count's variance is its mean, Cov(eps | lambda) = diag(Q lambda),
 Q_kj = w_kj^2 / N_kj. By the laws of total expectation and total covariance the first two moments close exactly
-(the noise is linear in lambda, so its expected covariance is diag(Q E lambda)); with Sigma_b = diag(r_s / N_s):
+(the noise is linear in lambda, so its expected covariance is diag(Q E lambda)); the real means' part is
+B = diag(w_private^2 r_k / N_k) + P r_0, P_kl = w_public,k w_public,l / max(N_public,k, N_public,l) (the public
+prefixes' covariance r_0 / max(N_k, N_l): :func:`theory.rounds.public_rates`); with one public size N_0, B =
+R Sigma_b R^T, Sigma_b = diag(r_s / N_s):
 
     E lambda'   = R r + G E lambda
-    Cov lambda' = R Sigma_b R^T + G Cov(lambda) G^T + diag(Q E lambda)
+    Cov lambda' = B + G Cov(lambda) G^T + diag(Q E lambda)
                   [+ R X^T G^T + G X R^T,   X' = Cov(lambda', b) = R Sigma_b + G X          (``reuse``)]
 
 Under the ``mixture`` composition (:class:`theory.spec.Ecosystem`) model k's N_syn synthetic samples each come
@@ -45,7 +49,7 @@ fresh real samples) is kept and the rate is refitted on the union of batches 0..
 
     lambda' = ((t I + G) lambda + R b + eps) / (t + 1),
     E lambda'   = (t E lambda + R r + G E lambda) / (t + 1),
-    Cov lambda' = H Cov(lambda) H^T + (R Sigma_b R^T + diag(Q E lambda)) / (t + 1)^2,   H = (t I + G) / (t + 1).
+    Cov lambda' = H Cov(lambda) H^T + (B + diag(Q E lambda)) / (t + 1)^2,   H = (t I + G) / (t + 1).
 
 The initial fit (t = 0: alpha = 0, so G = 0) is lambda = R b. The population map (every N infinite) is the mean
 recursion itself, lambda' = R r + G lambda (accumulate: ((t I + G) lambda + R r) / (t + 1)): the map is affine,
@@ -70,21 +74,14 @@ import sympy
 from interplay.theory.mixture import expected_spread
 from interplay.theory.ops import SympyOps
 from interplay.theory.pools import shared_noise, split_noise, split_plan, split_shares
-from interplay.theory.rounds import RoundPlan, plan_at
+from interplay.theory.rounds import RoundPlan, plan_at, public_rates
 from interplay.theory.spec import Ecosystem, SpecError, exact, plain, show
 from interplay.theory.start import require_nonnegative, start_array
 from interplay.theory.symbolic import Layout, SymbolicMap, all_positions, plan_round, symmetric_symbols, t_symbol
 
 
 class PoissonSympyOps(SympyOps):
-    """Sympy ops plus the quotients by sample sizes and the spread the Poisson steps use (exact)."""
-
-    @classmethod
-    def ratio(cls, a, b):
-        """The elementwise quotient a / b of a quantity by sample sizes, :meth:`per_sample` (a rate over an
-        infinite sample size is 0, over none, the size of a source of weight 0, is 0 too)."""
-        a, b = sympy.Matrix(a), sympy.Matrix(b)
-        return sympy.Matrix(a.rows, a.cols, lambda i, j: cls.per_sample(a[i, j], b[i, j]))
+    """Sympy ops plus the shared pool's noise and the spread the Poisson steps use (exact)."""
 
     @staticmethod
     def shared_noise(plan, rates):
@@ -218,10 +215,21 @@ def zero_moments(eco: Ecosystem, ops=SYMPY_POISSON) -> Moments:
 
 
 def _real_coefficients(values: PoissonValues, plan: RoundPlan, ops):
-    """R = [diag(w_private) | w_public] (K x (K+1)) and Sigma_b = diag(r_s / N_s) ((K+1) x (K+1))."""
+    """R = [diag(w_private) | w_public] (K x (K+1)) and Sigma_b = diag(r_s / N_s) ((K+1) x (K+1)), the public
+    source's N its first model's (one size for all under ``reuse``, where Sigma_b is read)."""
     R = ops.hstack([ops.diag(plan.w_private), plan.w_public])
-    sizes = ops.vstack([plan.n_private, plan.n_public * ops.asarray([[1]])])
-    return R, ops.diag(ops.ratio(values.rates, sizes))
+    sizes = ops.vstack([plan.n_private, plan.n_public[:1, :]])
+    return R, ops.diag(ops.elementwise_per_sample(values.rates, sizes))
+
+
+def real_noise(values: PoissonValues, plan: RoundPlan, ops=SYMPY_POISSON):
+    """B = Cov(R b): diag(w_private^2 r_k / N_k) + r_0 P, P the nested public prefixes' factor
+    (:func:`theory.rounds.public_rates`); R Sigma_b R^T where the public sizes are equal."""
+    K = plan.w_private.shape[0]
+    private = ops.elementwise_per_sample(
+        ops.hadamard(ops.hadamard(plan.w_private, plan.w_private), values.rates[:K, :]), plan.n_private
+    )
+    return ops.diag(private) + values.rates[K, 0] * public_rates(plan, ops)
 
 
 def synthetic_noise(eco: Ecosystem, values: PoissonValues, moments: Moments, plan: RoundPlan, ops=SYMPY_POISSON):
@@ -237,7 +245,7 @@ def synthetic_noise(eco: Ecosystem, values: PoissonValues, moments: Moments, pla
         return split_noise(plan, shares @ moments.mean, ops.spread(shares, moments.mean, moments.cov), ops)
     if eco.pool == "shared":  # the per-sample variance of Poisson(lambda_j) is lambda_j, E of it E lambda_j
         return ops.shared_noise(plan, moments.mean)
-    Q = ops.ratio(ops.hadamard(G, G), plan.n_synthetic)
+    Q = ops.elementwise_per_sample(ops.hadamard(G, G), plan.n_synthetic)
     noise = Q @ moments.mean
     if eco.composition == "mixture":
         ones = ops.asarray([[1]] * eco.K)
@@ -270,7 +278,7 @@ def moment_step(eco: Ecosystem, values: PoissonValues, moments: Moments, plan: R
     R, sigma_b = _real_coefficients(values, plan, ops)
     G = plan.w_synthetic
     mean = population_step(eco, values, moments.mean, plan, t, ops)
-    fresh = R @ sigma_b @ R.T + synthetic_noise(eco, values, moments, plan, ops)
+    fresh = real_noise(values, plan, ops) + synthetic_noise(eco, values, moments, plan, ops)
     if eco.regime == "accumulate":
         H = (t * ops.eye(eco.K) + G) / (t + 1)
         return Moments(mean, H @ moments.cov @ H.T + fresh / (t + 1) ** 2, moments.cross)

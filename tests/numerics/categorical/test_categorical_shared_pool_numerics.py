@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import scipy.stats
 import sympy
-from monte_carlo_checks import assert_mean_agrees
+from monte_carlo_checks import assert_categorical_trajectory_agrees
 
 import interplay.numerics.categorical as nc
 from interplay.numerics.categorical import tokens
@@ -37,7 +37,6 @@ PRIVATE = [
 PUBLIC = [Q(1, 7)] * 7
 ROUNDS = 3
 REPLICATES = 4000
-CONSTANT = 1e-12
 
 
 def three(regime="reuse", **options):
@@ -82,24 +81,12 @@ def test_the_shared_pool_keeps_means_and_variances_of_a_round_and_correlates_the
         assert np.all(gap > 1e-6), (k, l, gap)
 
 
-def assert_moments_agree(probs, mean, cov):
-    """probs (R, T + 1, K, m) against exact E p (T + 1, Km) and Cov p (T + 1, Km, Km), upper triangles."""
-    R, T1, K, m = probs.shape
-    rows, cols = np.triu_indices(K * m)
-    z_family = float(scipy.stats.norm.isf(1e-3 / (2 * T1 * (K * m + rows.size))))
-    for t in range(T1):
-        p = probs[:, t].reshape(R, K * m)
-        assert_mean_agrees(p, mean[t], f"E p at t={t}", constant_below=CONSTANT, z_limit=z_family)
-        centred = p - mean[t]
-        products = (centred[:, :, None] * centred[:, None, :])[:, rows, cols]
-        exact = cov[t][rows, cols]
-        assert_mean_agrees(products, exact, f"Cov p at t={t}", constant_below=CONSTANT, z_limit=z_family)
-
-
 def test_monte_carlo_of_a_shared_pool_matches_the_exact_moments():
     eco = three()
     mc = nc.simulate(eco, ROUNDS, key=11, replicates=REPLICATES)
-    assert_moments_agree(mc.probs, *flat(nc.iterate_moments(eco, ROUNDS)))
+    K, m = eco.K, eco.dim  # Bonferroni over E p (Km) and the centred products' upper triangle at rounds 0..T
+    z_family = float(scipy.stats.norm.isf(1e-3 / (2 * (ROUNDS + 1) * (K * m + K * m * (K * m + 1) // 2))))
+    assert_categorical_trajectory_agrees(mc.probs, *flat(nc.iterate_moments(eco, ROUNDS)), z_limit=z_family)
 
 
 def test_prefix_counts_are_the_counts_of_the_first_tokens_of_one_sample():

@@ -73,9 +73,10 @@ def _point(K, d, regime, estimator, seed, composition="fixed", pool="own"):
         sympy.Matrix.vstack(*[_positive_definite(rng, d) for _ in range(K)]),
         sympy.Matrix(K, 1, lambda i, j: sympy.Rational(rng.randint(1, 30), 100)),
     )
+    public = rng.randint(1, 12)  # one size under reuse (the whole dataset), else nested prefixes of one per model
     sizes = RoundSizes(
         sympy.Matrix(K, 1, lambda i, j: rng.randint(1, 12)),
-        rng.randint(1, 12),
+        sympy.Matrix(K, 1, lambda i, j: public if regime == "reuse" else rng.randint(1, 12)),
         sympy.Matrix(K, K, lambda i, j: rng.randint(1, 12)),
     )
     if composition == "mixture":  # the expected counts W[k, j] N_syn of one N_syn per model
@@ -128,7 +129,9 @@ def test_the_vectorised_population_step_equals_the_sympy_map(K, d, regime, estim
     seed += 400 if pool == "split" else 0
     eco, moments, sizes, alpha, beta, t = _point(K, d, regime, estimator, seed, composition, pool)
     centred = gaussian.centred(eco)
-    infinite = RoundSizes(sympy.Matrix([[sympy.oo]] * K), sympy.oo, sympy.Matrix(K, K, [sympy.oo] * K * K))
+    infinite = RoundSizes(
+        sympy.Matrix([[sympy.oo]] * K), sympy.Matrix([[sympy.oo]] * K), sympy.Matrix(K, K, [sympy.oo] * K * K)
+    )
     plan = round_plan(centred, alpha, beta, initial=False, sizes=infinite, ops=SYMPY)
     fit = Fit(moments.mean, moments.scatter)
     exact = _floats(gaussian.population_step(centred, fit, plan, sympy.Integer(t)))

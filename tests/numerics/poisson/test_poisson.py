@@ -46,9 +46,22 @@ def cumulant_moments(eco, rounds):
     u = sympy.Matrix(sympy.symbols(f"u0:{K}"))
     rates = [s.rate for s in (*eco.private, eco.public)]
 
-    def real_cgf(plan, argument):  # log E exp(argument . b), b the real sample means
-        sizes = [plan.n_private[k, 0] for k in range(K)] + [plan.n_public]
-        return sum(N * r * (sympy.exp(a / N) - 1) for N, r, a in zip(sizes, rates, argument))
+    def real_cgf(plan, u, a=None):
+        """log E exp(u . R b + a . b): b the private means and the public prefixes' means (model k's the first
+        N_0k draws of one sample), ``a`` (K + 1, reuse: one public size) the joint argument of b itself. The public
+        sample's draws between consecutive distinct sizes s' < s are a Poisson(r_0 (s - s')) count shared by every
+        model whose prefix reaches s: cgf (s - s') r_0 (exp(sum of those models' arguments / N_0k) - 1)."""
+        a = sympy.zeros(K + 1, 1) if a is None else a
+        private = sum(
+            N * r * (sympy.exp((a[k] + plan.w_private[k, 0] * u[k]) / N) - 1)
+            for k, (N, r) in enumerate(zip(plan.n_private, rates))
+        )
+        terms = [(plan.n_public[k, 0], plan.w_public[k, 0] * u[k]) for k in range(K)] + [(plan.n_public[0, 0], a[K])]
+        public, below = 0, 0
+        for s in sorted({N for N, _ in terms if N > 0}):
+            public += (s - below) * rates[K] * (sympy.exp(sum(c / N for N, c in terms if N >= s)) - 1)
+            below = s
+        return private + public
 
     def real_weights(plan):  # R^T, (K+1) x K
         return sympy.Matrix.hstack(sympy.diag(*plan.w_private), plan.w_public).T
@@ -67,21 +80,21 @@ def cumulant_moments(eco, rounds):
 
     plan_0 = plan_at(eco, 0)
     if eco.regime == "reuse":
-        cgfs = [lambda a, b: real_cgf(plan_0, a + real_weights(plan_0) @ b)]  # joint CGF of (b, lambda_0)
+        cgfs = [lambda a, b: real_cgf(plan_0, b, a)]  # joint CGF of (b, lambda_0)
         for t in range(1, rounds + 1):
             plan, previous = plan_at(eco, t), cgfs[-1]
             cgfs.append(lambda a, b, p=plan, f=previous: f(a + real_weights(p) @ b, phi(p, b)))
         marginals = [sympy.Lambda(tuple(u), f(sympy.zeros(K + 1, 1), u)) for f in cgfs]
     else:
-        cgfs = [lambda b: real_cgf(plan_0, real_weights(plan_0) @ b)]
+        cgfs = [lambda b: real_cgf(plan_0, b)]
         for t in range(1, rounds + 1):
             plan, previous = plan_at(eco, t), cgfs[-1]
             if eco.regime == "fresh":
-                cgfs.append(lambda b, p=plan, f=previous: real_cgf(p, real_weights(p) @ b) + f(phi(p, b)))
+                cgfs.append(lambda b, p=plan, f=previous: real_cgf(p, b) + f(phi(p, b)))
             else:
                 cgfs.append(
                     lambda b, p=plan, f=previous, t=t: (
-                        real_cgf(p, real_weights(p) @ b / (t + 1)) + f(t * b / (t + 1) + phi(p, b / (t + 1)))
+                        real_cgf(p, b / (t + 1)) + f(t * b / (t + 1) + phi(p, b / (t + 1)))
                     )
                 )
         marginals = [sympy.Lambda(tuple(u), f(u)) for f in cgfs]
@@ -96,10 +109,20 @@ def cumulant_moments(eco, rounds):
     return out
 
 
-@pytest.mark.parametrize("regime", REGIMES)
-def test_moment_recursion_equals_the_cumulant_derivation(regime):
-    """Exact rational equality of E lambda_t and Cov lambda_t, t = 0..2, two models, every regime."""
-    eco = small(regime)
+NESTED = {  # public sizes that differ: nested prefixes of one public sample (theory.rounds)
+    "alpha": dict(alpha={"per_model": [Q(1, 5), Q(1, 2)]}, n=10),  # public sizes 3 and 2
+    "n": dict(n={"per_model": [6, 12]}),  # public sizes 1 and 2
+}
+
+
+@pytest.mark.parametrize(
+    ("regime", "nested"), [(r, None) for r in REGIMES] + [(r, k) for r in ("fresh", "accumulate") for k in NESTED]
+)
+def test_moment_recursion_equals_the_cumulant_derivation(regime, nested):
+    """Exact rational equality of E lambda_t and Cov lambda_t, t = 0..2, two models, every regime; under fresh
+    and accumulate also with public sizes per model (the CGF of the public prefixes by their increments)."""
+    eco = small(regime, **NESTED.get(nested, {}))
+    assert nested is None or len(set(plan_at(eco, 1).n_public)) == 2
     recursion = poisson.moment_trajectory(eco, 2)
     for t, (mean, cov) in enumerate(cumulant_moments(eco, 2)):
         assert sympy.simplify(recursion[t].mean - mean) == sympy.zeros(2, 1), (regime, t)

@@ -54,7 +54,7 @@ def test_one_round_equals_the_cumulant_generating_function_of_a_mixture_sample(r
     N = sum(plan.n_synthetic.row(0))
     u = sympy.symbols("u0:2")
     rates = [s.rate for s in (*eco.private, eco.public)]
-    sizes = [plan.n_private[0, 0], plan.n_private[1, 0], plan.n_public]
+    sizes = [plan.n_private[0, 0], plan.n_private[1, 0], plan.n_public[0, 0]]
     weights = [[plan.w_private[0, 0], 0, plan.w_public[0, 0]], [0, plan.w_private[1, 0], plan.w_public[1, 0]]]
     real = sum(
         N_s * r * (sympy.exp(sum(u[k] * weights[k][s] for k in range(2)) / N_s) - 1)

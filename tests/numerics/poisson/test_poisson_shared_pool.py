@@ -63,7 +63,7 @@ def test_the_recursion_equals_the_cumulant_generating_function_of_prefix_sums():
     rates = [s.rate for s in (*eco.private, eco.public)]
 
     def real(plan, argument):
-        sizes = [plan.n_private[k, 0] for k in range(K)] + [plan.n_public]
+        sizes = [plan.n_private[k, 0] for k in range(K)] + [plan.n_public[0, 0]]
         weights = sympy.Matrix.hstack(sympy.diag(*plan.w_private), plan.w_public).T @ sympy.Matrix(argument)
         return sum(N * r * (sympy.exp(a / N) - 1) for N, r, a in zip(sizes, rates, weights))
 

@@ -44,7 +44,7 @@ def brute_force_laws(eco, rounds):
     real = [tuple(_fraction(x) for x in s.probs) for s in (*eco.private, eco.public)]
     for t in range(1, rounds + 1):
         plan = plan_at(eco, t)
-        real_sizes = [int(plan.n_private[k, 0]) for k in range(K)] + [int(plan.n_public)]
+        real_sizes = [int(plan.n_private[k, 0]) for k in range(K)] + [int(plan.n_public[0, 0])]
         lengths = [max(int(plan.n_synthetic[k, j]) for k in range(K)) for j in range(K)]  # one sample per model
         new = defaultdict(Fraction)
         for fits, weight in law.items():
@@ -75,7 +75,7 @@ def _frequencies(plan, samples, K, m):
     fits = []
     for k in range(K):
         parts = [share(samples[k], int(plan.n_private[k, 0]), plan.w_private[k, 0])]
-        parts.append(share(samples[K], int(plan.n_public), plan.w_public[k, 0]))
+        parts.append(share(samples[K], int(plan.n_public[k, 0]), plan.w_public[k, 0]))
         for j in range(K):
             n = int(plan.n_synthetic[k, j])
             parts.append(share(samples[K + 1 + j][:n], n, plan.w_synthetic[k, j]))
