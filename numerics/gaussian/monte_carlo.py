@@ -366,9 +366,9 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
             ]
 
         def round_sources(plan, means, covs):
-            """The sources drawn in a round: the real ones (unless reused), the synthetic [consumer k, producer j]
-            (under ``mixture`` and the ``shared`` pool the synthetic part is drawn apart: :func:`_mixture_statistics`,
-            :func:`_shared_statistics`)."""
+            """The sources drawn in a round: the real ones (unless reused), the synthetic one per edge (under
+            ``mixture`` and the ``shared`` and ``split`` pools the synthetic part is drawn apart:
+            :func:`_mixture_statistics`, :func:`_shared_statistics`, :func:`_split_statistics`)."""
             if not edged:
                 return [] if reuse else real_sources(plan)
             synthetic = ("synthetic", means[producer], _symmetric_root(covs)[producer], plan.n_synthetic)
