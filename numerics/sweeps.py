@@ -751,7 +751,9 @@ def _check_grid_memory(eco: Ecosystem, checked, quantities, simulated, rounds, r
     # a grid point runs all its replicates at once
     family = registry.family(eco)
     kept, largest = family.sweep_replicate_size(eco_k, rounds)
-    per_replicate = WORKING_COPIES * BYTES * kept * fitted_values(eco_k) + 16 * BYTES * drawn_values(eco_k, largest)
+    per_replicate = WORKING_COPIES * BYTES * kept * fitted_values(eco_k) + 16 * BYTES * drawn_values(
+        eco_k, largest, edged=False
+    )
     what = f"{replicates} replicates x {rounds} rounds at one grid point"
     require_fits(replicates * per_replicate, "replicates", what, memory)
     drawn = family.drawn_per_source(eco_k, "sufficient")

@@ -28,6 +28,7 @@ import jax
 import numpy as np
 
 from interplay.numerics import registry
+from interplay.numerics.driver.edges import edge_count
 from interplay.numerics.driver.progress import bar
 from interplay.theory.spec import Ecosystem, SpecError
 
@@ -117,18 +118,44 @@ def fitted_values(eco: Ecosystem) -> int:
     return registry.family(eco).fitted_values(eco)
 
 
-def drawn_values(eco: Ecosystem, drawn_per_source: int) -> int:
-    """Numbers a replicate holds while drawing a round: K^2 + K + 1 sources of ``drawn_per_source`` values per
-    dimension (each family's ``drawn_per_source``), and at least their d + d^2 statistics."""
-    return (eco.K**2 + eco.K + 1) * eco.dim * max(drawn_per_source, eco.dim + 1)
+def draws_edges(eco: Ecosystem) -> bool:
+    """Whether a Monte Carlo draws one synthetic source per edge of W (W[k, j] > 0, :mod:`numerics.driver.edges`):
+    the Gaussian family's fixed composition and ``own`` pool; every other path draws the K x K table."""
+    return eco.family.name == "gaussian" and eco.composition == "fixed" and eco.pool == "own"
+
+
+def sources(eco: Ecosystem, edged: bool | None = None) -> int:
+    """Sources a replicate draws in a round: K private, 1 public and E synthetic (the edges of W) where the Monte
+    Carlo draws edges (``edged``, default :func:`draws_edges`), K^2 else."""
+    edged = draws_edges(eco) if edged is None else edged
+    return (edge_count(eco) if edged else eco.K**2) + eco.K + 1
+
+
+def drawn_values(eco: Ecosystem, drawn_per_source: int, edged: bool | None = None) -> int:
+    """Numbers a replicate holds while drawing a round: :func:`sources` of ``drawn_per_source`` values per dimension
+    (each family's ``drawn_per_source``), and at least their d + d^2 statistics."""
+    return sources(eco, edged) * eco.dim * max(drawn_per_source, eco.dim + 1)
 
 
 def draws_per_round(eco: Ecosystem, drawn_per_source: int) -> int:
-    """Random numbers a replicate draws in a round, roughly: K^2 + K + 1 sources of ``drawn_per_source`` numbers
-    per dimension (Gaussian, linear), or of ``drawn_per_source`` tokens (categorical: capped by the counts
-    route, whose cost is O(m) a source)."""
+    """Random numbers a replicate draws in a round, roughly: :func:`sources` of ``drawn_per_source`` numbers per
+    dimension (Gaussian, linear), or of ``drawn_per_source`` tokens (categorical: capped by the counts route, whose
+    cost is O(m) a source)."""
     per_source = drawn_per_source if eco.family.name == "categorical" else drawn_per_source * eco.dim
-    return (eco.K**2 + eco.K + 1) * per_source
+    return sources(eco) * per_source
+
+
+def require_dense_tables(eco: Ecosystem, tables: int, memory: int | None = None) -> None:
+    """Refuse (SpecError naming K) ``tables`` K x K float64 arrays that exceed ``memory`` (default: what is
+    available), before any of them is made."""
+    needed = tables * BYTES * eco.K**2
+    budget = available_memory() if memory is None else memory
+    if needed > budget:
+        raise SpecError(
+            "K",
+            f"K = {eco.K} models need {tables} K x K float64 tables of {readable(BYTES * eco.K**2)} each, "
+            f"{readable(needed)} in all, {readable(budget)} available; lower K",
+        )
 
 
 def simulation_seconds(eco: Ecosystem, rounds: int, replicates: int, drawn_per_source: int) -> float:

@@ -92,6 +92,16 @@ def per_round(sizes: Sizes, rounds: int) -> Sizes:
     return sizes._replace(rounds=jax.tree.map(lambda x: jnp.broadcast_to(x, (rounds,) + jnp.shape(x)), sizes.rounds))
 
 
+def on_edges(sizes: Sizes, edges) -> Sizes:
+    """``sizes`` with n_synthetic (..., K, K) gathered on the edges (:class:`numerics.driver.edges.Edges`): (..., E),
+    N_e = n_synthetic[..., c_e, p_e]; every other field as is."""
+
+    def gathered(part: RoundSizes) -> RoundSizes:
+        return part._replace(n_synthetic=np.asarray(part.n_synthetic)[..., edges.consumer, edges.producer])
+
+    return Sizes(gathered(sizes.initial), gathered(sizes.rounds))
+
+
 def mixture_size(n_synthetic):
     """N_syn of each model under the ``mixture`` composition, (..., K) from n_synthetic (..., K, K): its expected
     counts W[k, j] N_syn (:func:`theory.rounds.sample_sizes`) summed, their float64 sum rounded to the whole number

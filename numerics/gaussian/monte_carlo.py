@@ -16,6 +16,13 @@ reduced to (xbar, A / N) by a sampler:
   each of many models) is cheaper drawn raw, and is. Both methods give the same distribution
   (tests/test_sufficient_statistics.py).
 
+Under the fixed composition and the ``own`` pool a round draws one synthetic source per edge of the trains-on
+graph (:mod:`numerics.driver.edges`: e = 0..E-1 with W[c_e, p_e] > 0, consumer c_e, producer p_e), N_e =
+n_synthetic[c_e, p_e] samples of N(m_{p_e}, S_{p_e}), and each model's refit sums its edges' weighted statistics
+with segment sums: work and memory grow as E + K (a ring: 3K sources), not K^2. The number of edges is part of the
+compiled structure (array shapes), the edges and their weights and sizes are arguments, so two rings of the same K
+share a program; given a dense W (a sweep's, whose swept entries may be 0) all K^2 pairs are the edges. The
+``mixture`` composition and the ``shared`` and ``split`` pools still take W and the sizes as dense (K, K) tables.
 Under ``composition="mixture"`` model k's synthetic part is one source of N_syn samples whose sources j are drawn
 with probabilities W[k, :] (:func:`numerics.samplers.mixture.source_indices`), x = m_j + M_j z: always drawn raw
 (the kind ``mixture``, N_max samples, the largest N_syn of the run, the first N_syn of each round counting), with
@@ -45,7 +52,10 @@ The simulator is written for one replicate and vmapped over the replicates' keys
 the largest sample sizes) with the ecosystem's numbers, the schedules and the sample sizes as arguments, so new
 values, seeds and replicate counts do not recompile. Random stream: before the issue-12 change every replicate
 was drawn from the one key (the gamma sampler pooled the rejected candidates of all replicates), so the same
-seed now gives other draws (the same law); a replicate's draws no longer depend on the others.
+seed now gives other draws (the same law); a replicate's draws no longer depend on the others. Since the edge
+path (issue 13) a W with zeros draws no source for them, so the same seed gives other draws where W has zeros (the
+same law; a W without zeros draws as before), and the mixture's producers are drawn from alias tables
+(:mod:`numerics.samplers.mixture`), so its draws changed too (the same law).
 """
 
 from __future__ import annotations
@@ -60,14 +70,23 @@ import jax.numpy as jnp
 import numpy as np
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
+from interplay.numerics.driver.edges import Edges, graph_edges
 from interplay.numerics.driver.keys import prng_key, replicate_keys
-from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
+from interplay.numerics.driver.limits import (
+    draws_edges,
+    replicate_chunk,
+    require_count,
+    require_dense_tables,
+    run_in_chunks,
+)
 from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.schedules import model_values, schedules
 from interplay.numerics.driver.sizes import (
+    Sizes,
     device,
     largest,
     mixture_size,
+    on_edges,
     spec_sizes,
     split_pool_share,
     split_pool_size,
@@ -75,7 +94,7 @@ from interplay.numerics.driver.sizes import (
 )
 from interplay.numerics.gaussian import step
 from interplay.numerics.gaussian.iterate import given_start, require_gaussian
-from interplay.numerics.samplers.mixture import source_indices
+from interplay.numerics.samplers.mixture import alias_draws, alias_tables
 from interplay.numerics.samplers.split import pool_order
 from interplay.numerics.samplers.wishart import standard_draws, statistics_from_draws
 from interplay.theory.gaussian import maps as gaussian
@@ -241,12 +260,12 @@ def _largest_mixture(sizes) -> int:
     return max(1, largest(sizes, mixture=True)["synthetic"])
 
 
-def _mixture_statistics(key, mixing, means, roots, size, drawn: int):
+def _mixture_statistics(key, tables, means, roots, size, drawn: int):
     """(xbar, A / N) of every model's mixture draws, (K, 1, d) and (K, 1, d, d) (one synthetic source each): the
-    ``drawn`` samples x = m_j + M_j z of the sources j = :func:`numerics.samplers.mixture.source_indices`, of which
-    the first N_syn = ``size`` (K,) count."""
+    ``drawn`` samples x = m_j + M_j z of the sources j = :func:`numerics.samplers.mixture.alias_draws` (W's
+    alias ``tables``), of which the first N_syn = ``size`` (K,) count."""
     index_key, normal_key = jax.random.split(key)
-    sources = source_indices(index_key, mixing, drawn)  # (K, drawn)
+    sources = alias_draws(index_key, tables, drawn)  # (K, drawn)
     z = jax.random.normal(normal_key, sources.shape + (means.shape[-1],))
     samples = means[sources] + jnp.einsum("knab,knb->kna", roots[sources], z)
     xbar, within = jax.vmap(_sample_statistics)(samples, size)
@@ -358,11 +377,17 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
     raw_split = dict(raw).get(SPLIT, 0)  # positions of the split pool, a bound on its M
     raw_mixture = dict(raw).get(MIXTURE, 0)  # samples each model's mixture draws, its largest N_syn
     raw_shared = dict(raw).get(SHARED, 0)  # samples of each model's one shared sample, n
+    edged = not (mixture or shared or split)  # one synthetic source per edge of W
 
     def replicate(key, values, alphas, betas, sizes, start):
         """Rounds 0..T of one replicate (round 0 is the initial fit: alpha = 0 from the zero state, its means and
         covariances replaced by the given ``start``, if any, with nu = 0) in blocks of B rounds; each block draws
         its randomness at once, then scans its rounds."""
+        consumer = producer = None
+        if edged:
+            values, sizes = _edge_inputs(values, sizes)
+            consumer, producer = values.consumer, values.producer
+        tables = alias_tables(values.mixing) if mixture else None  # once a call: W is the same every round
         real_roots = jnp.linalg.cholesky(values.private_cov)
         public_root = jnp.linalg.cholesky(values.public_cov)
 
@@ -385,18 +410,19 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
             return drawn[0], _public_prefixes(drawn[1], plan.n_public)
 
         def round_sources(plan, means, covs):
-            """The sources drawn in a round: the real ones (unless reused), the synthetic [consumer k, producer j]
-            (under ``mixture`` and the ``shared`` pool the synthetic part is drawn apart: :func:`_mixture_statistics`,
-            :func:`_shared_statistics`)."""
-            if mixture or shared or split:
+            """The sources drawn in a round: the real ones (unless reused), the synthetic one per edge (under
+            ``mixture`` and the ``shared`` and ``split`` pools the synthetic part is drawn apart:
+            :func:`_mixture_statistics`, :func:`_shared_statistics`, :func:`_split_statistics`)."""
+            if not edged:
                 return [] if reuse else real_sources(plan)
-            synthetic = (
-                "synthetic",
-                jnp.broadcast_to(means[None], (K, K, d)),
-                jnp.broadcast_to(_symmetric_root(covs)[None], (K, K, d, d)),
-                plan.n_synthetic,
-            )
+            synthetic = ("synthetic", means[producer], _symmetric_root(covs)[producer], plan.n_synthetic)
             return ([] if reuse else real_sources(plan)) + [synthetic]
+
+        def per_consumer(x):
+            """Each model's sum over its synthetic sources: of its edges (segment sums), else over axis 1."""
+            if edged:
+                return jax.ops.segment_sum(x, consumer, num_segments=K, indices_are_sorted=True)
+            return x.sum(1)
 
         def one_round(state, noise, plan, t, fixed_real):
             """The refit of every model: m = sum_s w_s xbar_s, U = sum_s w_s [A_s / N_s + (xbar_s - m)(xbar_s -
@@ -408,7 +434,7 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
                 drawn = sampler.statistics((noise_key, noise[1]), round_sources(plan, means, covs))
             if mixture:  # one synthetic source per model, of weight alpha_t: (K, 1) like a producer axis of one
                 size = mixture_size(plan.n_synthetic)
-                syn = _mixture_statistics(synthetic_key, values.mixing, means, _symmetric_root(covs), size, raw_mixture)
+                syn = _mixture_statistics(synthetic_key, tables, means, _symmetric_root(covs), size, raw_mixture)
                 ws = ws.sum(1, keepdims=True)
             elif shared:
                 syn = _shared_statistics(synthetic_key, means, _symmetric_root(covs), plan.n_synthetic, raw_shared)
@@ -420,11 +446,12 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
                 syn = drawn[-1]
             (xbar, within), (pub_xbar, pub_within) = fixed_real if reuse else real_statistics(drawn, plan)
             syn_xbar, syn_within = syn
-            batch_mean = wp[:, None] * xbar + wq[:, None] * pub_xbar + jnp.einsum("kj,kja->ka", ws, syn_xbar)
+            batch_mean = wp[:, None] * xbar + wq[:, None] * pub_xbar + per_consumer(ws[..., None] * syn_xbar)
+            syn_gap = syn_xbar - (batch_mean[consumer] if edged else batch_mean[:, None])
             batch_scatter = (
                 wp[:, None, None] * (within + _outer(xbar - batch_mean))
                 + wq[:, None, None] * (pub_within + _outer(pub_xbar - batch_mean))
-                + jnp.einsum("kj,kjab->kab", ws, syn_within + _outer(syn_xbar - batch_mean[:, None]))
+                + per_consumer(ws[..., None, None] * (syn_within + _outer(syn_gap)))
             )
             batch_nu = (
                 step.per_sample(wp**2, plan.n_private)
@@ -432,9 +459,7 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
                 + (
                     step.per_sample(ws[:, 0] ** 2, plan.n_synthetic.sum(1))  # a slice: alpha_t^2 / N_k
                     if split
-                    else jnp.sum(
-                        step.per_sample(plan.w_synthetic**2, plan.n_synthetic), 1
-                    )  # alpha_t^2 / N_syn (mixture)
+                    else per_consumer(step.per_sample(plan.w_synthetic**2, plan.n_synthetic))  # mixture: / N_syn
                 )
             )
             if shape.regime == "accumulate":
@@ -455,13 +480,13 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
             started = (start.mean.reshape(K, d), covs, covs, jnp.zeros(K))
         fixed_real = None
         if reuse:
-            plan_0 = step.round_plan(values, 0.0, beta_1, sizes.initial, initial=True)
+            plan_0 = step.round_plan(values, 0.0, beta_1, sizes.initial, True, consumer)
             sources = real_sources(plan_0)
             noise = sampler.noise(k_data, sampler.sizes(sources)[None])
             fixed_real = real_statistics(sampler.statistics(jax.tree.map(lambda x: x[0], noise), sources), plan_0)
 
         def plan_of(alpha, beta, round_sizes):  # alpha = 0 at t = 0: the initial plan
-            return step.round_plan(values, alpha, beta, round_sizes, initial=False)
+            return step.round_plan(values, alpha, beta, round_sizes, False, consumer)
 
         def one_block(state, inputs):
             key, alphas, betas, block_sizes, ts = inputs
@@ -512,7 +537,10 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
 
 
 class SimulationValues(NamedTuple):
-    """:class:`numerics.gaussian.step.Values` and beta_1, the spec's initial share (for a run of 0 rounds)."""
+    """:class:`numerics.gaussian.step.Values` and beta_1, the spec's initial share (for a run of 0 rounds); under
+    the fixed composition and the ``own`` pool, the edges' consumers and producers (:mod:`numerics.driver.edges`),
+    ``mixing`` then holding their weights (E,) and the sizes' n_synthetic (..., E); without them (None, as a
+    sweep gives them) W (K, K) and n_synthetic (..., K, K) are dense, all K^2 pairs edges (:func:`_edge_inputs`)."""
 
     private_mean: object
     private_cov: object
@@ -520,11 +548,33 @@ class SimulationValues(NamedTuple):
     public_cov: object
     mixing: object
     beta_1: object
+    consumer: object = None
+    producer: object = None
 
 
-def simulation_values(eco: Ecosystem) -> SimulationValues:
-    """The ecosystem's numbers as the simulators take them (centred coordinates)."""
-    return SimulationValues(*map(jnp.asarray, step.values(eco)), jnp.asarray(model_values(eco, eco.beta_at(1))))
+def simulation_values(eco: Ecosystem, edges: Edges | None = None) -> SimulationValues:
+    """The ecosystem's numbers as the simulators take them (centred coordinates): W dense, or on ``edges``."""
+    beta_1 = jnp.asarray(model_values(eco, eco.beta_at(1)))
+    if edges is None:
+        return SimulationValues(*map(jnp.asarray, step.values(eco)), beta_1)
+    numbers = map(jnp.asarray, step.values(eco, edges.weight))
+    return SimulationValues(*numbers, beta_1, jnp.asarray(edges.consumer), jnp.asarray(edges.producer))
+
+
+def _edge_inputs(values: SimulationValues, sizes: Sizes) -> tuple[SimulationValues, Sizes]:
+    """The values and sizes of the edge path: as given on edges; a dense W (K, K) and n_synthetic (..., K, K)
+    flattened to all K^2 pairs in row-major order (the edges of :mod:`numerics.driver.edges` for a W without
+    zeros: the same sources in the same order, the same draws)."""
+    if values.consumer is not None:
+        return values, sizes
+    K = values.mixing.shape[0]
+    pairs = jnp.arange(K * K, dtype=jnp.int32)
+
+    def flat(part):
+        return part._replace(n_synthetic=part.n_synthetic.reshape(part.n_synthetic.shape[:-2] + (K * K,)))
+
+    values = values._replace(mixing=values.mixing.reshape(K * K), consumer=pairs // K, producer=pairs % K)
+    return values, Sizes(flat(sizes.initial), flat(sizes.rounds))
 
 
 def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: str):
@@ -539,12 +589,35 @@ def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: st
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     replicates = require_count(replicates, "replicates", 1)
     require_gaussian(eco)
+    require_dense_tables(eco, dense_tables(eco, rounds, edged=False))
     alphas, betas = schedules(eco, rounds)
     sizes = spec_sizes(eco, rounds)
     static_sizes(eco, rounds, sizes)  # rejects the population limit
     simulator = _simulator(step.structure(eco), _raw_kinds(method, _largest_for_any_schedule(eco)))
     run = functools.partial(simulator.all, values=simulation_values(eco), replicates=replicates)
     return run, jnp.asarray(alphas), jnp.asarray(betas), device(sizes)
+
+
+@functools.lru_cache(maxsize=1)
+def _host_inputs(eco: Ecosystem, rounds: int) -> tuple[SimulationValues, np.ndarray, np.ndarray, Sizes]:
+    """(values, alphas, betas, sizes) of :func:`simulate`: the spec's numbers, schedules and sample sizes, on the
+    edges of W where the Monte Carlo draws edges (the dense tables of :func:`theory.rounds.sample_sizes` dropped
+    once gathered). Host work in sympy and over K x K tables (about 10 s at K = 1,000: benchmarks/README.md), so
+    kept for the last spec and round count simulated (a spec is immutable): its next simulation starts at once."""
+    alphas, betas = schedules(eco, rounds)
+    sizes = spec_sizes(eco, rounds)
+    edges = graph_edges(eco) if draws_edges(eco) else None
+    if edges is not None:
+        sizes = on_edges(sizes, edges)
+    return simulation_values(eco, edges), alphas, betas, sizes
+
+
+def dense_tables(eco: Ecosystem, rounds: int, edged: bool) -> int:
+    """K x K float64 tables a Monte Carlo over rounds 0..T builds: the sample sizes n_synthetic on the host (round
+    0's and the update rounds': one for a constant schedule, T else, and their stack) and, unless ``edged`` (W and
+    the sizes gathered on its edges), W and the rounds' sizes on the device."""
+    host = 2 if eco.is_constant else 2 * (rounds + 1)
+    return host if edged else host + rounds + 2
 
 
 def _largest_for_any_schedule(eco: Ecosystem) -> dict[str, int]:
@@ -583,7 +656,6 @@ def drawn_per_source(eco: Ecosystem, method: str) -> int:
         largest = max(largest, -(-int(eco.largest_n) * (2 * eco.dim + 3) // eco.K))
     d = eco.dim
     return max(largest, split_pool_share(eco, d * d + 3 * d + 4, d))
-    return largest
 
 
 def simulate(
@@ -614,12 +686,12 @@ def simulate(
     require_gaussian(eco)
     start = given_start(eco, start)
     eco.check_rounds(rounds)
+    require_dense_tables(eco, dense_tables(eco, rounds, edged=draws_edges(eco)), memory)
     chunk = replicate_chunk(eco, rounds, replicates, drawn_per_source=drawn_per_source(eco, method), memory=memory)
-    alphas, betas = schedules(eco, rounds)
-    sizes = spec_sizes(eco, rounds)
+    values, alphas, betas, sizes = _host_inputs(eco, rounds)
     simulator = _structured_simulator(eco, method, rounds, sizes)
     seed, key = prng_key(key)
-    arguments = (simulation_values(eco), jnp.asarray(alphas), jnp.asarray(betas), device(sizes), start)
+    arguments = (values, jnp.asarray(alphas), jnp.asarray(betas), device(sizes), start)
     means, covs = run_in_chunks(simulator.chunk, replicate_keys(key, replicates), chunk, *arguments)
     means = means + np.array(gaussian.origin(eco), dtype=float).ravel()
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())

@@ -75,10 +75,10 @@ class Plan(NamedTuple):
 
     w_private: object  # (K,)
     w_public: object  # (K,)
-    w_synthetic: object  # (K, K)
+    w_synthetic: object  # (K, K), or (E,) on the edges
     n_private: object  # (K,)
     n_public: object  # (K,): model k's prefix of the round's one public sample (theory.rounds)
-    n_synthetic: object  # (K, K)
+    n_synthetic: object  # (K, K), or (E,) on the edges
 
 
 per_sample = JAX.per_sample  # value / N, 0 for a source of no samples (theory.ops)
@@ -88,36 +88,41 @@ def structure(eco: Ecosystem) -> Structure:
     return Structure(eco.K, eco.dim, eco.regime, eco.estimator, eco.composition, eco.pool)
 
 
-def values(eco: Ecosystem) -> Values:
-    """The ecosystem's numbers in centred coordinates, as float64 numpy arrays."""
-    eco = gaussian.centred(eco)
+def values(eco: Ecosystem, mixing=None) -> Values:
+    """The ecosystem's numbers in centred coordinates, as float64 numpy arrays; W dense (K, K), or ``mixing``
+    given in its place (the edges' weights, :mod:`numerics.driver.edges`)."""
+    centred = gaussian.centred(eco)
     return Values(
-        np.stack([floats(s.mean)[:, 0] for s in eco.private]),
-        np.stack([floats(s.cov) for s in eco.private]),
-        floats(eco.public.mean)[:, 0],
-        floats(eco.public.cov),
-        floats(eco.mixing),
+        np.stack([floats(s.mean)[:, 0] for s in centred.private]),
+        np.stack([floats(s.cov) for s in centred.private]),
+        floats(centred.public.mean)[:, 0],
+        floats(centred.public.cov),
+        floats(eco.mixing) if mixing is None else mixing,
     )
 
 
-def round_plan(values: Values, alpha, beta, sizes: RoundSizes | None, initial: bool) -> Plan:
+def round_plan(values: Values, alpha, beta, sizes: RoundSizes | None, initial: bool, consumer=None) -> Plan:
     """The plan of a round for alpha_t, beta_t (:func:`theory.rounds.round_plan`): w_private = (1 - alpha) beta,
     w_public = (1 - alpha)(1 - beta), w_synthetic = alpha W (alpha, beta scalars or per model, (K,)); ``sizes``
-    None: every sample infinite (population); ``initial``: the round-0 fit, alpha = 0."""
-    K = values.mixing.shape[0]
+    None: every sample infinite (population); ``initial``: the round-0 fit, alpha = 0. Given the edges' consumers
+    ``consumer`` (E,) (:mod:`numerics.driver.edges`), ``values.mixing`` holds the edges' weights W[c_e, p_e] (E,)
+    and the synthetic weights and sizes are the edges', alpha_{c_e} W[c_e, p_e] and N_e (E,)."""
+    K = values.private_mean.shape[0]
     alpha, beta = jnp.asarray(alpha, jnp.float64), jnp.asarray(beta, jnp.float64)
     if initial:
         alpha = 0 * alpha
     ones = jnp.ones(K)
     if sizes is None:
-        n_private, n_public, n_synthetic = jnp.full(K, jnp.inf), jnp.full(K, jnp.inf), jnp.full((K, K), jnp.inf)
+        n_private, n_public = jnp.full(K, jnp.inf), jnp.full(K, jnp.inf)
+        n_synthetic = jnp.full(jnp.shape(values.mixing), jnp.inf)
     else:
         n_private, n_public = jnp.reshape(sizes.n_private, (K,)), jnp.reshape(sizes.n_public, (K,))
         n_synthetic = sizes.n_synthetic
+    alphas = JAX.column(alpha, K)
     return Plan(
         (1 - alpha) * beta * ones,
         (1 - alpha) * (1 - beta) * ones,
-        JAX.column(alpha, K) * jnp.asarray(values.mixing),
+        (alphas if consumer is None else alphas[consumer, 0]) * jnp.asarray(values.mixing),
         n_private,
         jnp.asarray(n_public),
         jnp.asarray(n_synthetic),

@@ -86,10 +86,12 @@ def test_monte_carlo_with_per_model_values_matches_the_exact_recursion(name):
         assert_mean_agrees((values - mean) ** 2, variance, f"{name} Var theta at t={t}", z_limit=Z_FAMILY)
 
 
-def test_a_sweep_takes_one_alpha_for_all_models():
-    with pytest.raises(SpecError, match="^axes.beta: the spec gives alpha or beta per model"):
+def test_a_sweep_axis_over_a_value_given_per_model_is_refused_naming_it():
+    """A per-model beta is swept one model at a time (beta[k]: tests/numerics/test_sweep_per_model.py); a beta axis,
+    one value for all models, would drop what the spec gives, and per-model n has no n or K axis."""
+    with pytest.raises(SpecError, match=r"^axes.beta: the spec gives beta per model; sweep one model's as beta\[k\]"):
         numerics.sweep(
-            ECOSYSTEMS["poisson"]().with_options(alpha={"per_model": [R(1, 2)] * 3}), {"beta": [0.5]}, rounds=2
+            ECOSYSTEMS["poisson"]().with_options(beta={"per_model": [R(1, 2)] * 3}), {"beta": [0.5]}, rounds=2
         )
     eco = ECOSYSTEMS["poisson"]().with_options(alpha=R(1, 2), beta=R(1, 2))
     for axis, message in (("n", "^axes.n: the spec gives n per model"), ("K", "^axes.K: the spec gives n per model")):

@@ -78,7 +78,7 @@ def test_a_monte_carlo_point_is_the_simulation_of_the_per_model_spec_with_the_sa
         ({}, {"alpha": [0.5], "alpha[0]": [0.2]}, "axes.alpha: cannot sweep alpha and one model's alpha together"),
         ({}, {"beta[1]": [1.5]}, "axes.beta[1]: values must lie in [0, 1]"),
         ({"alpha": {"per_model": [0.1, 0.2, 0.3]}}, {"alpha": [0.5]}, "sweep one model's as alpha[k]"),
-        ({"regime": "fresh"}, {"alpha[1]": [0.2]}, "axes.alpha[1]: at 0.2: regime: under fresh"),
+        ({}, {"alpha[1]": [0.2], "K": [2, 3]}, "axes.alpha[1]: a K axis takes one alpha and beta for all models"),
         ({}, {"beta[1]": [0.2]}, "axes.beta[1]: at 0.2: public.size: the models' public shares"),
     ],
 )

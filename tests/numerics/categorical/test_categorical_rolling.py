@@ -36,8 +36,16 @@ def two_corpora(**options):
 def test_sizes_fill_the_corpus():
     """M_t = round((1 - alpha_t) n) kept (a half up) and the rest apportioned over W's row: n in all, exactly."""
     eco = two_corpora(alpha=[R(3, 5), R(1, 4), R(1, 24)], n=12)
-    assert sample_sizes(eco, eco.alpha_at(1), eco.beta_at(1), initial=False) == ([[5], [5]], 0, [[5, 2], [2, 5]])
-    assert sample_sizes(eco, eco.alpha_at(2), eco.beta_at(2), initial=False) == ([[9], [9]], 0, [[2, 1], [1, 2]])
+    assert sample_sizes(eco, eco.alpha_at(1), eco.beta_at(1), initial=False) == (
+        [[5], [5]],
+        [[0], [0]],
+        [[5, 2], [2, 5]],
+    )
+    assert sample_sizes(eco, eco.alpha_at(2), eco.beta_at(2), initial=False) == (
+        [[9], [9]],
+        [[0], [0]],
+        [[2, 1], [1, 2]],
+    )
     with pytest.raises(SpecError, match="^n: a rolling corpus of n = 12 keeps 12"):  # alpha n = 1/2: no new token
         sample_sizes(eco, eco.alpha_at(3), eco.beta_at(3), initial=False)
 
@@ -48,7 +56,7 @@ def test_symbolic_alpha():
     a = sympy.Symbol("alpha", positive=True)
     q = [R(1, 2), R(1, 2)]
     eco = categorical_ecosystem([q], q, alpha=a, beta=1, mixing=[[1]], n=10, regime="rolling")
-    assert sample_sizes(eco, a, 1, initial=False) == ([[10 - 10 * a]], 0, [[10 * a]])
+    assert sample_sizes(eco, a, 1, initial=False) == ([[10 - 10 * a]], [[0]], [[10 * a]])
     (mean_0, cov_0), (mean_1, cov_1) = moment_trajectory(eco, 1)
     M = 10 * (1 - a)
     factor = 1 - M * (10 - M) / 900 - (10 - M) / 100
