@@ -46,6 +46,8 @@ import sys
 import time
 from pathlib import Path
 
+from timing import reset_peak, rss_kib
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -311,17 +313,6 @@ def categorical_simulation_memory(eco, rounds, replicates, method):
 # -- one measurement, in its own process --------------------------------------------------------------------
 
 
-def _rss_kib(field):
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/self/status")
-
-
-def _reset_peak():
-    Path("/proc/self/clear_refs").write_text("5")
-
-
 def measure(method, n, replicates, rounds, repeats):
     import numpy as np
 
@@ -367,8 +358,8 @@ def measure(method, n, replicates, rounds, repeats):
 
         memory["xla_buffers_mib"] = simulation_memory(eco, rounds, replicates, method) / 2**20
     run(0)  # warm-up: compilation
-    _reset_peak()
-    baseline = _rss_kib("VmRSS")
+    reset_peak()
+    baseline = rss_kib("VmRSS")
     times = []
     summary = None
     seeds = {"numpy": 1000, "raw": 2000, "sufficient": 3000}.get(method, 4000)  # independent draws per method
@@ -381,7 +372,7 @@ def measure(method, n, replicates, rounds, repeats):
             variances = result[1][:, -1, 0] if method == "numpy" else result[1][:, -1, 0, 0, 0]
             summary = (float(variances.mean()), float(variances.std() / np.sqrt(len(variances))))
         del result
-    peak = _rss_kib("VmHWM")
+    peak = rss_kib("VmHWM")
     return {
         "seconds": statistics.median(times),
         "repeats": repeats,
@@ -423,8 +414,8 @@ def measure_categorical(method, n, replicates, rounds, repeats):
         raise ValueError(method)
     if method in JAX_CATEGORICAL or method == "cat-floor":
         run(0)  # warm-up: compilation (numpy has none, and its full runs are long)
-    _reset_peak()
-    baseline = _rss_kib("VmRSS")
+    reset_peak()
+    baseline = rss_kib("VmRSS")
     times = []
     summary = None
     seeds = 1000 * (1 + CAT_METHODS.index(method))  # independent draws per method
@@ -436,7 +427,7 @@ def measure_categorical(method, n, replicates, rounds, repeats):
             diversity = 1 - (result[0][:, -1, 0] ** 2).sum(-1)
             summary = (float(diversity.mean()), float(diversity.std() / np.sqrt(len(diversity))), rounds)
         del result
-    peak = _rss_kib("VmHWM")
+    peak = rss_kib("VmHWM")
     return {
         "seconds": statistics.median(times),
         "repeats": repeats,

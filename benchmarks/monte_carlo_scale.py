@@ -34,6 +34,8 @@ import sys
 import time
 from pathlib import Path
 
+from timing import reset_peak, rss_kib
+
 ROOT = Path(__file__).resolve().parents[1]
 
 N, ALPHA, BETA, REPLICATES, ROUNDS = 100, 0.5, 0.5, 100, 100
@@ -119,17 +121,6 @@ def numpy_reference(eco, sizes, edges, rounds, replicates, seed, how):
     return means, variances
 
 
-def _rss_kib(field):
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/self/status")
-
-
-def _reset_peak():
-    Path("/proc/self/clear_refs").write_text("5")
-
-
 def measure(workload, method, replicates, rounds, repeats):
     import numpy as np
 
@@ -139,10 +130,10 @@ def measure(workload, method, replicates, rounds, repeats):
     from interplay.numerics.verbs import simulation_estimate
 
     K, kind = WORKLOADS[workload]
-    before = _rss_kib("VmRSS")
+    before = rss_kib("VmRSS")
     start = time.perf_counter()
     eco = ecosystem(K, kind)
-    report = {"build_s": time.perf_counter() - start, "build_mib": (_rss_kib("VmRSS") - before) / 1024}
+    report = {"build_s": time.perf_counter() - start, "build_mib": (rss_kib("VmRSS") - before) / 1024}
     if method.startswith("numpy"):
         sizes = spec_sizes(eco, rounds, repeated=False)
         edges = graph_edges(eco) if kind == "ring" else None
@@ -164,8 +155,8 @@ def measure(workload, method, replicates, rounds, repeats):
     report["first_call_s"] = time.perf_counter() - start
     if method == "ours" and kind == "ring":
         report["pieces_s"] = pieces(eco, rounds)
-    _reset_peak()
-    baseline = _rss_kib("VmRSS")
+    reset_peak()
+    baseline = rss_kib("VmRSS")
     times = []
     for i in range(repeats):
         start = time.perf_counter()
@@ -174,7 +165,7 @@ def measure(workload, method, replicates, rounds, repeats):
         report["final_variance"] = (float(variances[:, -1].mean()), float(variances[:, -1].std() / np.sqrt(replicates)))
         report["final_mean_0"] = (float(means[:, -1, 0].mean()), float(means[:, -1, 0].std() / np.sqrt(replicates)))
     report.update(seconds=statistics.median(times), repeats=repeats)
-    report["peak_mib"] = (_rss_kib("VmHWM") - baseline) / 1024
+    report["peak_mib"] = (rss_kib("VmHWM") - baseline) / 1024
     return report
 
 
