@@ -598,13 +598,11 @@ def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: st
     return run, jnp.asarray(alphas), jnp.asarray(betas), device(sizes)
 
 
-@compiled_cache
 def _host_inputs(eco: Ecosystem, rounds: int) -> tuple[SimulationValues, np.ndarray, np.ndarray, Sizes]:
     """(values, alphas, betas, sizes) of :func:`simulate`: the spec's numbers, schedules and sample sizes, on the
     edges of W where the Monte Carlo draws edges (the dense tables of :func:`theory.rounds.sample_sizes` dropped
     once gathered). Host work in sympy and over K x K tables (about 10 s at K = 1,000: benchmarks/README.md), so
-    kept per spec and round count (a spec is immutable) in numerics' one bounded cache, which
-    :func:`numerics.clear_compiled` empties: a spec's next simulation starts at once."""
+    computed on each call (numerics' one bounded cache holds compiled functions only)."""
     alphas, betas = schedules(eco, rounds)
     sizes = spec_sizes(eco, rounds)
     edges = graph_edges(eco) if draws_edges(eco) else None
