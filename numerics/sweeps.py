@@ -248,7 +248,7 @@ def _point_parameters(eco: Ecosystem, swept: dict) -> tuple:
     """(alpha, beta) of a grid point: the spec's (per model where it gives them so) with the point's swept values,
     ``alpha`` / ``beta`` for all models, ``alpha[k]`` / ``beta[k]`` for model k (then both per model, as
     :class:`PerModel` of exact values, :func:`theory.spec.exact`)."""
-    per_model = eco.per_model or any(_ONE_MODEL.fullmatch(name) for name in swept)
+    per_model = _per_model_points(eco, swept)
     out = []
     for parameter in ("alpha", "beta"):
         spec = (eco.alpha_at(1) if eco.is_constant else 0) if parameter == "alpha" else eco.beta_at(1)
