@@ -98,6 +98,13 @@ def test_bounded_maps_that_never_settle_did_not_converge():
         assert found.failure() == f"did not converge within 500 iterations (last residual {found.residual:.3g})"
 
 
+def test_anderson_keeps_the_plain_step_where_its_extrapolation_leaves_the_domain():
+    """x = sqrt x from 0.01: the first secant through (0.01, 0.09) and (0.1, 0.216) extrapolates to x = -0.054,
+    where sqrt is NaN; the safeguard takes the plain step there and Anderson reaches x* = 1."""
+    found = find_fixed_point(jnp.sqrt, [0.01], method="anderson")
+    assert found.converged and found.x == pytest.approx([1.0], abs=1e-13)
+
+
 def test_newton_at_a_singular_jacobian_falls_back_to_anderson_and_converges():
     """x = cos x from -pi/2, where d(cos x - x)/dx = -sin x - 1 = 0: the Newton step is not finite, so Anderson
     takes over at round 0 and reaches the root that scipy's brentq finds."""
