@@ -3,6 +3,7 @@ contracting map in a few rounds where plain iteration needs thousands; failures 
 bounded; diverged: unbounded or not finite) in distinct one-line messages; the implicit derivative through
 custom_root still equals the derivative of the closed form."""
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ import sympy
 
 import interplay.numerics  # noqa: F401  (float64)
 from interplay.numerics.fixed_point import GROWTH, find_fixed_point
-from interplay.numerics.sensitivity import _values, compile_step, fixed_point_sensitivity
+from interplay.numerics.sensitivity import _values, compile_step, fixed_point_sensitivity, solve_fixed_point
 from interplay.theory import Ecosystem, NoUniqueFixedPoint, SpecError, fixed_point, population_map
 
 alpha, beta, mu = sympy.symbols("alpha beta mu_1", real=True)
@@ -142,3 +143,18 @@ def test_implicit_derivative_at_a_slow_contraction_is_the_closed_forms(slow, met
     error = TOLERANCE * np.abs(exact).max() / (1 - SLOW["alpha"])
     np.testing.assert_allclose(found.state, exact, rtol=0, atol=error)
     np.testing.assert_allclose(found.derivative, symbolic, rtol=0, atol=error / (1 - SLOW["alpha"]))
+
+
+def test_solve_fixed_point_differentiates_by_the_implicit_function_theorem_in_both_modes():
+    """x* = b / (1 - a) of x -> a x + b at a = 0.999 (Anderson in custom_root's forward solve): jacfwd and grad
+    both give (b / (1 - a)^2, 1 / (1 - a)); |x - x*| <= 1e-13 |x*| / (1 - a) bounds their relative error by 1e-10."""
+
+    def x_star(theta):
+        return solve_fixed_point(lambda x, th, t: th[0] * x + th[1], jnp.zeros(1), theta)[0]
+
+    a, b = 0.999, 1.0
+    exact = np.array([b / (1 - a) ** 2, 1 / (1 - a)])
+    theta = jnp.array([a, b])
+    assert float(x_star(theta)) == pytest.approx(b / (1 - a), rel=1e-10)
+    np.testing.assert_allclose(jax.jacfwd(x_star)(theta), exact, rtol=1e-9)
+    np.testing.assert_allclose(jax.grad(x_star)(theta), exact, rtol=1e-9)
