@@ -79,7 +79,9 @@ class FixedPoint:
         if self.status == "diverged":
             if np.isfinite(self.size) and self.size > self.bound:
                 return f"diverged (|x| reached {self.size:.3g} > {self.bound:.3g} at iteration {self.rounds})"
-            return f"diverged (|x| reached {self.size:.3g}, F(x) not finite, at iteration {self.rounds})"
+            if np.isfinite(self.size):
+                return f"diverged (|x| reached {self.size:.3g} and F(x) is not finite at iteration {self.rounds})"
+            return f"diverged (|x| reached {self.size} at iteration {self.rounds})"
         return None
 
     def require(self, parameter: str, what: str = "the fixed-point iteration", error: type = SpecError) -> np.ndarray:

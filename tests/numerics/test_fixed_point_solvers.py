@@ -72,7 +72,7 @@ def test_a_map_without_a_fixed_point_overflows_under_iteration_but_stays_bounded
     steps never raise the residual, stays near its minimum at 0: did not converge, not diverged."""
     plain = find_fixed_point(jnp.exp, [1.0], method="iterate")
     assert plain.status == "diverged" and plain.rounds == 3 and not np.isfinite(plain.residual)
-    assert plain.failure() == "diverged (|x| reached 3.81e+06, F(x) not finite, at iteration 3)"
+    assert plain.failure() == "diverged (|x| reached 3.81e+06 and F(x) is not finite at iteration 3)"
     anderson = find_fixed_point(jnp.exp, [1.0], method="anderson", max_rounds=300)
     assert anderson.status == "did_not_converge" and anderson.rounds == 300
     assert abs(anderson.x[0]) < 5 and anderson.residual >= 1
@@ -122,6 +122,10 @@ def test_the_two_failures_raise_distinct_one_line_messages_naming_the_parameter(
     assert short.value.parameter == "values"
     assert str(short.value).startswith(f"values: at {SLOW}: the iterate fixed-point iteration did not converge within")
     assert "10 iterations (last residual " in str(short.value) and "\n" not in str(short.value)
+    with pytest.raises(SpecError, match="^method: must be one of"):
+        find_fixed_point(jnp.cos, [0.0], method="bisection")
+    with pytest.raises(SpecError, match="^max_rounds: must be positive"):
+        find_fixed_point(jnp.cos, [0.0], max_rounds=0)
     diverged = find_fixed_point(lambda x: 1.5 * x + 1, [0.0], method="iterate")
     with pytest.raises(SpecError, match=r"^alpha: the iteration diverged \(\|x\| reached 1.\d+e\+08 > 1e\+08 at it"):
         diverged.require("alpha", "the iteration")
