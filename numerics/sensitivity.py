@@ -6,7 +6,8 @@ Leave the parameters of interest symbolic in the spec (alpha, beta, a mean, a va
 * :func:`trajectory_sensitivity` -- d x_t / d theta for t = 0..T, forward-mode autodiff through the ``lax.scan``;
 * :func:`fixed_point_sensitivity` -- d x* / d theta at x* = F(x*, theta) by the implicit function theorem,
   d x*/d theta = (I - dF/dx)^{-1} dF/d theta, through ``jax.lax.custom_root``: no differentiation through the
-  thousands of iterations that find x*, and :func:`solve_fixed_point` stays differentiable inside any jax code;
+  rounds that find x* (Anderson acceleration by default, :mod:`numerics.fixed_point`), and
+  :func:`solve_fixed_point` stays differentiable inside any jax code;
 * :func:`quantity_sensitivity` -- the derivative of one named long-run quantity (a model's mean, a distance, a
   cross-task loss, a diversity...; :func:`theory.long_run`) at x*, by the chain rule on d x* / d theta.
 
@@ -25,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 import sympy
 
+from interplay.numerics import fixed_point
 from interplay.numerics.driver.results import Labelled
 from interplay.theory import SpecError, SymbolicMap, t_symbol
 from interplay.theory import registry as theory_registry
@@ -143,34 +145,48 @@ def trajectory_sensitivity(fmap: SymbolicMap, values: dict, rounds: int) -> Sens
     return Sensitivity(fmap, parameters, np.asarray(theta), np.asarray(path), np.asarray(derivative))
 
 
-def solve_fixed_point(step: Callable, x0, theta, *, tolerance: float = 1e-13, max_rounds: int = 200_000) -> jax.Array:
-    """x* = step(x*, theta, 1) by iteration from x0, differentiable in theta by the implicit function theorem."""
+def solve_fixed_point(
+    step: Callable,
+    x0,
+    theta,
+    *,
+    tolerance: float = 1e-13,
+    max_rounds: int = 200_000,
+    method: str = "anderson",
+    outcome: bool = False,
+):
+    """x* = step(x*, theta, 1) from x0 by ``method`` (Anderson acceleration by default; :mod:`numerics.fixed_point`),
+    differentiable in theta by the implicit function theorem. With ``outcome=True``, (x*, outcome): the solver's
+    status, rounds, residual and size as jax scalars (:func:`numerics.fixed_point.outcome_of` reads them), not
+    differentiated."""
 
     def residual(x):
         return step(x, theta, 1.0) - x
 
-    def iterate(residual_fn, x):
-        def keep_going(carry):
-            x, change, count = carry
-            return (change > tolerance) & (count < max_rounds)
-
-        def advance(carry):
-            x, _, count = carry
-            new = x + residual_fn(x)
-            return new, jnp.max(jnp.abs(new - x)), count + 1
-
-        x, _, _ = jax.lax.while_loop(keep_going, advance, (x, jnp.asarray(jnp.inf), 0))
-        return x
+    def forward(residual_fn, x):
+        return fixed_point.solve(
+            lambda y: y + residual_fn(y), x, method=method, tolerance=tolerance, max_rounds=max_rounds
+        )
 
     def tangent_solve(linearised, b):
         jacobian = jax.jacfwd(linearised)(jnp.zeros_like(b))  # = dF/dx - I at x*
         return jnp.linalg.solve(jacobian, b)
 
-    return jax.lax.custom_root(residual, x0, iterate, tangent_solve)
+    x, report = jax.lax.custom_root(residual, x0, forward, tangent_solve, has_aux=True)
+    return (x, report) if outcome else x
 
 
-def fixed_point_sensitivity(fmap: SymbolicMap, values: dict, *, tolerance: float = 1e-13) -> Sensitivity:
-    """x* and d x* / d theta by the implicit function theorem (the map must be autonomous and contracting)."""
+def fixed_point_sensitivity(
+    fmap: SymbolicMap,
+    values: dict,
+    *,
+    tolerance: float = 1e-13,
+    method: str = "anderson",
+    max_rounds: int = 200_000,
+) -> Sensitivity:
+    """x* and d x* / d theta by the implicit function theorem (the map must be autonomous, I - dF/dx invertible at
+    x*). x* is found by ``method`` (:mod:`numerics.fixed_point`: ``"anderson"``, ``"newton"`` or ``"iterate"``)
+    within ``max_rounds`` rounds; where it does not converge, or diverges, SpecError says which, in one line."""
     if t_symbol in fmap.parameters:
         raise SpecError("fmap", "the map depends on the round t (accumulate regime): it has no fixed point")
     step, initial, parameters = compile_parametric(fmap)
@@ -178,20 +194,22 @@ def fixed_point_sensitivity(fmap: SymbolicMap, values: dict, *, tolerance: float
     eco = spec_at(fmap, parameters, theta)
 
     def point(theta):
-        return solve_fixed_point(step, initial(theta), theta, tolerance=tolerance)
+        x, report = solve_fixed_point(
+            step, initial(theta), theta, tolerance=tolerance, max_rounds=max_rounds, method=method, outcome=True
+        )
+        return x, (x, report)
 
-    x = jax.jit(point)(theta)
-    multipliers = np.linalg.eigvals(np.asarray(jax.jacfwd(lambda x: step(x, theta, 1.0))(x)))
+    derivative, (x, report) = jax.jit(jax.jacfwd(point, has_aux=True))(theta)  # one solve, one compilation
+    found = fixed_point.outcome_of(x, report, method)
+    multipliers = np.linalg.eigvals(np.asarray(jax.jacfwd(lambda x: step(x, theta, 1.0))(x)))  # finite at a
+    # diverged x too where dF/dx does not depend on x (alpha = 1 in the finite-n map: F(x_0) is NaN, dF/dx is not)
     if np.all(np.isfinite(multipliers)) and np.min(np.abs(1 - multipliers), initial=np.inf) < UNIT_MULTIPLIER:
         alphas = eco.alpha if isinstance(eco.alpha, tuple) else (eco.alpha,)  # a schedule, per model, or one value
         name = "alpha" if all(getattr(a, "is_number", False) and float(a) == 1 for a in alphas) else "values"
         raise SpecError(
             name, f"at {values}: a multiplier of the map is 1, so I - dF/dx is singular: no unique fixed point"
         )
-    change = np.max(np.abs(np.asarray(step(x, theta, 1.0)) - np.asarray(x)))
-    if not np.isfinite(change) or change > 1e3 * tolerance * max(1.0, np.abs(np.asarray(x)).max()):
-        raise SpecError("values", f"the iteration did not converge to a fixed point (last change {change:.3g})")
-    derivative = jax.jit(jax.jacfwd(point))(theta)
+    found.require("values", f"at {values}: the {method} fixed-point iteration")
     return Sensitivity(fmap, parameters, np.asarray(theta), np.asarray(x), np.asarray(derivative))
 
 
