@@ -10,7 +10,8 @@ Round t, model k, real share r_k = 1 - alpha_{t,k} = w_private,k + w_public,k (:
 fit of the mean is m'_k = (R b)_k + alpha_t sum_j W[k, j] xbar_kj, xbar_kj the mean of its N_kj draws from model j's
 fit N(m_j, S_j). The round's debiased estimate subtracts the known part and rescales,
 
-    u_k = (m'_k - alpha_t sum_j W[k, j] m_j) / r_k = (R b + eps)_k / r_k,   eps_k = alpha_t sum_j W[k, j] (xbar_kj - m_j),
+    u_k = (m'_k - alpha_t sum_j W[k, j] m_j) / r_k = (R b + eps)_k / r_k,
+    eps_k = alpha_t sum_j W[k, j] (xbar_kj - m_j),
 
 so E[u_k | past] = (R E b)_k / r_k, the model's real target beta mu_k + (1 - beta) mu_public, whatever the past
 fits: the synthetic noise eps has mean 0 given the past, hence is uncorrelated with every earlier quantity. Its
@@ -38,8 +39,8 @@ constant (it *collapses* to a noise floor: new real data never lowers it further
 tends to 0 like 1 / P_t, with P_t growing linearly in t. Under ``reuse`` both stay bounded away from 0 (the real data
 never grows). alpha_t = 1 leaves no real data and is refused (naming ``alpha``), as are ``accumulate`` (its union
 already averages rounds), the ``mixture`` composition, the ``split`` pool (whose synthetic part is not a sum of
-draws from each model j with weight alpha_t W[k, j]) and the ``shared`` one (not derived here), the population limit n = None (infinite precision), and a
-per-model mix of "debiased" with another estimator.
+draws from each model j with weight alpha_t W[k, j]) and the ``shared`` one (not derived here), the population
+limit n = None (infinite precision), and a per-model mix of "debiased" with another estimator.
 
 Written against an ops object (:mod:`theory.ops`): sympy gives the exact recursion (:func:`debiased_map`), jax the
 numerics (:mod:`numerics.gaussian.debiased`), from this one definition.
