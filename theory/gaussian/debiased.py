@@ -111,6 +111,11 @@ def round_precision(eco: Ecosystem, plan: RoundPlan, batch_nu, ops=SYMPY) -> lis
     return [r**2 / batch_nu[k, 0] for k, r in enumerate(real_shares(eco, plan, ops))]
 
 
+def real_scale(eco: Ecosystem, plan: RoundPlan, ops=SYMPY):
+    """D = diag_k(1 / r_k) (x) I: what turns the plain fit's real part R b + eps into the round estimate u."""
+    return _diagonal([1 / r for r in real_shares(eco, plan, ops)], eco.dim, ops)
+
+
 def _diagonal(values: list, d: int, ops):
     """diag(values) (x) I_d."""
     return ops.block_diag([v * ops.eye(d) for v in values])
@@ -126,8 +131,7 @@ def debiased_step(eco: Ecosystem, state: DebiasedState, plan: RoundPlan, t, ops=
     total = [precision[k, 0] + p[k] for k in range(K)]
     keep = _diagonal([precision[k, 0] / total[k] for k in range(K)], d, ops)  # Lam
     take = _diagonal([p[k] / total[k] for k in range(K)], d, ops)  # I - Lam
-    scale = _diagonal([1 / r for r in real_shares(eco, plan, ops)], d, ops)  # D
-    new_take = take @ scale  # (I - Lam) D
+    new_take = take @ real_scale(eco, plan, ops)  # (I - Lam) D
     mean = keep @ moments.mean + new_take @ R @ mean_b
     cov = keep @ moments.cov @ keep + new_take @ (real_cov + noise) @ new_take.T
     cross = moments.cross
@@ -149,8 +153,7 @@ def real_target(eco: Ecosystem, t: int = 1, ops=SYMPY):
     (1 - beta_t) mu_public), the point the mean-square error of the module doc is measured from."""
     plan = plan_at(eco, t, ops=ops)
     R = round_parts(eco, zero_moments(eco, ops), plan, t, ops).R
-    scale = _diagonal([1 / r for r in real_shares(eco, plan, ops)], eco.dim, ops)
-    return scale @ R @ real_sources(eco, ops)[0]
+    return real_scale(eco, plan, ops) @ R @ real_sources(eco, ops)[0]
 
 
 def debiased_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
