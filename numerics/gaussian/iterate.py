@@ -263,7 +263,8 @@ def iterate_moments(
     """The exact expected trajectory of the finite-n process (n = None gives the population map's values), from
     the initial fit or the given ``start`` ``{"mean": K x d, "cov": K x d x d}`` at round 0, deterministic
     (:mod:`theory.start`). ``summaries``: keep each round's :class:`Summary` only, and the last round's Cov(m)
-    (:class:`ExactSummaries`): memory O(T K d^2 + K^2 d^2) instead of O(T K^2 d^2)."""
+    (:class:`ExactSummaries`): memory O(T K d^2 + K^2 d^2) instead of O(T K^2 d^2). For ``estimator="debiased"``
+    the debiased estimator's own recursion (:mod:`numerics.gaussian.debiased`; no ``start``, no ``summaries``)."""
     require_gaussian(eco)
     K, d = eco.K, eco.dim
     if "debiased" in eco.model_estimators:  # its own recursion (theory.gaussian.debiased)

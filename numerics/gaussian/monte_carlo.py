@@ -38,6 +38,10 @@ Under ``pool="split"`` the pooled outputs of all models are cut at random into o
 synthetic source of weight alpha_t whose mean and scatter are segment sums (the scatter about the slice's own mean,
 two passes); its own key split from the round's.
 
+Under ``estimator="debiased"`` (:mod:`theory.gaussian.debiased`) each model's fitted mean is replaced by the
+precision-weighted average of its round estimates u_k = (m_k - alpha_t sum_j W[k, j] m_j) / (1 - alpha_t), m_k the
+round's plain fit and m_j the fits the round drew from, precision (1 - alpha_t)^2 / nu_k of the round (its running
+sum kept in the state); its covariance is the plain MLE fit's.
 Every fitted covariance is positive semi-definite by construction: S = c sum_s w_s [A_s / N_s + (xbar_s - m)
 (xbar_s - m)^T], a sum of positive semi-definite terms (never a raw second moment minus m m^T, which rounding
 makes indefinite once S is small against m m^T, as when a fit collapses). Under ``accumulate`` the union of the
