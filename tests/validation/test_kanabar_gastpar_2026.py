@@ -23,7 +23,7 @@ from monte_carlo_checks import assert_gaussian_trajectory_agrees
 
 from interplay.numerics.gaussian import iterate_moments, simulate
 from interplay.numerics.gaussian.debiased import debiased_trajectory
-from interplay.theory import Ecosystem
+from interplay.theory import Ecosystem, debiasing
 from interplay.theory.gaussian import debiased
 from interplay.theory.gaussian.maps import moment_map
 from interplay.theory.rounds import plan_at
@@ -98,7 +98,7 @@ def test_debiased_recursion_matches_monte_carlo(simulated, case):
 def test_a_mutant_recursion_fails_the_monte_carlo(simulated, monkeypatch, mutant):
     """Each deliberate bug in the recursion puts the Monte Carlo far outside its SE bands (|z| reported)."""
     eco, mc = simulated["pair fresh"]
-    monkeypatch.setattr(debiased, *mutant)
+    monkeypatch.setattr(debiasing, *mutant)
     z = largest_z(mc, iterate_moments(eco, ROUNDS))
     print(f"mutant {mutant[0]}: max |z| = {z:.1f}")
     assert z > 2 * bonferroni(comparisons(eco))

@@ -52,10 +52,11 @@ from typing import NamedTuple
 
 import sympy
 
+from interplay.theory.debiasing import combine, real_scale
 from interplay.theory.gaussian.maps import Moments, real_sources, round_parts, zero_moments
 from interplay.theory.ops import SYMPY
 from interplay.theory.rounds import RoundPlan, plan_at
-from interplay.theory.spec import Ecosystem, PerModel, SpecError, round_values, show
+from interplay.theory.spec import Ecosystem, SpecError
 from interplay.theory.symbolic import (
     Layout,
     SymbolicMap,
@@ -66,8 +67,6 @@ from interplay.theory.symbolic import (
     t_symbol,
 )
 
-REGIMES = ("reuse", "fresh")
-
 
 class DebiasedState(NamedTuple):
     """The exact state of the debiased estimator: the :class:`theory.gaussian.maps.Moments` of its fits and each
@@ -77,70 +76,24 @@ class DebiasedState(NamedTuple):
     precision: object
 
 
-def check_debiased(eco: Ecosystem) -> None:
-    """SpecError naming the parameter where ``eco`` has no debiased recursion (module doc)."""
-    if isinstance(eco.estimator, PerModel) and set(eco.estimator) != {"debiased"}:
-        raise SpecError("estimator.per_model", f'"debiased" is for every model or none, got {list(eco.estimator)}')
-    if eco.n is None:
-        raise SpecError("n", "the debiased estimator weighs rounds by their sample sizes: it needs a finite n")
-    if eco.regime not in REGIMES:
-        raise SpecError("regime", f"the debiased estimator has {REGIMES} only, got {eco.regime!r}")
-    if eco.composition != "fixed":
-        raise SpecError("composition", f"the debiased estimator takes the fixed composition, got {eco.composition!r}")
-    if eco.pool != "own":
-        raise SpecError("pool", f"the debiased estimator takes the own pool, got {eco.pool!r}")
-    for t, value in enumerate(round_values(eco.alpha), start=1):
-        for a in value if isinstance(value, PerModel) else (value,):
-            if a.is_number and a == 1:
-                where = f" (round {t})" if eco.schedule_length else ""
-                raise SpecError(
-                    "alpha",
-                    f"the debiased estimator divides by the real share 1 - alpha: alpha = {show(a)}{where} "
-                    "leaves no real data",
-                )
-
-
-def real_shares(eco: Ecosystem, plan: RoundPlan, ops=SYMPY) -> list:
-    """r_k = w_private,k + w_public,k = 1 - alpha_t,k: each model's real share of the round."""
-    return [plan.w_private[k, 0] + plan.w_public[k, 0] for k in range(eco.K)]
-
-
-def round_precision(eco: Ecosystem, plan: RoundPlan, batch_nu, ops=SYMPY) -> list:
-    """p_k = r_k^2 / batch_nu_k: the precision of the round's debiased estimate u_k in units of a common per-sample
-    covariance (Var u_k = batch_nu_k / r_k^2 when every source and fit has that covariance)."""
-    return [r**2 / batch_nu[k, 0] for k, r in enumerate(real_shares(eco, plan, ops))]
-
-
-def real_scale(eco: Ecosystem, plan: RoundPlan, ops=SYMPY):
-    """D = diag_k(1 / r_k) (x) I: what turns the plain fit's real part R b + eps into the round estimate u."""
-    return _diagonal([1 / r for r in real_shares(eco, plan, ops)], eco.dim, ops)
-
-
-def _diagonal(values: list, d: int, ops):
-    """diag(values) (x) I_d."""
-    return ops.block_diag([v * ops.eye(d) for v in values])
-
-
 def debiased_step(eco: Ecosystem, state: DebiasedState, plan: RoundPlan, t, ops=SYMPY) -> DebiasedState:
     """The exact state after round t (t = 0 with the initial plan and :func:`zero_state` is the initial fit)."""
-    K, d = eco.K, eco.dim
     moments, precision = state
     parts = round_parts(eco, moments, plan, t, ops)
-    R, _, mean_b, sigma_b, real_cov, noise, batch_nu, scatter = parts
-    p = round_precision(eco, plan, batch_nu, ops)
-    total = [precision[k, 0] + p[k] for k in range(K)]
-    keep = _diagonal([precision[k, 0] / total[k] for k in range(K)], d, ops)  # Lam
-    take = _diagonal([p[k] / total[k] for k in range(K)], d, ops)  # I - Lam
-    new_take = take @ real_scale(eco, plan, ops)  # (I - Lam) D
-    mean = keep @ moments.mean + new_take @ R @ mean_b
-    cov = keep @ moments.cov @ keep + new_take @ (real_cov + noise) @ new_take.T
-    cross = moments.cross
-    if eco.regime == "reuse":
-        coupling = keep @ moments.cross @ R.T @ new_take.T
-        cov = cov + coupling + coupling.T
-        cross = keep @ moments.cross + new_take @ R @ sigma_b
-    new = Moments(mean=mean, cov=cov, cross=cross, scatter=scatter, nu=batch_nu)
-    return DebiasedState(new, ops.vstack([ops.asarray([[1]]) * x for x in total]))
+    mean, cov, cross, total = combine(
+        eco,
+        plan,
+        moments,
+        precision,
+        parts.R,
+        parts.mean_b,
+        parts.sigma_b,
+        parts.real_cov + parts.noise,
+        parts.batch_nu,
+        ops,
+    )
+    new = Moments(mean=mean, cov=cov, cross=cross, scatter=parts.scatter, nu=parts.batch_nu)
+    return DebiasedState(new, total)
 
 
 def zero_state(eco: Ecosystem, ops=SYMPY) -> DebiasedState:

@@ -89,6 +89,7 @@ from typing import NamedTuple
 import numpy as np
 import sympy
 
+from interplay.theory.debiasing import check_debiased
 from interplay.theory.mixture import expected_spread
 from interplay.theory.ops import SYMPY
 from interplay.theory.pools import shared_rates, slice_factors, split_noise, split_plan, split_shares
@@ -137,8 +138,6 @@ class Gaussian:
                 parameter = f"n.per_model[{k}]" if isinstance(eco.n, PerModel) else "n"
                 raise SpecError(parameter, f"the unbiased estimator needs n >= 2 samples, got n = {n}")
         if "debiased" in eco.model_estimators:
-            from interplay.theory.gaussian.debiased import check_debiased  # it imports this module
-
             check_debiased(eco)
 
     def describe(self) -> dict:
