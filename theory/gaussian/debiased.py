@@ -23,7 +23,8 @@ the precision-weighted average of its round estimates, P_k = sum of its p_k so f
 
 Lam = diag_k(P_{t-1,k} / P_t,k) (x) I (0 at the initial fit, where P_{-1} = 0 and u_0 is the plain fit). With
 D = diag_k(1 / r_k) (x) I and the plain step's R, G, Sigma_b, Cov(R b) and Cov(eps) (:func:`theory.gaussian.maps.
-round_parts`), the exact recursion of (E m, Cov m, Cov(m, b)) is linear and closes:
+round_parts`), the exact recursion of (E m, Cov m, Cov(m, b)) is linear and closes (:func:`theory.debiasing.combine`,
+the family-independent part):
 
     E m'      = Lam E m + (I - Lam) D R E b
     Cov m'    = Lam C Lam + (I - Lam) D [Cov(R b) + Cov(eps)] D (I - Lam)
@@ -36,11 +37,12 @@ plain fit, only with the debiased m: :func:`theory.gaussian.maps.round_parts` gi
 What it changes (the claim the notebook and tests/validation/test_kanabar_gastpar_2026.py check): under ``fresh``
 real data the plain fit's mean-square error about the real target, E||m_t,k - target_k||^2, tends to a positive
 constant (it *collapses* to a noise floor: new real data never lowers it further), while the debiased estimate's
-tends to 0 like 1 / P_t, with P_t growing linearly in t. Under ``reuse`` both stay bounded away from 0 (the real data
-never grows). alpha_t = 1 leaves no real data and is refused (naming ``alpha``), as are ``accumulate`` (its union
-already averages rounds), the ``mixture`` composition, the ``split`` pool (whose synthetic part is not a sum of
-draws from each model j with weight alpha_t W[k, j]) and the ``shared`` one (not derived here), the population
-limit n = None (infinite precision), and a per-model mix of "debiased" with another estimator.
+tends to 0 like 1 / t (P_t grows linearly in t; the MSE stays within a factor of 1 / P_t). Under ``reuse`` both
+stay bounded away from 0 (the real data never grows). alpha_t = 1 leaves no real data and is refused (naming
+``alpha``), as are ``accumulate`` (its union already averages rounds), the ``mixture`` composition, the ``split``
+pool (whose synthetic part is not a sum of draws from each model j with weight alpha_t W[k, j]) and the ``shared``
+one (not derived here), the population limit n = None (infinite precision), and a per-model mix of "debiased" with
+another estimator (:func:`theory.debiasing.check_debiased`).
 
 Written against an ops object (:mod:`theory.ops`): sympy gives the exact recursion (:func:`debiased_map`), jax the
 numerics (:mod:`numerics.gaussian.debiased`), from this one definition.
