@@ -27,6 +27,7 @@ from interplay.numerics.driver.results import ExactRounds, ExactSummaryRounds
 from interplay.numerics.driver.schedules import model_values, schedules
 from interplay.numerics.driver.sizes import device, run_sizes, spec_sizes
 from interplay.numerics.gaussian import step
+from interplay.numerics.gaussian.debiased import debiased_trajectory
 from interplay.numerics.homogenisation_measures import (
     expected_pair_distance,
     expected_squared_distance,
@@ -262,12 +263,18 @@ def iterate_moments(
     """The exact expected trajectory of the finite-n process (n = None gives the population map's values), from
     the initial fit or the given ``start`` ``{"mean": K x d, "cov": K x d x d}`` at round 0, deterministic
     (:mod:`theory.start`). ``summaries``: keep each round's :class:`Summary` only, and the last round's Cov(m)
-    (:class:`ExactSummaries`): memory O(T K d^2 + K^2 d^2) instead of O(T K^2 d^2)."""
+    (:class:`ExactSummaries`): memory O(T K d^2 + K^2 d^2) instead of O(T K^2 d^2). For ``estimator="debiased"``
+    the debiased estimator's own recursion (:mod:`numerics.gaussian.debiased`; no ``start``, no ``summaries``)."""
     require_gaussian(eco)
+    K, d = eco.K, eco.dim
+    if "debiased" in eco.model_estimators:  # its own recursion (theory.gaussian.debiased)
+        if summaries:
+            raise SpecError("summaries", "the debiased estimator's trajectory keeps every round's states")
+        mean, fitted, cov, _ = debiased_trajectory(eco, rounds, start)
+        return ExactTrajectory(eco, "moments", mean, fitted, cov, _origin(eco))
     final, _, path = recursion(eco, rounds, kept="summaries" if summaries else "states")(
         *_spec_inputs(eco, rounds), given_start(eco, start)
     )
-    K, d = eco.K, eco.dim
     T = rounds + 1
     if summaries:
         parts = [np.asarray(x) for x in path]

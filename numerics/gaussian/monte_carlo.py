@@ -38,6 +38,10 @@ Under ``pool="split"`` the pooled outputs of all models are cut at random into o
 synthetic source of weight alpha_t whose mean and scatter are segment sums (the scatter about the slice's own mean,
 two passes); its own key split from the round's.
 
+Under ``estimator="debiased"`` (:mod:`theory.gaussian.debiased`) each model's fitted mean is replaced by the
+precision-weighted average of its round estimates u_k = (m_k - alpha_t sum_j W[k, j] m_j) / (1 - alpha_t), m_k the
+round's plain fit and m_j the fits the round drew from, precision (1 - alpha_t)^2 / nu_k of the round (its running
+sum kept in the state); its covariance is the plain MLE fit's.
 Every fitted covariance is positive semi-definite by construction: S = c sum_s w_s [A_s / N_s + (xbar_s - m)
 (xbar_s - m)^T], a sum of positive semi-definite terms (never a raw second moment minus m m^T, which rounding
 makes indefinite once S is small against m m^T, as when a fit collapses). Under ``accumulate`` the union of the
@@ -378,6 +382,7 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
     raw_mixture = dict(raw).get(MIXTURE, 0)  # samples each model's mixture draws, its largest N_syn
     raw_shared = dict(raw).get(SHARED, 0)  # samples of each model's one shared sample, n
     edged = not (mixture or shared or split)  # one synthetic source per edge of W
+    debiased = "debiased" in ((shape.estimator,) if isinstance(shape.estimator, str) else shape.estimator)
 
     def replicate(key, values, alphas, betas, sizes, start):
         """Rounds 0..T of one replicate (round 0 is the initial fit: alpha = 0 from the zero state, its means and
@@ -426,8 +431,11 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
 
         def one_round(state, noise, plan, t, fixed_real):
             """The refit of every model: m = sum_s w_s xbar_s, U = sum_s w_s [A_s / N_s + (xbar_s - m)(xbar_s -
-            m)^T] (merged into the union by the parallel-axis rule under ``accumulate``), S = c U."""
-            means, covs, union_scatter, union_nu = state
+            m)^T] (merged into the union by the parallel-axis rule under ``accumulate``), S = c U; the debiased
+            estimator's mean (theory.gaussian.debiased) is the precision-weighted average of its round estimates
+            u = (m - the synthetic part's known pull alpha_t sum_j W[k, j] m_j) / (1 - alpha_t), precision
+            (1 - alpha_t)^2 / nu of the round."""
+            means, covs, union_scatter, union_nu, precision = state
             wp, wq, ws = plan.w_private, plan.w_public, plan.w_synthetic
             if mixture or shared or split:  # the synthetic part drawn apart, from its own key
                 noise_key, synthetic_key = jax.random.split(noise[0])
@@ -469,15 +477,22 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
                 union_nu = (t**2 * union_nu + batch_nu) / (t + 1) ** 2
             else:
                 new_means, union_scatter, union_nu = batch_mean, batch_scatter, batch_nu
+            if debiased:
+                share = wp + wq  # the real share r_k = 1 - alpha_t,k (1 at the initial fit)
+                pull = per_consumer(ws[..., None] * (means[producer] if edged else means[None]))
+                estimate = (batch_mean - pull) / share[:, None]
+                weight = share**2 / batch_nu
+                new_means = (precision[:, None] * means + weight[:, None] * estimate) / (precision + weight)[:, None]
+                precision = precision + weight
             factor = step.estimator_factor(shape, union_nu)
-            return (new_means, factor[:, None, None] * union_scatter, union_scatter, union_nu)
+            return (new_means, factor[:, None, None] * union_scatter, union_scatter, union_nu, precision)
 
         k_data, k_rounds = jax.random.split(key)
         beta_1 = betas[0] if betas.shape[0] else values.beta_1  # the initial fit's share
-        zero = (jnp.zeros((K, d)), jnp.zeros((K, d, d)), jnp.zeros((K, d, d)), jnp.zeros(K))
+        zero = (jnp.zeros((K, d)), jnp.zeros((K, d, d)), jnp.zeros((K, d, d)), jnp.zeros(K), jnp.zeros(K))
         if start is not None:  # a deterministic fit: U = S, nu = 0 (theory.gaussian.maps.moments_of_fit)
             covs = start.cov.reshape(K, d, d)
-            started = (start.mean.reshape(K, d), covs, covs, jnp.zeros(K))
+            started = (start.mean.reshape(K, d), covs, covs, jnp.zeros(K), jnp.zeros(K))
         fixed_real = None
         if reuse:
             plan_0 = step.round_plan(values, 0.0, beta_1, sizes.initial, True, consumer)
@@ -683,6 +698,8 @@ def simulate(
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     require_gaussian(eco)
+    if start is not None and "debiased" in eco.model_estimators:
+        raise SpecError("start", "the debiased estimator starts from its initial fit (a given start has no precision)")
     start = given_start(eco, start)
     eco.check_rounds(rounds)
     require_dense_tables(eco, dense_tables(eco, rounds, edged=draws_edges(eco)), memory)

@@ -45,7 +45,7 @@ from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.gaussian.maps import Fit, Moments
 from interplay.theory.pools import slice_factors, split_noise, split_plan, split_shares
 from interplay.theory.rounds import RoundPlan, RoundSizes, public_rates
-from interplay.theory.spec import Ecosystem, floats
+from interplay.theory.spec import Ecosystem, SpecError, floats
 
 
 class Structure(NamedTuple):
@@ -82,6 +82,16 @@ class Plan(NamedTuple):
 
 
 per_sample = JAX.per_sample  # value / N, 0 for a source of no samples (theory.ops)
+
+
+def refuse_debiased(structure: Structure) -> None:
+    """SpecError naming ``estimator`` for a debiased structure: its exact recursion is its own
+    (:mod:`theory.gaussian.debiased`), not this step's."""
+    names = (structure.estimator,) if isinstance(structure.estimator, str) else structure.estimator
+    if "debiased" in names:
+        raise SpecError(
+            "estimator", "the debiased estimator has its own exact recursion (iterate_moments), not this path's"
+        )
 
 
 def structure(eco: Ecosystem) -> Structure:
@@ -254,6 +264,7 @@ def _scatters(structure: Structure, v: Values, mean, cov, cross, scatter, fitted
 
 def moment_step(structure: Structure, v: Values, moments: Moments, p: Plan, t) -> Moments:
     """Exact moments after round t (:func:`theory.gaussian.maps.moment_step`, vectorised over the models)."""
+    refuse_debiased(structure)
     K, d = structure.K, structure.d
     split = structure.pool == "split"
     if split:  # w_synthetic = a p^T (theory.pools.split_plan)

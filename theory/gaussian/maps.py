@@ -89,6 +89,7 @@ from typing import NamedTuple
 import numpy as np
 import sympy
 
+from interplay.theory.debiasing import check_debiased
 from interplay.theory.mixture import expected_spread
 from interplay.theory.ops import SYMPY
 from interplay.theory.pools import shared_rates, slice_factors, split_noise, split_plan, split_shares
@@ -110,12 +111,13 @@ from interplay.theory.symbolic import (
 class Gaussian:
     """The family of d-dimensional Gaussians N(m, S), fitted by weighted maximum likelihood.
 
-    Estimators: ``"mle"`` (divide by n) and ``"unbiased"`` (divide by n - 1; reliability weights in general).
+    Estimators: ``"mle"`` (divide by n), ``"unbiased"`` (divide by n - 1; reliability weights in general) and
+    ``"debiased"`` (a learner that knows the synthetic share: :mod:`theory.gaussian.debiased`).
     """
 
     dim: int
     name = "gaussian"
-    estimators = ("mle", "unbiased")
+    estimators = ("mle", "unbiased", "debiased")
     compositions = ("fixed", "mixture")
     pools = ("own", "shared", "split")
 
@@ -135,6 +137,8 @@ class Gaussian:
             if estimator == "unbiased" and n < 2:
                 parameter = f"n.per_model[{k}]" if isinstance(eco.n, PerModel) else "n"
                 raise SpecError(parameter, f"the unbiased estimator needs n >= 2 samples, got n = {n}")
+        if "debiased" in eco.model_estimators:
+            check_debiased(eco)
 
     def describe(self) -> dict:
         return {"name": self.name, "dim": self.dim}
@@ -280,8 +284,9 @@ def _real_noise(eco: Ecosystem, covariances, plan: RoundPlan, ops):
 
 
 def estimator_factor(eco: Ecosystem, nu, ops=SYMPY):
-    """c_k per model (K x 1): 1 for the MLE, 1 / (1 - nu_k) for the unbiased estimator (each model's own)."""
-    return ops.asarray([[1 if e == "mle" else 1 / (1 - nu[k, 0])] for k, e in enumerate(eco.model_estimators)])
+    """c_k per model (K x 1): 1 / (1 - nu_k) for the unbiased estimator, 1 for the MLE and the debiased one (whose
+    covariance is the MLE's, :mod:`theory.gaussian.debiased`), each model's own."""
+    return ops.asarray([[1 / (1 - nu[k, 0]) if e == "unbiased" else 1] for k, e in enumerate(eco.model_estimators)])
 
 
 def fitted_covariance(eco: Ecosystem, moments: Moments, ops=SYMPY):
@@ -376,8 +381,50 @@ def _indicator(positions: list[int], size: int) -> list[int]:
     return [1 if j in positions else 0 for j in range(size)]
 
 
+class RoundParts(NamedTuple):
+    """The pieces of one round's exact step (:func:`round_parts`): m' = R b + G m + eps before any regime's
+    combination. R, G the linear maps (:func:`theory.rounds.mixing_coefficients`, the split pool's G = a p^T);
+    mean_b = E b; sigma_b = Cov(b) (blockdiag(Sigma_s / N_s)); real_cov = Cov(R b) (nested public prefixes); noise =
+    Cov(eps) (D); batch_nu = sum_s w_s^2 / N_s of the round's training set; scatter = E U' of the plain fit."""
+
+    R: object
+    G: object
+    mean_b: object
+    sigma_b: object
+    real_cov: object
+    noise: object
+    batch_nu: object
+    scatter: object
+
+
 def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY) -> Moments:
     """Exact moments after round t (t = 0 with the initial plan and :func:`zero_moments` is the initial fit)."""
+    if "debiased" in eco.model_estimators:
+        raise SpecError(
+            "estimator", "the debiased estimator has its own recursion: theory.gaussian.debiased (debiased_map)"
+        )
+    R, G, mean_b, sigma_b, real_cov, noise, batch_nu, scatter = round_parts(eco, moments, plan, t, ops)
+    K, d = eco.K, eco.dim
+    batch_mean = R @ mean_b + G @ moments.mean
+    if eco.regime == "accumulate":
+        H = (t * ops.eye(K * d) + G) / (t + 1)
+        return Moments(
+            mean=(t * moments.mean + batch_mean) / (t + 1),
+            cov=H @ moments.cov @ H.T + (real_cov + noise) / (t + 1) ** 2,
+            cross=moments.cross,
+            scatter=scatter,
+            nu=(t**2 * moments.nu + batch_nu) / (t + 1) ** 2,
+        )
+    cov = real_cov + G @ moments.cov @ G.T + noise
+    cross = moments.cross
+    if eco.regime == "reuse":
+        cov = cov + R @ moments.cross.T @ G.T + G @ moments.cross @ R.T
+        cross = R @ sigma_b + G @ moments.cross
+    return Moments(mean=batch_mean, cov=cov, cross=cross, scatter=scatter, nu=batch_nu)
+
+
+def round_parts(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY) -> RoundParts:
+    """The parts of round t's exact step from the moments before it (:class:`RoundParts`; the module doc)."""
     K, d = eco.K, eco.dim
     split = eco.pool == "split"
     if split:  # G = a p^T (x) I
@@ -434,28 +481,12 @@ def moment_step(eco: Ecosystem, moments: Moments, plan: RoundPlan, t, ops=SYMPY)
             for k in range(K)
         ]
     )
-    batch_mean = R @ mean_b + G @ moments.mean
     private = slice(0, K * d)  # the private sources' part of R Sigma_b R^T, then the public prefixes'
     real_cov = R[:, private] @ sigma_b[private, private] @ R[:, private].T + ops.kron(
         public_rates(plan, ops), covariances[K]
     )
     scatter = _model_scatters(eco, moments, plan, t, fitted, pieces, ops)
-
-    if eco.regime == "accumulate":
-        H = (t * ops.eye(K * d) + G) / (t + 1)
-        return Moments(
-            mean=(t * moments.mean + batch_mean) / (t + 1),
-            cov=H @ moments.cov @ H.T + (real_cov + noise) / (t + 1) ** 2,
-            cross=moments.cross,
-            scatter=scatter,
-            nu=(t**2 * moments.nu + batch_nu) / (t + 1) ** 2,
-        )
-    cov = real_cov + G @ moments.cov @ G.T + noise
-    cross = moments.cross
-    if eco.regime == "reuse":
-        cov = cov + R @ moments.cross.T @ G.T + G @ moments.cross @ R.T
-        cross = R @ sigma_b + G @ moments.cross
-    return Moments(mean=batch_mean, cov=cov, cross=cross, scatter=scatter, nu=batch_nu)
+    return RoundParts(R, G, mean_b, sigma_b, real_cov, noise, batch_nu, scatter)
 
 
 def moments_of_fit(eco: Ecosystem, fit: Fit, ops=SYMPY) -> Moments:

@@ -130,7 +130,10 @@ def test_the_config_reads_per_model_estimators(tmp_path, capsys):
     assert load(config).ecosystem.model_estimators == ("mle", "unbiased")
     config.write_text(text.format(names='["mle", "unbased"]'))
     assert main(["simulate", str(config), "--out", str(tmp_path / "bad")]) == 2
-    assert "estimator.per_model[1]: must be one of ('mle', 'unbiased'), got 'unbased'" in capsys.readouterr().err
+    assert (
+        "estimator.per_model[1]: must be one of ('mle', 'unbiased', 'debiased'), got 'unbased'"
+        in capsys.readouterr().err
+    )
 
 
 def test_a_k_axis_takes_one_estimator_for_all_models():
