@@ -1,10 +1,9 @@
 """Learners that know the synthetic share: the debiased estimator's round estimate and its inverse-variance average.
 
 The family-independent part of ``estimator="debiased"`` (our reading of Kanabar & Gastpar, "Model non-collapse",
-IEEE Trans. Inf. Theory 2026; the families' modules :mod:`theory.gaussian.debiased` and
-:mod:`theory.poisson.debiased` derive it for their parameter). A family whose plain fit of a mean parameter is
-theta'_k = (R b)_k + alpha_t sum_j W[k, j] xbar_kj (xbar_kj the mean of model k's N_kj draws from model j, of mean
-theta_j) has the round estimate
+IEEE Trans. Inf. Theory 2026; :mod:`theory.gaussian.debiased` derives it for the Gaussian mean). A family
+whose plain fit of a mean parameter is theta'_k = (R b)_k + alpha_t sum_j W[k, j] xbar_kj (xbar_kj the mean of
+model k's N_kj draws from model j, of mean theta_j) has the round estimate
 
     u = D (R b + eps),   D = diag_k(1 / r_k) (x) I,   r_k = 1 - alpha_t,k,
     eps_k = alpha_t sum_j W[k, j] (xbar_kj - theta_j),
