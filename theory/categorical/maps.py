@@ -95,7 +95,7 @@ import numpy as np
 import sympy
 
 from interplay.theory.analysis import fixed_point
-from interplay.theory.curation import check_categories, curated_law, model_curations
+from interplay.theory.curation import check_categories, curated_columns, model_curations
 from interplay.theory.mixture import expected_spread, mixture_noise
 from interplay.theory.ops import SYMPY
 from interplay.theory.pools import shared_rates, split_noise, split_plan, split_shares
@@ -314,15 +314,24 @@ def fitted_moments(eco: Ecosystem, moments: Moments, t, population: bool = False
 
 def sampling_probs(eco: Ecosystem, probs, ops=SYMPY):
     """pi(p) = p^(1/tau) / sum p^(1/tau), per model (probs stacked Km x 1); under ``curation`` the law of model j's
-    kept samples, q_j(pi(p_j)) (:func:`theory.curation.curated_law`; sympy, numerics has its own vectorised step)."""
+    kept samples, q_j(pi(p_j)) (:func:`theory.curation.curated_columns`; numerics' steps vectorise it over models)."""
     tau, K, m = eco.family.temperature, eco.K, eco.dim
     if tau != 1:
         exponent = 1 / tau if isinstance(probs, sympy.MatrixBase) else float(1 / tau)
         probs = ops.tempered(probs.reshape(K, m), exponent).reshape(K * m, 1)
     if eco.curation is None:
         return probs
-    curations = model_curations(eco.curation, K)  # model j's kept samples are drawn from q_j(pi(p_j))
-    return ops.vstack([curated_law(probs[j * m : (j + 1) * m, :], curations[j]) for j in range(K)])
+    exact = isinstance(probs, sympy.MatrixBase)
+    blocks = []
+    for j, curation in enumerate(model_curations(eco.curation, K)):  # model j's kept samples: q_j(pi(p_j))
+        block = probs[j * m : (j + 1) * m, :]
+        if curation is not None:
+            weights = curation.weights() if exact else list(curation.float_weights())
+            block = ops.asarray(
+                [[x] for x in curated_columns([block[i, 0] for i in range(m)], weights, curation.best_of)]
+            )
+        blocks.append(block)
+    return ops.vstack(blocks)
 
 
 def _multinomial_cov(probs, ops):
