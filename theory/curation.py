@@ -86,16 +86,24 @@ def _best_of(value, parameter: str) -> BestOf:
 
 def curation_option(value, K: int):
     """The spec's ``curation``: None; one :class:`BestOf` for every model; or a :class:`PerModel` of K entries,
-    each a BestOf or None (that model's outputs are not curated). SpecError naming ``curation`` otherwise."""
+    each a BestOf or None (that model's outputs are not curated; best_of = 1 is stored as None). SpecError naming
+    ``curation`` otherwise."""
     if value is None:
         return None
     if isinstance(value, PerModel) or (isinstance(value, Mapping) and set(value) == {"per_model"}):
         entries = value if isinstance(value, PerModel) else value["per_model"]
         if not isinstance(entries, (Sequence, np.ndarray)) or isinstance(entries, str) or len(entries) != K:
             raise SpecError("curation.per_model", f"needs one entry per model (K = {K}): a table or None")
-        parsed = PerModel(None if e is None else _best_of(e, f"curation.per_model[{k}]") for k, e in enumerate(entries))
+        parsed = PerModel(_uncurated(e, f"curation.per_model[{k}]") for k, e in enumerate(entries))
         return None if all(e is None for e in parsed) else parsed
-    return _best_of(value, "curation")
+    return _uncurated(value, "curation")
+
+
+def _uncurated(value, parameter: str) -> BestOf | None:
+    """None for None or a best-of-1 (a single draw: no curation, q = p; the way a config, which has no None, leaves
+    a model uncurated), else the :class:`BestOf`."""
+    curation = None if value is None else _best_of(value, parameter)
+    return None if curation is None or curation.best_of == 1 else curation
 
 
 def model_curations(curation, K: int) -> tuple:

@@ -198,3 +198,12 @@ def test_curation_is_refused_where_no_map_takes_it():
         Ecosystem(Gaussian(1), source, (source,), curation=CURATED)
     with pytest.raises(SpecError, match="^curation:"):
         iterate_moments(ecosystem(), 1)
+
+
+def test_curation_is_described_and_best_of_one_is_none():
+    """The option as the spec takes it (model 1 uncurated: None), absent from an uncurated spec's description; a
+    best-of-1 (one draw) is no curation, the way a config, which has no None, leaves a model uncurated."""
+    reward = [0.0, float(LOG2), float(2 * LOG2)]
+    assert ecosystem().describe()["curation"] == {"per_model": [{"best_of": 2, "reward": reward}, None]}
+    assert "curation" not in ecosystem(curation=None).describe()
+    assert ecosystem(curation={"best_of": 1, "reward": [0, 0, 0]}).curation is None
