@@ -5,7 +5,8 @@ kept sample the Bradley-Terry (K-wise Plackett-Luce) winner among k draws of the
 Mapping: the categorical family with ``curation`` (:mod:`theory.curation`); the paper's single model is model 0 of
 an ecosystem whose W[0] = (1, 0) and alpha_0 = 1 (only its own curated outputs), the paper's lambda = 0. Model 1
 keeps real data (alpha_1 = 1/2) and scrapes model 0's curated outputs and its own uncurated ones through W[1] =
-(1/2, 1/2): what curating one model does to another. Rewards log 1, log 2, log 4 give the rational weights 1, 2, 4,
+(1/2, 1/2): what curating one model does to another (its own outputs pass a flat best-of-3, which keeps them as they
+are and exercises per-model k in the Monte Carlo). Rewards log 1, log 2, log 4 give the rational weights 1, 2, 4,
 so the theory is exact in rationals. Every value comes from the library's general maps (the sympy population map,
 its jax twin, the Monte Carlo of the k-tuples and choices); the brute-force enumerations below are the second
 derivations. The paper proves concentration on argmax r; the rate is the population map's multiplier at the vertex
@@ -24,6 +25,7 @@ from monte_carlo_checks import Z, assert_mean_agrees, mean_gap
 from interplay.numerics.categorical import iterate_population, simulate
 from interplay.numerics.categorical.iterate import iterate_moments
 from interplay.theory.analysis import eigenvalues
+from interplay.theory.categorical.chain import exact_chain
 from interplay.theory.categorical.maps import categorical_ecosystem, population_map
 from interplay.theory.curation import BestOf, curated_law, vertex_rates
 from interplay.theory.spec import SpecError
@@ -35,6 +37,8 @@ CURATED = {"best_of": 2, "reward": REWARD}
 PUBLIC = ["1/2", "1/3", "1/6"]
 START = [["3/5", "3/10", "1/10"], ["1/3", "1/3", "1/3"]]
 N, REPLICATES = 4, 20000
+FLAT = {"best_of": 3, "reward": [0, 0, 0]}  # model 1: a uniform choice among 3 iid draws is one draw (no curation);
+#                                           it makes the Monte Carlo mix tuples of 2 and of 3 (per-model k)
 
 
 def ecosystem(curation=CURATED, n=N, **changes):
@@ -44,7 +48,7 @@ def ecosystem(curation=CURATED, n=N, **changes):
         "mixing": [[1, 0], ["1/2", "1/2"]],
         "n": n,
         "regime": "fresh",
-        "curation": {"per_model": [curation, None]},
+        "curation": {"per_model": [curation, FLAT]},
     }
     return categorical_ecosystem([PUBLIC, PUBLIC], PUBLIC, **(options | changes))
 
@@ -178,6 +182,7 @@ def test_monte_carlo_two_rounds_is_the_exact_enumeration(simulated):
         ({"curation": {"per_model": [CURATED, None]}}, "curation.per_model"),
         ({"composition": "mixture"}, "composition"),
         ({"pool": "shared"}, "pool"),
+        ({"regime": "rolling"}, "regime"),
     ],
 )
 def test_bad_curation_is_refused_naming_the_key(change, key):
@@ -188,7 +193,8 @@ def test_bad_curation_is_refused_naming_the_key(change, key):
 
 
 def test_curation_is_refused_where_no_map_takes_it():
-    """The Gaussian family has no curated maps; the finite-n moment recursion does not close under curation."""
+    """The Gaussian family has no curated maps; the finite-n moment recursion does not close under curation; the
+    exact chain does not enumerate curated draws."""
     from interplay.theory.gaussian.maps import Gaussian, GaussianSource
 
     source = GaussianSource([[0]], [[1]])
@@ -198,12 +204,15 @@ def test_curation_is_refused_where_no_map_takes_it():
         Ecosystem(Gaussian(1), source, (source,), curation=CURATED)
     with pytest.raises(SpecError, match="^curation:"):
         iterate_moments(ecosystem(), 1)
+    with pytest.raises(SpecError, match="^curation:"):
+        exact_chain(ecosystem())
 
 
 def test_curation_is_described_and_best_of_one_is_none():
     """The option as the spec takes it (model 1 uncurated: None), absent from an uncurated spec's description; a
     best-of-1 (one draw) is no curation, the way a config, which has no None, leaves a model uncurated."""
     reward = [0.0, float(LOG2), float(2 * LOG2)]
-    assert ecosystem().describe()["curation"] == {"per_model": [{"best_of": 2, "reward": reward}, None]}
-    assert "curation" not in ecosystem(curation=None).describe()
-    assert ecosystem(curation={"best_of": 1, "reward": [0, 0, 0]}).curation is None
+    eco = ecosystem().with_options(curation={"per_model": [CURATED, None]})
+    assert eco.describe()["curation"] == {"per_model": [{"best_of": 2, "reward": reward}, None]}
+    assert "curation" not in eco.with_options(curation=None).describe()
+    assert eco.with_options(curation={"per_model": [{"best_of": 1, "reward": [0, 0, 0]}, None]}).curation is None
