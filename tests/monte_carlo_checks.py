@@ -5,15 +5,20 @@ import numpy as np
 Z = 4.0  # standard errors allowed per comparison
 
 
+def mean_gap(samples, exact):
+    """(|mean - exact|, its standard error) of Monte Carlo draws ``samples`` (R, ...) of a quantity of expectation
+    ``exact``: their quotient is the |z| a check compares (and a mutant reports)."""
+    se = samples.std(0, ddof=1) / np.sqrt(samples.shape[0])
+    return np.abs(samples.mean(0) - exact), se
+
+
 def assert_mean_agrees(samples, exact, what, *, constant_below=0.0, constant_gap=1e-12, z_limit=Z):
     """samples: (R, ...) Monte Carlo draws of a quantity whose exact expectation is ``exact``.
 
     Entries whose standard error is at most ``constant_below`` are constant across replicates (up to
     round-off); they must equal the exact value within ``constant_gap``. The others must lie within ``z_limit`` SE.
     """
-    mean = samples.mean(0)
-    se = samples.std(0, ddof=1) / np.sqrt(samples.shape[0])
-    gap = np.abs(mean - exact)
+    gap, se = mean_gap(samples, exact)
     constant = se <= constant_below
     assert np.all(gap[constant] < constant_gap), f"{what}: deterministic entries differ"
     z = gap[~constant] / se[~constant]

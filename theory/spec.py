@@ -374,6 +374,12 @@ class Ecosystem(metaclass=_Constructors):
         generates sum_k N_kj) partitioned at random into one slice per model, without replacement (a shared data
         budget; its mean map mixes by the pool's shares, not by W); default: the family's first (``"shared"`` for
         the linear surrogate, ``"own"`` for the others).
+    curation
+        reward-based filtering of the models' outputs before anyone trains on them (:mod:`theory.curation`; Ferbach
+        et al. 2024): ``{"best_of": k, "reward": [r_1, ..., r_m]}``, each synthetic sample of a model the winner of
+        a Bradley-Terry choice among k of its samples (kept with probability proportional to exp(r)), or
+        ``{"per_model": [c_0, ..., c_{K-1}]}``, model j's outputs curated by c_j (``None``: not curated); default
+        ``None``. Categorical only, fixed composition, own pool, not rolling; no finite-n moment recursion.
 
     Example
     -------
@@ -393,6 +399,7 @@ class Ecosystem(metaclass=_Constructors):
     regime: Regime = "reuse"
     composition: str = "fixed"
     pool: str | None = None
+    curation: object = None
     schedule_length: int | None = field(init=False, default=None)
 
     def __post_init__(self):
@@ -460,6 +467,12 @@ class Ecosystem(metaclass=_Constructors):
                 "pool", "a split pool takes the fixed composition (its sizes N_kj set how much each model generates)"
             )
         object.__setattr__(self, "pool", pool)
+        if self.curation is not None:
+            from interplay.theory.curation import curation_option  # it imports this module
+
+            if not getattr(family, "curated", False):
+                raise SpecError("curation", f"the {family.name} family has no curated maps (categorical only)")
+            object.__setattr__(self, "curation", curation_option(self.curation, K))
         family.check(self)
 
     # -- convenience -------------------------------------------------------------------------------------
@@ -617,6 +630,7 @@ class Ecosystem(metaclass=_Constructors):
                 "regime",
                 "composition",
                 "pool",
+                "curation",
             )
         }
         fields.update(changes)
@@ -639,7 +653,16 @@ class Ecosystem(metaclass=_Constructors):
             "regime": self.regime,
             "composition": self.composition,
             "pool": self.pool,
-        }
+        } | self._described_curation()
+
+    def _described_curation(self) -> dict:
+        """``{"curation": ...}`` where the outputs are curated (:mod:`theory.curation`), else nothing (so the
+        descriptions of uncurated ecosystems are unchanged)."""
+        if self.curation is None:
+            return {}
+        from interplay.theory.curation import described
+
+        return {"curation": described(self.curation)}
 
 
 def model_value(value, k: int):

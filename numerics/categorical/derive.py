@@ -17,8 +17,13 @@ def numerical_population(eco: Ecosystem) -> tuple[dict, list[str], list[str]]:
     limiting distributions are those of the point the process's round-0 fit iterates to."""
     tau = float(eco.family.temperature)
     points = categorical_fixed_points(eco)  # raises NoUniqueFixedPoint, which derive reports
+    why = (
+        "under curation: F(p) = p is a polynomial system of degree best_of (theory.curation)"
+        if eco.curation is not None
+        else f"at temperature tau = {tau:g}: sympy cannot solve F(p) = p with p^(1/tau)"
+    )
     note = (
-        f"no closed form at temperature tau = {tau:g}: sympy cannot solve F(p) = p with p^(1/tau); these fixed "
+        f"no closed form {why}; these fixed "
         "points were found numerically (numerics.categorical.fixed_points: the compiled map iterated from several "
         "starts, polished by Newton's method) and their multipliers are eigenvalues of its jax Jacobian"
     )
@@ -38,7 +43,11 @@ def numerical_population(eco: Ecosystem) -> tuple[dict, list[str], list[str]]:
         ],
     }
     text = [f"Population map: {note}."]
-    latex = [r"\text{population map: no closed form at } \tau = " + sympy.latex(eco.family.temperature)]
+    latex = [
+        r"\text{population map: no closed form under curation}"
+        if eco.curation is not None
+        else r"\text{population map: no closed form at } \tau = " + sympy.latex(eco.family.temperature)
+    ]
     for p in points:
         kind = "stable" if p.spectral_radius < 1 else "unstable"
         reached = ", reached from the round-0 fit" if p.reached else ""

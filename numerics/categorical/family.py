@@ -18,8 +18,9 @@ def configure(family_table: dict, public) -> dict:
 
 
 def closed_form(eco) -> bool:
-    """sympy solves the population map's fixed point at temperature 1 only (p^(1/tau) otherwise)."""
-    return eco.family.temperature == 1
+    """sympy solves the population map's fixed point at temperature 1 only (p^(1/tau) otherwise), without curation
+    (whose law q(p) is a polynomial of degree k and makes the moment recursion open)."""
+    return eco.family.temperature == 1 and eco.curation is None
 
 
 def trajectory_arrays(exact, mc) -> tuple:

@@ -48,6 +48,7 @@ from interplay.numerics.driver.sizes import (
     static_sizes,
 )
 from interplay.numerics.samplers import counts
+from interplay.numerics.samplers.curation import curated_counts
 from interplay.numerics.samplers.split import pool_order
 from interplay.theory.spec import Ecosystem, SpecError
 
@@ -174,7 +175,10 @@ def simulation_program(
     synthetic_rows = jnp.arange(K) if st.mixture else jnp.tile(jnp.arange(K), K)
     together = _drawn_together(routes, capacities, ("private", "public"))
     all_kinds = ("private", "public", "synthetic")
-    all_together = not st.split and st.regime != "reuse" and _drawn_together(routes, capacities, all_kinds)
+    all_together = (
+        not st.split and not st.curation and st.regime != "reuse" and _drawn_together(routes, capacities, all_kinds)
+    )
+    curated_rows = np.tile(np.array(st.curation or (1,) * K), K)  # sample (k, j): best-of of model j's outputs
 
     def draw(key, distributions, rows, sizes, kinds):
         """Counts of one draw of every sample (a row of ``rows`` each) by the kinds' shared route."""
@@ -237,7 +241,7 @@ def simulation_program(
             key, alpha, beta, t, round_sizes = inputs
             plan = steps.round_plan(v, alpha, beta, round_sizes, initial=False)
             fitted = steps.fit(st, v, union, t - 1)
-            sampled = jnp.clip(steps.sampling_probs(st, v, fitted), 0.0, 1.0)  # row j: what model j generates from
+            sampled = jnp.clip(steps.tempered_probs(st, v, fitted), 0.0, 1.0)  # row j: what model j generates from
             if st.split:  # the real samples apart, then every model's slice of the pool
                 k_real, k_pool = jax.random.split(key)
                 if st.regime != "reuse":
@@ -263,7 +267,17 @@ def simulation_program(
                 k_real, k_synthetic = jax.random.split(key)
                 if st.regime != "reuse":
                     real = real_frequencies(k_real, plan)
-                drawn = draw(k_synthetic, models, synthetic_rows, sizes, ("synthetic",))
+                if st.curation:  # the k-tuples of draws and the choices themselves (theory.curation)
+                    drawn = curated_counts(
+                        k_synthetic,
+                        sampled[synthetic_rows],
+                        v.curation_weights[synthetic_rows],
+                        curated_rows,
+                        sizes,
+                        capacities["synthetic"],
+                    )
+                else:
+                    drawn = draw(k_synthetic, models, synthetic_rows, sizes, ("synthetic",))
             batch = training_set(plan, real, synthetic_frequencies(plan, drawn, sizes))
             union = (t * union + batch) / (t + 1) if st.regime == "accumulate" else batch
             return (union, real), (steps.fit(st, v, union, t) if trajectory else None)
@@ -303,7 +317,8 @@ def drawn_per_source(eco: Ecosystem, method: str) -> int:
     largest = max(_size_bounds(eco).values())
     drawn = largest if method == "raw" else min(largest, counts.TOKENS_PER_CATEGORY * eco.dim)
     corpora = -(-eco.n // eco.dim) if eco.regime == "rolling" else 0  # the corpora's n tokens a model, per category
-    return max(drawn, split_pool_share(eco, 2 * eco.dim + 4, eco.dim), corpora)
+    curated = 0 if eco.curation is None else -(-eco.n * max(steps.structure(eco).curation) // eco.dim)  # k-tuples
+    return max(drawn, split_pool_share(eco, 2 * eco.dim + 4, eco.dim), corpora, curated)
 
 
 def compiled_simulation(
@@ -365,7 +380,8 @@ def simulate(
     the same law; under ``regime="rolling"`` every method carries the corpora's tokens
     (:mod:`numerics.categorical.rolling`). Under ``composition="mixture"`` a model's N synthetic samples are one
     draw; under the ``shared`` pool the models take prefixes of one sample of each model (module doc; never token
-    lists).
+    lists). Under ``curation`` each kept synthetic sample is the winner of its own k-tuple of draws, the tuples and
+    the Bradley-Terry choices drawn (:mod:`numerics.samplers.curation`; never token lists).
     ``trajectory=False`` keeps only the final round's fits (memory R K m instead of R (T+1) K m). Replicates run
     in chunks of bounded memory; what cannot fit in ``memory`` bytes (default: available) is refused up front
     (:mod:`numerics.driver.limits`).

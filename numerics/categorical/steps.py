@@ -36,6 +36,7 @@ from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.pools import shared_noise
 from interplay.numerics.driver.schedules import model_values
 from interplay.theory.categorical.maps import Moments
+from interplay.theory.curation import curated_columns, model_curations
 from interplay.theory.pools import split_noise, split_plan, split_shares
 from interplay.theory.rounds import RoundPlan, RoundSizes, public_rates
 from interplay.theory.spec import Ecosystem, floats
@@ -52,6 +53,7 @@ class Structure(NamedTuple):
     mixture: bool = False  # composition "mixture": each synthetic sample from model j with probability W[k, j]
     shared: bool = False  # pool "shared": model k takes the first N_kj tokens of one sample of model j
     split: bool = False  # pool "split": model k trains on a random slice of all models' pooled outputs
+    curation: tuple[int, ...] = ()  # best-of-k of each model's outputs (1: not curated); () none is curated
 
 
 class Values(NamedTuple):
@@ -61,7 +63,8 @@ class Values(NamedTuple):
     sample size (1 in the population limit); pseudo_counts: m lambda; floor: (1 - s)/m of a smoothed fit on n
     samples, s = n / (n + m lambda), divided on the host (compiled, XLA turns a division by the constant m into
     a multiplication by its rounded reciprocal, a last-bit change); exponent: 1/tau; beta_1: the spec's beta_1
-    (it weighs the initial fit when there are no update rounds)."""
+    (it weighs the initial fit when there are no update rounds); curation_weights (K, m): the Bradley-Terry weights
+    of model j's curation (:mod:`theory.curation`), ones where its outputs are not curated."""
 
     sources: jax.Array
     mixing: jax.Array
@@ -70,6 +73,7 @@ class Values(NamedTuple):
     floor: jax.Array
     exponent: jax.Array
     beta_1: jax.Array
+    curation_weights: jax.Array | None = None  # (K, m) exp(r - max r) of each model's curation, ones if none
 
 
 def structure(eco: Ecosystem) -> Structure:
@@ -84,6 +88,7 @@ def structure(eco: Ecosystem) -> Structure:
         eco.composition == "mixture",
         eco.pool == "shared",
         eco.pool == "split",
+        tuple(1 if c is None else c.best_of for c in model_curations(eco.curation, eco.K)) if eco.curation else (),
     )
 
 
@@ -93,8 +98,12 @@ def values(eco: Ecosystem) -> Values:
     n, pseudo_counts = 1.0 if eco.n is None else float(eco.largest_n), float(eco.dim * family.smoothing)
     floor = (1 - np.float64(n) / (n + pseudo_counts)) / eco.dim
     scalars = (n, pseudo_counts, floor, float(1 / family.temperature), model_values(eco, eco.beta_at(1)))
+    weights = [np.ones(eco.dim) if c is None else c.float_weights() for c in model_curations(eco.curation, eco.K)]
     return Values(
-        jnp.asarray(sources), jnp.asarray(floats(eco.mixing)), *(jnp.asarray(x, dtype=jnp.float64) for x in scalars)
+        jnp.asarray(sources),
+        jnp.asarray(floats(eco.mixing)),
+        *(jnp.asarray(x, dtype=jnp.float64) for x in scalars),
+        jnp.asarray(np.array(weights), dtype=jnp.float64),
     )
 
 
@@ -148,8 +157,24 @@ def frequencies_of_fit(st: Structure, v: Values, probs, t):
 
 
 def sampling_probs(st: Structure, v: Values, probs):
-    """pi(p) = p^(1/tau) / sum p^(1/tau) per model (rows of ``probs``)."""
+    """pi(p) = p^(1/tau) / sum p^(1/tau) per model (rows of ``probs``); under curation the law of model j's kept
+    samples, q_j(pi(p_j)) (:func:`theory.curation.curated_columns`, vectorised over the models of one k)."""
+    return curated_probs(st, v, tempered_probs(st, v, probs))
+
+
+def tempered_probs(st: Structure, v: Values, probs):
+    """pi(p) = p^(1/tau) / sum p^(1/tau) per model: what a model draws from before any curation."""
     return JAX.tempered(probs, v.exponent) if st.tempered else probs
+
+
+def curated_probs(st: Structure, v: Values, sampled):
+    """Row j: q_j(p_j) of its curation (p_j itself where model j's outputs are not curated, k = 1)."""
+    for k in sorted(set(st.curation) - {1}):
+        columns = [sampled[:, i] for i in range(st.m)]
+        weights = [v.curation_weights[:, i] for i in range(st.m)]
+        curated = jnp.stack(curated_columns(columns, weights, k), axis=1)
+        sampled = jnp.where(np.array([b == k for b in st.curation])[:, None], curated, sampled)
+    return sampled
 
 
 def _sandwich(left, cov, right):

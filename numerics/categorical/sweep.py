@@ -78,7 +78,7 @@ def sweep_structure(eco: Ecosystem) -> tuple:
 
 def _closed(eco: Ecosystem, population: bool) -> bool:
     """Whether the exact quantities come from the moment recursion (tau = 1, finite n, not ``population``)."""
-    return not population and eco.n is not None and eco.family.temperature == 1
+    return not population and eco.n is not None and eco.family.temperature == 1 and eco.curation is None
 
 
 def exact_point(eco: Ecosystem, rounds: int, population: bool, tolerance: float):

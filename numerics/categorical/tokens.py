@@ -36,7 +36,8 @@ def applies(eco: Ecosystem, capacities: dict[str, int]) -> bool:
     pool takes the counts route of ``simulate``)."""
     short = all(size <= LISTS_PER_CATEGORY * eco.dim for size in capacities.values())
     fits_are_lists = eco.family.temperature == 1 and eco.regime in ("reuse", "fresh")
-    return short and fits_are_lists and eco.composition == "fixed" and eco.pool == "own"
+    plain = eco.composition == "fixed" and eco.pool == "own" and eco.curation is None  # curated: the k-tuples
+    return short and fits_are_lists and plain
 
 
 def _components(plan, K):

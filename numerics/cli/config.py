@@ -11,7 +11,9 @@ A config has the tables (see ``examples/*.toml``, one per family)::
                       {per_model = [a_0, ...]} (each entry a number or a schedule); mixing is a matrix, an edge
                       list {edges = [[k, j, weight], ...]} ([k, j]: equal shares) or a graph generator
                       {graph = "ring", ...} (:mod:`theory.graphs`), which a K axis of the sweep also uses to
-                      build W at each K; composition "fixed" or "mixture"; pool "own", "shared" or "split"
+                      build W at each K; composition "fixed" or "mixture"; pool "own", "shared" or "split";
+                      curation {best_of = k, reward = [r_1, ...]} or {per_model = [...]} (categorical:
+                      :mod:`theory.curation`)
     [public]          the public source: the family's source fields (gaussian: mean, cov, size;
                       categorical: probs, size; linear-gaussian designs: gram, size)
     [[private]]       one table per model, the same fields
@@ -50,7 +52,7 @@ class ConfigError(ValueError):
     """A problem with a config file; the message starts with the key it concerns."""
 
 
-ECOSYSTEM_KEYS = ("alpha", "beta", "mixing", "n", "estimator", "regime", "composition", "pool")
+ECOSYSTEM_KEYS = ("alpha", "beta", "mixing", "n", "estimator", "regime", "composition", "pool", "curation")
 JOBS = {
     "simulate": {"rounds": (int, 30), "replicates": (int, 2000), "seed": (int, 0)},
     "sweep": {

@@ -45,6 +45,7 @@ from sympy.polys.matrices import DomainMatrix
 from tqdm import tqdm
 
 from interplay.theory.categorical.maps import smoothing_factor, start_frequencies, start_state
+from interplay.theory.curation import require_uncurated
 from interplay.theory.rounds import plan_at
 from interplay.theory.spec import Ecosystem, SpecError
 
@@ -72,6 +73,7 @@ def _check(eco: Ecosystem) -> None:
         raise SpecError("regime", "the exact chain's state is the fits; rolling corpora keep tokens (not implemented)")
     if eco.pool == "split":
         raise SpecError("pool", "the exact chain does not enumerate a split pool's slices: use the moments or simulate")
+    require_uncurated(eco, "the exact chain")
     power = 1 / eco.family.temperature
     if not (power.is_integer and power >= 1):
         raise SpecError(

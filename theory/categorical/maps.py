@@ -95,6 +95,7 @@ import numpy as np
 import sympy
 
 from interplay.theory.analysis import fixed_point
+from interplay.theory.curation import check_categories, curated_columns, model_curations
 from interplay.theory.mixture import expected_spread, mixture_noise
 from interplay.theory.ops import SYMPY
 from interplay.theory.pools import shared_rates, split_noise, split_plan, split_shares
@@ -143,6 +144,7 @@ class Categorical:
     compositions = ("fixed", "mixture")
     pools = ("own", "shared", "split")
     regimes = ("reuse", "fresh", "accumulate", "rolling")
+    curated = True  # takes the spec's ``curation`` (theory.curation)
 
     def __post_init__(self):
         if isinstance(self.m, bool) or not isinstance(self.m, (int, np.integer)) or self.m < 2:
@@ -170,6 +172,8 @@ class Categorical:
             )
         if eco.regime == "rolling":
             _check_rolling(eco)
+        if eco.curation is not None:
+            _check_curation(eco)
 
     def values(self) -> tuple[sympy.Matrix, ...]:
         """The family's own parameters (for the spec's free symbols)."""
@@ -202,6 +206,20 @@ def _check_rolling(eco: Ecosystem) -> None:
     private = sympy.sympify(eco.beta_at(1)) * eco.n if not isinstance(eco.beta_at(1), PerModel) else None
     if private is None or (private.is_number and not private.is_integer):
         raise SpecError("beta", "round 0's corpus holds beta_1 n private tokens: one beta_1 with beta_1 n whole")
+
+
+def _check_curation(eco: Ecosystem) -> None:
+    """What curated outputs (:mod:`theory.curation`) have maps and Monte Carlo for: one reward per category, each
+    model's own draws of the fixed composition (a mixture's or a shared sample's k-tuples would mix models or
+    scrapers), not rolling corpora."""
+    check_categories(eco.curation, eco.dim)
+    for name, value, allowed in (
+        ("regime", eco.regime, "reuse, fresh, accumulate"),
+        ("pool", eco.pool, "own"),
+        ("composition", eco.composition, "fixed"),
+    ):
+        if value not in allowed.split(", "):
+            raise SpecError(name, f"curated outputs take {name} {allowed}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -295,12 +313,25 @@ def fitted_moments(eco: Ecosystem, moments: Moments, t, population: bool = False
 
 
 def sampling_probs(eco: Ecosystem, probs, ops=SYMPY):
-    """pi(p) = p^(1/tau) / sum p^(1/tau), per model (probs stacked Km x 1)."""
+    """pi(p) = p^(1/tau) / sum p^(1/tau), per model (probs stacked Km x 1); under ``curation`` the law of model j's
+    kept samples, q_j(pi(p_j)) (:func:`theory.curation.curated_columns`; numerics' steps vectorise it over models)."""
     tau, K, m = eco.family.temperature, eco.K, eco.dim
-    if tau == 1:
+    if tau != 1:
+        exponent = 1 / tau if isinstance(probs, sympy.MatrixBase) else float(1 / tau)
+        probs = ops.tempered(probs.reshape(K, m), exponent).reshape(K * m, 1)
+    if eco.curation is None:
         return probs
-    exponent = 1 / tau if isinstance(probs, sympy.MatrixBase) else float(1 / tau)
-    return ops.tempered(probs.reshape(K, m), exponent).reshape(K * m, 1)
+    exact = isinstance(probs, sympy.MatrixBase)
+    blocks = []
+    for j, curation in enumerate(model_curations(eco.curation, K)):  # model j's kept samples: q_j(pi(p_j))
+        block = probs[j * m : (j + 1) * m, :]
+        if curation is not None:
+            weights = curation.weights() if exact else list(curation.float_weights())
+            block = ops.asarray(
+                [[x] for x in curated_columns([block[i, 0] for i in range(m)], weights, curation.best_of)]
+            )
+        blocks.append(block)
+    return ops.vstack(blocks)
 
 
 def _multinomial_cov(probs, ops):
@@ -324,6 +355,12 @@ def zero_moments(eco: Ecosystem, ops=SYMPY) -> Moments:
 
 
 def require_closed_moments(eco: Ecosystem) -> None:
+    if eco.curation is not None:
+        raise SpecError(
+            "curation",
+            "the moment recursion does not close under curation: the curated law q(p) is not affine in p, so "
+            "E q(p) is not a function of the moments; use the population map or Monte Carlo",
+        )
     if eco.family.temperature != 1:
         raise SpecError(
             "family.temperature",

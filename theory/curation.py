@@ -1,0 +1,183 @@
+"""Curation of synthetic data: model j's outputs are filtered by a reward before anyone trains on them.
+
+Ferbach, Bertrand, Bose & Gidel 2024 ("Self-consuming generative models with curated data provably optimize human
+preferences", NeurIPS 2024) model a user who is shown k samples of a model and keeps one by a Bradley-Terry (K-wise
+Plackett-Luce) choice: among Y_1..Y_k iid from the model's sampling law p, sample l is kept with probability
+exp(r(Y_l)) / sum_l' exp(r(Y_l')); each kept (curated) sample is the winner of an independent k-tuple. The spec's
+``curation={"best_of": k, "reward": [r_1, ..., r_m]}`` curates every model's outputs; ``{"per_model": [c_0, ...,
+c_{K-1}]}`` those of the models whose entry is such a table (``None``: not curated). Curation belongs to the model
+whose outputs are filtered (the producer, as the users of Ferbach et al. post what they picked): whoever scrapes model
+j gets its curated samples, so curating model 0 alone reaches model k through W[k, 0].
+
+The law of one curated sample, with w_i = exp(r_i) (by symmetry of the k places, k times that of the first place
+winning with category i):
+
+    q_i(p) = p_i E[k w_i / (w_i + sum_{l=1}^{k-1} w_{Y_l})],   Y_l iid p,
+
+    = p_i sum_{c in N^m, |c| = k - 1} (k - 1)! / prod_l c_l! prod_l p_l^{c_l} k w_i / (w_i + c . w),
+
+a polynomial sum over the multinomial counts c of the k - 1 other draws (C(k + m - 2, m - 1) terms): exact in sympy,
+the same arithmetic compiled by jax (:func:`curated_columns` takes sympy scalars or jax arrays alike). k = 1 is no
+curation (q = p). Near a vertex e_* of a unique maximiser r_* (Ferbach et al.: with only curated synthetic data the
+fits concentrate on argmax r) q_i(p) = p_i k w_i / (w_i + (k - 1) w_*) + O(|p - e_*|^2) for i != *, so the mass off
+the maximiser decays geometrically, by the factor (:func:`vertex_rates`)
+
+    rho_i = k w_i / (w_i + (k - 1) w_*) < 1   per round (the population map's multipliers at the vertex).
+
+Curated samples are iid from q(p_j) given the past, so Monte Carlo draws the k-tuples and the choices themselves;
+q is not affine in p, so the finite-n moment recursion does not close (refused naming ``curation``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import sympy
+
+from interplay.theory.spec import PerModel, SpecError, exact, plain
+
+MAX_BEST_OF = 64
+"""k beyond this makes the exact law's C(k + m - 2, m - 1) terms and the Monte Carlo's k draws per sample costly."""
+
+
+@dataclass(frozen=True)
+class BestOf:
+    """Best-of-k Bradley-Terry curation: the kept sample is category i of a k-tuple with probability proportional
+    to exp(r_i) (the module doc). ``reward``: r_1..r_m, exact numbers (a sympy expression such as log(2) allowed)."""
+
+    best_of: int
+    reward: tuple
+
+    def weights(self) -> list:
+        """w_i = exp(r_i), exact (a reward log(2) gives the weight 2)."""
+        return [sympy.exp(r) for r in self.reward]
+
+    def float_weights(self) -> np.ndarray:
+        """(m,) float64 exp(r_i - max r), each from the exact value (the shift leaves every choice unchanged and
+        keeps the weights finite)."""
+        top = max(self.reward)
+        return np.array([float(sympy.exp(r - top)) for r in self.reward], dtype=np.float64)
+
+    def describe(self) -> dict:
+        return {"best_of": self.best_of, "reward": plain(self.reward)}
+
+
+def _best_of(value, parameter: str) -> BestOf:
+    if isinstance(value, BestOf):
+        return value
+    if not isinstance(value, Mapping) or set(value) != {"best_of", "reward"}:
+        raise SpecError(parameter, f'expected {{"best_of": k, "reward": [r_1, ..., r_m]}}, got {value!r}')
+    k = value["best_of"]
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= MAX_BEST_OF:
+        raise SpecError(f"{parameter}.best_of", f"must be an integer in 1..{MAX_BEST_OF}, got {k!r}")
+    reward = value["reward"]
+    if not isinstance(reward, (Sequence, np.ndarray)) or isinstance(reward, str) or len(reward) < 2:
+        raise SpecError(f"{parameter}.reward", f"must be a list of one number per category (m >= 2), got {reward!r}")
+    numbers = tuple(exact(r, f"{parameter}.reward[{i}]") for i, r in enumerate(reward))
+    for i, r in enumerate(numbers):
+        if not (r.is_number and r.is_finite and r.is_real):
+            raise SpecError(f"{parameter}.reward[{i}]", f"must be a finite real number, got {r}")
+    return BestOf(int(k), numbers)
+
+
+def curation_option(value, K: int):
+    """The spec's ``curation``: None; one :class:`BestOf` for every model; or a :class:`PerModel` of K entries,
+    each a BestOf or None (that model's outputs are not curated; best_of = 1 is stored as None). SpecError naming
+    ``curation`` otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, PerModel) or (isinstance(value, Mapping) and set(value) == {"per_model"}):
+        entries = value if isinstance(value, PerModel) else value["per_model"]
+        if not isinstance(entries, (Sequence, np.ndarray)) or isinstance(entries, str) or len(entries) != K:
+            raise SpecError("curation.per_model", f"needs one entry per model (K = {K}): a table or None")
+        parsed = PerModel(_uncurated(e, f"curation.per_model[{k}]") for k, e in enumerate(entries))
+        return None if all(e is None for e in parsed) else parsed
+    return _uncurated(value, "curation")
+
+
+def _uncurated(value, parameter: str) -> BestOf | None:
+    """None for None or a best-of-1 (a single draw: no curation, q = p; the way a config, which has no None, leaves
+    a model uncurated), else the :class:`BestOf`."""
+    curation = None if value is None else _best_of(value, parameter)
+    return None if curation is None or curation.best_of == 1 else curation
+
+
+def model_curations(curation, K: int) -> tuple:
+    """K entries, model j's :class:`BestOf` or None."""
+    if curation is None:
+        return (None,) * K
+    return tuple(curation) if isinstance(curation, PerModel) else (curation,) * K
+
+
+def described(curation):
+    """The option as plain data (the form the spec takes)."""
+    if curation is None:
+        return None
+    if isinstance(curation, PerModel):
+        return {"per_model": [None if c is None else c.describe() for c in curation]}
+    return curation.describe()
+
+
+def check_categories(curation, m: int) -> None:
+    """SpecError naming the reward unless every reward has one entry per category."""
+    for k, c in enumerate(model_curations(curation, len(curation) if isinstance(curation, PerModel) else 1)):
+        if c is not None and len(c.reward) != m:
+            name = f"curation.per_model[{k}].reward" if isinstance(curation, PerModel) else "curation.reward"
+            raise SpecError(name, f"has {len(c.reward)} entries, the family has m = {m} categories")
+
+
+def compositions(total: int, parts: int):
+    """Every c in N^parts with sum total, with its multinomial coefficient total! / prod c_l!."""
+    for cuts in itertools.combinations(range(total + parts - 1), parts - 1):
+        c = tuple(b - a - 1 for a, b in zip((-1, *cuts), (*cuts, total + parts - 1)))
+        yield c, math.factorial(total) // math.prod(math.factorial(x) for x in c)
+
+
+def curated_columns(columns: Sequence, weights: Sequence, best_of: int) -> list:
+    """q(p) of the module doc, column by column: ``columns[i]`` holds p_i (a sympy scalar, or a jax array of the
+    p_i of several rows), ``weights[i]`` w_i (scalars, or arrays broadcasting with the columns); plain arithmetic,
+    so sympy gives it exactly and jax compiles the same definition. The other draws' law is p / sum p: on the
+    simplex the same, and it makes q homogeneous of degree one, sum q = sum p, where the plain polynomial has
+    sum q = (sum p)^k, so that a rounding error in sum p would grow k-fold per round of an iterated map."""
+    m, k = len(columns), best_of
+    if k == 1:
+        return list(columns)
+    total = sum(columns[1:], start=columns[0])  # 1 (sympy: identically); floats: keeps sum q = sum p (below)
+    expectation = [0] * m
+    for c, coefficient in compositions(k - 1, m):
+        monomial = coefficient * math.prod(((columns[l] / total) ** c[l] for l in range(m) if c[l]), start=1)
+        others = sum((c[l] * weights[l] for l in range(m) if c[l]), start=0)
+        for i in range(m):
+            expectation[i] = expectation[i] + monomial * (k * weights[i] / (weights[i] + others))
+    return [columns[i] * expectation[i] for i in range(m)]
+
+
+def curated_law(probs, curation: BestOf | None) -> sympy.Matrix:
+    """Exact q(p) (m x 1) of one probability vector ``probs`` (sympy entries, symbols allowed)."""
+    probs = sympy.Matrix(probs)
+    if curation is None:
+        return probs
+    return sympy.Matrix(curated_columns(list(probs), curation.weights(), curation.best_of))
+
+
+def expected_reward(probs, reward) -> sympy.Expr:
+    """E_p[r] = sum_i p_i r_i."""
+    return sum((p * r for p, r in zip(probs, reward)), start=sympy.Integer(0))
+
+
+def vertex_rates(curation: BestOf) -> list:
+    """rho_i = k w_i / (w_i + (k - 1) w_*) for every category (1 at the maximisers): the factor by which p_i shrinks
+    per round near the vertex of a unique maximiser under curated synthetic data alone (module doc)."""
+    weights, k = curation.weights(), curation.best_of
+    top = max(weights)
+    return [k * w / (w + (k - 1) * top) if w != top else sympy.Integer(1) for w in weights]
+
+
+def require_uncurated(eco, what: str) -> None:
+    """SpecError naming ``curation`` where ``what`` (a path of the theory or numerics) has no curated maps."""
+    if getattr(eco, "curation", None) is not None:
+        raise SpecError("curation", f"{what} does not take curated synthetic data (use the population map or simulate)")
