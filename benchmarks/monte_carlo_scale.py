@@ -126,7 +126,7 @@ def measure(workload, method, replicates, rounds, repeats):
 
     import interplay.numerics as numerics
     from interplay.numerics.driver.edges import graph_edges
-    from interplay.numerics.driver.sizes import on_edges, spec_sizes
+    from interplay.numerics.driver.sizes import spec_sizes
     from interplay.numerics.verbs import simulation_estimate
 
     K, kind = WORKLOADS[workload]
@@ -135,9 +135,8 @@ def measure(workload, method, replicates, rounds, repeats):
     eco = ecosystem(K, kind)
     report = {"build_s": time.perf_counter() - start, "build_mib": (rss_kib("VmRSS") - before) / 1024}
     if method.startswith("numpy"):
-        sizes = spec_sizes(eco, rounds, repeated=False)
         edges = graph_edges(eco) if kind == "ring" else None
-        sizes = on_edges(sizes, edges) if kind == "ring" else sizes
+        sizes = spec_sizes(eco, rounds, repeated=False, edges=edges is not None)
 
         def run(seed):
             return numpy_reference(eco, sizes, edges, rounds, replicates, seed, method.split("-")[1])
@@ -170,21 +169,18 @@ def measure(workload, method, replicates, rounds, repeats):
 
 
 def pieces(eco, rounds):
-    """Seconds of the host's parts of one call: the sample sizes (theory's exact integers as arrays), the edges,
-    the sizes gathered on them."""
+    """Seconds of the host's parts of one call: the sample sizes on W's edges (theory's exact integers as arrays)
+    and the edges."""
     from interplay.numerics.driver.edges import graph_edges
-    from interplay.numerics.driver.sizes import on_edges, spec_sizes
+    from interplay.numerics.driver.sizes import spec_sizes
 
     out = {}
     start = time.perf_counter()
-    sizes = spec_sizes(eco, rounds)
-    out["spec_sizes"] = time.perf_counter() - start
+    spec_sizes(eco, rounds, edges=True)
+    out["spec_sizes_on_edges"] = time.perf_counter() - start
     start = time.perf_counter()
-    edges = graph_edges(eco)
+    graph_edges(eco)
     out["graph_edges"] = time.perf_counter() - start
-    start = time.perf_counter()
-    on_edges(sizes, edges)
-    out["on_edges"] = time.perf_counter() - start
     return out
 
 

@@ -24,8 +24,13 @@ def _old_size(weight, n: int) -> int:
     return 0 if weight == 0 else max(1, int(weight * n + Fraction(1, 2)))
 
 
-def old_sample_sizes(eco, alpha, beta, *, initial, n=FROM_SPEC, initial_beta=FROM_SPEC, population=False):
+def old_sample_sizes(eco, alpha, beta, *, initial, n=FROM_SPEC, initial_beta=FROM_SPEC, population=False, edges=False):
     """:func:`theory.rounds.sample_sizes` under the old rule (the population limit is unchanged)."""
+    sizes = _old_sample_sizes(eco, alpha, beta, initial, n, initial_beta, population)
+    return sizes._replace(n_synthetic=rounds.sizes_on_edges(eco.mixing, sizes.n_synthetic)) if edges else sizes
+
+
+def _old_sample_sizes(eco, alpha, beta, initial, n, initial_beta, population):
     if population or eco.n is None:
         return _new_sample_sizes(eco, alpha, beta, initial=initial, n=n, initial_beta=initial_beta, population=True)
     n = int(eco.n if n is FROM_SPEC else n)

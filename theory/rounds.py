@@ -124,7 +124,15 @@ def _number(value, parameter: str):
 
 
 def sample_sizes(
-    eco: Ecosystem, alpha, beta, *, initial: bool, n=FROM_SPEC, initial_beta=FROM_SPEC, population: bool = False
+    eco: Ecosystem,
+    alpha,
+    beta,
+    *,
+    initial: bool,
+    n=FROM_SPEC,
+    initial_beta=FROM_SPEC,
+    population: bool = False,
+    edges: bool = False,
 ) -> RoundSizes:
     """The sample sizes of one round for alpha_t, beta_t: the one computation of them (see the module doc).
 
@@ -132,8 +140,34 @@ def sample_sizes(
     (sympy.oo in the population limit, expressions w n for symbols). Floats are taken at their exact value
     (:func:`theory.spec.exact`), so a sweep's grid value 0.7 gives the sizes of the spec's alpha = 0.7.
     ``initial`` is the t = 0 fit (no synthetic data); ``population`` makes every sample infinite. ``n`` and
-    ``initial_beta`` (beta_1, which sizes the reused real datasets) default to the spec's.
+    ``initial_beta`` (beta_1, which sizes the reused real datasets) default to the spec's. With ``edges``,
+    n_synthetic holds only the sizes on W's nonzero entries: row k those of its entries W[k, j] != 0 in ascending j
+    (the edges of a Monte Carlo on the trains-on graph), so that a sparse W of K = 10,000 models never builds a
+    K x K table (:func:`sizes_on_edges`).
     """
+    sizes = _sample_sizes(eco, alpha, beta, initial, n, initial_beta, population, edges)
+    return sizes._replace(n_synthetic=sizes_on_edges(eco.mixing, sizes.n_synthetic)) if edges else sizes
+
+
+def sizes_on_edges(mixing: sympy.ImmutableMatrix, n_synthetic) -> tuple[tuple, ...]:
+    """K rows of the sizes on W's nonzero entries (row k: W[k, j] != 0, ascending j) from K rows of K (a row
+    already on them, of their length, is kept: the two agree where a row has no zero)."""
+    pattern = _nonzero_columns(mixing)
+    return tuple(
+        tuple(row) if len(row) == len(columns) else tuple(row[j] for j in columns)
+        for row, columns in zip(n_synthetic, pattern)
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _nonzero_columns(mixing: sympy.ImmutableMatrix) -> tuple[tuple[int, ...], ...]:
+    """Row k's columns j with W[k, j] != 0, ascending."""
+    return tuple(tuple(j for j, _ in row) for row in _nonzero_rows(mixing)[1])
+
+
+def _sample_sizes(eco: Ecosystem, alpha, beta, initial, n, initial_beta, population, edges) -> RoundSizes:
+    """:func:`sample_sizes`; a round that draws every source by the fixed composition gives n_synthetic on W's
+    nonzero entries itself where ``edges`` (no K x K table), every other kind K rows of K."""
     K = eco.K
     if population or eco.n is None:
         return RoundSizes([[sympy.oo]] * K, [[sympy.oo]] * K, [[sympy.oo] * K] * K)
@@ -145,7 +179,7 @@ def sample_sizes(
         return _rolling_sizes(eco.mixing, alpha, n) if numbers else _symbolic_rolling_sizes(eco, alpha, n)
     if not numbers:
         return _symbolic_sizes(eco, alpha, beta, n)
-    fresh_sizes = _mixture_sizes if eco.composition == "mixture" else _fresh_sizes
+    fresh_sizes = _mixture_sizes if eco.composition == "mixture" else functools.partial(_fresh_sizes, edges=edges)
     n_private, n_public, n_synthetic = _model_sizes(fresh_sizes, eco.mixing, alpha, beta, n)
     if eco.regime == "reuse":
         beta_1 = _model_values(eco.beta_at(1) if initial_beta is FROM_SPEC else initial_beta, "beta")
@@ -250,17 +284,23 @@ def _symbolic_sizes(eco: Ecosystem, alpha, beta, n) -> RoundSizes:
 
 
 @functools.lru_cache(maxsize=4096)
-def _fresh_sizes(mixing: sympy.ImmutableMatrix, alpha, beta, n):
+def _fresh_sizes(mixing: sympy.ImmutableMatrix, alpha, beta, n, edges: bool = False):
     """(n_private K rows [N], n_public, n_synthetic K rows of K) of a round that draws every source, apportioned
-    as the module doc says (cached: a sweep's points share them)."""
+    as the module doc says (cached: a sweep's points share them); with ``edges`` n_synthetic's rows hold only the
+    sizes on W's nonzero entries, in ascending column order (:func:`sizes_on_edges`)."""
     K, n = mixing.shape[0], int(n)
     scale, rows = _rows_in_tie_order(mixing) if alpha > 0 else (1, ((),) * K)  # no synthetic source at alpha 0
+    columns = _nonzero_columns(mixing) if edges else None
     w_private, w_public = (1 - alpha) * beta, (1 - alpha) * (1 - beta)
     n_public = _public_size(w_public, (w_private > 0) + max(len(row) for row in rows), n)
     n_private, n_synthetic = [], []
     for k, row in enumerate(rows):
         sizes = _apportioned(scale * w_private, alpha, row, max(n - n_public, 0))  # weights times the scale L of W
         n_private.append([sizes[0]])
+        if edges:
+            by_column = {(k + offset) % K: size for (offset, _), size in zip(row, sizes[1:])}
+            n_synthetic.append(tuple(by_column.get(j, 0) for j in columns[k]))
+            continue
         synthetic = [0] * K
         for (offset, _), size in zip(row, sizes[1:]):
             synthetic[(k + offset) % K] = size

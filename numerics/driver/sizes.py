@@ -10,6 +10,7 @@ computation of 0.7 x 0.1 x 50 gives 3.4999999999999996 and would lose the tie).
 
 from __future__ import annotations
 
+import itertools
 from typing import NamedTuple
 
 import jax
@@ -29,20 +30,29 @@ class Sizes(NamedTuple):
     rounds: RoundSizes
 
 
-def _arrays(sizes: RoundSizes) -> RoundSizes:
-    """Python ints (or sympy.oo) -> float64 arrays: n_private (K, 1), n_public (K, 1), n_synthetic (K, K)."""
-    return RoundSizes(*(np.asarray(x, dtype=np.float64) for x in sizes))
+def _arrays(sizes: RoundSizes, edges: bool = False) -> RoundSizes:
+    """Python ints (or sympy.oo) -> float64 arrays: n_private (K, 1), n_public (K, 1), n_synthetic (K, K), or with
+    ``edges`` its rows on W's nonzero entries one after the other, (E,) in the edges' order
+    (:mod:`numerics.driver.edges`)."""
+    private, public = (np.asarray(x, dtype=np.float64) for x in sizes[:2])
+    if edges:
+        synthetic = np.fromiter(itertools.chain.from_iterable(sizes.n_synthetic), dtype=np.float64)
+    else:
+        synthetic = np.asarray(sizes.n_synthetic, dtype=np.float64)
+    return RoundSizes(private, public, synthetic)
 
 
 def _stack(rounds: list[RoundSizes]) -> RoundSizes:
     return RoundSizes(*(np.stack(parts) for parts in zip(*rounds)))
 
 
-def run_sizes(eco: Ecosystem, alphas, betas, *, n=FROM_SPEC, constant: bool = False) -> Sizes:
+def run_sizes(eco: Ecosystem, alphas, betas, *, n=FROM_SPEC, constant: bool = False, edges: bool = False) -> Sizes:
     """The sizes of rounds 0..T for alpha_t, beta_t, t = 1..T (exact values, or floats taken at their exact value).
 
     beta_1 = betas[0] (the spec's own when T = 0) weighs the initial fit and sizes the reused real data. With
-    ``constant``, ``alphas`` and ``betas`` are single values and every update round has the same sizes.
+    ``constant``, ``alphas`` and ``betas`` are single values and every update round has the same sizes. With
+    ``edges``, n_synthetic holds the sizes on W's edges only, (..., E) (:func:`theory.rounds.sample_sizes`): no
+    K x K table is built.
     """
     if constant:
         alphas, betas = [alphas], [betas]
@@ -52,10 +62,11 @@ def run_sizes(eco: Ecosystem, alphas, betas, *, n=FROM_SPEC, constant: bool = Fa
     def at(alpha, beta):
         key = (alpha, beta)
         if key not in table:
-            table[key] = _arrays(sample_sizes(eco, alpha, beta, initial=False, n=n, initial_beta=beta_1))
+            sizes = sample_sizes(eco, alpha, beta, initial=False, n=n, initial_beta=beta_1, edges=edges)
+            table[key] = _arrays(sizes, edges)
         return table[key]
 
-    initial = _arrays(sample_sizes(eco, 0, beta_1, initial=True, n=n, initial_beta=beta_1))
+    initial = _arrays(sample_sizes(eco, 0, beta_1, initial=True, n=n, initial_beta=beta_1, edges=edges), edges)
     rounds = [at(a, b) for a, b in zip(alphas, betas)]
     if constant:
         return Sizes(initial, rounds[0])
@@ -64,17 +75,18 @@ def run_sizes(eco: Ecosystem, alphas, betas, *, n=FROM_SPEC, constant: bool = Fa
     return Sizes(initial, _stack(rounds))
 
 
-def spec_sizes(eco: Ecosystem, rounds: int, repeated: bool = True) -> Sizes:
+def spec_sizes(eco: Ecosystem, rounds: int, repeated: bool = True, edges: bool = False) -> Sizes:
     """The sizes of the spec's own schedule over rounds 0..``rounds`` (its exact alpha_t, beta_t); a constant
     schedule's one size of every update round is repeated along a leading axis of length ``rounds`` unless not
-    ``repeated`` (then it is held once: memory that does not grow with the rounds)."""
+    ``repeated`` (then it is held once: memory that does not grow with the rounds); ``edges``: n_synthetic on W's
+    edges (:func:`run_sizes`)."""
     if eco.is_constant:  # one computation, repeated over the rounds
-        sizes = run_sizes(eco, eco.alpha_at(1), eco.beta_at(1), constant=True)
+        sizes = run_sizes(eco, eco.alpha_at(1), eco.beta_at(1), constant=True, edges=edges)
         if not repeated:
             return sizes
         return sizes._replace(rounds=RoundSizes(*(np.broadcast_to(x, (rounds,) + x.shape) for x in sizes.rounds)))
     ts = range(1, rounds + 1)
-    return run_sizes(eco, [eco.alpha_at(t) for t in ts], [eco.beta_at(t) for t in ts])
+    return run_sizes(eco, [eco.alpha_at(t) for t in ts], [eco.beta_at(t) for t in ts], edges=edges)
 
 
 def stack_runs(runs: list[Sizes]) -> Sizes:
@@ -90,16 +102,6 @@ def device(sizes: Sizes) -> Sizes:
 def per_round(sizes: Sizes, rounds: int) -> Sizes:
     """A constant run's sizes with the update rounds' repeated along a leading axis of length ``rounds``."""
     return sizes._replace(rounds=jax.tree.map(lambda x: jnp.broadcast_to(x, (rounds,) + jnp.shape(x)), sizes.rounds))
-
-
-def on_edges(sizes: Sizes, edges) -> Sizes:
-    """``sizes`` with n_synthetic (..., K, K) gathered on the edges (:class:`numerics.driver.edges.Edges`): (..., E),
-    N_e = n_synthetic[..., c_e, p_e]; every other field as is."""
-
-    def gathered(part: RoundSizes) -> RoundSizes:
-        return part._replace(n_synthetic=np.asarray(part.n_synthetic)[..., edges.consumer, edges.producer])
-
-    return Sizes(gathered(sizes.initial), gathered(sizes.rounds))
 
 
 def mixture_size(n_synthetic):

@@ -90,7 +90,6 @@ from interplay.numerics.driver.sizes import (
     device,
     largest,
     mixture_size,
-    on_edges,
     spec_sizes,
     split_pool_share,
     split_pool_size,
@@ -615,23 +614,21 @@ def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: st
 
 def _host_inputs(eco: Ecosystem, rounds: int) -> tuple[SimulationValues, np.ndarray, np.ndarray, Sizes]:
     """(values, alphas, betas, sizes) of :func:`simulate`: the spec's numbers, schedules and sample sizes, on the
-    edges of W where the Monte Carlo draws edges (the dense tables of :func:`theory.rounds.sample_sizes` dropped
-    once gathered). Host work in sympy and over K x K tables (about 10 s at K = 1,000: benchmarks/README.md), so
-    computed on each call (numerics' one bounded cache holds compiled functions only)."""
+    edges of W where the Monte Carlo draws edges (sizes computed on them: no K x K table). Host work in sympy and,
+    off the edge path, over K x K tables (benchmarks/README.md), so computed on each call (numerics' one bounded
+    cache holds compiled functions only)."""
     alphas, betas = schedules(eco, rounds)
-    sizes = spec_sizes(eco, rounds)
     edges = graph_edges(eco) if draws_edges(eco) else None
-    if edges is not None:
-        sizes = on_edges(sizes, edges)
-    return simulation_values(eco, edges), alphas, betas, sizes
+    return simulation_values(eco, edges), alphas, betas, spec_sizes(eco, rounds, edges=edges is not None)
 
 
 def dense_tables(eco: Ecosystem, rounds: int, edged: bool) -> int:
-    """K x K float64 tables a Monte Carlo over rounds 0..T builds: the sample sizes n_synthetic on the host (round
-    0's and the update rounds': one for a constant schedule, T else, and their stack) and, unless ``edged`` (W and
-    the sizes gathered on its edges), W and the rounds' sizes on the device."""
-    host = 2 if eco.is_constant else 2 * (rounds + 1)
-    return host if edged else host + rounds + 2
+    """K x K float64 tables a Monte Carlo over rounds 0..T builds: none where ``edged`` (W and the sample sizes on
+    its edges, :func:`theory.rounds.sample_sizes`), else the sizes n_synthetic on the host (round 0's and the
+    update rounds': one for a constant schedule, T else, and their stack), W and the rounds' sizes on the device."""
+    if edged:
+        return 0
+    return (2 if eco.is_constant else 2 * (rounds + 1)) + rounds + 2
 
 
 def _largest_for_any_schedule(eco: Ecosystem) -> dict[str, int]:
