@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import sympy
 
-from interplay.theory.markov.maps import real_transitions, require_rows, source_weights
+from interplay.theory.markov.maps import moment_map, real_transitions, require_rows, source_weights
+from interplay.theory.named import NamedAnswer, Quantity, index_axis, model_axis, pairs
 from interplay.theory.rounds import plan_at
 from interplay.theory.spec import Ecosystem, SpecError
 
@@ -56,3 +57,42 @@ def population_fixed_point(eco: Ecosystem) -> list[sympy.Matrix]:
 def wright_fisher_factor(n) -> sympy.Expr:
     """1 - 1/n: the factor by which E[P[s, i] (1 - P[s, i])] shrinks per round (one model, alpha = 1, rows)."""
     return 1 - sympy.Integer(1) / n
+
+
+def long_run(eco: Ecosystem, fmap, point: dict) -> NamedAnswer:
+    """The named quantities at a state ``point`` of the population map (e.g. its fixed point):
+
+    ``transitions``       model x state x next   P_k*
+    ``stationary``        model x state          the stationary distribution of P_k* (where unique)
+    ``squared_distance``  model x model2         ||P_k* - P_l*||_F^2 (homogenisation)
+
+    The moment recursion is refused (:func:`theory.markov.maps.moment_map`)."""
+    if fmap.name != "population":
+        moment_map(eco)
+    K, m = eco.K, eco.family.m
+    stacked = fmap.unpack(point)["transitions"]
+    P = [stacked[k * m : (k + 1) * m, :] for k in range(K)]
+    states = index_axis("state", m)
+    return NamedAnswer(
+        "population",
+        {
+            "transitions": Quantity(
+                P, "P_k*, model k's limiting transition matrix", (model_axis(eco), states, index_axis("next", m))
+            ),
+            "stationary": Quantity(
+                sympy.Matrix.vstack(*(stationary_distribution(Q) for Q in P)),
+                "the stationary distribution of model k's limiting chain",
+                (model_axis(eco), states),
+            ),
+            "squared_distance": Quantity(
+                sympy.Matrix(K, K, lambda k, l: sum(x**2 for x in P[k] - P[l])),
+                "||P_k* - P_l*||^2 between the limiting transition matrices (Frobenius)",
+                pairs(eco),
+            ),
+        },
+    )
+
+
+def stationary_spread(eco: Ecosystem) -> sympy.Matrix:
+    """Refused: the family has no finite-n moment recursion of its own (:func:`theory.markov.maps.moment_map`)."""
+    moment_map(eco)

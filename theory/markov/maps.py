@@ -53,6 +53,7 @@ import sympy
 from interplay.theory.categorical.maps import categorical_ecosystem
 from interplay.theory.rounds import RoundPlan, plan_at
 from interplay.theory.spec import EXACT_HINT, Ecosystem, SpecError, is_numeric, matrix, plain, show, sums_to_one
+from interplay.theory.symbolic import Layout, SymbolicMap, plan_round, t_symbol
 
 DESIGNS = ("rows", "sequences")
 
@@ -307,3 +308,40 @@ def moment_trajectory(eco: Ecosystem, rounds: int) -> list[tuple[np.ndarray, lis
                     mean[k, s, i] = mu[k * m + i] if mu.shape[1] == 1 else mu[k, i]
         out.append((mean, [rows[s][t][1] for s in range(m)]))
     return out
+
+
+# -- the hooks' symbolic maps (theory.family.TheoryFamily) -----------------------------------------------------
+
+
+def population_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
+    """The population map of round t >= 1 over the free entries P^(k)_{si}, i < m (each row's last entry is one
+    minus the others). Its part ``transitions`` is the Km x m matrix of the K transition matrices stacked."""
+    K, m = eco.K, eco.family.m
+    symbols = transition_symbols(K, m)
+    stacked = sympy.Matrix.vstack(*symbols)
+    layout = Layout()
+    layout.add("transitions", ("transitions", stacked, [(r, i) for r in range(K * m) for i in range(m - 1)]))
+    new = population_step(eco, symbols, plan_at(eco, plan_round(eco, t), population=True))
+    return layout.build("population", eco, {"transitions": sympy.Matrix.vstack(*new)})
+
+
+def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
+    """Refused: the sequences design's moments do not close, and the rows design's are the categorical family's
+    on each row (:func:`row_ecosystem`, :func:`moment_trajectory`), not one map of this family's own."""
+    require_rows(eco, "the exact moment recursion")
+    raise SpecError(
+        "of",
+        "the markov family's exact moments are the categorical family's, row by row: use "
+        "theory.categorical's moment_map(row_ecosystem(eco, s)) or theory.markov.maps.moment_trajectory",
+    )
+
+
+def initial_state(fmap: SymbolicMap, start=None) -> list:
+    """The flat state of the population map at round 0 (the initial fit to infinite real data); a ``start`` is
+    refused (SpecError naming it)."""
+    if start is not None:
+        raise SpecError("start", "the markov family starts from its initial fit only")
+    if fmap.name != "population":
+        moment_map(fmap.ecosystem)
+    eco = fmap.ecosystem
+    return fmap.pack(transitions=sympy.Matrix.vstack(*population_trajectory(eco, 0)[0]))

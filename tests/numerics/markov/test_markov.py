@@ -173,3 +173,29 @@ def test_without_real_data_the_rows_and_the_stationary_distribution_collapse():
 def test_bad_input_is_one_spec_error_naming_the_key(make, key):
     with pytest.raises(SpecError, match=f"^{key}: "):
         make()
+
+
+def test_the_registered_hooks_agree_with_the_exact_maps_and_refuse_what_the_family_lacks():
+    """Through the registry: theory.long_run's fixed point is (I - alpha W)^-1 R Q row by row, numerics'
+    float64 population map is the exact one (both designs), iterate_moments is the exact recursion; the moment
+    map, sweeps and config files are refused by name."""
+    import interplay.numerics as numerics
+    from interplay.theory import long_run
+
+    eco = pair()
+    answer = long_run(eco)
+    assert list(answer["transitions"]) == population_fixed_point(eco)
+    assert answer["stationary"].row(0) == stationary_distribution(population_fixed_point(eco)[0])
+    for design in ("rows", "sequences"):
+        exact = as_float([[list(Q.row(s)) for s in range(2)] for Q in population_trajectory(pair(design), 2)[2]])
+        np.testing.assert_allclose(numerics.iterate_population(pair(design), 2).mean[2], exact, rtol=1e-13)
+    moments = numerics.iterate_moments(eco, 2)
+    (mean, covs) = moment_trajectory(eco, 2)[2]
+    np.testing.assert_allclose(moments.mean[2], as_float(mean), rtol=1e-13)
+    np.testing.assert_allclose(moments.row_cov[2].reshape(2, 4, 4), np.stack([as_float(c) for c in covs]), atol=1e-15)
+    with pytest.raises(SpecError, match="^of: "):
+        long_run(eco, of="moments")
+    with pytest.raises(SpecError, match="^family.design: "):
+        numerics.iterate_moments(pair("sequences"), 2)
+    with pytest.raises(SpecError, match="^family: the markov family has no sweeps"):
+        numerics.registry.family(eco).sweep_values(eco)
