@@ -315,7 +315,17 @@ def moment_trajectory(eco: Ecosystem, rounds: int) -> list[tuple[np.ndarray, lis
 
 def population_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
     """The population map of round t >= 1 over the free entries P^(k)_{si}, i < m (each row's last entry is one
-    minus the others). Its part ``transitions`` is the Km x m matrix of the K transition matrices stacked."""
+    minus the others). Its part ``transitions`` is the Km x m matrix of the K transition matrices stacked.
+
+    Rows design only: the sequences design's map is rational in P (the visits v(P_j) divide), which the symbolic
+    fixed-point solver does not take (SpecError naming ``family.design``; its exact rounds are
+    :func:`population_trajectory`, in float64 ``numerics.iterate_population``)."""
+    if eco.family.design != "rows":
+        raise SpecError(
+            "family.design",
+            "the sequences design's population map is rational in P (no symbolic map or fixed point): use "
+            "theory.markov.maps.population_trajectory or numerics.iterate_population",
+        )
     K, m = eco.K, eco.family.m
     symbols = transition_symbols(K, m)
     stacked = sympy.Matrix.vstack(*symbols)

@@ -166,6 +166,7 @@ def test_without_real_data_the_rows_and_the_stationary_distribution_collapse():
         (lambda: markov_ecosystem(PRIVATE, PUBLIC, regime="reuse"), "regime"),
         (lambda: markov_ecosystem(PRIVATE, PUBLIC, composition="mixture"), "composition"),
         (lambda: moment_trajectory(pair("sequences"), 1), "family.design"),
+        (lambda: __import__("interplay.theory").theory.long_run(pair("sequences")), "family.design"),
         (lambda: simulate(pair(), 1, key=0, replicates=2, start=[[1, 0]]), "start"),
         (lambda: simulate(pair(), 1, key=0, replicates=0), "replicates"),
     ],
