@@ -62,7 +62,7 @@ def test_rows_design_exact_moments_match_monte_carlo():
 
 def test_a_mutant_recursion_fails_the_monte_carlo_check():
     """The covariances of a mutant recursion (n = 16 instead of 8: half the sampling noise) lie far outside the
-    band at round 3 (measured max |z| about 25)."""
+    band at round 3 (measured max |z| 24)."""
     draws, mutant = rows_run(), moment_trajectory(pair(n=16), 3)[3]
     products = row_covariance_products(draws[:, 3:4], as_float(mutant[0]))[:, 0]
     gap, se = mean_gap(products, np.stack([as_float(c) for c in mutant[1]]))
@@ -129,8 +129,9 @@ def test_visits_equal_expected_counts_of_every_sequence():
 
 def test_sequences_population_map_matches_monte_carlo_at_large_n_and_a_mutant_does_not():
     """n = 600 sequences of 5 states per model and round: the mean fitted matrices after 2 rounds lie within 4 SE
-    per entry (a familywise level under 1e-3 over the 8 entries) of the visit-weighted population map (its O(1/n)
-    ratio bias is far below the SE); the rows design's unweighted mix (the mutant: visits ignored) lies outside."""
+    per entry (a familywise level under 1e-3 over the 8 entries) of the visit-weighted population map (measured
+    max |z| 1.2: its O(1/n) ratio bias is far below the SE); the rows design's unweighted mix (the mutant: visits
+    ignored) lies outside (measured |z| 36)."""
     eco = pair("sequences", n=600)
     draws = simulate(eco, 2, key=3, replicates=300).transitions[:, 2]
     exact = as_float([[list(Q.row(s)) for s in range(2)] for Q in population_trajectory(eco, 2)[2]])
