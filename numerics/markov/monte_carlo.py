@@ -7,8 +7,9 @@ counted. The public source's items are drawn once per round and model k takes th
 prefixes, :mod:`theory.rounds`); every other item is drawn by the model that uses it. The fit is (module doc of
 :mod:`theory.markov.maps`) P_k[s, i] = sum_c (w_kc / N_kc) c_kc[s, i] / sum_c (w_kc / N_kc) c_kc[s], a row with
 no transitions keeping model k's previous row (uniform before round 0). Replicates are ``vmap``-ped, each with
-its own key (``replicate_keys``); the program is compiled once per structure (K, m, design, L, rounds, largest
-size): weights, sizes and transition matrices are inputs.
+its own key (``replicate_keys``), in chunks of at most :data:`CHUNK_BYTES` of draws (the results do not depend on
+the chunks); the program is compiled once per structure (K, m, design, L, rounds, largest size): weights, sizes
+and transition matrices are inputs.
 
 >>> from interplay.theory.markov import markov_ecosystem
 >>> alone = markov_ecosystem([[[0.5, 0.5], [0.5, 0.5]]], [[0.5, 0.5], [0.5, 0.5]], alpha=1, beta=1, mixing=[[1]], n=3)
@@ -27,12 +28,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from interplay.numerics.driver.keys import prng_key, replicate_keys
-from interplay.numerics.driver.limits import require_count
+from interplay.numerics.driver.limits import require_count, require_fits
 from interplay.theory.markov.maps import real_transitions, source_sizes, source_weights
 from interplay.theory.rounds import plan_at
 from interplay.theory.spec import Ecosystem, SpecError, floats
 
 METHODS = ("tokens",)
+CHUNK_BYTES = 2**28  # the draws of the replicates run at once (one compiled chunk size; the last chunk is padded)
 
 
 @dataclass
@@ -121,7 +123,17 @@ def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000, start=Non
     length = family.length or 2
     initial = np.full(family.m, 1.0 / family.m) if family.initial is None else floats(family.initial).ravel()
     real = np.stack([floats(Q) for Q in real_transitions(eco)])
-    program = _program(eco.K, family.m, family.design, length, int(sizes.max()))
-    keys = replicate_keys(key, replicates)
-    out = program(jnp.asarray(keys), jnp.asarray(real), jnp.asarray(initial), jnp.asarray(weights), jnp.asarray(sizes))
-    return MarkovMonteCarlo(eco, np.asarray(out))
+    K, m, capacity = eco.K, family.m, int(sizes.max())
+    per_replicate = 3 * 8 * K * (2 * K + 1) * capacity * m * m  # one round's draws and counts, with headroom
+    require_fits(per_replicate, "n", "one replicate's draws of a round")
+    require_fits(replicates * (rounds + 1) * K * m * m * 8, "replicates", f"{replicates} replicates' fits")
+    chunk = max(1, min(replicates, CHUNK_BYTES // per_replicate))
+    program = _program(K, m, family.design, length, capacity)
+    keys = np.asarray(replicate_keys(key, replicates))
+    inputs = [jnp.asarray(x) for x in (real, initial, weights, sizes)]
+    parts = []
+    for first in range(0, replicates, chunk):
+        block = keys[first : first + chunk]
+        padded = np.concatenate([block, np.repeat(block[-1:], chunk - len(block), 0)])  # one compiled shape
+        parts.append(np.asarray(program(jnp.asarray(padded), *inputs))[: len(block)])
+    return MarkovMonteCarlo(eco, np.concatenate(parts))

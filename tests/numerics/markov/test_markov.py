@@ -201,3 +201,15 @@ def test_the_registered_hooks_agree_with_the_exact_maps_and_refuse_what_the_fami
         numerics.iterate_moments(pair("sequences"), 2)
     with pytest.raises(SpecError, match="^family: the markov family has no sweeps"):
         numerics.registry.family(eco).sweep_values(eco)
+
+
+def test_replicates_do_not_depend_on_the_chunks_they_run_in(monkeypatch):
+    """Replicate r's draws are its own key's: 5 replicates run one by one equal the first 5 of the 4,000 run in one
+    chunk (the rows design's program); a size whose draws cannot fit is refused naming n."""
+    from interplay.numerics.markov import monte_carlo
+
+    whole = rows_run()[:5]
+    monkeypatch.setattr(monte_carlo, "CHUNK_BYTES", 1)
+    np.testing.assert_array_equal(simulate(pair(), 3, key=7, replicates=5).transitions, whole)
+    with pytest.raises(SpecError, match="^n: "):
+        simulate(pair(n=10**12), 1, key=0, replicates=2)
