@@ -52,12 +52,16 @@ def row_covariance_products(draws, mean):
 
 def test_rows_design_exact_moments_match_monte_carlo():
     """E P and the within-row covariance across models of the exact recursion (the categorical family on each
-    row) agree with 4,000 replicates of the transition sampling at every round, within 4 SE per entry."""
+    row), and zero covariance between rows, agree with 4,000 replicates of the transition sampling at every round,
+    within 4 SE per entry."""
     draws, exact = rows_run(), moment_trajectory(pair(), 3)
     for t, (mean, covs) in enumerate(exact):
         assert_mean_agrees(draws[:, t], as_float(mean), f"E P at t={t}", constant_below=1e-12)
         products = row_covariance_products(draws[:, t : t + 1], as_float(mean))[:, 0]
         assert_mean_agrees(products, np.stack([as_float(c) for c in covs]), f"Cov rows at t={t}", constant_below=1e-12)
+        centred = draws[:, t] - as_float(mean)  # (R, K, m, m): rows 0 and 1 are independent
+        across = centred[:, :, 0, :].reshape(-1, 1, 4) * centred[:, :, 1, :].reshape(-1, 4, 1)
+        assert_mean_agrees(across, np.zeros((4, 4)), f"Cov across rows at t={t}", constant_below=1e-12)
 
 
 def test_a_mutant_recursion_fails_the_monte_carlo_check():
