@@ -1,0 +1,2 @@
+"""Numerics of the Markov family: Monte Carlo of the sampling process (``monte_carlo``) and the exact trajectories
+(``iterate``: the population map in float64, the rows design's moments from the categorical family row by row)."""
