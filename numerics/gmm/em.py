@@ -1,5 +1,5 @@
 """EM for a C-component Gaussian mixture on the line, on weighted points: the one core that fits both a sample
-(points the draws, weights w_s / N_s per draw of source s) and a population (points the Gauss-Hermite nodes of
+(points the draws, weights w_s / N_s per draw of source s) and a population (points the quadrature nodes of
 every Gaussian component of the training distribution, weights its quadrature weights): :mod:`theory.gmm.maps`.
 
 theta = (pi_1..pi_C, mu_1..mu_C, s2_1..s2_C) (3C,). One step (:func:`em_step`) and a run to the family's
@@ -93,11 +93,15 @@ def moment_start(x, a, C: int):
     return jnp.concatenate([jnp.full(C, 1.0 / C), m + jnp.sqrt(v) * spread, jnp.full(C, v)])
 
 
-def hermite(order: int) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss-Hermite nodes z and weights h / sqrt(pi), for E_{N(m, v)} f = sum_i h_i / sqrt(pi) f(m + sqrt(2 v) z_i),
-    exact for polynomials f of degree < 2 ``order``."""
-    z, h = np.polynomial.hermite.hermgauss(order)
-    return z, h / np.sqrt(np.pi)
+def nodes(order: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes z and weights h for E_{N(m, v)} f = sum_i h_i f(m + sqrt(v) z_i): the trapezoidal rule on
+    [-12, 12] (the Gaussian tail beyond is below 1e-32) with ``order`` nodes, h_i = dz phi(z_i). For f analytic in
+    a strip |Im x| < d (responsibilities: logistic functions of a quadratic, with poles off the real line) its error
+    falls like exp(-2 pi d / dz) (Trefethen & Weideman 2014, SIAM Rev. 56, 385-458), geometrically in ``order``,
+    where Gauss-Hermite's falls like exp(-c sqrt(order)) only (measured at a fixed point of this family: Gauss-Hermite
+    1e-5 at 64 nodes and 3e-7 at 128, the trapezoidal rule 7e-6, 7e-9 and 2e-10 at 64, 128 and 160)."""
+    z = np.linspace(-12.0, 12.0, order)
+    return z, (z[1] - z[0]) * np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi)
 
 
 def total_variance(theta):

@@ -45,10 +45,10 @@ class MixtureMonteCarlo(MixtureTrajectory):
     seed: int | None = None
 
 
-def round_layout(eco: Ecosystem, t: int):
+def round_layout(eco: Ecosystem, t: int, length: int):
     """(stream (K, L), index (K, L), weight (K, L)) of round t: slot i of model k holds draw ``index`` of stream
     ``stream`` (0..K-1 the private samples, K the public one, K + 1 + k K + j model k's sample of model j), of
-    weight w_s / N_s (0 for an unused slot); L the largest training set of the round."""
+    weight w_s / N_s (0 for an unused slot); L = ``length``, at least the largest training set of the round."""
     K = eco.K
     plan = plan_at(eco, t)
     w_private, w_public, w_synthetic = (
@@ -64,7 +64,7 @@ def round_layout(eco: Ecosystem, t: int):
         parts += [(K + 1 + k * K + j, n_synthetic[k, j], w_synthetic[k, j]) for j in range(K)]
         row = [(s, i, w / n) for s, n, w in parts if n > 0 for i in range(int(n))]
         rows.append(row)
-    L = max(len(r) for r in rows)
+    L = max([length] + [len(r) for r in rows])
     stream, index, weight = (np.zeros((K, L), dtype=dtype) for dtype in (np.int64, np.int64, np.float64))
     for k, row in enumerate(rows):
         for i, (s, position, w) in enumerate(row):
@@ -91,14 +91,15 @@ def structure(eco: Ecosystem) -> tuple:
 
 
 @compiled_cache
-def simulator(shape: tuple, length: int, initial: bool, responsibilities=responsibilities):
-    """A jitted f(keys (R, 2), real table, stream, index, weight, theta (R, K, 3C)) -> (theta' (R, K, 3C), steps
-    (R, K), converged (R, K)): one round of every replicate (module doc); ``length`` the largest stream a round
-    draws, ``responsibilities`` the E step's (a test swaps in a mutant)."""
+def simulator(shape: tuple, length: int, responsibilities=responsibilities):
+    """A jitted f(keys (R, 2), real table, stream, index, weight, theta (R, K, 3C), initial) -> (theta' (R, K, 3C),
+    steps (R, K), converged (R, K)): one round of every replicate (module doc; ``initial``: the round-0 fit from the
+    moment start); ``length`` the longest stream and training set a round draws (the slots of ``stream``),
+    ``responsibilities`` the E step's (a test swaps in a mutant)."""
     K, C, width, tolerance, budget, floor = shape
     streams = 2 * K + 1 + K * K - K  # K private, 1 public, K^2 synthetic
 
-    def one(key, real, stream, index, weight, theta):
+    def one(key, real, stream, index, weight, theta, initial):
         pi, mu, s2 = theta[:, :C], theta[:, C : 2 * C], theta[:, 2 * C :]
         pad = ((0, 0), (0, width - C))
         models = (jnp.pad(pi, pad), jnp.pad(mu, pad), jnp.pad(s2, pad, constant_values=1.0))  # (K, width) each
@@ -115,12 +116,12 @@ def simulator(shape: tuple, length: int, initial: bool, responsibilities=respons
         x = draws[stream, index]  # (K, L)
 
         def fit(start, xk, ak):
-            start = moment_start(xk, ak, C) if initial else start
+            start = jnp.where(initial, moment_start(xk, ak, C), start)
             return em_fit(start, xk, ak, floor, tolerance, budget, responsibilities)
 
         return jax.vmap(fit)(theta, x, weight)
 
-    return jax.jit(jax.vmap(one, in_axes=(0, None, None, None, None, 0)))
+    return jax.jit(jax.vmap(one, in_axes=(0, None, None, None, None, 0, None)))
 
 
 def simulate(
@@ -151,16 +152,15 @@ def run(eco: Ecosystem, rounds: int, key, replicates: int, start, responsibility
 
     def round_inputs(t):
         cache_key = (eco.alpha_at(t), eco.beta_at(t), t == 0)
-        if cache_key not in layouts:
-            stream, index, weight = round_layout(eco, t)
-            layouts[cache_key] = (jnp.asarray(stream), jnp.asarray(index), jnp.asarray(weight), int(index.max()) + 1)
+        if cache_key not in layouts:  # slots for n draws (more where rounding gives a model more): one compilation
+            layouts[cache_key] = tuple(jnp.asarray(x) for x in round_layout(eco, t, eco.largest_n))
         return layouts[cache_key]
 
     def advance(theta, t):
-        stream, index, weight, length = round_inputs(t)
-        f = simulator(shape, length, t == 0, responsibility)
+        stream, index, weight = round_inputs(t)
+        f = simulator(shape, stream.shape[1], responsibility)
         round_keys = jax.vmap(lambda k: jax.random.fold_in(k, t))(keys)
-        return f(round_keys, real, stream, index, weight, theta)
+        return f(round_keys, real, stream, index, weight, theta, t == 0)
 
     if start is None:
         theta, steps, converged = advance(jnp.ones((replicates, K, 3 * C)), 0)

@@ -3,8 +3,8 @@ by :func:`numerics.fixed_point.find_fixed_point` and multipliers by autodiff.
 
 Model k's training distribution p_k is a finite mixture of Gaussians (its real sources' components and the
 models' components, weighted by the round's plan, :mod:`theory.rounds` with every sample infinite). Its EM step
-needs E_p[r_c], E_p[r_c x], E_p[r_c x^2]: each is a sum over the Gaussian components of p_k of Gauss-Hermite
-quadrature (``family.quadrature`` nodes, :func:`numerics.gmm.em.hermite`), so the map is smooth in theta and jax
+needs E_p[r_c], E_p[r_c x], E_p[r_c x^2]: each is a sum over the Gaussian components of p_k of a
+quadrature (``family.quadrature`` nodes, :func:`numerics.gmm.em.nodes`), so the map is smooth in theta and jax
 differentiates it. One round runs EM to convergence from the previous fit (round 0 from the moment start),
 differentiated by the implicit function theorem (:func:`numerics.gmm.em.em_fixed_point`); EM runs that did not stop
 within the budget are reported (``em_converged``).
@@ -23,7 +23,7 @@ import numpy as np
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.fixed_point import FixedPoint, find_fixed_point
-from interplay.numerics.gmm.em import em_fixed_point, hermite, moment_start
+from interplay.numerics.gmm.em import em_fixed_point, moment_start, nodes
 from interplay.theory.rounds import plan_at
 from interplay.theory.spec import Ecosystem, SpecError, floats
 
@@ -58,10 +58,10 @@ def training_points(real, weights, theta, z, h):
     w_private, w_public, w_synthetic = weights
     K, C = theta.shape[0], theta.shape[1] // 3
     source_weight = jnp.concatenate([jnp.diag(w_private), w_public[:, None]], axis=1)  # (K, K + 1)
-    real_x = m[:, None] + jnp.sqrt(2 * v)[:, None] * z  # (S, Q)
+    real_x = m[:, None] + jnp.sqrt(v)[:, None] * z  # (S, Q)
     real_a = (source_weight[:, source] * w)[:, :, None] * h  # (K, S, Q)
     pi, mu, s2 = theta[:, :C], theta[:, C : 2 * C], theta[:, 2 * C :]
-    model_x = mu[:, :, None] + jnp.sqrt(2 * s2)[:, :, None] * z  # (K, C, Q)
+    model_x = mu[:, :, None] + jnp.sqrt(s2)[:, :, None] * z  # (K, C, Q)
     model_a = (w_synthetic[:, :, None] * pi[None])[..., None] * h  # (K, K, C, Q)
     x = jnp.concatenate([real_x.ravel(), model_x.ravel()])
     return x, jnp.concatenate([real_a.reshape(K, -1), model_a.reshape(K, -1)], axis=1)
@@ -87,11 +87,11 @@ def population_step(shape: tuple):
     """f(real, weights, theta (K, 3C), initial) -> (theta' (K, 3C), steps (K,), converged (K,)): one round of the
     population map (``initial``: the round-0 fit from the moment start, with no synthetic data)."""
     K, C, _, order, tolerance, budget, floor = shape
-    z, h = (jnp.asarray(x) for x in hermite(order))
+    z, h = (jnp.asarray(x) for x in nodes(order))
 
-    def run(real, weights, theta, initial: bool):
+    def run(real, weights, theta, initial):
         x, a = training_points(real, weights, theta, z, h)
-        starts = jax.vmap(lambda ak: moment_start(x, ak, C))(a) if initial else theta
+        starts = jnp.where(initial, jax.vmap(lambda ak: moment_start(x, ak, C))(a), theta)
 
         def fit(start, ak):
             return em_fixed_point(start, x, ak, floor, tolerance, budget)
@@ -99,7 +99,7 @@ def population_step(shape: tuple):
         new, (steps, converged) = jax.vmap(fit)(starts, a)
         return new, steps, converged
 
-    return jax.jit(run, static_argnums=3)
+    return jax.jit(run)
 
 
 def device_real(eco: Ecosystem):

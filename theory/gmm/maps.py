@@ -18,7 +18,7 @@ N(x; mu_d, s2_d) is
     pi_c' = E_p r_c,   mu_c' = E_p[r_c x] / pi_c',   s2_c' = max(E_p[r_c (x - mu_c')^2] / pi_c', floor).
 
 Nothing here has a closed form: the population map (every sample infinite, E_p an integral against p_k) is
-computed in :mod:`numerics.gmm` by Gauss-Hermite quadrature per Gaussian component of p_k, and its fixed points,
+computed in :mod:`numerics.gmm` by quadrature per Gaussian component of p_k, and its fixed points,
 multipliers and Monte Carlo there too. What is exact, and stated here:
 
 * a mixture of C identical components (pi_c arbitrary, mu_c = m, s2_c = v) has responsibilities r_c = pi_c, so
@@ -57,13 +57,13 @@ class GaussianMixture:
     """Mixtures of ``components`` Gaussians on the line, each model fitted by EM (module doc): ``em_rounds`` the
     budget of EM steps of one fit, ``em_tolerance`` its stopping rule, ``variance_floor`` the least variance a
     component keeps (a component on a single sample would otherwise reach variance 0), ``quadrature`` the
-    Gauss-Hermite nodes per Gaussian component of the population map's integrals."""
+    quadrature nodes per Gaussian component of the population map's integrals (:func:`numerics.gmm.em.nodes`)."""
 
     components: int = 2
     em_rounds: int = 500
     em_tolerance: float = 1e-10
     variance_floor: float = 1e-8
-    quadrature: int = 64
+    quadrature: int = 160
 
     name = "gaussian-mixture"
     estimators = ("em",)
