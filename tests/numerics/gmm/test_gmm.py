@@ -21,6 +21,7 @@ from scipy.stats import norm
 import interplay.numerics as numerics
 from interplay.numerics.gmm import em, monte_carlo, population
 from interplay.theory import Ecosystem, SpecError
+from interplay.theory.gmm.maps import merged_fit
 
 SOURCES = [([0.5, 0.5], [-4, 4], [1, 1]), ([0.3, 0.7], [-4, 3], [1, 0.5])]
 PUBLIC = ([0.5, 0.5], [-4, 4], [1, 1])
@@ -64,13 +65,13 @@ def test_the_solver_finds_the_fixed_point_and_autodiff_gives_its_multipliers():
 def test_merged_components_give_the_gaussian_family_population_map():
     """Second derivation: a mixture whose C components coincide stays merged (responsibilities r_c = pi_c) and its
     fit is the moment-matched Gaussian (theory.gmm.maps), so from a merged start the map is the Gaussian family's
-    population map on the sources' means and variances, which interplay computes by its own (linear) recursion."""
+    population map on the sources' means and variances (theory.gmm.maps.merged_fit), which interplay computes by its
+    own (linear) recursion."""
     mixtures = [([0.5, 0.5], [-1, 1], [1, 2]), ([1], [2], [0.5])]
     public = ([0.25, 0.75], [0, 4], [1, 1])
     eco = Ecosystem.gaussian_mixture(mixtures, public, alpha=0.5, beta=0.5)
-    moments = [(np.dot(w, m), np.dot(w, np.add(v, np.square(m))) - np.dot(w, m) ** 2) for w, m, v in mixtures]
-    w, m, v = public
-    public_moments = (np.dot(w, m), np.dot(w, np.add(v, np.square(m))) - np.dot(w, m) ** 2)
+    moments = [merged_fit(m, v, w) for w, m, v in mixtures]  # each source's (mean, variance), exact
+    public_moments = merged_fit(public[1], public[2], public[0])
     gaussian = Ecosystem.gaussian(
         means=[[mean] for mean, _ in moments],
         public_mean=[public_moments[0]],
