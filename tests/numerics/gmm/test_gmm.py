@@ -155,10 +155,16 @@ def test_bad_input_is_one_line_naming_the_parameter(make, parameter):
 
 
 def test_what_the_family_lacks_is_refused_naming_it():
-    from interplay.theory import long_run
+    from interplay.theory import long_run, population_map
 
     eco = Ecosystem.gaussian_mixture(SOURCES, PUBLIC, n=10)
-    for call in (lambda: numerics.iterate_moments(eco, 2), lambda: long_run(eco)):
+    refused = (
+        lambda: numerics.iterate_moments(eco, 2),
+        lambda: long_run(eco),
+        lambda: population_map(eco),
+        lambda: numerics.sweep(eco, {"alpha": [0.1, 0.5]}, rounds=2),
+    )
+    for call in refused:
         with pytest.raises(SpecError, match="^family: the gaussian-mixture family"):
             call()
     with pytest.raises(SpecError, match="^start"):
