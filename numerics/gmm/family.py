@@ -20,7 +20,11 @@ def refused(what: str):
     """A hook the family does not have yet: SpecError naming ``family``."""
 
     def hook(*args, **options):
-        raise SpecError("family", f"the gaussian-mixture family has no {what} (not yet: see numerics.gmm)")
+        raise SpecError(
+            "family",
+            f"the gaussian-mixture family has no {what} (not yet: numerics.gmm.population has the map, fixed points"
+            " and multipliers)",
+        )
 
     hook.__name__ = f"no_{what.replace(' ', '_')}"
     return hook
@@ -70,7 +74,7 @@ FAMILY = SimpleNamespace(
     value_fields={},
     exact_point=None,
     exact_limits=refused("sweeps"),
-    numerical_population=refused("derive report of numerical fixed points (use numerics.gmm.population)"),
+    numerical_population=refused("derive report of numerical fixed points"),
     iterate_moments=iterate_moments,
     iterate_summaries=None,
     iterate_population=population.iterate_population,
