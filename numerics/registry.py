@@ -10,7 +10,7 @@ from __future__ import annotations
 from interplay.numerics.family import NumericsFamily
 from interplay.theory.registry import Registry
 
-FAMILY_PACKAGES = ("gaussian", "categorical", "linear", "poisson", "markov")
+FAMILY_PACKAGES = ("gaussian", "categorical", "linear", "poisson", "markov", "gmm")
 
 NUMERICS = Registry(NumericsFamily, "interplay.numerics", FAMILY_PACKAGES)
 register, names, families, family = NUMERICS.register, NUMERICS.names, NUMERICS.families, NUMERICS.family

@@ -612,6 +612,8 @@ def sweep(
         raise SpecError("rounds", "a sweep needs at least one update round")
     quantities = tuple([quantities] if isinstance(quantities, str) else quantities)
     known = family.exact_quantities + family.monte_carlo_quantities
+    if not known:  # a family that declares no sweep quantities (gaussian-mixture) has no sweeps
+        raise SpecError("family", f"the {family.name} family has no sweeps (no sweep quantities)")
     known += tuple(q for q, source in PAIR_MEANS.items() if source in known)
     for q in quantities:
         if q not in known:

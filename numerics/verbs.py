@@ -8,7 +8,8 @@ parameters of every model, the same in every replicate (zero covariance), rounds
 * categorical: the K x m probabilities p_0 (K = 1, alpha = 1, W = [[1]], ``fresh``: the Wright-Fisher chain);
 * poisson: the K rates;
 * gaussian: ``{"mean": K x d means, "cov": K x d x d covariances}``;
-* linear-gaussian: not supported.
+* linear-gaussian: not supported;
+* gaussian-mixture: K x 3C numbers, (pi_1..pi_C, mu_1..mu_C, s2_1..s2_C) per model.
 
 A bad start (wrong shape, probabilities not summing to 1, a negative rate, a covariance not positive
 semi-definite) or one the family cannot take is a SpecError naming ``start``.

@@ -14,7 +14,7 @@ import inspect
 from interplay.theory.family import TheoryFamily
 from interplay.theory.spec import SpecError
 
-FAMILY_PACKAGES = ("gaussian", "categorical", "linear", "poisson", "markov")
+FAMILY_PACKAGES = ("gaussian", "categorical", "linear", "poisson", "markov", "gmm")
 
 
 def members(protocol: type) -> tuple[str, ...]:
