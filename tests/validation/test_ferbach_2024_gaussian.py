@@ -20,9 +20,10 @@ import sympy
 from monte_carlo_checks import Z, assert_mean_agrees, mean_gap
 from scipy import integrate, stats
 
-from interplay.numerics.fixed_point import find_fixed_point
 from interplay.numerics.gaussian import iterate_population, monte_carlo, simulate, step
+from interplay.numerics.gaussian.derive import numerical_population
 from interplay.numerics.gaussian.iterate import iterate_moments
+from interplay.theory.analysis import NoUniqueFixedPoint
 from interplay.theory.curation import Threshold, sympy_inverse_mills, truncated_moments
 from interplay.theory.gaussian import maps
 from interplay.theory.gaussian.maps import Fit, gaussian_ecosystem, population_map, round_from_fit
@@ -120,24 +121,20 @@ def test_curated_mean_rises_but_converges_below_the_invariant_bound():
 
 
 def test_real_data_give_a_stable_fixed_point_above_the_data():
-    """alpha = 1/2 of real N(0, 1) data each round: the population map has a fixed point (plain iteration), stable (the
-    autodiff multipliers inside the unit circle), its mean between the data's and the curated outputs'."""
-    eco = single(alpha="1/2")
-    shape, values = step.structure(eco), step.values(eco)
-    plan = step.round_plan(values, 0.5, 0.0, None, False)
-
-    def F(x):
-        new = step.population_step(shape, values, Fit(x[:1, None], x[1:, None]), plan, 1.0)
-        return jnp.concatenate([new.mean[:, 0], new.cov[:, 0]])
-
-    point = find_fixed_point(F, jnp.array([0.0, 1.0]), method="iterate")
-    assert point.status == "converged"
-    multipliers = np.abs(np.linalg.eigvals(jax.jit(jax.jacfwd(F))(point.x)))
-    assert multipliers.max() < 1
-    m, v = point.x
+    """alpha = 1/2 of real N(0, 1) data each round: derive's numerical population (numerics.gaussian.derive: Anderson
+    on the compiled map from the round-0 fit) finds a fixed point, stable (the autodiff multipliers inside the unit
+    circle), where m = E[x | x > 1] / 2 (scipy's normal law) and s^2 = 1 + c m (the fitted variance of the pool);
+    with curated outputs alone it reports no fixed point (the map is the identity to rounding far above c)."""
+    population = numerical_population(single(alpha="1/2"))[0]
+    point = population["fixed_points"][0]
+    (m,), (v,) = point["mean"], point["cov"]
+    assert point["stable"] and 0 < point["spectral_radius"] < 1
     curated_mean = float(truncated_moments(m, v, 1.0, np.sqrt, lambda a: stats.norm.pdf(a) / stats.norm.sf(a))[0])
-    np.testing.assert_allclose(m, curated_mean / 2, rtol=1e-12)  # m = (0 + E[x | x > 1]) / 2
+    np.testing.assert_allclose(m, curated_mean / 2, rtol=1e-12)
+    np.testing.assert_allclose(v, 1 + m, rtol=1e-12)
     assert 0 < m < curated_mean
+    with pytest.raises(NoUniqueFixedPoint, match="identity to rounding"):
+        numerical_population(single())
 
 
 def _one_round():
