@@ -23,6 +23,7 @@ from scipy import integrate, stats
 from interplay.numerics.gaussian import iterate_population, monte_carlo, simulate, step
 from interplay.numerics.gaussian.derive import numerical_population
 from interplay.numerics.gaussian.iterate import iterate_moments
+from interplay.theory import long_run
 from interplay.theory.analysis import NoUniqueFixedPoint
 from interplay.theory.curation import Threshold, sympy_inverse_mills, truncated_moments
 from interplay.theory.gaussian import maps
@@ -182,7 +183,8 @@ def test_monte_carlo_round_matches_the_exact_round_and_a_mutant_fails(monkeypatc
 
 def test_threshold_curation_is_refused_where_it_has_no_map():
     """d > 1, a best-of table on a Gaussian, a threshold on a categorical, the finite-n moment recursion (sympy and
-    jax), accumulate, the mixture composition, the debiased estimator: each a one-line SpecError naming its key."""
+    jax), the theory's closed-form long run, accumulate, the mixture composition, the debiased estimator, an infinite
+    threshold: each a one-line SpecError naming its key."""
     from interplay.theory.categorical.maps import categorical_ecosystem
 
     two = {"threshold": 0}
@@ -192,6 +194,7 @@ def test_threshold_curation_is_refused_where_it_has_no_map():
         (lambda: categorical_ecosystem([["1/2", "1/2"]], ["1/2", "1/2"], curation=two), "curation"),
         (lambda: maps.moment_map(ecosystem()), "curation"),
         (lambda: iterate_moments(ecosystem(), 1), "curation"),
+        (lambda: long_run(single(alpha="1/2")), "curation"),
         (lambda: ecosystem(regime="accumulate"), "regime"),
         (lambda: ecosystem(composition="mixture"), "composition"),
         (lambda: single(alpha="1/2").with_options(estimator="debiased", n=10), "estimator"),

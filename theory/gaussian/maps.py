@@ -157,6 +157,16 @@ class Gaussian:
         if eco.curation is not None:
             _check_curation(eco)
 
+    def require_closed_population(self, eco: Ecosystem) -> None:
+        """SpecError naming ``curation`` where the population map's fixed point has no closed form: the truncated
+        moments of threshold curation hold erfc (numerics.gaussian.derive finds the point numerically)."""
+        if eco.curation is not None:
+            raise SpecError(
+                "curation",
+                "the population map under threshold curation (erfc) has no closed-form fixed point: "
+                "numerics.gaussian.derive (interplay derive) finds it numerically",
+            )
+
     def describe(self) -> dict:
         return {"name": self.name, "dim": self.dim}
 
