@@ -34,16 +34,19 @@ lambda(a) = phi(a) / (1 - Phi(a)) (phi, Phi the standard normal density and dist
 
     E[x | x > c] = m + s lambda(a),        Var[x | x > c] = s^2 (1 + a lambda(a) - lambda(a)^2)
 
-(:func:`truncated_moments`; Johnson, Kotz & Balakrishnan, Continuous Univariate Distributions 1, 13.10.1). The
+(:func:`truncated_moments`; checked against numerical integration of the truncated density). The
 weighted MLE sees its sources only through their means and scatters, so the population map is the Gaussian one
 with these moments in place of (m_j, s_j^2) wherever model j's outputs are a source (:mod:`theory.gaussian.maps`);
 they are not affine in (m, s^2), so the finite-n moment recursion does not close (refused naming ``curation``).
 Iterated with synthetic data alone (one model, alpha = 1) the map raises the mean and shrinks the variance every
-round (0 < 1 + a lambda - lambda^2 < 1); with delta = (m - c) / s it gives delta' = (delta + lambda) / sqrt(1 -
-delta lambda - lambda^2), lambda = lambda(-delta), so for large delta delta' - delta ~ delta^2 phi(delta) / 2 and
-log s' - log s ~ -delta phi(delta) / 2: s delta (= m - c) tends to a finite limit, the mean converges to a finite
-m_inf > c (not to infinity: once m - c >> s almost nothing is cut), and the variance tends to 0 only
-logarithmically, delta_t^2 ~ 2 log t, s_t^2 ~ (m_inf - c)^2 / (2 log t).
+round (0 < 1 + a lambda - lambda^2 < 1), but the mean does not grow without bound: I = 2 s^2 + (m - c)^2 obeys
+I' = I - s^2 lambda^2 exactly (expand the two moments), so m_t - c < sqrt(I_0) forever and the increasing mean
+converges to a finite m_inf; were s to stay away from 0, delta would converge and I fall by at least a fixed
+amount every round, so s -> 0 and
+delta = (m - c) / s -> inf (once m - c >> s nearly nothing is cut: the map tends to the identity). For large delta,
+delta' - delta ~ delta^2 phi(delta) / 2, whence delta_t^2 = 2 log t + 6 log delta_t - 2 log(2 sqrt(2 pi)) + o(1)
+and s_t^2 ~ (m_inf - c)^2 / delta_t^2 ~ (m_inf - c)^2 / (2 log t): the variance vanishes only logarithmically
+(tests/validation/test_ferbach_2024_gaussian.py).
 """
 
 from __future__ import annotations
