@@ -26,6 +26,27 @@ the maximiser decays geometrically, by the factor (:func:`vertex_rates`)
 
 Curated samples are iid from q(p_j) given the past, so Monte Carlo draws the k-tuples and the choices themselves;
 q is not affine in p, so the finite-n moment recursion does not close (refused naming ``curation``).
+
+Threshold curation of a Gaussian model (d = 1; issue 15: the truncation the filter "keep x > c" makes): the spec's
+``curation={"threshold": c}`` (or a ``per_model`` entry) keeps only model j's outputs x > c, so each synthetic
+sample is drawn from N(m_j, s_j^2) truncated to (c, inf). With a = (c - m) / s and the inverse Mills ratio
+lambda(a) = phi(a) / (1 - Phi(a)) (phi, Phi the standard normal density and distribution function),
+
+    E[x | x > c] = m + s lambda(a),        Var[x | x > c] = s^2 (1 + a lambda(a) - lambda(a)^2)
+
+(:func:`truncated_moments`; checked against numerical integration of the truncated density). The
+weighted MLE sees its sources only through their means and scatters, so the population map is the Gaussian one
+with these moments in place of (m_j, s_j^2) wherever model j's outputs are a source (:mod:`theory.gaussian.maps`);
+they are not affine in (m, s^2), so the finite-n moment recursion does not close (refused naming ``curation``).
+Iterated with synthetic data alone (one model, alpha = 1) the map raises the mean and shrinks the variance every
+round (0 < 1 + a lambda - lambda^2 < 1), but the mean does not grow without bound: I = 2 s^2 + (m - c)^2 obeys
+I' = I - s^2 lambda^2 exactly (expand the two moments), so m_t - c < sqrt(I_0) forever and the increasing mean
+converges to a finite m_inf; were s to stay away from 0, delta would converge and I fall by at least a fixed
+amount every round, so s -> 0 and
+delta = (m - c) / s -> inf (once m - c >> s nearly nothing is cut: the map tends to the identity). For large delta,
+delta' - delta ~ delta^2 phi(delta) / 2, whence delta_t^2 = 2 log t + 6 log delta_t - 2 log(2 sqrt(2 pi)) + o(1)
+and s_t^2 ~ (m_inf - c)^2 / delta_t^2 ~ (m_inf - c)^2 / (2 log t): the variance vanishes only logarithmically
+(tests/validation/test_ferbach_2024_gaussian.py).
 """
 
 from __future__ import annotations
@@ -66,11 +87,33 @@ class BestOf:
         return {"best_of": self.best_of, "reward": plain(self.reward)}
 
 
-def _best_of(value, parameter: str) -> BestOf:
-    if isinstance(value, BestOf):
+@dataclass(frozen=True)
+class Threshold:
+    """Threshold curation of a Gaussian model's outputs (d = 1): only samples x > ``threshold`` are kept, each
+    kept sample drawn from the model's law truncated to (c, inf) (the module doc). ``threshold``: an exact number."""
+
+    threshold: object
+
+    def describe(self) -> dict:
+        return {"threshold": plain(self.threshold)}
+
+
+def _threshold(value, parameter: str) -> Threshold:
+    c = exact(value["threshold"], f"{parameter}.threshold")
+    if not (c.is_number and c.is_finite and c.is_real):
+        raise SpecError(f"{parameter}.threshold", f"must be a finite real number, got {c}")
+    return Threshold(c)
+
+
+def _best_of(value, parameter: str) -> BestOf | Threshold:
+    if isinstance(value, (BestOf, Threshold)):
         return value
+    if isinstance(value, Mapping) and set(value) == {"threshold"}:
+        return _threshold(value, parameter)
     if not isinstance(value, Mapping) or set(value) != {"best_of", "reward"}:
-        raise SpecError(parameter, f'expected {{"best_of": k, "reward": [r_1, ..., r_m]}}, got {value!r}')
+        raise SpecError(
+            parameter, f'expected {{"best_of": k, "reward": [r_1, ..., r_m]}} or {{"threshold": c}}, got {value!r}'
+        )
     k = value["best_of"]
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= MAX_BEST_OF:
         raise SpecError(f"{parameter}.best_of", f"must be an integer in 1..{MAX_BEST_OF}, got {k!r}")
@@ -85,9 +128,9 @@ def _best_of(value, parameter: str) -> BestOf:
 
 
 def curation_option(value, K: int):
-    """The spec's ``curation``: None; one :class:`BestOf` for every model; or a :class:`PerModel` of K entries,
-    each a BestOf or None (that model's outputs are not curated; best_of = 1 is stored as None). SpecError naming
-    ``curation`` otherwise."""
+    """The spec's ``curation``: None; one :class:`BestOf` (categorical) or :class:`Threshold` (Gaussian) for every
+    model; or a :class:`PerModel` of K entries, each one of them or None (that model's outputs are not curated;
+    best_of = 1 is stored as None). SpecError naming ``curation`` otherwise."""
     if value is None:
         return None
     if isinstance(value, PerModel) or (isinstance(value, Mapping) and set(value) == {"per_model"}):
@@ -99,15 +142,15 @@ def curation_option(value, K: int):
     return _uncurated(value, "curation")
 
 
-def _uncurated(value, parameter: str) -> BestOf | None:
+def _uncurated(value, parameter: str) -> BestOf | Threshold | None:
     """None for None or a best-of-1 (a single draw: no curation, q = p; the way a config, which has no None, leaves
-    a model uncurated), else the :class:`BestOf`."""
+    a model uncurated), else the :class:`BestOf` or :class:`Threshold`."""
     curation = None if value is None else _best_of(value, parameter)
-    return None if curation is None or curation.best_of == 1 else curation
+    return None if curation is None or getattr(curation, "best_of", None) == 1 else curation
 
 
 def model_curations(curation, K: int) -> tuple:
-    """K entries, model j's :class:`BestOf` or None."""
+    """K entries, model j's :class:`BestOf`, :class:`Threshold` or None."""
     if curation is None:
         return (None,) * K
     return tuple(curation) if isinstance(curation, PerModel) else (curation,) * K
@@ -120,6 +163,50 @@ def described(curation):
     if isinstance(curation, PerModel):
         return {"per_model": [None if c is None else c.describe() for c in curation]}
     return curation.describe()
+
+
+def curation_names(curation, K: int) -> list:
+    """The spec's name of model k's curation entry, for every k: ``curation`` or ``curation.per_model[k]``."""
+    return [f"curation.per_model[{k}]" if isinstance(curation, PerModel) else "curation" for k in range(K)]
+
+
+def require_kind(curation, kind: type, family: str) -> None:
+    """SpecError naming the entry unless every curated model's entry is a ``kind`` (:class:`BestOf` for the
+    categorical family, :class:`Threshold` for the Gaussian one)."""
+    K = len(curation) if isinstance(curation, PerModel) else 1
+    options = {BestOf: '{"best_of": k, "reward": [...]}', Threshold: '{"threshold": c}'}
+    for entry, name in zip(model_curations(curation, K), curation_names(curation, K)):
+        if entry is not None and not isinstance(entry, kind):
+            raise SpecError(name, f"the {family} family's curation is {options[kind]}, got {entry.describe()}")
+
+
+def shifted(curation, shift):
+    """The option with every threshold lowered by ``shift`` (the thresholds in coordinates whose origin is at
+    ``shift``: :func:`theory.gaussian.maps.centred`); best-of entries unchanged."""
+
+    def moved(entry):
+        return Threshold(entry.threshold - shift) if isinstance(entry, Threshold) else entry
+
+    if curation is None:
+        return None
+    if isinstance(curation, PerModel):
+        return PerModel(moved(entry) for entry in curation)
+    return moved(curation)
+
+
+def truncated_moments(mean, var, threshold, sqrt, inverse_mills):
+    """(E[x | x > c], Var[x | x > c]) of x ~ N(mean, var) (the module doc): m + s lambda(a), s^2 (1 + a lambda(a)
+    - lambda(a)^2), a = (c - m) / s, given the functions ``sqrt`` and ``inverse_mills`` (lambda) of the arithmetic
+    in use: :func:`sympy_inverse_mills` for the exact map, a log-space one in numerics (numerics.gaussian.step)."""
+    s = sqrt(var)
+    a = (threshold - mean) / s
+    ratio = inverse_mills(a)
+    return mean + s * ratio, var * (1 + a * ratio - ratio**2)
+
+
+def sympy_inverse_mills(a):
+    """lambda(a) = phi(a) / (1 - Phi(a)) = sqrt(2 / pi) exp(-a^2 / 2) / erfc(a / sqrt(2)), exact."""
+    return sympy.sqrt(2 / sympy.pi) * sympy.exp(-(a**2) / 2) / sympy.erfc(a / sympy.sqrt(2))
 
 
 def check_categories(curation, m: int) -> None:

@@ -40,6 +40,8 @@ def long_run(eco: Ecosystem, of: str = "population") -> NamedAnswer:
     :class:`~interplay.theory.analysis.NoUniqueFixedPoint` where there is no fixed point or several."""
     if of not in KINDS:
         raise SpecError("of", f"must be one of {KINDS}, got {of!r}")
+    if of == "population" and hasattr(eco.family, "require_closed_population"):
+        eco.family.require_closed_population(eco)  # e.g. Gaussian threshold curation: erfc, no closed-form solution
     fmap = population_map(eco) if of == "population" else moment_map(eco)
     return named_quantities(fmap, fixed_point(fmap))
 

@@ -379,7 +379,9 @@ class Ecosystem(metaclass=_Constructors):
         et al. 2024): ``{"best_of": k, "reward": [r_1, ..., r_m]}``, each synthetic sample of a model the winner of
         a Bradley-Terry choice among k of its samples (kept with probability proportional to exp(r)), or
         ``{"per_model": [c_0, ..., c_{K-1}]}``, model j's outputs curated by c_j (``None``: not curated); default
-        ``None``. Categorical only, fixed composition, own pool, not rolling; no finite-n moment recursion.
+        ``None``. Categorical: fixed composition, own pool, not rolling. Gaussian (d = 1): ``{"threshold": c}``,
+        only outputs x > c kept (each a draw of N(m_j, s_j^2) truncated to (c, inf)); fixed composition, own pool,
+        reuse or fresh, MLE or unbiased. No finite-n moment recursion.
 
     Example
     -------
@@ -471,7 +473,9 @@ class Ecosystem(metaclass=_Constructors):
             from interplay.theory.curation import curation_option  # it imports this module
 
             if not getattr(family, "curated", False):
-                raise SpecError("curation", f"the {family.name} family has no curated maps (categorical only)")
+                raise SpecError(
+                    "curation", f"the {family.name} family has no curated maps (categorical and Gaussian d = 1 only)"
+                )
             object.__setattr__(self, "curation", curation_option(self.curation, K))
         family.check(self)
 

@@ -12,8 +12,8 @@ A config has the tables (see ``examples/*.toml``, one per family)::
                       list {edges = [[k, j, weight], ...]} ([k, j]: equal shares) or a graph generator
                       {graph = "ring", ...} (:mod:`theory.graphs`), which a K axis of the sweep also uses to
                       build W at each K; composition "fixed" or "mixture"; pool "own", "shared" or "split";
-                      curation {best_of = k, reward = [r_1, ...]} or {per_model = [...]} (categorical:
-                      :mod:`theory.curation`)
+                      curation {best_of = k, reward = [r_1, ...]} (categorical), {threshold = c} (Gaussian,
+                      d = 1) or {per_model = [...]} (:mod:`theory.curation`)
     [public]          the public source: the family's source fields (gaussian: mean, cov, size;
                       categorical: probs, size; linear-gaussian designs: gram, size)
     [[private]]       one table per model, the same fields

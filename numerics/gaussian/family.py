@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from types import SimpleNamespace
 
-from interplay.numerics.gaussian import distances, figures, iterate, monte_carlo, sweep
+from interplay.numerics.gaussian import derive, distances, figures, iterate, monte_carlo, sweep
 
 
 def fitted_values(eco) -> int:
@@ -38,7 +38,7 @@ FAMILY = SimpleNamespace(
     quantity_dims=sweep.QUANTITY_DIMS,
     exact_point=sweep.exact_point,
     exact_limits=None,
-    numerical_population=None,
+    numerical_population=derive.numerical_population,  # under curation (no closed form)
     iterate_moments=iterate.iterate_moments,
     iterate_summaries=functools.partial(iterate.iterate_moments, summaries=True),
     iterate_population=iterate.iterate_population,
@@ -52,10 +52,10 @@ FAMILY = SimpleNamespace(
     sweep_settings=sweep.sweep_settings,
     sweep_replicate_size=sweep.sweep_replicate_size,
     configure=configure,
-    moments_close=lambda eco: True,
+    moments_close=lambda eco: eco.curation is None,  # curated moments are not affine: the population map
     trajectory_arrays=trajectory_arrays,
     trajectory_figure=figures.theory_vs_monte_carlo,
-    closed_form=lambda eco: True,
+    closed_form=lambda eco: eco.curation is None,  # curated: erfc, the fixed point found numerically
     parameters=distances.parameters,
     parameter_moments=distances.parameter_moments,
     divergences=distances.divergences,

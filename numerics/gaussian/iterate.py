@@ -74,6 +74,11 @@ def _run(
     change is below ``tolerance`` or -1, what is ``kept`` of rounds 0..T: every state (``"states"``), their
     :class:`Summary` (``"summaries"``) or None). All are traced, so sweeps can vmap over them.
     """
+    if shape.curated and not population:
+        raise SpecError(
+            "curation",
+            "the finite-n moment recursion does not close under curation (use the population map or simulate)",
+        )
     constant = jnp.ndim(sizes.rounds.n_private) == 2  # alphas, betas are then scalars, or per model (K,)
 
     def at(schedule, i):

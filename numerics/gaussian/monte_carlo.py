@@ -49,6 +49,10 @@ batches 0..t is merged with the batch t+1 by the parallel-axis rule: with weight
 U' = a U + b U_batch + a b (m - m_batch)(m - m_batch)^T. Synthetic samples are drawn as m_j + M z with M the
 symmetric root of S_j from its eigendecomposition, eigenvalues clipped at 0: S_j is positive semi-definite but
 may be singular (a collapsed fit), where a Cholesky factor does not exist; the clipping removes only round-off.
+Under threshold ``curation`` (d = 1, fixed composition, own pool: :mod:`theory.curation`) each edge's synthetic
+sample is drawn raw whatever the method (the kind ``curated``, n samples): x = m_j + s_j z, z the standard normal
+truncated to z > (c_j - m_j) / s_j by the inverse CDF (:func:`_truncated_normals`); the sufficient statistics of a
+truncated sample have no closed law, so ``method="sufficient"`` routes this kind raw as it does the mixture's.
 The simulation runs in centred coordinates (:func:`theory.gaussian.maps.centred`, the public mean as origin, added
 back to the means at the end), so a common shift of all means changes the fits by rounding of the origin only.
 The simulator is written for one replicate and vmapped over the replicates' keys (replicate r's key is
@@ -191,8 +195,11 @@ def _sampler(d: int, raw: dict[str, int]) -> _Sampler:
         ]
 
     def raw_statistics(key, source):
-        kind, mean, root, size = source
-        z = jax.random.normal(key, mean.shape[:-1] + (raw[kind], d))
+        kind, mean, root, size, *threshold = source
+        if threshold:  # curated outputs: truncated normals by the inverse CDF (d = 1, :func:`_truncated_normals`)
+            z = _truncated_normals(key, mean, root, threshold[0], raw[kind])
+        else:
+            z = jax.random.normal(key, mean.shape[:-1] + (raw[kind], d))
         samples = mean[..., None, :] + jnp.einsum("...ab,...nb->...na", root, z)
         moments = _sample_statistics
         for _ in range(mean.ndim - 1):
@@ -206,6 +213,18 @@ def _sampler(d: int, raw: dict[str, int]) -> _Sampler:
         return [raw_statistics(next(keys), source) if source[0] in raw else next(drawn) for source in sources]
 
     return _Sampler(sizes, noise, statistics)
+
+
+def _truncated_normals(key, mean, root, threshold, size: int):
+    """(..., size, 1) standard normals z conditioned on m + s z > c, for means m (..., 1), roots s (..., 1, 1) and
+    thresholds c (...,) (-inf: not curated, plain normals), by the inverse CDF on uniforms U: with a = (c - m) / s and
+    Q = Phi(-a), z = -Phi^-1(U Q) (then Phi(-z) = U Q is uniform on (0, Q), so z > a), U Q formed in log space
+    (exp(log U + log Phi(-a)), so a far threshold, Q ~ 1e-300, keeps its precision). A point mass (s = 0) is kept."""
+    s = root[..., 0, 0]
+    a = jnp.where(s > 0, (threshold - mean[..., 0]) / jnp.where(s > 0, s, 1.0), -jnp.inf)
+    u = jax.random.uniform(key, mean.shape[:-1] + (size,), minval=jnp.finfo(jnp.float64).tiny, maxval=1.0)
+    log_tail = jax.scipy.special.log_ndtr(-a)[..., None]
+    return -jax.scipy.special.ndtri(jnp.exp(jnp.log(u) + log_tail))[..., None]
 
 
 RAW_BELOW = 2
@@ -222,7 +241,7 @@ def _raw_kinds(method: str, largest: dict[str, int]) -> tuple[tuple[str, int], .
     pool (n) and a ``split`` pool (its largest M) always."""
     if method == "raw":
         return tuple(sorted(largest.items()))
-    always = (MIXTURE, SHARED, SPLIT)
+    always = (MIXTURE, SHARED, SPLIT, CURATED)
     return tuple(
         (kind, size if kind in always else RAW_BELOW)
         for kind, size in sorted(largest.items())
@@ -243,11 +262,18 @@ SPLIT = "split"
 slice per model, drawn raw (the slices' make-up is part of its law)."""
 
 
+CURATED = "curated"
+"""The kind of the synthetic sources under threshold ``curation`` (:mod:`theory.curation`): each edge's draws from
+N(m_j, S_j) truncated to (c_j, inf), drawn raw (a truncated sample's mean and scatter have no closed law), n of them."""
+
+
 def _synthetic_kinds(eco: Ecosystem, largest: dict[str, int], synthetic: int) -> dict[str, int]:
     """``largest`` with the per-producer synthetic kind replaced, under ``mixture``, by the mixture's largest
     N_syn, ``synthetic``, under the ``shared`` pool by n (the capacity of each model's one sample) and under the
     ``split`` pool by the bound on its pool (:func:`numerics.driver.sizes.split_pool_size`)."""
-    if eco.composition == "mixture":
+    if eco.curation is not None:  # fixed composition, own pool (theory.gaussian.maps._check_curation)
+        replaced = {CURATED: largest["synthetic"]}
+    elif eco.composition == "mixture":
         replaced = {MIXTURE: synthetic}
     elif eco.pool == "shared":
         replaced = {SHARED: int(eco.largest_n)}
@@ -420,6 +446,8 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
             if not edged:
                 return [] if reuse else real_sources(plan)
             synthetic = ("synthetic", means[producer], _symmetric_root(covs)[producer], plan.n_synthetic)
+            if shape.curated:  # truncated draws (the edge's producer's threshold, -inf where not curated)
+                synthetic = (CURATED,) + synthetic[1:] + (values.threshold[producer],)
             return ([] if reuse else real_sources(plan)) + [synthetic]
 
         def per_consumer(x):
@@ -561,6 +589,7 @@ class SimulationValues(NamedTuple):
     public_mean: object
     public_cov: object
     mixing: object
+    threshold: object  # (K,) curation thresholds, -inf where not curated (:class:`numerics.gaussian.step.Values`)
     beta_1: object
     consumer: object = None
     producer: object = None
@@ -665,6 +694,8 @@ def drawn_per_source(eco: Ecosystem, method: str) -> int:
         largest = max(largest, -(-int(eco.largest_n) * (eco.dim + 1) // eco.K))
     if eco.pool == "shared" and eco.n is not None:
         largest = max(largest, -(-int(eco.largest_n) * (2 * eco.dim + 3) // eco.K))
+    if eco.curation is not None and eco.n is not None:  # the truncated draws: uniforms, normals, samples
+        largest = max(largest, 3 * int(eco.largest_n))
     d = eco.dim
     return max(largest, split_pool_share(eco, d * d + 3 * d + 4, d))
 

@@ -28,12 +28,16 @@ Under ``pool="split"`` (:mod:`theory.pools`) model k's synthetic part is one pie
 pool's shares p in place of W[k, :] (the plan's w_synthetic is a p^T: :func:`theory.pools.split_plan`), N_k = sum_j
 n_synthetic[k, j] samples, noise f_V Vbar + f_S E spread and scatter g_V Vbar + g_S E spread
 (:func:`theory.pools.slice_factors`), and the noise of Cov m' is :func:`theory.pools.split_noise`.
+Under threshold ``curation`` (d = 1, :mod:`theory.curation`) the population step draws model j's outputs from
+:func:`curated_fit`, the truncated moments computed in log space (the inverse Mills ratio exp(log phi(a) -
+log Phi(-a)), finite for any a).
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -41,6 +45,7 @@ from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.mixture import expected_spread
 from interplay.numerics.driver.pools import shared_noise
 from interplay.numerics.driver.sizes import mixture_size
+from interplay.theory.curation import model_curations, truncated_moments
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.gaussian.maps import Fit, Moments
 from interplay.theory.pools import slice_factors, split_noise, split_plan, split_shares
@@ -57,6 +62,7 @@ class Structure(NamedTuple):
     estimator: str | tuple[str, ...]  # the spec's one, or one per model (a PerModel)
     composition: str
     pool: str
+    curated: bool = False  # some model's outputs pass a threshold (theory.curation); the thresholds are Values
 
 
 class Values(NamedTuple):
@@ -68,6 +74,7 @@ class Values(NamedTuple):
     public_mean: object  # (d,)
     public_cov: object  # (d, d)
     mixing: object  # (K, K), W
+    threshold: object = None  # (K,) each model's curation threshold (centred), -inf where not curated
 
 
 class Plan(NamedTuple):
@@ -95,7 +102,7 @@ def refuse_debiased(structure: Structure) -> None:
 
 
 def structure(eco: Ecosystem) -> Structure:
-    return Structure(eco.K, eco.dim, eco.regime, eco.estimator, eco.composition, eco.pool)
+    return Structure(eco.K, eco.dim, eco.regime, eco.estimator, eco.composition, eco.pool, eco.curation is not None)
 
 
 def values(eco: Ecosystem, mixing=None) -> Values:
@@ -108,6 +115,7 @@ def values(eco: Ecosystem, mixing=None) -> Values:
         floats(centred.public.mean)[:, 0],
         floats(centred.public.cov),
         floats(eco.mixing) if mixing is None else mixing,
+        np.array([-np.inf if c is None else float(c.threshold) for c in model_curations(centred.curation, eco.K)]),
     )
 
 
@@ -345,7 +353,27 @@ def _split_weights(p: Plan):
 
 def population_step(structure: Structure, v: Values, fit: Fit, p: Plan, t) -> Fit:
     """The population map (m, S) -> (m', S') (:func:`theory.gaussian.maps.population_step`); ``p`` has infinite
-    sizes."""
+    sizes. Under curation model j's outputs are drawn from :func:`curated_fit`."""
     zero = zero_moments(structure)
+    if structure.curated:
+        fit = curated_fit(fit, v.threshold)
     moments = moment_step(structure, v, Moments(fit.mean, zero.cov, zero.cross, fit.cov, zero.nu), p, t)
     return Fit(moments.mean, fitted_covariance(structure, moments))
+
+
+def inverse_mills(a):
+    """lambda(a) = phi(a) / (1 - Phi(a)) = exp(log phi(a) - log Phi(-a)), finite for every finite a."""
+    return jnp.exp(-0.5 * a**2 - 0.5 * np.log(2 * np.pi) - jax.scipy.special.log_ndtr(-a))
+
+
+def curated_fit(fit: Fit, threshold) -> Fit:
+    """The law of each model's outputs (d = 1): (m_j, S_j), or where ``threshold[j]`` is finite the moments of
+    N(m_j, S_j) truncated to (c_j, inf) (:func:`theory.curation.truncated_moments`; the exact map is
+    :func:`theory.gaussian.maps.curated_fit`). A point mass (S_j = 0, the initial fit's zero state) is kept as it is;
+    masked inputs keep the gradient finite."""
+    mean, var = fit.mean[:, 0], fit.cov[:, 0]
+    curated = jnp.isfinite(threshold) & (var > 0)
+    safe_var = jnp.where(curated, var, 1.0)
+    safe_threshold = jnp.where(curated, threshold, mean - 1.0)
+    new_mean, new_var = truncated_moments(mean, safe_var, safe_threshold, jnp.sqrt, inverse_mills)
+    return Fit(jnp.where(curated, new_mean, mean)[:, None], jnp.where(curated, new_var, var)[:, None])

@@ -193,8 +193,8 @@ def test_bad_curation_is_refused_naming_the_key(change, key):
 
 
 def test_curation_is_refused_where_no_map_takes_it():
-    """The Gaussian family has no curated maps; the finite-n moment recursion does not close under curation; the
-    exact chain does not enumerate curated draws."""
+    """The Gaussian family takes no best-of curation (its curation is a threshold); the finite-n moment recursion
+    does not close under curation; the exact chain does not enumerate curated draws."""
     from interplay.theory.gaussian.maps import Gaussian, GaussianSource
 
     source = GaussianSource([[0]], [[1]])

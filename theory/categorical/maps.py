@@ -95,7 +95,7 @@ import numpy as np
 import sympy
 
 from interplay.theory.analysis import fixed_point
-from interplay.theory.curation import check_categories, curated_columns, model_curations
+from interplay.theory.curation import BestOf, check_categories, curated_columns, model_curations, require_kind
 from interplay.theory.mixture import expected_spread, mixture_noise
 from interplay.theory.ops import SYMPY
 from interplay.theory.pools import shared_rates, split_noise, split_plan, split_shares
@@ -212,6 +212,7 @@ def _check_curation(eco: Ecosystem) -> None:
     """What curated outputs (:mod:`theory.curation`) have maps and Monte Carlo for: one reward per category, each
     model's own draws of the fixed composition (a mixture's or a shared sample's k-tuples would mix models or
     scrapers), not rolling corpora."""
+    require_kind(eco.curation, BestOf, "categorical")
     check_categories(eco.curation, eco.dim)
     for name, value, allowed in (
         ("regime", eco.regime, "reuse, fresh, accumulate"),

@@ -69,6 +69,11 @@ E[A_k / N_k | m, S] = g_V Vbar + g_S spread (:func:`theory.pools.slice_factors`;
 sum_j p_j (m_j - mbar)(m_j - mbar)^T, E spread by :func:`theory.mixture.expected_spread` with the one row p), the
 noises of two models correlated through the spread (:func:`theory.pools.split_noise`), and nu_k = ... + a_k^2 / N_k.
 
+Under ``curation={"threshold": c}`` (d = 1, :mod:`theory.curation`) the outputs of model j are its samples above c,
+N(m_j, S_j) truncated to (c, inf): the population map takes their moments (:func:`curated_fit`) in place of
+(m_j, S_j) wherever model j's outputs are a source (:func:`population_step`; reuse or fresh, so the fit enters only
+as the synthetic sources); the finite-n recursion does not close under it (refused naming ``curation``).
+
 A source of no samples (N_s = 0, weight 0: :func:`theory.rounds.sample_sizes`) is no piece: every quotient by
 N_s is :func:`theory.ops` ``per_sample``, 0 for it, so its terms vanish (not 0 / 0).
 
@@ -89,6 +94,15 @@ from typing import NamedTuple
 import numpy as np
 import sympy
 
+from interplay.theory.curation import (
+    Threshold,
+    model_curations,
+    require_kind,
+    require_uncurated,
+    shifted,
+    sympy_inverse_mills,
+    truncated_moments,
+)
 from interplay.theory.debiasing import check_debiased
 from interplay.theory.mixture import expected_spread
 from interplay.theory.ops import SYMPY
@@ -120,6 +134,7 @@ class Gaussian:
     estimators = ("mle", "unbiased", "debiased")
     compositions = ("fixed", "mixture")
     pools = ("own", "shared", "split")
+    curated = True  # takes the spec's ``curation`` {"threshold": c} in d = 1 (theory.curation)
 
     def __post_init__(self):
         if isinstance(self.dim, bool) or not isinstance(self.dim, (int, np.integer)) or self.dim < 1:
@@ -139,9 +154,39 @@ class Gaussian:
                 raise SpecError(parameter, f"the unbiased estimator needs n >= 2 samples, got n = {n}")
         if "debiased" in eco.model_estimators:
             check_debiased(eco)
+        if eco.curation is not None:
+            _check_curation(eco)
+
+    def require_closed_population(self, eco: Ecosystem) -> None:
+        """SpecError naming ``curation`` where the population map's fixed point has no closed form: the truncated
+        moments of threshold curation hold erfc (numerics.gaussian.derive finds the point numerically)."""
+        if eco.curation is not None:
+            raise SpecError(
+                "curation",
+                "the population map under threshold curation (erfc) has no closed-form fixed point: "
+                "numerics.gaussian.derive (interplay derive) finds it numerically",
+            )
 
     def describe(self) -> dict:
         return {"name": self.name, "dim": self.dim}
+
+
+def _check_curation(eco: Ecosystem) -> None:
+    """What threshold curation (:mod:`theory.curation`) has maps and Monte Carlo for: d = 1; each model's own
+    draws of the fixed composition; reuse or fresh (the fit then enters the map only as the synthetic sources);
+    the MLE or unbiased estimator."""
+    require_kind(eco.curation, Threshold, "Gaussian")
+    if eco.dim != 1:
+        raise SpecError("curation", f"threshold curation is for d = 1 Gaussians, got d = {eco.dim}")
+    for name, value, allowed in (
+        ("regime", eco.regime, "reuse, fresh"),
+        ("pool", eco.pool, "own"),
+        ("composition", eco.composition, "fixed"),
+    ):
+        if value not in allowed.split(", "):
+            raise SpecError(name, f"curated Gaussian outputs take {name} {allowed}, got {value!r}")
+    if "debiased" in eco.model_estimators:
+        raise SpecError("estimator", "curated Gaussian outputs take the MLE or unbiased estimator, not debiased")
 
 
 @dataclass(frozen=True)
@@ -255,7 +300,9 @@ def centred(eco: Ecosystem) -> Ecosystem:
     def moved(source):
         return dataclasses.replace(source, mean=source.mean - shift)
 
-    return eco.with_options(public=moved(eco.public), private=tuple(moved(s) for s in eco.private))
+    return eco.with_options(
+        public=moved(eco.public), private=tuple(moved(s) for s in eco.private), curation=shifted(eco.curation, shift[0])
+    )
 
 
 def origin(eco: Ecosystem) -> sympy.ImmutableMatrix:
@@ -509,9 +556,37 @@ def start_state(eco: Ecosystem, start) -> Fit:
 
 
 def population_step(eco: Ecosystem, fit: Fit, plan: RoundPlan, t, ops=SYMPY) -> Fit:
-    """The population (infinite-sample) update map (m, S) -> (m', S'); ``plan`` must have infinite sizes."""
+    """The population (infinite-sample) update map (m, S) -> (m', S'); ``plan`` must have infinite sizes. Under
+    ``curation`` model j's outputs are drawn from :func:`curated_fit` (the initial fit, which draws none, from the
+    zero state as without it)."""
+    if eco.curation is not None and not all(w == 0 for w in plan.w_synthetic):
+        fit = curated_fit(eco, fit)
     moments = moment_step(eco, moments_of_fit(eco, fit, ops), plan, t, ops)
     return Fit(moments.mean, fitted_covariance(eco, moments, ops))
+
+
+def round_from_fit(eco: Ecosystem, fit: Fit, t=1) -> Moments:
+    """Exact moments of round t's fit from a given deterministic fit (round t - 1's, as a Monte Carlo from a given
+    ``start`` has it), at any n and under ``curation`` too: a round's fit sees each source only through its sample
+    mean and scatter, and E xbar = mu, Var xbar = sigma^2 / N, E[A / N] = (1 - 1/N) sigma^2 hold for any iid sample,
+    so the moment step from the law of model j's outputs (:func:`curated_fit`) is exact for one round (the next
+    rounds' fits are random, and curated moments are not affine in them: no recursion)."""
+    if eco.curation is not None:
+        fit = curated_fit(eco, fit)
+    return moment_step(eco, moments_of_fit(eco, fit), plan_at(eco, t), t)
+
+
+def curated_fit(eco: Ecosystem, fit: Fit) -> Fit:
+    """The law of each model's outputs (d = 1, exact): (m_j, S_j) where they are not curated, the moments of
+    N(m_j, S_j) truncated to (c_j, inf) where ``{"threshold": c_j}`` filters them (:func:`theory.curation.
+    truncated_moments`, with erfc). The jax twin is :func:`numerics.gaussian.step.curated_fit`."""
+    means, covs = list(fit.mean), list(fit.cov)
+    for j, curation in enumerate(model_curations(eco.curation, eco.K)):
+        if curation is not None:
+            means[j], covs[j] = truncated_moments(
+                means[j], covs[j], curation.threshold, sympy.sqrt, sympy_inverse_mills
+            )
+    return Fit(sympy.Matrix(means), sympy.Matrix(covs))
 
 
 # -- the maps as sympy expressions ---------------------------------------------------------------------------
@@ -547,6 +622,7 @@ def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
 
     :func:`theory.long_run` (``of="moments"``) names what they give: :mod:`theory.gaussian.longrun`.
     """
+    require_uncurated(eco, "the finite-n moment recursion (curated moments are not affine in the fit)")
     K, d = eco.K, eco.dim
     mean = sympy.Matrix([sympy.Symbol(f"\\mu_{{{i + 1}}}", real=True) for i in range(K * d)])
     nu = sympy.Matrix([sympy.Symbol(f"\\nu_{{{k + 1}}}", real=True) for k in range(K)])
