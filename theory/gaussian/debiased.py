@@ -55,7 +55,7 @@ from typing import NamedTuple
 import sympy
 
 from interplay.theory.debiasing import combine, real_scale
-from interplay.theory.gaussian.maps import Moments, real_sources, round_parts, zero_moments
+from interplay.theory.gaussian.maps import Moments, moment_symbols, real_sources, round_parts, zero_moments
 from interplay.theory.ops import SYMPY
 from interplay.theory.rounds import RoundPlan, plan_at
 from interplay.theory.spec import Ecosystem, SpecError
@@ -64,8 +64,6 @@ from interplay.theory.symbolic import (
     SymbolicMap,
     all_positions,
     plan_round,
-    stacked_symmetric_symbols,
-    symmetric_symbols,
     t_symbol,
 )
 
@@ -117,25 +115,12 @@ def debiased_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
     (K x 1, each model's accumulated precision P_k)."""
     if "debiased" not in eco.model_estimators:
         raise SpecError("estimator", f'debiased_map is for estimator = "debiased", got {eco.estimator!r}')
-    K, d = eco.K, eco.dim
-    precision = sympy.Matrix([sympy.Symbol(f"P_{{{k + 1}}}", positive=True) for k in range(K)])
-    mean = sympy.Matrix([sympy.Symbol(f"\\mu_{{{i + 1}}}", real=True) for i in range(K * d)])
-    nu = sympy.Matrix([sympy.Symbol(f"\\nu_{{{k + 1}}}", real=True) for k in range(K)])
-    cov, cov_positions = symmetric_symbols("C", K * d)
-    scatter, scatter_positions = stacked_symmetric_symbols("U", K, d)
+    precision = sympy.Matrix([sympy.Symbol(f"P_{{{k + 1}}}", positive=True) for k in range(eco.K)])
     layout = Layout()
-    layout.add("precision", ("precision", precision, all_positions(K, 1)))
-    layout.add("nu", ("nu", nu, all_positions(K, 1)))
-    layout.add("mean", ("mean", mean, all_positions(K * d, 1)))
-    if eco.regime == "reuse":
-        cross = sympy.Matrix(K * d, (K + 1) * d, lambda i, j: sympy.Symbol(f"X_{{{i + 1},{j + 1}}}", real=True))
-        layout.add("cross", ("cross", cross, all_positions(K * d, (K + 1) * d)))
-    else:
-        cross = sympy.zeros(K * d, (K + 1) * d)
-        layout.constant("cross", cross)
-    layout.add("dispersion", ("cov", cov, cov_positions), ("scatter", scatter, scatter_positions))
+    layout.add("precision", ("precision", precision, all_positions(eco.K, 1)))
+    moments = moment_symbols(eco, layout)
     plan = plan_at(eco, plan_round(eco, t))
-    new = debiased_step(eco, DebiasedState(Moments(mean, cov, cross, scatter, nu), precision), plan, t)
+    new = debiased_step(eco, DebiasedState(moments, precision), plan, t)
     return layout.build("debiased", eco, {**new.moments._asdict(), "precision": new.precision})
 
 

@@ -623,12 +623,20 @@ def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
     :func:`theory.long_run` (``of="moments"``) names what they give: :mod:`theory.gaussian.longrun`.
     """
     require_uncurated(eco, "the finite-n moment recursion (curated moments are not affine in the fit)")
+    layout = Layout()
+    moments = moment_symbols(eco, layout)
+    new = moment_step(eco, moments, plan_at(eco, plan_round(eco, t)), t)
+    return layout.build("moments", eco, new._asdict())
+
+
+def moment_symbols(eco: Ecosystem, layout: Layout) -> Moments:
+    """The symbols of :func:`moment_map`'s state, added to ``layout`` in its order: ``mean``, ``nu``, ``cross``
+    (a zero constant unless ``reuse``), then ``cov`` and ``scatter`` as one symmetric ``dispersion`` part."""
     K, d = eco.K, eco.dim
     mean = sympy.Matrix([sympy.Symbol(f"\\mu_{{{i + 1}}}", real=True) for i in range(K * d)])
     nu = sympy.Matrix([sympy.Symbol(f"\\nu_{{{k + 1}}}", real=True) for k in range(K)])
     cov, cov_positions = symmetric_symbols("C", K * d)
     scatter, scatter_positions = stacked_symmetric_symbols("U", K, d)
-    layout = Layout()
     layout.add("mean", ("mean", mean, all_positions(K * d, 1)))
     layout.add("nu", ("nu", nu, all_positions(K, 1)))
     if eco.regime == "reuse":
@@ -638,9 +646,7 @@ def moment_map(eco: Ecosystem, t=t_symbol) -> SymbolicMap:
         cross = sympy.zeros(K * d, (K + 1) * d)
         layout.constant("cross", cross)
     layout.add("dispersion", ("cov", cov, cov_positions), ("scatter", scatter, scatter_positions))
-    plan = plan_at(eco, plan_round(eco, t))
-    new = moment_step(eco, Moments(mean, cov, cross, scatter, nu), plan, t)
-    return layout.build("moments", eco, new._asdict())
+    return Moments(mean, cov, cross, scatter, nu)
 
 
 def initial_state(fmap: SymbolicMap, start=None) -> list:
