@@ -20,13 +20,13 @@ True
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import require_count, require_fits
 from interplay.theory.markov.maps import real_transitions, source_sizes, source_weights
@@ -76,7 +76,7 @@ def _counts(key, Q, initial, design: str, length: int, capacity: int):
     return counts
 
 
-@functools.cache
+@compiled_cache
 def _program(K: int, m: int, design: str, length: int, capacity: int):
     """The compiled simulator of one structure: f(keys (R, 2), real (K+1, m, m), initial (m,), weights, sizes)."""
     index = jnp.arange(capacity)
