@@ -144,7 +144,10 @@ def test_monte_carlo_after_one_round_is_the_population_map_within_its_standard_e
         (lambda: Ecosystem.gaussian_mixture([([1], [0], [1])], PUBLIC, components=0), "family.components"),
         (lambda: Ecosystem.gaussian_mixture([([1], [0], [1])], PUBLIC, em_tolerance=-1), "family.em_tolerance"),
         (lambda: Ecosystem.gaussian_mixture([([1], [0], [1])], PUBLIC, n=1), "n"),
-        (lambda: Ecosystem.gaussian_mixture([([1], [0], [1])], PUBLIC, regime="reuse"), "regime"),
+        (
+            lambda: Ecosystem.gaussian_mixture([([1], [0], [1])], PUBLIC, regime="reuse"),
+            r"regime: the gaussian-mixture family has \('fresh',\) only, got 'reuse'",
+        ),
         (lambda: Ecosystem.gaussian_mixture([{"weights": [1], "means": [0]}], PUBLIC), r"private\[0\].variances"),
     ],
 )
