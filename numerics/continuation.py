@@ -57,14 +57,16 @@ class Bifurcation:
 @dataclass(frozen=True)
 class Branch(Labelled):
     """Points (parameter, state) along a branch with their multipliers, stability and bifurcations; labelled
-    (``to_xarray``) by ``point``, ``symbol`` (of the state) and ``multiplier``, its bifurcations an attribute."""
+    (``to_xarray``) by ``point``, ``symbol`` (of the state) and ``multiplier``, its bifurcations an attribute.
+    A branch of a computed map (no :class:`SymbolicMap`: ``fmap`` None) names its state by ``names``."""
 
-    fmap: SymbolicMap
+    fmap: SymbolicMap | None
     parameter: sympy.Symbol
     values: np.ndarray  # (N,) the continuation parameter
     states: np.ndarray  # (N, n)
     multipliers: np.ndarray  # (N, n) complex
     bifurcations: list[Bifurcation] = field(default_factory=list)
+    names: tuple[str, ...] = ()
     dims = {
         "values": ("point",),
         "states": ("point", "symbol"),
@@ -76,8 +78,13 @@ class Branch(Labelled):
     def stable(self) -> np.ndarray:
         return np.abs(self.multipliers).max(axis=1) < 1
 
+    @property
+    def symbols(self) -> list[sympy.Symbol]:
+        """The state's symbols: the map's, or ``names`` as symbols for a computed map."""
+        return list(self.fmap.state) if self.fmap is not None else [sympy.Symbol(name) for name in self.names]
+
     def coordinates(self) -> dict:
-        return {"symbol": [str(x) for x in self.fmap.state]}
+        return {"symbol": [str(x) for x in self.symbols]}
 
     def attributes(self) -> dict:
         """The continuation parameter's name and the bifurcations (a complex multiplier as [real, imaginary])."""
@@ -124,8 +131,6 @@ def continue_fixed_points(
     ``values[parameter]`` towards larger (``direction=1``) or smaller (``-1``) values, for ``points`` steps of
     arclength ``step`` or until it leaves ``bounds``.
     """
-    if direction not in (1, -1):
-        raise SpecError("direction", f"must be 1 or -1, got {direction!r}")
     if t_symbol in fmap.parameters:
         raise SpecError("fmap", "the map depends on the round t (accumulate regime): it has no fixed points")
     F, parameters = compile_step(fmap)
@@ -134,11 +139,46 @@ def continue_fixed_points(
     if parameter not in names:
         raise SpecError("parameter", f"{parameter!r} is not a free symbol of the map; it has {names}")
     index = names.index(parameter)
-    n = len(fmap.state)
+
+    def f(x, p):
+        return F(x, jnp.asarray(theta0).at[index].set(p), 1.0)
+
+    values_, states, mus, bifurcations = follow_branch(
+        f,
+        start,
+        theta0[index],
+        step=step,
+        direction=direction,
+        points=points,
+        bounds=bounds,
+        tolerance=tolerance,
+        locate=locate,
+    )
+    return Branch(fmap, parameters[index], values_, states, mus, bifurcations)
+
+
+def follow_branch(
+    f,
+    start,
+    value: float,
+    *,
+    step: float = 0.01,
+    direction: int = 1,
+    points: int = 200,
+    bounds: tuple[float, float] = (-np.inf, np.inf),
+    tolerance: float = 1e-11,
+    locate: float = 1e-9,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Bifurcation]]:
+    """The pseudo-arclength core (module docstring) for any jax map ``f(x (n,), p) -> x'`` with the parameter p a
+    traced scalar (so G and its Jacobian compile once for the whole branch): from ``start`` near a fixed point at
+    p = ``value``, (parameter values (N,), states (N, n), multipliers (N, n), bifurcations). The options as in
+    :func:`continue_fixed_points`."""
+    if direction not in (1, -1):
+        raise SpecError("direction", f"must be 1 or -1, got {direction!r}")
+    n = len(np.asarray(start))
 
     def G(z):
-        theta = jnp.asarray(theta0).at[index].set(z[n])
-        return F(z[:n], theta, 1.0) - z[:n]
+        return f(z[:n], z[n]) - z[:n]
 
     G = jax.jit(G)
     jacobian = jax.jit(jax.jacfwd(G))
@@ -162,7 +202,7 @@ def continue_fixed_points(
         v = vh[-1]  # the null direction of the n x (n+1) Jacobian
         return v if v @ previous >= 0 else -v
 
-    z = np.concatenate([np.asarray(start, dtype=float), [theta0[index]]])
+    z = np.concatenate([np.asarray(start, dtype=float), [float(value)]])
     z = correct(z, np.eye(n + 1)[n])  # fix the parameter, solve for x
     tangent = tangent_at(z, direction * np.eye(n + 1)[n])
     zs, mus = [z], [multipliers(z)]
@@ -182,8 +222,8 @@ def continue_fixed_points(
         for kind_index in range(3):
             if tests[i, kind_index] != tests[i + 1, kind_index]:
                 point = _locate(zs[i], zs[i + 1], kind_index, correct, multipliers, locate)
-                bifurcations.append(_named(point, kind_index, multipliers(point), F, theta0, index, n))
-    return Branch(fmap, parameters[index], zs[:, n], zs[:, :n], mus, bifurcations)
+                bifurcations.append(_named(point, kind_index, multipliers(point), f, n))
+    return zs[:, n], zs[:, :n], mus, bifurcations
 
 
 def _locate(left, right, kind_index, correct, multipliers, precision) -> np.ndarray:
@@ -204,12 +244,12 @@ def _locate(left, right, kind_index, correct, multipliers, precision) -> np.ndar
     return (low + high) / 2
 
 
-def _named(point, kind_index, multipliers, F, theta0, index, n) -> Bifurcation:
+def _named(point, kind_index, multipliers, f, n) -> Bifurcation:
     """The event at ``point`` (state, parameter), a crossing of +1 named from its normal form."""
     if kind_index:
         kind = ["period doubling", "neimark-sacker"][kind_index - 1]
         return Bifurcation(kind, float(point[n]), point[:n], multipliers)
-    coefficients = normal_form(F, theta0, index, point[:n], point[n])
+    coefficients = normal_form(f, point[:n], point[n])
     if coefficients is None:
         return Bifurcation("branch point", float(point[n]), point[:n], multipliers)
     scale = max(1.0, *(abs(coefficients[c]) for c in ("b1", "b2", "b3")))
@@ -225,14 +265,11 @@ def _named(point, kind_index, multipliers, F, theta0, index, n) -> Bifurcation:
     return Bifurcation(kind, float(point[n]), point[:n], multipliers, coefficients)
 
 
-def normal_form(F, theta0, index: int, x, p) -> dict[str, float] | None:
-    """The coefficients a, b1, b2, b3 of the map reduced to the centre manifold of a simple multiplier 1 at the
-    fixed point x of F(., theta with theta[index] = p) (module docstring); None when the multiplier 1 is not
-    simple there."""
-    x, theta0 = jnp.asarray(x), jnp.asarray(theta0)
-
-    def G(x, p):
-        return F(x, theta0.at[index].set(p), 1.0)
+def normal_form(G, x, p) -> dict[str, float] | None:
+    """The coefficients a, b1, b2, b3 of the map G(., p) (a jax function of the state and the parameter) reduced
+    to the centre manifold of a simple multiplier 1 at its fixed point x (module docstring); None when the
+    multiplier 1 is not simple there."""
+    x = jnp.asarray(x)
 
     J = np.asarray(jax.jacfwd(G)(x, p))
     values, right = np.linalg.eig(J)

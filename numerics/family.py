@@ -12,7 +12,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from interplay.theory.spec import Ecosystem
+from interplay.theory.spec import Ecosystem, SpecError
 
 
 @runtime_checkable
@@ -114,3 +114,25 @@ class NumericsFamily(Protocol):
     # numerical_population(eco) -> (the ``population`` entry of derive's result, text lines, LaTeX lines): the
     # fixed points found numerically where ``closed_form`` is False; None when it is always True
     numerical_population: Callable | None
+
+
+def refused_hook(family: str, what: str, detail: str = ""):
+    """A hook a family does not have (yet): calling it raises a SpecError naming ``family`` ("the <family> family
+    has no <what><detail>"); it is marked (``refuses``) so that a job can refuse before any work
+    (:func:`require_hooks`)."""
+
+    def hook(*args, **options):
+        raise SpecError("family", f"the {family} family has no {what}{detail}")
+
+    hook.__name__ = f"no_{what.replace(' ', '_')}"
+    hook.refuses = True
+    return hook
+
+
+def require_hooks(family: NumericsFamily, *names: str) -> None:
+    """Refuse before any work when the family refuses one of the hooks ``names`` a job will call: the first such
+    hook's own SpecError naming ``family``."""
+    for name in names:
+        hook = getattr(family, name)
+        if getattr(hook, "refuses", False):
+            hook()

@@ -306,7 +306,7 @@ def bifurcation_diagram(branch, coordinate: int = 0, ax=None, label: str | None 
                 fontsize=7,
             )
         )
-    state = branch.fmap.state[coordinate]
+    state = branch.symbols[coordinate]
     ax.set(xlabel=axis_label(str(branch.parameter)), ylabel=label or f"${sympy.latex(state)}$")
     legend_beside(ax)
     separate_labels(ax.figure, texts)

@@ -446,8 +446,9 @@ class Ecosystem(metaclass=_Constructors):
         object.__setattr__(self, "estimator", _estimator(self.estimator, family.estimators, K))
         if self.regime not in REGIMES:
             raise SpecError("regime", f"must be one of {REGIMES}, got {self.regime!r}")
-        if self.regime not in getattr(family, "regimes", CLASSIC_REGIMES):
-            raise SpecError("regime", f"the {family.name} family has {CLASSIC_REGIMES} only, got {self.regime!r}")
+        regimes = getattr(family, "regimes", CLASSIC_REGIMES)
+        if self.regime not in regimes:
+            raise SpecError("regime", f"the {family.name} family has {regimes} only, got {self.regime!r}")
         self._check_shared_public_sample()
         if self.composition not in COMPOSITIONS:
             raise SpecError("composition", f"must be one of {COMPOSITIONS}, got {self.composition!r}")

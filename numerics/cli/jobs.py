@@ -17,6 +17,7 @@ from interplay.numerics import registry as numerics_registry
 from interplay.numerics.cli import answers
 from interplay.numerics.cli.config import ConfigError, keys_as_written
 from interplay.numerics.driver.divergence import quiet_overflow, warn_divergence
+from interplay.numerics.family import require_hooks
 from interplay.numerics.provenance import versions
 from interplay.theory import (
     NoUniqueFixedPoint,
@@ -196,12 +197,13 @@ def simulate(config, report, progress: bool = True) -> dict:
 
     config.require_numbers("simulate")
     eco, settings = config.ecosystem, config.jobs["simulate"]
+    family = numerics_registry.family(eco)
+    require_hooks(family, "simulate", "trajectory_arrays", "trajectory_figure")  # refused before any work
     rounds, replicates, seed = settings["rounds"], settings["replicates"], settings["seed"]
     require_standard_errors(replicates)
     require_simulation_fits(eco, rounds, replicates, extra=trajectory_bytes(eco, rounds))
     _announce(progress, simulation_estimate(eco, rounds, replicates) + trajectory_estimate(eco, rounds))
     _say(progress, f"[1/2] exact trajectories, {rounds} rounds ...")
-    family = numerics_registry.family(eco)
     exact = (iterate_moments if family.moments_close(eco) else iterate_population)(eco, rounds)
     _say(progress, f"[2/2] Monte Carlo, {replicates} replicates, seed {seed} ...")
     with progress_bars(progress):

@@ -1,7 +1,8 @@
 """Numerics of the Gaussian-mixture family: the EM core (``em``), the computed population map with its fixed points
-and multipliers (``population``), Monte Carlo of the sampling process (``monte_carlo``) and the registry's hooks
-(``family``)."""
+and multipliers (``population``), their continuation in alpha (``continuation``), Monte Carlo of the sampling
+process (``monte_carlo``) and the registry's hooks (``family``)."""
 
+from interplay.numerics.gmm.continuation import continue_alpha
 from interplay.numerics.gmm.monte_carlo import MixtureMonteCarlo, simulate
 from interplay.numerics.gmm.population import (
     MixtureTrajectory,
@@ -15,6 +16,7 @@ from interplay.numerics.gmm.population import (
 __all__ = [
     "MixtureMonteCarlo",
     "MixtureTrajectory",
+    "continue_alpha",
     "fixed_point",
     "iterate_population",
     "jacobian",

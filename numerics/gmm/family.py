@@ -12,22 +12,16 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from interplay.numerics.family import refused_hook
 from interplay.numerics.gmm import monte_carlo, population
 from interplay.theory.spec import Ecosystem, SpecError
 
 
 def refused(what: str):
-    """A hook the family does not have yet: SpecError naming ``family``."""
-
-    def hook(*args, **options):
-        raise SpecError(
-            "family",
-            f"the gaussian-mixture family has no {what} (not yet: numerics.gmm.population has the map, fixed points"
-            " and multipliers)",
-        )
-
-    hook.__name__ = f"no_{what.replace(' ', '_')}"
-    return hook
+    """A hook the family does not have yet: SpecError naming ``family`` (:func:`numerics.family.refused_hook`)."""
+    return refused_hook(
+        "gaussian-mixture", what, " (not yet: numerics.gmm.population has the map, fixed points and multipliers)"
+    )
 
 
 def iterate_moments(eco: Ecosystem, rounds: int, start=None):

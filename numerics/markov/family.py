@@ -8,18 +8,12 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from interplay.numerics.family import refused_hook
 from interplay.numerics.markov import iterate, monte_carlo
-from interplay.theory.spec import SpecError
 
 
 def refused(what: str):
-    def refuse(*args, **kwargs):
-        raise SpecError(
-            "family", f"the markov family has no {what} yet (iterate_moments, iterate_population, simulate)"
-        )
-
-    refuse.__name__ = f"no_{what.replace(' ', '_')}"
-    return refuse
+    return refused_hook("markov", what, " yet (iterate_moments, iterate_population, simulate)")
 
 
 def rows_design(eco) -> bool:

@@ -144,7 +144,10 @@ def test_monte_carlo_after_one_round_is_the_population_map_within_its_standard_e
         (lambda: Ecosystem.gaussian_mixture([([1], [0], [1])], PUBLIC, components=0), "family.components"),
         (lambda: Ecosystem.gaussian_mixture([([1], [0], [1])], PUBLIC, em_tolerance=-1), "family.em_tolerance"),
         (lambda: Ecosystem.gaussian_mixture([([1], [0], [1])], PUBLIC, n=1), "n"),
-        (lambda: Ecosystem.gaussian_mixture([([1], [0], [1])], PUBLIC, regime="reuse"), "regime"),
+        (
+            lambda: Ecosystem.gaussian_mixture([([1], [0], [1])], PUBLIC, regime="reuse"),
+            r"regime: the gaussian-mixture family has \('fresh',\) only, got 'reuse'",
+        ),
         (lambda: Ecosystem.gaussian_mixture([{"weights": [1], "means": [0]}], PUBLIC), r"private\[0\].variances"),
     ],
 )
@@ -171,3 +174,44 @@ def test_what_the_family_lacks_is_refused_naming_it():
         numerics.iterate_population(eco, 1, start=[[0.5, 0.6, 0, 1, 1, 1]] * 2)
     with pytest.raises(SpecError, match="^n"):
         numerics.simulate(Ecosystem.gaussian_mixture(SOURCES, PUBLIC), 1, 0, 2)
+
+
+CONFIG = """
+[family]
+name = "gaussian-mixture"
+[ecosystem]
+alpha = 0.5
+beta = 0.5
+n = 20
+regime = "fresh"
+[public]
+weights = [0.5, 0.5]
+means = [-2, 2]
+variances = [1, 1]
+[[private]]
+weights = [0.5, 0.5]
+means = [-2, 2]
+variances = [1, 1]
+[simulate]
+rounds = 2
+replicates = 8
+seed = 0
+"""
+
+
+def test_the_simulate_job_refuses_the_family_before_any_work(tmp_path, monkeypatch, capsys):
+    """The CLI's simulate job has no trajectory arrays for this family: one line naming ``family``, exit 2, before
+    the exact trajectory or the Monte Carlo runs (both patched to fail if called) and before --out is made."""
+    from interplay.numerics.cli.main import main
+    from interplay.numerics.gmm.family import FAMILY
+
+    def never(*args, **options):
+        raise AssertionError("the job ran work it then refused")
+
+    monkeypatch.setattr(FAMILY, "simulate", never)
+    monkeypatch.setattr(FAMILY, "iterate_population", never)
+    (tmp_path / "gmm.toml").write_text(CONFIG)
+    assert main(["simulate", str(tmp_path / "gmm.toml"), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("interplay: error: family: the gaussian-mixture family has no simulate job")
+    assert error.count("\n") == 1 and not (tmp_path / "out").exists()
