@@ -30,6 +30,8 @@ from interplay.numerics.homogenisation_measures import homogenisation
 from interplay.numerics.labelled import answer_dataset, load_result, save_result
 from interplay.numerics.linear.iterate import LinearTrajectory
 from interplay.numerics.linear.monte_carlo import LinearMonteCarlo
+from interplay.numerics.markov.iterate import MarkovTrajectory
+from interplay.numerics.markov.monte_carlo import MarkovMonteCarlo
 from interplay.numerics.poisson.iterate import PoissonSummaries, PoissonTrajectory
 from interplay.numerics.poisson.monte_carlo import PoissonMonteCarlo
 from interplay.numerics.sensitivity import (
@@ -54,6 +56,8 @@ __all__ = [
     "Grid",
     "LinearMonteCarlo",
     "LinearTrajectory",
+    "MarkovMonteCarlo",
+    "MarkovTrajectory",
     "MonteCarlo",
     "PoissonMonteCarlo",
     "PoissonSummaries",

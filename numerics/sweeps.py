@@ -581,6 +581,14 @@ def _settings(eco: Ecosystem, simulated, quantities, exact_population: bool, **g
     return settings
 
 
+def require_sweeps(eco: Ecosystem) -> None:
+    """SpecError naming ``family`` when the ecosystem's family declares no sweep quantities (gaussian-mixture,
+    markov): it has no sweeps. Arithmetic on the declarations only, so callers refuse before any work."""
+    family = registry.family(eco)
+    if not family.exact_quantities + family.monte_carlo_quantities:
+        raise SpecError("family", f"the {family.name} family has no sweeps (no sweep quantities)")
+
+
 def sweep(
     eco: Ecosystem,
     axes: dict,
@@ -611,9 +619,8 @@ def sweep(
     if rounds < 1:
         raise SpecError("rounds", "a sweep needs at least one update round")
     quantities = tuple([quantities] if isinstance(quantities, str) else quantities)
+    require_sweeps(eco)
     known = family.exact_quantities + family.monte_carlo_quantities
-    if not known:  # a family that declares no sweep quantities (gaussian-mixture) has no sweeps
-        raise SpecError("family", f"the {family.name} family has no sweeps (no sweep quantities)")
     known += tuple(q for q, source in PAIR_MEANS.items() if source in known)
     for q in quantities:
         if q not in known:

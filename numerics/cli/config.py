@@ -5,7 +5,8 @@ A config has the tables (see ``examples/*.toml``, one per family)::
     [family]          name = a registered family (``interplay.theory.registry.names()``, the first the
                       default) and the fields of its spec class (gaussian: dim; categorical: m, temperature,
                       smoothing; linear-gaussian: theta, noise_var, synthetic = a design table or a list of
-                      them); the family's ``configure`` fills defaults from the public source (dim, m)
+                      them; markov: m, design, length, initial); the family's ``configure`` fills defaults from
+                      the public source (dim, m)
     [ecosystem]       alpha, beta, mixing, n, estimator, regime, composition (the Ecosystem fields; all
                       optional); alpha and beta a number, a schedule [a_1, ...] or per model
                       {per_model = [a_0, ...]} (each entry a number or a schedule); mixing is a matrix, an edge
@@ -15,7 +16,7 @@ A config has the tables (see ``examples/*.toml``, one per family)::
                       curation {best_of = k, reward = [r_1, ...]} (categorical), {threshold = c} (Gaussian,
                       d = 1) or {per_model = [...]} (:mod:`theory.curation`)
     [public]          the public source: the family's source fields (gaussian: mean, cov, size;
-                      categorical: probs, size; linear-gaussian designs: gram, size)
+                      categorical: probs, size; linear-gaussian designs: gram, size; markov: transitions)
     [[private]]       one table per model, the same fields
     [simulate]        rounds, replicates, seed
     [sweep]           rounds, quantities, population, chunk_size, replicates and seed (for the mc_*

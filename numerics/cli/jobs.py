@@ -304,10 +304,12 @@ def sweep(config, report, progress: bool = True, checkpoint=None) -> dict:
     each finished chunk is saved there and a rerun resumes (:func:`numerics.sweeps.sweep`)."""
     from interplay.numerics.figure_style import parameter_title
     from interplay.numerics.plots import phase_diagram
+    from interplay.numerics.sweeps import require_sweeps
     from interplay.numerics.sweeps import sweep as run_sweep
 
-    config.require_numbers("sweep")
     eco, settings = config.ecosystem, config.jobs["sweep"]
+    require_sweeps(eco)  # a family without sweeps is refused naming family, before anything else
+    config.require_numbers("sweep")
     if not settings["axes"]:
         raise ConfigError("sweep.axes: missing (name = [values] or {start, stop, num})")
     _say(progress, f"sweeping {', '.join(settings['axes'])} ...")

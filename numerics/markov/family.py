@@ -1,19 +1,42 @@
 """The Markov family's hooks for the numerics (the registry's :class:`numerics.family.NumericsFamily`).
 
-The family has the verbs ``iterate_moments`` (rows design), ``iterate_population`` and ``simulate``; sweeps,
-config files, figures and the homogenisation measures are not written yet: each refuses the family by name
-(SpecError naming ``family``)."""
+The family has the verbs ``iterate_moments`` (rows design), ``iterate_population`` and ``simulate``, config files
+(``examples/markov.toml``: ``configure``), the CLI's derive (closed form, rows design) and simulate jobs, the
+trajectory figure and the homogenisation measures. Sweeps and the numerical fixed points of the sequences design are
+not written yet: each refuses by name (SpecError naming ``family``, or ``family.design``)."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
 from interplay.numerics.family import refused_hook
-from interplay.numerics.markov import iterate, monte_carlo
+from interplay.numerics.markov import distances, figures, iterate, monte_carlo
+from interplay.theory.spec import SpecError
 
 
 def refused(what: str):
-    return refused_hook("markov", what, " yet (iterate_moments, iterate_population, simulate)")
+    return refused_hook("markov", what, " yet (derive, simulate; iterate_moments, iterate_population)")
+
+
+def configure(family_table: dict, public) -> dict:
+    """``m`` defaults to the public source's number of states."""
+    return {"m": public.m} | family_table
+
+
+def trajectory_arrays(exact, mc) -> tuple:
+    """The fitted transition matrices are compared; the job saves the exact trajectory and every replicate's fits."""
+    arrays = {"exact_mean": exact.mean, "exact_row_cov": exact.row_cov, "monte_carlo_transitions": mc.transitions}
+    return mc.transitions, arrays
+
+
+def numerical_population(eco):
+    """The sequences design's population map is rational in P (:mod:`theory.markov.maps`): no fixed-point solver
+    yet; refused naming ``family.design``."""
+    raise SpecError(
+        "family.design",
+        "derive solves the rows design only; the sequences design has no fixed-point solver yet (simulate follows "
+        "its population map)",
+    )
 
 
 def rows_design(eco) -> bool:
@@ -41,7 +64,7 @@ FAMILY = SimpleNamespace(
     value_fields={},
     exact_point=None,
     exact_limits=refused("sweeps"),
-    numerical_population=None,
+    numerical_population=numerical_population,
     iterate_moments=iterate.iterate_moments,
     iterate_summaries=None,
     iterate_population=iterate.iterate_population,
@@ -53,13 +76,13 @@ FAMILY = SimpleNamespace(
     sweep_structure=refused("sweeps"),
     sweep_settings=refused("sweeps"),
     sweep_replicate_size=refused("sweeps"),
-    configure=refused("config files"),
+    configure=configure,
     moments_close=rows_design,
-    trajectory_arrays=refused("simulate jobs"),
-    trajectory_figure=refused("figures"),
+    trajectory_arrays=trajectory_arrays,
+    trajectory_figure=figures.trajectory_figure,
     closed_form=rows_design,
-    parameters=refused("homogenisation measures"),
-    parameter_moments=refused("homogenisation measures"),
-    divergences=refused("homogenisation measures"),
+    parameters=distances.parameters,
+    parameter_moments=distances.parameter_moments,
+    divergences=distances.divergences,
     probabilities=None,
 )

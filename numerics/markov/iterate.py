@@ -9,13 +9,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from interplay.numerics.categorical import iterate as categorical
+from interplay.numerics.driver.results import ExactRounds
 from interplay.theory.markov.maps import mix_rows, require_rows, row_ecosystem, source_weights
 from interplay.theory.rounds import plan_at
 from interplay.theory.spec import Ecosystem, SpecError, floats
 
 
 @dataclass
-class MarkovTrajectory:
+class MarkovTrajectory(ExactRounds):
     """Exact values over rounds t = 0..T. mean: (T+1, K, m, m) E[P_k] (population: P_k itself); row_cov:
     (T+1, m, K, m, K, m) Cov(P_k[s, i], P_l[s, j]) within row s (rows are independent; zero for the population)."""
 
@@ -23,6 +24,11 @@ class MarkovTrajectory:
     kind: str
     mean: np.ndarray
     row_cov: np.ndarray
+    checked = ("mean", "row_cov")
+    dims = {
+        "mean": ("round", "model", "state", "next"),
+        "row_cov": ("round", "state", "model", "next", "model2", "next2"),
+    }
 
 
 def _refuse_start(start) -> None:

@@ -29,20 +29,33 @@ import numpy as np
 from interplay.numerics.driver.compiled_cache import compiled_cache
 from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import require_count, require_fits
+from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.theory.markov.maps import real_transitions, source_sizes, source_weights
 from interplay.theory.rounds import plan_at
 from interplay.theory.spec import Ecosystem, SpecError, floats
 
-METHODS = ("tokens",)
 CHUNK_BYTES = 2**28  # the draws of the replicates run at once (one compiled chunk size; the last chunk is padded)
 
 
+METHODS = ("tokens",)
+
+
 @dataclass
-class MarkovMonteCarlo:
-    """transitions: (R, T+1, K, m, m), every replicate's fitted transition matrices after rounds 0..T."""
+class MarkovMonteCarlo(SimulatedReplicates):
+    """transitions: (R, T+1, K, m, m), every replicate's fitted transition matrices after rounds 0..T; with the
+    spec, the seed (None for a jax key) and the key that made them."""
 
     ecosystem: Ecosystem
     transitions: np.ndarray
+    seed: int | None = None
+    key: tuple[int, ...] = ()
+    method: str = METHODS[0]
+    checked = ("transitions",)
+    dims = {"transitions": ("replicate", "round", "model", "state", "next")}
+
+    @property
+    def rounds(self) -> int:
+        return self.transitions.shape[1] - 1
 
 
 def round_inputs(eco: Ecosystem, rounds: int) -> tuple[np.ndarray, np.ndarray]:
@@ -117,7 +130,7 @@ def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000, start=Non
         raise SpecError("method" if method not in METHODS else next(iter(options)), f"markov has methods {METHODS}")
     eco.check_rounds(rounds)
     replicates = require_count(replicates, "replicates", 1)
-    _, key = prng_key(key)
+    seed, key = prng_key(key)
     weights, sizes = round_inputs(eco, rounds)
     family = eco.family
     length = family.length or 2
@@ -136,4 +149,5 @@ def simulate(eco: Ecosystem, rounds: int, key, replicates: int = 1000, start=Non
         block = keys[first : first + chunk]
         padded = np.concatenate([block, np.repeat(block[-1:], chunk - len(block), 0)])  # one compiled shape
         parts.append(np.asarray(program(jnp.asarray(padded), *inputs))[: len(block)])
-    return MarkovMonteCarlo(eco, np.concatenate(parts))
+    key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())
+    return MarkovMonteCarlo(eco, np.concatenate(parts), seed, key_data)

@@ -194,6 +194,42 @@ def test_a_failed_job_leaves_no_folder_and_keeps_the_old_one(tmp_path, monkeypat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gaussian.toml", "out"]  # no staging folder left
 
 
+def test_markov_derive_and_simulate_write_the_library_numbers(tmp_path):
+    """derive: the closed-form fixed point P* = (I - alpha W)^-1 R Q row by row (theory.markov.longrun); simulate:
+    the exact moments (rows design) and the Monte Carlo of the library, agreeing within Bonferroni (the 6 rounds x
+    2 models x 9 entries and the final E||P_1 - P_2||_F^2, family-wise 1e-3: |z| < 4.5; its exact value needs the
+    within-row covariances, zero across rows); the sequences design's simulate follows the population map."""
+    from interplay.numerics import markov
+    from interplay.theory.markov.longrun import population_fixed_point
+
+    extra = "\n[simulate]\nrounds = 5\nreplicates = 400\nseed = 2\n"
+    config_path = small_config(tmp_path, "markov.toml", extra=extra)
+    eco = load(config_path).ecosystem
+    assert main(["derive", str(config_path), "--out", str(tmp_path / "d"), "--quiet"]) == 0
+    derived = json.loads((tmp_path / "d" / "result.json").read_text())
+    fixed = np.array([np.array(P.tolist(), dtype=float) for P in population_fixed_point(eco)])
+    np.testing.assert_allclose(np.array(derived["population"]["transitions"], dtype=float), fixed, rtol=1e-15)
+    assert fixed[0, 0, 2] > 0 and fixed[1, 2, 0] > 0  # each model learns the transition its own data never made
+
+    assert main(["simulate", str(config_path), "--out", str(tmp_path / "s"), "--quiet"]) == 0
+    simulated = json.loads((tmp_path / "s" / "result.json").read_text())
+    exact = markov.iterate.iterate_moments(eco, 5)
+    mc = markov.monte_carlo.simulate(eco, 5, 2, 400)
+    np.testing.assert_array_equal(np.array(simulated["final_round"]["exact_mean"]), exact.mean[-1])
+    np.testing.assert_array_equal(np.array(simulated["final_round"]["monte_carlo_mean"]), mc.transitions.mean(0)[-1])
+    assert simulated["exact_kind"] == "moments" and simulated["final_round"]["max_abs_z_over_rounds"] < 4.5
+    spread = simulated["homogenisation"]["mean_squared_distance"]  # E||P_1 - P_2||_F^2 from the moments, rows apart
+    assert abs(spread["monte_carlo_mean"] - spread["exact"]) < 4.5 * spread["monte_carlo_standard_error"]
+
+    text = config_path.read_text().replace('design = "rows"', 'design = "sequences"\nlength = 4')
+    config_path.write_text(text.replace("replicates = 400", "replicates = 20"))
+    assert main(["simulate", str(config_path), "--out", str(tmp_path / "q"), "--quiet"]) == 0
+    sequences = json.loads((tmp_path / "q" / "result.json").read_text())
+    population = markov.iterate.iterate_population(load(config_path).ecosystem, 5)
+    assert sequences["exact_kind"] == "population"
+    np.testing.assert_array_equal(np.array(sequences["final_round"]["exact_mean"]), population.mean[-1])
+
+
 def test_categorical_derive_and_simulate_write_the_library_numbers(tmp_path):
     from interplay.numerics import categorical
 
@@ -218,8 +254,13 @@ def test_categorical_derive_and_simulate_write_the_library_numbers(tmp_path):
     assert simulated["exact_kind"] == "moments" and simulated["spec"]["family"]["name"] == "categorical"
 
 
-def test_every_command_runs_on_every_example_config(tmp_path):
-    """derive, simulate and sweep on each family's example (with small job tables); each writes its report."""
+# the commands an example's family cannot serve, each refused in one line naming the key (exit 2, no report)
+REFUSED = {("markov.toml", "sweep"): "family: the markov family has no sweeps"}
+
+
+def test_every_command_runs_on_every_example_config(tmp_path, capsys):
+    """derive, simulate and sweep on each family's example (with small job tables); each writes its report, or is
+    one of the REFUSED commands, refused in one line naming the key and writing nothing."""
     small = {
         "simulate": "\n[simulate]\nrounds = 3\nreplicates = 100\nseed = 1\n",
         "sweep": "\n[sweep]\nrounds = 10\naxes.alpha = [0.2, 0.6]\naxes.beta = [0.3, 0.9]\n",
@@ -228,9 +269,17 @@ def test_every_command_runs_on_every_example_config(tmp_path):
         path = small_config(tmp_path, example, extra=small["simulate"] + small["sweep"])
         for command in ("derive", "simulate", "sweep"):
             out = tmp_path / f"{example}-{command}"
-            assert main([command, str(path), "--out", str(out), "--quiet"]) == 0, (example, command)
+            status, errors = run_cli(capsys, command, path, "--out", out)
+            if (example, command) in REFUSED:
+                line = f"interplay: error: {REFUSED[example, command]}"
+                assert status == 2 and len(errors) == 1 and errors[0].startswith(line), errors
+                assert not out.exists()
+                continue
+            assert status == 0, (example, command, errors)
             assert (out / "result.json").exists()
         _assert_labelled_like_the_arrays(tmp_path / f"{example}-simulate")
+        if (example, "sweep") in REFUSED:
+            continue
         sweep = numerics.load_result(tmp_path / f"{example}-sweep" / "result.nc")
         assert sweep["alpha"].values.tolist() == [0.2, 0.6] and sweep["beta"].values.tolist() == [0.3, 0.9]
 
@@ -374,6 +423,33 @@ def edited(tmp_path, example, *replacements, extra=SMALL):
             "sweep.replicates: must be",
         ),
         ("gaussian.toml", [("n = 50", "n = 1")], "derive", "ecosystem.n: the unbiased estimator needs n >= 2"),
+        ("markov.toml", [("transitions = [", "transition = [")], "simulate", "public.transition: unknown key"),
+        (
+            "markov.toml",
+            [("[0.6, 0.4, 0.0],", "[0.6, 0.4, 0.1],")],
+            "simulate",
+            "private[0].transitions: row [0] must sum to 1, sums to 11/10",
+        ),
+        (
+            "markov.toml",
+            [("  [0.2, 0.2, 0.6],\n", "")],
+            "derive",
+            "private[0].transitions: must be a square m x m transition matrix",
+        ),
+        ("markov.toml", [('design = "rows"', 'design = "words"')], "derive", "family.design: must be one of"),
+        ("markov.toml", [('regime = "fresh"', 'regime = "reuse"')], "simulate", "ecosystem.regime:"),
+        (
+            "markov.toml",
+            [("# length = 10 ", "length = 10 "), ('design = "rows"', 'design = "sequences"')],
+            "derive",
+            "family.design: derive solves the rows design only",
+        ),
+        (
+            "markov.toml",
+            [("axes.alpha = [0.0, 0.5, 1.0]\naxes.beta = [0.2, 0.8]\n", ""), ("alpha = 0.5", 'alpha = "a"')],
+            "sweep",
+            "family: the markov family has no sweeps",  # before the missing axes and the symbol
+        ),
         ("linear.toml", [("n = 50", 'n = 50\npool = "split"')], "derive", "ecosystem.pool: the linear-gaussian family"),
         (
             "poisson.toml",

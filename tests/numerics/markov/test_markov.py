@@ -184,7 +184,7 @@ def test_bad_input_is_one_spec_error_naming_the_key(make, key):
 def test_the_registered_hooks_agree_with_the_exact_maps_and_refuse_what_the_family_lacks():
     """Through the registry: theory.long_run's fixed point is (I - alpha W)^-1 R Q row by row, numerics'
     float64 population map is the exact one (both designs), iterate_moments is the exact recursion; the moment
-    map, sweeps and config files are refused by name."""
+    map and sweeps are refused by name (config files: tests/numerics/cli/test_config.py)."""
     import interplay.numerics as numerics
     from interplay.theory import long_run
 
