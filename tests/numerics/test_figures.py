@@ -173,6 +173,7 @@ def test_bifurcation_labels_never_overlap():
         bifurcations=events,
         parameter=ALPHA,
         fmap=SimpleNamespace(state=[x]),
+        symbols=[x],
     )
     figure = bifurcation_diagram(branch)
     ax = figure.axes[0]
