@@ -180,6 +180,19 @@ def require_kind(curation, kind: type, family: str) -> None:
             raise SpecError(name, f"the {family} family's curation is {options[kind]}, got {entry.describe()}")
 
 
+def require_curated_process(eco, regimes: tuple[str, ...], what: str) -> None:
+    """SpecError naming ``regime``, ``pool`` or ``composition`` unless the process is one that curated outputs
+    (``what``) have maps and Monte Carlo for: one of ``regimes``, each model's own draws (``own`` pool) of the
+    ``fixed`` composition."""
+    for name, value, allowed in (
+        ("regime", eco.regime, regimes),
+        ("pool", eco.pool, ("own",)),
+        ("composition", eco.composition, ("fixed",)),
+    ):
+        if value not in allowed:
+            raise SpecError(name, f"{what} take {name} {', '.join(allowed)}, got {value!r}")
+
+
 def shifted(curation, shift):
     """The option with every threshold lowered by ``shift`` (the thresholds in coordinates whose origin is at
     ``shift``: :func:`theory.gaussian.maps.centred`); best-of entries unchanged."""

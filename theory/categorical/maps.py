@@ -95,7 +95,14 @@ import numpy as np
 import sympy
 
 from interplay.theory.analysis import fixed_point
-from interplay.theory.curation import BestOf, check_categories, curated_columns, model_curations, require_kind
+from interplay.theory.curation import (
+    BestOf,
+    check_categories,
+    curated_columns,
+    model_curations,
+    require_curated_process,
+    require_kind,
+)
 from interplay.theory.mixture import expected_spread, mixture_noise
 from interplay.theory.ops import SYMPY
 from interplay.theory.pools import shared_rates, split_noise, split_plan, split_shares
@@ -214,13 +221,7 @@ def _check_curation(eco: Ecosystem) -> None:
     scrapers), not rolling corpora."""
     require_kind(eco.curation, BestOf, "categorical")
     check_categories(eco.curation, eco.dim)
-    for name, value, allowed in (
-        ("regime", eco.regime, "reuse, fresh, accumulate"),
-        ("pool", eco.pool, "own"),
-        ("composition", eco.composition, "fixed"),
-    ):
-        if value not in allowed.split(", "):
-            raise SpecError(name, f"curated outputs take {name} {allowed}, got {value!r}")
+    require_curated_process(eco, ("reuse", "fresh", "accumulate"), "curated outputs")
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,7 @@ import sympy
 from interplay.theory.curation import (
     Threshold,
     model_curations,
+    require_curated_process,
     require_kind,
     require_uncurated,
     shifted,
@@ -178,13 +179,7 @@ def _check_curation(eco: Ecosystem) -> None:
     require_kind(eco.curation, Threshold, "Gaussian")
     if eco.dim != 1:
         raise SpecError("curation", f"threshold curation is for d = 1 Gaussians, got d = {eco.dim}")
-    for name, value, allowed in (
-        ("regime", eco.regime, "reuse, fresh"),
-        ("pool", eco.pool, "own"),
-        ("composition", eco.composition, "fixed"),
-    ):
-        if value not in allowed.split(", "):
-            raise SpecError(name, f"curated Gaussian outputs take {name} {allowed}, got {value!r}")
+    require_curated_process(eco, ("reuse", "fresh"), "curated Gaussian outputs")
     if "debiased" in eco.model_estimators:
         raise SpecError("estimator", "curated Gaussian outputs take the MLE or unbiased estimator, not debiased")
 
