@@ -33,9 +33,13 @@ from interplay.numerics.driver.progress import bar
 from interplay.theory.spec import Ecosystem, SpecError
 
 CHUNK_BYTES = 2**28  # working memory of one chunk of replicates or grid points
-REPLICATE_CHUNK = 64  # replicates per compiled call whatever the replicate count: a new count never recompiles
-#                       (the last chunk is padded, wasting at most 63 replicates' work), while the calls cost
-#                       little more than one batch (benchmarks/README.md)
+REPLICATE_CHUNK = 50  # replicates per compiled call whatever the replicate count: a new count never recompiles
+#                       (the last chunk is padded), while the calls cost little more than one batch
+#                       (benchmarks/README.md). 50 divides the counts researchers choose (100, 500, 1,000, the
+#                       default; 10,000), so those compute no padding: 64 made 100 replicates cost 128
+CHUNK_SIZES = tuple(size for size in range(REPLICATE_CHUNK, 1, -1) if 100 % size == 0)
+"""The chunk sizes, largest first (50, 25, 20, 10, 5, 4, 2): a chunk smaller than :data:`REPLICATE_CHUNK`, for
+memory, is the largest of them that fits, a divisor of 100 as well."""
 WORKING_COPIES = 4  # a chunk's program holds its outputs about this many times (scan stacks, reshapes, copies)
 STEP_COPIES = 32  # a round of an exact recursion holds about this many copies of its state (25 measured at K = 1,000,
 #                  d = 1: benchmarks/exact_scale.py)
@@ -210,13 +214,13 @@ def simulation_bytes(
 ) -> tuple[int, int, int]:
     """(replicates per chunk, bytes in all, bytes of one replicate alone) of a simulation keeping ``kept_rounds``
     rounds (default all, T + 1) of each replicate: its results, its keys and one chunk's working memory.
-    ``drawn_per_source``: see :func:`drawn_values`. The chunk is :data:`REPLICATE_CHUNK` replicates, fewer (at
-    least 2) when that exceeds :data:`CHUNK_BYTES` of working memory, whatever ``replicates``: a chunk's shape,
-    hence its compiled program, depends on the structure alone."""
+    ``drawn_per_source``: see :func:`drawn_values`. The chunk is :data:`REPLICATE_CHUNK` replicates, fewer (the
+    largest of :data:`CHUNK_SIZES` that fits, at least 2) when that exceeds :data:`CHUNK_BYTES` of working
+    memory, whatever ``replicates``: a chunk's shape, hence its compiled program, depends on the structure alone."""
     kept = rounds + 1 if kept_rounds is None else kept_rounds
     per_replicate = BYTES * kept * fitted_values(eco)
     working = WORKING_COPIES * per_replicate + BYTES * 16 * drawn_values(eco, drawn_per_source)
-    chunk = int(max(2, min(REPLICATE_CHUNK, CHUNK_BYTES // working)))
+    chunk = next((size for size in CHUNK_SIZES if size * working <= CHUNK_BYTES), CHUNK_SIZES[-1])
     return chunk, replicates * (per_replicate + 8) + chunk * working, per_replicate + working
 
 

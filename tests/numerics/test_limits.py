@@ -107,13 +107,13 @@ def small_linear():
     ids=["categorical", "linear"],
 )
 def test_chunked_replicates_equal_unchunked_bit_for_bit(monkeypatch, eco, field):
-    """Replicate r runs on split(key, R)[r] whatever the chunk: 7 replicates in chunks of 3 (the last padded),
+    """Replicate r runs on split(key, R)[r] whatever the chunk: 7 replicates in chunks of 4 (the last padded),
     in one batch, and the first 3 alone give the same bits."""
     whole = getattr(numerics.simulate(eco, 4, 11, replicates=7), field)
     first = getattr(numerics.simulate(eco, 4, 11, replicates=3), field)
     per_replicate = limits.simulation_bytes(eco, 4, 1, drawn_per_source=10**3)[2]
-    monkeypatch.setattr(limits, "CHUNK_BYTES", 3 * per_replicate)
-    assert limits.replicate_chunk(eco, 4, 7, drawn_per_source=10**3) == 3
+    monkeypatch.setattr(limits, "CHUNK_BYTES", 4 * per_replicate)
+    assert limits.replicate_chunk(eco, 4, 7, drawn_per_source=10**3) == 4
     chunked = getattr(numerics.simulate(eco, 4, 11, replicates=7), field)
     assert np.array_equal(chunked, whole) and np.array_equal(first, whole[:3])
     assert not np.array_equal(whole[0], whole[1])  # distinct replicates: the comparison can fail
@@ -125,11 +125,11 @@ def test_the_memory_estimate_bounds_what_xla_allocates(method, eco):
     simulation, and not absurdly above it (a factor 20)."""
     from interplay.numerics.gaussian.monte_carlo import drawn_per_source
 
-    rounds, replicates = 20, 64
+    rounds, replicates = 20, limits.REPLICATE_CHUNK
     chunk, estimate, _ = limits.simulation_bytes(
         eco, rounds, replicates, drawn_per_source=drawn_per_source(eco, method)
     )
-    assert chunk == replicates  # 64 replicates run in one call, the one XLA analyses
+    assert chunk == replicates  # one chunk: the call XLA analyses
     compiled = simulation_memory(eco, rounds, replicates, method)
     assert compiled <= estimate <= 20 * compiled
 
@@ -221,3 +221,15 @@ def test_a_long_run_is_announced_in_one_line_and_a_small_one_is_not(tmp_path, ca
 )
 def test_estimates_print_two_significant_figures(value, text):
     assert limits.rough(value) == text
+
+
+@pytest.mark.parametrize("fits", [10**9, 7, 3])
+def test_round_replicate_counts_run_without_padding(monkeypatch, fits):
+    """100 and 1,000 replicates fill their chunks exactly (no replicate computed and dropped), with room for the
+    default chunk, for 7 and for 3 replicates' working memory: a chunk of 64 computed 128 for 100."""
+    eco = two_model_gaussian(n=50)
+    per_replicate = limits.simulation_bytes(eco, 4, 1, drawn_per_source=10)[2]
+    monkeypatch.setattr(limits, "CHUNK_BYTES", min(fits * per_replicate, limits.CHUNK_BYTES))
+    for replicates in (100, 1000):
+        chunk = limits.replicate_chunk(eco, 4, replicates, drawn_per_source=10)
+        assert 2 <= chunk <= min(fits, limits.REPLICATE_CHUNK) and replicates % chunk == 0, (fits, chunk)

@@ -290,14 +290,23 @@ def block(matrix, k: int, d: int):
 def centred(eco: Ecosystem) -> Ecosystem:
     """The same ecosystem with every mean measured from the public mean (computed exactly): a common shift of
     all means leaves it unchanged. Its fitted means are the original ones minus :func:`origin`."""
-    shift = eco.public.mean
 
     def moved(source):
-        return dataclasses.replace(source, mean=source.mean - shift)
+        return dataclasses.replace(source, mean=centred_mean(eco, source.mean))
 
     return eco.with_options(
-        public=moved(eco.public), private=tuple(moved(s) for s in eco.private), curation=shifted(eco.curation, shift[0])
+        public=moved(eco.public), private=tuple(moved(s) for s in eco.private), curation=centred_curation(eco)
     )
+
+
+def centred_mean(eco: Ecosystem, mean) -> sympy.ImmutableMatrix:
+    """A mean (d x 1) in :func:`centred` coordinates, exactly: mean - :func:`origin`."""
+    return mean - origin(eco)
+
+
+def centred_curation(eco: Ecosystem):
+    """The spec's curation option in :func:`centred` coordinates (thresholds lowered by the origin)."""
+    return shifted(eco.curation, origin(eco)[0])
 
 
 def origin(eco: Ecosystem) -> sympy.ImmutableMatrix:
