@@ -90,12 +90,16 @@ def uniform_sizes(K: int, d: int, n: int, alpha: float) -> tuple[int, int, int]:
     from interplay.theory.rounds import sample_sizes
 
     private, public, synthetic = sample_sizes(ecosystem(K, d, n=n), alpha, 0.5, initial=alpha == 0)
-    sizes = {row[0] for row in private}, {size for row in synthetic for size in row if alpha > 0}
-    if len(sizes[0]) != 1 or len(sizes[1]) > 1:
+    sizes = (
+        {row[0] for row in private},
+        {row[0] for row in public},  # model k's prefix of the one public sample: one size for all here
+        {size for row in synthetic for size in row if alpha > 0},
+    )
+    if len(sizes[0]) != 1 or len(sizes[1]) != 1 or len(sizes[2]) > 1:
         raise ValueError(
             f"K = {K}, n = {n}: the toolkit's sizes differ over the sources; choose n with alpha n / K whole"
         )
-    return sizes[0].pop(), public, sizes[1].pop() if sizes[1] else 0
+    return sizes[0].pop(), sizes[1].pop(), sizes[2].pop() if sizes[2] else 0
 
 
 def numpy_loop(K: int, d: int, n: int, rounds: int, replicates: int, seed: int = 0):

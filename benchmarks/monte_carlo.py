@@ -306,7 +306,8 @@ def categorical_simulation_memory(eco, rounds, replicates, method):
 
     run, alphas, betas, sizes = nc.compiled_simulation(eco, rounds, method, trajectory=False)
     keys = jax.ShapeDtypeStruct((replicates, 2), np.uint32)
-    analysis = run.lower(keys, alphas, betas, sizes).compile().memory_analysis()
+    lowered = run.func.lower(*run.args, keys, alphas, betas, sizes, **run.keywords)  # run: a jitted program's partial
+    analysis = lowered.compile().memory_analysis()
     return analysis.temp_size_in_bytes + analysis.output_size_in_bytes + analysis.argument_size_in_bytes
 
 

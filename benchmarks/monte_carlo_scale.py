@@ -93,7 +93,9 @@ def numpy_reference(eco, sizes, edges, rounds, replicates, seed, how):
         wp, wq = (1 - alpha) * BETA, (1 - alpha) * (1 - BETA)
         n_private = np.asarray(part.n_private).reshape(K)
         xbar_p, within_p = statistics_of(mu, 1.0, n_private, (replicates, K))
-        xbar_q, within_q = statistics_of(0.0, 1.0, float(part.n_public), (replicates, 1))
+        n_public = np.unique(np.asarray(part.n_public))  # model k's prefix of the one public sample: all equal here
+        assert n_public.size == 1, "the reference draws one public sample that every model takes whole"
+        xbar_q, within_q = statistics_of(0.0, 1.0, float(n_public[0]), (replicates, 1))
         mean = wp * xbar_p + wq * xbar_q
         if t > 0 and not mixture:
             n_e = np.asarray(part.n_synthetic)
