@@ -33,7 +33,7 @@ from interplay.numerics.driver.schedules import initial_beta, schedules
 from interplay.numerics.driver.sizes import device, spec_sizes
 from interplay.numerics.homogenisation_measures import expected_squared_distance, mean_over_pairs
 from interplay.theory.poisson import maps as poisson
-from interplay.theory.rounds import round_plan
+from interplay.theory.rounds import RoundPlan, round_plan
 from interplay.theory.spec import Ecosystem, SpecError
 from interplay.theory.start import numeric_start
 
@@ -65,21 +65,36 @@ def require_poisson(eco: Ecosystem) -> None:
 
 def structure(eco: Ecosystem) -> Ecosystem:
     """The ecosystem the compiled functions are built for: K models and the regime, every number a placeholder
-    (rates 1, W = J / K) that no compiled function reads (the numbers are inputs: :func:`values`)."""
+    (rates 1, W = I, given by its K nonzero entries, so that a large K builds no K x K table) that no compiled
+    function reads (the numbers are inputs: :func:`values`)."""
     require_poisson(eco)
-    return poisson.poisson_ecosystem([1] * eco.K, 1, regime=eco.regime, composition=eco.composition, pool=eco.pool)
+    identity = {"edges": [(k, k) for k in range(eco.K)]}
+    options = dict(regime=eco.regime, composition=eco.composition, pool=eco.pool)
+    return poisson.poisson_ecosystem([1] * eco.K, 1, mixing=identity, **options)
 
 
-def values(eco: Ecosystem) -> poisson.PoissonValues:
-    """The spec's numbers as float64 inputs of the compiled functions."""
-    return poisson.spec_values(eco, JAX_POISSON)
+def values(eco: Ecosystem, mixing=None) -> poisson.PoissonValues:
+    """The spec's numbers as float64 inputs of the compiled functions; W dense (K, K), or ``mixing`` given in its
+    place (the weights on W's edges, :mod:`numerics.driver.edges`)."""
+    return poisson.spec_values(eco, JAX_POISSON, mixing)
 
 
-def plan(shape: Ecosystem, numbers: poisson.PoissonValues, alpha, beta, sizes, initial: bool):
+def plan(shape: Ecosystem, numbers: poisson.PoissonValues, alpha, beta, sizes, initial: bool, consumer=None):
     """The round's :class:`theory.rounds.RoundPlan` (weights and sizes) with W taken from the input ``numbers``
-    (round_plan reads W from the spec, here the placeholder of :func:`structure`); ``sizes`` None: population."""
-    planned = round_plan(shape, alpha, beta, initial=initial, population=sizes is None, sizes=sizes, ops=JAX_POISSON)
-    return planned._replace(w_synthetic=JAX_POISSON.column(0.0 if initial else alpha, shape.K) * numbers.mixing)
+    (round_plan reads W from the spec, here the placeholder of :func:`structure`); ``sizes`` None: population.
+
+    Given the edges' consumers ``consumer`` (E,) (:mod:`numerics.driver.edges`), ``numbers.mixing`` holds the
+    edges' weights W[c_e, p_e] (E,) and ``sizes`` their n_synthetic (E,): the synthetic weights are the edges',
+    alpha_{c_e} W[c_e, p_e] (E,), and the real ones round_plan's, w_private = (1 - alpha) beta and w_public = (1 -
+    alpha)(1 - beta) (K, 1), written out so that no K x K array is made."""
+    alphas = JAX_POISSON.column(0.0 if initial else alpha, shape.K)
+    if consumer is None:
+        planned = round_plan(
+            shape, alpha, beta, initial=initial, population=sizes is None, sizes=sizes, ops=JAX_POISSON
+        )
+        return planned._replace(w_synthetic=alphas * numbers.mixing)
+    betas = JAX_POISSON.column(beta, shape.K)
+    return RoundPlan((1 - alphas) * betas, (1 - alphas) * (1 - betas), alphas[consumer, 0] * numbers.mixing, *sizes)
 
 
 def scan_rounds(shape: Ecosystem, numbers, step, start, summary, alphas, betas, sizes):

@@ -8,6 +8,16 @@ the round's one public sample (nested prefixes, :mod:`theory.rounds`), each mode
 samples, and the real samples are drawn once under ``reuse``. Replicates are ``vmap``-ped, each with its own key
 (``jax.random.split(key, R)[r]``), and run in chunks of bounded memory.
 
+Under the fixed composition and the ``own`` pool a round draws one synthetic source per edge of the trains-on graph
+(:mod:`numerics.driver.edges`: e = 0..E-1 with W[c_e, p_e] > 0, consumer c_e, producer p_e), N_e =
+n_synthetic[c_e, p_e] draws of Poisson(lambda_{p_e}), and each model's refit sums its edges' weighted means with
+segment sums: work and memory grow as E + K (a ring: 3K sources), not K^2. The edges, their weights and sizes
+are inputs, their number part of the compiled structure (array shapes); given a dense W (a sweep's, or
+:func:`compiled_simulation`'s) all K^2 pairs are the edges, in row-major order, so a W without zeros draws the
+same sources in the same order on either path: the same numbers. A W with zeros draws no source for them, so
+the same seed gives other draws than the dense path (the same law). The ``mixture`` composition and the
+``shared`` and ``split`` pools take W and the sizes as dense (K, K) tables.
+
 As for the exact recursions, the compiled simulator depends on the structure alone (K, regime, method, and for
 ``raw`` the largest sample sizes): rates, W, alpha, beta, sample sizes, seeds and replicate counts are inputs.
 
@@ -23,17 +33,26 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
+from interplay.numerics.driver.edges import Edges, graph_edges
 from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.keys import prng_key, replicate_keys
-from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
+from interplay.numerics.driver.limits import (
+    draws_edges,
+    replicate_chunk,
+    require_count,
+    require_dense_tables,
+    run_in_chunks,
+)
 from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.sizes import (
+    Sizes,
     device,
     mixture_size,
     spec_sizes,
@@ -45,6 +64,7 @@ from interplay.numerics.homogenisation_measures import squared_distance
 from interplay.numerics.poisson.iterate import given_start, plan, require_poisson, schedule_inputs, structure, values
 from interplay.numerics.samplers.mixture import source_indices
 from interplay.numerics.samplers.split import pool_order
+from interplay.theory.rounds import RoundSizes
 from interplay.theory.spec import Ecosystem, SpecError
 
 METHODS = ("sufficient", "raw")
@@ -134,6 +154,51 @@ def split_rates(key, rates, sizes, capacity: int):
     return JAX.per_sample(totals, sizes.sum(1))
 
 
+class SimulationValues(NamedTuple):
+    """The numbers the simulator reads (:class:`theory.poisson.maps.PoissonValues`: the real rates (K+1, 1) and W)
+    and, under the fixed composition and the ``own`` pool, the edges' consumers and producers
+    (:mod:`numerics.driver.edges`), ``mixing`` then holding their weights (E,) and the sizes' n_synthetic (..., E);
+    without them (None, or a PoissonValues, as a sweep gives them) W (K, K) and n_synthetic (..., K, K) are dense,
+    all K^2 pairs edges (:func:`edge_inputs`)."""
+
+    rates: object
+    mixing: object
+    consumer: object = None
+    producer: object = None
+
+
+def simulation_values(eco: Ecosystem, edges: Edges | None = None) -> SimulationValues:
+    """The spec's numbers as the simulator takes them: W dense, or on ``edges`` (no K x K array)."""
+    if edges is None:
+        return SimulationValues(*values(eco))
+    on_edges = values(eco, edges.weight)
+    return SimulationValues(*on_edges, jnp.asarray(edges.consumer), jnp.asarray(edges.producer))
+
+
+def edge_inputs(numbers, sizes: Sizes) -> tuple[SimulationValues, Sizes]:
+    """The values and sizes of the edge path: as given on edges; a dense W (K, K) and n_synthetic (..., K, K)
+    flattened to all K^2 pairs in row-major order (the edges of :mod:`numerics.driver.edges` for a W without
+    zeros: the same sources in the same order, the same draws)."""
+    if getattr(numbers, "consumer", None) is not None:
+        return numbers, sizes
+    K = numbers.mixing.shape[0]
+    pairs = jnp.arange(K * K, dtype=jnp.int32)
+
+    def flat(part: RoundSizes) -> RoundSizes:
+        return part._replace(n_synthetic=part.n_synthetic.reshape(part.n_synthetic.shape[:-2] + (K * K,)))
+
+    edged = SimulationValues(numbers.rates, numbers.mixing.reshape(K * K), pairs // K, pairs % K)
+    return edged, Sizes(flat(sizes.initial), flat(sizes.rounds))
+
+
+def per_consumer(x, consumer, K: int):
+    """(K,): each model's sum of x (E,) over its edges (``consumer`` sorted): segment sums; for E = K^2 edges (all
+    pairs, row-major) the rows of x as a (K, K) table summed, the dense table's own sums in its own order."""
+    if consumer.shape[0] == K * K:
+        return x.reshape(K, K).sum(1)
+    return jax.ops.segment_sum(x, consumer, num_segments=K, indices_are_sorted=True)
+
+
 @compiled_cache
 def simulator(
     shape: Ecosystem, method: str, capacity: int, trajectory: bool, mixture_capacity: int = 0, pool_capacity: int = 0
@@ -144,9 +209,10 @@ def simulator(
 
     Rounds 0..T run in one ``lax.scan`` (round 0 is a round with alpha = 0, beta = beta_1: the initial fit, whose
     rates the given ``start`` (K,) replaces in every replicate; its real samples are drawn all the same), each
-    drawing the means of all K + 1 + K^2 samples of the round in one call: the K private and the public sample
+    drawing the means of all K + 1 + E samples of the round in one call: the K private and the public sample
     (its first prefix; the models' larger prefixes by :func:`prefix_sums`; under ``reuse`` the real samples of round
-    0 are kept) and model k's sample of every model j, at rate lambda_j. Under the
+    0 are kept) and, per edge e of W (:func:`edge_inputs`: all K^2 pairs given a dense W), consumer c_e's sample of
+    producer p_e, at rate lambda_{p_e}, summed per consumer (:func:`per_consumer`). Under the
     ``mixture`` composition model k's synthetic sample is one sample of the mixture instead (:func:`mixture_means`,
     up to ``mixture_capacity`` draws); under the ``shared`` pool the models that scrape model j take prefixes of one
     sample of it (:func:`shared_means`, ``pool_capacity`` draws); under the ``split`` pool model k's synthetic sample
@@ -156,18 +222,23 @@ def simulator(
     mixture = shape.composition == "mixture"
     shared = shape.pool == "shared"
     split = shape.pool == "split"
+    edged = not (mixture or shared or split)  # one synthetic source per edge of W, drawn with the real ones
 
     def simulate_one(key, numbers, beta_1, alphas, betas, sizes, start):
+        consumer = producer = None
+        if edged:
+            numbers, sizes = edge_inputs(numbers, sizes)
+            consumer, producer = numbers.consumer, numbers.producer
+
         def one_round(state, inputs):
             rates, real = state
             key, alpha, beta, t, round_sizes = inputs
-            round_plan = plan(shape, numbers, alpha, beta, round_sizes, initial=False)
-            key, pick = jax.random.split(key) if mixture or shared or split else (key, None)
-            apart = not (mixture or shared or split)  # every (k, j) its own sample, drawn with the real ones
-            drawn = [numbers.rates[:, 0]] + ([jnp.tile(rates, K)] if apart else [])  # (k, j) at rate lambda_j
+            round_plan = plan(shape, numbers, alpha, beta, round_sizes, initial=False, consumer=consumer)
+            key, pick = (key, None) if edged else jax.random.split(key)
+            drawn = [numbers.rates[:, 0]] + ([rates[producer]] if edged else [])  # edge e at rate lambda_{p_e}
             public_sizes = round_plan.n_public[:, 0]
             sample_sizes = [round_plan.n_private[:, 0], public_sizes.min()[None]]  # the public sample's first prefix
-            sample_sizes += [round_plan.n_synthetic.ravel()] if apart else []
+            sample_sizes += [round_plan.n_synthetic] if edged else []
             if split:  # model k's slice: N_k draws at its mean rate, with the real samples
                 drawn.append(split_rates(pick, rates, round_plan.n_synthetic, pool_capacity))
                 sample_sizes.append(round_plan.n_synthetic.sum(1))
@@ -188,7 +259,7 @@ def simulator(
             elif split:
                 synthetic = round_plan.w_synthetic.sum(1) * means[K + 1 :]
             else:
-                synthetic = (round_plan.w_synthetic * means[K + 1 :].reshape(K, K)).sum(1)
+                synthetic = per_consumer(round_plan.w_synthetic * means[K + 1 :], consumer, K)
             batch = round_plan.w_private[:, 0] * real[:K] + round_plan.w_public[:, 0] * real[K:] + synthetic
             rates = (t * rates + batch) / (t + 1) if shape.regime == "accumulate" else batch
             if start is not None:
@@ -239,17 +310,39 @@ def drawn_per_source(eco: Ecosystem, method: str) -> int:
     return max(sizes + [pool])
 
 
-def compiled_simulation(eco: Ecosystem, rounds: int, method: str = "sufficient", trajectory: bool = True, start=None):
-    """(f, inputs): the jitted f of :func:`simulator` for the spec's structure and its inputs after the keys
-    (values, beta_1, alphas, betas, sizes, start), so that ``f(keys, *inputs)`` simulates the spec (from the
-    given ``start``, the K rates, if not None)."""
+def dense_tables(eco: Ecosystem, rounds: int, edged: bool) -> int:
+    """K x K float64 tables a Monte Carlo over rounds 0..T builds: none where ``edged`` (W and the sample sizes on
+    its edges, :func:`theory.rounds.sample_sizes`), else the sizes n_synthetic on the host (round 0's and the
+    update rounds': one for a constant schedule, T else, and their stack), W on the host and on the device, the
+    rounds' sizes on the device (T + 1) and their concatenation in the compiled program (T + 1)."""
+    if edged:
+        return 0
+    return (2 if eco.is_constant else 2 * (rounds + 1)) + 2 + 2 * (rounds + 1)
+
+
+def _compiled(eco: Ecosystem, rounds: int, method: str, trajectory: bool, start, edged: bool):
+    """(f, inputs) of :func:`compiled_simulation`, the inputs on W's edges where ``edged`` (W and the sizes on
+    them: no K x K table), dense else."""
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     require_poisson(eco)
-    sizes = spec_sizes(eco, rounds)
+    edges = graph_edges(eco) if edged else None
+    sizes = spec_sizes(eco, rounds, edges=edged)
     capacity = max(static_sizes(eco, rounds, sizes).values()) if method == "raw" else 0  # raises for n = None
     run = simulator(structure(eco), method, capacity, bool(trajectory), *synthetic_capacities(eco))
-    return run, (values(eco), *schedule_inputs(eco, rounds), device(sizes), given_start(eco, start))
+    numbers = simulation_values(eco, edges)
+    return run, (numbers, *schedule_inputs(eco, rounds), device(sizes), given_start(eco, start))
+
+
+def compiled_simulation(eco: Ecosystem, rounds: int, method: str = "sufficient", trajectory: bool = True, start=None):
+    """(f, inputs): the jitted f of :func:`simulator` for the spec's structure and its inputs after the keys
+    (values, beta_1, alphas, betas, sizes, start), so that ``f(keys, *inputs)`` simulates the spec (from the
+    given ``start``, the K rates, if not None). W and the sample sizes are dense (K, K) tables, as a sweep gives
+    them (refused naming K where they cannot fit: :func:`dense_tables`); :func:`simulate` gives them on W's edges
+    where the Monte Carlo draws edges (:func:`numerics.driver.limits.draws_edges`)."""
+    require_poisson(eco)
+    require_dense_tables(eco, dense_tables(eco, rounds, edged=False))
+    return _compiled(eco, rounds, method, trajectory, start, edged=False)
 
 
 def simulate(
@@ -267,7 +360,10 @@ def simulate(
 
     ``method``: ``"sufficient"`` (one Poisson count per source and round) or ``"raw"`` (every sample); the same
     law. ``trajectory=False`` keeps only the final round's rates. What cannot fit in ``memory`` bytes (default:
-    available) is refused up front (:mod:`numerics.driver.limits`).
+    available) is refused up front (:mod:`numerics.driver.limits`). Under the fixed composition and the ``own``
+    pool W and the sample sizes are taken on W's edges (no K x K table: a ring of K = 10,000 models draws 3K
+    sources a round); the other compositions and pools refuse naming K the dense tables that cannot fit
+    (:func:`dense_tables`).
     """
     replicates = require_count(replicates, "replicates", 1)
     if method not in METHODS:
@@ -276,10 +372,12 @@ def simulate(
     eco.check_rounds(rounds)
     if eco.n is None:
         raise SpecError("n", "Monte Carlo needs finite sample sizes; n = None is the population limit")
+    edged = draws_edges(eco)
+    require_dense_tables(eco, dense_tables(eco, rounds, edged), memory)
     kept = rounds + 1 if trajectory else 1
     largest = drawn_per_source(eco, method)
     chunk = replicate_chunk(eco, rounds, replicates, kept_rounds=kept, drawn_per_source=largest, memory=memory)
-    run, inputs = compiled_simulation(eco, rounds, method, trajectory, start)
+    run, inputs = _compiled(eco, rounds, method, trajectory, start, edged)
     seed, key = prng_key(key)
     rates = run_in_chunks(run, replicate_keys(key, replicates), chunk, *inputs)
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())

@@ -207,11 +207,12 @@ def test_monte_carlo_sweeps_reject_what_they_cannot_do():
 def test_mean_spread_is_the_homogenisation_of_every_pair_also_on_a_k_axis_of_a_graph():
     """mean_spread is the mean over the pairs k != l of spread, as numerics.homogenisation_measures computes it
     from the exact trajectory at the point; mc_mean_spread is the replicates' mean of each replicate's mean over
-    pairs (same seed as simulate), its standard error that of those per-replicate means. On a K axis of star graphs
-    (not exchangeable: no model stands for the others) it is reported whole at each K. One model has no pairs."""
+    pairs (same seed as simulate: W without zeros, whose K^2 pairs are the edges simulate draws), its standard error
+    that of those per-replicate means. On a K axis of star graphs (not exchangeable: no model stands for the others)
+    it is reported whole at each K. One model has no pairs."""
     from interplay.theory.poisson.maps import poisson_ecosystem
 
-    W = [[0.5, 0.5, 0], [0, 0.2, 0.8], [0.6, 0, 0.4]]
+    W = [[0.5, 0.4, 0.1], [0.1, 0.2, 0.7], [0.5, 0.1, 0.4]]
     eco = poisson_ecosystem([1, 3, 8], 4, alpha=0.6, beta=0.5, n=12, mixing=W, regime="fresh")
     quantities = ["mean_spread", "mc_mean_spread", "mc_spread"]
     grid = sweep(eco, {"alpha": [0.3, 0.6]}, quantities, rounds=6, replicates=400, seed=9, progress=False)

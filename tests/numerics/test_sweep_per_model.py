@@ -64,7 +64,10 @@ def test_the_population_maps_spectral_radius_is_that_of_diag_alpha_w():
 
 
 def test_a_monte_carlo_point_is_the_simulation_of_the_per_model_spec_with_the_same_seed():
-    eco = poisson(alpha=Q(1, 2), beta=Q(1, 2))
+    """A W without zeros: simulate draws one source per edge of W, a sweep's point all K^2 pairs (W is a value it
+    may sweep), the same sources in the same order only where W has no zeros (numerics.poisson.monte_carlo)."""
+    full = [[Q(1, 2), Q(1, 4), Q(1, 4)], [Q(1, 4), Q(1, 2), Q(1, 4)], [Q(1, 5), Q(2, 5), Q(2, 5)]]
+    eco = poisson(alpha=Q(1, 2), beta=Q(1, 2)).with_options(mixing=full)
     grid = numerics.sweep(eco, {"alpha[2]": [0.9]}, ["mc_mean"], rounds=ROUNDS, progress=False, replicates=64, seed=3)
     by_hand = eco.with_options(alpha={"per_model": [Q(1, 2), Q(1, 2), Q(9, 10)]})
     run = numerics.simulate(by_hand, ROUNDS, key=3, replicates=64)

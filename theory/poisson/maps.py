@@ -193,10 +193,11 @@ class PoissonValues(NamedTuple):
     mixing: object
 
 
-def spec_values(eco: Ecosystem, ops=SYMPY_POISSON) -> PoissonValues:
-    """The spec's own numbers (exact with sympy ops; float64 inputs of the compiled functions with jax ops)."""
+def spec_values(eco: Ecosystem, ops=SYMPY_POISSON, mixing=None) -> PoissonValues:
+    """The spec's own numbers (exact with sympy ops; float64 inputs of the compiled functions with jax ops); W, or
+    ``mixing`` given in its place (e.g. W's nonzero entries alone: no K x K array is made)."""
     rates = [[s.rate] for s in (*eco.private, eco.public)]
-    return PoissonValues(ops.asarray(rates), ops.asarray(eco.mixing))
+    return PoissonValues(ops.asarray(rates), ops.asarray(eco.mixing if mixing is None else mixing))
 
 
 class Moments(NamedTuple):

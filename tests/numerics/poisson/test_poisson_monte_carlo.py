@@ -121,13 +121,15 @@ def test_figure_draws_the_exact_moments():
 
 
 def test_new_values_and_seeds_reuse_the_compiled_simulator():
-    """Other rates, W, alpha, beta, n and seeds of the same structure (K, regime, method) run the one compiled
-    simulator, and its draws follow the new values (E lambda_0 is the new initial fit's)."""
+    """Other rates, W, alpha, beta, n and seeds of the same structure (K, regime, method, and the number of W's
+    edges, which shapes the arrays of the edge path) run the one compiled simulator, and its draws follow the new
+    values (E lambda_0 is the new initial fit's)."""
     eco = small("reuse")
     npo.simulate(eco, ROUNDS, key=1, replicates=REPLICATES)
     run = monte_carlo.compiled_simulation(eco, ROUNDS)[0]
     traced = run._cache_size()
-    other = poisson_ecosystem([40, 0.5], 9, alpha=0.9, beta=0.2, n=30, mixing=[[0, 1], [1, 0]], regime="reuse")
+    mixing = [[Q(1, 10), Q(9, 10)], [Q(19, 20), Q(1, 20)]]  # 4 edges, as small's W
+    other = poisson_ecosystem([40, 0.5], 9, alpha=0.9, beta=0.2, n=30, mixing=mixing, regime="reuse")
     mc = npo.simulate(other, ROUNDS, key=2, replicates=REPLICATES)
     assert monte_carlo.compiled_simulation(other, ROUNDS)[0] is run and run._cache_size() == traced
     assert_mean_agrees(mc.rates[:, 0], npo.iterate_moments(other, 0).mean[0], "E lambda_0 of the new values")
