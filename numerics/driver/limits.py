@@ -120,8 +120,14 @@ def fitted_values(eco: Ecosystem) -> int:
 
 def draws_edges(eco: Ecosystem) -> bool:
     """Whether a Monte Carlo draws one synthetic source per edge of W (W[k, j] > 0, :mod:`numerics.driver.edges`):
-    the Gaussian family's fixed composition and ``own`` pool; every other path draws the K x K table."""
-    return eco.family.name == "gaussian" and eco.composition == "fixed" and eco.pool == "own"
+    the Gaussian and categorical families' fixed composition and ``own`` pool (categorical: not ``rolling``
+    corpora); every other path draws the K x K table."""
+    return (
+        eco.family.name in ("gaussian", "categorical")
+        and eco.composition == "fixed"
+        and eco.pool == "own"
+        and eco.regime != "rolling"
+    )
 
 
 def sources(eco: Ecosystem, edged: bool | None = None) -> int:
