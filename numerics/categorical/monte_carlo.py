@@ -1,6 +1,14 @@
 """Monte Carlo of categorical ecosystems: every source contributes Multinomial(N, p) counts by the cheaper exact
 route for N, every model refits its (smoothed) frequencies (:class:`CategoricalMonteCarlo`).
 
+Under the fixed composition and the ``own`` pool a round draws one synthetic sample per edge of the trains-on graph
+(:mod:`numerics.driver.edges`: e = 0..E-1 with W[c_e, p_e] > 0), N_e = n_synthetic[c_e, p_e] tokens of model p_e's
+fit, and model c_e's batch adds alpha_t W[c_e, p_e] times its frequencies (:mod:`numerics.categorical.edge_slots`):
+:func:`simulate` computes W and the sizes on the edges (no K x K table; work and memory grow as E + K, 3K sources
+for a ring). A dense W and (K, K) sizes (:func:`compiled_simulation`, sweeps) are all K^2 pairs in row-major order:
+for a W without zeros the same samples in the same order, the same numbers as the edge path and as before it; a W
+with zeros draws no sample for them on the edge path, so the same seed gives other draws there (the same law).
+
 Under the ``mixture`` composition each of model k's N synthetic samples comes from model j with probability
 W[k, j], a token of the mixture sum_j W[k, j] Cat(pi_j) = Cat(pibar_k), pibar_k = sum_j W[k, j] pi_j: its synthetic
 counts are one Multinomial(N, pibar_k), drawn as such (the exact law; no per-sample sources are needed), with the
@@ -19,6 +27,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -48,6 +57,7 @@ from interplay.numerics.driver.limits import (
 )
 from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.sizes import (
+    Sizes,
     device,
     mixture_size,
     spec_sizes,
@@ -383,22 +393,41 @@ def dense_tables(eco: Ecosystem, rounds: int, edged: bool) -> int:
     return (2 if eco.is_constant else 2 * (rounds + 1)) + rounds + 2
 
 
-def _compiled(eco: Ecosystem, rounds: int, method: str, trajectory: bool, any_schedule: bool, start, edges=None):
-    """:func:`compiled_simulation`, dense or, given ``edges`` (:class:`numerics.driver.edges.Edges`), with W and the
-    synthetic sizes on them (no K x K table)."""
+class HostInputs(NamedTuple):
+    """What :func:`simulate` computes on the host: the values (:func:`numerics.categorical.steps.values`), the
+    edges (:class:`numerics.categorical.edge_slots.EdgeArrays`, None for dense W and sizes), the largest number of
+    edges of a consumer (0 when dense), the schedules and their sample sizes (numpy)."""
+
+    values: steps.Values
+    edges: EdgeArrays | None
+    degree: int
+    alphas: object
+    betas: object
+    sizes: Sizes
+
+
+def _host_inputs(eco: Ecosystem, rounds: int, edges=None) -> HostInputs:
+    """The spec's numbers, schedules and sample sizes, dense or, given ``edges``
+    (:class:`numerics.driver.edges.Edges`), with W and the synthetic sizes on them (no K x K table)."""
     alphas, betas = alphas_betas(eco, rounds)
     sizes = spec_sizes(eco, rounds, edges=edges is not None)
+    if edges is None:
+        return HostInputs(steps.values(eco), None, 0, alphas, betas, sizes)
+    arrays, degree = edge_slots.edge_arrays(edges)
+    return HostInputs(steps.values(eco, edges.weight), arrays, degree, alphas, betas, sizes)
+
+
+def _compiled(eco: Ecosystem, rounds: int, method: str, trajectory: bool, any_schedule: bool, start, edges=None):
+    """:func:`compiled_simulation`, dense or, given ``edges`` (:class:`numerics.driver.edges.Edges`), with W and the
+    synthetic sizes on them (:func:`_host_inputs`)."""
+    v, arrays, degree, alphas, betas, sizes = _host_inputs(eco, rounds, edges)
     capacities = static_sizes(eco, rounds, sizes)  # raises for the population limit
     if any_schedule:
         capacities = _size_bounds(eco)
     bounds, trajectory = tuple(sorted(capacities.items())), bool(trajectory)
     st = steps.structure(eco)
-    if edges is None:
-        v, on_edges, degree, compact = steps.values(eco), {}, 0, True
-    else:
-        arrays, degree = edge_slots.edge_arrays(edges)
-        v, on_edges = steps.values(eco, edges.weight), {"edges": EdgeArrays(*map(jnp.asarray, arrays))}
-        compact = edge_slots.compact(eco.K, degree, len(edges.consumer))
+    on_edges = {} if arrays is None else {"edges": EdgeArrays(*map(jnp.asarray, arrays))}
+    compact = arrays is None or edge_slots.compact(eco.K, degree, len(arrays.consumer))
     start = given_start(eco, start)
     if eco.regime == "rolling":  # every method draws the corpora's tokens (numerics.categorical.rolling)
         if start is not None:

@@ -105,7 +105,7 @@ def token_list_program(st: steps.Structure, capacities: tuple[tuple[str, int], .
     cp, cq, cs = sizes_max["private"], sizes_max["public"], sizes_max["synthetic"]
     lengths = [cp, cq] + [cs] * degree  # a model's list holds its components one after the other
     starts = jnp.asarray(np.cumsum([0] + lengths[:-1]))
-    owner = np.repeat(np.arange(K + 2), lengths)  # the component of each position of a list
+    owner = np.repeat(np.arange(degree + 2), lengths)  # the component of each position of a list
     rank = np.arange(sum(lengths)) - np.repeat(np.cumsum([0] + lengths[:-1]), lengths)  # its place in the component
 
     def token_lists(private, public, synthetic, edges):
