@@ -182,8 +182,8 @@ def simulation_program(
     samples of round 0 are drawn all the same, so that ``reuse`` reuses them); rounds 1..T run in one
     ``lax.scan``, each drawing the counts of every source of the round
     (:func:`numerics.samplers.counts.draw_counts`, by the route ``method`` gives each kind of source for its
-    largest size ``capacities``): the synthetic samples (one per edge, K per model under ``mixture``, K x K under
-    the ``shared`` pool), and the K private and the public sample unless the
+    largest size ``capacities``): the synthetic samples (one per edge; one per model under ``mixture``; K x K
+    blocks under the ``shared`` pool), and the K private and the public sample unless the
     regime reuses round 0's, in the :class:`numerics.driver.sizes.Sizes` ``sizes`` of alphas and betas; under the
     ``split`` pool the slices of one pool of ``pool_capacity`` positions instead (:func:`split_frequencies`).
 
@@ -214,9 +214,7 @@ def simulation_program(
     def synthetic_frequencies(plan, drawn, sizes):
         """(E, m) per edge, (K, m) per model under mixture, else (K, K, m) per pair (k, j), from the counts
         ``drawn`` of the samples of ``sizes`` (under the shared pool the blocks of :func:`prefix_blocks`)."""
-        if edged:
-            return JAX.per_sample(drawn, sizes[:, None])
-        if st.mixture:
+        if edged or st.mixture:
             return JAX.per_sample(drawn, sizes[:, None])
         if st.shared:
             rank = prefix_blocks(plan.n_synthetic)[1]
