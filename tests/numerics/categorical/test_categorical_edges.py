@@ -6,8 +6,9 @@ path builds none.
 
 Tolerance: E p (15) and the centred products of the 15 fitted entries (120) at rounds 0..3 of K = 5 models, m = 3,
 4000 replicates, each within z = isf(0.01 / (2 x 1080)) standard errors (Bonferroni over both settings' 1080
-comparisons, family-wise level 0.01). Summing each edge's sample into its producer's batch instead of its
-consumer's (segment sums by producer) fails both settings (|z| in the commit message).
+comparisons, family-wise level 0.01: 4.43). Putting each edge's sample in its producer's training set instead of
+its consumer's (the edges' consumers replaced by their producers) fails both settings: max |z| 39.6 (sparse, token
+lists) and 101.9 (hub, segment sums), against 3.15 and 2.28 for the code as it is (seed 31).
 """
 
 import tracemalloc
