@@ -1,6 +1,14 @@
 """Monte Carlo of categorical ecosystems: every source contributes Multinomial(N, p) counts by the cheaper exact
 route for N, every model refits its (smoothed) frequencies (:class:`CategoricalMonteCarlo`).
 
+Under the fixed composition and the ``own`` pool a round draws one synthetic sample per edge of the trains-on graph
+(:mod:`numerics.driver.edges`: e = 0..E-1 with W[c_e, p_e] > 0), N_e = n_synthetic[c_e, p_e] tokens of model p_e's
+fit, and model c_e's batch adds alpha_t W[c_e, p_e] times its frequencies (:mod:`numerics.categorical.edge_slots`):
+:func:`simulate` computes W and the sizes on the edges (no K x K table; work and memory grow as E + K, 3K sources
+for a ring). A dense W and (K, K) sizes (:func:`compiled_simulation`, sweeps) are all K^2 pairs in row-major order:
+for a W without zeros the same samples in the same order, the same numbers as the edge path and as before it; a W
+with zeros draws no sample for them on the edge path, so the same seed gives other draws there (the same law).
+
 Under the ``mixture`` composition each of model k's N synthetic samples comes from model j with probability
 W[k, j], a token of the mixture sum_j W[k, j] Cat(pi_j) = Cat(pibar_k), pibar_k = sum_j W[k, j] pi_j: its synthetic
 counts are one Multinomial(N, pibar_k), drawn as such (the exact law; no per-sample sources are needed), with the
@@ -19,13 +27,15 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from interplay.numerics.categorical import steps
+from interplay.numerics.categorical import edge_slots, steps
 from interplay.numerics.categorical import tokens as categorical_tokens
+from interplay.numerics.categorical.edge_slots import EdgeArrays
 from interplay.numerics.categorical.iterate import (
     alphas_betas,
     given_start,
@@ -35,11 +45,19 @@ from interplay.numerics.categorical.iterate import (
 )
 from interplay.numerics.categorical.rolling import rolling_program
 from interplay.numerics.driver.compiled_cache import compiled_cache
+from interplay.numerics.driver.edges import graph_edges
 from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.keys import prng_key, replicate_keys
-from interplay.numerics.driver.limits import replicate_chunk, require_count, run_in_chunks
+from interplay.numerics.driver.limits import (
+    draws_edges,
+    replicate_chunk,
+    require_count,
+    require_dense_tables,
+    run_in_chunks,
+)
 from interplay.numerics.driver.results import SimulatedReplicates
 from interplay.numerics.driver.sizes import (
+    Sizes,
     device,
     mixture_size,
     spec_sizes,
@@ -149,16 +167,23 @@ def simulation_program(
     capacities: tuple[tuple[str, int], ...],
     trajectory: bool,
     pool_capacity: int = 0,
+    degree: int = 0,
 ):
-    """A jitted f(values, keys (R, 2), alphas (T,), betas (T,), sizes, start=None) -> probs (R, T+1 or 1, K, m),
-    replicates vmapped, for every ecosystem of structure ``st`` (its :class:`numerics.categorical.steps.Values`
-    passed in).
+    """A jitted f(values, keys (R, 2), alphas (T,), betas (T,), sizes, start=None, edges=None) -> probs (R, T+1 or
+    1, K, m), replicates vmapped, for every ecosystem of structure ``st`` (its
+    :class:`numerics.categorical.steps.Values` passed in). Under the fixed composition and the ``own`` pool the
+    synthetic samples are one per edge of W: ``edges`` the :class:`numerics.categorical.edge_slots.EdgeArrays`, at
+    most ``degree`` edges a consumer, the values' W and the sizes' n_synthetic on them, (E,)
+    (:func:`numerics.categorical.steps.values`, :func:`numerics.driver.sizes.spec_sizes`); ``edges`` None: W (K, K)
+    and n_synthetic (..., K, K) dense, all K^2 pairs edges (:func:`numerics.categorical.edge_slots.dense_pairs`;
+    ``degree`` 0 there).
 
     Round 0 fits the real samples alone, or is the given ``start`` p_0 (K, m) in every replicate (the real
     samples of round 0 are drawn all the same, so that ``reuse`` reuses them); rounds 1..T run in one
     ``lax.scan``, each drawing the counts of every source of the round
     (:func:`numerics.samplers.counts.draw_counts`, by the route ``method`` gives each kind of source for its
-    largest size ``capacities``): the K x K synthetic samples, and the K private and the public sample unless the
+    largest size ``capacities``): the synthetic samples (one per edge; one per model under ``mixture``; K x K
+    blocks under the ``shared`` pool), and the K private and the public sample unless the
     regime reuses round 0's, in the :class:`numerics.driver.sizes.Sizes` ``sizes`` of alphas and betas; under the
     ``split`` pool the slices of one pool of ``pool_capacity`` positions instead (:func:`split_frequencies`).
 
@@ -171,38 +196,45 @@ def simulation_program(
     capacities = dict(capacities)
     routes = _routes(method, capacities, m)
     real_rows = jnp.concatenate([jnp.arange(K), jnp.full(K, K)])  # the K private sources, the public one's K blocks
-    # fixed: sample (k, j) is drawn from model j; mixture: sample k from model k's mixture of the models
+    edged = not (st.mixture or st.shared or st.split)  # one synthetic sample per edge e, drawn from model p_e
+    degree = degree or K
+    # mixture: sample k from model k's mixture of the models; shared: block (i, j) of model j's sample
     synthetic_rows = jnp.arange(K) if st.mixture else jnp.tile(jnp.arange(K), K)
     together = _drawn_together(routes, capacities, ("private", "public"))
     all_kinds = ("private", "public", "synthetic")
     all_together = (
         not st.split and not st.curation and st.regime != "reuse" and _drawn_together(routes, capacities, all_kinds)
     )
-    curated_rows = np.tile(np.array(st.curation or (1,) * K), K)  # sample (k, j): best-of of model j's outputs
+    best_of = np.array(st.curation or (1,) * K)  # edge e's sample: the best-of of model p_e's outputs
 
     def draw(key, distributions, rows, sizes, kinds):
         """Counts of one draw of every sample (a row of ``rows`` each) by the kinds' shared route."""
         return counts.draw_counts(key, distributions, rows, sizes, max(capacities[kind] for kind in kinds))
 
     def synthetic_frequencies(plan, drawn, sizes):
-        """(K, m) per model under mixture, else (K, K, m) per pair (k, j), from the counts ``drawn`` of the
-        samples of ``sizes`` (under the shared pool the blocks of :func:`prefix_blocks`)."""
-        if st.mixture:
+        """(E, m) per edge, (K, m) per model under mixture, else (K, K, m) per pair (k, j), from the counts
+        ``drawn`` of the samples of ``sizes`` (under the shared pool the blocks of :func:`prefix_blocks`)."""
+        if edged or st.mixture:
             return JAX.per_sample(drawn, sizes[:, None])
         if st.shared:
             rank = prefix_blocks(plan.n_synthetic)[1]
             return JAX.per_sample(prefix_counts(drawn.reshape(K, K, m), rank), plan.n_synthetic[:, :, None])
         return JAX.per_sample(drawn, sizes[:, None]).reshape(K, K, m)
 
-    def training_set(plan, real, synthetic):
-        """The batch frequencies; ``synthetic`` (K, K, m) per pair (k, j), or (K, m) per model under mixture."""
-        if st.mixture or st.split:
+    def training_set(plan, real, synthetic, edges):
+        """The batch frequencies; ``synthetic`` (E, m) per edge (summed per consumer,
+        :func:`numerics.categorical.edge_slots.consumer_sums`), (K, K, m) per pair (k, j), or (K, m) per model under
+        mixture."""
+        if edged:
+            synthetic_part = edge_slots.consumer_sums(plan.w_synthetic, synthetic, edges, K, degree)
+        elif st.mixture or st.split:
             synthetic_part = plan.w_synthetic.sum(1)[:, None] * synthetic  # weight alpha_t
         else:
             synthetic_part = jnp.einsum("kj,kji->ki", plan.w_synthetic, synthetic)
         return plan.w_private[:, 0:1] * real[:K] + plan.w_public[:, 0:1] * real[K:] + synthetic_part
 
-    def simulate_one(v, key, alphas, betas, sizes, start):
+    def simulate_one(v, key, alphas, betas, sizes, start, edges):
+        consumer = edges.consumer if edged else None
         prepared = {route: counts.prepare(v.sources, route) for route in {routes["private"], routes["public"]}}
 
         def real_sizes(plan):
@@ -228,10 +260,11 @@ def simulation_program(
             return real_of(jnp.concatenate([private, public]), plan)
 
         k_start, k_rounds = jax.random.split(key)
-        plan_0 = steps.round_plan(v, 0.0, steps.initial_beta(v, betas), sizes.initial, initial=True)
+        plan_0 = steps.round_plan(v, 0.0, steps.initial_beta(v, betas), sizes.initial, initial=True, consumer=consumer)
         real_0 = real_frequencies(k_start, plan_0)
         if start is None:
-            union_0 = training_set(plan_0, real_0, jnp.zeros((K, m) if st.mixture or st.split else (K, K, m)))
+            shape = (edges.consumer.shape[0], m) if edged else (K, m) if st.mixture or st.split else (K, K, m)
+            union_0 = training_set(plan_0, real_0, jnp.zeros(shape), edges)
         else:
             union_0 = steps.frequencies_of_fit(st, v, start, 0.0)
 
@@ -239,14 +272,15 @@ def simulation_program(
             """state: the training frequencies of round t - 1 and the real ones; returns those of round t."""
             union, real = state
             key, alpha, beta, t, round_sizes = inputs
-            plan = steps.round_plan(v, alpha, beta, round_sizes, initial=False)
+            plan = steps.round_plan(v, alpha, beta, round_sizes, initial=False, consumer=consumer)
             fitted = steps.fit(st, v, union, t - 1)
             sampled = jnp.clip(steps.tempered_probs(st, v, fitted), 0.0, 1.0)  # row j: what model j generates from
             if st.split:  # the real samples apart, then every model's slice of the pool
                 k_real, k_pool = jax.random.split(key)
                 if st.regime != "reuse":
                     real = real_frequencies(k_real, plan)
-                batch = training_set(plan, real, split_frequencies(k_pool, sampled, plan.n_synthetic, pool_capacity))
+                synthetic = split_frequencies(k_pool, sampled, plan.n_synthetic, pool_capacity)
+                batch = training_set(plan, real, synthetic, edges)
                 union = (t * union + batch) / (t + 1) if st.regime == "accumulate" else batch
                 return (union, real), (steps.fit(st, v, union, t) if trajectory else None)
             if st.mixture:  # row k: pibar_k; N = sum_j W[k, j] N, the expected counts (exact in float64 up to
@@ -256,11 +290,12 @@ def simulation_program(
             elif st.shared:  # sample (i, j): block i of model j's one sample (module doc)
                 sizes = prefix_blocks(plan.n_synthetic)[0].reshape(K * K)
             else:
-                sizes = plan.n_synthetic.reshape(K * K)  # sample (k, j): model j's data for model k
+                sizes = plan.n_synthetic  # sample e: model p_e's data for model c_e
+            rows = edges.producer if edged else synthetic_rows
             models = counts.prepare(sampled, routes["synthetic"])
-            if all_together:  # the round's K + 1 real samples and K x K synthetic ones in one draw
+            if all_together:  # the round's K + 1 real samples and the synthetic ones in one draw
                 sources = counts.concatenate(prepared[routes["private"]], models)
-                rows = jnp.concatenate([real_rows, K + 1 + synthetic_rows])
+                rows = jnp.concatenate([real_rows, K + 1 + rows])
                 drawn = draw(key, sources, rows, jnp.concatenate([real_sizes(plan), sizes]), tuple(routes))
                 real, drawn = real_of(drawn[: 2 * K], plan), drawn[2 * K :]
             else:
@@ -270,15 +305,16 @@ def simulation_program(
                 if st.curation:  # the k-tuples of draws and the choices themselves (theory.curation)
                     drawn = curated_counts(
                         k_synthetic,
-                        sampled[synthetic_rows],
-                        v.curation_weights[synthetic_rows],
-                        curated_rows,
+                        sampled[rows],
+                        v.curation_weights[rows],
+                        jnp.asarray(best_of)[rows],
                         sizes,
                         capacities["synthetic"],
+                        int(best_of.max()),
                     )
                 else:
-                    drawn = draw(k_synthetic, models, synthetic_rows, sizes, ("synthetic",))
-            batch = training_set(plan, real, synthetic_frequencies(plan, drawn, sizes))
+                    drawn = draw(k_synthetic, models, rows, sizes, ("synthetic",))
+            batch = training_set(plan, real, synthetic_frequencies(plan, drawn, sizes), edges)
             union = (t * union + batch) / (t + 1) if st.regime == "accumulate" else batch
             return (union, real), (steps.fit(st, v, union, t) if trajectory else None)
 
@@ -290,10 +326,12 @@ def simulation_program(
             return jnp.concatenate([steps.fit(st, v, union_0, 0.0)[None], path])
         return steps.fit(st, v, union, float(T))[None]
 
-    replicated = jax.vmap(simulate_one, in_axes=(None, 0, None, None, None, None))
+    replicated = jax.vmap(simulate_one, in_axes=(None, 0, None, None, None, None, None))
 
-    def program(v, keys, alphas, betas, sizes, start=None):
-        return replicated(v, keys, alphas, betas, sizes, start)
+    def program(v, keys, alphas, betas, sizes, start=None, edges=None):
+        if edged and edges is None:
+            v, sizes, edges = edge_slots.dense_pairs(v, sizes)
+        return replicated(v, keys, alphas, betas, sizes, start, edges)
 
     return jax.jit(program)
 
@@ -332,16 +370,62 @@ def compiled_simulation(
     """(f, alphas, betas, sizes): the jitted f(keys, alphas, betas, sizes) -> probs of :func:`simulate` and the
     spec's schedules and their sample sizes (:mod:`numerics.driver.sizes`). Its arrays hold the largest samples of the
     spec's schedules; with ``any_schedule`` they hold any alpha, beta in [0, 1], so alphas, betas and sizes may be
-    replaced by others of the same length (sweeps vmap). ``start``: None or p_0 (K x m), the state of round 0."""
+    replaced by others of the same length (sweeps vmap). ``start``: None or p_0 (K x m), the state of round 0.
+    W and the synthetic sizes are dense (K, K) tables (refused up front where they cannot fit,
+    :func:`dense_tables`), all K^2 pairs edges (:func:`numerics.categorical.edge_slots.dense_pairs`): for a W
+    without zeros the draws of :func:`simulate`'s edge path."""
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
+    require_categorical(eco)
+    require_dense_tables(eco, dense_tables(eco, rounds, edged=False))
+    return _compiled(eco, rounds, method, trajectory, any_schedule, start)
+
+
+def dense_tables(eco: Ecosystem, rounds: int, edged: bool) -> int:
+    """K x K float64 tables a Monte Carlo over rounds 0..T builds: none where ``edged`` (W and the sample sizes on
+    its edges, :func:`theory.rounds.sample_sizes`), else the sizes n_synthetic on the host (round 0's and the
+    update rounds': one for a constant schedule, T else, and their stack), W and the rounds' sizes on the device
+    (the tables of the Gaussian's dense path, :func:`numerics.gaussian.monte_carlo.dense_tables`)."""
+    if edged:
+        return 0
+    return (2 if eco.is_constant else 2 * (rounds + 1)) + rounds + 2
+
+
+class HostInputs(NamedTuple):
+    """What :func:`simulate` computes on the host: the values (:func:`numerics.categorical.steps.values`), the
+    edges (:class:`numerics.categorical.edge_slots.EdgeArrays`, None for dense W and sizes), the largest number of
+    edges of a consumer (0 when dense), the schedules and their sample sizes (numpy)."""
+
+    values: steps.Values
+    edges: EdgeArrays | None
+    degree: int
+    alphas: object
+    betas: object
+    sizes: Sizes
+
+
+def _host_inputs(eco: Ecosystem, rounds: int, edges=None) -> HostInputs:
+    """The spec's numbers, schedules and sample sizes, dense or, given ``edges``
+    (:class:`numerics.driver.edges.Edges`), with W and the synthetic sizes on them (no K x K table)."""
     alphas, betas = alphas_betas(eco, rounds)
-    sizes = spec_sizes(eco, rounds)
+    sizes = spec_sizes(eco, rounds, edges=edges is not None)
+    if edges is None:
+        return HostInputs(steps.values(eco), None, 0, alphas, betas, sizes)
+    arrays, degree = edge_slots.edge_arrays(edges)
+    return HostInputs(steps.values(eco, edges.weight), arrays, degree, alphas, betas, sizes)
+
+
+def _compiled(eco: Ecosystem, rounds: int, method: str, trajectory: bool, any_schedule: bool, start, edges=None):
+    """:func:`compiled_simulation`, dense or, given ``edges`` (:class:`numerics.driver.edges.Edges`), with W and the
+    synthetic sizes on them (:func:`_host_inputs`)."""
+    v, arrays, degree, alphas, betas, sizes = _host_inputs(eco, rounds, edges)
     capacities = static_sizes(eco, rounds, sizes)  # raises for the population limit
     if any_schedule:
         capacities = _size_bounds(eco)
     bounds, trajectory = tuple(sorted(capacities.items())), bool(trajectory)
-    st, v = steps.structure(eco), steps.values(eco)
+    st = steps.structure(eco)
+    on_edges = {} if arrays is None else {"edges": EdgeArrays(*map(jnp.asarray, arrays))}
+    compact = arrays is None or edge_slots.compact(eco.K, degree, len(arrays.consumer))
     start = given_start(eco, start)
     if eco.regime == "rolling":  # every method draws the corpora's tokens (numerics.categorical.rolling)
         if start is not None:
@@ -349,12 +433,13 @@ def compiled_simulation(
                 "start", "rolling corpora start from their real training sets (a given p_0 is not a corpus)"
             )
         run = functools.partial(rolling_program(st, int(eco.n), trajectory), v)
-    elif method == "sufficient" and start is None and categorical_tokens.applies(eco, capacities):
-        program = categorical_tokens.token_list_program(st, bounds, trajectory)
-        run = functools.partial(program, v, categorical_tokens.alias_arrays(v))
+    elif method == "sufficient" and start is None and categorical_tokens.applies(eco, capacities, compact):
+        program = categorical_tokens.token_list_program(st, bounds, trajectory, degree)
+        run = functools.partial(program, v, categorical_tokens.alias_arrays(v), **on_edges)
     else:
         pool = split_pool_size(eco) if eco.pool == "split" else 0
-        run = functools.partial(simulation_program(st, method, bounds, trajectory, pool), v, start=start)
+        program = simulation_program(st, method, bounds, trajectory, pool, degree)
+        run = functools.partial(program, v, start=start, **on_edges)
     return run, alphas, betas, device(sizes)
 
 
@@ -394,9 +479,12 @@ def simulate(
     if eco.n is None:
         raise SpecError("n", "Monte Carlo needs finite sample sizes; n = None is the population limit")
     kept = rounds + 1 if trajectory else 1
+    edged = draws_edges(eco)
+    require_dense_tables(eco, dense_tables(eco, rounds, edged), memory)
     largest = drawn_per_source(eco, method)
     chunk = replicate_chunk(eco, rounds, replicates, kept_rounds=kept, drawn_per_source=largest, memory=memory)
-    run, alphas, betas, sizes = compiled_simulation(eco, rounds, method, trajectory, start=start)
+    edges = graph_edges(eco) if edged else None
+    run, alphas, betas, sizes = _compiled(eco, rounds, method, trajectory, False, start, edges)
     seed, key = prng_key(key)
     probs = run_in_chunks(run, replicate_keys(key, replicates), chunk, alphas, betas, sizes)
     key_data = tuple(int(x) for x in np.asarray(jax.random.key_data(key)).ravel())

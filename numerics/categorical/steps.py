@@ -92,7 +92,9 @@ def structure(eco: Ecosystem) -> Structure:
     )
 
 
-def values(eco: Ecosystem) -> Values:
+def values(eco: Ecosystem, mixing=None) -> Values:
+    """The ecosystem's numbers; ``mixing``: W's weights on its edges (E,) (:mod:`numerics.driver.edges`) in place of
+    the dense (K, K) W (the Monte Carlo's edge path, which never builds it)."""
     family = eco.family
     sources = [[float(x) for x in s.probs] for s in (*eco.private, eco.public)]
     n, pseudo_counts = 1.0 if eco.n is None else float(eco.largest_n), float(eco.dim * family.smoothing)
@@ -101,7 +103,7 @@ def values(eco: Ecosystem) -> Values:
     weights = [np.ones(eco.dim) if c is None else c.float_weights() for c in model_curations(eco.curation, eco.K)]
     return Values(
         jnp.asarray(sources),
-        jnp.asarray(floats(eco.mixing)),
+        jnp.asarray(floats(eco.mixing) if mixing is None else mixing, dtype=jnp.float64),
         *(jnp.asarray(x, dtype=jnp.float64) for x in scalars),
         jnp.asarray(np.array(weights), dtype=jnp.float64),
     )
@@ -112,17 +114,20 @@ def initial_beta(v: Values, betas):
     return betas[0] if betas.shape[0] else v.beta_1
 
 
-def round_plan(v: Values, alpha, beta, sizes: RoundSizes | None, *, initial: bool) -> RoundPlan:
+def round_plan(v: Values, alpha, beta, sizes: RoundSizes | None, *, initial: bool, consumer=None) -> RoundPlan:
     """:func:`theory.rounds.round_plan` with W from ``v``: weights (1 - alpha) beta, (1 - alpha)(1 - beta) and
     alpha W (alpha = 0 at the initial fit; alpha, beta scalars or per model, (K,)); ``sizes`` None in the population
-    limit (infinite samples)."""
-    K = v.mixing.shape[0]
+    limit (infinite samples). Given the edges' consumers ``consumer`` (E,) (:mod:`numerics.driver.edges`),
+    ``v.mixing`` holds the edges' weights W[c_e, p_e] (E,) and the synthetic weights are the edges',
+    alpha_{c_e} W[c_e, p_e] (E,), the sizes' n_synthetic the edges' N_e (E,)."""
+    K = v.sources.shape[0] - 1
     alpha, beta = JAX.column(alpha, K), JAX.column(beta, K)  # K x 1: a scalar repeated, or per model
     if initial:
         alpha = 0 * alpha
     if sizes is None:
-        sizes = RoundSizes(jnp.full((K, 1), jnp.inf), jnp.inf, jnp.full((K, K), jnp.inf))
-    return RoundPlan((1 - alpha) * beta, (1 - alpha) * (1 - beta), alpha * v.mixing, *sizes)
+        sizes = RoundSizes(jnp.full((K, 1), jnp.inf), jnp.inf, jnp.full(v.mixing.shape, jnp.inf))
+    synthetic = alpha * v.mixing if consumer is None else alpha[consumer, 0] * v.mixing
+    return RoundPlan((1 - alpha) * beta, (1 - alpha) * (1 - beta), synthetic, *sizes)
 
 
 def real_weights(plan: RoundPlan):

@@ -124,8 +124,14 @@ def fitted_values(eco: Ecosystem) -> int:
 
 def draws_edges(eco: Ecosystem) -> bool:
     """Whether a Monte Carlo draws one synthetic source per edge of W (W[k, j] > 0, :mod:`numerics.driver.edges`):
-    the Gaussian and Poisson families' fixed composition and ``own`` pool; every other path draws the K x K table."""
-    return eco.family.name in ("gaussian", "poisson") and eco.composition == "fixed" and eco.pool == "own"
+    the Gaussian, Poisson and categorical families' fixed composition and ``own`` pool (categorical: not ``rolling``
+    corpora); every other path draws the K x K table."""
+    return (
+        eco.family.name in ("gaussian", "poisson", "categorical")
+        and eco.composition == "fixed"
+        and eco.pool == "own"
+        and eco.regime != "rolling"
+    )
 
 
 def sources(eco: Ecosystem, edged: bool | None = None) -> int:
