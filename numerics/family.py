@@ -63,8 +63,9 @@ class NumericsFamily(Protocol):
 
     def monte_carlo_sampler(self, eco: Ecosystem, rounds: int, replicates: int, seed: int) -> Callable:
         """g(values, alphas (T,), betas (T,), sizes) -> {mc quantity: per-replicate values (R, ...)} at the final
-        round for every ecosystem of eco's ``sweep_structure`` (``values``: its ``sweep_values``), the same draws
-        as ``simulate(eco, rounds, key=seed, replicates=R)`` (default method)."""
+        round for every ecosystem of eco's ``sweep_structure`` (``values``: its ``sweep_values``), the same law
+        as ``simulate(eco, rounds, key=seed, replicates=R)`` (default method), and the same draws where W has no
+        zeros (a sparse W's ``simulate`` draws one source per edge: :mod:`numerics.driver.edges`)."""
 
     def sweep_values(self, eco: Ecosystem):
         """Every number of ``eco`` that ``exact_point`` and ``monte_carlo_sampler`` read, a pytree of float64

@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from interplay.numerics.driver.edges import Edges
+from interplay.numerics.driver.edges import Edges, all_pairs
 from interplay.numerics.driver.sizes import Sizes
 
 COMPACT = 2  # padded rows while K D <= this x E
@@ -43,15 +43,9 @@ def edge_arrays(edges: Edges) -> tuple[EdgeArrays, int]:
 
 def dense_pairs(v, sizes: Sizes):
     """(values, sizes, edges) of a dense W (K, K) and n_synthetic (..., K, K): all K^2 pairs (k, j) in row-major
-    order, W and the synthetic sizes flattened to them (slot j of consumer k)."""
-    K = v.mixing.shape[0]
-    pairs = jnp.arange(K * K, dtype=jnp.int32)
-
-    def flat(part):
-        return part._replace(n_synthetic=part.n_synthetic.reshape(part.n_synthetic.shape[:-2] + (K * K,)))
-
-    edges = EdgeArrays(pairs // K, pairs % K, pairs % K)
-    return v._replace(mixing=v.mixing.reshape(K * K)), Sizes(flat(sizes.initial), flat(sizes.rounds)), edges
+    order (:func:`numerics.driver.edges.all_pairs`), slot j of consumer k."""
+    weight, consumer, producer, sizes = all_pairs(v.mixing, sizes)
+    return v._replace(mixing=weight), sizes, EdgeArrays(consumer, producer, producer)
 
 
 def compact(K: int, degree: int, E: int) -> bool:

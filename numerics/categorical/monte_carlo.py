@@ -49,6 +49,7 @@ from interplay.numerics.driver.edges import graph_edges
 from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import (
+    dense_tables,
     draws_edges,
     replicate_chunk,
     require_count,
@@ -379,16 +380,6 @@ def compiled_simulation(
     require_categorical(eco)
     require_dense_tables(eco, dense_tables(eco, rounds, edged=False))
     return _compiled(eco, rounds, method, trajectory, any_schedule, start)
-
-
-def dense_tables(eco: Ecosystem, rounds: int, edged: bool) -> int:
-    """K x K float64 tables a Monte Carlo over rounds 0..T builds: none where ``edged`` (W and the sample sizes on
-    its edges, :func:`theory.rounds.sample_sizes`), else the sizes n_synthetic on the host (round 0's and the
-    update rounds': one for a constant schedule, T else, and their stack), W and the rounds' sizes on the device
-    (the tables of the Gaussian's dense path, :func:`numerics.gaussian.monte_carlo.dense_tables`)."""
-    if edged:
-        return 0
-    return (2 if eco.is_constant else 2 * (rounds + 1)) + rounds + 2
 
 
 class HostInputs(NamedTuple):

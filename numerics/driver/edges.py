@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import jax.numpy as jnp
 import numpy as np
 
+from interplay.numerics.driver.sizes import Sizes
 from interplay.theory.spec import Ecosystem, floats, integer_rows
 
 
@@ -44,3 +46,16 @@ def edge_count(eco: Ecosystem) -> int:
     """E, the number of nonzero entries of W."""
     exact = integer_rows(eco.mixing)
     return sum(map(len, exact[1])) if exact is not None else int(np.count_nonzero(floats(eco.mixing)))
+
+
+def all_pairs(mixing, sizes: Sizes):
+    """(weight (K^2,), consumer, producer, sizes) of a dense W (K, K) and sizes whose n_synthetic is (..., K, K), as
+    sweeps give them: every pair (k, j) an edge, in row-major order (the order of :func:`graph_edges` for a W
+    without zeros), W and n_synthetic flattened to them (jax arrays; traceable)."""
+    K = mixing.shape[0]
+    pairs = jnp.arange(K * K, dtype=jnp.int32)
+
+    def flat(part):
+        return part._replace(n_synthetic=part.n_synthetic.reshape(part.n_synthetic.shape[:-2] + (K * K,)))
+
+    return jnp.reshape(mixing, (K * K,)), pairs // K, pairs % K, Sizes(flat(sizes.initial), flat(sizes.rounds))

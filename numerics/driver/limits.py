@@ -155,6 +155,16 @@ def draws_per_round(eco: Ecosystem, drawn_per_source: int) -> int:
     return sources(eco) * per_source
 
 
+def dense_tables(eco: Ecosystem, rounds: int, edged: bool, compiled: int | None = None) -> int:
+    """K x K float64 tables a Monte Carlo over rounds 0..T builds: none where ``edged`` (W and the sample sizes on
+    its edges, :func:`theory.rounds.sample_sizes`), else the sizes n_synthetic on the host (round 0's and the
+    update rounds': one for a constant schedule, T else, and their stack) and ``compiled`` tables on the device
+    (default T + 2: W and the rounds' sizes; a family whose program also concatenates the rounds' sizes says so)."""
+    if edged:
+        return 0
+    return (2 if eco.is_constant else 2 * (rounds + 1)) + (rounds + 2 if compiled is None else compiled)
+
+
 def require_dense_tables(eco: Ecosystem, tables: int, memory: int | None = None) -> None:
     """Refuse (SpecError naming K) ``tables`` K x K float64 arrays that exceed ``memory`` (default: what is
     available), before any of them is made."""

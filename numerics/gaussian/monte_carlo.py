@@ -78,9 +78,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from interplay.numerics.driver.compiled_cache import compiled_cache
-from interplay.numerics.driver.edges import Edges, graph_edges
+from interplay.numerics.driver.edges import Edges, all_pairs, graph_edges
 from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import (
+    dense_tables,
     draws_edges,
     replicate_chunk,
     require_count,
@@ -605,19 +606,13 @@ def simulation_values(eco: Ecosystem, edges: Edges | None = None) -> SimulationV
 
 
 def _edge_inputs(values: SimulationValues, sizes: Sizes) -> tuple[SimulationValues, Sizes]:
-    """The values and sizes of the edge path: as given on edges; a dense W (K, K) and n_synthetic (..., K, K)
-    flattened to all K^2 pairs in row-major order (the edges of :mod:`numerics.driver.edges` for a W without
-    zeros: the same sources in the same order, the same draws)."""
+    """The values and sizes of the edge path: as given on edges; a dense W and n_synthetic as all K^2 pairs
+    (:func:`numerics.driver.edges.all_pairs`: for a W without zeros the same sources in the same order, the same
+    draws)."""
     if values.consumer is not None:
         return values, sizes
-    K = values.mixing.shape[0]
-    pairs = jnp.arange(K * K, dtype=jnp.int32)
-
-    def flat(part):
-        return part._replace(n_synthetic=part.n_synthetic.reshape(part.n_synthetic.shape[:-2] + (K * K,)))
-
-    values = values._replace(mixing=values.mixing.reshape(K * K), consumer=pairs // K, producer=pairs % K)
-    return values, Sizes(flat(sizes.initial), flat(sizes.rounds))
+    weight, consumer, producer, sizes = all_pairs(values.mixing, sizes)
+    return values._replace(mixing=weight, consumer=consumer, producer=producer), sizes
 
 
 def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: str):
@@ -649,15 +644,6 @@ def _host_inputs(eco: Ecosystem, rounds: int) -> tuple[SimulationValues, np.ndar
     alphas, betas = schedules(eco, rounds)
     edges = graph_edges(eco) if draws_edges(eco) else None
     return simulation_values(eco, edges), alphas, betas, spec_sizes(eco, rounds, edges=edges is not None)
-
-
-def dense_tables(eco: Ecosystem, rounds: int, edged: bool) -> int:
-    """K x K float64 tables a Monte Carlo over rounds 0..T builds: none where ``edged`` (W and the sample sizes on
-    its edges, :func:`theory.rounds.sample_sizes`), else the sizes n_synthetic on the host (round 0's and the
-    update rounds': one for a constant schedule, T else, and their stack), W and the rounds' sizes on the device."""
-    if edged:
-        return 0
-    return (2 if eco.is_constant else 2 * (rounds + 1)) + rounds + 2
 
 
 def _largest_for_any_schedule(eco: Ecosystem) -> dict[str, int]:

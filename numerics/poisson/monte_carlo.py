@@ -39,8 +39,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from interplay.numerics.driver import limits
 from interplay.numerics.driver.compiled_cache import compiled_cache
-from interplay.numerics.driver.edges import Edges, graph_edges
+from interplay.numerics.driver.edges import Edges, all_pairs, graph_edges
 from interplay.numerics.driver.jax_ops import JAX
 from interplay.numerics.driver.keys import prng_key, replicate_keys
 from interplay.numerics.driver.limits import (
@@ -64,7 +65,6 @@ from interplay.numerics.homogenisation_measures import squared_distance
 from interplay.numerics.poisson.iterate import given_start, plan, require_poisson, schedule_inputs, structure, values
 from interplay.numerics.samplers.mixture import source_indices
 from interplay.numerics.samplers.split import pool_order
-from interplay.theory.rounds import RoundSizes
 from interplay.theory.spec import Ecosystem, SpecError
 
 METHODS = ("sufficient", "raw")
@@ -176,19 +176,13 @@ def simulation_values(eco: Ecosystem, edges: Edges | None = None) -> SimulationV
 
 
 def edge_inputs(numbers, sizes: Sizes) -> tuple[SimulationValues, Sizes]:
-    """The values and sizes of the edge path: as given on edges; a dense W (K, K) and n_synthetic (..., K, K)
-    flattened to all K^2 pairs in row-major order (the edges of :mod:`numerics.driver.edges` for a W without
-    zeros: the same sources in the same order, the same draws)."""
+    """The values and sizes of the edge path: as given on edges; a dense W and n_synthetic as all K^2 pairs
+    (:func:`numerics.driver.edges.all_pairs`: for a W without zeros the same sources in the same order, the same
+    draws)."""
     if getattr(numbers, "consumer", None) is not None:
         return numbers, sizes
-    K = numbers.mixing.shape[0]
-    pairs = jnp.arange(K * K, dtype=jnp.int32)
-
-    def flat(part: RoundSizes) -> RoundSizes:
-        return part._replace(n_synthetic=part.n_synthetic.reshape(part.n_synthetic.shape[:-2] + (K * K,)))
-
-    edged = SimulationValues(numbers.rates, numbers.mixing.reshape(K * K), pairs // K, pairs % K)
-    return edged, Sizes(flat(sizes.initial), flat(sizes.rounds))
+    weight, consumer, producer, sizes = all_pairs(numbers.mixing, sizes)
+    return SimulationValues(numbers.rates, weight, consumer, producer), sizes
 
 
 def per_consumer(x, consumer, K: int):
@@ -311,13 +305,9 @@ def drawn_per_source(eco: Ecosystem, method: str) -> int:
 
 
 def dense_tables(eco: Ecosystem, rounds: int, edged: bool) -> int:
-    """K x K float64 tables a Monte Carlo over rounds 0..T builds: none where ``edged`` (W and the sample sizes on
-    its edges, :func:`theory.rounds.sample_sizes`), else the sizes n_synthetic on the host (round 0's and the
-    update rounds': one for a constant schedule, T else, and their stack), W on the host and on the device, the
-    rounds' sizes on the device (T + 1) and their concatenation in the compiled program (T + 1)."""
-    if edged:
-        return 0
-    return (2 if eco.is_constant else 2 * (rounds + 1)) + 2 + 2 * (rounds + 1)
+    """:func:`numerics.driver.limits.dense_tables` of this program: W on the host and the device, the rounds' sizes
+    on the device (T + 1) and their concatenation in the program (T + 1)."""
+    return limits.dense_tables(eco, rounds, edged, compiled=2 + 2 * (rounds + 1))
 
 
 def _compiled(eco: Ecosystem, rounds: int, method: str, trajectory: bool, start, edged: bool):
