@@ -10,10 +10,10 @@ fits); model k's private data N(mu_k, 1) with mu_k = (-1)^k, the public N(0, 1).
 under ``composition="mixture"`` at K = 1,000 (each synthetic sample from a model drawn uniformly).
 
 Method. Each (workload, method) runs in a fresh subprocess. ``ours``: the ecosystem is built first (its time and the
-resident memory it adds are reported apart: the spec stores W as a dense sympy matrix), then the memory
-:func:`numerics.verbs.simulation_estimate` announces, then ``numerics.simulate`` runs once to warm up (compilation;
-excluded) and ``repeats`` timed calls follow (median), each a whole call: the host's sample sizes, the edges and
-the compiled run (the spec's host inputs are kept from the warm-up call: the first call's time is printed apart).
+resident memory it adds are reported apart), then the memory :func:`numerics.verbs.simulation_estimate`
+announces, then ``numerics.simulate`` runs once to warm up (compilation; excluded, its time printed apart) and
+``repeats`` timed calls follow (median), each a whole call: the host's inputs (the centred numbers, the sample
+sizes on the edges, the edges), computed again by every call, and the compiled run.
 ``numpy-sufficient`` and ``numpy-raw``: the same process in plain numpy, vectorised over the replicates and the
 edges (or the mixture's samples), looping over the rounds, each source drawn from its exact sufficient statistics
 (xbar = mu + sigma z / sqrt(N), scatter / N = sigma^2 chi^2(N - 1) / N: numpy's normal and gamma samplers) or from its
