@@ -229,21 +229,26 @@ def simulation_bytes(
     drawn_per_source: int = 0,
 ) -> tuple[int, int, int]:
     """(replicates per chunk, bytes in all, bytes of one replicate alone) of a simulation keeping ``kept_rounds``
-    rounds (default all, T + 1) of each replicate: its results, its keys and one chunk's working memory.
-    ``drawn_per_source``: see :func:`drawn_values`. The chunk is :data:`REPLICATE_CHUNK` replicates, fewer (the
-    largest of :data:`CHUNK_SIZES` that fits, at least 2) when that exceeds :data:`CHUNK_BYTES` of working
-    memory, whatever ``replicates``: a chunk's shape, hence its compiled program, depends on the structure alone."""
+    rounds (default all, T + 1) of each replicate: its results, its keys, one chunk's working memory and the K x K
+    tables of W and the sample sizes off the edge path (:func:`dense_tables`, the Gaussian program's count for
+    every family). ``drawn_per_source``: see :func:`drawn_values`. The chunk is :data:`REPLICATE_CHUNK`
+    replicates, fewer (the largest of :data:`CHUNK_SIZES` that fits, at least 2) when that exceeds
+    :data:`CHUNK_BYTES` of working memory, whatever ``replicates``: a chunk's shape, hence its compiled program,
+    depends on the structure alone."""
     kept = rounds + 1 if kept_rounds is None else kept_rounds
     per_replicate = BYTES * kept * fitted_values(eco)
     working = WORKING_COPIES * per_replicate + BYTES * 16 * drawn_values(eco, drawn_per_source)
     chunk = next((size for size in CHUNK_SIZES if size * working <= CHUNK_BYTES), CHUNK_SIZES[-1])
-    return chunk, replicates * (per_replicate + 8) + chunk * working, per_replicate + working
+    tables = BYTES * eco.K**2 * dense_tables(eco, rounds, draws_edges(eco))
+    return chunk, replicates * (per_replicate + 8) + chunk * working + tables, per_replicate + working + tables
 
 
 def replicate_chunk(eco: Ecosystem, rounds: int, replicates: int, *, extra: int = 0, memory=None, **options) -> int:
-    """Replicates per chunk (:func:`simulation_bytes`, which takes ``options``); refuses (SpecError naming
-    ``replicates``, or ``rounds`` when one replicate alone cannot fit) when the simulation and ``extra`` bytes
-    (e.g. the exact trajectory beside it) exceed ``memory`` (default: the memory available)."""
+    """Replicates per chunk (:func:`simulation_bytes`, which takes ``options``); refuses (SpecError naming ``K``
+    when the K x K tables alone cannot fit, ``rounds`` when one replicate cannot, else ``replicates``) when the
+    simulation and ``extra`` bytes (e.g. the exact trajectory beside it) exceed ``memory`` (default: the memory
+    available)."""
+    require_dense_tables(eco, dense_tables(eco, rounds, draws_edges(eco)), memory)  # refused naming K
     chunk, needed, alone = simulation_bytes(eco, rounds, replicates, **options)
     needed += extra
     budget = available_memory() if memory is None else memory

@@ -233,3 +233,22 @@ def test_round_replicate_counts_run_without_padding(monkeypatch, fits):
     for replicates in (100, 1000):
         chunk = limits.replicate_chunk(eco, 4, replicates, drawn_per_source=10)
         assert 2 <= chunk <= min(fits, limits.REPLICATE_CHUNK) and replicates % chunk == 0, (fits, chunk)
+
+
+def test_the_estimate_counts_the_dense_tables_and_refuses_them_naming_k():
+    """Off the edge path (the mixture composition) W and the sample sizes are K x K tables: 2 + T + 2 of them for a
+    constant schedule, counted in the estimate the command line announces (the same spec on W's edges counts none:
+    the totals differ by exactly the tables), and a budget below them alone is refused naming K."""
+    from interplay.theory.graphs import complete
+
+    K, rounds = 30, 10
+    fixed = Ecosystem.gaussian(
+        means=[[float(k)] for k in range(K)], public_mean=[0.0], alpha=0.5, beta=0.5, n=40, mixing=complete(K)
+    )
+    mixture = fixed.with_options(composition="mixture")
+    options = {"drawn_per_source": 3}
+    edged, dense = (limits.simulation_bytes(eco, rounds, 100, **options)[1] for eco in (fixed, mixture))
+    assert dense - edged == (2 + rounds + 2) * 8 * K**2
+    with pytest.raises(SpecError, match="^K: .*14 K x K float64 tables"):
+        limits.replicate_chunk(mixture, rounds, 100, memory=13 * 8 * K**2, **options)
+    assert limits.replicate_chunk(fixed, rounds, 2, memory=10**9, **options) >= 2
