@@ -747,7 +747,6 @@ def simulate(
         raise SpecError("start", "the debiased estimator starts from its initial fit (a given start has no precision)")
     start = given_start(eco, start)
     eco.check_rounds(rounds)
-    require_dense_tables(eco, dense_tables(eco, rounds, edged=draws_edges(eco)), memory)
     chunk = replicate_chunk(eco, rounds, replicates, drawn_per_source=drawn_per_source(eco, method), memory=memory)
     values, alphas, betas, sizes = _host_inputs(eco, rounds)
     simulator = _structured_simulator(eco, method, rounds, sizes)

@@ -33,7 +33,7 @@ def standard_gamma(key, shape):
     Marsaglia & Tsang (2000): for a >= 1 with c = a - 1/3, x ~ N(0, 1), v = (1 + x / sqrt(9c))^3 and
     u ~ U(0, 1), accept c v when v > 0 and log u < x^2 / 2 + c - c v + c log v (acceptance >= 95%); each
     element keeps its first accepted candidate. For a < 1, Gamma(a) = Gamma(a + 1) U^(1/a). The first candidate of
-    every element is proposed at once (its two uniforms at positions 2i, 2i + 1 of one stream); the (few) rejected
+    every element is proposed at once (its two uniforms at position i of two streams); the (few) rejected
     elements are then gathered into a buffer of a sixteenth of the size and proposed for alone until all accept
     (again, should more than a sixteenth be rejected), element i's t-th further candidate from its own key
     fold_in(fold_in(key', i), t), so the cost is about one candidate per element and no element's stream depends
@@ -48,13 +48,13 @@ def standard_gamma(key, shape):
     scale = 1 / jnp.sqrt(9 * c)
     retry_key = jax.random.fold_in(key, 2)
 
-    def propose(uniforms, c, scale):
-        """(accepted, value) of the candidates made of ``uniforms`` (..., 2)."""
-        x = jnp.sqrt(2.0) * jax.lax.erf_inv(2 * uniforms[..., 0] - 1)
+    def propose(normal_uniform, accept_uniform, c, scale):
+        """(accepted, value) of the candidates made of two uniforms each."""
+        x = jnp.sqrt(2.0) * jax.lax.erf_inv(2 * normal_uniform - 1)
         v = (1 + scale * x) ** 3
         positive = v > 0
         log_v = jnp.log(jnp.where(positive, v, 1.0))
-        accepted = positive & (jnp.log(uniforms[..., 1]) < 0.5 * x**2 + c - c * v + c * log_v)
+        accepted = positive & (jnp.log(accept_uniform) < 0.5 * x**2 + c - c * v + c * log_v)
         return accepted, jnp.where(accepted, c * v, 0.0)
 
     def resolve(state):
@@ -67,7 +67,8 @@ def standard_gamma(key, shape):
         def another_pass(inner):
             attempt, value, done = inner
             draw = jax.vmap(lambda key: jax.random.uniform(jax.random.fold_in(key, attempt), (2,)))
-            accepted, proposal = propose(draw(element_keys), c_waiting, scale_waiting)
+            uniforms = draw(element_keys)
+            accepted, proposal = propose(uniforms[:, 0], uniforms[:, 1], c_waiting, scale_waiting)
             return attempt + 1, jnp.where(done, value, proposal), done | accepted
 
         start = (jnp.uint32(1), jnp.zeros(buffer), waiting == size)
@@ -75,7 +76,8 @@ def standard_gamma(key, shape):
         return value.at[waiting].set(found, mode="drop"), done.at[waiting].set(True, mode="drop")
 
     buffer = min(size, size // 16 + 16)
-    done, value = propose(jax.random.uniform(jax.random.fold_in(key, 1), (size, 2)), c, scale)
+    first = [jax.random.uniform(jax.random.fold_in(key, stream), (size,)) for stream in (1, 3)]
+    done, value = propose(*first, c, scale)
     value, _ = jax.lax.while_loop(lambda state: ~jnp.all(state[1]), resolve, (value, done))
 
     def boost(value):
