@@ -471,7 +471,6 @@ def simulate(
         raise SpecError("n", "Monte Carlo needs finite sample sizes; n = None is the population limit")
     kept = rounds + 1 if trajectory else 1
     edged = draws_edges(eco)
-    require_dense_tables(eco, dense_tables(eco, rounds, edged), memory)
     largest = drawn_per_source(eco, method)
     chunk = replicate_chunk(eco, rounds, replicates, kept_rounds=kept, drawn_per_source=largest, memory=memory)
     edges = graph_edges(eco) if edged else None

@@ -142,6 +142,18 @@ def largest(sizes: Sizes, mixture: bool = False) -> dict[str, int]:
     }
 
 
+def public_levels(sizes: Sizes) -> int:
+    """The largest number of distinct public sizes N_public,k among the models in any round of ``sizes`` (at least
+    1): the places at which the models' prefixes of the round's one public sample end (:mod:`theory.rounds`), a
+    static bound on the public sample's increments."""
+
+    def distinct(n_public):  # (..., K, 1) -> per round
+        ordered = np.sort(np.asarray(n_public).reshape(np.shape(n_public)[:-2] + (-1,)), axis=-1)
+        return 1 + np.count_nonzero(np.diff(ordered, axis=-1), axis=-1)
+
+    return int(max(np.max(distinct(sizes.initial.n_public)), np.max(distinct(sizes.rounds.n_public), initial=1)))
+
+
 def static_sizes(eco: Ecosystem, rounds: int, sizes: Sizes | None = None) -> dict[str, int]:
     """The largest sample size of each kind over the rounds (array shapes must be static), of ``sizes`` (default:
     the spec's, :func:`numerics.driver.sizes.spec_sizes`); a model's synthetic part is one sample under the

@@ -1,12 +1,12 @@
 """Monte Carlo of the actual finite-sample process: from raw samples, or from their exact sufficient statistics.
 
-Each round each model assembles its training set: its private and the public real samples (drawn once under
-``reuse``, anew each round under ``fresh`` and ``accumulate``; model k takes the first N_public,k draws of the
-round's one public sample, nested prefixes: :mod:`theory.rounds`) and its own draws from every model's current fit
-N(m_j, S_j), in the sizes of :mod:`theory.rounds`; then it refits
-with the weighted estimator of :mod:`theory.gaussian.maps`. The fit sees each source only through its sample mean
-xbar and its scatter about it per sample, A / N = (1/N) sum (x - xbar)(x - xbar)^T, so each source of a round is
-reduced to (xbar, A / N) by a sampler:
+Each round each model assembles its training set: its private and the public real samples (drawn once under ``reuse``,
+anew each round under ``fresh`` and ``accumulate``; model k takes the first N_public,k draws of the round's one public
+sample, nested prefixes: :mod:`theory.rounds`, drawn as its increments between the distinct N_public,k, so alike
+models draw one public sample: :func:`_public_prefixes`) and its own draws from every model's current fit N(m_j, S_j),
+in the sizes of :mod:`theory.rounds`; then it refits with the weighted estimator of :mod:`theory.gaussian.maps`. The
+fit sees each source only through its sample mean xbar and its scatter about it per sample, A / N = (1/N) sum (x -
+xbar)(x - xbar)^T, so each source of a round is reduced to (xbar, A / N) by a sampler:
 
 * ``method="raw"`` draws the N samples themselves (the reference; memory and time grow with n);
 * ``method="sufficient"`` (default) draws xbar and the scatter from their exact joint law
@@ -63,7 +63,10 @@ was drawn from the one key (the gamma sampler pooled the rejected candidates of 
 seed now gives other draws (the same law); a replicate's draws no longer depend on the others. Since the edge
 path (issue 13) a W with zeros draws no source for them, so the same seed gives other draws where W has zeros (the
 same law; a W without zeros draws as before), and the mixture's producers are drawn from alias tables
-(:mod:`numerics.samplers.mixture`), so its draws changed too (the same law).
+(:mod:`numerics.samplers.mixture`), so its draws changed too (the same law). Since the public sample is drawn as
+its increments between the distinct public sizes only (issue 13: K - 1 of the K increments of alike models were
+empty), drawn apart from the other sources, and the gamma sampler draws each element from its own index, the same
+seed gives other draws again (the same law).
 """
 
 from __future__ import annotations
@@ -95,6 +98,7 @@ from interplay.numerics.driver.sizes import (
     device,
     largest,
     mixture_size,
+    public_levels,
     spec_sizes,
     split_pool_share,
     split_pool_size,
@@ -155,8 +159,9 @@ def _sample_statistics(samples, size):
 
 class _Sampler(NamedTuple):
     """How a round's sources are drawn: ``sizes(sources)`` are the sample sizes of those whose randomness is drawn
-    ahead, ``noise(key, sizes)`` makes the randomness of a block of rounds (sizes: (B, M), those of the B
-    rounds), and ``statistics(noise_t, sources)`` turns one round's share into each source's (xbar, scatter / N)."""
+    ahead, (pooled (M,), public (L,)), ``noise(key, sizes)`` makes the randomness of a block of rounds (sizes:
+    (B, M) and (B, L), those of the B rounds), and ``statistics(noise_t, sources)`` turns one round's share into
+    each source's (xbar, scatter / N)."""
 
     sizes: Callable
     noise: Callable
@@ -167,26 +172,36 @@ def _sampler(d: int, raw: dict[str, int]) -> _Sampler:
     """Sources of a kind in ``raw`` (kind -> number of samples drawn, at least its largest N) are drawn as raw
     samples (one key per round; each source draws that many and keeps its first N), the others as exact
     sufficient statistics, whose standard variates depend on the sample sizes only and are drawn at once for a
-    whole block of rounds, so each round is arithmetic on them."""
+    whole block of rounds, so each round is arithmetic on them. The public sample's increments are drawn apart,
+    from their own key and increment by increment (source-major: :func:`numerics.samplers.wishart.standard_draws`
+    draws each element from its index), so the bound on their number (:func:`_public_prefixes`) does not change
+    their draws: :func:`simulate` and a sweep draw alike."""
 
-    def ahead(sources):
-        return [source for source in sources if source[0] not in raw]
+    def ahead(sources, public: bool):
+        return [source for source in sources if source[0] not in raw and (source[0] == PUBLIC) == public]
 
-    def sizes(sources):
-        chosen = ahead(sources)
+    def sizes_of(chosen):
         return jnp.concatenate([size.reshape(-1) for _, _, _, size in chosen]) if chosen else jnp.zeros(0)
 
+    def sizes(sources):
+        return sizes_of(ahead(sources, False)), sizes_of(ahead(sources, True))
+
     def noise(key, block_sizes):
-        raw_key, sufficient_key = jax.random.split(key)
-        drawn = standard_draws(sufficient_key, block_sizes, d) if block_sizes.shape[-1] else None
-        return jax.random.split(raw_key, block_sizes.shape[0]), drawn
+        raw_key, pooled_key, public_key = jax.random.split(key, 3)
+        pooled, public = block_sizes
+        drawn = standard_draws(pooled_key, pooled, d) if pooled.shape[-1] else None
+        if public.shape[-1]:  # drawn increment by increment, then laid out round by round like the pooled ones
+            apart = tuple(jnp.swapaxes(x, 0, 1) for x in standard_draws(public_key, public.T, d))
+        return jax.random.split(raw_key, pooled.shape[0]), drawn, apart if public.shape[-1] else None
 
     def sufficient_statistics(draws, sources):
+        if not sources:
+            return []
         batches = [mean.shape[:-1] for _, mean, _, _ in sources]
         xbar, within = statistics_from_draws(
             jnp.concatenate([mean.reshape(-1, d) for _, mean, _, _ in sources]),
             jnp.concatenate([root.reshape(-1, d, d) for _, _, root, _ in sources]),
-            sizes(sources),
+            sizes_of(sources),
             *draws,
         )
         ends = np.cumsum([int(np.prod(batch)) for batch in batches])[:-1]
@@ -208,10 +223,16 @@ def _sampler(d: int, raw: dict[str, int]) -> _Sampler:
         return moments(samples, size)
 
     def statistics(noise, sources):
-        key, draws = noise
-        drawn = iter(sufficient_statistics(draws, ahead(sources)) if draws is not None else [])
+        key, pooled, public = noise
+        drawn = iter(sufficient_statistics(pooled, ahead(sources, False)))
+        drawn_apart = iter(sufficient_statistics(public, ahead(sources, True)))
         keys = iter(jax.random.split(key, len(sources)))
-        return [raw_statistics(next(keys), source) if source[0] in raw else next(drawn) for source in sources]
+        return [
+            raw_statistics(next(keys), source)
+            if source[0] in raw
+            else next(drawn_apart if source[0] == PUBLIC else drawn)
+            for source in sources
+        ]
 
     return _Sampler(sizes, noise, statistics)
 
@@ -227,6 +248,9 @@ def _truncated_normals(key, mean, root, threshold, size: int):
     log_tail = jax.scipy.special.log_ndtr(-a)[..., None]
     return -jax.scipy.special.ndtri(jnp.exp(jnp.log(u) + log_tail))[..., None]
 
+
+PUBLIC = "public"
+"""The kind of the public sample's increments (:func:`_public_increments`), drawn apart (:func:`_sampler`)."""
 
 RAW_BELOW = 2
 """The default method draws the raw samples of a kind of source whose samples all have at most this many
@@ -335,21 +359,24 @@ def _split_statistics(key, means, roots, sizes, capacity: int):
     return xbar[:, None], step.per_sample(scatter, size[:, None, None])[:, None]
 
 
-def _public_increments(sizes):
-    """(order, increments) of the round's one public sample: the models in the order of their public sizes N_k
-    (K,) and the draws each adds to the previous one's prefix (N_(1), N_(2) - N_(1), ...): independent samples."""
-    order = jnp.argsort(sizes)
-    ordered = sizes[order]
-    return order, jnp.diff(ordered, prepend=0.0)
+def _public_increments(sizes, levels: int):
+    """(ends, increments) of the round's one public sample: the distinct public sizes N_k of the models (K,) in
+    increasing order, padded with the largest to ``levels`` entries (a bound on their number: the increments are
+    array shapes), and the draws each adds to the previous prefix (N_(1), N_(2) - N_(1), ...; 0 for the padding):
+    independent samples."""
+    ends = jnp.unique(sizes, size=levels, fill_value=jnp.max(sizes))
+    return ends, jnp.diff(ends, prepend=0.0)
 
 
-def _public_prefixes(statistics, sizes):
+def _public_prefixes(statistics, sizes, levels: int):
     """(xbar, A / N) of model k's first N_k = ``sizes[k]`` draws of the round's one public sample, (K, d) and (K, d,
-    d) (nested prefixes, :mod:`theory.rounds`), from ``statistics`` of its increments (:func:`_public_increments`):
-    the increments merged in order by the parallel-axis rule (N = N_1 + N_2, xbar = xbar_1 + (N_2 / N)(xbar_2 -
-    xbar_1), A = A_1 + A_2 + (N_1 N_2 / N)(xbar_2 - xbar_1)(xbar_2 - xbar_1)^T: centred deviations, never raw
-    moments), then put back in model order (an increment of 0 draws changes nothing; a prefix of 0: mean, 0)."""
-    order, counts = _public_increments(sizes)
+    d) (nested prefixes, :mod:`theory.rounds`), from ``statistics`` of its ``levels`` increments
+    (:func:`_public_increments`): the increments merged in order by the parallel-axis rule (N = N_1 + N_2, xbar =
+    xbar_1 + (N_2 / N)(xbar_2 - xbar_1), A = A_1 + A_2 + (N_1 N_2 / N)(xbar_2 - xbar_1)(xbar_2 - xbar_1)^T: centred
+    deviations, never raw moments), model k taking the prefix that ends at N_k (an increment of 0 draws changes
+    nothing; a prefix of 0: mean, 0). Models of equal N_k share one prefix, so alike models draw one public
+    sample, not K increments of which K - 1 are empty."""
+    ends, counts = _public_increments(sizes, levels)
     xbar, within = statistics
 
     def merge(first, second):
@@ -363,8 +390,8 @@ def _public_prefixes(statistics, sizes):
         )
 
     n, x, a = jax.lax.associative_scan(merge, (counts, xbar, within * counts[:, None, None]))
-    back = jnp.argsort(order)
-    return x[back], step.per_sample(a, n[:, None, None])[back]
+    at = jnp.searchsorted(ends, sizes)
+    return x[at], step.per_sample(a, n[:, None, None])[at]
 
 
 def _outer(v):
@@ -393,9 +420,10 @@ class Simulator(NamedTuple):
 
 
 @compiled_cache
-def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simulator:
+def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...], levels: int) -> Simulator:
     """The simulators of a structure (K, d, regime, estimator) whose sources of the kinds in ``raw`` (kind,
-    samples drawn: :func:`_raw_kinds`) are drawn as raw samples, the others as sufficient statistics: the
+    samples drawn: :func:`_raw_kinds`) are drawn as raw samples, the others as sufficient statistics, and whose
+    models' public sizes take at most ``levels`` distinct values in a round (:func:`_public_prefixes`): the
     ecosystem's numbers, the schedules, the sample sizes and the keys are arguments, so new values, seeds and
     replicate counts reuse them (a new chunk shape traces once more, within the same jitted function)."""
     K, d = shape.K, shape.d
@@ -425,20 +453,20 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
         def real_sources(plan):
             """The real sources (kind, mean, root, N) of a round: the private samples, the public sample's increments
             (:func:`_public_increments`)."""
-            increments = _public_increments(plan.n_public)[1]
+            increments = _public_increments(plan.n_public, levels)[1]
             return [
                 ("private", values.private_mean, real_roots, plan.n_private),
                 (
-                    "public",
-                    jnp.broadcast_to(values.public_mean, (K, d)),
-                    jnp.broadcast_to(public_root, (K, d, d)),
+                    PUBLIC,
+                    jnp.broadcast_to(values.public_mean, (levels, d)),
+                    jnp.broadcast_to(public_root, (levels, d, d)),
                     increments,
                 ),
             ]
 
         def real_statistics(drawn, plan):
             """The private samples' (xbar, A / N) and model k's public prefix's (:func:`_public_prefixes`)."""
-            return drawn[0], _public_prefixes(drawn[1], plan.n_public)
+            return drawn[0], _public_prefixes(drawn[1], plan.n_public, levels)
 
         def round_sources(plan, means, covs):
             """The sources drawn in a round: the real ones (unless reused), the synthetic one per edge (under
@@ -467,7 +495,7 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
             wp, wq, ws = plan.w_private, plan.w_public, plan.w_synthetic
             if mixture or shared or split:  # the synthetic part drawn apart, from its own key
                 noise_key, synthetic_key = jax.random.split(noise[0])
-                drawn = sampler.statistics((noise_key, noise[1]), round_sources(plan, means, covs))
+                drawn = sampler.statistics((noise_key, *noise[1:]), round_sources(plan, means, covs))
             if mixture:  # one synthetic source per model, of weight alpha_t: (K, 1) like a producer axis of one
                 size = mixture_size(plan.n_synthetic)
                 syn = _mixture_statistics(synthetic_key, tables, means, _symmetric_root(covs), size, raw_mixture)
@@ -525,7 +553,7 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...]) -> Simul
         if reuse:
             plan_0 = step.round_plan(values, 0.0, beta_1, sizes.initial, True, consumer)
             sources = real_sources(plan_0)
-            noise = sampler.noise(k_data, sampler.sizes(sources)[None])
+            noise = sampler.noise(k_data, jax.tree.map(lambda x: x[None], sampler.sizes(sources)))
             fixed_real = real_statistics(sampler.statistics(jax.tree.map(lambda x: x[0], noise), sources), plan_0)
 
         def plan_of(alpha, beta, round_sizes):  # alpha = 0 at t = 0: the initial plan
@@ -631,7 +659,8 @@ def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: st
     alphas, betas = schedules(eco, rounds)
     sizes = spec_sizes(eco, rounds)
     static_sizes(eco, rounds, sizes)  # rejects the population limit
-    simulator = _simulator(step.structure(eco), _raw_kinds(method, _largest_for_any_schedule(eco)))
+    raw = _raw_kinds(method, _largest_for_any_schedule(eco))
+    simulator = _simulator(step.structure(eco), raw, eco.K)  # any point's public sizes: at most K distinct
     run = functools.partial(simulator.all, values=simulation_values(eco), replicates=replicates)
     return run, jnp.asarray(alphas), jnp.asarray(betas), device(sizes)
 
@@ -659,9 +688,11 @@ def _largest_for_any_schedule(eco: Ecosystem) -> dict[str, int]:
 
 
 def _structured_simulator(eco: Ecosystem, method: str, rounds: int, sizes) -> Simulator:
-    """The simulator of :func:`simulate`: its raw-sample routes are sized for the spec's own sample sizes."""
+    """The simulator of :func:`simulate`: its raw-sample routes are sized for the spec's own sample sizes, its public
+    increments for the distinct public sizes they take (:func:`numerics.driver.sizes.public_levels`)."""
     bounds = static_sizes(eco, rounds, sizes)  # also rejects the population limit
-    return _simulator(step.structure(eco), _raw_kinds(method, _synthetic_kinds(eco, bounds, _largest_mixture(sizes))))
+    raw = _raw_kinds(method, _synthetic_kinds(eco, bounds, _largest_mixture(sizes)))
+    return _simulator(step.structure(eco), raw, public_levels(sizes))
 
 
 def drawn_per_source(eco: Ecosystem, method: str) -> int:
@@ -716,7 +747,6 @@ def simulate(
         raise SpecError("start", "the debiased estimator starts from its initial fit (a given start has no precision)")
     start = given_start(eco, start)
     eco.check_rounds(rounds)
-    require_dense_tables(eco, dense_tables(eco, rounds, edged=draws_edges(eco)), memory)
     chunk = replicate_chunk(eco, rounds, replicates, drawn_per_source=drawn_per_source(eco, method), memory=memory)
     values, alphas, betas, sizes = _host_inputs(eco, rounds)
     simulator = _structured_simulator(eco, method, rounds, sizes)

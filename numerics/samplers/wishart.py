@@ -27,15 +27,18 @@ from interplay.numerics.driver.jax_ops import JAX
 
 
 def standard_gamma(key, shape):
-    """Gamma(shape, 1) draws, one per element of ``shape`` (> 0).
+    """Gamma(shape, 1) draws, one per element of ``shape`` (> 0); element i's draw depends on ``key``, its index
+    i (row-major) and its shape only, so the draws of a prefix of the elements do not change with what follows it.
 
     Marsaglia & Tsang (2000): for a >= 1 with c = a - 1/3, x ~ N(0, 1), v = (1 + x / sqrt(9c))^3 and
     u ~ U(0, 1), accept c v when v > 0 and log u < x^2 / 2 + c - c v + c log v (acceptance >= 95%); each
-    element keeps its first accepted candidate. For a < 1, Gamma(a) = Gamma(a + 1) U^(1/a). The first pass
-    proposes for every element; the (few) rejected ones are then gathered into a buffer of a sixteenth of the
-    size and proposed for alone until all accept (again, should more than a sixteenth be rejected), so the
-    cost is about one candidate per element. A candidate's (x, u) come from two uniforms (x = sqrt(2)
-    erfinv(2 u' - 1), as in ``jax.random.normal``); the boost's uniforms are drawn only when some a < 1.
+    element keeps its first accepted candidate. For a < 1, Gamma(a) = Gamma(a + 1) U^(1/a). The first candidate of
+    every element is proposed at once (its two uniforms at position i of two streams); the (few) rejected
+    elements are then gathered into a buffer of a sixteenth of the size and proposed for alone until all accept
+    (again, should more than a sixteenth be rejected), element i's t-th further candidate from its own key
+    fold_in(fold_in(key', i), t), so the cost is about one candidate per element and no element's stream depends
+    on which others were rejected. A candidate's (x, u) come from two uniforms (x = sqrt(2) erfinv(2 u' - 1), as in
+    ``jax.random.normal``); the boost's uniforms are drawn only when some a < 1.
     """
     shape = jnp.asarray(shape, dtype=jnp.float64)
     a = shape.ravel()
@@ -43,34 +46,39 @@ def standard_gamma(key, shape):
     boosted = a < 1
     c = jnp.where(boosted, a + 1, a) - 1 / 3
     scale = 1 / jnp.sqrt(9 * c)
+    retry_key = jax.random.fold_in(key, 2)
 
-    def propose(key, c, scale):
-        uniforms = jax.random.uniform(key, (2,) + c.shape)
-        x = jnp.sqrt(2.0) * jax.lax.erf_inv(2 * uniforms[0] - 1)
+    def propose(normal_uniform, accept_uniform, c, scale):
+        """(accepted, value) of the candidates made of two uniforms each."""
+        x = jnp.sqrt(2.0) * jax.lax.erf_inv(2 * normal_uniform - 1)
         v = (1 + scale * x) ** 3
         positive = v > 0
         log_v = jnp.log(jnp.where(positive, v, 1.0))
-        accepted = positive & (jnp.log(uniforms[1]) < 0.5 * x**2 + c - c * v + c * log_v)
+        accepted = positive & (jnp.log(accept_uniform) < 0.5 * x**2 + c - c * v + c * log_v)
         return accepted, jnp.where(accepted, c * v, 0.0)
 
     def resolve(state):
         """Gather (up to ``buffer``) rejected elements once, and propose for them alone until all accept."""
-        passes, value, done = state
+        value, done = state
         (waiting,) = jnp.nonzero(~done, size=buffer, fill_value=size)  # index ``size``: padding, dropped
         c_waiting, scale_waiting = c.at[waiting].get(mode="clip"), scale.at[waiting].get(mode="clip")
+        element_keys = jax.vmap(jax.random.fold_in, (None, 0))(retry_key, waiting)
 
         def another_pass(inner):
-            passes, value, done = inner
-            accepted, proposal = propose(jax.random.fold_in(key, passes), c_waiting, scale_waiting)
-            return passes + 1, jnp.where(done, value, proposal), done | accepted
+            attempt, value, done = inner
+            draw = jax.vmap(lambda key: jax.random.uniform(jax.random.fold_in(key, attempt), (2,)))
+            uniforms = draw(element_keys)
+            accepted, proposal = propose(uniforms[:, 0], uniforms[:, 1], c_waiting, scale_waiting)
+            return attempt + 1, jnp.where(done, value, proposal), done | accepted
 
-        start = (passes, jnp.zeros(buffer), waiting == size)
-        passes, found, _ = jax.lax.while_loop(lambda inner: ~jnp.all(inner[2]), another_pass, start)
-        return passes, value.at[waiting].set(found, mode="drop"), done.at[waiting].set(True, mode="drop")
+        start = (jnp.uint32(1), jnp.zeros(buffer), waiting == size)
+        _, found, _ = jax.lax.while_loop(lambda inner: ~jnp.all(inner[2]), another_pass, start)
+        return value.at[waiting].set(found, mode="drop"), done.at[waiting].set(True, mode="drop")
 
     buffer = min(size, size // 16 + 16)
-    done, value = propose(jax.random.fold_in(key, 1), c, scale)
-    _, value, _ = jax.lax.while_loop(lambda state: ~jnp.all(state[2]), resolve, (jnp.uint32(2), value, done))
+    first = [jax.random.uniform(jax.random.fold_in(key, stream), (size,)) for stream in (1, 3)]
+    done, value = propose(*first, c, scale)
+    value, _ = jax.lax.while_loop(lambda state: ~jnp.all(state[1]), resolve, (value, done))
 
     def boost(value):
         return jnp.where(boosted, value * jax.random.uniform(jax.random.fold_in(key, 0), a.shape) ** (1 / a), value)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import interplay.numerics as numerics
 import interplay.numerics.categorical as nc
 import interplay.numerics.gaussian.monte_carlo as mc
-from interplay.numerics.driver.sizes import spec_sizes
+from interplay.numerics.driver.sizes import public_levels, spec_sizes
 from interplay.numerics.sweeps import sweep
 from interplay.theory import Ecosystem, moment_map
 from interplay.theory.categorical import maps as categorical
@@ -273,3 +273,21 @@ def test_reused_data_without_samples_that_a_later_round_weighs_are_refused():
         == [[3, 3]] * 2
     )
     assert spec_sizes(half_case(beta=(1, 0.5), alpha=(0.7, 1)), 2).rounds.n_public[:, :, 0].tolist() == [[0, 0]] * 2
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"beta": {"per_model": [0.2, 0.6]}},
+        {"n": {"per_model": [10, 30]}, "beta": 0.5},
+        {"alpha": {"per_model": [0.7, 0.2]}, "beta": 0.5},
+    ],
+)
+def test_public_levels_count_the_distinct_public_sizes_of_any_round(options):
+    """public_levels (the simulator's bound on the public sample's increments) is the largest number of distinct
+    public sizes among the models over rounds 0..6, counted here from theory's plans one round at a time."""
+    eco = half_case(regime="fresh", **options)
+    counted = max(len(set(plan_at(eco, t).n_public)) for t in range(7))
+    assert public_levels(spec_sizes(eco, 6)) == counted
+    assert counted == (1 if not options else 2)

@@ -20,6 +20,8 @@ from monte_carlo_checks import assert_gaussian_trajectory_agrees
 from sympy import Rational as Q
 
 from interplay import numerics
+from interplay.numerics.driver.sizes import public_levels, spec_sizes
+from interplay.numerics.gaussian import monte_carlo
 from interplay.theory import Ecosystem
 from interplay.theory.gaussian import maps as gaussian
 from interplay.theory.rounds import plan_at
@@ -95,3 +97,41 @@ def test_the_monte_carlo_rejects_v_over_the_smaller_prefix(monkeypatch):
     mutant = SimpleNamespace(mean=exact.mean[..., None], mean_cov=exact.cov, fitted_cov=exact.fitted[..., None, None])
     with pytest.raises(AssertionError, match="Cov m at t=1"):
         assert_gaussian_trajectory_agrees(mc, mutant, z_limit=Z_FAMILY)
+
+
+W4 = [[Q(1, 2), Q(1, 2), 0, 0], [0, Q(1, 2), Q(1, 2), 0], [0, 0, Q(1, 2), Q(1, 2)], [Q(3, 10), 0, 0, Q(7, 10)]]
+Z_FOUR = float(scipy.stats.norm.isf(1e-3 / (2 * 3 * (4 + 4 + 16))))  # E m, E S, Cov m at rounds 0..2
+
+
+def four_alike_in_pairs(**options):
+    """Four models, alpha per model (1/5, 1/2, 1/5, 1/2), beta 1/2, n 12: public sizes 5, 3, 5, 3 from round 1, two
+    distinct values shared by two models each (the prefix of 5 draws is common to models 0 and 2)."""
+    spec = dict(alpha={"per_model": [Q(1, 5), Q(1, 2), Q(1, 5), Q(1, 2)]}, beta=Q(1, 2), n=12, mixing=W4) | options
+    return Ecosystem.gaussian(means=[[0], [2], [5], [-1]], public_mean=[1], covs=[[[1]], [[2]], [[Q(1, 2)]], [[1]]],
+                              public_cov=[[4]], **spec)  # fmt: skip
+
+
+def test_models_of_equal_public_size_share_one_prefix_in_law():
+    """Two distinct public sizes among four models: the simulator draws two increments (public_levels = 2), and the
+    models of equal size share their prefix: its Monte Carlo (seed 35, 4,000 replicates) agrees with the exact
+    moments, whose Cov m between models 0 and 2 at round 1 holds the common term w_q^2 V / 5; 72 comparisons,
+    Bonferroni Z_FOUR (~3.9)."""
+    eco = four_alike_in_pairs(regime="fresh")
+    assert [list(plan_at(eco, t).n_public) for t in (0, 1)] == [[6, 6, 6, 6], [5, 3, 5, 3]]
+    assert public_levels(spec_sizes(eco, ROUNDS)) == 2
+    mc = numerics.simulate(eco, ROUNDS, key=35, replicates=4000)
+    assert_gaussian_trajectory_agrees(mc, numerics.iterate_moments(eco, ROUNDS), z_limit=Z_FOUR)
+
+
+@pytest.mark.parametrize("regime", ["fresh", "accumulate"])
+def test_a_bound_on_the_public_levels_does_not_change_the_draws(regime, monkeypatch):
+    """simulate compiles two public increments for the four models; compiled for the bound K = 4 (a sweep's: any
+    point's public sizes) it draws the same numbers from the same key: the increments are drawn one by one, each
+    from its index."""
+    eco = four_alike_in_pairs(regime=regime)
+    assert public_levels(spec_sizes(eco, ROUNDS)) == 2
+    mc = numerics.simulate(eco, ROUNDS, key=36, replicates=6)
+    monkeypatch.setattr(monte_carlo, "public_levels", lambda sizes: eco.K)
+    bounded = numerics.simulate(eco, ROUNDS, key=36, replicates=6)
+    np.testing.assert_array_equal(bounded.means, mc.means)
+    np.testing.assert_array_equal(bounded.covs, mc.covs)

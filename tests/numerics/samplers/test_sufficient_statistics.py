@@ -181,3 +181,13 @@ def test_sufficient_path_memory_does_not_grow_with_n():
 def test_unknown_method_is_a_spec_error():
     with pytest.raises(SpecError, match="method: must be one of"):
         numerics.simulate(ecosystem(1, 1, n=10), 2, key=0, replicates=5, method="exact")
+
+
+def test_standard_gamma_draws_each_element_from_its_own_index():
+    """The draws of a prefix of the elements do not change with the elements after it (here 3,000 more, shape 1, of
+    which about 150 are rejected at first): what lets a bound on the number of public increments leave their
+    draws unchanged (numerics.gaussian.monte_carlo)."""
+    shapes = jnp.linspace(0.3, 50.0, 5000)
+    key = jax.random.PRNGKey(7)
+    longer = jax.jit(standard_gamma)(key, jnp.concatenate([shapes, jnp.ones(3000)]))
+    np.testing.assert_array_equal(longer[:5000], jax.jit(standard_gamma)(key, shapes))
