@@ -644,13 +644,15 @@ def _edge_inputs(values: SimulationValues, sizes: Sizes) -> tuple[SimulationValu
 
 
 def compiled_simulation(eco: Ecosystem, rounds: int, replicates: int, method: str):
-    """(run, alphas, betas, sizes): run(key, alphas, betas, sizes) -> (means, covs) of ``replicates`` replicates
-    (keys ``jax.random.split(key, replicates)``) for this spec's values, with its own schedules and sample sizes
-    (:mod:`numerics.driver.sizes`), validating every input. ``run`` serves every alpha and beta (sweeps vmap it
-    over grid points): its raw-sample routes are sized for any schedule (:func:`_largest_for_any_schedule`), so
-    where :func:`simulate` draws a kind raw for the spec's sizes and ``run`` does not, the two give the same law
-    but other draws. It simulates :func:`theory.gaussian.maps.centred` ``(eco)``: its means are measured from
-    :func:`theory.gaussian.maps.origin`. The compiled program depends on the structure only (:func:`_simulator`)."""
+    """(run, alphas, betas, sizes): run(key, alphas, betas, sizes) -> (means, covs) of ``replicates`` replicates (keys
+    ``jax.random.split(key, replicates)``) for this spec's values, with its own schedules and sample sizes
+    (:mod:`numerics.driver.sizes`), validating every input. ``run`` serves every alpha and beta (sweeps vmap it over
+    grid points): its raw-sample routes are sized for any schedule (:func:`_largest_for_any_schedule`), so where
+    :func:`simulate` draws a kind raw for the spec's sizes and ``run`` does not, the two give the same law but other
+    draws; its public increments are bounded by K (any point's distinct public sizes), which draws what
+    :func:`simulate`'s own count draws (:func:`_sampler`), at the cost of K increments a round. It simulates
+    :func:`theory.gaussian.maps.centred` ``(eco)``: its means are measured from :func:`theory.gaussian.maps.origin`.
+    The compiled program depends on the structure only (:func:`_simulator`)."""
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     replicates = require_count(replicates, "replicates", 1)
