@@ -190,9 +190,11 @@ def _sampler(d: int, raw: dict[str, int]) -> _Sampler:
         raw_key, pooled_key, public_key = jax.random.split(key, 3)
         pooled, public = block_sizes
         drawn = standard_draws(pooled_key, pooled, d) if pooled.shape[-1] else None
-        if public.shape[-1]:  # drawn increment by increment, then laid out round by round like the pooled ones
-            apart = tuple(jnp.swapaxes(x, 0, 1) for x in standard_draws(public_key, public.T, d))
-        return jax.random.split(raw_key, pooled.shape[0]), drawn, apart if public.shape[-1] else None
+        # the public increments drawn increment by increment, then laid out round by round like the pooled ones
+        apart = (
+            tuple(jnp.swapaxes(x, 0, 1) for x in standard_draws(public_key, public.T, d)) if public.shape[-1] else None
+        )
+        return jax.random.split(raw_key, pooled.shape[0]), drawn, apart
 
     def sufficient_statistics(draws, sources):
         if not sources:
