@@ -154,6 +154,17 @@ def public_levels(sizes: Sizes) -> int:
     return int(max(np.max(distinct(sizes.initial.n_public)), np.max(distinct(sizes.rounds.n_public), initial=1)))
 
 
+def public_increments(n_public, levels: int):
+    """(ends, counts) of the round's one public sample, in the compiled program: the distinct public sizes N_k of the
+    models (K,) in increasing order, padded with the largest to ``levels`` entries (:func:`public_levels`, or any
+    larger bound: the increments are array shapes), and the draws each adds to the previous prefix (N_(1), N_(2) -
+    N_(1), ...; 0 for the padding): independent samples. Model k's prefix ends at ``jnp.searchsorted(ends, N_k)``.
+    Models of equal N_k share one prefix, so alike models draw one public sample, not K increments of which K - 1
+    are empty."""
+    ends = jnp.unique(n_public, size=levels, fill_value=jnp.max(n_public))
+    return ends, jnp.diff(ends, prepend=0.0)
+
+
 def static_sizes(eco: Ecosystem, rounds: int, sizes: Sizes | None = None) -> dict[str, int]:
     """The largest sample size of each kind over the rounds (array shapes must be static), of ``sizes`` (default:
     the spec's, :func:`numerics.driver.sizes.spec_sizes`); a model's synthetic part is one sample under the

@@ -98,6 +98,7 @@ from interplay.numerics.driver.sizes import (
     device,
     largest,
     mixture_size,
+    public_increments,
     public_levels,
     spec_sizes,
     split_pool_share,
@@ -252,7 +253,8 @@ def _truncated_normals(key, mean, root, threshold, size: int):
 
 
 PUBLIC = "public"
-"""The kind of the public sample's increments (:func:`_public_increments`), drawn apart (:func:`_sampler`)."""
+"""The kind of the public sample's increments (:func:`numerics.driver.sizes.public_increments`), drawn apart
+(:func:`_sampler`)."""
 
 RAW_BELOW = 2
 """The default method draws the raw samples of a kind of source whose samples all have at most this many
@@ -361,24 +363,14 @@ def _split_statistics(key, means, roots, sizes, capacity: int):
     return xbar[:, None], step.per_sample(scatter, size[:, None, None])[:, None]
 
 
-def _public_increments(sizes, levels: int):
-    """(ends, increments) of the round's one public sample: the distinct public sizes N_k of the models (K,) in
-    increasing order, padded with the largest to ``levels`` entries (a bound on their number: the increments are
-    array shapes), and the draws each adds to the previous prefix (N_(1), N_(2) - N_(1), ...; 0 for the padding):
-    independent samples."""
-    ends = jnp.unique(sizes, size=levels, fill_value=jnp.max(sizes))
-    return ends, jnp.diff(ends, prepend=0.0)
-
-
 def _public_prefixes(statistics, sizes, levels: int):
     """(xbar, A / N) of model k's first N_k = ``sizes[k]`` draws of the round's one public sample, (K, d) and (K, d,
     d) (nested prefixes, :mod:`theory.rounds`), from ``statistics`` of its ``levels`` increments
-    (:func:`_public_increments`): the increments merged in order by the parallel-axis rule (N = N_1 + N_2, xbar =
-    xbar_1 + (N_2 / N)(xbar_2 - xbar_1), A = A_1 + A_2 + (N_1 N_2 / N)(xbar_2 - xbar_1)(xbar_2 - xbar_1)^T: centred
-    deviations, never raw moments), model k taking the prefix that ends at N_k (an increment of 0 draws changes
-    nothing; a prefix of 0: mean, 0). Models of equal N_k share one prefix, so alike models draw one public
-    sample, not K increments of which K - 1 are empty."""
-    ends, counts = _public_increments(sizes, levels)
+    (:func:`numerics.driver.sizes.public_increments`): the increments merged in order by the parallel-axis rule (N =
+    N_1 + N_2, xbar = xbar_1 + (N_2 / N)(xbar_2 - xbar_1), A = A_1 + A_2 + (N_1 N_2 / N)(xbar_2 - xbar_1)(xbar_2 -
+    xbar_1)^T: centred deviations, never raw moments), model k taking the prefix that ends at N_k (an increment of 0
+    draws changes nothing; a prefix of 0: mean, 0)."""
+    ends, counts = public_increments(sizes, levels)
     xbar, within = statistics
 
     def merge(first, second):
@@ -454,8 +446,8 @@ def _simulator(shape: step.Structure, raw: tuple[tuple[str, int], ...], levels: 
 
         def real_sources(plan):
             """The real sources (kind, mean, root, N) of a round: the private samples, the public sample's increments
-            (:func:`_public_increments`)."""
-            increments = _public_increments(plan.n_public, levels)[1]
+            (:func:`numerics.driver.sizes.public_increments`)."""
+            increments = public_increments(plan.n_public, levels)[1]
             return [
                 ("private", values.private_mean, real_roots, plan.n_private),
                 (

@@ -56,6 +56,8 @@ from interplay.numerics.driver.sizes import (
     Sizes,
     device,
     mixture_size,
+    public_increments,
+    public_levels,
     spec_sizes,
     split_pool_share,
     split_pool_size,
@@ -105,16 +107,17 @@ def sample_means(key, rates, sizes, method: str, capacity: int):
     return JAX.per_sample(sample_sums(key, rates, sizes, method, capacity), sizes)
 
 
-def prefix_sums(key, first, rate, sizes, method: str, capacity: int):
+def prefix_sums(key, first, rate, sizes, levels: int, method: str, capacity: int):
     """(K,): the sum of the first ``sizes[k]`` draws of one sample of Poisson(``rate``) (the round's public sample
     under ``fresh`` and ``accumulate``: nested prefixes, :mod:`theory.rounds`), ``first`` the sum of its first
-    min_k sizes[k] draws: the sizes in order, the draws between consecutive ones as independent sums
-    (:func:`sample_sums`, of 0 draws where sizes are equal), cumulative sums the prefixes' totals."""
-    order = jnp.argsort(sizes)
-    ordered = sizes[order]
-    steps = sample_sums(key, jnp.full(ordered.shape[0] - 1, rate), jnp.diff(ordered), method, capacity)
-    totals = first + jnp.concatenate([jnp.zeros(1), jnp.cumsum(steps)])
-    return jnp.zeros_like(totals).at[order].set(totals)
+    min_k sizes[k] draws (drawn with the round's other samples): the draws between consecutive distinct sizes as
+    independent sums (:func:`numerics.driver.sizes.public_increments`, at most ``levels`` - 1 of them), the i-th
+    from its own key fold_in(key, i) (so a larger bound ``levels`` leaves the draws unchanged), cumulative sums the
+    prefixes' totals."""
+    ends, counts = public_increments(sizes, levels)
+    further = jax.vmap(lambda i, count: sample_sums(jax.random.fold_in(key, i), rate, count, method, capacity))
+    totals = first + jnp.cumsum(further(jnp.arange(levels), counts.at[0].set(0.0)))
+    return totals[jnp.searchsorted(ends, sizes)]
 
 
 def mixture_means(key, rates, mixing, sizes, method: str, capacity: int):
@@ -195,7 +198,13 @@ def per_consumer(x, consumer, K: int):
 
 @compiled_cache
 def simulator(
-    shape: Ecosystem, method: str, capacity: int, trajectory: bool, mixture_capacity: int = 0, pool_capacity: int = 0
+    shape: Ecosystem,
+    method: str,
+    capacity: int,
+    trajectory: bool,
+    levels: int,
+    mixture_capacity: int = 0,
+    pool_capacity: int = 0,
 ):
     """A jitted, replicate-vmapped f(keys (R, 2), values, beta_1, alphas (T,), betas (T,), sizes, start=None) ->
     rates (R, T+1 or 1, K) for the :func:`numerics.poisson.iterate.structure` ``shape``; ``capacity``: the largest
@@ -204,8 +213,9 @@ def simulator(
     Rounds 0..T run in one ``lax.scan`` (round 0 is a round with alpha = 0, beta = beta_1: the initial fit, whose
     rates the given ``start`` (K,) replaces in every replicate; its real samples are drawn all the same), each
     drawing the means of all K + 1 + E samples of the round in one call: the K private and the public sample
-    (its first prefix; the models' larger prefixes by :func:`prefix_sums`; under ``reuse`` the real samples of round
-    0 are kept) and, per edge e of W (:func:`edge_inputs`: all K^2 pairs given a dense W), consumer c_e's sample of
+    (its first prefix; the models' larger prefixes by :func:`prefix_sums`, at most ``levels`` distinct ones:
+    :func:`numerics.driver.sizes.public_levels`, or K for a sweep; under ``reuse`` the real samples of round 0 are
+    kept) and, per edge e of W (:func:`edge_inputs`: all K^2 pairs given a dense W), consumer c_e's sample of
     producer p_e, at rate lambda_{p_e}, summed per consumer (:func:`per_consumer`). Under the
     ``mixture`` composition model k's synthetic sample is one sample of the mixture instead (:func:`mixture_means`,
     up to ``mixture_capacity`` draws); under the ``shared`` pool the models that scrape model j take prefixes of one
@@ -240,7 +250,9 @@ def simulator(
             sums = sample_sums(key, jnp.concatenate(drawn), sizes_drawn, method, capacity)
             means = JAX.per_sample(sums, sizes_drawn)
             public_rate = numbers.rates[K, 0]
-            public = prefix_sums(jax.random.fold_in(key, 1), sums[K], public_rate, public_sizes, method, capacity)
+            public = prefix_sums(
+                jax.random.fold_in(key, 1), sums[K], public_rate, public_sizes, levels, method, capacity
+            )
             drawn_real = jnp.concatenate([means[:K], JAX.per_sample(public, public_sizes)])  # (2K,): model k's public
             real = jnp.where(t == 0, drawn_real, real) if shape.regime == "reuse" else drawn_real
             if mixture:
@@ -310,16 +322,20 @@ def dense_tables(eco: Ecosystem, rounds: int, edged: bool) -> int:
     return limits.dense_tables(eco, rounds, edged, compiled=2 + 2 * (rounds + 1))
 
 
-def _compiled(eco: Ecosystem, rounds: int, method: str, trajectory: bool, start, edged: bool):
+def _compiled(
+    eco: Ecosystem, rounds: int, method: str, trajectory: bool, start, edged: bool, levels: int | None = None
+):
     """(f, inputs) of :func:`compiled_simulation`, the inputs on W's edges where ``edged`` (W and the sizes on
-    them: no K x K table), dense else."""
+    them: no K x K table), dense else; the public sample drawn as ``levels`` increments (None: as many as the
+    spec's distinct public sizes, :func:`numerics.driver.sizes.public_levels`)."""
     if method not in METHODS:
         raise SpecError("method", f"must be one of {METHODS}, got {method!r}")
     require_poisson(eco)
     edges = graph_edges(eco) if edged else None
     sizes = spec_sizes(eco, rounds, edges=edged)
     capacity = max(static_sizes(eco, rounds, sizes).values()) if method == "raw" else 0  # raises for n = None
-    run = simulator(structure(eco), method, capacity, bool(trajectory), *synthetic_capacities(eco))
+    levels = public_levels(sizes) if levels is None else levels
+    run = simulator(structure(eco), method, capacity, bool(trajectory), levels, *synthetic_capacities(eco))
     numbers = simulation_values(eco, edges)
     return run, (numbers, *schedule_inputs(eco, rounds), device(sizes), given_start(eco, start))
 
@@ -329,10 +345,12 @@ def compiled_simulation(eco: Ecosystem, rounds: int, method: str = "sufficient",
     (values, beta_1, alphas, betas, sizes, start), so that ``f(keys, *inputs)`` simulates the spec (from the
     given ``start``, the K rates, if not None). W and the sample sizes are dense (K, K) tables, as a sweep gives
     them (refused naming K where they cannot fit: :func:`dense_tables`); :func:`simulate` gives them on W's edges
-    where the Monte Carlo draws edges (:func:`numerics.driver.limits.draws_edges`)."""
+    where the Monte Carlo draws edges (:func:`numerics.driver.limits.draws_edges`). Like a sweep it draws K public
+    increments, K - 1 of them empty for alike models (the same draws as :func:`simulate`'s fewer: :func:`prefix_sums`).
+    """
     require_poisson(eco)
     require_dense_tables(eco, dense_tables(eco, rounds, edged=False))
-    return _compiled(eco, rounds, method, trajectory, start, edged=False)
+    return _compiled(eco, rounds, method, trajectory, start, edged=False, levels=eco.K)
 
 
 def simulate(

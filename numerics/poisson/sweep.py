@@ -91,7 +91,9 @@ def monte_carlo_sampler(eco: Ecosystem, rounds: int, replicates: int, seed: int)
     ecosystem of ``eco``'s structure (``values``: the point's :func:`sweep_values`; a sweep has rounds >= 1, so
     beta_1 = betas[0])."""
     keys = replicate_keys(jax.random.PRNGKey(seed), replicates)
-    run = simulator(iterate.structure(eco), METHODS[0], 0, False, *synthetic_capacities(eco))
+    run = simulator(
+        iterate.structure(eco), METHODS[0], 0, False, eco.K, *synthetic_capacities(eco)
+    )  # any point's levels
 
     def poisson_samples(v: SweepValues, alphas, betas, sizes):
         rates = run(keys, v.numbers, betas[0], alphas, betas, sizes)[:, -1]  # (R, K)

@@ -20,6 +20,8 @@ from monte_carlo_checks import assert_poisson_trajectory_agrees
 from sympy import Rational as Q
 
 import interplay.numerics.poisson as npo
+from interplay.numerics.driver.sizes import public_levels, spec_sizes
+from interplay.numerics.poisson import monte_carlo as poisson_monte_carlo
 from interplay.theory.poisson import maps as poisson
 from interplay.theory.poisson import poisson_ecosystem
 from interplay.theory.rounds import plan_at
@@ -90,3 +92,39 @@ def test_the_monte_carlo_rejects_a_wrong_public_covariance(mutant, monkeypatch):
     monkeypatch.setattr(poisson, "public_rates", lambda plan, ops: wrong(plan.w_public, plan.n_public))
     with pytest.raises(AssertionError, match="Cov lambda at t=[01]"):
         assert_poisson_trajectory_agrees(mc, exact_moments(eco), z_limit=Z_FAMILY)
+
+
+W4 = [[Q(1, 2), Q(1, 2), 0, 0], [0, Q(1, 2), Q(1, 2), 0], [0, 0, Q(1, 2), Q(1, 2)], [Q(3, 10), 0, 0, Q(7, 10)]]
+Z_FOUR = float(scipy.stats.norm.isf(1e-3 / (2 * 3 * (4 + 10))))  # E lambda, Cov lambda (k <= l) at rounds 0..2
+
+
+def four_alike_in_pairs(regime):
+    """Four models, alpha per model (1/5, 1/2, 1/5, 1/2), beta 1/2, n 12: public sizes 5, 3, 5, 3 from round 1, two
+    distinct values shared by two models each; the public increments hold 3 and 2 draws at rate 6 (N rate >= 10:
+    jax's Poisson sampler takes its rejection branch, whose draws depend on the array's length)."""
+    alpha = {"per_model": [Q(1, 5), Q(1, 2), Q(1, 5), Q(1, 2)]}
+    return poisson_ecosystem([1, 4, 9, 2], 6, alpha=alpha, beta=Q(1, 2), n=12, mixing=W4, regime=regime)
+
+
+def test_models_of_equal_public_size_share_one_prefix_in_law():
+    """Two distinct public sizes among four models: the simulator draws two increments (public_levels = 2) and the
+    models of equal size share their prefix: the Monte Carlo (seed 37, 4,000 replicates) agrees with the exact
+    moments, whose Cov lambda between models 0 and 2 at round 1 holds the common term w_q^2 r_0 / 5; 42 comparisons,
+    Bonferroni Z_FOUR (~3.8)."""
+    eco = four_alike_in_pairs("fresh")
+    assert [list(plan_at(eco, t).n_public) for t in (0, 1)] == [[6, 6, 6, 6], [5, 3, 5, 3]]
+    assert public_levels(spec_sizes(eco, ROUNDS)) == 2
+    mc = npo.simulate(eco, ROUNDS, key=37, replicates=4000)
+    assert_poisson_trajectory_agrees(mc, npo.iterate_moments(eco, ROUNDS), z_limit=Z_FOUR)
+
+
+@pytest.mark.parametrize(("regime", "method"), [("fresh", "sufficient"), ("accumulate", "raw")])
+def test_a_bound_on_the_public_levels_does_not_change_the_draws(regime, method, monkeypatch):
+    """simulate compiles two public increments for the four models; compiled for the bound K = 4 (a sweep's: any
+    point's public sizes) it draws the same numbers from the same key: each increment from its own key."""
+    eco = four_alike_in_pairs(regime)
+    mc = npo.simulate(eco, ROUNDS, key=38, replicates=6, method=method)
+    monkeypatch.setattr(poisson_monte_carlo, "public_levels", lambda sizes: eco.K)
+    bounded = npo.simulate(eco, ROUNDS, key=38, replicates=6, method=method)
+    np.testing.assert_array_equal(bounded.rates, mc.rates)
+    assert np.ptp(mc.rates[:, 1], axis=0).min() > 0  # the replicates differ: a real draw, not a constant
