@@ -87,15 +87,26 @@ def standard_gamma(key, shape):
 
 
 def _first_true(mask, count: int):
-    """The indices of the first ``count`` true entries of ``mask`` (M,), M where there are fewer: a binary search
-    of their running count, summed within rows of 32 and then over the rows (on a CPU a third of the time of
-    ``jnp.nonzero``, whose running count spans the whole array and whose output is a scatter of M updates)."""
+    """The indices of the first ``count`` true entries of ``mask`` (M,), M where there are fewer. The mask is packed
+    into words of 32 bits (bit j of word r: entry 32 r + j) and their running popcount taken, so the only pass over
+    the M entries is the packing: the q-th true entry lies in the first word whose running count reaches q (a
+    binary search over M / 32 words), at the bit where the popcount of the word's lower bits reaches q's rank in it
+    (a binary search of 5 steps). On a CPU about a fourth of the time of a running count of the M entries and a tenth
+    of ``jnp.nonzero``'s (benchmarks/README.md)."""
     size = mask.shape[0]
-    rows = jnp.pad(mask, (0, -size % 32)).reshape(-1, 32).astype(jnp.int32)
-    within = jnp.cumsum(rows, axis=1)
-    running = (within + (jnp.cumsum(within[:, -1]) - within[:, -1])[:, None]).reshape(-1)
-    found = jnp.searchsorted(running, jnp.arange(1, count + 1, dtype=jnp.int32))
-    return jnp.minimum(found, size)
+    bits = jnp.pad(mask, (0, -size % 32)).reshape(-1, 32).astype(jnp.uint32)
+    words = (bits << jnp.arange(32, dtype=jnp.uint32)).sum(1, dtype=jnp.uint32)
+    through = jnp.cumsum(jax.lax.population_count(words).astype(jnp.int32))  # true entries in words 0..r
+    wanted = jnp.arange(1, count + 1, dtype=jnp.int32)
+    row = jnp.searchsorted(through, wanted)  # the word holding the q-th true entry (len(words): none)
+    held = jnp.minimum(row, words.shape[0] - 1)
+    word = words[held]
+    rank = wanted - (through[held] - jax.lax.population_count(word).astype(jnp.int32))
+    bit = jnp.zeros_like(wanted)  # the smallest b with popcount(word & (2^(b+1) - 1)) >= rank
+    for step in (16, 8, 4, 2, 1):
+        lower = (jnp.uint32(2) << (bit + step - 1).astype(jnp.uint32)) - jnp.uint32(1)
+        bit = jnp.where(jax.lax.population_count(word & lower).astype(jnp.int32) < rank, bit + step, bit)
+    return jnp.where(row < words.shape[0], row * 32 + bit, size)
 
 
 def chi_square(key, dof):

@@ -194,10 +194,14 @@ def test_standard_gamma_draws_each_element_from_its_own_index():
     np.testing.assert_array_equal(longer[:5000], jax.jit(standard_gamma)(key, shapes))
 
 
-@pytest.mark.parametrize(("size", "count", "rate"), [(1, 1, 0.5), (31, 5, 0.3), (1000, 47, 0.02), (1000, 47, 0.2)])
+@pytest.mark.parametrize(
+    ("size", "count", "rate"),
+    [(1, 1, 0.5), (31, 5, 0.3), (1000, 47, 0.02), (1000, 47, 0.2), (1000, 47, 1.0), (64, 64, 0.9), (100, 3, 0.0)],
+)
 def test_the_rejected_elements_are_found_as_by_nonzero(size, count, rate):
-    """The gamma sampler's search for its first ``count`` rejected elements (rows of 32, a size that is not a
-    multiple of 32, fewer or more true entries than ``count``) returns jnp.nonzero's indices, ``size`` as padding."""
+    """The gamma sampler's search for its first ``count`` rejected elements (words of 32 bits, a size that is not a
+    multiple of 32, fewer or more true entries than ``count``, all or none true, words with every bit set) returns
+    jnp.nonzero's indices, ``size`` as padding."""
     mask = jax.random.uniform(jax.random.PRNGKey(size + count), (size,)) < rate
     expected = jnp.nonzero(mask, size=count, fill_value=size)[0]
     np.testing.assert_array_equal(wishart._first_true(mask, count), expected)
