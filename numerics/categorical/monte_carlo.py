@@ -61,6 +61,8 @@ from interplay.numerics.driver.sizes import (
     Sizes,
     device,
     mixture_size,
+    public_increments,
+    public_levels,
     spec_sizes,
     split_pool_share,
     split_pool_size,
@@ -169,6 +171,8 @@ def simulation_program(
     trajectory: bool,
     pool_capacity: int = 0,
     degree: int = 0,
+    *,
+    levels: int,
 ):
     """A jitted f(values, keys (R, 2), alphas (T,), betas (T,), sizes, start=None, edges=None) -> probs (R, T+1 or
     1, K, m), replicates vmapped, for every ecosystem of structure ``st`` (its
@@ -184,9 +188,11 @@ def simulation_program(
     ``lax.scan``, each drawing the counts of every source of the round
     (:func:`numerics.samplers.counts.draw_counts`, by the route ``method`` gives each kind of source for its
     largest size ``capacities``): the synthetic samples (one per edge; one per model under ``mixture``; K x K
-    blocks under the ``shared`` pool), and the K private and the public sample unless the
-    regime reuses round 0's, in the :class:`numerics.driver.sizes.Sizes` ``sizes`` of alphas and betas; under the
-    ``split`` pool the slices of one pool of ``pool_capacity`` positions instead (:func:`split_frequencies`).
+    blocks under the ``shared`` pool), and the K private and the public sample unless the regime reuses round 0's
+    (the public one as its increments between the models' distinct public sizes, at most ``levels``:
+    :func:`numerics.driver.sizes.public_levels`, or K for a sweep), in the :class:`numerics.driver.sizes.Sizes`
+    ``sizes`` of alphas and betas; under the ``split`` pool the slices of one pool of ``pool_capacity`` positions
+    instead (:func:`split_frequencies`).
 
     The values used to be compiled in as constants, which XLA folded with its constant evaluator; computed at
     run time, a few of them (the products alpha W, the binomial tree's logs of the real sources) differ in the
@@ -196,7 +202,7 @@ def simulation_program(
     K, m = st.K, st.m
     capacities = dict(capacities)
     routes = _routes(method, capacities, m)
-    real_rows = jnp.concatenate([jnp.arange(K), jnp.full(K, K)])  # the K private sources, the public one's K blocks
+    real_rows = jnp.concatenate([jnp.arange(K), jnp.full(levels, K)])  # the K private sources, the public increments
     edged = not (st.mixture or st.shared or st.split)  # one synthetic sample per edge e, drawn from model p_e
     degree = degree or K
     # mixture: sample k from model k's mixture of the models; shared: block (i, j) of model j's sample
@@ -239,14 +245,16 @@ def simulation_program(
         prepared = {route: counts.prepare(v.sources, route) for route in {routes["private"], routes["public"]}}
 
         def real_sizes(plan):
-            """The K private samples' sizes, then the public sample's blocks (:func:`prefix_blocks`: model k takes
-            the first N_k tokens of the round's one public sample, nested prefixes, :mod:`theory.rounds`)."""
-            return jnp.concatenate([plan.n_private[:, 0], prefix_blocks(plan.n_public)[0][:, 0]])
+            """The K private samples' sizes, then the public sample's ``levels`` increments
+            (:func:`numerics.driver.sizes.public_increments`: model k takes the first N_k tokens of the round's one
+            public sample, nested prefixes, :mod:`theory.rounds`)."""
+            return jnp.concatenate([plan.n_private[:, 0], public_increments(plan.n_public[:, 0], levels)[1]])
 
         def real_of(drawn, plan):
-            """(2K, m): the private samples' frequencies, then model k's public prefix's (``drawn``: the counts of
-            :func:`real_sizes`' samples)."""
-            public = prefix_counts(drawn[K:, None], prefix_blocks(plan.n_public)[1])[:, 0]
+            """(2K, m): the private samples' frequencies, then model k's public prefix's, the increments' counts
+            summed up to the one that ends at N_k (``drawn``: the counts of :func:`real_sizes`' samples)."""
+            ends = public_increments(plan.n_public[:, 0], levels)[0]
+            public = jnp.cumsum(drawn[K:], axis=0)[jnp.searchsorted(ends, plan.n_public[:, 0])]
             sizes = jnp.concatenate([plan.n_private[:, 0], plan.n_public[:, 0]])
             return JAX.per_sample(jnp.concatenate([drawn[:K], public]), sizes[:, None])
 
@@ -298,7 +306,7 @@ def simulation_program(
                 sources = counts.concatenate(prepared[routes["private"]], models)
                 rows = jnp.concatenate([real_rows, K + 1 + rows])
                 drawn = draw(key, sources, rows, jnp.concatenate([real_sizes(plan), sizes]), tuple(routes))
-                real, drawn = real_of(drawn[: 2 * K], plan), drawn[2 * K :]
+                real, drawn = real_of(drawn[: K + levels], plan), drawn[K + levels :]
             else:
                 k_real, k_synthetic = jax.random.split(key)
                 if st.regime != "reuse":
@@ -429,7 +437,8 @@ def _compiled(eco: Ecosystem, rounds: int, method: str, trajectory: bool, any_sc
         run = functools.partial(program, v, categorical_tokens.alias_arrays(v), **on_edges)
     else:
         pool = split_pool_size(eco) if eco.pool == "split" else 0
-        program = simulation_program(st, method, bounds, trajectory, pool, degree)
+        levels = eco.K if any_schedule else public_levels(sizes)  # a sweep's points may take other public sizes
+        program = simulation_program(st, method, bounds, trajectory, pool, degree, levels=levels)
         run = functools.partial(program, v, start=start, **on_edges)
     return run, alphas, betas, device(sizes)
 

@@ -21,6 +21,7 @@ from monte_carlo_checks import assert_categorical_trajectory_agrees
 from sympy import Rational as Q
 
 import interplay.numerics.categorical as nc
+from interplay.numerics.driver.sizes import public_levels, spec_sizes
 from interplay.theory.categorical import chain
 from interplay.theory.categorical import maps as categorical
 from interplay.theory.categorical.maps import categorical_ecosystem, moment_trajectory
@@ -99,3 +100,22 @@ def test_the_exact_chain_of_nested_public_prefixes_equals_the_recursion():
         cov = [[second[i][j] - mean[i] * mean[j] for j in range(4)] for i in range(4)]
         assert recursion[t][1] == sympy.Matrix(cov), t
     assert recursion[1][1][0, 2] != 0  # the two models' public prefixes correlate them
+
+
+W4 = [[Q(1, 2), Q(1, 2), 0, 0], [0, Q(1, 2), Q(1, 2), 0], [0, 0, Q(1, 2), Q(1, 2)], [Q(3, 10), 0, 0, Q(7, 10)]]
+Z_FOUR = float(scipy.stats.norm.isf(1e-3 / (2 * 2 * 3 * (12 + 78))))  # E p, Cov p (upper) at rounds 0..2, two runs
+
+
+@pytest.mark.parametrize(("method", "seed"), [("multinomial", 44), ("raw", 45)])
+def test_models_of_equal_public_size_share_one_prefix_in_law(method, seed):
+    """Four models, alpha per model (1/5, 1/2, 1/5, 1/2), beta 1/2, n 12: public sizes 5, 3, 5, 3 from round 1, two
+    distinct values shared by two models each, so the simulation draws two public increments (public_levels = 2)
+    and the models of equal size count the same prefix: the Monte Carlo (4,000 replicates, both routes of counts)
+    agrees with the exact moments, whose Cov p between models 0 and 2 at round 1 holds the common term; 540
+    comparisons, Bonferroni Z_FOUR (~4.3)."""
+    alpha = {"per_model": [Q(1, 5), Q(1, 2), Q(1, 5), Q(1, 2)]}
+    eco = categorical_ecosystem(PRIVATE + [PUBLIC], PUBLIC, alpha=alpha, beta=Q(1, 2), n=12, mixing=W4, regime="fresh")
+    assert [list(plan_at(eco, t).n_public) for t in (0, 1)] == [[6, 6, 6, 6], [5, 3, 5, 3]]
+    assert public_levels(spec_sizes(eco, ROUNDS)) == 2
+    mc = nc.simulate(eco, ROUNDS, key=seed, replicates=4000, method=method)
+    assert_categorical_trajectory_agrees(mc.probs, *exact(eco), z_limit=Z_FOUR)
