@@ -116,7 +116,7 @@ def prefix_sums(key, first, rate, sizes, levels: int, method: str, capacity: int
     prefixes' totals."""
     ends, counts = public_increments(sizes, levels)
     further = jax.vmap(lambda i, count: sample_sums(jax.random.fold_in(key, i), rate, count, method, capacity))
-    totals = first + jnp.cumsum(further(jnp.arange(levels), counts.at[0].set(0.0)))
+    totals = first + jnp.cumsum(further(jnp.arange(levels), counts.at[0].set(0.0)))  # increment 0 is ``first``
     return totals[jnp.searchsorted(ends, sizes)]
 
 
