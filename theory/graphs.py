@@ -35,9 +35,12 @@ and a reused dataset that a later beta weighs always has samples), so a class re
 its synthetic part, alpha W_C, has spectral radius alpha < 1: it contracts, a unique stable fixed point). With alpha
 given per model (``{"per_model": [...]}``) a class receives real data iff one of its models has alpha_k < 1: its
 synthetic part diag(alpha) W_C is then an irreducible substochastic matrix with a row summing below 1, of spectral
-radius below 1 (computed). With alpha = 1 nothing anchors it: at finite n its models drift together (a random walk of
-their parameters: collapse) and in the population limit they never forget their initial fits (an aperiodic class settles
-on a consensus of them, a class of period p cycles with period p): no unique fixed point. Under
+radius below 1 (computed). With alpha = 1 nothing anchors it: at finite n its parameters random-walk (collapse), and
+in the population limit its models never forget their initial fits: no unique fixed point. An aperiodic class drifts
+together (a consensus of the initial fits in the population limit). A class of period p falls into p cyclic groups
+(models a number of edges apart that is a multiple of p, Seneta ch. 1): a model trains on the next group only, so the
+groups pass their states round with period p; at finite n the models of one group drift together, those of different
+groups need not. Under
 ``accumulate`` the union of all rounds keeps round 0's real data (weight at least 1 / (t + 1)), so every class
 keeps an anchor (Gerstgrasser et al. 2024, arXiv 2404.01413: accumulating data avoids collapse; the exact Gaussian
 recursion at alpha = 1 keeps E[S] and Var(m) bounded). A transient model that trains on several closed classes mixes
@@ -325,6 +328,7 @@ class ClosedClass:
 
     ``radius``: the spectral radius of W restricted to the class, exactly 1 (an irreducible stochastic matrix);
     ``period``: the gcd of its cycle lengths (its models cycle with this period where nothing damps them);
+    ``groups``: its cyclic groups, p of them (a model trains only on models of the next group; one group when p = 1);
     ``real_data``: whether its models receive real data after round 0 (a sympy condition when alpha is a
     symbol); ``multiplier``: the spectral radius of its synthetic part diag(alpha) W_C per round, alpha where its
     models' alphas are equal (None under
@@ -333,6 +337,7 @@ class ClosedClass:
 
     models: tuple[int, ...]
     period: int
+    groups: tuple[tuple[int, ...], ...]
     radius: sympy.Expr
     real_data: object
     multiplier: object
@@ -371,6 +376,7 @@ class TrainsOnGraph:
                 {
                     "models": list(c.models),
                     "period": c.period,
+                    "groups": [list(g) for g in c.groups],
                     "radius": plain(c.radius),
                     "real_data": plain(c.real_data),
                     "multiplier": plain(c.multiplier),
@@ -390,7 +396,10 @@ class TrainsOnGraph:
             f"(the multiplicity of W's eigenvalue 1), {len(self.transient)} transient model(s)"
         ]
         for i, c in enumerate(self.classes):
-            lines.append(f"closed class {i}: models {list(c.models)}, period {c.period}, radius of W on it 1: {c.fate}")
+            cyclic = f" (cyclic groups {[list(g) for g in c.groups]})" if c.period > 1 else ""
+            lines.append(
+                f"closed class {i}: models {list(c.models)}, period {c.period}{cyclic}, radius of W on it 1: {c.fate}"
+            )
         for k in self.transient:
             several = len(self.reaches[k]) > 1
             mixes = "; it mixes their states (where they drift apart, its fit keeps their spread)" if several else ""
@@ -417,8 +426,9 @@ def _real_data(eco: Ecosystem, members: list[int]):
     return sympy.Or(*conditions) if any(isinstance(c, sympy.Basic) for c in conditions) else any(conditions)
 
 
-def _period(members: list[int], support: np.ndarray) -> int:
-    """The gcd over the class's edges u -> v of level(u) + 1 - level(v), levels from a breadth-first search."""
+def _cyclic_groups(members: list[int], support: np.ndarray) -> tuple[tuple[int, ...], ...]:
+    """The class's cyclic groups: its period p is the gcd over its edges u -> v of level(u) + 1 - level(v), levels
+    from a breadth-first search, and group i holds the models of level = i modulo p (Seneta, ch. 1)."""
     level = {members[0]: 0}
     frontier = [members[0]]
     while frontier:
@@ -429,10 +439,11 @@ def _period(members: list[int], support: np.ndarray) -> int:
                     level[v] = level[u] + 1
                     following.append(v)
         frontier = following
-    return int(np.gcd.reduce([level[u] + 1 - level[v] for u in members for v in np.flatnonzero(support[u]).tolist()]))
+    period = int(np.gcd.reduce([level[u] + 1 - level[v] for u in members for v in np.flatnonzero(support[u]).tolist()]))
+    return tuple(tuple(sorted(k for k in members if level[k] % period == i)) for i in range(period))
 
 
-def _fate(eco: Ecosystem, members: list[int], real_data, period: int) -> tuple[object, str]:
+def _fate(eco: Ecosystem, members: list[int], real_data, groups: tuple[tuple[int, ...], ...]) -> tuple[object, str]:
     """(the multiplier of the class's synthetic part, its spectral radius: alpha, or that of diag(alpha) W_C where
     its models' alphas differ; None under accumulate or a schedule; the consequence in words)."""
     if eco.regime == "accumulate":
@@ -448,12 +459,16 @@ def _fate(eco: Ecosystem, members: list[int], real_data, period: int) -> tuple[o
         )
     alphas = set(_class_alphas(eco, members))
     alpha = alphas.pop() if len(alphas) == 1 else None
+    cycle = (
+        f"its {len(groups)} cyclic groups (each trains on the next) pass their states round with period {len(groups)}: "
+        "the models of one group drift together, those of different groups need not; in the population limit the "
+        "groups cycle their initial fits"
+    )
+    consensus = "its models drift together; in the population limit they settle on a consensus of their initial fits"
     unanchored = (
-        "no real data after round 0: W on it is stochastic (radius 1), nothing anchors it; at finite n its models "
-        "drift together (the variance of their parameters grows every round: collapse); in the population limit "
-        "they never forget their initial fits: "
-        + (f"they cycle with period {period}" if period > 1 else "they settle on a consensus of them")
-        + " (no unique fixed point)"
+        "no real data after round 0: W on it is stochastic (radius 1), nothing anchors it; at finite n the variance "
+        f"of its models' parameters grows every round (collapse) and {cycle if len(groups) > 1 else consensus}: no "
+        "unique fixed point"
     )
     if alpha is None and not all(a.is_number for a in eco.alpha):
         return None, f"if {real_data}: anchored, its synthetic part diag(alpha) W contracts; else: {unanchored}"
@@ -501,10 +516,10 @@ def trains_on_graph(eco: Ecosystem) -> TrainsOnGraph:
     closed.sort()
     classes = []
     for members in closed:
-        period = _period(members, support)
+        groups = _cyclic_groups(members, support)
         real_data = _real_data(eco, members)
-        multiplier, fate = _fate(eco, members, real_data, period)
-        classes.append(ClosedClass(tuple(members), period, sympy.Integer(1), real_data, multiplier, fate))
+        multiplier, fate = _fate(eco, members, real_data, groups)
+        classes.append(ClosedClass(tuple(members), len(groups), groups, sympy.Integer(1), real_data, multiplier, fate))
     transient = sorted(set(range(K)) - {k for m in closed for k in m})
     graph = scipy.sparse.csr_matrix(support)
     reached = {k: set(breadth_first_order(graph, k, return_predecessors=False).tolist()) for k in transient}

@@ -130,7 +130,9 @@ def test_random_graphs_are_reproducible_by_seed_and_have_their_edge_probabilitie
 
 def brute_force_classes(S: np.ndarray):
     """Closed classes and, per transient model, the closed classes it reaches, by the transitive closure of the
-    support S (k reaches j by a path of >= 1 edges) computed by plain iteration; periods from powers of S."""
+    support S (k reaches j by a path of >= 1 edges) computed by plain iteration; periods from powers of S, and the
+    cyclic groups: group i holds the models that walks of length t = i modulo the period reach from the class's first
+    model."""
     K = len(S)
     reach = S.copy()
     while True:
@@ -147,15 +149,18 @@ def brute_force_classes(S: np.ndarray):
     closed.sort()
     transient = sorted(set(range(K)) - {k for c in closed for k in c})
     reaches = {k: tuple(i for i, c in enumerate(closed) if reach[k, c].any()) for k in transient}
-    periods = []
+    periods, groups = [], []
     for c in closed:  # gcd of the lengths t <= 2 K of closed walks at the class's first model
-        step, power, lengths = S[np.ix_(c, c)].astype(int), np.eye(len(c), dtype=int), []
+        step, power, lengths, walks = S[np.ix_(c, c)].astype(int), np.eye(len(c), dtype=int), [], [(0, c[0])]
         for t in range(1, 2 * K + 1):
             power = (power @ step > 0).astype(int)
+            walks += [(t, c[i]) for i in np.flatnonzero(power[0])]
             if power[0, 0]:
                 lengths.append(t)
-        periods.append(int(np.gcd.reduce(lengths)))
-    return closed, transient, reaches, periods
+        period = int(np.gcd.reduce(lengths))
+        periods.append(period)
+        groups.append(tuple(tuple(sorted({k for t, k in walks if t % period == i})) for i in range(period)))
+    return closed, transient, reaches, periods, groups
 
 
 def random_sparse_mixing(rng, K):
@@ -169,19 +174,27 @@ def random_sparse_mixing(rng, K):
 
 
 def test_closed_classes_agree_with_brute_force_on_random_sparse_graphs():
-    """Classes, transient models, what they reach and periods equal the brute-force reading; the number of closed
-    classes is the multiplicity of W's eigenvalue 1 and the sum of their periods the number of eigenvalues on the
-    unit circle (Perron-Frobenius); W on the transient models has spectral radius < 1."""
+    """Classes, transient models, what they reach, periods and cyclic groups equal the brute-force reading; the
+    groups partition the class and a model trains only on models of the next group; the number of closed classes is
+    the multiplicity of W's eigenvalue 1 and the sum of their periods the number of eigenvalues on the unit circle
+    (Perron-Frobenius); W on the transient models has spectral radius < 1."""
     rng = np.random.default_rng(13)
     seen = set()
     for trial in range(40):
         K = int(rng.integers(2, 9))
         eco = gaussian(K, mixing=random_sparse_mixing(rng, K))
         graph = trains_on_graph(eco)
-        closed, transient, reaches, periods = brute_force_classes(support(eco.mixing))
+        S = support(eco.mixing)
+        closed, transient, reaches, periods, groups = brute_force_classes(S)
         assert [list(c.models) for c in graph.classes] == closed, trial
         assert list(graph.transient) == transient and graph.reaches == reaches, trial
         assert [c.period for c in graph.classes] == periods, trial
+        assert [c.groups for c in graph.classes] == groups, trial
+        for c in graph.classes:
+            group_of = {k: i for i, g in enumerate(c.groups) for k in g}
+            assert sorted(group_of) == list(c.models), trial  # a partition of the class
+            for u in c.models:
+                assert all(group_of[v] == (group_of[u] + 1) % c.period for v in np.flatnonzero(S[u])), trial
         eigenvalues = np.linalg.eigvals(np.asarray(eco.mixing, dtype=float))
         assert np.sum(np.abs(eigenvalues - 1) < 1e-7) == len(closed), trial
         assert np.sum(np.abs(np.abs(eigenvalues) - 1) < 1e-7) == sum(periods), trial
@@ -202,7 +215,8 @@ def test_real_data_and_multipliers_per_regime():
     for regime in ("reuse", "fresh"):
         (adrift,) = trains_on_graph(gaussian(4, alpha=1, regime=regime, mixing=ring)).classes
         assert adrift.real_data is False and adrift.multiplier == 1 and "collapse" in adrift.fate
-        assert "period 2" in adrift.fate
+        assert "period 2" in adrift.fate and "2 cyclic groups" in adrift.fate
+        assert adrift.groups == ((0, 2), (1, 3))
     (kept,) = trains_on_graph(gaussian(4, alpha=1, regime="accumulate", mixing=ring)).classes
     assert kept.real_data is True and kept.multiplier is None and "accumulate" in kept.fate
     alpha = sympy.Symbol("alpha", nonnegative=True)
@@ -213,7 +227,7 @@ def test_real_data_and_multipliers_per_regime():
     two = trains_on_graph(gaussian(3, mixing={"edges": [[0, 0], [1, 1], [2, 0], [2, 1]]}))
     assert [c.models for c in two.classes] == [(0,), (1,)] and two.reaches == {2: (0, 1)}
     assert two.describe()["closed_classes"][0] | {"fate": None} == {
-        "models": [0], "period": 1, "radius": 1.0, "real_data": False, "multiplier": 1.0, "fate": None
+        "models": [0], "period": 1, "groups": [[0]], "radius": 1.0, "real_data": False, "multiplier": 1.0, "fate": None
     }  # fmt: skip
     words = "\n".join(two.summary())
     assert "2 closed class(es)" in words and "transient model 2" in words and "mixes their states" in words
