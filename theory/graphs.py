@@ -327,8 +327,9 @@ class ClosedClass:
     """Models that train only on each other's outputs (a closed communicating class of W).
 
     ``radius``: the spectral radius of W restricted to the class, exactly 1 (an irreducible stochastic matrix);
-    ``period``: the gcd of its cycle lengths (its models cycle with this period where nothing damps them);
-    ``groups``: its cyclic groups, p of them (a model trains only on models of the next group; one group when p = 1);
+    ``groups``: its cyclic groups, one per unit of its period p (a model trains only on models of the next group;
+    one group when p = 1); ``period``: p, the gcd of its cycle lengths (its models cycle with this period where
+    nothing damps them);
     ``real_data``: whether its models receive real data after round 0 (a sympy condition when alpha is a
     symbol); ``multiplier``: the spectral radius of its synthetic part diag(alpha) W_C per round, alpha where its
     models' alphas are equal (None under
@@ -336,12 +337,15 @@ class ClosedClass:
     """
 
     models: tuple[int, ...]
-    period: int
     groups: tuple[tuple[int, ...], ...]
     radius: sympy.Expr
     real_data: object
     multiplier: object
     fate: str
+
+    @property
+    def period(self) -> int:
+        return len(self.groups)
 
 
 @dataclass(frozen=True)
@@ -443,7 +447,7 @@ def _cyclic_groups(members: list[int], support: np.ndarray) -> tuple[tuple[int, 
     return tuple(tuple(sorted(k for k in members if level[k] % period == i)) for i in range(period))
 
 
-def _fate(eco: Ecosystem, members: list[int], real_data, groups: tuple[tuple[int, ...], ...]) -> tuple[object, str]:
+def _fate(eco: Ecosystem, members: list[int], real_data, period: int) -> tuple[object, str]:
     """(the multiplier of the class's synthetic part, its spectral radius: alpha, or that of diag(alpha) W_C where
     its models' alphas differ; None under accumulate or a schedule; the consequence in words)."""
     if eco.regime == "accumulate":
@@ -460,14 +464,14 @@ def _fate(eco: Ecosystem, members: list[int], real_data, groups: tuple[tuple[int
     alphas = set(_class_alphas(eco, members))
     alpha = alphas.pop() if len(alphas) == 1 else None
     cycle = (
-        f"its {len(groups)} cyclic groups (each trains on the next) pass their states round with period {len(groups)}: "
+        f"its {period} cyclic groups (each trains on the next) pass their states round with period {period}: "
         "the models of one group drift together, those of different groups need not; in the population limit the "
         "groups cycle their initial fits"
     )
     consensus = "its models drift together; in the population limit they settle on a consensus of their initial fits"
     unanchored = (
         "no real data after round 0: W on it is stochastic (radius 1), nothing anchors it; at finite n the variance "
-        f"of its models' parameters grows every round (collapse) and {cycle if len(groups) > 1 else consensus}: no "
+        f"of its models' parameters grows every round (collapse) and {cycle if period > 1 else consensus}: no "
         "unique fixed point"
     )
     if alpha is None and not all(a.is_number for a in eco.alpha):
@@ -518,8 +522,8 @@ def trains_on_graph(eco: Ecosystem) -> TrainsOnGraph:
     for members in closed:
         groups = _cyclic_groups(members, support)
         real_data = _real_data(eco, members)
-        multiplier, fate = _fate(eco, members, real_data, groups)
-        classes.append(ClosedClass(tuple(members), len(groups), groups, sympy.Integer(1), real_data, multiplier, fate))
+        multiplier, fate = _fate(eco, members, real_data, len(groups))
+        classes.append(ClosedClass(tuple(members), groups, sympy.Integer(1), real_data, multiplier, fate))
     transient = sorted(set(range(K)) - {k for m in closed for k in m})
     graph = scipy.sparse.csr_matrix(support)
     reached = {k: set(breadth_first_order(graph, k, return_predecessors=False).tolist()) for k in transient}
